@@ -1,0 +1,145 @@
+/**
+ * Request and response shapes of REST API v1, shared by the server's validation,
+ * the OpenAPI document and the HTTP client.
+ */
+import { type Static, Type } from '@sinclair/typebox';
+import { JobSchema, JobStateSchema } from './job.js';
+import { JOB_ACTIONS } from './states.js';
+
+export const API_PREFIX = '/api/v1';
+export const DEFAULT_PORT = 6543;
+
+export const ErrorBodySchema = Type.Object({
+  error: Type.Object({ code: Type.String(), message: Type.String(), field: Type.Optional(Type.String()) }),
+});
+
+export const JobIdParamsSchema = Type.Object({ id: Type.String({ pattern: '^[0-9]{1,15}$' }) }, { additionalProperties: false });
+
+export const ListJobsQuerySchema = Type.Object(
+  {
+    state: Type.Optional(Type.String({ pattern: '^(pending|held|running|suspended|done|failed)(,(pending|held|running|suspended|done|failed))*$' })),
+    user: Type.Optional(Type.String({ maxLength: 128 })),
+    project: Type.Optional(Type.String({ maxLength: 128 })),
+    tag: Type.Optional(Type.String({ maxLength: 64 })),
+    name: Type.Optional(Type.String({ maxLength: 256 })),
+    session: Type.Optional(Type.String({ maxLength: 256 })),
+    parent: Type.Optional(Type.Integer({ minimum: 1 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    cursor: Type.Optional(Type.String({ pattern: '^[0-9]{1,15}$' })),
+  },
+  { additionalProperties: false },
+);
+export type ListJobsQuery = Static<typeof ListJobsQuerySchema>;
+
+export const JobListSchema = Type.Object({
+  jobs: Type.Array(JobSchema),
+  /** Pass as `cursor` to get the next page; null on the last page. */
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+});
+export type JobList = Static<typeof JobListSchema>;
+
+export const ActionBodySchema = Type.Object(
+  { action: Type.Union(JOB_ACTIONS.map((a) => Type.Literal(a))) },
+  { additionalProperties: false },
+);
+export type ActionBody = Static<typeof ActionBodySchema>;
+
+export const WaitForSchema = Type.Union([Type.Literal('started'), Type.Literal('terminated')]);
+export type WaitFor = Static<typeof WaitForSchema>;
+
+/** Longest single long-poll the server holds; clients loop for longer waits. */
+export const MAX_WAIT_SECONDS = 300;
+
+export const WaitQuerySchema = Type.Object(
+  {
+    timeout: Type.Optional(Type.Number({ minimum: 0, maximum: MAX_WAIT_SECONDS })),
+    for: Type.Optional(WaitForSchema),
+  },
+  { additionalProperties: false },
+);
+
+export const WaitResultSchema = Type.Object({ job: JobSchema, timedOut: Type.Boolean() });
+export type WaitResult = Static<typeof WaitResultSchema>;
+
+export const WaitManyBodySchema = Type.Object(
+  {
+    ids: Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1, maxItems: 100000 }),
+    mode: Type.Optional(Type.Union([Type.Literal('any'), Type.Literal('all')])),
+    for: Type.Optional(WaitForSchema),
+    timeout: Type.Optional(Type.Number({ minimum: 0, maximum: MAX_WAIT_SECONDS })),
+  },
+  { additionalProperties: false },
+);
+export type WaitManyBody = Static<typeof WaitManyBodySchema>;
+
+export const WaitManyResultSchema = Type.Object({
+  /** The jobs that reached the awaited condition (all of them when mode is all and it did not time out). */
+  ready: Type.Array(JobSchema),
+  timedOut: Type.Boolean(),
+});
+export type WaitManyResult = Static<typeof WaitManyResultSchema>;
+
+export const LogStreamParamsSchema = Type.Object(
+  { id: Type.String({ pattern: '^[0-9]{1,15}$' }), stream: Type.Union([Type.Literal('stdout'), Type.Literal('stderr')]) },
+  { additionalProperties: false },
+);
+export const LogQuerySchema = Type.Object({ follow: Type.Optional(Type.Boolean()) }, { additionalProperties: false });
+
+/** One server-sent event of `GET /api/v1/events`: `event: job`, data a JobEvent. */
+export const JobEventSchema = Type.Object({
+  type: Type.Literal('job'),
+  job: JobSchema,
+  previousState: Type.Union([JobStateSchema, Type.Null()]),
+});
+export type JobEvent = Static<typeof JobEventSchema>;
+
+export const UserSchema = Type.Object({
+  name: Type.String(),
+  uid: Type.Integer(),
+  gid: Type.Integer(),
+  home: Type.String(),
+  admin: Type.Boolean(),
+  createdAt: Type.String(),
+});
+export type User = Static<typeof UserSchema>;
+
+export const CreateUserBodySchema = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z_][a-z0-9_.-]*$' }),
+    uid: Type.Integer({ minimum: 1, maximum: 4294967294 }),
+    gid: Type.Integer({ minimum: 1, maximum: 4294967294 }),
+    home: Type.Optional(Type.String({ minLength: 1, maxLength: 4096, pattern: '^/' })),
+    admin: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+export type CreateUserBody = Static<typeof CreateUserBodySchema>;
+
+export const CreatedTokenSchema = Type.Object({ user: UserSchema, token: Type.String() });
+export type CreatedToken = Static<typeof CreatedTokenSchema>;
+
+export const NodeInfoSchema = Type.Object({
+  name: Type.String(),
+  cpu: Type.Number(),
+  ram: Type.Integer({ description: 'MiB' }),
+  gpus: Type.Integer(),
+  labels: Type.Record(Type.String(), Type.String()),
+});
+
+export const InfoSchema = Type.Object({
+  name: Type.Literal('GoDocker'),
+  version: Type.String(),
+  executor: Type.String(),
+  nodes: Type.Array(NodeInfoSchema),
+  images: Type.Object({ catalogue: Type.Array(Type.String()), default: Type.String(), userImagesAllowed: Type.Boolean() }),
+  volumes: Type.Array(Type.Object({ name: Type.String(), mode: Type.String(), containerPath: Type.String() })),
+  limits: Type.Object({
+    maxCpu: Type.Number(),
+    maxRam: Type.Integer(),
+    maxTimeLimit: Type.Integer(),
+    maxScriptBytes: Type.Integer(),
+    maxArraySize: Type.Integer(),
+  }),
+  user: Type.Union([UserSchema, Type.Null()]),
+});
+export type Info = Static<typeof InfoSchema>;

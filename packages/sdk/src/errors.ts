@@ -1,0 +1,173 @@
+/**
+ * Typed errors with stable codes. The same codes travel in API error bodies
+ * (`{"error": {"code", "message", "field"}}`), the SDK, the CLI and libdrmaa.
+ */
+
+const BRAND = Symbol.for('godocker.error');
+
+export const ErrorCodes = {
+  INVALID_REQUEST: 'GOD_INVALID_REQUEST',
+  UNAUTHENTICATED: 'GOD_UNAUTHENTICATED',
+  FORBIDDEN: 'GOD_FORBIDDEN',
+  NOT_FOUND: 'GOD_NOT_FOUND',
+  JOB_NOT_FOUND: 'GOD_JOB_NOT_FOUND',
+  INVALID_STATE: 'GOD_INVALID_STATE',
+  IMAGE_NOT_ALLOWED: 'GOD_IMAGE_NOT_ALLOWED',
+  VOLUME_NOT_ALLOWED: 'GOD_VOLUME_NOT_ALLOWED',
+  ROOT_NOT_ALLOWED: 'GOD_ROOT_NOT_ALLOWED',
+  LIMIT_EXCEEDED: 'GOD_LIMIT_EXCEEDED',
+  PAYLOAD_TOO_LARGE: 'GOD_PAYLOAD_TOO_LARGE',
+  CONFLICT: 'GOD_CONFLICT',
+  CONFIG_INVALID: 'GOD_CONFIG_INVALID',
+  EXECUTOR: 'GOD_EXECUTOR_ERROR',
+  UNAVAILABLE: 'GOD_UNAVAILABLE',
+  CONNECTION: 'GOD_CONNECTION_ERROR',
+  INTERNAL: 'GOD_INTERNAL',
+} as const;
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+const STATUS: Record<ErrorCode, number> = {
+  GOD_INVALID_REQUEST: 400,
+  GOD_UNAUTHENTICATED: 401,
+  GOD_FORBIDDEN: 403,
+  GOD_NOT_FOUND: 404,
+  GOD_JOB_NOT_FOUND: 404,
+  GOD_INVALID_STATE: 409,
+  GOD_IMAGE_NOT_ALLOWED: 400,
+  GOD_VOLUME_NOT_ALLOWED: 400,
+  GOD_ROOT_NOT_ALLOWED: 403,
+  GOD_LIMIT_EXCEEDED: 400,
+  GOD_PAYLOAD_TOO_LARGE: 413,
+  GOD_CONFLICT: 409,
+  GOD_CONFIG_INVALID: 500,
+  GOD_EXECUTOR_ERROR: 500,
+  GOD_UNAVAILABLE: 503,
+  GOD_CONNECTION_ERROR: 503,
+  GOD_INTERNAL: 500,
+};
+
+/** The JSON body of every API error. */
+export interface ErrorBody {
+  error: { code: string; message: string; field?: string };
+}
+
+export class GodockerError extends Error {
+  readonly code: ErrorCode;
+  /** HTTP status the API answers with. */
+  readonly status: number;
+  /** Dotted path of the offending input field, when one is to blame. */
+  readonly field: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options: { field?: string; cause?: unknown; status?: number } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'GodockerError';
+    this.code = code;
+    this.status = options.status ?? STATUS[code];
+    this.field = options.field;
+    Object.defineProperty(this, BRAND, { value: true });
+  }
+
+  /** Works across two copies of this library (a plugin with its own node_modules). */
+  static is(value: unknown): value is GodockerError {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+  }
+
+  toBody(): ErrorBody {
+    return { error: { code: this.code, message: this.message, ...(this.field ? { field: this.field } : {}) } };
+  }
+}
+
+export class ValidationError extends GodockerError {
+  constructor(message: string, field?: string, code: ErrorCode = ErrorCodes.INVALID_REQUEST) {
+    super(code, message, field === undefined ? {} : { field });
+    this.name = 'ValidationError';
+  }
+}
+
+export class AuthenticationError extends GodockerError {
+  constructor(message = 'missing or invalid token: send "Authorization: Bearer TOKEN" (see `godocker login`)') {
+    super(ErrorCodes.UNAUTHENTICATED, message);
+    this.name = 'AuthenticationError';
+  }
+}
+
+export class ForbiddenError extends GodockerError {
+  constructor(message: string, field?: string, code: ErrorCode = ErrorCodes.FORBIDDEN) {
+    super(code, message, field === undefined ? {} : { field });
+    this.name = 'ForbiddenError';
+  }
+}
+
+export class NotFoundError extends GodockerError {
+  constructor(message: string, code: ErrorCode = ErrorCodes.NOT_FOUND) {
+    super(code, message);
+    this.name = 'NotFoundError';
+  }
+}
+
+export class JobNotFoundError extends NotFoundError {
+  readonly jobId: number | string;
+  constructor(jobId: number | string) {
+    super(`job ${jobId} not found (or not yours): list your jobs with \`godocker jobs\``, ErrorCodes.JOB_NOT_FOUND);
+    this.name = 'JobNotFoundError';
+    this.jobId = jobId;
+  }
+}
+
+export class InvalidStateError extends GodockerError {
+  constructor(message: string) {
+    super(ErrorCodes.INVALID_STATE, message);
+    this.name = 'InvalidStateError';
+  }
+}
+
+export class ConfigError extends GodockerError {
+  constructor(message: string, field?: string) {
+    super(ErrorCodes.CONFIG_INVALID, message, field === undefined ? {} : { field });
+    this.name = 'ConfigError';
+  }
+}
+
+export class ExecutorError extends GodockerError {
+  constructor(message: string, cause?: unknown) {
+    super(ErrorCodes.EXECUTOR, message, cause === undefined ? {} : { cause });
+    this.name = 'ExecutorError';
+  }
+}
+
+export class ConnectionError extends GodockerError {
+  constructor(message: string, cause?: unknown) {
+    super(ErrorCodes.CONNECTION, message, cause === undefined ? {} : { cause });
+    this.name = 'ConnectionError';
+  }
+}
+
+const KNOWN = new Set<string>(Object.values(ErrorCodes));
+
+/** Rebuilds a typed error from an API error body (used by the HTTP client). */
+export function errorFromBody(status: number, body: unknown): GodockerError {
+  const e = (body as Partial<ErrorBody> | undefined)?.error;
+  const code = (e && KNOWN.has(e.code) ? e.code : status >= 500 ? ErrorCodes.INTERNAL : ErrorCodes.INVALID_REQUEST) as ErrorCode;
+  const message = e?.message ?? `HTTP ${status}`;
+  const field = e?.field;
+  switch (code) {
+    case ErrorCodes.INVALID_REQUEST:
+    case ErrorCodes.IMAGE_NOT_ALLOWED:
+    case ErrorCodes.VOLUME_NOT_ALLOWED:
+    case ErrorCodes.LIMIT_EXCEEDED:
+      return new ValidationError(message, field, code);
+    case ErrorCodes.UNAUTHENTICATED:
+      return new AuthenticationError(message);
+    case ErrorCodes.FORBIDDEN:
+    case ErrorCodes.ROOT_NOT_ALLOWED:
+      return new ForbiddenError(message, field, code);
+    case ErrorCodes.NOT_FOUND:
+    case ErrorCodes.JOB_NOT_FOUND:
+      return new NotFoundError(message, code);
+    case ErrorCodes.INVALID_STATE:
+      return new InvalidStateError(message);
+    default:
+      return new GodockerError(code, message, { status, ...(field ? { field } : {}) });
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * The Executor plugin interface: what the daemon asks of a backend that runs jobs
+ * (Docker, Swarm, Kubernetes, local processes). A third party implements it
+ * against `@godocker/sdk` alone and names its module in the config.
+ *
+ * Every call is keyed by `TaskHandle.key`, which is unique across all daemons
+ * sharing one backend, so `start` can be made idempotent: after a daemon crash,
+ * starting a job whose task already exists returns the existing task instead of
+ * running the job twice.
+ */
+import type { Readable } from 'node:stream';
+import type { Job } from './job.js';
+
+/** A machine (or slot pool) jobs are placed on. */
+export interface NodeInfo {
+  name: string;
+  cpu: number;
+  /** MiB */
+  ram: number;
+  gpus: number;
+  labels: Record<string, string>;
+}
+
+export interface Mount {
+  hostPath: string;
+  containerPath: string;
+  readOnly: boolean;
+}
+
+/** Everything needed to run one job, resolved and checked by the daemon. */
+export interface RunSpec {
+  job: Job;
+  key: string;
+  node: string;
+  image: string;
+  script: string;
+  args: string[];
+  /** The job's env plus GODOCKER_* variables. */
+  env: Record<string, string>;
+  workdir: string | null;
+  /** uid:gid the job runs as; 0:0 only when `root` was allowed. */
+  uid: number;
+  gid: number;
+  cpu: number;
+  /** MiB */
+  ram: number;
+  gpus: number;
+  mounts: Mount[];
+  /** Backend network mode ("none", "bridge", a network name). */
+  network: string;
+  labels: Record<string, string>;
+  /** Folder where stdout and stderr files must end up (`stdout`, `stderr`). */
+  logDir: string;
+}
+
+export interface TaskHandle {
+  key: string;
+  /** Backend id (container id, pid); null when not known yet. */
+  id: string | null;
+  node: string | null;
+}
+
+export interface ExitInfo {
+  exitCode: number;
+  /** Signal name (SIGKILL) when the process was killed by one. */
+  signal: string | null;
+  oomKilled: boolean;
+  startedAt: string | null;
+  endedAt: string | null;
+  /** Set when the task could not start at all (bad image, exec error). */
+  error: string | null;
+  cpuSeconds: number | null;
+  maxMemoryMb: number | null;
+}
+
+export type TaskStatus =
+  | { state: 'created' | 'running' | 'paused' }
+  | ({ state: 'exited' } & ExitInfo)
+  | { state: 'missing' };
+
+export interface ListedTask {
+  key: string;
+  jobId: number;
+  handle: TaskHandle;
+}
+
+export type LogStream = 'stdout' | 'stderr';
+
+export interface Executor {
+  readonly name: string;
+  /** Capacities of the nodes jobs may be placed on. */
+  nodes(): Promise<NodeInfo[]>;
+  /** Creates and starts the task; returns the existing one if `key` already exists. */
+  start(spec: RunSpec): Promise<TaskHandle>;
+  /** Resolves when the task has ended (at once if it already has). */
+  wait(handle: TaskHandle): Promise<ExitInfo>;
+  status(handle: TaskHandle): Promise<TaskStatus>;
+  /** Every task of this cluster the backend knows about, for reconciliation. */
+  list(): Promise<ListedTask[]>;
+  /** SIGTERM, then SIGKILL after `graceSeconds`. */
+  kill(handle: TaskHandle, graceSeconds: number): Promise<void>;
+  suspend(handle: TaskHandle): Promise<void>;
+  resume(handle: TaskHandle): Promise<void>;
+  /** Live output of a task that has not been collected yet. */
+  logs(handle: TaskHandle, stream: LogStream, options: { follow: boolean }): Promise<Readable>;
+  /** After the end: saves stdout/stderr to `logDir` and removes the task. Idempotent. */
+  collect(handle: TaskHandle, logDir: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface Logger {
+  debug(obj: object | string, msg?: string): void;
+  info(obj: object | string, msg?: string): void;
+  warn(obj: object | string, msg?: string): void;
+  error(obj: object | string, msg?: string): void;
+}
+
+/** What the daemon hands a plugin factory. */
+export interface PluginContext {
+  /** Unique id of this GoDocker installation; part of every task key and label. */
+  clusterId: string;
+  dataDir: string;
+  logger: Logger;
+}
+
+export type ExecutorFactory = (options: Record<string, unknown>, context: PluginContext) => Promise<Executor>;
+
+/** Labels put on every task so it can be tied back to its job. */
+export const TASK_LABELS = {
+  cluster: 'godocker.cluster',
+  job: 'godocker.job',
+  user: 'godocker.user',
+} as const;
+
+export function taskKey(clusterId: string, jobId: number): string {
+  return `godocker-${clusterId}-${jobId}`;
+}

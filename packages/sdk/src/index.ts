@@ -1,0 +1,17 @@
+/**
+ * @godocker/sdk — types, API schemas, HTTP client and plugin interfaces of GoDocker.
+ *
+ * ```ts
+ * import { GodockerClient } from '@godocker/sdk';
+ * const client = new GodockerClient({ url: 'http://127.0.0.1:6543', token });
+ * const job = await client.submit({ command: { script: 'echo hello' } });
+ * const { job: done } = await client.wait(job.id, { for: 'terminated' });
+ * ```
+ */
+export * from './errors.js';
+export * from './job.js';
+export * from './states.js';
+export * from './quantities.js';
+export * from './api.js';
+export * from './executor.js';
+export * from './version.js';

@@ -1,0 +1,182 @@
+/**
+ * The job document: one shape in the store, on the wire and in the SDK.
+ * Schemas are TypeBox, so the server validates with exactly the JSON Schema
+ * from which the SDK's types are derived.
+ *
+ * Units: `ram` and `tmpstorage` in MiB, `cpu` in (fractional) cores,
+ * `timeLimit` in seconds, timestamps as ISO 8601 strings.
+ */
+import { type Static, Type } from '@sinclair/typebox';
+
+export const JOB_STATES = ['pending', 'held', 'running', 'suspended', 'done', 'failed'] as const;
+export const JobStateSchema = Type.Union(
+  JOB_STATES.map((s) => Type.Literal(s)),
+  { description: 'pending, held, running, suspended, done (exit 0) or failed' },
+);
+export type JobState = (typeof JOB_STATES)[number];
+
+const Name = Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9][A-Za-z0-9._@-]*$' });
+const EnvName = Type.String({ minLength: 1, maxLength: 256, pattern: '^[A-Za-z_][A-Za-z0-9_]*$' });
+
+export const UserRefSchema = Type.Object({
+  name: Type.String(),
+  uid: Type.Integer(),
+  gid: Type.Integer(),
+});
+export type UserRef = Static<typeof UserRefSchema>;
+
+export const VolumeRequestSchema = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$', description: 'a volume of the admin catalogue, never a host path' }),
+    mode: Type.Optional(Type.Union([Type.Literal('ro'), Type.Literal('rw')], { description: 'defaults to the catalogue mode; rw only where the catalogue allows it' })),
+  },
+  { additionalProperties: false },
+);
+export type VolumeRequest = Static<typeof VolumeRequestSchema>;
+
+/** Hard bounds of the wire format; the admin's configured limits are checked after these. */
+export const WIRE_LIMITS = {
+  scriptBytes: 4 * 1024 * 1024,
+  cpu: 4096,
+  ramMb: 64 * 1024 * 1024,
+  gpus: 1024,
+  timeLimitSeconds: 366 * 24 * 3600,
+  args: 4096,
+  tags: 64,
+} as const;
+
+export const MetaSubmitSchema = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    description: Type.Optional(Type.String({ maxLength: 4096 })),
+    tags: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64, pattern: '^[^,\\s]+$' }), { maxItems: WIRE_LIMITS.tags })),
+  },
+  { additionalProperties: false },
+);
+
+export const CommandSchema = Type.Object(
+  {
+    script: Type.String({ minLength: 1, maxLength: WIRE_LIMITS.scriptBytes, description: 'run with /bin/sh unless it starts with #!' }),
+    args: Type.Optional(Type.Array(Type.String({ maxLength: 65536 }), { maxItems: WIRE_LIMITS.args })),
+    env: Type.Optional(Type.Record(EnvName, Type.String({ maxLength: 65536 }))),
+    workdir: Type.Optional(Type.String({ minLength: 1, maxLength: 4096, pattern: '^/' })),
+  },
+  { additionalProperties: false },
+);
+
+export const ContainerSubmitSchema = Type.Object(
+  {
+    image: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
+    volumes: Type.Optional(Type.Array(VolumeRequestSchema, { maxItems: 64 })),
+    network: Type.Optional(Type.Boolean({ description: 'ask for network access; granted only where the admin allows it' })),
+    root: Type.Optional(Type.Boolean({ description: 'run as root inside the container; refused unless the admin allows it' })),
+  },
+  { additionalProperties: false },
+);
+
+export const RequirementsSubmitSchema = Type.Object(
+  {
+    cpu: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: WIRE_LIMITS.cpu })),
+    ram: Type.Optional(Type.Integer({ minimum: 1, maximum: WIRE_LIMITS.ramMb, description: 'MiB' })),
+    gpus: Type.Optional(Type.Integer({ minimum: 0, maximum: WIRE_LIMITS.gpus })),
+    tmpstorage: Type.Optional(Type.Integer({ minimum: 0, maximum: WIRE_LIMITS.ramMb, description: 'MiB' })),
+    timeLimit: Type.Optional(Type.Integer({ minimum: 1, maximum: WIRE_LIMITS.timeLimitSeconds, description: 'seconds of wall time' })),
+    labels: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 63 }), Type.String({ maxLength: 63 }))),
+  },
+  { additionalProperties: false },
+);
+
+/** What a user sends to `POST /api/v1/jobs`. */
+export const JobSubmissionSchema = Type.Object(
+  {
+    meta: Type.Optional(MetaSubmitSchema),
+    project: Type.Optional(Name),
+    session: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    command: CommandSchema,
+    container: Type.Optional(ContainerSubmitSchema),
+    requirements: Type.Optional(RequirementsSubmitSchema),
+    array: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 64, description: 'START-END[:STEP][%MAX], e.g. 0-99:2 or 1-1000%10' }),
+    ),
+    priority: Type.Optional(Type.Integer({ minimum: -10000, maximum: 10000 })),
+    hold: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+export type JobSubmission = Static<typeof JobSubmissionSchema>;
+
+export const TransitionSchema = Type.Object({
+  state: JobStateSchema,
+  at: Type.String(),
+  reason: Type.String(),
+});
+export type Transition = Static<typeof TransitionSchema>;
+
+export const JobStatusSchema = Type.Object({
+  state: JobStateSchema,
+  /** A sentence a person can read: why it waits, why it failed, how it ended. */
+  reason: Type.String(),
+  exitCode: Type.Union([Type.Integer(), Type.Null()]),
+  signal: Type.Union([Type.String(), Type.Null()]),
+  oomKilled: Type.Boolean(),
+  submittedAt: Type.String(),
+  startedAt: Type.Union([Type.String(), Type.Null()]),
+  endedAt: Type.Union([Type.String(), Type.Null()]),
+  node: Type.Union([Type.String(), Type.Null()]),
+  containerId: Type.Union([Type.String(), Type.Null()]),
+  history: Type.Array(TransitionSchema),
+});
+export type JobStatus = Static<typeof JobStatusSchema>;
+
+export const ArrayInfoSchema = Type.Object({
+  start: Type.Integer(),
+  end: Type.Integer(),
+  step: Type.Integer(),
+  throttle: Type.Union([Type.Integer(), Type.Null()]),
+  count: Type.Integer(),
+  /** Number of tasks in each state, kept up to date on the parent. */
+  tasks: Type.Record(Type.String(), Type.Integer()),
+});
+export type ArrayInfo = Static<typeof ArrayInfoSchema>;
+
+export const JobSchema = Type.Object({
+  id: Type.Integer(),
+  user: UserRefSchema,
+  project: Type.String(),
+  session: Type.Union([Type.String(), Type.Null()]),
+  meta: Type.Object({ name: Type.String(), description: Type.String(), tags: Type.Array(Type.String()) }),
+  command: Type.Object({
+    script: Type.String(),
+    args: Type.Array(Type.String()),
+    env: Type.Record(Type.String(), Type.String()),
+    workdir: Type.Union([Type.String(), Type.Null()]),
+  }),
+  container: Type.Object({
+    image: Type.String(),
+    volumes: Type.Array(Type.Object({ name: Type.String(), mode: Type.Union([Type.Literal('ro'), Type.Literal('rw')]) })),
+    network: Type.Boolean(),
+    root: Type.Boolean(),
+  }),
+  requirements: Type.Object({
+    cpu: Type.Number(),
+    ram: Type.Integer(),
+    gpus: Type.Integer(),
+    tmpstorage: Type.Integer(),
+    timeLimit: Type.Union([Type.Integer(), Type.Null()]),
+    labels: Type.Record(Type.String(), Type.String()),
+  }),
+  /** On an array's parent: the range and per-state task counts. */
+  array: Type.Union([ArrayInfoSchema, Type.Null()]),
+  /** On an array task: its parent's id and its index. */
+  parentId: Type.Union([Type.Integer(), Type.Null()]),
+  taskIndex: Type.Union([Type.Integer(), Type.Null()]),
+  priority: Type.Integer(),
+  hold: Type.Boolean(),
+  status: JobStatusSchema,
+  usage: Type.Object({
+    wallSeconds: Type.Number(),
+    cpuSeconds: Type.Union([Type.Number(), Type.Null()]),
+    maxMemoryMb: Type.Union([Type.Number(), Type.Null()]),
+  }),
+});
+export type Job = Static<typeof JobSchema>;

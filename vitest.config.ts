@@ -1,0 +1,19 @@
+import { defineConfig } from 'vitest/config';
+
+// Tests resolve sibling packages to their src/ through the "@godocker/source"
+// export condition, so no build is needed to run them.
+const conditions = ['@godocker/source', 'node', 'import', 'default'];
+
+export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions, externalConditions: conditions } },
+  test: {
+    include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    // Two cores and one shared Docker engine: more workers only add contention.
+    maxWorkers: 2,
+    minWorkers: 1,
+  },
+});
