@@ -1,0 +1,60 @@
+/**
+ * Turns a RunSpec into the body of a Docker "create container" call.
+ */
+import { ExecutorError, type RunSpec, TASK_LABELS } from '@godocker/sdk';
+import type Docker from 'dockerode';
+import { scriptCommand } from './script-archive.js';
+
+const MIB = 1024 * 1024;
+
+function bind(hostPath: string, containerPath: string, readOnly: boolean): string {
+  // The Binds syntax is colon-separated: a colon inside a path would be read as a mode.
+  if (hostPath.includes(':') || containerPath.includes(':')) {
+    throw new ExecutorError(`mount ${hostPath} -> ${containerPath}: paths with ':' cannot be bind-mounted by the docker executor`);
+  }
+  return `${hostPath}:${containerPath}:${readOnly ? 'ro' : 'rw'}`;
+}
+
+export function containerLabels(spec: RunSpec, clusterId: string): Record<string, string> {
+  return {
+    ...spec.labels,
+    // Ours last: a job label must not be able to hide a task from its cluster.
+    [TASK_LABELS.cluster]: clusterId,
+    [TASK_LABELS.job]: String(spec.job.id),
+    [TASK_LABELS.user]: spec.job.user.name,
+  };
+}
+
+export function createOptions(spec: RunSpec, clusterId: string): Docker.ContainerCreateOptions {
+  const memory = spec.ram > 0 ? Math.round(spec.ram * MIB) : 0;
+  const hostConfig: Docker.HostConfig = {
+    NanoCpus: spec.cpu > 0 ? Math.round(spec.cpu * 1e9) : 0,
+    Memory: memory,
+    // Equal to Memory: no swap, so a job over its ram is OOM-killed instead of thrashing the node.
+    ...(memory > 0 ? { MemorySwap: memory } : {}),
+    NetworkMode: spec.network,
+    Binds: spec.mounts.map((m) => bind(m.hostPath, m.containerPath, m.readOnly)),
+    SecurityOpt: ['no-new-privileges'],
+    Init: false,
+    // The exit code and the logs are read after the end, then `collect` removes the container.
+    AutoRemove: false,
+    ...(spec.gpus > 0 ? { DeviceRequests: [{ Driver: '', Count: spec.gpus, Capabilities: [['gpu']] }] } : {}),
+  };
+  return {
+    name: spec.key,
+    Image: spec.image,
+    // An image ENTRYPOINT would swallow our command; the job's script is the whole program.
+    Entrypoint: [],
+    Cmd: scriptCommand(spec.script, spec.args),
+    Env: Object.entries(spec.env).map(([name, value]) => `${name}=${value}`),
+    ...(spec.workdir ? { WorkingDir: spec.workdir } : {}),
+    User: `${spec.uid}:${spec.gid}`,
+    Labels: containerLabels(spec, clusterId),
+    Tty: false,
+    OpenStdin: false,
+    AttachStdin: false,
+    AttachStdout: false,
+    AttachStderr: false,
+    HostConfig: hostConfig,
+  };
+}

@@ -1,0 +1,27 @@
+/**
+ * The job script travels into the created container as a tar given to
+ * `putArchive`, so images need nothing of ours (no bash, sshd or useradd):
+ * busybox `sh` is enough. The script lives at /godocker/job.sh.
+ */
+import { pack } from 'tar-stream';
+
+export const SCRIPT_DIR = '/godocker';
+export const SCRIPT_PATH = `${SCRIPT_DIR}/job.sh`;
+
+/** A tar holding `godocker/` and `godocker/job.sh` (0755), owned by the job's uid:gid. */
+export async function buildScriptArchive(script: string, uid: number, gid: number): Promise<Buffer> {
+  const archive = pack();
+  const mtime = new Date();
+  // Owned by the job's user so a non-root job may read (and rewrite) its own script.
+  archive.entry({ name: 'godocker/', type: 'directory', mode: 0o755, uid, gid, mtime });
+  archive.entry({ name: 'godocker/job.sh', type: 'file', mode: 0o755, uid, gid, mtime }, script);
+  archive.finalize();
+  const chunks: Buffer[] = [];
+  for await (const chunk of archive) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+
+/** A shebang picks its own interpreter; anything else runs with /bin/sh, as the job document promises. */
+export function scriptCommand(script: string, args: readonly string[]): string[] {
+  return script.startsWith('#!') ? [SCRIPT_PATH, ...args] : ['/bin/sh', SCRIPT_PATH, ...args];
+}

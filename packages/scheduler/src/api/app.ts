@@ -1,0 +1,55 @@
+/**
+ * The Fastify application of REST API v1: strict validation, one error shape,
+ * an OpenAPI document generated from the same schemas the routes validate with.
+ */
+import swagger from '@fastify/swagger';
+import { API_PREFIX, VERSION } from '@godocker/sdk';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { ApiContext } from './context.js';
+import { installErrorHandler } from './error-handler.js';
+import { eventRoutes } from './routes/events.js';
+import { jobRoutes } from './routes/jobs.js';
+import { logRoutes } from './routes/logs.js';
+import { systemRoutes } from './routes/system.js';
+import { userRoutes } from './routes/users.js';
+import { validatorCompiler } from './validation.js';
+
+export interface AppOptions {
+  logger: FastifyBaseLogger | false;
+  isReady: () => boolean;
+}
+
+export async function buildApp(ctx: ApiContext, options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    bodyLimit: ctx.config.server.bodyLimitBytes,
+    disableRequestLogging: true,
+    // Long-polls are held up to MAX_WAIT_SECONDS; keep-alive sockets must outlive them.
+    keepAliveTimeout: 65_000,
+    requestTimeout: 0,
+    return503OnClosing: true,
+  });
+  app.decorateRequest('user', null);
+  app.setValidatorCompiler(validatorCompiler);
+  installErrorHandler(app);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'GoDocker REST API', version: VERSION, description: 'Submit, watch and control batch jobs run in containers.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  app.get(`${API_PREFIX}/openapi.json`, { schema: { hide: true } }, async () => app.swagger());
+  systemRoutes(app, ctx, options.isReady);
+  await app.register(
+    async (api) => {
+      jobRoutes(api, ctx);
+      logRoutes(api, ctx);
+      eventRoutes(api, ctx);
+      userRoutes(api, ctx);
+    },
+    { prefix: API_PREFIX },
+  );
+  return app;
+}

@@ -1,0 +1,74 @@
+/**
+ * Long-poll waits: resolve as soon as the event bus says the condition holds,
+ * never by polling the store in a loop. A timeout is an answer, not an error.
+ */
+import { type Job, type WaitFor, isTerminal } from '@godocker/sdk';
+import type { EventBus } from '../events/event-bus.js';
+
+export function reached(job: Job, what: WaitFor): boolean {
+  if (what === 'terminated') return isTerminal(job.status.state);
+  return job.status.state !== 'pending' && job.status.state !== 'held';
+}
+
+export interface WaitRequest {
+  ids: number[];
+  mode: 'any' | 'all';
+  for: WaitFor;
+  timeoutMs: number;
+  /** Aborted when the client goes away. */
+  signal?: AbortSignal;
+}
+
+export interface WaitOutcome {
+  /** Latest known document of every awaited job. */
+  jobs: Map<number, Job>;
+  ready: Job[];
+  timedOut: boolean;
+}
+
+export async function waitForJobs(bus: EventBus, load: (ids: number[]) => Promise<Job[]>, req: WaitRequest): Promise<WaitOutcome> {
+  const wanted = new Set(req.ids);
+  const latest = new Map<number, Job>();
+  const done = () => {
+    const ready = [...latest.values()].filter((j) => reached(j, req.for));
+    return req.mode === 'any' ? ready.length > 0 : ready.length === wanted.size;
+  };
+  const outcome = (timedOut: boolean): WaitOutcome => ({
+    jobs: latest,
+    ready: [...latest.values()].filter((j) => reached(j, req.for)),
+    timedOut,
+  });
+
+  let wake: () => void = () => undefined;
+  const woken = new Promise<void>((resolve) => {
+    wake = resolve;
+  });
+  // Subscribe before reading, so no change can slip between the read and the subscription.
+  const unsubscribe = bus.subscribe((event) => {
+    if (!wanted.has(event.job.id)) return;
+    const known = latest.get(event.job.id);
+    // Events can overtake the initial read; keep the newest document.
+    if (!known || event.job.status.history.length >= known.status.history.length) latest.set(event.job.id, event.job);
+    if (done()) wake();
+  });
+  try {
+    for (const j of await load(req.ids)) {
+      const known = latest.get(j.id);
+      if (!known || j.status.history.length >= known.status.history.length) latest.set(j.id, j);
+    }
+    if (done() || req.timeoutMs <= 0) return outcome(!done());
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), req.timeoutMs);
+    });
+    const aborted = new Promise<'timeout'>((resolve) => {
+      if (req.signal?.aborted) resolve('timeout');
+      req.signal?.addEventListener('abort', () => resolve('timeout'), { once: true });
+    });
+    const r = await Promise.race([woken.then(() => 'woken' as const), timedOut, aborted]);
+    clearTimeout(timer);
+    return outcome(r === 'timeout' && !done());
+  } finally {
+    unsubscribe();
+  }
+}

@@ -1,0 +1,153 @@
+/** Submit, list, get, act on and wait for jobs. */
+import {
+  ActionBodySchema,
+  type ActionBody,
+  ErrorBodySchema,
+  ForbiddenError,
+  type Job,
+  JobIdParamsSchema,
+  JobListSchema,
+  JobNotFoundError,
+  JobSchema,
+  type JobState,
+  type JobSubmission,
+  JobSubmissionSchema,
+  type ListJobsQuery,
+  ListJobsQuerySchema,
+  ValidationError,
+  type WaitFor,
+  type WaitManyBody,
+  WaitManyBodySchema,
+  WaitManyResultSchema,
+  WaitQuerySchema,
+  WaitResultSchema,
+} from '@godocker/sdk';
+import type { FastifyInstance } from 'fastify';
+import type { JobFilter } from '../../store/store.js';
+import { type ApiContext, canSee, currentUser, makeAuth, visibleJob } from '../context.js';
+import { waitForJobs } from '../job-waiter.js';
+
+const errors = { 400: ErrorBodySchema, 401: ErrorBodySchema, 403: ErrorBodySchema, 404: ErrorBodySchema, 409: ErrorBodySchema };
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+export function jobRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  const { requireUser } = makeAuth(ctx);
+
+  app.post<{ Body: JobSubmission }>(
+    '/jobs',
+    {
+      preHandler: requireUser,
+      schema: {
+        summary: 'Submit a job, or an array of jobs',
+        headers: { type: 'object', properties: { 'idempotency-key': { type: 'string' } } },
+        body: JobSubmissionSchema,
+        response: { 200: JobSchema, 201: JobSchema, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const key = request.headers['idempotency-key'];
+      if (key !== undefined && (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key))) {
+        throw new ValidationError('Idempotency-Key must be 1 to 255 printable ASCII characters', 'header.idempotency-key');
+      }
+      const result = await ctx.runtime.submit(currentUser(request), request.body, key);
+      return reply.status(result.created ? 201 : 200).send(result.job);
+    },
+  );
+
+  app.get<{ Querystring: ListJobsQuery }>(
+    '/jobs',
+    { preHandler: requireUser, schema: { summary: 'List jobs, newest first', querystring: ListJobsQuerySchema, response: { 200: JobListSchema, ...errors } } },
+    async (request) => {
+      const user = currentUser(request);
+      const q = request.query;
+      if (q.user && q.user !== user.name && !user.admin) throw new ForbiddenError('you may only list your own jobs', 'query.user');
+      const filter: JobFilter = {};
+      if (q.state) filter.states = q.state.split(',') as JobState[];
+      const owner = user.admin ? q.user : user.name;
+      if (owner) filter.user = owner;
+      if (q.project) filter.project = q.project;
+      if (q.tag) filter.tag = q.tag;
+      if (q.name) filter.name = q.name;
+      if (q.session) filter.session = q.session;
+      if (q.parent) filter.parentId = q.parent;
+      const page = await ctx.store.listJobs(filter, { limit: q.limit ?? 100, ...(q.cursor ? { cursor: Number(q.cursor) } : {}) });
+      return { jobs: page.jobs, nextCursor: page.nextCursor === null ? null : String(page.nextCursor) };
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/jobs/:id',
+    { preHandler: requireUser, schema: { summary: 'One job', params: JobIdParamsSchema, response: { 200: JobSchema, ...errors } } },
+    async (request) => visibleJob(ctx, currentUser(request), request.params.id),
+  );
+
+  app.post<{ Params: { id: string }; Body: ActionBody }>(
+    '/jobs/:id/actions',
+    {
+      preHandler: requireUser,
+      schema: { summary: 'kill, suspend, resume, hold or release a job (or every task of an array)', params: JobIdParamsSchema, body: ActionBodySchema, response: { 200: JobSchema, ...errors } },
+    },
+    async (request) => {
+      const user = currentUser(request);
+      const job = await visibleJob(ctx, user, request.params.id);
+      return ctx.runtime.action(job, request.body.action, user.name);
+    },
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { timeout?: number; for?: WaitFor } }>(
+    '/jobs/:id/wait',
+    {
+      preHandler: requireUser,
+      schema: { summary: 'Long-poll until the job has started or terminated', params: JobIdParamsSchema, querystring: WaitQuerySchema, response: { 200: WaitResultSchema, ...errors } },
+    },
+    async (request, reply) => {
+      const job = await visibleJob(ctx, currentUser(request), request.params.id);
+      const abort = abortOnClose(reply.raw);
+      const out = await waitForJobs(ctx.bus, (ids) => loadJobs(ctx, ids), {
+        ids: [job.id],
+        mode: 'any',
+        for: request.query.for ?? 'terminated',
+        timeoutMs: (request.query.timeout ?? 30) * 1000,
+        signal: abort,
+      });
+      return { job: out.jobs.get(job.id) ?? job, timedOut: out.timedOut };
+    },
+  );
+
+  app.post<{ Body: WaitManyBody }>(
+    '/jobs/wait',
+    { preHandler: requireUser, schema: { summary: 'Long-poll on several jobs (any or all)', body: WaitManyBodySchema, response: { 200: WaitManyResultSchema, ...errors } } },
+    async (request, reply) => {
+      const user = currentUser(request);
+      const ids = [...new Set(request.body.ids)];
+      const jobs = await loadJobs(ctx, ids);
+      const found = new Set(jobs.filter((j) => canSee(user, j)).map((j) => j.id));
+      const missing = ids.find((id) => !found.has(id));
+      if (missing !== undefined) throw new JobNotFoundError(missing);
+      const out = await waitForJobs(ctx.bus, (x) => loadJobs(ctx, x), {
+        ids,
+        mode: request.body.mode ?? 'all',
+        for: request.body.for ?? 'terminated',
+        timeoutMs: (request.body.timeout ?? 30) * 1000,
+        signal: abortOnClose(reply.raw),
+      });
+      return { ready: out.ready, timedOut: out.timedOut };
+    },
+  );
+}
+
+async function loadJobs(ctx: ApiContext, ids: number[]): Promise<Job[]> {
+  const jobs: Job[] = [];
+  for (const id of ids) {
+    const j = await ctx.store.getJob(id);
+    if (j) jobs.push(j);
+  }
+  return jobs;
+}
+
+/** The response's close (not the request's, which fires once the body is read) means the client left. */
+function abortOnClose(res: NodeJS.EventEmitter): AbortSignal {
+  const controller = new AbortController();
+  res.once('close', () => controller.abort());
+  return controller.signal;
+}

@@ -1,0 +1,127 @@
+/**
+ * The daemon's configuration: a YAML file plus environment overrides, validated
+ * at start against this schema. Every key has a default, so no file is needed.
+ */
+import { type Static, Type } from '@sinclair/typebox';
+
+const Strict = { additionalProperties: false } as const;
+// A section with default {} so that Value.Default fills in its keys when it is absent.
+const Section = { additionalProperties: false, default: {} } as const;
+
+export const VolumeConfigSchema = Type.Object(
+  {
+    name: Type.String({ minLength: 1, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' }),
+    /** Host folder; `$USER` and `$HOME` are replaced with the job owner's. */
+    hostPath: Type.String({ minLength: 1, pattern: '^/' }),
+    /** Where it appears in the container (same substitutions); defaults to hostPath. */
+    containerPath: Type.Optional(Type.String({ minLength: 1, pattern: '^/' })),
+    /** The most a job may ask: `ro`, or `rw` (then a job may still ask `ro`). */
+    mode: Type.Union([Type.Literal('ro'), Type.Literal('rw')], { default: 'ro' }),
+  },
+  Strict,
+);
+export type VolumeConfig = Static<typeof VolumeConfigSchema>;
+
+export const ConfigSchema = Type.Object(
+  {
+    /** Folder for the SQLite file, job logs and executor state. */
+    dataDir: Type.String({ minLength: 1 }),
+    server: Type.Object(
+      {
+        host: Type.String({ default: '127.0.0.1' }),
+        port: Type.Integer({ minimum: 0, maximum: 65535, default: 6543 }),
+        /** Largest request body; script size is limited separately by limits.maxScriptBytes. */
+        bodyLimitBytes: Type.Integer({ minimum: 1024, default: 16 * 1024 * 1024 }),
+      },
+      Section,
+    ),
+    store: Type.Object(
+      {
+        type: Type.Literal('sqlite', { default: 'sqlite' }),
+        /** Defaults to DATADIR/godocker.db */
+        path: Type.Optional(Type.String({ minLength: 1 })),
+      },
+      Section,
+    ),
+    executor: Type.Object(
+      {
+        /** auto: docker when an engine answers, else local (with a warning). */
+        type: Type.Union([Type.Literal('auto'), Type.Literal('docker'), Type.Literal('local')], { default: 'auto' }),
+        /** Passed to the executor plugin (see its options). */
+        options: Type.Record(Type.String(), Type.Unknown(), { default: {} }),
+      },
+      Section,
+    ),
+    images: Type.Object(
+      {
+        default: Type.String({ minLength: 1, default: 'local/busybox:latest' }),
+        catalogue: Type.Array(Type.String({ minLength: 1 }), { default: ['local/busybox:latest'] }),
+        allowUserImages: Type.Boolean({ default: false }),
+      },
+      Section,
+    ),
+    volumes: Type.Array(VolumeConfigSchema, { default: [] }),
+    security: Type.Object(
+      {
+        /** Users (by name) who may run jobs as root in the container; "*" for everyone. */
+        rootUsers: Type.Array(Type.String(), { default: [] }),
+      },
+      Section,
+    ),
+    network: Type.Object(
+      {
+        /** Network mode of jobs that do not ask for network. */
+        defaultMode: Type.String({ minLength: 1, default: 'none' }),
+        /** Network mode given to jobs that ask for network; null refuses them. */
+        allowedMode: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { default: null }),
+      },
+      Section,
+    ),
+    limits: Type.Object(
+      {
+        defaultCpu: Type.Number({ exclusiveMinimum: 0, default: 1 }),
+        /** MiB */
+        defaultRam: Type.Integer({ minimum: 1, default: 512 }),
+        maxCpu: Type.Number({ exclusiveMinimum: 0, default: 256 }),
+        /** MiB */
+        maxRam: Type.Integer({ minimum: 1, default: 1024 * 1024 }),
+        maxGpus: Type.Integer({ minimum: 0, default: 64 }),
+        /** Seconds; jobs with no time limit get defaultTimeLimit (null: none). */
+        defaultTimeLimit: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], { default: null }),
+        maxTimeLimit: Type.Integer({ minimum: 1, default: 30 * 24 * 3600 }),
+        maxScriptBytes: Type.Integer({ minimum: 1, default: 1024 * 1024 }),
+        maxArraySize: Type.Integer({ minimum: 1, default: 100000 }),
+        /** Seconds between SIGTERM and SIGKILL when a job is killed. */
+        killGraceSeconds: Type.Number({ minimum: 0, default: 10 }),
+      },
+      Section,
+    ),
+    scheduler: Type.Object(
+      {
+        policy: Type.Literal('fifo', { default: 'fifo' }),
+        /** Seconds between passes when nothing happens (passes also run on every event). */
+        tickSeconds: Type.Number({ exclusiveMinimum: 0, default: 10 }),
+        /** Seconds between checks of running tasks against the executor (a safety net for missed exits). */
+        reconcileSeconds: Type.Number({ exclusiveMinimum: 0, default: 30 }),
+      },
+      Section,
+    ),
+    auth: Type.Object(
+      {
+        admin: Type.Object(
+          {
+            name: Type.String({ minLength: 1, default: 'admin' }),
+            uid: Type.Integer({ minimum: 0, default: 1000 }),
+            gid: Type.Integer({ minimum: 0, default: 1000 }),
+          },
+          Section,
+        ),
+      },
+      Section,
+    ),
+  },
+  Strict,
+);
+export type GodockerConfig = Static<typeof ConfigSchema>;
+
+export type DeepPartial<T> = T extends readonly unknown[] ? T : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;

@@ -1,0 +1,118 @@
+/**
+ * Loads the configuration: defaults, then the YAML file, then GODOCKER_* env
+ * overrides, then programmatic overrides (tests, embedding). Validation errors
+ * name the bad key, so an admin can fix the file without reading code.
+ */
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { ConfigError } from '@godocker/sdk';
+import { Value } from '@sinclair/typebox/value';
+import { parse as parseYaml } from 'yaml';
+import { ConfigSchema, type DeepPartial, type GodockerConfig } from './config-schema.js';
+
+export interface LoadConfigOptions {
+  /** YAML file; GODOCKER_CONFIG when not given; none at all is fine. */
+  path?: string | undefined;
+  env?: NodeJS.ProcessEnv;
+  overrides?: DeepPartial<GodockerConfig>;
+}
+
+type Plain = Record<string, unknown>;
+
+function isPlain(v: unknown): v is Plain {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Objects merge key by key; arrays and scalars replace. */
+export function mergeConfig(base: Plain, over: Plain): Plain {
+  const out: Plain = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    if (v === undefined) continue;
+    out[k] = isPlain(v) && isPlain(out[k]) ? mergeConfig(out[k] as Plain, v) : v;
+  }
+  return out;
+}
+
+export function defaultDataDir(env: NodeJS.ProcessEnv): string {
+  const base = env.XDG_DATA_HOME || join(env.HOME || homedir(), '.local', 'share');
+  return join(base, 'godocker');
+}
+
+function numberFromEnv(name: string, text: string): number {
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n)) throw new ConfigError(`environment variable ${name}="${text}" is not a number`, name);
+  return n;
+}
+
+/** The environment variables an admin (or CI) may use instead of a file. */
+function envOverrides(env: NodeJS.ProcessEnv): Plain {
+  const o: Plain = {};
+  const set = (path: string[], value: unknown) => {
+    let cur = o;
+    for (const k of path.slice(0, -1)) cur = (cur[k] ??= {}) as Plain;
+    cur[path[path.length - 1] as string] = value;
+  };
+  if (env.GODOCKER_DATA_DIR) set(['dataDir'], env.GODOCKER_DATA_DIR);
+  if (env.GODOCKER_HOST) set(['server', 'host'], env.GODOCKER_HOST);
+  if (env.GODOCKER_PORT) set(['server', 'port'], numberFromEnv('GODOCKER_PORT', env.GODOCKER_PORT));
+  if (env.GODOCKER_EXECUTOR) set(['executor', 'type'], env.GODOCKER_EXECUTOR);
+  if (env.GODOCKER_DOCKER_SOCKET) set(['executor', 'options', 'socketPath'], env.GODOCKER_DOCKER_SOCKET);
+  if (env.GODOCKER_DEFAULT_IMAGE) set(['images', 'default'], env.GODOCKER_DEFAULT_IMAGE);
+  return o;
+}
+
+function readFile(path: string): Plain {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`cannot read config file ${path}: ${(e as Error).message}`);
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (e) {
+    throw new ConfigError(`config file ${path} is not valid YAML: ${(e as Error).message}`);
+  }
+  if (doc === null || doc === undefined) return {};
+  if (!isPlain(doc)) throw new ConfigError(`config file ${path} must hold a mapping of keys (server:, executor:, ...)`);
+  return doc;
+}
+
+export function loadConfig(options: LoadConfigOptions = {}): GodockerConfig {
+  const env = options.env ?? process.env;
+  const path = options.path ?? env.GODOCKER_CONFIG;
+  let raw: Plain = { dataDir: defaultDataDir(env) };
+  if (path) raw = mergeConfig(raw, readFile(path));
+  raw = mergeConfig(raw, envOverrides(env));
+  if (options.overrides) raw = mergeConfig(raw, options.overrides as Plain);
+
+  const withDefaults = Value.Default(ConfigSchema, Value.Clone(raw));
+  const first = Value.Errors(ConfigSchema, withDefaults).First();
+  if (first) {
+    const key = first.path.replace(/^\//, '').replaceAll('/', '.') || '(top level)';
+    const what = first.message === 'Unexpected property' ? 'is not a known key' : `is invalid: ${first.message.toLowerCase()}`;
+    throw new ConfigError(`config key "${key}" ${what}${path ? ` (in ${path} or GODOCKER_* env)` : ''}`, key);
+  }
+  const config = withDefaults as GodockerConfig;
+  config.dataDir = resolve(config.dataDir);
+  checkConsistency(config);
+  return config;
+}
+
+function checkConsistency(c: GodockerConfig): void {
+  const names = new Set<string>();
+  c.volumes.forEach((v, i) => {
+    if (names.has(v.name)) throw new ConfigError(`config key "volumes.${i}.name": volume "${v.name}" is defined twice`, `volumes.${i}.name`);
+    names.add(v.name);
+  });
+  if (!c.images.allowUserImages && !c.images.catalogue.includes(c.images.default)) {
+    throw new ConfigError(
+      `config key "images.default": "${c.images.default}" is not in images.catalogue; add it there`,
+      'images.default',
+    );
+  }
+  if (c.limits.defaultCpu > c.limits.maxCpu) throw new ConfigError('config key "limits.defaultCpu" is larger than limits.maxCpu', 'limits.defaultCpu');
+  if (c.limits.defaultRam > c.limits.maxRam) throw new ConfigError('config key "limits.defaultRam" is larger than limits.maxRam', 'limits.defaultRam');
+}

@@ -1,0 +1,112 @@
+/**
+ * The composition root: config, store, executor, runtime and API, started in
+ * that order and stopped in reverse. Nothing global lives outside this.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type Executor, type Logger, type PluginContext, VERSION } from '@godocker/sdk';
+import { createDockerExecutor, createLocalExecutor } from '@godocker/plugins';
+import type { FastifyInstance } from 'fastify';
+import { type Logger as PinoLogger, destination, pino } from 'pino';
+import { buildApp } from './api/app.js';
+import { ensureAdmin } from './auth/tokens.js';
+import type { DeepPartial, GodockerConfig } from './config/config-schema.js';
+import { loadConfig } from './config/load-config.js';
+import { LocalEventBus } from './events/event-bus.js';
+import { JobRuntime } from './runtime/job-runtime.js';
+import { SqliteStore } from './store/sqlite-store.js';
+import type { Store } from './store/store.js';
+
+export interface DaemonOptions {
+  /** YAML config file (GODOCKER_CONFIG otherwise). */
+  configPath?: string;
+  /** Overrides applied last (tests, embedding). */
+  config?: DeepPartial<GodockerConfig>;
+  env?: NodeJS.ProcessEnv;
+  /** false: silent; undefined: pino to stderr at GODOCKER_LOG_LEVEL (info). */
+  logger?: false | PinoLogger;
+}
+
+export interface Daemon {
+  url: string;
+  config: GodockerConfig;
+  /** The admin token when this start created the admin, to be shown once; else null. */
+  adminToken: string | null;
+  adminTokenGenerated: boolean;
+  executorName: string;
+  clusterId: string;
+  stop(): Promise<void>;
+}
+
+const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+async function pickExecutor(config: GodockerConfig, context: PluginContext, logger: Logger): Promise<Executor> {
+  const options = config.executor.options;
+  if (config.executor.type === 'docker') return createDockerExecutor(options, context);
+  if (config.executor.type === 'local') return createLocalExecutor(options, context);
+  try {
+    return await createDockerExecutor(options, context);
+  } catch (e) {
+    logger.warn(
+      { reason: (e as Error).message },
+      'no Docker engine answers: using the local process executor (jobs run as plain processes, without images or limits). Start Docker or set executor.type',
+    );
+    return createLocalExecutor({}, context);
+  }
+}
+
+export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> {
+  const env = options.env ?? process.env;
+  const config = loadConfig({ path: options.configPath, env, ...(options.config ? { overrides: options.config } : {}) });
+  const pinoLogger = options.logger === false ? null : (options.logger ?? pino({ level: env.GODOCKER_LOG_LEVEL ?? 'info' }, destination(2)));
+  const logger: Logger = pinoLogger ?? silent;
+
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  await mkdir(join(config.dataDir, 'logs'), { recursive: true });
+  const store: Store = SqliteStore.open(config.store.path ?? join(config.dataDir, 'godocker.db'));
+  let executor: Executor | undefined;
+  let runtime: JobRuntime | undefined;
+  let app: FastifyInstance | undefined;
+  try {
+    await store.migrate();
+    let clusterId = await store.getMeta('clusterId');
+    if (!clusterId) {
+      clusterId = randomUUID().slice(0, 8);
+      await store.setMeta('clusterId', clusterId);
+    }
+    const seed = await ensureAdmin(store, config, env, new Date());
+    executor = await pickExecutor(config, { clusterId, dataDir: config.dataDir, logger }, logger);
+    const bus = new LocalEventBus();
+    runtime = new JobRuntime({ store, executor, bus, config, clusterId, logger });
+    let ready = false;
+    app = await buildApp({ store, runtime, bus, config, executor, clusterId }, { logger: pinoLogger ?? false, isReady: () => ready });
+    await runtime.start();
+    const address = await app.listen({ host: config.server.host, port: config.server.port });
+    ready = true;
+    const url = address.replace('[::1]', 'localhost');
+    logger.info({ url, executor: executor.name, dataDir: config.dataDir, version: VERSION }, 'GoDocker is listening');
+    const stoppers = { app, runtime, executor };
+    return {
+      url,
+      config,
+      adminToken: seed.token,
+      adminTokenGenerated: seed.generated,
+      executorName: executor.name,
+      clusterId,
+      async stop() {
+        ready = false;
+        await stoppers.app.close();
+        await stoppers.runtime.stop();
+        await stoppers.executor.close();
+        await store.close();
+      },
+    };
+  } catch (e) {
+    await app?.close().catch(() => undefined);
+    await runtime?.stop().catch(() => undefined);
+    await executor?.close().catch(() => undefined);
+    await store.close().catch(() => undefined);
+    throw e;
+  }
+}

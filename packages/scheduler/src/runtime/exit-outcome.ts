@@ -1,0 +1,26 @@
+/**
+ * How a finished task becomes a final job state and a sentence: exit 0 is done;
+ * anything else, a kill, a time limit, an OOM kill or a failure to start is failed.
+ */
+import type { ExitInfo, Job, JobState } from '@godocker/sdk';
+import { formatMemory } from '@godocker/sdk';
+
+export interface Outcome {
+  state: Extract<JobState, 'done' | 'failed'>;
+  reason: string;
+}
+
+/** `killReason` is set when GoDocker itself stopped the task (user kill, time limit). */
+export function exitOutcome(job: Job, info: ExitInfo, killReason: string | undefined): Outcome {
+  if (killReason) return { state: 'failed', reason: killReason };
+  if (info.error) return { state: 'failed', reason: `could not start: ${info.error}` };
+  if (info.oomKilled) {
+    return {
+      state: 'failed',
+      reason: `out of memory: killed for using more than its ${formatMemory(job.requirements.ram)} memory limit (exit ${info.exitCode}); ask for more with --mem`,
+    };
+  }
+  if (info.exitCode === 0) return { state: 'done', reason: 'exited with code 0' };
+  if (info.signal) return { state: 'failed', reason: `killed by signal ${info.signal} (exit ${info.exitCode})` };
+  return { state: 'failed', reason: `exited with code ${info.exitCode}` };
+}

@@ -1,0 +1,467 @@
+/**
+ * The heart of the daemon: takes submissions and actions, runs scheduling
+ * passes on events (not on a tick alone), dispatches placements to the
+ * executor, watches tasks to their end, and reconciles with the executor after
+ * a restart so that no job is lost or run twice.
+ *
+ * Active jobs (pending, held, running, suspended) are kept in memory: a pass
+ * reads no store. Every change goes to the store first (compare-and-set on the
+ * state), then to memory, then to the event bus.
+ */
+import { mkdir } from 'node:fs/promises';
+import {
+  type ExitInfo,
+  type Executor,
+  InvalidStateError,
+  type Job,
+  type JobAction,
+  type JobState,
+  type JobSubmission,
+  type Logger,
+  type NodeInfo,
+  type TaskHandle,
+  type User,
+  canTransition,
+  formatDuration,
+  isTerminal,
+  taskKey,
+} from '@godocker/sdk';
+import type { GodockerConfig } from '../config/config-schema.js';
+import { type WaitReason, schedule } from '../engine/fifo-engine.js';
+import type { EventBus } from '../events/event-bus.js';
+import type { InsertResult, JobChange, Store } from '../store/store.js';
+import { parentReason, parentState } from './array-parent.js';
+import { exitOutcome } from './exit-outcome.js';
+import { buildRunSpec, logDirOf } from './run-spec.js';
+import { resolveSubmission } from './submission.js';
+
+export interface RuntimeDeps {
+  store: Store;
+  executor: Executor;
+  bus: EventBus;
+  config: GodockerConfig;
+  clusterId: string;
+  logger: Logger;
+  clock?: () => Date;
+}
+
+const ALL_STATES: JobState[] = ['pending', 'held', 'running', 'suspended', 'done', 'failed'];
+const fromStatesOf = (to: JobState) => ALL_STATES.filter((s) => canTransition(s, to));
+
+export class JobRuntime {
+  readonly #d: RuntimeDeps;
+  readonly #now: () => Date;
+  /** Non-terminal jobs that are not array parents. */
+  readonly #active = new Map<number, Job>();
+  readonly #handles = new Map<number, TaskHandle>();
+  /** Why GoDocker is stopping a task (user kill, time limit): decides its final reason. */
+  readonly #kills = new Map<number, string>();
+  readonly #timers = new Map<number, NodeJS.Timeout>();
+  readonly #finishing = new Set<number>();
+  readonly #waitReasons = new Map<number, WaitReason>();
+  readonly #users = new Map<string, User>();
+  readonly #dirtyParents = new Set<number>();
+  #nodes: NodeInfo[] = [];
+  #passScheduled = false;
+  #passRunning = false;
+  #passAgain = false;
+  #parentsScheduled = false;
+  #tick: NodeJS.Timeout | undefined;
+  #reconcileTimer: NodeJS.Timeout | undefined;
+  #stopped = false;
+  /** Settles when in-flight work (dispatches, exits) is done; used by stop(). */
+  readonly #inflight = new Set<Promise<unknown>>();
+
+  constructor(deps: RuntimeDeps) {
+    this.#d = deps;
+    this.#now = deps.clock ?? (() => new Date());
+  }
+
+  get nodes(): readonly NodeInfo[] {
+    return this.#nodes;
+  }
+
+  async start(): Promise<void> {
+    this.#nodes = await this.#d.executor.nodes();
+    for (const job of await this.#d.store.jobsInStates(['pending', 'held', 'running', 'suspended'])) {
+      if (job.array === null) this.#active.set(job.id, job);
+    }
+    await this.#reconcile();
+    const { tickSeconds, reconcileSeconds } = this.#d.config.scheduler;
+    this.#tick = setInterval(() => this.requestPass(), tickSeconds * 1000);
+    this.#tick.unref();
+    this.#reconcileTimer = setInterval(() => this.#track(this.#periodicCheck()), reconcileSeconds * 1000);
+    this.#reconcileTimer.unref();
+    this.requestPass();
+  }
+
+  /** Stops scheduling and watching; running tasks keep running (a restart picks them up). */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearInterval(this.#tick);
+    clearInterval(this.#reconcileTimer);
+    for (const t of this.#timers.values()) clearTimeout(t);
+    this.#timers.clear();
+    await Promise.allSettled([...this.#inflight]);
+  }
+
+  waitReason(jobId: number): WaitReason | undefined {
+    return this.#waitReasons.get(jobId);
+  }
+
+  // ---- submissions and actions ------------------------------------------------
+
+  async submit(user: User, sub: JobSubmission, idempotencyKey?: string): Promise<InsertResult> {
+    const resolved = resolveSubmission(sub, user, this.#d.config, this.#nodes, this.#now());
+    const result = await this.#d.store.insertJobs({
+      jobs: resolved.jobs,
+      isArray: resolved.isArray,
+      ...(idempotencyKey ? { idempotency: { user: user.name, key: idempotencyKey } } : {}),
+    });
+    if (!result.created) return result;
+    if (resolved.isArray) {
+      // Tasks got consecutive ids after the parent, in one transaction.
+      const count = result.job.array?.count ?? 0;
+      const { jobs } = await this.#d.store.listJobs({ parentId: result.job.id }, { limit: count + 1 });
+      for (const t of jobs) this.#active.set(t.id, t);
+    } else {
+      this.#active.set(result.job.id, result.job);
+    }
+    this.#publish(result.job, null);
+    this.requestPass();
+    return result;
+  }
+
+  /** `who` is the name written in the reason ("killed by alice"). */
+  async action(job: Job, action: JobAction, who: string): Promise<Job> {
+    if (job.array !== null) return this.#arrayAction(job, action, who);
+    switch (action) {
+      case 'kill':
+        return this.#kill(job, `killed by ${who}`);
+      case 'hold':
+        return this.#expectChanged(job, action, await this.#transition(job.id, 'held', `held by ${who}`, { hold: true }, ['pending']));
+      case 'release': {
+        const j = await this.#transition(job.id, 'pending', `released by ${who}`, { hold: false }, ['held']);
+        this.requestPass();
+        return this.#expectChanged(job, action, j);
+      }
+      case 'suspend':
+        return this.#suspendResume(job, 'suspended', who);
+      case 'resume':
+        return this.#suspendResume(job, 'running', who);
+    }
+  }
+
+  async #arrayAction(parent: Job, action: JobAction, who: string): Promise<Job> {
+    const tasks = [...this.#active.values()].filter((t) => t.parentId === parent.id);
+    const from: Record<JobAction, JobState[]> = {
+      kill: ['pending', 'held', 'running', 'suspended'],
+      hold: ['pending'],
+      release: ['held'],
+      suspend: ['running'],
+      resume: ['suspended'],
+    };
+    const targets = tasks.filter((t) => from[action].includes(t.status.state));
+    if (targets.length === 0) {
+      throw new InvalidStateError(`array ${parent.id} has no task that can be ${pastTense(action)} (it is ${parent.status.state})`);
+    }
+    await Promise.all(targets.map((t) => this.action(t, action, who).catch(() => undefined)));
+    await this.#refreshParent(parent.id);
+    return (await this.#d.store.getJob(parent.id)) ?? parent;
+  }
+
+  #expectChanged(before: Job, action: JobAction, after: Job | null): Job {
+    if (after) return after;
+    throw new InvalidStateError(`job ${before.id} cannot be ${pastTense(action)}: it is ${this.#active.get(before.id)?.status.state ?? before.status.state}`);
+  }
+
+  async #kill(job: Job, reason: string): Promise<Job> {
+    const current = this.#active.get(job.id) ?? job;
+    const state = current.status.state;
+    if (state === 'pending' || state === 'held') {
+      const j = await this.#transition(job.id, 'failed', `${reason} before it started`, { status: { endedAt: this.#now().toISOString() } }, ['pending', 'held']);
+      if (j) return j;
+    }
+    if (state === 'running' || state === 'suspended') {
+      this.#kills.set(job.id, reason);
+      const handle = this.#handles.get(job.id);
+      // Without a handle the start is still in flight; it sees #kills when it lands.
+      if (handle) await this.#d.executor.kill(handle, this.#d.config.limits.killGraceSeconds);
+      return (await this.#d.store.getJob(job.id)) ?? current;
+    }
+    throw new InvalidStateError(`job ${job.id} cannot be killed: it is already ${state}`);
+  }
+
+  async #suspendResume(job: Job, to: 'suspended' | 'running', who: string): Promise<Job> {
+    const from = to === 'suspended' ? 'running' : 'suspended';
+    const current = this.#active.get(job.id);
+    const handle = this.#handles.get(job.id);
+    if (!current || current.status.state !== from || !handle) {
+      const verb = to === 'suspended' ? 'suspended: only a running job can be' : 'resumed: only a suspended job can be';
+      throw new InvalidStateError(`job ${job.id} cannot be ${verb} (it is ${current?.status.state ?? job.status.state})`);
+    }
+    if (to === 'suspended') await this.#d.executor.suspend(handle);
+    else await this.#d.executor.resume(handle);
+    const reason = to === 'suspended' ? `suspended by ${who}` : `resumed by ${who}`;
+    return this.#expectChanged(job, to === 'suspended' ? 'suspend' : 'resume', await this.#transition(job.id, to, reason, {}, [from]));
+  }
+
+  // ---- scheduling passes ------------------------------------------------------
+
+  /** Coalesces bursts of events (a 10,000-job submit) into one pass. */
+  requestPass(): void {
+    if (this.#stopped) return;
+    if (this.#passRunning) {
+      this.#passAgain = true;
+      return;
+    }
+    if (this.#passScheduled) return;
+    this.#passScheduled = true;
+    setImmediate(() => {
+      this.#passScheduled = false;
+      this.#track(this.#runPasses());
+    });
+  }
+
+  async #runPasses(): Promise<void> {
+    if (this.#passRunning) return;
+    this.#passRunning = true;
+    try {
+      do {
+        this.#passAgain = false;
+        await this.#passOnce();
+      } while (this.#passAgain && !this.#stopped);
+    } catch (e) {
+      this.#d.logger.error({ err: e }, 'scheduling pass failed');
+    } finally {
+      this.#passRunning = false;
+    }
+  }
+
+  async #passOnce(): Promise<void> {
+    const pending: Job[] = [];
+    const busy: Job[] = [];
+    for (const j of this.#active.values()) {
+      if (j.status.state === 'pending') pending.push(j);
+      else if (j.status.state === 'running' || j.status.state === 'suspended') busy.push(j);
+    }
+    if (pending.length === 0) return;
+    const out = schedule({ now: this.#now().getTime(), pending, active: busy, nodes: this.#nodes });
+    this.#waitReasons.clear();
+    for (const [id, r] of out.waiting) this.#waitReasons.set(id, r);
+    for (const p of out.start) {
+      const job = await this.#transition(p.jobId, 'running', `placed on node ${p.node}`, { status: { node: p.node } }, ['pending']);
+      if (job) this.#track(this.#launch(job, p.node));
+    }
+  }
+
+  async #launch(job: Job, node: string): Promise<void> {
+    let handle: TaskHandle;
+    try {
+      const user = await this.#user(job.user.name);
+      const spec = buildRunSpec(job, node, user, this.#d.config, this.#d.clusterId);
+      await mkdir(spec.logDir, { recursive: true });
+      handle = await this.#d.executor.start(spec);
+    } catch (e) {
+      this.#d.logger.warn({ err: e, jobId: job.id }, 'job could not start');
+      // A half-made task (created, never started) must not linger under the job's key.
+      const key = taskKey(this.#d.clusterId, job.id);
+      await this.#d.executor.collect({ key, id: null, node }, logDirOf(this.#d.config, job.id)).catch(() => undefined);
+      await this.#finish(job.id, null, { ...vanished(null, this.#now()), error: (e as Error).message });
+      return;
+    }
+    this.#handles.set(job.id, handle);
+    const updated = await this.#d.store.updateJob(
+      job.id,
+      { status: { containerId: handle.id, startedAt: this.#now().toISOString(), reason: `running on node ${node}` } },
+      { states: ['running', 'suspended'] },
+    );
+    if (updated) {
+      this.#active.set(job.id, updated);
+      this.#publish(updated, 'running');
+    }
+    this.#watch(updated ?? job, handle);
+    const kill = this.#kills.get(job.id);
+    if (kill) await this.#d.executor.kill(handle, this.#d.config.limits.killGraceSeconds);
+  }
+
+  #watch(job: Job, handle: TaskHandle): void {
+    this.#handles.set(job.id, handle);
+    const limit = job.requirements.timeLimit;
+    if (limit !== null) {
+      const started = job.status.startedAt ? Date.parse(job.status.startedAt) : this.#now().getTime();
+      const left = Math.max(0, started + limit * 1000 - this.#now().getTime());
+      const timer = setTimeout(() => {
+        this.#timers.delete(job.id);
+        if (!this.#active.has(job.id)) return;
+        this.#kills.set(job.id, `time limit of ${formatDuration(limit)} exceeded: killed`);
+        this.#track(this.#d.executor.kill(handle, this.#d.config.limits.killGraceSeconds).catch((e) => this.#d.logger.warn({ err: e, jobId: job.id }, 'time-limit kill failed')));
+      }, left);
+      timer.unref();
+      this.#timers.set(job.id, timer);
+    }
+    this.#track(
+      this.#d.executor.wait(handle).then(
+        (info) => this.#finish(job.id, handle, info),
+        (e) => this.#d.logger.warn({ err: e, jobId: job.id }, 'lost track of a task; the periodic check will pick it up'),
+      ),
+    );
+  }
+
+  async #finish(jobId: number, handle: TaskHandle | null, info: ExitInfo): Promise<void> {
+    if (this.#finishing.has(jobId) || this.#stopped) return;
+    this.#finishing.add(jobId);
+    try {
+      const job = this.#active.get(jobId) ?? (await this.#d.store.getJob(jobId));
+      if (!job || isTerminal(job.status.state)) return;
+      clearTimeout(this.#timers.get(jobId));
+      this.#timers.delete(jobId);
+      if (handle) {
+        // Logs are on disk before anyone can see the job as ended.
+        await this.#d.executor.collect(handle, logDirOf(this.#d.config, jobId)).catch((e) => this.#d.logger.warn({ err: e, jobId }, 'could not collect the task logs'));
+      }
+      const outcome = exitOutcome(job, info, this.#kills.get(jobId));
+      const endedAt = info.endedAt ?? this.#now().toISOString();
+      const startedAt = job.status.startedAt ?? info.startedAt;
+      const wall = startedAt ? Math.max(0, (Date.parse(endedAt) - Date.parse(startedAt)) / 1000) : 0;
+      await this.#transition(jobId, outcome.state, outcome.reason, {
+        status: {
+          exitCode: info.exitCode < 0 ? null : info.exitCode,
+          signal: info.signal,
+          oomKilled: info.oomKilled,
+          endedAt,
+          startedAt,
+        },
+        usage: { wallSeconds: wall, cpuSeconds: info.cpuSeconds, maxMemoryMb: info.maxMemoryMb },
+      });
+    } finally {
+      this.#finishing.delete(jobId);
+      this.#handles.delete(jobId);
+      this.#kills.delete(jobId);
+      this.requestPass();
+    }
+  }
+
+  // ---- restart and safety net -------------------------------------------------
+
+  /** After a (re)start: every job the store calls running is checked against the executor. */
+  async #reconcile(): Promise<void> {
+    const { executor, clusterId, logger } = this.#d;
+    for (const job of [...this.#active.values()]) {
+      if (job.status.state !== 'running' && job.status.state !== 'suspended') continue;
+      const handle: TaskHandle = { key: taskKey(clusterId, job.id), id: job.status.containerId, node: job.status.node };
+      const st = await executor.status(handle);
+      if (st.state === 'exited') {
+        await this.#finish(job.id, handle, st);
+      } else if (st.state === 'running' || st.state === 'paused') {
+        this.#watch(job, handle);
+      } else if (st.state === 'created' || (st.state === 'missing' && job.status.containerId === null)) {
+        // It never ran: safe to run it from the start, once.
+        if (st.state === 'created') await executor.collect(handle, logDirOf(this.#d.config, job.id));
+        await this.#transition(job.id, 'pending', 'requeued: the daemon stopped before the job started', { status: { node: null, containerId: null, startedAt: null } }, ['running', 'suspended']);
+      } else {
+        this.#kills.set(job.id, 'its task vanished from the executor while the daemon was away');
+        await this.#finish(job.id, null, vanished(job.status.startedAt, this.#now()));
+      }
+    }
+    // Tasks of jobs that ended (or that the store never had): nothing may run unaccounted for.
+    for (const t of await executor.list()) {
+      if (this.#active.has(t.jobId)) continue;
+      logger.warn({ jobId: t.jobId, key: t.key }, 'removing a task whose job is not active');
+      await executor.kill(t.handle, 0).catch(() => undefined);
+      await executor.collect(t.handle, logDirOf(this.#d.config, t.jobId)).catch(() => undefined);
+    }
+  }
+
+  async #periodicCheck(): Promise<void> {
+    if (this.#stopped) return;
+    try {
+      this.#nodes = await this.#d.executor.nodes();
+    } catch (e) {
+      this.#d.logger.warn({ err: e }, 'executor did not report its nodes');
+    }
+    for (const [jobId, handle] of [...this.#handles]) {
+      if (this.#finishing.has(jobId)) continue;
+      const st = await this.#d.executor.status(handle).catch(() => null);
+      if (st?.state === 'exited') await this.#finish(jobId, handle, st);
+      else if (st?.state === 'missing') {
+        this.#kills.set(jobId, this.#kills.get(jobId) ?? 'its task vanished from the executor');
+        await this.#finish(jobId, null, vanished(null, this.#now()));
+      }
+    }
+  }
+
+  // ---- store, memory and events in step --------------------------------------
+
+  async #transition(jobId: number, to: JobState, reason: string, extra: Omit<JobChange, 'state'>, from?: JobState[]): Promise<Job | null> {
+    const previous = this.#active.get(jobId)?.status.state ?? null;
+    const change: JobChange = { ...extra, state: { to, reason, at: this.#now().toISOString() } };
+    const job = await this.#d.store.updateJob(jobId, change, { states: from ?? fromStatesOf(to) });
+    if (!job) return null;
+    if (isTerminal(job.status.state)) {
+      this.#active.delete(jobId);
+      this.#waitReasons.delete(jobId);
+    } else this.#active.set(jobId, job);
+    this.#publish(job, previous);
+    if (job.parentId !== null) this.#markParent(job.parentId);
+    return job;
+  }
+
+  #publish(job: Job, previousState: JobState | null): void {
+    this.#d.bus.publish({ type: 'job', job, previousState });
+  }
+
+  #markParent(parentId: number): void {
+    this.#dirtyParents.add(parentId);
+    if (this.#parentsScheduled) return;
+    this.#parentsScheduled = true;
+    setImmediate(() => {
+      this.#parentsScheduled = false;
+      const ids = [...this.#dirtyParents];
+      this.#dirtyParents.clear();
+      this.#track(Promise.all(ids.map((id) => this.#refreshParent(id))));
+    });
+  }
+
+  async #refreshParent(parentId: number): Promise<void> {
+    const parent = await this.#d.store.getJob(parentId);
+    if (!parent?.array) return;
+    const counts = await this.#d.store.countByState({ parentId });
+    const state = parentState(counts);
+    const tasks: Record<string, number> = {};
+    for (const [k, v] of Object.entries(counts)) if (v) tasks[k] = v;
+    const sameCounts = JSON.stringify(tasks) === JSON.stringify(parent.array.tasks);
+    if (sameCounts && state === parent.status.state) return;
+    const change: JobChange = { array: { ...parent.array, tasks } };
+    if (state !== parent.status.state && !isTerminal(parent.status.state)) {
+      change.state = { to: state, reason: parentReason(state, counts), at: this.#now().toISOString() };
+      if (isTerminal(state)) change.status = { endedAt: this.#now().toISOString() };
+    }
+    const updated = await this.#d.store.updateJob(parentId, change, { states: [parent.status.state] });
+    if (updated) this.#publish(updated, parent.status.state);
+  }
+
+  async #user(name: string): Promise<User> {
+    const cached = this.#users.get(name);
+    if (cached) return cached;
+    const user = await this.#d.store.getUser(name);
+    if (!user) throw new Error(`the job's owner ${name} is not a known user`);
+    this.#users.set(name, user);
+    return user;
+  }
+
+  #track<T>(p: Promise<T>): void {
+    const tracked = p.catch((e) => this.#d.logger.error({ err: e }, 'background task failed'));
+    this.#inflight.add(tracked);
+    void tracked.finally(() => this.#inflight.delete(tracked));
+  }
+}
+
+function pastTense(action: JobAction): string {
+  return { kill: 'killed', hold: 'held', release: 'released', suspend: 'suspended', resume: 'resumed' }[action];
+}
+
+/** Exit info for a task that is gone without a trace (exit code unknown: -1). */
+function vanished(startedAt: string | null, now: Date): ExitInfo {
+  return { exitCode: -1, signal: null, oomKilled: false, startedAt, endedAt: now.toISOString(), error: null, cpuSeconds: null, maxMemoryMb: null };
+}

@@ -1,0 +1,176 @@
+/**
+ * Turns a validated-by-schema submission into job documents, enforcing the
+ * admin's policy: limits, image and volume catalogues, root and network rights.
+ * Every refusal names the field at fault and says what would be accepted.
+ */
+import {
+  ErrorCodes,
+  ForbiddenError,
+  type Job,
+  type JobSubmission,
+  type NodeInfo,
+  type User,
+  ValidationError,
+  formatMemory,
+  parseArraySpec,
+} from '@godocker/sdk';
+import type { GodockerConfig } from '../config/config-schema.js';
+import type { NewJob } from '../store/store.js';
+
+export const DEFAULT_PROJECT = 'default';
+
+export interface ResolvedSubmission {
+  jobs: NewJob[];
+  isArray: boolean;
+}
+
+function limitError(message: string, field: string): ValidationError {
+  return new ValidationError(message, field, ErrorCodes.LIMIT_EXCEEDED);
+}
+
+export function mayRunAsRoot(config: GodockerConfig, user: User): boolean {
+  return config.security.rootUsers.includes('*') || config.security.rootUsers.includes(user.name);
+}
+
+export function resolveSubmission(
+  sub: JobSubmission,
+  user: User,
+  config: GodockerConfig,
+  nodes: readonly NodeInfo[],
+  now: Date,
+): ResolvedSubmission {
+  const limits = config.limits;
+  const script = sub.command.script;
+  const scriptBytes = Buffer.byteLength(script, 'utf8');
+  if (scriptBytes > limits.maxScriptBytes) {
+    throw limitError(`script is ${scriptBytes} bytes; the limit is ${limits.maxScriptBytes}: put large data in a volume`, 'command.script');
+  }
+  if (script.includes('\0')) throw new ValidationError('script contains a NUL byte', 'command.script');
+
+  const req = sub.requirements ?? {};
+  const cpu = req.cpu ?? limits.defaultCpu;
+  const ram = req.ram ?? limits.defaultRam;
+  const gpus = req.gpus ?? 0;
+  if (cpu > limits.maxCpu) throw limitError(`cpu ${cpu} is over the limit of ${limits.maxCpu}`, 'requirements.cpu');
+  if (ram > limits.maxRam) throw limitError(`ram ${formatMemory(ram)} is over the limit of ${formatMemory(limits.maxRam)}`, 'requirements.ram');
+  if (gpus > limits.maxGpus) throw limitError(`gpus ${gpus} is over the limit of ${limits.maxGpus}`, 'requirements.gpus');
+  const timeLimit = req.timeLimit ?? limits.defaultTimeLimit;
+  if (timeLimit !== null && timeLimit > limits.maxTimeLimit) {
+    throw limitError(`timeLimit ${timeLimit}s is over the limit of ${limits.maxTimeLimit}s`, 'requirements.timeLimit');
+  }
+  const labels = req.labels ?? {};
+  checkFitsSomeNode({ cpu, ram, gpus, labels }, nodes);
+
+  const c = sub.container ?? {};
+  const image = c.image ?? config.images.default;
+  if (!config.images.allowUserImages && !config.images.catalogue.includes(image)) {
+    throw new ValidationError(
+      `image "${image}" is not in the image catalogue; use one of: ${config.images.catalogue.join(', ')}`,
+      'container.image',
+      ErrorCodes.IMAGE_NOT_ALLOWED,
+    );
+  }
+  const volumes = (c.volumes ?? []).map((v, i) => {
+    const entry = config.volumes.find((x) => x.name === v.name);
+    const field = `container.volumes.${i}`;
+    if (!entry) {
+      const known = config.volumes.map((x) => x.name).join(', ') || 'none are defined';
+      throw new ValidationError(`volume "${v.name}" is not in the volume catalogue (${known})`, `${field}.name`, ErrorCodes.VOLUME_NOT_ALLOWED);
+    }
+    const mode = v.mode ?? entry.mode;
+    if (mode === 'rw' && entry.mode === 'ro') {
+      throw new ValidationError(`volume "${v.name}" is read-only; ask for mode "ro"`, `${field}.mode`, ErrorCodes.VOLUME_NOT_ALLOWED);
+    }
+    return { name: v.name, mode };
+  });
+  const names = new Set(volumes.map((v) => v.name));
+  if (names.size !== volumes.length) throw new ValidationError('a volume is asked for twice', 'container.volumes');
+  if (c.root && !mayRunAsRoot(config, user)) {
+    throw new ForbiddenError(`user ${user.name} may not run jobs as root; ask an admin (security.rootUsers)`, 'container.root', ErrorCodes.ROOT_NOT_ALLOWED);
+  }
+  if (c.network && config.network.allowedMode === null) {
+    throw new ForbiddenError('jobs may not have network access here (network.allowedMode is not set)', 'container.network');
+  }
+
+  const array = sub.array === undefined ? null : parseArraySpec(sub.array, limits.maxArraySize);
+  const at = now.toISOString();
+  const hold = sub.hold ?? false;
+  const state = hold ? 'held' : 'pending';
+  const reason = hold ? 'held at submission: release it to let it run' : 'submitted';
+  const base: NewJob = {
+    user: { name: user.name, uid: user.uid, gid: user.gid },
+    project: sub.project ?? DEFAULT_PROJECT,
+    session: sub.session ?? null,
+    meta: { name: sub.meta?.name ?? 'job', description: sub.meta?.description ?? '', tags: sub.meta?.tags ?? [] },
+    command: { script, args: sub.command.args ?? [], env: sub.command.env ?? {}, workdir: sub.command.workdir ?? null },
+    container: { image, volumes, network: c.network ?? false, root: c.root ?? false },
+    requirements: { cpu, ram, gpus, tmpstorage: req.tmpstorage ?? 0, timeLimit, labels },
+    array: null,
+    parentId: null,
+    taskIndex: null,
+    priority: sub.priority ?? 0,
+    hold,
+    status: {
+      state,
+      reason,
+      exitCode: null,
+      signal: null,
+      oomKilled: false,
+      submittedAt: at,
+      startedAt: null,
+      endedAt: null,
+      node: null,
+      containerId: null,
+      history: [{ state, at, reason }],
+    },
+    usage: { wallSeconds: 0, cpuSeconds: null, maxMemoryMb: null },
+  };
+  if (!array) return { jobs: [base], isArray: false };
+
+  const parent: NewJob = {
+    ...structuredClone(base),
+    array: { ...array, tasks: { [state]: array.count } },
+  };
+  const jobs: NewJob[] = [parent];
+  for (let i = array.start; i <= array.end; i += array.step) {
+    const task = structuredClone(base);
+    task.taskIndex = i;
+    task.meta.name = `${base.meta.name}[${i}]`;
+    jobs.push(task);
+  }
+  return { jobs, isArray: true };
+}
+
+function checkFitsSomeNode(r: { cpu: number; ram: number; gpus: number; labels: Record<string, string> }, nodes: readonly NodeInfo[]): void {
+  if (nodes.length === 0) return;
+  const matching = nodes.filter((n) => Object.entries(r.labels).every(([k, v]) => n.labels[k] === v));
+  if (matching.length === 0) throw limitError(`no node has the labels ${JSON.stringify(r.labels)}`, 'requirements.labels');
+  const maxCpu = Math.max(...matching.map((n) => n.cpu));
+  const maxRam = Math.max(...matching.map((n) => n.ram));
+  const maxGpus = Math.max(...matching.map((n) => n.gpus));
+  if (!matching.some((n) => n.cpu >= r.cpu)) throw limitError(`needs ${r.cpu} cpu; the largest node has ${maxCpu}`, 'requirements.cpu');
+  if (!matching.some((n) => n.ram >= r.ram)) {
+    throw limitError(`needs ${formatMemory(r.ram)} ram; the largest node has ${formatMemory(maxRam)}`, 'requirements.ram');
+  }
+  if (!matching.some((n) => n.gpus >= r.gpus)) throw limitError(`needs ${r.gpus} gpus; the largest node has ${maxGpus}`, 'requirements.gpus');
+  if (!matching.some((n) => n.cpu >= r.cpu && n.ram >= r.ram && n.gpus >= r.gpus)) {
+    throw limitError('no single node has this much cpu, ram and gpus together', 'requirements');
+  }
+}
+
+/** Env every job sees, after its own (ours win: a job cannot fake its id). */
+export function jobEnv(job: Job): Record<string, string> {
+  const env: Record<string, string> = { ...job.command.env };
+  env.GODOCKER_JOB_ID = String(job.id);
+  env.GODOCKER_JOB_NAME = job.meta.name;
+  env.GODOCKER_USER = job.user.name;
+  env.GODOCKER_PROJECT = job.project;
+  env.USER = job.user.name;
+  env.LOGNAME = job.user.name;
+  if (job.taskIndex !== null) {
+    env.GODOCKER_TASK_ID = String(job.taskIndex);
+    env.GODOCKER_ARRAY_JOB_ID = String(job.parentId);
+  }
+  if (job.requirements.timeLimit !== null) env.GODOCKER_TIME_LIMIT = String(job.requirements.timeLimit);
+  return env;
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what GoDocker and its tests need on a fresh Debian 12 machine, starts a
+# Docker engine if none answers, builds the local test images and the packages.
+# Idempotent: a second run only checks.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+pkgs=(docker.io busybox-static)
+missing=()
+for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "== installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+echo "== Docker engine"
+bash scripts/docker-up.sh
+echo "== test images"
+bash scripts/build-test-images.sh
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "== npm ci"
+  npm ci --no-audit --no-fund
+fi
+echo "== build"
+npm run build --silent
