@@ -5,10 +5,10 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Executor, type Logger, type PluginContext, VERSION } from '@godocker/sdk';
 import { createDockerExecutor, createLocalExecutor } from '@godocker/plugins';
+import { type Executor, type Logger, type PluginContext, VERSION } from '@godocker/sdk';
 import type { FastifyInstance } from 'fastify';
-import { type Logger as PinoLogger, destination, pino } from 'pino';
+import { destination, type Logger as PinoLogger, pino } from 'pino';
 import { buildApp } from './api/app.js';
 import { ensureAdmin } from './auth/tokens.js';
 import type { DeepPartial, GodockerConfig } from './config/config-schema.js';
@@ -59,10 +59,12 @@ async function pickExecutor(config: GodockerConfig, context: PluginContext, logg
 export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> {
   const env = options.env ?? process.env;
   const config = loadConfig({ path: options.configPath, env, ...(options.config ? { overrides: options.config } : {}) });
-  const pinoLogger = options.logger === false ? null : (options.logger ?? pino({ level: env.GODOCKER_LOG_LEVEL ?? 'info' }, destination(2)));
+  const pinoLogger =
+    options.logger === false ? null : (options.logger ?? pino({ level: env.GODOCKER_LOG_LEVEL ?? 'info' }, destination(2)));
   const logger: Logger = pinoLogger ?? silent;
 
-  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  // Traversable but not listable: local-executor jobs running as their user's uid reach their own task folder.
+  await mkdir(config.dataDir, { recursive: true, mode: 0o711 });
   await mkdir(join(config.dataDir, 'logs'), { recursive: true });
   const store: Store = SqliteStore.open(config.store.path ?? join(config.dataDir, 'godocker.db'));
   let executor: Executor | undefined;
@@ -78,9 +80,13 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     const seed = await ensureAdmin(store, config, env, new Date());
     executor = await pickExecutor(config, { clusterId, dataDir: config.dataDir, logger }, logger);
     const bus = new LocalEventBus();
+    const shutdown = new AbortController();
     runtime = new JobRuntime({ store, executor, bus, config, clusterId, logger });
     let ready = false;
-    app = await buildApp({ store, runtime, bus, config, executor, clusterId }, { logger: pinoLogger ?? false, isReady: () => ready });
+    app = await buildApp(
+      { store, runtime, bus, config, executor, clusterId, shutdown: shutdown.signal },
+      { logger: pinoLogger ?? false, isReady: () => ready },
+    );
     await runtime.start();
     const address = await app.listen({ host: config.server.host, port: config.server.port });
     ready = true;
@@ -96,6 +102,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
       clusterId,
       async stop() {
         ready = false;
+        shutdown.abort();
         await stoppers.app.close();
         await stoppers.runtime.stop();
         await stoppers.executor.close();

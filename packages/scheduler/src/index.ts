@@ -8,9 +8,10 @@
  * await daemon.stop();
  * ```
  */
-export { startDaemon, type Daemon, type DaemonOptions } from './daemon.js';
-export { loadConfig, defaultDataDir, type LoadConfigOptions } from './config/load-config.js';
-export { ConfigSchema, type GodockerConfig, type DeepPartial } from './config/config-schema.js';
-export { schedule, type EngineInput, type EngineOutput, type Placement, type WaitReason } from './engine/fifo-engine.js';
-export { LocalEventBus, type EventBus } from './events/event-bus.js';
+
+export { ConfigSchema, type DeepPartial, type GodockerConfig } from './config/config-schema.js';
+export { defaultDataDir, type LoadConfigOptions, loadConfig, mergeConfig } from './config/load-config.js';
+export { type Daemon, type DaemonOptions, startDaemon } from './daemon.js';
+export { type EngineInput, type EngineOutput, type Placement, schedule, type WaitReason } from './engine/fifo-engine.js';
+export { type EventBus, LocalEventBus } from './events/event-bus.js';
 export * from './store/index.js';

@@ -17,7 +17,9 @@ export const JobIdParamsSchema = Type.Object({ id: Type.String({ pattern: '^[0-9
 
 export const ListJobsQuerySchema = Type.Object(
   {
-    state: Type.Optional(Type.String({ pattern: '^(pending|held|running|suspended|done|failed)(,(pending|held|running|suspended|done|failed))*$' })),
+    state: Type.Optional(
+      Type.String({ pattern: '^(pending|held|running|suspended|done|failed)(,(pending|held|running|suspended|done|failed))*$' }),
+    ),
     user: Type.Optional(Type.String({ maxLength: 128 })),
     project: Type.Optional(Type.String({ maxLength: 128 })),
     tag: Type.Optional(Type.String({ maxLength: 64 })),

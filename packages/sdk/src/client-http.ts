@@ -4,7 +4,7 @@
  * into a ConnectionError that says how to fix them).
  */
 import { API_PREFIX } from './api.js';
-import { ConnectionError, type ErrorBody, ErrorCodes, GodockerError, errorFromBody } from './errors.js';
+import { ConnectionError, type ErrorBody, ErrorCodes, errorFromBody, GodockerError } from './errors.js';
 
 export type FetchFn = typeof globalThis.fetch;
 
@@ -145,10 +145,14 @@ export class HttpTransport {
       return { status: res.status, body: JSON.parse(text) as T };
     } catch (e) {
       const url = this.url(spec.path, spec.query);
-      throw new GodockerError(ErrorCodes.INTERNAL, `${spec.method} ${url} answered HTTP ${res.status} with a body that is not JSON`, {
-        cause: e,
-        status: res.status,
-      });
+      throw new GodockerError(
+        ErrorCodes.INTERNAL,
+        `${spec.method} ${url} answered HTTP ${res.status} with a body that is not JSON`,
+        {
+          cause: e,
+          status: res.status,
+        },
+      );
     }
   }
 

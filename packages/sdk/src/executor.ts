@@ -73,10 +73,7 @@ export interface ExitInfo {
   maxMemoryMb: number | null;
 }
 
-export type TaskStatus =
-  | { state: 'created' | 'running' | 'paused' }
-  | ({ state: 'exited' } & ExitInfo)
-  | { state: 'missing' };
+export type TaskStatus = { state: 'created' | 'running' | 'paused' } | ({ state: 'exited' } & ExitInfo) | { state: 'missing' };
 
 export interface ListedTask {
   key: string;

@@ -8,10 +8,14 @@
  * const { job: done } = await client.wait(job.id, { for: 'terminated' });
  * ```
  */
-export * from './errors.js';
-export * from './job.js';
-export * from './states.js';
-export * from './quantities.js';
+
 export * from './api.js';
+export * from './client.js';
+export * from './errors.js';
 export * from './executor.js';
+export * from './job.js';
+export * from './login-file.js';
+export * from './quantities.js';
+export * from './sse.js';
+export * from './states.js';
 export * from './version.js';

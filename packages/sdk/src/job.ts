@@ -27,8 +27,17 @@ export type UserRef = Static<typeof UserRefSchema>;
 
 export const VolumeRequestSchema = Type.Object(
   {
-    name: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$', description: 'a volume of the admin catalogue, never a host path' }),
-    mode: Type.Optional(Type.Union([Type.Literal('ro'), Type.Literal('rw')], { description: 'defaults to the catalogue mode; rw only where the catalogue allows it' })),
+    name: Type.String({
+      minLength: 1,
+      maxLength: 64,
+      pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$',
+      description: 'a volume of the admin catalogue, never a host path',
+    }),
+    mode: Type.Optional(
+      Type.Union([Type.Literal('ro'), Type.Literal('rw')], {
+        description: 'defaults to the catalogue mode; rw only where the catalogue allows it',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -49,16 +58,24 @@ export const MetaSubmitSchema = Type.Object(
   {
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
     description: Type.Optional(Type.String({ maxLength: 4096 })),
-    tags: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64, pattern: '^[^,\\s]+$' }), { maxItems: WIRE_LIMITS.tags })),
+    tags: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 64, pattern: '^[^,\\s]+$' }), { maxItems: WIRE_LIMITS.tags }),
+    ),
   },
   { additionalProperties: false },
 );
 
 export const CommandSchema = Type.Object(
   {
-    script: Type.String({ minLength: 1, maxLength: WIRE_LIMITS.scriptBytes, description: 'run with /bin/sh unless it starts with #!' }),
+    script: Type.String({
+      minLength: 1,
+      maxLength: WIRE_LIMITS.scriptBytes,
+      description: 'run with /bin/sh unless it starts with #!',
+    }),
     args: Type.Optional(Type.Array(Type.String({ maxLength: 65536 }), { maxItems: WIRE_LIMITS.args })),
-    env: Type.Optional(Type.Record(EnvName, Type.String({ maxLength: 65536 }))),
+    env: Type.Optional(
+      Type.Record(EnvName, Type.String({ maxLength: 65536 }), { additionalProperties: false, maxProperties: 4096 }),
+    ),
     workdir: Type.Optional(Type.String({ minLength: 1, maxLength: 4096, pattern: '^/' })),
   },
   { additionalProperties: false },
@@ -80,8 +97,15 @@ export const RequirementsSubmitSchema = Type.Object(
     ram: Type.Optional(Type.Integer({ minimum: 1, maximum: WIRE_LIMITS.ramMb, description: 'MiB' })),
     gpus: Type.Optional(Type.Integer({ minimum: 0, maximum: WIRE_LIMITS.gpus })),
     tmpstorage: Type.Optional(Type.Integer({ minimum: 0, maximum: WIRE_LIMITS.ramMb, description: 'MiB' })),
-    timeLimit: Type.Optional(Type.Integer({ minimum: 1, maximum: WIRE_LIMITS.timeLimitSeconds, description: 'seconds of wall time' })),
-    labels: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 63 }), Type.String({ maxLength: 63 }))),
+    timeLimit: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: WIRE_LIMITS.timeLimitSeconds, description: 'seconds of wall time' }),
+    ),
+    labels: Type.Optional(
+      Type.Record(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$' }), Type.String({ maxLength: 63 }), {
+        additionalProperties: false,
+        maxProperties: 64,
+      }),
+    ),
   },
   { additionalProperties: false },
 );

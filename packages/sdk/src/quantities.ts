@@ -30,7 +30,8 @@ export function parseDuration(text: string, field = 'requirements.timeLimit'): n
   if (/^\d+$/.test(t)) seconds = Number(t);
   else if (/^(\d+[smhd])+$/i.test(t)) {
     seconds = 0;
-    for (const part of t.matchAll(/(\d+)([smhd])/gi)) seconds += Number(part[1]) * (TIME_UNITS[(part[2] ?? 's').toLowerCase()] ?? 1);
+    for (const part of t.matchAll(/(\d+)([smhd])/gi))
+      seconds += Number(part[1]) * (TIME_UNITS[(part[2] ?? 's').toLowerCase()] ?? 1);
   } else {
     const m = /^(?:(\d+)-)?(?:(\d+):)?(\d+):(\d+)$/.exec(t);
     if (!m) throw bad();
@@ -81,7 +82,12 @@ export function formatDuration(seconds: number): string {
   let s = Math.round(seconds);
   if (s < 60) return `${s}s`;
   const parts: string[] = [];
-  for (const [unit, size] of [['d', 86400], ['h', 3600], ['m', 60], ['s', 1]] as const) {
+  for (const [unit, size] of [
+    ['d', 86400],
+    ['h', 3600],
+    ['m', 60],
+    ['s', 1],
+  ] as const) {
     if (s >= size) {
       parts.push(`${Math.floor(s / size)}${unit}`);
       s %= size;

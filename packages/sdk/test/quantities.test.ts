@@ -1,5 +1,5 @@
+import { parseArraySpec, parseDuration, parseMemory, ValidationError } from '@godocker/sdk';
 import { describe, expect, it } from 'vitest';
-import { ValidationError, parseArraySpec, parseDuration, parseMemory } from '@godocker/sdk';
 
 describe('parseMemory', () => {
   it.each([
@@ -32,7 +32,9 @@ describe('parseDuration', () => {
     ['1:00:00', 3600],
     ['2-00:00:10', 172810],
   ])('%s is %i s', (text, s) => expect(parseDuration(text)).toBe(s));
-  it.each(['', '0', 'soon', '1:75', '1h-2m'])('refuses %j', (text) => expect(() => parseDuration(text)).toThrowError(ValidationError));
+  it.each(['', '0', 'soon', '1:75', '1h-2m'])('refuses %j', (text) =>
+    expect(() => parseDuration(text)).toThrowError(ValidationError),
+  );
 });
 
 describe('parseArraySpec', () => {
@@ -44,5 +46,6 @@ describe('parseArraySpec', () => {
   it.each(['10-1', '1-10:0', 'a-b', '1-10%0', '-1-5', '1-'])('refuses %j', (text) =>
     expect(() => parseArraySpec(text, 1000)).toThrowError(/invalid array/),
   );
-  it('refuses arrays over the maximum size', () => expect(() => parseArraySpec('1-1001', 1000)).toThrowError(/maximum array size of 1000/));
+  it('refuses arrays over the maximum size', () =>
+    expect(() => parseArraySpec('1-1001', 1000)).toThrowError(/maximum array size of 1000/));
 });

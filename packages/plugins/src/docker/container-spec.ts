@@ -10,7 +10,9 @@ const MIB = 1024 * 1024;
 function bind(hostPath: string, containerPath: string, readOnly: boolean): string {
   // The Binds syntax is colon-separated: a colon inside a path would be read as a mode.
   if (hostPath.includes(':') || containerPath.includes(':')) {
-    throw new ExecutorError(`mount ${hostPath} -> ${containerPath}: paths with ':' cannot be bind-mounted by the docker executor`);
+    throw new ExecutorError(
+      `mount ${hostPath} -> ${containerPath}: paths with ':' cannot be bind-mounted by the docker executor`,
+    );
   }
   return `${hostPath}:${containerPath}:${readOnly ? 'ro' : 'rw'}`;
 }

@@ -44,12 +44,17 @@ export function hasEnded(state: State): boolean {
 }
 
 export function exitInfoOf(state: State): ExitInfo {
+  const startedAt = timestamp(state.StartedAt);
+  let endedAt = timestamp(state.FinishedAt);
+  // The engine stamps StartedAt after the runtime reports the start, so a process that ends at
+  // once can show FinishedAt a little before it; a negative wall time would only confuse usage.
+  if (startedAt !== null && endedAt !== null && endedAt < startedAt) endedAt = startedAt;
   return {
     exitCode: state.ExitCode,
     signal: signalOf(state.ExitCode, state.OOMKilled),
     oomKilled: state.OOMKilled,
-    startedAt: timestamp(state.StartedAt),
-    endedAt: timestamp(state.FinishedAt),
+    startedAt,
+    endedAt,
     error: state.Error === '' ? null : state.Error,
     // The container's cgroup is gone once it has ended, so usage cannot be read here.
     cpuSeconds: null,

@@ -16,7 +16,7 @@ export interface LogFrame {
 const HEADER = 8;
 
 export async function* logFrames(source: AsyncIterable<Buffer | string>): AsyncGenerator<LogFrame> {
-  let pending = Buffer.alloc(0);
+  let pending: Buffer = Buffer.alloc(0);
   let raw = false;
   for await (const chunk of source) {
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;

@@ -3,6 +3,7 @@
  * `putArchive`, so images need nothing of ours (no bash, sshd or useradd):
  * busybox `sh` is enough. The script lives at /godocker/job.sh.
  */
+import { buffer } from 'node:stream/consumers';
 import { pack } from 'tar-stream';
 
 export const SCRIPT_DIR = '/godocker';
@@ -16,9 +17,7 @@ export async function buildScriptArchive(script: string, uid: number, gid: numbe
   archive.entry({ name: 'godocker/', type: 'directory', mode: 0o755, uid, gid, mtime });
   archive.entry({ name: 'godocker/job.sh', type: 'file', mode: 0o755, uid, gid, mtime }, script);
   archive.finalize();
-  const chunks: Buffer[] = [];
-  for await (const chunk of archive) chunks.push(chunk);
-  return Buffer.concat(chunks);
+  return buffer(archive);
 }
 
 /** A shebang picks its own interpreter; anything else runs with /bin/sh, as the job document promises. */

@@ -21,21 +21,27 @@ export interface AppOptions {
 
 export async function buildApp(ctx: ApiContext, options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    // Per-request logs at info would flood the log at thousands of submits a second.
+    ...(options.logger ? { loggerInstance: options.logger.child({}, { level: 'warn' }) } : { logger: false }),
     bodyLimit: ctx.config.server.bodyLimitBytes,
-    disableRequestLogging: true,
     // Long-polls are held up to MAX_WAIT_SECONDS; keep-alive sockets must outlive them.
     keepAliveTimeout: 65_000,
     requestTimeout: 0,
     return503OnClosing: true,
   });
   app.decorateRequest('user', null);
+  // The API speaks JSON only: a text body is refused (415), not parsed into a string.
+  app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(validatorCompiler);
   installErrorHandler(app);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'GoDocker REST API', version: VERSION, description: 'Submit, watch and control batch jobs run in containers.' },
+      info: {
+        title: 'GoDocker REST API',
+        version: VERSION,
+        description: 'Submit, watch and control batch jobs run in containers.',
+      },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
@@ -43,11 +49,12 @@ export async function buildApp(ctx: ApiContext, options: AppOptions): Promise<Fa
   app.get(`${API_PREFIX}/openapi.json`, { schema: { hide: true } }, async () => app.swagger());
   systemRoutes(app, ctx, options.isReady);
   await app.register(
-    async (api) => {
+    (api, _options, done) => {
       jobRoutes(api, ctx);
       logRoutes(api, ctx);
       eventRoutes(api, ctx);
       userRoutes(api, ctx);
+      done();
     },
     { prefix: API_PREFIX },
   );

@@ -18,6 +18,8 @@ export interface ApiContext {
   config: GodockerConfig;
   executor: Executor;
   clusterId: string;
+  /** Aborted when the daemon stops: long-polls answer and streams close at once. */
+  shutdown: AbortSignal;
 }
 
 declare module 'fastify' {

@@ -2,18 +2,24 @@
  * Every error leaves the API as `{"error": {"code", "message", "field"}}` with
  * its status; internal failures are logged and answered without their details.
  */
-import type { FastifyError, FastifyInstance } from 'fastify';
+
 import { ErrorCodes, GodockerError, ValidationError } from '@godocker/sdk';
+import type { FastifyError, FastifyInstance } from 'fastify';
 import { toValidationError } from './validation.js';
 
 function fromFastify(err: FastifyError): GodockerError | null {
   if (err.validation) return toValidationError(err.validation as never, err.validationContext ?? 'body');
   const status = err.statusCode ?? 500;
   if (status === 413) {
-    return new GodockerError(ErrorCodes.PAYLOAD_TOO_LARGE, 'request body is too large: put large inputs in a volume', { field: 'body' });
+    return new GodockerError(ErrorCodes.PAYLOAD_TOO_LARGE, 'request body is too large: put large inputs in a volume', {
+      field: 'body',
+    });
   }
   if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-    return new GodockerError(ErrorCodes.INVALID_REQUEST, 'send the body as JSON with "Content-Type: application/json"', { status: 415, field: 'body' });
+    return new GodockerError(ErrorCodes.INVALID_REQUEST, 'send the body as JSON with "Content-Type: application/json"', {
+      status: 415,
+      field: 'body',
+    });
   }
   if (err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return new ValidationError('the JSON body is empty', 'body');
   if (err instanceof SyntaxError || err.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
@@ -33,11 +39,18 @@ export function installErrorHandler(app: FastifyInstance): void {
       return reply.status(known.status).send(known.toBody());
     }
     request.log.error({ err }, 'unexpected error');
-    return reply.status(500).send(new GodockerError(ErrorCodes.INTERNAL, 'internal error; the daemon log has the details').toBody());
+    return reply
+      .status(500)
+      .send(new GodockerError(ErrorCodes.INTERNAL, 'internal error; the daemon log has the details').toBody());
   });
   app.setNotFoundHandler((request, reply) =>
     reply
       .status(404)
-      .send(new GodockerError(ErrorCodes.NOT_FOUND, `no route ${request.method} ${request.url.split('?')[0]}; see /api/v1/openapi.json`).toBody()),
+      .send(
+        new GodockerError(
+          ErrorCodes.NOT_FOUND,
+          `no route ${request.method} ${request.url.split('?')[0]}; see /api/v1/openapi.json`,
+        ).toBody(),
+      ),
   );
 }

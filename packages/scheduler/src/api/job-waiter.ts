@@ -2,12 +2,14 @@
  * Long-poll waits: resolve as soon as the event bus says the condition holds,
  * never by polling the store in a loop. A timeout is an answer, not an error.
  */
-import { type Job, type WaitFor, isTerminal } from '@godocker/sdk';
+import { isTerminal, type Job, type WaitFor } from '@godocker/sdk';
 import type { EventBus } from '../events/event-bus.js';
 
+/** Started means its task really runs (startedAt set), or it ended without ever running. */
 export function reached(job: Job, what: WaitFor): boolean {
-  if (what === 'terminated') return isTerminal(job.status.state);
-  return job.status.state !== 'pending' && job.status.state !== 'held';
+  if (isTerminal(job.status.state)) return true;
+  if (what === 'terminated') return false;
+  return (job.status.state === 'running' || job.status.state === 'suspended') && job.status.startedAt !== null;
 }
 
 export interface WaitRequest {
@@ -26,7 +28,11 @@ export interface WaitOutcome {
   timedOut: boolean;
 }
 
-export async function waitForJobs(bus: EventBus, load: (ids: number[]) => Promise<Job[]>, req: WaitRequest): Promise<WaitOutcome> {
+export async function waitForJobs(
+  bus: EventBus,
+  load: (ids: number[]) => Promise<Job[]>,
+  req: WaitRequest,
+): Promise<WaitOutcome> {
   const wanted = new Set(req.ids);
   const latest = new Map<number, Job>();
   const done = () => {

@@ -12,7 +12,7 @@ export interface SseStream {
   readonly done: Promise<void>;
 }
 
-export function openSse(reply: FastifyReply, keepaliveMs = 15_000): SseStream {
+export function openSse(reply: FastifyReply, shutdown: AbortSignal, keepaliveMs = 15_000): SseStream {
   reply.hijack();
   const res = reply.raw;
   res.writeHead(200, {
@@ -37,6 +37,8 @@ export function openSse(reply: FastifyReply, keepaliveMs = 15_000): SseStream {
     finish();
   };
   res.on('close', close);
+  if (shutdown.aborted) close();
+  else shutdown.addEventListener('abort', close, { once: true });
   return {
     send(event, data) {
       if (closed) return false;

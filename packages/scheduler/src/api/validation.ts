@@ -3,10 +3,11 @@
  * silently dropped unknown fields): a wrong type or an unknown field is an error
  * that names the field. Query strings and path params are text, so they coerce.
  */
+
+import { ValidationError } from '@godocker/sdk';
 import type { ErrorObject } from 'ajv';
 import { Ajv } from 'ajv';
 import type { FastifySchemaCompiler } from 'fastify';
-import { ValidationError } from '@godocker/sdk';
 
 const strict = new Ajv({ allErrors: false, coerceTypes: false, removeAdditional: false, useDefaults: false, strict: false });
 const coercing = new Ajv({ allErrors: false, coerceTypes: true, removeAdditional: false, useDefaults: false, strict: false });

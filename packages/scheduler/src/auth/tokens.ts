@@ -24,7 +24,7 @@ export function safeEqual(a: string, b: string): boolean {
 /** Reads `Authorization: Bearer TOKEN`; throws AuthenticationError (401) otherwise. */
 export async function authenticate(store: Store, header: string | undefined): Promise<User> {
   if (!header) throw new AuthenticationError();
-  const m = /^Bearer\s+(\S{8,512})\s*$/i.exec(header);
+  const m = /^Bearer\s+(\S{1,1024})\s*$/i.exec(header);
   if (!m?.[1]) throw new AuthenticationError('the Authorization header must be "Bearer TOKEN"');
   const user = await store.findUserByTokenHash(hashToken(m[1]));
   if (!user) throw new AuthenticationError('unknown or revoked token: get a new one from your admin, then `godocker login`');

@@ -34,14 +34,17 @@ export function mergeConfig(base: Plain, over: Plain): Plain {
   return out;
 }
 
-export function defaultDataDir(env: NodeJS.ProcessEnv): string {
+/** A root daemon keeps its data where system daemons do (and where job uids can reach their task folders). */
+export function defaultDataDir(env: NodeJS.ProcessEnv, uid: number | undefined = process.getuid?.()): string {
+  if (uid === 0) return '/var/lib/godocker';
   const base = env.XDG_DATA_HOME || join(env.HOME || homedir(), '.local', 'share');
   return join(base, 'godocker');
 }
 
 function numberFromEnv(name: string, text: string): number {
   const n = Number(text);
-  if (text.trim() === '' || !Number.isFinite(n)) throw new ConfigError(`environment variable ${name}="${text}" is not a number`, name);
+  if (text.trim() === '' || !Number.isFinite(n))
+    throw new ConfigError(`environment variable ${name}="${text}" is not a number`, name);
   return n;
 }
 
@@ -50,7 +53,10 @@ function envOverrides(env: NodeJS.ProcessEnv): Plain {
   const o: Plain = {};
   const set = (path: string[], value: unknown) => {
     let cur = o;
-    for (const k of path.slice(0, -1)) cur = (cur[k] ??= {}) as Plain;
+    for (const k of path.slice(0, -1)) {
+      if (!isPlain(cur[k])) cur[k] = {};
+      cur = cur[k] as Plain;
+    }
     cur[path[path.length - 1] as string] = value;
   };
   if (env.GODOCKER_DATA_DIR) set(['dataDir'], env.GODOCKER_DATA_DIR);
@@ -104,7 +110,8 @@ export function loadConfig(options: LoadConfigOptions = {}): GodockerConfig {
 function checkConsistency(c: GodockerConfig): void {
   const names = new Set<string>();
   c.volumes.forEach((v, i) => {
-    if (names.has(v.name)) throw new ConfigError(`config key "volumes.${i}.name": volume "${v.name}" is defined twice`, `volumes.${i}.name`);
+    if (names.has(v.name))
+      throw new ConfigError(`config key "volumes.${i}.name": volume "${v.name}" is defined twice`, `volumes.${i}.name`);
     names.add(v.name);
   });
   if (!c.images.allowUserImages && !c.images.catalogue.includes(c.images.default)) {
@@ -113,6 +120,8 @@ function checkConsistency(c: GodockerConfig): void {
       'images.default',
     );
   }
-  if (c.limits.defaultCpu > c.limits.maxCpu) throw new ConfigError('config key "limits.defaultCpu" is larger than limits.maxCpu', 'limits.defaultCpu');
-  if (c.limits.defaultRam > c.limits.maxRam) throw new ConfigError('config key "limits.defaultRam" is larger than limits.maxRam', 'limits.defaultRam');
+  if (c.limits.defaultCpu > c.limits.maxCpu)
+    throw new ConfigError('config key "limits.defaultCpu" is larger than limits.maxCpu', 'limits.defaultCpu');
+  if (c.limits.defaultRam > c.limits.maxRam)
+    throw new ConfigError('config key "limits.defaultRam" is larger than limits.maxRam', 'limits.defaultRam');
 }

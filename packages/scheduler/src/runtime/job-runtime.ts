@@ -10,9 +10,12 @@
  */
 import { mkdir } from 'node:fs/promises';
 import {
-  type ExitInfo,
+  canTransition,
   type Executor,
+  type ExitInfo,
+  formatDuration,
   InvalidStateError,
+  isTerminal,
   type Job,
   type JobAction,
   type JobState,
@@ -20,14 +23,11 @@ import {
   type Logger,
   type NodeInfo,
   type TaskHandle,
-  type User,
-  canTransition,
-  formatDuration,
-  isTerminal,
   taskKey,
+  type User,
 } from '@godocker/sdk';
 import type { GodockerConfig } from '../config/config-schema.js';
-import { type WaitReason, schedule } from '../engine/fifo-engine.js';
+import { schedule, type WaitReason } from '../engine/fifo-engine.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { InsertResult, JobChange, Store } from '../store/store.js';
 import { parentReason, parentState } from './array-parent.js';
@@ -139,7 +139,11 @@ export class JobRuntime {
       case 'kill':
         return this.#kill(job, `killed by ${who}`);
       case 'hold':
-        return this.#expectChanged(job, action, await this.#transition(job.id, 'held', `held by ${who}`, { hold: true }, ['pending']));
+        return this.#expectChanged(
+          job,
+          action,
+          await this.#transition(job.id, 'held', `held by ${who}`, { hold: true }, ['pending']),
+        );
       case 'release': {
         const j = await this.#transition(job.id, 'pending', `released by ${who}`, { hold: false }, ['held']);
         this.requestPass();
@@ -163,7 +167,9 @@ export class JobRuntime {
     };
     const targets = tasks.filter((t) => from[action].includes(t.status.state));
     if (targets.length === 0) {
-      throw new InvalidStateError(`array ${parent.id} has no task that can be ${pastTense(action)} (it is ${parent.status.state})`);
+      throw new InvalidStateError(
+        `array ${parent.id} has no task that can be ${pastTense(action)} (it is ${parent.status.state})`,
+      );
     }
     await Promise.all(targets.map((t) => this.action(t, action, who).catch(() => undefined)));
     await this.#refreshParent(parent.id);
@@ -172,14 +178,22 @@ export class JobRuntime {
 
   #expectChanged(before: Job, action: JobAction, after: Job | null): Job {
     if (after) return after;
-    throw new InvalidStateError(`job ${before.id} cannot be ${pastTense(action)}: it is ${this.#active.get(before.id)?.status.state ?? before.status.state}`);
+    throw new InvalidStateError(
+      `job ${before.id} cannot be ${pastTense(action)}: it is ${this.#active.get(before.id)?.status.state ?? before.status.state}`,
+    );
   }
 
   async #kill(job: Job, reason: string): Promise<Job> {
     const current = this.#active.get(job.id) ?? job;
     const state = current.status.state;
     if (state === 'pending' || state === 'held') {
-      const j = await this.#transition(job.id, 'failed', `${reason} before it started`, { status: { endedAt: this.#now().toISOString() } }, ['pending', 'held']);
+      const j = await this.#transition(
+        job.id,
+        'failed',
+        `${reason} before it started`,
+        { status: { endedAt: this.#now().toISOString() } },
+        ['pending', 'held'],
+      );
       if (j) return j;
     }
     if (state === 'running' || state === 'suspended') {
@@ -203,7 +217,11 @@ export class JobRuntime {
     if (to === 'suspended') await this.#d.executor.suspend(handle);
     else await this.#d.executor.resume(handle);
     const reason = to === 'suspended' ? `suspended by ${who}` : `resumed by ${who}`;
-    return this.#expectChanged(job, to === 'suspended' ? 'suspend' : 'resume', await this.#transition(job.id, to, reason, {}, [from]));
+    return this.#expectChanged(
+      job,
+      to === 'suspended' ? 'suspend' : 'resume',
+      await this.#transition(job.id, to, reason, {}, [from]),
+    );
   }
 
   // ---- scheduling passes ------------------------------------------------------
@@ -250,7 +268,9 @@ export class JobRuntime {
     this.#waitReasons.clear();
     for (const [id, r] of out.waiting) this.#waitReasons.set(id, r);
     for (const p of out.start) {
-      const job = await this.#transition(p.jobId, 'running', `placed on node ${p.node}`, { status: { node: p.node } }, ['pending']);
+      const job = await this.#transition(p.jobId, 'running', `placed on node ${p.node}`, { status: { node: p.node } }, [
+        'pending',
+      ]);
       if (job) this.#track(this.#launch(job, p.node));
     }
   }
@@ -295,7 +315,11 @@ export class JobRuntime {
         this.#timers.delete(job.id);
         if (!this.#active.has(job.id)) return;
         this.#kills.set(job.id, `time limit of ${formatDuration(limit)} exceeded: killed`);
-        this.#track(this.#d.executor.kill(handle, this.#d.config.limits.killGraceSeconds).catch((e) => this.#d.logger.warn({ err: e, jobId: job.id }, 'time-limit kill failed')));
+        this.#track(
+          this.#d.executor
+            .kill(handle, this.#d.config.limits.killGraceSeconds)
+            .catch((e) => this.#d.logger.warn({ err: e, jobId: job.id }, 'time-limit kill failed')),
+        );
       }, left);
       timer.unref();
       this.#timers.set(job.id, timer);
@@ -318,7 +342,9 @@ export class JobRuntime {
       this.#timers.delete(jobId);
       if (handle) {
         // Logs are on disk before anyone can see the job as ended.
-        await this.#d.executor.collect(handle, logDirOf(this.#d.config, jobId)).catch((e) => this.#d.logger.warn({ err: e, jobId }, 'could not collect the task logs'));
+        await this.#d.executor
+          .collect(handle, logDirOf(this.#d.config, jobId))
+          .catch((e) => this.#d.logger.warn({ err: e, jobId }, 'could not collect the task logs'));
       }
       const outcome = exitOutcome(job, info, this.#kills.get(jobId));
       const endedAt = info.endedAt ?? this.#now().toISOString();
@@ -358,7 +384,13 @@ export class JobRuntime {
       } else if (st.state === 'created' || (st.state === 'missing' && job.status.containerId === null)) {
         // It never ran: safe to run it from the start, once.
         if (st.state === 'created') await executor.collect(handle, logDirOf(this.#d.config, job.id));
-        await this.#transition(job.id, 'pending', 'requeued: the daemon stopped before the job started', { status: { node: null, containerId: null, startedAt: null } }, ['running', 'suspended']);
+        await this.#transition(
+          job.id,
+          'pending',
+          'requeued: the daemon stopped before the job started',
+          { status: { node: null, containerId: null, startedAt: null } },
+          ['running', 'suspended'],
+        );
       } else {
         this.#kills.set(job.id, 'its task vanished from the executor while the daemon was away');
         await this.#finish(job.id, null, vanished(job.status.startedAt, this.#now()));
@@ -393,7 +425,13 @@ export class JobRuntime {
 
   // ---- store, memory and events in step --------------------------------------
 
-  async #transition(jobId: number, to: JobState, reason: string, extra: Omit<JobChange, 'state'>, from?: JobState[]): Promise<Job | null> {
+  async #transition(
+    jobId: number,
+    to: JobState,
+    reason: string,
+    extra: Omit<JobChange, 'state'>,
+    from?: JobState[],
+  ): Promise<Job | null> {
     const previous = this.#active.get(jobId)?.status.state ?? null;
     const change: JobChange = { ...extra, state: { to, reason, at: this.#now().toISOString() } };
     const job = await this.#d.store.updateJob(jobId, change, { states: from ?? fromStatesOf(to) });
@@ -436,6 +474,8 @@ export class JobRuntime {
     if (state !== parent.status.state && !isTerminal(parent.status.state)) {
       change.state = { to: state, reason: parentReason(state, counts), at: this.#now().toISOString() };
       if (isTerminal(state)) change.status = { endedAt: this.#now().toISOString() };
+      // An array has started when its first task has.
+      else if (state === 'running' && parent.status.startedAt === null) change.status = { startedAt: this.#now().toISOString() };
     }
     const updated = await this.#d.store.updateJob(parentId, change, { states: [parent.status.state] });
     if (updated) this.#publish(updated, parent.status.state);
@@ -463,5 +503,14 @@ function pastTense(action: JobAction): string {
 
 /** Exit info for a task that is gone without a trace (exit code unknown: -1). */
 function vanished(startedAt: string | null, now: Date): ExitInfo {
-  return { exitCode: -1, signal: null, oomKilled: false, startedAt, endedAt: now.toISOString(), error: null, cpuSeconds: null, maxMemoryMb: null };
+  return {
+    exitCode: -1,
+    signal: null,
+    oomKilled: false,
+    startedAt,
+    endedAt: now.toISOString(),
+    error: null,
+    cpuSeconds: null,
+    maxMemoryMb: null,
+  };
 }

@@ -3,7 +3,7 @@
  * into mounts for this user, network mode, uid/gid, env and labels.
  */
 import { join } from 'node:path';
-import { type Job, type Mount, type RunSpec, TASK_LABELS, type User, taskKey } from '@godocker/sdk';
+import { type Job, type Mount, type RunSpec, TASK_LABELS, taskKey, type User } from '@godocker/sdk';
 import type { GodockerConfig } from '../config/config-schema.js';
 import { jobEnv } from './submission.js';
 
@@ -54,7 +54,8 @@ export function buildRunSpec(
     ram: job.requirements.ram,
     gpus: job.requirements.gpus,
     mounts: mountsFor(job, user, config),
-    network: job.container.network && config.network.allowedMode !== null ? config.network.allowedMode : config.network.defaultMode,
+    network:
+      job.container.network && config.network.allowedMode !== null ? config.network.allowedMode : config.network.defaultMode,
     labels: { [TASK_LABELS.user]: job.user.name },
     logDir: logDirOf(config, job.id),
   };

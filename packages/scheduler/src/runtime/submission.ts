@@ -6,13 +6,13 @@
 import {
   ErrorCodes,
   ForbiddenError,
+  formatMemory,
   type Job,
   type JobSubmission,
   type NodeInfo,
+  parseArraySpec,
   type User,
   ValidationError,
-  formatMemory,
-  parseArraySpec,
 } from '@godocker/sdk';
 import type { GodockerConfig } from '../config/config-schema.js';
 import type { NewJob } from '../store/store.js';
@@ -43,7 +43,10 @@ export function resolveSubmission(
   const script = sub.command.script;
   const scriptBytes = Buffer.byteLength(script, 'utf8');
   if (scriptBytes > limits.maxScriptBytes) {
-    throw limitError(`script is ${scriptBytes} bytes; the limit is ${limits.maxScriptBytes}: put large data in a volume`, 'command.script');
+    throw limitError(
+      `script is ${scriptBytes} bytes; the limit is ${limits.maxScriptBytes}: put large data in a volume`,
+      'command.script',
+    );
   }
   if (script.includes('\0')) throw new ValidationError('script contains a NUL byte', 'command.script');
 
@@ -52,7 +55,8 @@ export function resolveSubmission(
   const ram = req.ram ?? limits.defaultRam;
   const gpus = req.gpus ?? 0;
   if (cpu > limits.maxCpu) throw limitError(`cpu ${cpu} is over the limit of ${limits.maxCpu}`, 'requirements.cpu');
-  if (ram > limits.maxRam) throw limitError(`ram ${formatMemory(ram)} is over the limit of ${formatMemory(limits.maxRam)}`, 'requirements.ram');
+  if (ram > limits.maxRam)
+    throw limitError(`ram ${formatMemory(ram)} is over the limit of ${formatMemory(limits.maxRam)}`, 'requirements.ram');
   if (gpus > limits.maxGpus) throw limitError(`gpus ${gpus} is over the limit of ${limits.maxGpus}`, 'requirements.gpus');
   const timeLimit = req.timeLimit ?? limits.defaultTimeLimit;
   if (timeLimit !== null && timeLimit > limits.maxTimeLimit) {
@@ -75,18 +79,30 @@ export function resolveSubmission(
     const field = `container.volumes.${i}`;
     if (!entry) {
       const known = config.volumes.map((x) => x.name).join(', ') || 'none are defined';
-      throw new ValidationError(`volume "${v.name}" is not in the volume catalogue (${known})`, `${field}.name`, ErrorCodes.VOLUME_NOT_ALLOWED);
+      throw new ValidationError(
+        `volume "${v.name}" is not in the volume catalogue (${known})`,
+        `${field}.name`,
+        ErrorCodes.VOLUME_NOT_ALLOWED,
+      );
     }
     const mode = v.mode ?? entry.mode;
     if (mode === 'rw' && entry.mode === 'ro') {
-      throw new ValidationError(`volume "${v.name}" is read-only; ask for mode "ro"`, `${field}.mode`, ErrorCodes.VOLUME_NOT_ALLOWED);
+      throw new ValidationError(
+        `volume "${v.name}" is read-only; ask for mode "ro"`,
+        `${field}.mode`,
+        ErrorCodes.VOLUME_NOT_ALLOWED,
+      );
     }
     return { name: v.name, mode };
   });
   const names = new Set(volumes.map((v) => v.name));
   if (names.size !== volumes.length) throw new ValidationError('a volume is asked for twice', 'container.volumes');
   if (c.root && !mayRunAsRoot(config, user)) {
-    throw new ForbiddenError(`user ${user.name} may not run jobs as root; ask an admin (security.rootUsers)`, 'container.root', ErrorCodes.ROOT_NOT_ALLOWED);
+    throw new ForbiddenError(
+      `user ${user.name} may not run jobs as root; ask an admin (security.rootUsers)`,
+      'container.root',
+      ErrorCodes.ROOT_NOT_ALLOWED,
+    );
   }
   if (c.network && config.network.allowedMode === null) {
     throw new ForbiddenError('jobs may not have network access here (network.allowedMode is not set)', 'container.network');
@@ -141,18 +157,23 @@ export function resolveSubmission(
   return { jobs, isArray: true };
 }
 
-function checkFitsSomeNode(r: { cpu: number; ram: number; gpus: number; labels: Record<string, string> }, nodes: readonly NodeInfo[]): void {
+function checkFitsSomeNode(
+  r: { cpu: number; ram: number; gpus: number; labels: Record<string, string> },
+  nodes: readonly NodeInfo[],
+): void {
   if (nodes.length === 0) return;
   const matching = nodes.filter((n) => Object.entries(r.labels).every(([k, v]) => n.labels[k] === v));
   if (matching.length === 0) throw limitError(`no node has the labels ${JSON.stringify(r.labels)}`, 'requirements.labels');
   const maxCpu = Math.max(...matching.map((n) => n.cpu));
   const maxRam = Math.max(...matching.map((n) => n.ram));
   const maxGpus = Math.max(...matching.map((n) => n.gpus));
-  if (!matching.some((n) => n.cpu >= r.cpu)) throw limitError(`needs ${r.cpu} cpu; the largest node has ${maxCpu}`, 'requirements.cpu');
+  if (!matching.some((n) => n.cpu >= r.cpu))
+    throw limitError(`needs ${r.cpu} cpu; the largest node has ${maxCpu}`, 'requirements.cpu');
   if (!matching.some((n) => n.ram >= r.ram)) {
     throw limitError(`needs ${formatMemory(r.ram)} ram; the largest node has ${formatMemory(maxRam)}`, 'requirements.ram');
   }
-  if (!matching.some((n) => n.gpus >= r.gpus)) throw limitError(`needs ${r.gpus} gpus; the largest node has ${maxGpus}`, 'requirements.gpus');
+  if (!matching.some((n) => n.gpus >= r.gpus))
+    throw limitError(`needs ${r.gpus} gpus; the largest node has ${maxGpus}`, 'requirements.gpus');
   if (!matching.some((n) => n.cpu >= r.cpu && n.ram >= r.ram && n.gpus >= r.gpus)) {
     throw limitError('no single node has this much cpu, ram and gpus together', 'requirements');
   }

@@ -8,10 +8,16 @@ export function eventRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const { requireUser } = makeAuth(ctx);
   app.get(
     '/events',
-    { preHandler: requireUser, schema: { summary: 'SSE stream of job changes: `event: job`, data {type, job, previousState}', response: { 401: ErrorBodySchema } } },
+    {
+      preHandler: requireUser,
+      schema: {
+        summary: 'SSE stream of job changes: `event: job`, data {type, job, previousState}',
+        response: { 401: ErrorBodySchema },
+      },
+    },
     async (request, reply) => {
       const user = currentUser(request);
-      const sse = openSse(reply);
+      const sse = openSse(reply, ctx.shutdown);
       const unsubscribe = ctx.bus.subscribe((event) => {
         if (canSee(user, event.job)) sse.send('job', event);
       });

@@ -1,7 +1,7 @@
 /** Submit, list, get, act on and wait for jobs. */
 import {
-  ActionBodySchema,
   type ActionBody,
+  ActionBodySchema,
   ErrorBodySchema,
   ForbiddenError,
   type Job,
@@ -56,11 +56,19 @@ export function jobRoutes(app: FastifyInstance, ctx: ApiContext): void {
 
   app.get<{ Querystring: ListJobsQuery }>(
     '/jobs',
-    { preHandler: requireUser, schema: { summary: 'List jobs, newest first', querystring: ListJobsQuerySchema, response: { 200: JobListSchema, ...errors } } },
+    {
+      preHandler: requireUser,
+      schema: {
+        summary: 'List jobs, newest first',
+        querystring: ListJobsQuerySchema,
+        response: { 200: JobListSchema, ...errors },
+      },
+    },
     async (request) => {
       const user = currentUser(request);
       const q = request.query;
-      if (q.user && q.user !== user.name && !user.admin) throw new ForbiddenError('you may only list your own jobs', 'query.user');
+      if (q.user && q.user !== user.name && !user.admin)
+        throw new ForbiddenError('you may only list your own jobs', 'query.user');
       const filter: JobFilter = {};
       if (q.state) filter.states = q.state.split(',') as JobState[];
       const owner = user.admin ? q.user : user.name;
@@ -77,7 +85,10 @@ export function jobRoutes(app: FastifyInstance, ctx: ApiContext): void {
 
   app.get<{ Params: { id: string } }>(
     '/jobs/:id',
-    { preHandler: requireUser, schema: { summary: 'One job', params: JobIdParamsSchema, response: { 200: JobSchema, ...errors } } },
+    {
+      preHandler: requireUser,
+      schema: { summary: 'One job', params: JobIdParamsSchema, response: { 200: JobSchema, ...errors } },
+    },
     async (request) => visibleJob(ctx, currentUser(request), request.params.id),
   );
 
@@ -85,7 +96,12 @@ export function jobRoutes(app: FastifyInstance, ctx: ApiContext): void {
     '/jobs/:id/actions',
     {
       preHandler: requireUser,
-      schema: { summary: 'kill, suspend, resume, hold or release a job (or every task of an array)', params: JobIdParamsSchema, body: ActionBodySchema, response: { 200: JobSchema, ...errors } },
+      schema: {
+        summary: 'kill, suspend, resume, hold or release a job (or every task of an array)',
+        params: JobIdParamsSchema,
+        body: ActionBodySchema,
+        response: { 200: JobSchema, ...errors },
+      },
     },
     async (request) => {
       const user = currentUser(request);
@@ -98,11 +114,16 @@ export function jobRoutes(app: FastifyInstance, ctx: ApiContext): void {
     '/jobs/:id/wait',
     {
       preHandler: requireUser,
-      schema: { summary: 'Long-poll until the job has started or terminated', params: JobIdParamsSchema, querystring: WaitQuerySchema, response: { 200: WaitResultSchema, ...errors } },
+      schema: {
+        summary: 'Long-poll until the job has started or terminated',
+        params: JobIdParamsSchema,
+        querystring: WaitQuerySchema,
+        response: { 200: WaitResultSchema, ...errors },
+      },
     },
     async (request, reply) => {
       const job = await visibleJob(ctx, currentUser(request), request.params.id);
-      const abort = abortOnClose(reply.raw);
+      const abort = abortOnClose(reply.raw, ctx.shutdown);
       const out = await waitForJobs(ctx.bus, (ids) => loadJobs(ctx, ids), {
         ids: [job.id],
         mode: 'any',
@@ -116,7 +137,14 @@ export function jobRoutes(app: FastifyInstance, ctx: ApiContext): void {
 
   app.post<{ Body: WaitManyBody }>(
     '/jobs/wait',
-    { preHandler: requireUser, schema: { summary: 'Long-poll on several jobs (any or all)', body: WaitManyBodySchema, response: { 200: WaitManyResultSchema, ...errors } } },
+    {
+      preHandler: requireUser,
+      schema: {
+        summary: 'Long-poll on several jobs (any or all)',
+        body: WaitManyBodySchema,
+        response: { 200: WaitManyResultSchema, ...errors },
+      },
+    },
     async (request, reply) => {
       const user = currentUser(request);
       const ids = [...new Set(request.body.ids)];
@@ -129,7 +157,7 @@ export function jobRoutes(app: FastifyInstance, ctx: ApiContext): void {
         mode: request.body.mode ?? 'all',
         for: request.body.for ?? 'terminated',
         timeoutMs: (request.body.timeout ?? 30) * 1000,
-        signal: abortOnClose(reply.raw),
+        signal: abortOnClose(reply.raw, ctx.shutdown),
       });
       return { ready: out.ready, timedOut: out.timedOut };
     },
@@ -146,8 +174,14 @@ async function loadJobs(ctx: ApiContext, ids: number[]): Promise<Job[]> {
 }
 
 /** The response's close (not the request's, which fires once the body is read) means the client left. */
-function abortOnClose(res: NodeJS.EventEmitter): AbortSignal {
+function abortOnClose(res: NodeJS.EventEmitter, shutdown: AbortSignal): AbortSignal {
   const controller = new AbortController();
-  res.once('close', () => controller.abort());
+  const abort = () => controller.abort();
+  // Removed again when the response closes, so the daemon-long signal gathers no listeners.
+  shutdown.addEventListener('abort', abort, { once: true });
+  res.once('close', () => {
+    shutdown.removeEventListener('abort', abort);
+    abort();
+  });
   return controller.signal;
 }

@@ -7,7 +7,15 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { ErrorBodySchema, type Job, LogQuerySchema, LogStreamParamsSchema, type LogStream, isTerminal, taskKey } from '@godocker/sdk';
+import {
+  ErrorBodySchema,
+  isTerminal,
+  type Job,
+  LogQuerySchema,
+  type LogStream,
+  LogStreamParamsSchema,
+  taskKey,
+} from '@godocker/sdk';
 import type { FastifyInstance } from 'fastify';
 import { logDirOf } from '../../runtime/run-spec.js';
 import { type ApiContext, currentUser, makeAuth, visibleJob } from '../context.js';
@@ -35,7 +43,7 @@ export function logRoutes(app: FastifyInstance, ctx: ApiContext): void {
         const body = await openLog(ctx, job, stream, false);
         return reply.type('text/plain; charset=utf-8').send(body ?? '');
       }
-      const sse = openSse(reply);
+      const sse = openSse(reply, ctx.shutdown);
       await followLog(ctx, job, stream, (text) => sse.send('log', { text }), sse.done);
       if (!sse.closed) {
         const final = (await ctx.store.getJob(job.id)) ?? job;
@@ -65,7 +73,13 @@ async function openLog(ctx: ApiContext, job: Job, stream: LogStream, follow: boo
   return createReadStream(path);
 }
 
-async function followLog(ctx: ApiContext, first: Job, stream: LogStream, emit: (text: string) => void, gone: Promise<void>): Promise<void> {
+async function followLog(
+  ctx: ApiContext,
+  first: Job,
+  stream: LogStream,
+  emit: (text: string) => void,
+  gone: Promise<void>,
+): Promise<void> {
   let left = false;
   void gone.then(() => {
     left = true;

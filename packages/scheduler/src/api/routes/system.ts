@@ -7,7 +7,12 @@ import type { ApiContext } from '../context.js';
 export function systemRoutes(app: FastifyInstance, ctx: ApiContext, isReady: () => boolean): void {
   app.get(
     '/api/v1/info',
-    { schema: { summary: 'Version, executor, nodes, catalogues and limits; the caller when a token is sent', response: { 200: InfoSchema, 401: ErrorBodySchema } } },
+    {
+      schema: {
+        summary: 'Version, executor, nodes, catalogues and limits; the caller when a token is sent',
+        response: { 200: InfoSchema, 401: ErrorBodySchema },
+      },
+    },
     async (request): Promise<Info> => {
       const c = ctx.config;
       const user = request.headers.authorization ? await authenticate(ctx.store, request.headers.authorization) : null;

@@ -1,8 +1,8 @@
 /** Users and their API tokens (admin), and `users/me` for anyone. */
 import {
+  CreatedTokenSchema,
   type CreateUserBody,
   CreateUserBodySchema,
-  CreatedTokenSchema,
   ErrorBodySchema,
   NotFoundError,
   UserSchema,
@@ -18,22 +18,41 @@ const NameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 64
 export function userRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const { requireUser, requireAdmin } = makeAuth(ctx);
 
-  app.get('/users/me', { preHandler: requireUser, schema: { summary: 'Who this token belongs to', response: { 200: UserSchema, ...errors } } }, async (request) =>
-    currentUser(request),
+  app.get(
+    '/users/me',
+    { preHandler: requireUser, schema: { summary: 'Who this token belongs to', response: { 200: UserSchema, ...errors } } },
+    async (request) => currentUser(request),
   );
 
   app.get(
     '/users',
-    { preHandler: requireAdmin, schema: { summary: 'All users (admin)', response: { 200: Type.Object({ users: Type.Array(UserSchema) }), ...errors } } },
+    {
+      preHandler: requireAdmin,
+      schema: { summary: 'All users (admin)', response: { 200: Type.Object({ users: Type.Array(UserSchema) }), ...errors } },
+    },
     async () => ({ users: await ctx.store.listUsers() }),
   );
 
   app.post<{ Body: CreateUserBody }>(
     '/users',
-    { preHandler: requireAdmin, schema: { summary: 'Create a user and its first token (admin)', body: CreateUserBodySchema, response: { 201: CreatedTokenSchema, ...errors } } },
+    {
+      preHandler: requireAdmin,
+      schema: {
+        summary: 'Create a user and its first token (admin)',
+        body: CreateUserBodySchema,
+        response: { 201: CreatedTokenSchema, ...errors },
+      },
+    },
     async (request, reply) => {
       const b = request.body;
-      const user = { name: b.name, uid: b.uid, gid: b.gid, home: b.home ?? `/home/${b.name}`, admin: b.admin ?? false, createdAt: new Date().toISOString() };
+      const user = {
+        name: b.name,
+        uid: b.uid,
+        gid: b.gid,
+        home: b.home ?? `/home/${b.name}`,
+        admin: b.admin ?? false,
+        createdAt: new Date().toISOString(),
+      };
       await ctx.store.createUser(user);
       const token = generateToken();
       await ctx.store.addToken(user.name, hashToken(token), 'created with the user');
@@ -43,7 +62,10 @@ export function userRoutes(app: FastifyInstance, ctx: ApiContext): void {
 
   app.post<{ Params: { name: string } }>(
     '/users/:name/tokens',
-    { preHandler: requireAdmin, schema: { summary: 'A new token for a user (admin)', params: NameParams, response: { 201: CreatedTokenSchema, ...errors } } },
+    {
+      preHandler: requireAdmin,
+      schema: { summary: 'A new token for a user (admin)', params: NameParams, response: { 201: CreatedTokenSchema, ...errors } },
+    },
     async (request, reply) => {
       const user = await ctx.store.getUser(request.params.name);
       if (!user) throw new NotFoundError(`user ${request.params.name} does not exist`);

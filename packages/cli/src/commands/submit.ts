@@ -1,0 +1,100 @@
+/** `godocker submit`: send a job; with --wait, run it like a local command (its output, its exit code). */
+import type { GodockerClient, Job } from '@godocker/sdk';
+import { type Command, Option } from 'commander';
+import type { Context } from '../context.js';
+import { EXIT_INTERRUPTED } from '../errors.js';
+import { jobExitCode, reasonWorthShowing } from '../job-view.js';
+import { collect, cpuOption, durationOption, integerOption, memoryOption } from '../options.js';
+import { buildSubmission, readScript, type SubmitFlags } from '../submission.js';
+
+interface SubmitOptions extends SubmitFlags {
+  wait?: boolean;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+/** Streams stdout and stderr until the job ends; resolves with the final job (null when interrupted). */
+async function streamOutput(client: GodockerClient, ctx: Context, job: Job, interrupted: AbortSignal): Promise<Job | null> {
+  // If one stream fails, the other is stopped too rather than left running unobserved.
+  const local = new AbortController();
+  const signal = AbortSignal.any([interrupted, local.signal]);
+  const pump = async (stream: 'stdout' | 'stderr'): Promise<Job | null> => {
+    const it = client.followLogs(job.id, stream, { signal });
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return r.value;
+      (stream === 'stdout' ? ctx.io.stdout : ctx.io.stderr).write(r.value);
+    }
+  };
+  try {
+    const [out] = await Promise.all([pump('stdout'), pump('stderr')]);
+    return out;
+  } finally {
+    local.abort();
+  }
+}
+
+async function waitQuietly(client: GodockerClient, job: Job, signal: AbortSignal): Promise<Job | null> {
+  try {
+    return (await client.wait(job.id, { for: 'terminated', signal })).job;
+  } catch (e) {
+    if (signal.aborted) return null;
+    throw e;
+  }
+}
+
+export function registerSubmit(program: Command, ctx: Context): void {
+  program
+    .command('submit')
+    .description('submit a job: a script file, - for stdin, or --cmd')
+    .argument('[SCRIPT_FILE]', 'script to run (with /bin/sh unless it starts with #!); - reads it from stdin')
+    .option('--cmd <command>', "a one-line script, e.g. --cmd 'echo hi'")
+    .option('-c, --cpu <cores>', 'CPU cores (fractions allowed)', cpuOption)
+    .option('-m, --mem <size>', 'memory, e.g. 512M, 4G (a bare number is MiB)', memoryOption)
+    .option('--gpus <n>', 'GPUs', integerOption(0))
+    .option('--image <image>', 'container image (see `godocker info` for the catalogue)')
+    .option('--volume <name[:ro|rw]>', 'mount a catalogue volume (repeatable)', collect)
+    .option('--time <duration>', 'time limit, e.g. 90, 10m, 1h30m, 2-00:00:00', durationOption)
+    .option('--array <spec>', 'job array START-END[:STEP][%MAX], e.g. 0-9%2')
+    .option('--name <name>', 'job name (default: the script file name)')
+    .option('--project <project>', 'project to account the job to')
+    .option('--tag <tag>', 'tag (repeatable)', collect)
+    .option('--env <K=V>', 'environment variable; a bare K copies it from this shell (repeatable)', collect)
+    .option('--workdir <path>', 'working directory in the container')
+    .option('--root', 'run as root in the container (only where the admin allows it)')
+    .option('--network', 'ask for network access (only where the admin allows it)')
+    .addOption(new Option('--priority <n>', 'job priority, -10000 to 10000').argParser(integerOption(-10000, 10000)))
+    .option('--hold', 'submit held: it waits until `godocker release ID`')
+    .option('--wait', "wait until the job ends, print its output and exit with the job's exit code")
+    .option('-q, --quiet', 'print only the job id')
+    .option('--json', 'print the job as JSON (with --wait: the final job)')
+    .action(async (file: string | undefined, opts: SubmitOptions) => {
+      const script = await readScript(file, opts, ctx.io);
+      const submission = buildSubmission(script, file, opts, ctx.io.env);
+      const client = ctx.client();
+      const job = await client.submit(submission);
+
+      if (!opts.wait) {
+        if (opts.json) ctx.json(job);
+        else
+          ctx.out(
+            opts.quiet ? `${job.id}\n` : `job ${job.id} submitted${job.array ? ` (array of ${job.array.count} tasks)` : ''}\n`,
+          );
+        return;
+      }
+      if (!opts.json && !opts.quiet) ctx.err(`job ${job.id} submitted, waiting for it to end\n`);
+      const signal = ctx.io.interrupted();
+      // An array parent has no output of its own: wait for its tasks instead.
+      const streamed =
+        opts.json || job.array ? await waitQuietly(client, job, signal) : await streamOutput(client, ctx, job, signal);
+      const final = streamed ?? (signal.aborted ? null : (await client.wait(job.id, { for: 'terminated', signal })).job);
+      if (!final) {
+        ctx.err(`interrupted; job ${job.id} goes on: \`godocker wait ${job.id}\` or \`godocker kill ${job.id}\`\n`);
+        ctx.exitCode = EXIT_INTERRUPTED;
+        return;
+      }
+      if (opts.json) ctx.json(final);
+      ctx.exitCode = jobExitCode(final);
+      if (reasonWorthShowing(final) && !opts.json) ctx.err(`job ${final.id} failed: ${final.status.reason}\n`);
+    });
+}

@@ -1,0 +1,495 @@
+/**
+ * The docker executor: runs each job as one container on one Docker engine.
+ *
+ * The container is named after the task key, and the engine refuses a second
+ * container of the same name: that is what makes `start` idempotent across daemon
+ * crashes ("no job runs twice"), not any state of ours. Containers are created
+ * with AutoRemove off, so the exit code and logs outlive the job until `collect`.
+ */
+import { setMaxListeners } from 'node:events';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
+import http from 'node:http';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { setTimeout as delay } from 'node:timers/promises';
+import {
+  type Executor,
+  ExecutorError,
+  type ExecutorFactory,
+  type ExitInfo,
+  InvalidStateError,
+  type ListedTask,
+  type LogStream,
+  type NodeInfo,
+  type PluginContext,
+  type RunSpec,
+  TASK_LABELS,
+  type TaskHandle,
+  type TaskStatus,
+} from '@godocker/sdk';
+import Docker from 'dockerode';
+import { createOptions } from './container-spec.js';
+import { executorError, isAbort, isConflict, isNotFound, isNotModified, messageOf } from './docker-errors.js';
+import { parseDockerOptions, type ResolvedDockerOptions } from './docker-options.js';
+import { exitInfoOf, hasEnded, signalOf } from './exit-info.js';
+import { logFrames, streamBytes } from './log-frames.js';
+import { buildScriptArchive } from './script-archive.js';
+
+const MIB = 1024 * 1024;
+const PING_TIMEOUT_MS = 5_000;
+/** How often `wait` looks at a task that exists but was never started (a start is in progress elsewhere). */
+const CREATED_POLL_MS = 500;
+/** Log bytes gathered per stream before a file write in `collect`: fewer syscalls for chatty jobs. */
+const COLLECT_BATCH_BYTES = 64 * 1024;
+
+type Inspect = Docker.ContainerInspectInfo;
+
+interface EngineInfo {
+  Name: string;
+  NCPU: number;
+  MemTotal: number;
+}
+
+function engineInfo(value: unknown, socketPath: string): EngineInfo {
+  const v = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+  if (typeof v.Name !== 'string' || typeof v.NCPU !== 'number' || typeof v.MemTotal !== 'number') {
+    throw new ExecutorError(`the Docker engine at ${socketPath} answered /info without Name, NCPU or MemTotal`);
+  }
+  return { Name: v.Name, NCPU: v.NCPU, MemTotal: v.MemTotal };
+}
+
+function exitInfoFromWait(result: unknown): ExitInfo {
+  // Only used when the container vanished right after its end: the wait answer is all that is left.
+  const body = (typeof result === 'object' && result !== null ? result : {}) as {
+    StatusCode?: unknown;
+    Error?: { Message?: unknown };
+  };
+  const exitCode = typeof body.StatusCode === 'number' ? body.StatusCode : -1;
+  const message = body.Error?.Message;
+  return {
+    exitCode,
+    signal: signalOf(exitCode, false),
+    oomKilled: false,
+    startedAt: null,
+    endedAt: null,
+    error: typeof message === 'string' && message !== '' ? message : null,
+    cpuSeconds: null,
+    maxMemoryMb: null,
+  };
+}
+
+class DockerExecutor implements Executor {
+  readonly name = 'docker';
+  /** Aborted by close(): ends every long request (wait, followed logs) still open. */
+  private readonly closing = new AbortController();
+  /** Starts in progress in this process, so concurrent calls for one key share one attempt. */
+  private readonly starting = new Map<string, Promise<TaskHandle>>();
+  private readonly openLogs = new Set<Readable>();
+  private closed = false;
+
+  constructor(
+    private readonly docker: Docker,
+    private readonly agent: http.Agent,
+    private readonly options: ResolvedDockerOptions,
+    private readonly context: PluginContext,
+    private readonly nodeName: string,
+  ) {
+    // One signal is shared by every open wait and log request; hundreds may be open at once.
+    setMaxListeners(0, this.closing.signal);
+  }
+
+  async nodes(): Promise<NodeInfo[]> {
+    this.assertOpen();
+    let info: EngineInfo;
+    try {
+      info = engineInfo(await this.docker.info(), this.options.socketPath);
+    } catch (error) {
+      throw executorError(`reading docker info from ${this.options.socketPath}`, error);
+    }
+    const { capacity } = this.options;
+    return [
+      {
+        name: this.nodeName,
+        cpu: capacity.cpu ?? info.NCPU,
+        ram: capacity.ram ?? Math.floor(info.MemTotal / MIB),
+        // The engine does not report GPUs; they exist for the scheduler only when the admin says so.
+        gpus: capacity.gpus ?? 0,
+        labels: { ...this.options.labels },
+      },
+    ];
+  }
+
+  start(spec: RunSpec): Promise<TaskHandle> {
+    if (this.closed) return Promise.reject(this.closedError());
+    const pending = this.starting.get(spec.key);
+    if (pending !== undefined) return pending;
+    const attempt = this.createAndStart(spec).finally(() => this.starting.delete(spec.key));
+    this.starting.set(spec.key, attempt);
+    return attempt;
+  }
+
+  async wait(handle: TaskHandle): Promise<ExitInfo> {
+    this.assertOpen();
+    const container = this.container(handle);
+    try {
+      for (;;) {
+        const info = await this.inspect(handle);
+        if (!info) throw this.missing(handle, 'wait for');
+        if (hasEnded(info.State)) return exitInfoOf(info.State);
+        if (info.State.Status === 'created') {
+          // "not-running" would answer at once for a created container: wait until it has started.
+          await delay(CREATED_POLL_MS, undefined, { signal: this.closing.signal });
+          continue;
+        }
+        let result: unknown;
+        try {
+          result = await container.wait({ condition: 'not-running', abortSignal: this.closing.signal });
+        } catch (error) {
+          if (isNotFound(error)) continue;
+          throw error;
+        }
+        const after = await this.inspect(handle);
+        if (!after) return exitInfoFromWait(result);
+        if (hasEnded(after.State)) return exitInfoOf(after.State);
+      }
+    } catch (error) {
+      if (isAbort(error)) throw new ExecutorError(`docker executor closed while waiting for task ${handle.key}`, error);
+      throw executorError(`waiting for task ${handle.key}`, error);
+    }
+  }
+
+  async status(handle: TaskHandle): Promise<TaskStatus> {
+    this.assertOpen();
+    const info = await this.inspect(handle);
+    if (!info) return { state: 'missing' };
+    const state = info.State;
+    if (hasEnded(state)) return { state: 'exited', ...exitInfoOf(state) };
+    if (state.Paused) return { state: 'paused' };
+    if (state.Status === 'created') return { state: 'created' };
+    return { state: 'running' };
+  }
+
+  async list(): Promise<ListedTask[]> {
+    this.assertOpen();
+    let containers: Docker.ContainerInfo[];
+    try {
+      containers = await this.docker.listContainers({
+        all: true,
+        filters: { label: [`${TASK_LABELS.cluster}=${this.context.clusterId}`] },
+      });
+    } catch (error) {
+      throw executorError(`listing containers on ${this.options.socketPath}`, error);
+    }
+    const tasks: ListedTask[] = [];
+    for (const c of containers) {
+      const key = (c.Names[0] ?? '').replace(/^\//, '');
+      const jobId = Number(c.Labels[TASK_LABELS.job]);
+      if (key === '' || !Number.isInteger(jobId)) {
+        this.context.logger.warn(
+          { container: c.Id, labels: c.Labels },
+          'container of this cluster without a name or job label; ignored',
+        );
+        continue;
+      }
+      tasks.push({ key, jobId, handle: { key, id: c.Id, node: this.nodeName } });
+    }
+    return tasks;
+  }
+
+  /**
+   * A paused container is frozen and cannot act on SIGTERM, so it is unpaused
+   * first and then stopped like any other: a suspended job gets the same grace to
+   * clean up as a running one (it runs for a few milliseconds before the TERM lands).
+   */
+  async kill(handle: TaskHandle, graceSeconds: number): Promise<void> {
+    this.assertOpen();
+    // A start of this key still in flight would otherwise start the container after we stopped it.
+    await this.starting.get(handle.key)?.catch(() => undefined);
+    const grace = Number.isFinite(graceSeconds) && graceSeconds >= 0 ? Math.ceil(graceSeconds) : this.options.killGraceSeconds;
+    const info = await this.inspect(handle);
+    if (!info || hasEnded(info.State)) return;
+    const container = this.container(handle);
+    try {
+      if (info.State.Status === 'created') {
+        // Never started, so it has neither output nor exit code to keep: make sure it never runs.
+        await container.remove({ force: true });
+        return;
+      }
+      if (info.State.Paused) {
+        await container.unpause().catch((error: unknown) => {
+          // Someone else resumed it meanwhile; stop works either way.
+          this.context.logger.debug({ key: handle.key, error: messageOf(error) }, 'unpause before stop failed');
+        });
+      }
+      await container.stop({ t: grace });
+    } catch (error) {
+      if (isNotModified(error) || isNotFound(error)) return;
+      throw executorError(`killing task ${handle.key}`, error);
+    }
+  }
+
+  async suspend(handle: TaskHandle): Promise<void> {
+    this.assertOpen();
+    const info = await this.inspect(handle);
+    if (!info) throw this.missing(handle, 'suspend');
+    if (info.State.Paused) return;
+    if (!info.State.Running)
+      throw new InvalidStateError(`task ${handle.key} is ${info.State.Status}: only a running task can be suspended`);
+    try {
+      await this.container(handle).pause();
+    } catch (error) {
+      const again = await this.inspect(handle);
+      if (again?.State.Paused) return;
+      throw executorError(`suspending task ${handle.key}`, error);
+    }
+  }
+
+  async resume(handle: TaskHandle): Promise<void> {
+    this.assertOpen();
+    const info = await this.inspect(handle);
+    if (!info) throw this.missing(handle, 'resume');
+    if (!info.State.Paused) {
+      if (info.State.Running) return;
+      throw new InvalidStateError(`task ${handle.key} is ${info.State.Status}: only a suspended task can be resumed`);
+    }
+    try {
+      await this.container(handle).unpause();
+    } catch (error) {
+      const again = await this.inspect(handle);
+      if (again && !again.State.Paused) return;
+      throw executorError(`resuming task ${handle.key}`, error);
+    }
+  }
+
+  async logs(handle: TaskHandle, stream: LogStream, options: { follow: boolean }): Promise<Readable> {
+    this.assertOpen();
+    const container = this.container(handle);
+    const which = { stdout: stream === 'stdout', stderr: stream === 'stderr' };
+    let source: Readable;
+    try {
+      source = options.follow
+        ? asReadable(await container.logs({ ...which, follow: true, abortSignal: this.closing.signal }))
+        : Readable.from([toBuffer(await container.logs({ ...which, follow: false }))]);
+    } catch (error) {
+      if (isNotFound(error)) throw this.missing(handle, 'read the logs of');
+      throw executorError(`reading ${stream} of task ${handle.key}`, error);
+    }
+    const key = handle.key;
+    const out = Readable.from(
+      (async function* guarded() {
+        try {
+          yield* streamBytes(source, stream);
+        } catch (error) {
+          throw executorError(`reading ${stream} of task ${key}`, error);
+        }
+      })(),
+      { objectMode: false },
+    );
+    this.openLogs.add(out);
+    out.once('close', () => {
+      this.openLogs.delete(out);
+      // The generator only notices a reader that left when the next chunk arrives, which may be never
+      // for a quiet job: hang up on the engine now.
+      source.destroy();
+    });
+    return out;
+  }
+
+  async collect(handle: TaskHandle, logDir: string): Promise<void> {
+    this.assertOpen();
+    await mkdir(logDir, { recursive: true });
+    const info = await this.inspect(handle);
+    if (!info) return;
+    if (!hasEnded(info.State) && info.State.Status !== 'created') {
+      throw new InvalidStateError(
+        `task ${handle.key} is still ${info.State.Status}: kill it and wait for its end before collecting`,
+      );
+    }
+    const container = this.container(handle);
+    try {
+      // follow on an ended container streams the whole log and ends: no need to hold it in memory.
+      const source = asReadable(
+        await container.logs({ follow: true, stdout: true, stderr: true, abortSignal: this.closing.signal }),
+      );
+      await writeLogFiles(logFrames(source), logDir);
+      await container.remove({ force: true });
+    } catch (error) {
+      if (isNotFound(error)) return;
+      // 409: a removal is already in progress (another collect): the files are written, that is enough.
+      if (isConflict(error)) return;
+      throw executorError(`collecting task ${handle.key} into ${logDir}`, error);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.closing.abort();
+    for (const out of this.openLogs) out.destroy();
+    this.openLogs.clear();
+    this.agent.destroy();
+  }
+
+  private async createAndStart(spec: RunSpec): Promise<TaskHandle> {
+    const found = await this.inspect({ key: spec.key, id: null, node: null });
+    if (found) return this.adopt(spec, found);
+    let id: string;
+    try {
+      id = (await this.docker.createContainer(createOptions(spec, this.context.clusterId))).id;
+    } catch (error) {
+      if (isConflict(error)) {
+        // Another daemon (or a retry) created it between our look and our create.
+        const raced = await this.inspect({ key: spec.key, id: null, node: null });
+        if (raced) return this.adopt(spec, raced);
+      }
+      if (isNotFound(error)) {
+        throw new ExecutorError(
+          `image ${spec.image} is not on the Docker engine at ${this.options.socketPath} (node ${this.nodeName}); ` +
+            'GoDocker does not pull images: load it there (docker load, docker import or docker build) or choose another image',
+          error,
+        );
+      }
+      throw executorError(`creating container ${spec.key} from ${spec.image}`, error);
+    }
+    this.context.logger.debug({ key: spec.key, id, job: spec.job.id }, 'container created');
+    await this.launch(spec, id);
+    return { key: spec.key, id, node: this.nodeName };
+  }
+
+  /** A container with our key already exists: take it over instead of creating a second one. */
+  private async adopt(spec: RunSpec, info: Inspect): Promise<TaskHandle> {
+    const owner = info.Config.Labels?.[TASK_LABELS.cluster];
+    if (owner !== this.context.clusterId) {
+      throw new ExecutorError(
+        `a container named ${spec.key} exists on ${this.options.socketPath} but belongs to cluster ${owner ?? '(none)'}, ` +
+          `not ${this.context.clusterId}; remove or rename it`,
+      );
+    }
+    // Created but never started: the daemon died between create and start. Starting it now runs the job once.
+    if (info.State.Status === 'created' && info.State.Error === '') await this.launch(spec, info.Id);
+    return { key: spec.key, id: info.Id, node: this.nodeName };
+  }
+
+  private async launch(spec: RunSpec, id: string): Promise<void> {
+    const container = this.docker.getContainer(id);
+    try {
+      await container.putArchive(await buildScriptArchive(spec.script, spec.uid, spec.gid), { path: '/' });
+    } catch (error) {
+      throw executorError(`copying the job script into container ${spec.key}`, error);
+    }
+    try {
+      await container.start();
+    } catch (error) {
+      // 304: already started by a concurrent adopter.
+      if (isNotModified(error)) return;
+      // The container stays, "created" with State.Error: status/wait report the failure and collect removes it.
+      throw new ExecutorError(`container ${spec.key} could not start: ${messageOf(error)}`, error);
+    }
+  }
+
+  private container(handle: TaskHandle): Docker.Container {
+    // The id is exact; the key (the name) is what is left after a crash lost the id.
+    return this.docker.getContainer(handle.id ?? handle.key);
+  }
+
+  private async inspect(handle: TaskHandle): Promise<Inspect | null> {
+    try {
+      return await this.container(handle).inspect();
+    } catch (error) {
+      if (isNotFound(error)) return null;
+      throw executorError(`inspecting task ${handle.key} on ${this.options.socketPath}`, error);
+    }
+  }
+
+  private missing(handle: TaskHandle, doing: string): ExecutorError {
+    return new ExecutorError(
+      `cannot ${doing} task ${handle.key}: no such container on node ${this.nodeName} (collected or removed)`,
+    );
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw this.closedError();
+  }
+
+  private closedError(): ExecutorError {
+    return new ExecutorError('the docker executor is closed');
+  }
+}
+
+function asReadable(stream: NodeJS.ReadableStream): Readable {
+  // dockerode hands back the HTTP response (a Readable); its types only promise the older interface.
+  return stream instanceof Readable ? stream : new Readable().wrap(stream);
+}
+
+function toBuffer(body: unknown): Buffer {
+  // docker-modem hands back a Buffer unless the body parsed as JSON, which a multiplexed log never does.
+  if (Buffer.isBuffer(body)) return body;
+  return Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+}
+
+/** Writes stdout and stderr beside each other, via temporary names so a crash never truncates a kept log. */
+async function writeLogFiles(frames: AsyncIterable<{ stream: LogStream; data: Buffer }>, logDir: string): Promise<void> {
+  const paths = { stdout: join(logDir, 'stdout'), stderr: join(logDir, 'stderr') };
+  const parts = { stdout: `${paths.stdout}.part`, stderr: `${paths.stderr}.part` };
+  const stdout = await open(parts.stdout, 'w');
+  const stderr = await open(parts.stderr, 'w').catch(async (error: unknown) => {
+    await stdout.close();
+    throw error;
+  });
+  const files = { stdout, stderr };
+  const batches: Record<LogStream, { chunks: Buffer[]; size: number }> = {
+    stdout: { chunks: [], size: 0 },
+    stderr: { chunks: [], size: 0 },
+  };
+  const flush = async (stream: LogStream): Promise<void> => {
+    const batch = batches[stream];
+    if (batch.size === 0) return;
+    const data = Buffer.concat(batch.chunks, batch.size);
+    batch.chunks = [];
+    batch.size = 0;
+    await files[stream].write(data);
+  };
+  let written = false;
+  try {
+    for await (const frame of frames) {
+      const batch = batches[frame.stream];
+      batch.chunks.push(frame.data);
+      batch.size += frame.data.length;
+      if (batch.size >= COLLECT_BATCH_BYTES) await flush(frame.stream);
+    }
+    await flush('stdout');
+    await flush('stderr');
+    written = true;
+  } finally {
+    await Promise.allSettled([files.stdout.close(), files.stderr.close()]);
+    if (!written) await Promise.allSettled([rm(parts.stdout, { force: true }), rm(parts.stderr, { force: true })]);
+  }
+  await rename(parts.stdout, paths.stdout);
+  await rename(parts.stderr, paths.stderr);
+}
+
+export const createDockerExecutor: ExecutorFactory = async (rawOptions, context) => {
+  const options = parseDockerOptions(rawOptions);
+  // Our own agent, so close() can drop every socket this executor opened and nothing else.
+  const agent = new http.Agent({ keepAlive: true });
+  const dockerOptions: Docker.DockerOptions & { agent: http.Agent } = { socketPath: options.socketPath, agent };
+  const docker = new Docker(dockerOptions);
+  let info: EngineInfo;
+  try {
+    // dockerode passes abortSignal through although its types for ping() take no options.
+    const ping = docker.ping.bind(docker) as (opts: { abortSignal: AbortSignal }) => Promise<unknown>;
+    await ping({ abortSignal: AbortSignal.timeout(PING_TIMEOUT_MS) });
+    info = engineInfo(await docker.info(), options.socketPath);
+  } catch (error) {
+    agent.destroy();
+    throw new ExecutorError(
+      `the Docker engine at unix://${options.socketPath} does not answer (${messageOf(error)}). ` +
+        'Start it (systemctl start docker, or scripts/docker-up.sh), give the daemon user access to the socket ' +
+        '(the docker group), or point the docker executor option socketPath (or DOCKER_HOST=unix://...) at the right socket',
+      error,
+    );
+  }
+  const nodeName = options.nodeName ?? info.Name;
+  context.logger.info({ socketPath: options.socketPath, node: nodeName, cpus: info.NCPU }, 'docker executor ready');
+  return new DockerExecutor(docker, agent, options, context, nodeName);
+};

@@ -1,0 +1,6 @@
+/**
+ * The `local` executor: jobs as plain processes on this machine, for hosts
+ * without Docker. Tasks survive a daemon restart.
+ */
+export { createLocalExecutor } from './local-executor.js';
+export { type LocalExecutorOptions, parseLocalOptions, type ResolvedLocalOptions } from './local-options.js';

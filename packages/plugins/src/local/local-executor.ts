@@ -1,0 +1,424 @@
+/**
+ * The local process executor: runs each job as a plain process group on this
+ * machine, for hosts without Docker. A task is a folder (see task-files.ts)
+ * and a detached wrapper process (see wrapper.ts); both outlive the daemon, so
+ * a restarted daemon finds its running tasks and the exit codes of those that
+ * ended meanwhile.
+ *
+ * Not enforced here, unlike in containers: cpu and ram limits, mounts, network
+ * isolation and images (the job sees this machine as it is). The job does run
+ * as its user's uid/gid when the daemon is root.
+ */
+
+import { createReadStream } from 'node:fs';
+import { chmod, copyFile, mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  type Executor,
+  ExecutorError,
+  type ExecutorFactory,
+  type ExitInfo,
+  type ListedTask,
+  type LogStream,
+  type NodeInfo,
+  NotFoundError,
+  type PluginContext,
+  type RunSpec,
+  TASK_LABELS,
+  type TaskHandle,
+  type TaskStatus,
+} from '@godocker/sdk';
+import { EndWatcher, POLL_MS } from './end-watcher.js';
+import { HomeDirectory } from './job-env.js';
+import { parseLocalOptions, type ResolvedLocalOptions } from './local-options.js';
+import { FollowStream } from './log-follow.js';
+import { findWrapper, signalGroup } from './process-probe.js';
+import {
+  checkKey,
+  isMissing,
+  readInteger,
+  readRecord,
+  removeIfPresent,
+  STAGING_MARK,
+  TASKS_FOLDER,
+  type TaskPaths,
+  type TaskRecord,
+  taskPaths,
+  writeAtomic,
+} from './task-files.js';
+import { claimFolder, launch, type RunAs, recordStartFailure } from './task-launch.js';
+import { probeTask, type TaskState } from './task-state.js';
+
+/**
+ * How long a pid-less task folder may be another start's work in progress;
+ * past that, the daemon that claimed it died before spawning.
+ */
+const CLAIM_SETTLE_MS = 2000;
+/** Staging folders older than this were left by a crash. */
+const STAGING_MAX_AGE_MS = 60_000;
+/** After SIGKILL the end is a matter of milliseconds; this only bounds a stuck file system. */
+const AFTER_KILL_MS = 2000;
+
+class LocalExecutor implements Executor {
+  readonly name = 'local';
+  private readonly homes = new HomeDirectory();
+  private readonly starting = new Map<string, Promise<TaskHandle>>();
+  private readonly follows = new Set<Readable>();
+  private readonly ends: EndWatcher;
+  private readonly isRoot = process.getuid?.() === 0;
+  private warnedUid = false;
+  private closed = false;
+
+  constructor(
+    private readonly options: ResolvedLocalOptions,
+    private readonly context: PluginContext,
+    private readonly root: string,
+  ) {
+    this.ends = new EndWatcher(
+      (key) => probeTask(this.paths(key)),
+      (key) => this.paths(key).dir,
+    );
+  }
+
+  async nodes(): Promise<NodeInfo[]> {
+    const { nodeName, capacity, labels } = this.options;
+    return [{ name: nodeName, cpu: capacity.cpu, ram: capacity.ram, gpus: capacity.gpus, labels: { ...labels } }];
+  }
+
+  async start(spec: RunSpec): Promise<TaskHandle> {
+    this.ensureOpen();
+    checkKey(spec.key);
+    // Two starts of one key in this daemon share one outcome instead of racing for the folder.
+    const inflight = this.starting.get(spec.key);
+    if (inflight !== undefined) return inflight;
+    const started = this.startOnce(spec);
+    this.starting.set(spec.key, started);
+    try {
+      return await started;
+    } finally {
+      this.starting.delete(spec.key);
+    }
+  }
+
+  async wait(handle: TaskHandle): Promise<ExitInfo> {
+    this.ensureOpen();
+    checkKey(handle.key);
+    return this.ends.wait(handle.key);
+  }
+
+  async status(handle: TaskHandle): Promise<TaskStatus> {
+    checkKey(handle.key);
+    const state = await probeTask(this.paths(handle.key));
+    if (state.state === 'exited') return { state: 'exited', ...state.info };
+    return { state: state.state };
+  }
+
+  async list(): Promise<ListedTask[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.root);
+    } catch (error) {
+      if (isMissing(error)) return [];
+      throw error;
+    }
+    const listed = await Promise.all(
+      names
+        .filter((name) => !name.includes(STAGING_MARK))
+        .map(async (name): Promise<ListedTask | null> => {
+          const paths = taskPaths(this.root, name);
+          const record = await readRecord(paths);
+          if (record === null || record.cluster !== this.context.clusterId || record.key !== name) return null;
+          const pid = await readInteger(paths.pid);
+          return { key: record.key, jobId: record.jobId, handle: this.handleOf(record.key, pid, record.node) };
+        }),
+    );
+    return listed.filter((task): task is ListedTask => task !== null);
+  }
+
+  async kill(handle: TaskHandle, graceSeconds: number): Promise<void> {
+    checkKey(handle.key);
+    const paths = this.paths(handle.key);
+    const state = await this.afterCreation(paths);
+    if (state.state !== 'running' && state.state !== 'paused') return;
+    const grace = Number.isFinite(graceSeconds) && graceSeconds >= 0 ? graceSeconds : this.options.killGraceSeconds;
+
+    await this.markKilled(paths, 'SIGTERM');
+    if (!signalGroup(state.pid, 'SIGTERM')) return;
+    // A stopped process group holds the TERM until it runs again. Sent even without our
+    // marker: someone else may have stopped it.
+    signalGroup(state.pid, 'SIGCONT');
+    await removeIfPresent(paths.paused);
+    if (await this.ends.ended(handle.key, grace * 1000)) return;
+
+    await this.markKilled(paths, 'SIGKILL');
+    signalGroup(state.pid, 'SIGKILL');
+    await this.ends.ended(handle.key, AFTER_KILL_MS);
+  }
+
+  async suspend(handle: TaskHandle): Promise<void> {
+    checkKey(handle.key);
+    const paths = this.paths(handle.key);
+    const state = await this.afterCreation(paths);
+    if (state.state === 'missing') throw new NotFoundError(`local task ${handle.key} not found`);
+    // An ended task has nothing to stop: the caller raced the end, which is not an error.
+    if (state.state !== 'running') return;
+    if (signalGroup(state.pid, 'SIGSTOP')) await writeAtomic(paths.paused, '');
+  }
+
+  async resume(handle: TaskHandle): Promise<void> {
+    checkKey(handle.key);
+    const paths = this.paths(handle.key);
+    const state = await this.afterCreation(paths);
+    if (state.state === 'missing') throw new NotFoundError(`local task ${handle.key} not found`);
+    if (state.state !== 'running' && state.state !== 'paused') return;
+    signalGroup(state.pid, 'SIGCONT');
+    await removeIfPresent(paths.paused);
+  }
+
+  async logs(handle: TaskHandle, stream: LogStream, options: { follow: boolean }): Promise<Readable> {
+    this.ensureOpen();
+    checkKey(handle.key);
+    if (stream !== 'stdout' && stream !== 'stderr') throw new ExecutorError(`unknown log stream ${String(stream)}`);
+    const paths = this.paths(handle.key);
+    const record = await readRecord(paths);
+    if (record === null) throw new NotFoundError(`local task ${handle.key} not found (already collected?)`);
+    const path = join(record.logDir, stream);
+    if (!options.follow) {
+      try {
+        await stat(path);
+      } catch (error) {
+        if (isMissing(error)) return Readable.from([]);
+        throw error;
+      }
+      return createReadStream(path);
+    }
+    const follow = new FollowStream(path, [path, paths.dir], () => this.hasEnded(paths), POLL_MS);
+    this.follows.add(follow);
+    follow.once('close', () => this.follows.delete(follow));
+    return follow;
+  }
+
+  /**
+   * The logs are in the task's logDir from the start; they are copied only if the
+   * caller wants them elsewhere. A task still running is killed first, as
+   * `docker rm --force` would: its folder is all that tracks it.
+   */
+  async collect(handle: TaskHandle, logDir: string): Promise<void> {
+    checkKey(handle.key);
+    const paths = this.paths(handle.key);
+    const record = await readRecord(paths);
+    if (record !== null) {
+      const state = await probeTask(paths);
+      if (state.state === 'running' || state.state === 'paused') {
+        await this.markKilled(paths, 'SIGKILL');
+        signalGroup(state.pid, 'SIGKILL');
+        await this.ends.ended(handle.key, AFTER_KILL_MS);
+      }
+      if (resolve(logDir) !== resolve(record.logDir)) await copyLogs(record.logDir, logDir);
+    }
+    await rm(paths.dir, { recursive: true, force: true });
+  }
+
+  /** Forgets timers, watchers and streams; the tasks run on, for the next daemon to find. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.ends.close();
+    for (const follow of this.follows) follow.destroy();
+    this.follows.clear();
+  }
+
+  private async startOnce(spec: RunSpec): Promise<TaskHandle> {
+    const paths = this.paths(spec.key);
+    const existing = await this.existingTask(spec.key, spec.node);
+    if (existing) return existing;
+
+    const runAs = this.runAs(spec);
+    if (!(await claimFolder(this.root, paths, spec, this.recordOf(spec), runAs))) {
+      // Another daemon sharing this data folder won the claim.
+      const other = await this.existingTask(spec.key, spec.node);
+      if (other) return other;
+      throw new ExecutorError(`local task ${spec.key}: its folder appeared and vanished while starting; start it again`);
+    }
+
+    try {
+      const child = await launch(paths, spec, runAs, this.homes);
+      if (child === null) return this.handleOf(spec.key, null, spec.node);
+      this.ends.adopt(spec.key, child);
+      return this.handleOf(spec.key, child.pid ?? null, spec.node);
+    } catch (error) {
+      // Left pid-less, the folder would look like a start still in progress; recorded
+      // as failed, the job ends with the reason instead.
+      const message = error instanceof Error ? error.message : String(error);
+      this.context.logger.warn({ key: spec.key, err: message }, 'local executor: could not start task');
+      await recordStartFailure(paths, message);
+      return this.handleOf(spec.key, null, spec.node);
+    }
+  }
+
+  /**
+   * The task of an existing folder, so a start after a daemon crash runs nothing
+   * twice; null when there is none, or when the folder is the leftover of a start
+   * that never spawned (it is then removed, and the job may start afresh).
+   */
+  private async existingTask(key: string, node: string): Promise<TaskHandle | null> {
+    const paths = this.paths(key);
+    // The usual case, in one look: no folder, no task.
+    if (!(await pathExists(paths.dir))) return null;
+    for (;;) {
+      const pid = await readInteger(paths.pid);
+      if (pid !== null) return this.handleOf(key, pid, node);
+      if ((await readInteger(paths.exit)) !== null) return this.handleOf(key, null, node);
+      let age: number;
+      try {
+        age = Date.now() - (await stat(paths.dir)).mtimeMs;
+      } catch (error) {
+        if (isMissing(error)) return null;
+        throw error;
+      }
+      if (age > CLAIM_SETTLE_MS) break;
+      await sleep(20);
+    }
+    const wrapper = await findWrapper(paths.dir);
+    if (wrapper !== null) {
+      await writeAtomic(paths.pid, `${wrapper}\n`);
+      return this.handleOf(key, wrapper, node);
+    }
+    await rm(paths.dir, { recursive: true, force: true });
+    return null;
+  }
+
+  /** A task caught between its claim and its pid gets a moment to get one. */
+  private async afterCreation(paths: TaskPaths): Promise<TaskState> {
+    const deadline = Date.now() + CLAIM_SETTLE_MS;
+    let state = await probeTask(paths);
+    while (state.state === 'created' && Date.now() < deadline) {
+      await sleep(10);
+      state = await probeTask(paths);
+    }
+    return state;
+  }
+
+  private async hasEnded(paths: TaskPaths): Promise<boolean> {
+    const state = await probeTask(paths);
+    return state.state === 'exited' || state.state === 'missing';
+  }
+
+  /** Says which signal kill() sent, so a wrapper dying with its job is not taken for a crash. */
+  private async markKilled(paths: TaskPaths, signal: NodeJS.Signals): Promise<void> {
+    try {
+      await writeAtomic(paths.killed, signal);
+    } catch (error) {
+      if (!isMissing(error)) throw error;
+    }
+  }
+
+  private runAs(spec: RunSpec): RunAs {
+    if (this.isRoot) return { uid: spec.uid, gid: spec.gid };
+    if (spec.uid !== process.getuid?.() && !this.warnedUid) {
+      this.warnedUid = true;
+      this.context.logger.warn(
+        { uid: spec.uid, daemonUid: process.getuid?.() },
+        'local executor: the daemon is not root, so jobs run as the daemon user, not as their own uid',
+      );
+    }
+    return null;
+  }
+
+  private recordOf(spec: RunSpec): TaskRecord {
+    return {
+      jobId: spec.job.id,
+      key: spec.key,
+      node: spec.node,
+      cluster: this.context.clusterId,
+      // Ours last: a job label must not be able to hide a task from its cluster.
+      labels: {
+        ...spec.labels,
+        [TASK_LABELS.cluster]: this.context.clusterId,
+        [TASK_LABELS.job]: String(spec.job.id),
+        [TASK_LABELS.user]: spec.job.user.name,
+      },
+      logDir: resolve(spec.logDir),
+      uid: spec.uid,
+      gid: spec.gid,
+    };
+  }
+
+  private handleOf(key: string, pid: number | null, node: string): TaskHandle {
+    return { key, id: pid === null ? null : String(pid), node };
+  }
+
+  private paths(key: string): TaskPaths {
+    return taskPaths(this.root, key);
+  }
+
+  private ensureOpen(): void {
+    if (this.closed) throw new ExecutorError('local executor is closed');
+  }
+}
+
+async function pathExists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch (error) {
+    if (isMissing(error)) return false;
+    throw error;
+  }
+}
+
+async function copyLogs(from: string, to: string): Promise<void> {
+  await mkdir(to, { recursive: true });
+  for (const stream of ['stdout', 'stderr'] as const) {
+    try {
+      await copyFile(join(from, stream), join(to, stream));
+    } catch (error) {
+      if (!isMissing(error)) throw error;
+    }
+  }
+}
+
+async function removeStaleStaging(root: string): Promise<void> {
+  for (const name of await readdir(root)) {
+    if (!name.includes(STAGING_MARK)) continue;
+    const path = join(root, name);
+    try {
+      if (Date.now() - (await stat(path)).mtimeMs > STAGING_MAX_AGE_MS) await rm(path, { recursive: true, force: true });
+    } catch (error) {
+      if (!isMissing(error)) throw error;
+    }
+  }
+}
+
+/**
+ * A job running as another user must reach its task folder to write its exit
+ * status; a private folder on the way (a 0700 data folder) silently breaks that.
+ */
+async function warnIfUnreachable(root: string, context: PluginContext): Promise<void> {
+  for (let dir = dirname(root); ; dir = dirname(dir)) {
+    const mode = (await stat(dir)).mode;
+    if ((mode & 0o001) === 0) {
+      context.logger.warn(
+        { folder: dir },
+        `local executor: ${dir} is not searchable by other users (chmod o+x), so jobs running as their own uid cannot record their exit status`,
+      );
+      return;
+    }
+    if (dir === dirname(dir)) return;
+  }
+}
+
+export const createLocalExecutor: ExecutorFactory = async (options, context) => {
+  const resolved = parseLocalOptions(options);
+  const root = join(context.dataDir, TASKS_FOLDER);
+  const isRoot = process.getuid?.() === 0;
+  // Searchable but not listable by the jobs' users: each reaches only its own folder.
+  await mkdir(root, { recursive: true, mode: isRoot ? 0o711 : 0o700 });
+  if (isRoot) {
+    await chmod(root, 0o711);
+    await warnIfUnreachable(root, context);
+  }
+  await removeStaleStaging(root);
+  return new LocalExecutor(resolved, context, root);
+};

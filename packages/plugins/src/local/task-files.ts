@@ -1,0 +1,137 @@
+/**
+ * The on-disk layout of one task. The folder is the whole truth about a task:
+ * a restarted daemon (or another one sharing the data folder) knows nothing
+ * else, so every fact needed later is written here as soon as it is known.
+ *
+ *   ${dataDir}/local-tasks/${key}/
+ *     job.sh      the user's script (0700, owned by the job's user)
+ *     spec.json   who the task belongs to and where its logs go
+ *     pid         the wrapper's pid, which is also its process group id
+ *     exit        status as the shell reports it (128+N for signal N), written when the script ends
+ *     error       why the task could not start, or how it vanished
+ *     paused      present while the process group is stopped
+ *     killed      present once kill() escalated to SIGKILL
+ */
+import { randomBytes } from 'node:crypto';
+import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ExecutorError } from '@godocker/sdk';
+
+export const TASKS_FOLDER = 'local-tasks';
+/** Marks folders still being filled by start(); never a task. */
+export const STAGING_MARK = '.staging-';
+
+export interface TaskPaths {
+  dir: string;
+  script: string;
+  spec: string;
+  pid: string;
+  exit: string;
+  error: string;
+  paused: string;
+  killed: string;
+}
+
+export function taskPaths(root: string, key: string): TaskPaths {
+  const dir = join(root, key);
+  return {
+    dir,
+    script: join(dir, 'job.sh'),
+    spec: join(dir, 'spec.json'),
+    pid: join(dir, 'pid'),
+    exit: join(dir, 'exit'),
+    error: join(dir, 'error'),
+    paused: join(dir, 'paused'),
+    killed: join(dir, 'killed'),
+  };
+}
+
+// Keys become folder names: anything that could climb out of the tasks folder is refused.
+const KEY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
+
+export function checkKey(key: string): void {
+  if (!KEY_PATTERN.test(key) || key.includes(STAGING_MARK)) {
+    throw new ExecutorError(`local executor: task key ${JSON.stringify(key)} is not a safe folder name`);
+  }
+}
+
+/** What spec.json holds: enough to list, reconcile and read logs without the daemon's memory. */
+export interface TaskRecord {
+  jobId: number;
+  key: string;
+  node: string;
+  cluster: string;
+  labels: Record<string, string>;
+  logDir: string;
+  uid: number;
+  gid: number;
+}
+
+function isRecordShape(value: unknown): value is TaskRecord {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return (
+    typeof v.jobId === 'number' &&
+    typeof v.key === 'string' &&
+    typeof v.node === 'string' &&
+    typeof v.cluster === 'string' &&
+    typeof v.logDir === 'string' &&
+    typeof v.labels === 'object' &&
+    v.labels !== null
+  );
+}
+
+export function isMissing(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+/** null when the file does not exist. */
+export async function readText(path: string): Promise<string | null> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    if (isMissing(error)) return null;
+    throw error;
+  }
+}
+
+export async function readRecord(paths: TaskPaths): Promise<TaskRecord | null> {
+  const text = await readText(paths.spec);
+  if (text === null) return null;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return isRecordShape(parsed) ? parsed : null;
+  } catch {
+    // A foreign or damaged folder is not ours to manage.
+    return null;
+  }
+}
+
+/** A non-negative integer file (pid, exit); null when absent or not (yet) a number. */
+export async function readInteger(path: string): Promise<number | null> {
+  const text = await readText(path);
+  if (text === null) return null;
+  const trimmed = text.trim();
+  return /^\d+$/.test(trimmed) ? Number(trimmed) : null;
+}
+
+/** Readers never see half a file: write aside, then rename over. */
+export async function writeAtomic(path: string, content: string): Promise<void> {
+  const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
+  await writeFile(tmp, content);
+  try {
+    await rename(tmp, path);
+  } catch (error) {
+    await unlink(tmp).catch(() => undefined);
+    throw error;
+  }
+}
+
+export async function removeIfPresent(path: string): Promise<void> {
+  try {
+    await unlink(path);
+  } catch (error) {
+    if (!isMissing(error)) throw error;
+  }
+}

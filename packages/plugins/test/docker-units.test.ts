@@ -1,0 +1,148 @@
+/** The pure pieces of the docker executor, without an engine. */
+import { Readable } from 'node:stream';
+import { ConfigError } from '@godocker/sdk';
+import { describe, expect, it } from 'vitest';
+import { createOptions } from '../src/docker/container-spec.js';
+import { parseDockerOptions } from '../src/docker/docker-options.js';
+import { exitInfoOf, signalOf } from '../src/docker/exit-info.js';
+import { type LogFrame, logFrames } from '../src/docker/log-frames.js';
+import { scriptCommand } from '../src/docker/script-archive.js';
+import { makeRunSpec } from './helpers/run-spec.js';
+
+function frame(type: number, payload: string): Buffer {
+  const header = Buffer.alloc(8);
+  header.writeUInt8(type, 0);
+  header.writeUInt32BE(Buffer.byteLength(payload), 4);
+  return Buffer.concat([header, Buffer.from(payload)]);
+}
+
+async function collect(chunks: Buffer[]): Promise<LogFrame[]> {
+  const frames: LogFrame[] = [];
+  for await (const f of logFrames(Readable.from(chunks))) frames.push(f);
+  return frames;
+}
+
+describe('logFrames', () => {
+  it('splits stdout and stderr frames, whatever the chunking', async () => {
+    const body = Buffer.concat([frame(1, 'out one\n'), frame(2, 'err\n'), frame(1, 'out two\n')]);
+    const expected = [
+      { stream: 'stdout', data: Buffer.from('out one\n') },
+      { stream: 'stderr', data: Buffer.from('err\n') },
+      { stream: 'stdout', data: Buffer.from('out two\n') },
+    ];
+    expect(await collect([body])).toEqual(expected);
+    // One byte at a time: headers and payloads cut anywhere.
+    expect(await collect([...body].map((b) => Buffer.from([b])))).toEqual(expected);
+  });
+
+  it('passes a non-multiplexed (TTY) body through as stdout', async () => {
+    const frames = await collect([Buffer.from('plain text, no headers\n'), Buffer.from('more\n')]);
+    expect(Buffer.concat(frames.map((f) => f.data)).toString()).toBe('plain text, no headers\nmore\n');
+    expect(new Set(frames.map((f) => f.stream))).toEqual(new Set(['stdout']));
+  });
+});
+
+describe('exit info', () => {
+  it('names the signal behind 128+N', () => {
+    expect(signalOf(137, false)).toBe('SIGKILL');
+    expect(signalOf(143, false)).toBe('SIGTERM');
+    expect(signalOf(3, false)).toBeNull();
+    expect(signalOf(128, false)).toBeNull();
+    expect(signalOf(0, true)).toBe('SIGKILL');
+  });
+
+  it('turns the zero time into null and never ends before it started', () => {
+    const base = { Status: 'exited', Running: false, Paused: false, Restarting: false, OOMKilled: false, Dead: false, Pid: 0 };
+    expect(
+      exitInfoOf({
+        ...base,
+        ExitCode: 128,
+        Error: 'boom',
+        StartedAt: '0001-01-01T00:00:00Z',
+        FinishedAt: '0001-01-01T00:00:00Z',
+      }),
+    ).toMatchObject({
+      startedAt: null,
+      endedAt: null,
+      error: 'boom',
+    });
+    const info = exitInfoOf({
+      ...base,
+      ExitCode: 0,
+      Error: '',
+      StartedAt: '2026-01-01T00:00:00.961536598Z',
+      FinishedAt: '2026-01-01T00:00:00.960619662Z',
+    });
+    expect(info).toMatchObject({ startedAt: '2026-01-01T00:00:00.961Z', endedAt: '2026-01-01T00:00:00.961Z', error: null });
+  });
+});
+
+describe('container options', () => {
+  it('maps a RunSpec to the create body', () => {
+    const spec = makeRunSpec('c1', 7, {
+      script: 'echo hi',
+      args: ['x'],
+      env: { A: '1' },
+      workdir: '/work',
+      cpu: 1.5,
+      ram: 512,
+      gpus: 2,
+      uid: 1000,
+      gid: 100,
+      mounts: [
+        { hostPath: '/data/in', containerPath: '/in', readOnly: true },
+        { hostPath: '/data/out', containerPath: '/out', readOnly: false },
+      ],
+      labels: { 'godocker.cluster': 'spoofed', team: 'bio' },
+    });
+    const body = createOptions(spec, 'c1');
+    expect(body).toMatchObject({
+      name: 'godocker-c1-7',
+      Image: 'local/busybox:latest',
+      Entrypoint: [],
+      Cmd: ['/bin/sh', '/godocker/job.sh', 'x'],
+      Env: ['A=1', 'GODOCKER_JOB_ID=7'],
+      WorkingDir: '/work',
+      User: '1000:100',
+      Tty: false,
+      Labels: { 'godocker.cluster': 'c1', 'godocker.job': '7', 'godocker.user': 'alice', team: 'bio' },
+      HostConfig: {
+        NanoCpus: 1_500_000_000,
+        Memory: 512 * 1024 * 1024,
+        MemorySwap: 512 * 1024 * 1024,
+        NetworkMode: 'none',
+        Binds: ['/data/in:/in:ro', '/data/out:/out:rw'],
+        SecurityOpt: ['no-new-privileges'],
+        Init: false,
+        AutoRemove: false,
+        DeviceRequests: [{ Driver: '', Count: 2, Capabilities: [['gpu']] }],
+      },
+    });
+  });
+
+  it('runs a shebang script directly, anything else with /bin/sh', () => {
+    expect(scriptCommand('#!/usr/bin/env python3\nprint(1)', ['a'])).toEqual(['/godocker/job.sh', 'a']);
+    expect(scriptCommand(' #!/bin/sh', [])).toEqual(['/bin/sh', '/godocker/job.sh']);
+  });
+});
+
+describe('docker options', () => {
+  it('defaults the socket from DOCKER_HOST, else /var/run/docker.sock', () => {
+    expect(parseDockerOptions({}, {}).socketPath).toBe('/var/run/docker.sock');
+    expect(parseDockerOptions({}, { DOCKER_HOST: 'unix:///run/user/1000/docker.sock' }).socketPath).toBe(
+      '/run/user/1000/docker.sock',
+    );
+    expect(parseDockerOptions({ socketPath: '/x.sock' }, { DOCKER_HOST: 'tcp://h:2375' }).socketPath).toBe('/x.sock');
+    expect(() => parseDockerOptions({}, { DOCKER_HOST: 'tcp://h:2375' })).toThrow(ConfigError);
+  });
+
+  it('keeps capacity overrides, labels and the kill grace', () => {
+    expect(parseDockerOptions({ capacity: { cpu: 0.5, ram: 2048 }, labels: { ssd: 'yes' }, killGraceSeconds: 3 }, {})).toEqual({
+      socketPath: '/var/run/docker.sock',
+      nodeName: null,
+      capacity: { cpu: 0.5, ram: 2048, gpus: null },
+      labels: { ssd: 'yes' },
+      killGraceSeconds: 3,
+    });
+  });
+});

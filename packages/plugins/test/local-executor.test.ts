@@ -1,0 +1,475 @@
+/**
+ * The local process executor with real processes: no mocks. Every test file
+ * gets its own data folder and cluster id, so tasks of other runs are never seen.
+ */
+
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ConfigError, type Executor, type Logger, NotFoundError, type PluginContext, type TaskHandle } from '@godocker/sdk';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createLocalExecutor } from '../src/local/index.js';
+import { type LocalSpecInput, makeRunSpec } from './helpers/local-run-spec.js';
+
+const isRoot = process.getuid?.() === 0;
+
+interface Logged {
+  level: string;
+  msg: string;
+}
+
+function recordingLogger(into: Logged[]): Logger {
+  const log = (level: string) => (obj: object | string, msg?: string) => {
+    into.push({ level, msg: msg ?? (typeof obj === 'string' ? obj : JSON.stringify(obj)) });
+  };
+  return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
+}
+
+let base: string;
+let dataDir: string;
+let logRoot: string;
+const clusterId = `t${randomBytes(4).toString('hex')}`;
+const logged: Logged[] = [];
+const context = (): PluginContext => ({ clusterId, dataDir, logger: recordingLogger(logged) });
+let nextJobId = 1;
+const executors: Executor[] = [];
+/** Process groups to reap if a test fails half-way. */
+const groups = new Set<number>();
+
+async function executor(options: Record<string, unknown> = {}): Promise<Executor> {
+  const created = await createLocalExecutor(options, context());
+  executors.push(created);
+  return created;
+}
+
+function spec(script: string, extra: Partial<LocalSpecInput> = {}) {
+  return makeRunSpec({ clusterId, jobId: nextJobId++, script, logRoot, ...extra });
+}
+
+async function started(ex: Executor, script: string, extra: Partial<LocalSpecInput> = {}) {
+  const s = spec(script, extra);
+  const handle = await ex.start(s);
+  if (handle.id !== null) groups.add(Number(handle.id));
+  return { spec: s, handle };
+}
+
+function logOf(logDir: string, stream: 'stdout' | 'stderr'): string {
+  return readFileSync(join(logDir, stream), 'utf8');
+}
+
+/** Alive means neither gone nor a zombie waiting for a reaper. */
+function processAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
+  }
+}
+
+async function until(check: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await sleep(20);
+  }
+}
+
+async function linesOf(path: string): Promise<number> {
+  try {
+    return (await readFile(path, 'utf8')).split('\n').filter((l) => l !== '').length;
+  } catch {
+    return 0;
+  }
+}
+
+beforeAll(async () => {
+  base = await mkdtemp(join(tmpdir(), 'godocker-local-'));
+  // Jobs running as another uid must reach their task folder through this one.
+  await chmod(base, 0o755);
+  dataDir = join(base, 'data');
+  logRoot = join(base, 'logs');
+});
+
+afterEach(async () => {
+  for (const ex of executors.splice(0)) await ex.close();
+});
+
+afterAll(async () => {
+  for (const pgid of groups) {
+    try {
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      // Already gone, as it should be.
+    }
+  }
+  await rm(base, { recursive: true, force: true });
+});
+
+describe('local executor options', () => {
+  it('defaults to this machine', async () => {
+    const ex = await executor();
+    const [node] = await ex.nodes();
+    expect(node?.cpu).toBeGreaterThanOrEqual(1);
+    expect(node?.ram).toBeGreaterThan(0);
+    expect(node?.gpus).toBe(0);
+  });
+
+  it('takes a node name, capacity and labels', async () => {
+    const ex = await executor({ nodeName: 'n1', capacity: { cpu: 8, ram: 1024, gpus: 2 }, labels: { zone: 'a' } });
+    expect(await ex.nodes()).toEqual([{ name: 'n1', cpu: 8, ram: 1024, gpus: 2, labels: { zone: 'a' } }]);
+  });
+
+  it.each([
+    [{ bogus: 1 }, 'executor.options.bogus'],
+    [{ nodeName: '' }, 'executor.options.nodeName'],
+    [{ capacity: { cpu: -1 } }, 'executor.options.capacity.cpu'],
+    [{ capacity: { ram: 1.5 } }, 'executor.options.capacity.ram'],
+    [{ capacity: { disks: 1 } }, 'executor.options.capacity.disks'],
+    [{ capacity: 4 }, 'executor.options.capacity'],
+    [{ labels: { zone: 1 } }, 'executor.options.labels.zone'],
+    [{ killGraceSeconds: 'soon' }, 'executor.options.killGraceSeconds'],
+  ])('refuses %j naming the key', async (options, field) => {
+    const error = await createLocalExecutor(options, context()).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).field).toBe(field);
+  });
+});
+
+describe('local executor: running jobs', () => {
+  it('runs echo: exit 0, stdout and stderr in their own files in logDir', async () => {
+    const ex = await executor();
+    const { spec: s, handle } = await started(ex, 'echo hello\necho oops >&2');
+    expect(handle.key).toBe(s.key);
+    const info = await ex.wait(handle);
+    expect(info).toMatchObject({ exitCode: 0, signal: null, oomKilled: false, error: null, cpuSeconds: null, maxMemoryMb: null });
+    expect(Date.parse(info.startedAt ?? '')).toBeLessThanOrEqual(Date.parse(info.endedAt ?? ''));
+    expect(logOf(s.logDir, 'stdout')).toBe('hello\n');
+    expect(logOf(s.logDir, 'stderr')).toBe('oops\n');
+    expect(await ex.status(handle)).toMatchObject({ state: 'exited', exitCode: 0 });
+  });
+
+  it('reports the exit code', async () => {
+    const ex = await executor();
+    const { handle } = await started(ex, 'exit 3');
+    expect(await ex.wait(handle)).toMatchObject({ exitCode: 3, signal: null, error: null });
+  });
+
+  it('runs a script with a shebang with its own interpreter', async () => {
+    const ex = await executor();
+    const { spec: s, handle } = await started(ex, '#!/usr/bin/awk -f\nBEGIN { print "from awk", ARGV[1] }', { args: ['x1'] });
+    expect(await ex.wait(handle)).toMatchObject({ exitCode: 0 });
+    expect(logOf(s.logDir, 'stdout')).toBe('from awk x1\n');
+  });
+
+  it('passes args and env, with PATH and HOME, and nothing of the daemon env', async () => {
+    const ex = await executor();
+    process.env.GODOCKER_LEAK_TEST = 'leaked';
+    const { spec: s, handle } = await started(
+      ex,
+      'printf "%s|" "$1" "$2" "$#" "$GODOCKER_JOB_ID" "$FOO" "$PATH" "$GODOCKER_LEAK_TEST"; test -n "$HOME" && echo home',
+      {
+        args: ['a b', 'c'],
+        env: { FOO: 'bar baz' },
+      },
+    );
+    delete process.env.GODOCKER_LEAK_TEST;
+    expect(await ex.wait(handle)).toMatchObject({ exitCode: 0 });
+    expect(logOf(s.logDir, 'stdout')).toBe(`a b|c|2|${s.job.id}|bar baz|/usr/local/bin:/usr/bin:/bin||home\n`);
+  });
+
+  it('runs in the workdir when one is given', async () => {
+    const ex = await executor();
+    const { spec: s, handle } = await started(ex, 'pwd', { workdir: base });
+    await ex.wait(handle);
+    expect(logOf(s.logDir, 'stdout')).toBe(`${base}\n`);
+  });
+
+  it('ends with a readable error when the job cannot start', async () => {
+    const ex = await executor();
+    const { handle } = await started(ex, 'echo never', { workdir: join(base, 'no-such-folder') });
+    const info = await ex.wait(handle);
+    expect(info.exitCode).toBe(127);
+    expect(info.error).toMatch(/no-such-folder/);
+  });
+
+  it('starts a key once, however often start is called', async () => {
+    const ex = await executor();
+    const counter = join(base, `count-${nextJobId}`);
+    const s = spec(`echo run >> ${counter}; sleep 0.3`);
+    const [a, b] = await Promise.all([ex.start(s), ex.start(s)]);
+    const c = await ex.start(s);
+    expect(b).toEqual(a);
+    expect(c).toEqual(a);
+    await ex.wait(a);
+    const d = await ex.start(s);
+    expect(d.key).toBe(a.key);
+    await ex.wait(d);
+    expect(await linesOf(counter)).toBe(1);
+  });
+
+  it('lists the tasks of its cluster only, and collect forgets a task', async () => {
+    const ex = await executor();
+    const { spec: s, handle } = await started(ex, 'exit 0');
+    const other = await createLocalExecutor({}, { ...context(), clusterId: `${clusterId}x` });
+    executors.push(other);
+    const foreign = await other.start(spec('exit 0', { clusterId: `${clusterId}x` }));
+    await ex.wait(handle);
+    const listed = await ex.list();
+    expect(listed).toContainEqual({ key: s.key, jobId: s.job.id, handle: expect.objectContaining({ key: s.key }) as TaskHandle });
+    expect(listed.map((t) => t.key)).not.toContain(foreign.key);
+
+    await ex.collect(handle, s.logDir);
+    await ex.collect(handle, s.logDir);
+    expect(await ex.status(handle)).toEqual({ state: 'missing' });
+    expect((await ex.list()).map((t) => t.key)).not.toContain(s.key);
+    expect(logOf(s.logDir, 'stdout')).toBe('');
+    await expect(ex.wait(handle)).rejects.toBeInstanceOf(NotFoundError);
+    await other.wait(foreign);
+    await other.collect(foreign, join(base, 'elsewhere'));
+  });
+
+  it('copies the logs when collect is given another folder', async () => {
+    const ex = await executor();
+    const { handle } = await started(ex, 'echo kept');
+    await ex.wait(handle);
+    const elsewhere = join(base, `copied-${handle.key}`);
+    await ex.collect(handle, elsewhere);
+    expect(logOf(elsewhere, 'stdout')).toBe('kept\n');
+  });
+});
+
+describe('local executor: unknown and ended tasks', () => {
+  it('answers for a key it never started', async () => {
+    const ex = await executor();
+    const handle: TaskHandle = { key: `godocker-${clusterId}-999999`, id: null, node: null };
+    expect(await ex.status(handle)).toEqual({ state: 'missing' });
+    await expect(ex.wait(handle)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(ex.suspend(handle)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(ex.logs(handle, 'stdout', { follow: true })).rejects.toBeInstanceOf(NotFoundError);
+    await ex.kill(handle, 1);
+    await ex.collect(handle, join(base, 'nothing'));
+  });
+
+  it('refuses keys that are not plain folder names', async () => {
+    const ex = await executor();
+    await expect(ex.status({ key: '../escape', id: null, node: null })).rejects.toThrow(/safe folder name/);
+    await expect(ex.start({ ...spec('true'), key: 'a/b' })).rejects.toThrow(/safe folder name/);
+  });
+
+  it('takes kill, suspend and resume of an ended task calmly', async () => {
+    const ex = await executor();
+    const { handle } = await started(ex, 'exit 5');
+    await ex.wait(handle);
+    await ex.kill(handle, 0);
+    await ex.suspend(handle);
+    await ex.resume(handle);
+    expect(await ex.status(handle)).toMatchObject({ state: 'exited', exitCode: 5 });
+  });
+});
+
+describe('local executor: signals', () => {
+  it('kills the whole process group, quickly', async () => {
+    const ex = await executor();
+    const childPid = join(base, `child-${nextJobId}`);
+    const { handle } = await started(ex, `sleep 300 & echo $! > ${childPid}; sleep 300`);
+    await until(() => existsSync(childPid) && readFileSync(childPid, 'utf8').endsWith('\n'));
+    const sleeper = Number(readFileSync(childPid, 'utf8'));
+    expect(processAlive(sleeper)).toBe(true);
+    expect(await ex.status(handle)).toEqual({ state: 'running' });
+
+    const t0 = Date.now();
+    await ex.kill(handle, 1);
+    const info = await ex.wait(handle);
+    expect(Date.now() - t0).toBeLessThan(1500);
+    expect(['SIGTERM', 'SIGKILL']).toContain(info.signal);
+    expect(info.exitCode).toBeGreaterThan(128);
+    expect(info.error).toBeNull();
+    await until(() => !processAlive(sleeper), 2000);
+  });
+
+  it('escalates to SIGKILL after the grace when TERM is ignored', async () => {
+    const ex = await executor();
+    const { handle } = await started(ex, "trap '' TERM; sleep 300");
+    await sleep(100);
+    const t0 = Date.now();
+    await ex.kill(handle, 1);
+    const info = await ex.wait(handle);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(info).toMatchObject({ exitCode: 137, signal: 'SIGKILL', error: null });
+    expect(processAlive(Number(handle.id))).toBe(false);
+  });
+
+  it('suspends and resumes the whole job', async () => {
+    const ex = await executor();
+    const out = join(base, `counter-${nextJobId}`);
+    const { handle } = await started(ex, `while true; do echo tick >> ${out}; sleep 0.1; done`);
+    await until(async () => (await linesOf(out)) >= 3);
+
+    await ex.suspend(handle);
+    expect(await ex.status(handle)).toEqual({ state: 'paused' });
+    await sleep(150);
+    const frozen = await linesOf(out);
+    await sleep(500);
+    expect(await linesOf(out)).toBe(frozen);
+
+    await ex.resume(handle);
+    expect(await ex.status(handle)).toEqual({ state: 'running' });
+    await until(async () => (await linesOf(out)) >= frozen + 3, 3000);
+
+    // A suspended task still dies on kill.
+    await ex.suspend(handle);
+    await ex.kill(handle, 5);
+    expect(await ex.wait(handle)).toMatchObject({ signal: 'SIGTERM', exitCode: 143 });
+  });
+
+  it('reports a wrapper killed behind its back as vanished, and ends what it left', async () => {
+    const ex = await executor();
+    const childPid = join(base, `orphan-${nextJobId}`);
+    const { handle } = await started(ex, `sleep 300 & echo $! > ${childPid}; wait`);
+    await until(() => existsSync(childPid) && readFileSync(childPid, 'utf8').endsWith('\n'));
+    const sleeper = Number(readFileSync(childPid, 'utf8'));
+    process.kill(Number(handle.id), 'SIGKILL');
+    const info = await ex.wait(handle);
+    expect(info).toMatchObject({ exitCode: 137, signal: 'SIGKILL', error: 'process vanished' });
+    await until(() => !processAlive(sleeper), 2000);
+  });
+});
+
+describe('local executor: surviving the daemon', () => {
+  it('lets a new executor find a task started by a closed one, and its exit code', async () => {
+    const first = await executor();
+    const { spec: s, handle } = await started(first, 'sleep 1; exit 7');
+    const pending = first.wait(handle);
+    await first.close();
+    await expect(pending).rejects.toThrow(/closed/);
+
+    const second = await executor();
+    const found = (await second.list()).find((t) => t.key === s.key);
+    expect(found).toMatchObject({ jobId: s.job.id, handle: { key: s.key, id: handle.id } });
+    if (!found) throw new Error('not listed');
+    expect(await second.status(found.handle)).toEqual({ state: 'running' });
+    const t0 = Date.now();
+    expect(await second.wait(found.handle)).toMatchObject({ exitCode: 7, error: null });
+    // fs.watch, not only the 250 ms poll, brings the news.
+    expect(Date.now() - t0).toBeLessThan(1500);
+    // Starting it again after the "restart" runs nothing twice.
+    expect(await second.start(s)).toEqual(handle);
+  });
+
+  it('restarts a start that died before spawning', async () => {
+    const ex = await executor();
+    const s = spec('echo once');
+    // What a daemon killed between claiming the folder and spawning leaves behind.
+    const dir = join(dataDir, 'local-tasks', s.key);
+    await mkdir(dir);
+    await writeFile(join(dir, 'spec.json'), '{}');
+    const old = new Date(Date.now() - 10_000);
+    await utimes(dir, old, old);
+    const handle = await ex.start(s);
+    expect(await ex.wait(handle)).toMatchObject({ exitCode: 0 });
+    expect(logOf(s.logDir, 'stdout')).toBe('once\n');
+  });
+});
+
+describe('local executor: logs', () => {
+  it('follows a log: a line before the end, and the end at the end', async () => {
+    const ex = await executor();
+    const { handle } = await started(ex, 'echo first; sleep 0.6; echo second; echo err >&2');
+    const stream = await ex.logs(handle, 'stdout', { follow: true });
+    let text = '';
+    let firstAt = 0;
+    for await (const chunk of stream) {
+      text += String(chunk);
+      if (firstAt === 0) {
+        firstAt = Date.now();
+        expect(text).toBe('first\n');
+        expect((await ex.status(handle)).state).toBe('running');
+      }
+    }
+    expect(text).toBe('first\nsecond\n');
+    expect((await ex.status(handle)).state).toBe('exited');
+
+    const stderr = await ex.logs(handle, 'stderr', { follow: false });
+    let err = '';
+    for await (const chunk of stderr) err += String(chunk);
+    expect(err).toBe('err\n');
+  });
+
+  it('ends a follow of an ended task at once', async () => {
+    const ex = await executor();
+    const { handle } = await started(ex, 'echo done');
+    await ex.wait(handle);
+    const stream = await ex.logs(handle, 'stdout', { follow: true });
+    let text = '';
+    for await (const chunk of stream) text += String(chunk);
+    expect(text).toBe('done\n');
+  });
+
+  it('refuses logs of a collected task', async () => {
+    const ex = await executor();
+    const { spec: s, handle } = await started(ex, 'true');
+    await ex.wait(handle);
+    await ex.collect(handle, s.logDir);
+    await expect(ex.logs(handle, 'stdout', { follow: false })).rejects.toBeInstanceOf(NotFoundError);
+  });
+});
+
+describe.runIf(isRoot)('local executor: as root', () => {
+  it("runs the job as the spec's uid and gid", async () => {
+    const ex = await executor();
+    const { spec: s, handle } = await started(ex, 'id -u; id -g; echo x > "$HOME/written"; pwd', { uid: 1234, gid: 1234 });
+    expect(await ex.wait(handle)).toMatchObject({ exitCode: 0, error: null });
+    const dir = join(dataDir, 'local-tasks', s.key);
+    expect(logOf(s.logDir, 'stdout')).toBe(`1234\n1234\n${dir}\n`);
+    expect((await stat(join(s.logDir, 'stdout'))).uid).toBe(1234);
+    expect(logged.filter((l) => l.level === 'warn')).toEqual([]);
+  });
+});
+
+describe('local executor: speed', () => {
+  it('takes a trivial job from start to done in a few ms', async () => {
+    const ex = await executor();
+    const times: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const t0 = performance.now();
+      const { handle } = await started(ex, 'true');
+      await ex.wait(handle);
+      times.push(performance.now() - t0);
+    }
+    times.sort((a, b) => a - b);
+    console.info(`local executor: start to done, median ${times[5]?.toFixed(1)} ms, worst ${times[9]?.toFixed(1)} ms`);
+    expect(times[5]).toBeLessThan(100);
+  });
+
+  // The target (80/s on 2 cores) is for the daemon; under vitest, with other suites sharing
+  // the cores, the same code runs slower, so this only guards against a gross regression.
+  it('runs trivial jobs 8 at a time, quickly', async () => {
+    const ex = await executor();
+    const total = 160;
+    let next = 0;
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (next < total) {
+          next++;
+          const { spec: s, handle } = await started(ex, 'echo hi');
+          await ex.wait(handle);
+          await ex.collect(handle, s.logDir);
+        }
+      }),
+    );
+    const perSecond = total / ((performance.now() - t0) / 1000);
+    console.info(`local executor: ${perSecond.toFixed(0)} trivial jobs/s, 8 at a time`);
+    expect(perSecond).toBeGreaterThan(40);
+    expect(await readdir(join(dataDir, 'local-tasks'))).not.toContain(expect.stringContaining('.staging-'));
+  });
+});

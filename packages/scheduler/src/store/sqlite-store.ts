@@ -1,0 +1,386 @@
+/**
+ * The embedded default store: one SQLite file through better-sqlite3, in WAL
+ * mode so API reads never wait behind the scheduler's writes.
+ *
+ * better-sqlite3 is synchronous; the methods are async only to honour the
+ * Store interface (a networked store cannot be synchronous). Each method runs
+ * to completion without yielding, so no two calls of this process interleave
+ * inside a transaction.
+ */
+import { ErrorCodes, GodockerError, type Job, type JobState, NotFoundError } from '@godocker/sdk';
+import Database from 'better-sqlite3';
+import { applyJobChange } from './job-change.js';
+import { MIGRATIONS, SCHEMA_VERSION } from './sqlite-migrations.js';
+import type {
+  InsertRequest,
+  InsertResult,
+  JobChange,
+  JobFilter,
+  JobPage,
+  NewJob,
+  PageRequest,
+  Store,
+  StoredUser,
+} from './store.js';
+
+interface JobRow {
+  id: number;
+  doc: string;
+}
+
+interface UserRow {
+  name: string;
+  uid: number;
+  gid: number;
+  home: string;
+  admin: number;
+  created_at: string;
+}
+
+type Param = string | number | null;
+
+function prepareStatements(db: Database.Database) {
+  return {
+    getMeta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
+    setMeta: db.prepare<[string, string]>(
+      'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+    ),
+    insertUser: db.prepare<[string, number, number, string, number, string]>(
+      'INSERT INTO users (name, uid, gid, home, admin, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    getUser: db.prepare<[string], UserRow>('SELECT * FROM users WHERE name = ?'),
+    listUsers: db.prepare<[], UserRow>('SELECT * FROM users ORDER BY name'),
+    countUsers: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM users'),
+    insertToken: db.prepare<[string, string, string, string]>(
+      'INSERT INTO tokens (hash, user_name, label, created_at) VALUES (?, ?, ?, ?)',
+    ),
+    userByToken: db.prepare<[string], UserRow>(
+      'SELECT users.* FROM tokens JOIN users ON users.name = tokens.user_name WHERE tokens.hash = ?',
+    ),
+    insertJob: db.prepare<[string, string, string, string | null, string, number | null, string, string]>(
+      `INSERT INTO jobs (state, user_name, project, session, name, parent_id, submitted_at, doc)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    getJob: db.prepare<[number], JobRow>('SELECT id, doc FROM jobs WHERE id = ?'),
+    updateJob: db.prepare<[string, string, number]>('UPDATE jobs SET state = ?, doc = ? WHERE id = ?'),
+    findIdempotent: db.prepare<[string, string], { job_id: number }>(
+      'SELECT job_id FROM idempotency WHERE user_name = ? AND key = ?',
+    ),
+    insertIdempotent: db.prepare<[string, string, number, string]>(
+      'INSERT INTO idempotency (user_name, key, job_id, created_at) VALUES (?, ?, ?, ?)',
+    ),
+  };
+}
+
+type Statements = ReturnType<typeof prepareStatements>;
+
+export class SqliteStore implements Store {
+  private readonly db: Database.Database;
+  /** Prepared on first use: the tables they name exist only after `migrate()`. */
+  private statements: Statements | null = null;
+  /** Filtered queries differ by which filters are set; each shape is prepared once. */
+  private readonly jobQueries = new Map<string, Database.Statement<Param[], JobRow>>();
+  private readonly countQueries = new Map<string, Database.Statement<Param[], { state: JobState; n: number }>>();
+
+  private readonly insertTransaction: Database.Transaction<(request: InsertRequest) => InsertResult>;
+  private readonly updateTransaction: Database.Transaction<
+    (id: number, change: JobChange, expect?: { states: JobState[] }) => Job | null
+  >;
+
+  private constructor(db: Database.Database) {
+    this.db = db;
+    this.insertTransaction = db.transaction((request: InsertRequest) => this.insertInTransaction(request));
+    this.updateTransaction = db.transaction((id: number, change: JobChange, expect?: { states: JobState[] }) =>
+      this.updateInTransaction(id, change, expect),
+    );
+  }
+
+  /** Opens (creating if needed) the database at `path`; `':memory:'` for a throwaway one. */
+  static open(path: string): SqliteStore {
+    const db = new Database(path);
+    try {
+      db.pragma('journal_mode = WAL');
+      // Safe with WAL: a crash may lose the last commits but never corrupts.
+      db.pragma('synchronous = NORMAL');
+      // Another process (a CLI run against the same file) may hold the write lock briefly.
+      db.pragma('busy_timeout = 5000');
+      db.pragma('foreign_keys = ON');
+    } catch (e) {
+      db.close();
+      throw e;
+    }
+    return new SqliteStore(db);
+  }
+
+  async migrate(): Promise<void> {
+    // IMMEDIATE: two daemons starting at once must not both run a migration.
+    this.db
+      .transaction(() => {
+        const from = this.db.pragma('user_version', { simple: true }) as number;
+        if (from > SCHEMA_VERSION) {
+          throw new GodockerError(
+            ErrorCodes.CONFIG_INVALID,
+            `the database ${this.db.name} has schema version ${from}, newer than this GoDocker knows (${SCHEMA_VERSION}): upgrade GoDocker`,
+          );
+        }
+        for (const [version, migration] of MIGRATIONS.entries()) {
+          if (version < from) continue;
+          try {
+            migration.up(this.db);
+          } catch (e) {
+            throw new GodockerError(
+              ErrorCodes.INTERNAL,
+              `database migration ${version + 1} (${migration.description}) failed: ${(e as Error).message}`,
+              { cause: e },
+            );
+          }
+        }
+        this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      })
+      .immediate();
+  }
+
+  async close(): Promise<void> {
+    if (!this.db.open) return;
+    // SQLite's advice for long-lived connections: refresh the planner's
+    // statistics when closing, so combined filters pick the better index.
+    this.db.pragma('optimize');
+    this.db.close();
+  }
+
+  async getMeta(key: string): Promise<string | null> {
+    return this.q.getMeta.get(key)?.value ?? null;
+  }
+
+  async setMeta(key: string, value: string): Promise<void> {
+    this.q.setMeta.run(key, value);
+  }
+
+  async createUser(user: StoredUser): Promise<void> {
+    try {
+      this.q.insertUser.run(user.name, user.uid, user.gid, user.home, user.admin ? 1 : 0, user.createdAt);
+    } catch (e) {
+      if (isConstraint(e, 'SQLITE_CONSTRAINT_PRIMARYKEY')) {
+        throw new GodockerError(ErrorCodes.CONFLICT, `a user named "${user.name}" already exists`, { field: 'name' });
+      }
+      throw e;
+    }
+  }
+
+  async getUser(name: string): Promise<StoredUser | null> {
+    const row = this.q.getUser.get(name);
+    return row ? toUser(row) : null;
+  }
+
+  async listUsers(): Promise<StoredUser[]> {
+    return this.q.listUsers.all().map(toUser);
+  }
+
+  async countUsers(): Promise<number> {
+    return this.q.countUsers.get()?.n ?? 0;
+  }
+
+  async addToken(userName: string, tokenHash: string, label: string): Promise<void> {
+    try {
+      this.q.insertToken.run(tokenHash, userName, label, new Date().toISOString());
+    } catch (e) {
+      if (isConstraint(e, 'SQLITE_CONSTRAINT_FOREIGNKEY')) throw new NotFoundError(`no user named "${userName}"`);
+      if (isConstraint(e, 'SQLITE_CONSTRAINT_PRIMARYKEY'))
+        throw new GodockerError(ErrorCodes.CONFLICT, 'this token is already registered');
+      throw e;
+    }
+  }
+
+  async findUserByTokenHash(tokenHash: string): Promise<StoredUser | null> {
+    const row = this.q.userByToken.get(tokenHash);
+    return row ? toUser(row) : null;
+  }
+
+  async insertJobs(request: InsertRequest): Promise<InsertResult> {
+    if (request.jobs.length === 0) throw new GodockerError(ErrorCodes.INVALID_REQUEST, 'insertJobs needs at least one job');
+    if (!request.isArray && request.jobs.length !== 1) {
+      // The result names one job: the ids of the others would be lost.
+      throw new GodockerError(ErrorCodes.INVALID_REQUEST, 'several jobs can only be inserted as an array (isArray)');
+    }
+    // IMMEDIATE takes the write lock before the idempotency lookup, so two
+    // retries racing from two processes cannot both miss it and both insert.
+    return this.insertTransaction.immediate(request);
+  }
+
+  async getJob(id: number): Promise<Job | null> {
+    return this.readJob(id);
+  }
+
+  async listJobs(filter: JobFilter, page: PageRequest): Promise<JobPage> {
+    if (!Number.isInteger(page.limit) || page.limit < 1) {
+      throw new GodockerError(ErrorCodes.INVALID_REQUEST, `page limit must be a positive integer, not ${page.limit}`, {
+        field: 'limit',
+      });
+    }
+    const where = whereOf(filter);
+    if (where === null) return { jobs: [], nextCursor: null };
+    if (page.cursor !== undefined) {
+      where.conditions.push('id < ?');
+      where.params.push(page.cursor);
+    }
+    const sql = `SELECT id, doc FROM jobs ${sqlWhere(where.conditions)} ORDER BY id DESC LIMIT ?`;
+    // One row more than asked tells whether another page exists.
+    const rows = this.jobQuery(sql).all(...where.params, page.limit + 1);
+    const jobs = rows.slice(0, page.limit).map(toJob);
+    const last = jobs.at(-1);
+    return { jobs, nextCursor: rows.length > page.limit && last ? last.id : null };
+  }
+
+  async jobsInStates(states: JobState[]): Promise<Job[]> {
+    if (states.length === 0) return [];
+    const sql = `SELECT id, doc FROM jobs WHERE state IN (${placeholders(states.length)}) ORDER BY id`;
+    return this.jobQuery(sql)
+      .all(...states)
+      .map(toJob);
+  }
+
+  async countByState(filter: JobFilter): Promise<Partial<Record<JobState, number>>> {
+    const where = whereOf(filter);
+    if (where === null) return {};
+    const sql = `SELECT state, COUNT(*) AS n FROM jobs ${sqlWhere(where.conditions)} GROUP BY state`;
+    let statement = this.countQueries.get(sql);
+    if (!statement) {
+      statement = this.db.prepare<Param[], { state: JobState; n: number }>(sql);
+      this.countQueries.set(sql, statement);
+    }
+    const counts: Partial<Record<JobState, number>> = {};
+    for (const { state, n } of statement.all(...where.params)) counts[state] = n;
+    return counts;
+  }
+
+  async updateJob(id: number, change: JobChange, expect?: { states: JobState[] }): Promise<Job | null> {
+    // IMMEDIATE: the read and the write are one compare-and-set, even against
+    // another process writing the same file.
+    return this.updateTransaction.immediate(id, change, expect);
+  }
+
+  private get q(): Statements {
+    this.statements ??= prepareStatements(this.db);
+    return this.statements;
+  }
+
+  private jobQuery(sql: string): Database.Statement<Param[], JobRow> {
+    let statement = this.jobQueries.get(sql);
+    if (!statement) {
+      statement = this.db.prepare<Param[], JobRow>(sql);
+      this.jobQueries.set(sql, statement);
+    }
+    return statement;
+  }
+
+  private readJob(id: number): Job | null {
+    const row = this.q.getJob.get(id);
+    return row ? toJob(row) : null;
+  }
+
+  /** Runs inside the insert transaction: any throw rolls every row back. */
+  private insertInTransaction({ jobs, isArray, idempotency }: InsertRequest): InsertResult {
+    if (idempotency) {
+      const earlier = this.q.findIdempotent.get(idempotency.user, idempotency.key);
+      const job = earlier ? this.readJob(earlier.job_id) : null;
+      if (job) return { job, created: false };
+    }
+    const [first, ...rest] = jobs as [NewJob, ...NewJob[]];
+    const firstId = this.insertOne(first, first.parentId);
+    for (const job of rest) this.insertOne(job, isArray ? firstId : job.parentId);
+    if (idempotency) this.q.insertIdempotent.run(idempotency.user, idempotency.key, firstId, new Date().toISOString());
+    // Read back rather than echo the input: the caller gets exactly what is stored.
+    const job = this.readJob(firstId);
+    if (!job) throw new GodockerError(ErrorCodes.INTERNAL, `job ${firstId} vanished inside its own insert`);
+    return { job, created: true };
+  }
+
+  private updateInTransaction(id: number, change: JobChange, expect?: { states: JobState[] }): Job | null {
+    const row = this.q.getJob.get(id);
+    if (!row) return null;
+    const doc = JSON.parse(row.doc) as NewJob;
+    if (expect && !expect.states.includes(doc.status.state)) return null;
+    const next = applyJobChange(doc, change);
+    this.q.updateJob.run(next.status.state, JSON.stringify(next), id);
+    return { id, ...next };
+  }
+
+  private insertOne(job: NewJob, parentId: number | null): number {
+    // A shallow copy: the caller's object is not ours to change, and an `id`
+    // it may carry (a Job passed as a NewJob) must not shadow the row's id.
+    const { id: _ignored, ...doc } = job as NewJob & { id?: unknown };
+    doc.parentId = parentId;
+    const result = this.q.insertJob.run(
+      doc.status.state,
+      doc.user.name,
+      doc.project,
+      doc.session,
+      doc.meta.name,
+      parentId,
+      doc.status.submittedAt,
+      JSON.stringify(doc),
+    );
+    return Number(result.lastInsertRowid);
+  }
+}
+
+interface Where {
+  conditions: string[];
+  params: Param[];
+}
+
+/** SQL conditions for a filter; null when it can match nothing (an empty `states`). */
+function whereOf(filter: JobFilter): Where | null {
+  const conditions: string[] = [];
+  const params: Param[] = [];
+  const equal = (column: string, value: string | number | undefined) => {
+    if (value === undefined) return;
+    conditions.push(`${column} = ?`);
+    params.push(value);
+  };
+  if (filter.states) {
+    if (filter.states.length === 0) return null;
+    conditions.push(`state IN (${placeholders(filter.states.length)})`);
+    params.push(...filter.states);
+  }
+  equal('user_name', filter.user);
+  equal('project', filter.project);
+  equal('session', filter.session);
+  equal('name', filter.name);
+  equal('parent_id', filter.parentId);
+  if (filter.tag !== undefined) {
+    // The LIKE on the raw text is cheap and rules out most rows before
+    // json_each parses the document; json_each then makes the match exact
+    // (LIKE ignores ASCII case, and the text could sit in another field).
+    conditions.push(
+      String.raw`doc LIKE ? ESCAPE '\'`,
+      `EXISTS (SELECT 1 FROM json_each(jobs.doc, '$.meta.tags') WHERE json_each.value = ?)`,
+    );
+    params.push(`%${escapeLike(JSON.stringify(filter.tag))}%`, filter.tag);
+  }
+  return { conditions, params };
+}
+
+function sqlWhere(conditions: string[]): string {
+  return conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
+}
+
+function placeholders(n: number): string {
+  return Array.from({ length: n }, () => '?').join(', ');
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+function toJob(row: JobRow): Job {
+  return { id: row.id, ...(JSON.parse(row.doc) as NewJob) };
+}
+
+function toUser(row: UserRow): StoredUser {
+  return { name: row.name, uid: row.uid, gid: row.gid, home: row.home, admin: row.admin === 1, createdAt: row.created_at };
+}
+
+function isConstraint(e: unknown, code: string): boolean {
+  return e instanceof Database.SqliteError && e.code === code;
+}

@@ -1,0 +1,94 @@
+/**
+ * `kill -9` of the daemon while jobs are pending and running, then a restart:
+ * every job ends in its right state, none is lost, none runs twice. The daemon
+ * runs as a separate process (the built package), killed for real.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Job } from '@godocker/sdk';
+import { afterEach, describe, expect, it } from 'vitest';
+import { caller } from './helpers/api-caller.js';
+import { ADMIN_TOKEN, baseConfig, type ExecutorKind } from './helpers/test-daemon.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const children: ChildProcess[] = [];
+
+async function spawnDaemon(config: object): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [join(here, 'helpers', 'daemon-process.mjs'), JSON.stringify(config)], {
+    env: { ...process.env, GODOCKER_ADMIN_TOKEN: ADMIN_TOKEN },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.push(child);
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const line = out.split('\n')[0];
+      if (out.includes('\n') && line) resolve((JSON.parse(line) as { url: string }).url);
+    });
+    child.once('exit', (code) => reject(new Error(`daemon exited with ${code} before listening`)));
+  });
+  return { child, url };
+}
+
+afterEach(() => {
+  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
+});
+
+describe.each<ExecutorKind>(['docker', 'local'])('kill -9 of the daemon (%s executor)', (kind) => {
+  it('loses no job and runs none twice', async () => {
+    const root = mkdtempSync(join(tmpdir(), `godocker-crash-${kind}-`));
+    chmodSync(root, 0o711);
+    const out = join(root, 'out');
+    mkdirSync(out);
+    chmodSync(out, 0o777);
+    const config = {
+      ...baseConfig(kind, join(root, 'data')),
+      executor: { type: kind, options: { capacity: { cpu: 4, ram: 16384 } } },
+      limits: { defaultCpu: 0.5, defaultRam: 64, killGraceSeconds: 1 },
+      volumes: [{ name: 'out', hostPath: out, mode: 'rw' }],
+    };
+    const first = await spawnDaemon(config);
+    const admin = caller(first.url, ADMIN_TOKEN);
+    const ids: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const r = await admin.call<Job>('POST', '/api/v1/jobs', {
+        command: { script: `echo $GODOCKER_JOB_ID >> ${out}/ran.log; sleep 2; exit ${i % 2 === 0 ? 0 : 3}` },
+        container: { volumes: [{ name: 'out' }] },
+      });
+      expect(r.status).toBe(201);
+      ids.push(r.body.id);
+    }
+    // 8 fit at once (4 cpu / 0.5): some run, the rest wait.
+    const started = await admin.call<{ timedOut: boolean }>('GET', `/api/v1/jobs/${ids[0]}/wait?for=started&timeout=30`);
+    expect(started.body.timedOut).toBe(false);
+    await new Promise((r) => setTimeout(r, 500));
+    first.child.kill('SIGKILL');
+    await new Promise((r) => first.child.once('exit', r));
+
+    const second = await spawnDaemon(config);
+    const again = caller(second.url, ADMIN_TOKEN);
+    const all = await again.call<{ ready: Job[]; timedOut: boolean }>('POST', '/api/v1/jobs/wait', {
+      ids,
+      mode: 'all',
+      timeout: 120,
+    });
+    expect(all.status).toBe(200);
+    expect(all.body.timedOut).toBe(false);
+    const byId = new Map(all.body.ready.map((j) => [j.id, j]));
+    ids.forEach((id, i) => {
+      const j = byId.get(id);
+      expect(j?.status.state, `job ${id}: ${j?.status.reason}`).toBe(i % 2 === 0 ? 'done' : 'failed');
+      expect(j?.status.exitCode, `job ${id}: ${j?.status.reason}`).toBe(i % 2 === 0 ? 0 : 3);
+    });
+    const ran = readFileSync(join(out, 'ran.log'), 'utf8')
+      .trim()
+      .split('\n')
+      .map(Number)
+      .sort((a, b) => a - b);
+    expect(ran).toEqual([...ids].sort((a, b) => a - b));
+  }, 180_000);
+});

@@ -1,0 +1,106 @@
+/**
+ * The end-to-end suite on the real Docker engine, plus what only containers do:
+ * memory and cpu limits, volumes from the catalogue with their ACL, root rights.
+ */
+import { execFileSync } from 'node:child_process';
+import { chownSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Job, taskKey } from '@godocker/sdk';
+import { expect, it } from 'vitest';
+import { describeDaemonE2E } from './daemon-e2e.suite.js';
+import { logsOf, waitJob } from './helpers/test-daemon.js';
+
+const volumes = mkdtempSync(join(tmpdir(), 'godocker-vol-'));
+mkdirSync(join(volumes, 'home', 'alice'), { recursive: true });
+chownSync(join(volumes, 'home', 'alice'), 2001, 2002);
+mkdirSync(join(volumes, 'ref'));
+writeFileSync(join(volumes, 'ref', 'genome.fa'), '>chr1\nACGT\n');
+
+function containerExists(name: string): boolean {
+  try {
+    execFileSync('docker', ['inspect', '--type', 'container', name], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describeDaemonE2E('docker', {
+  overrides: {
+    volumes: [
+      { name: 'home', hostPath: join(volumes, 'home', '$USER'), containerPath: '/home/$USER', mode: 'rw' },
+      { name: 'ref', hostPath: join(volumes, 'ref'), containerPath: '/ref', mode: 'ro' },
+    ],
+    security: { rootUsers: ['admin'] },
+    images: { catalogue: ['local/busybox:latest', 'local/missing:latest'] },
+  },
+  extra: (get) => {
+    it('OOM-kills a job over its memory limit: failed, reason says out of memory', async () => {
+      const { t, alice } = get();
+      const job = await t.run(alice, {
+        command: { script: 'x=$(head -c 200000000 /dev/zero | tr "\\000" a); printf %s "$x" | wc -c' },
+        requirements: { ram: 16 },
+      });
+      expect(job.status.state).toBe('failed');
+      expect(job.status.oomKilled).toBe(true);
+      expect(job.status.reason).toMatch(/out of memory/);
+    });
+
+    it('gives the container the cpu limit asked for', async () => {
+      const { t, alice } = get();
+      const job = await t.run(alice, {
+        command: { script: 'cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us 2>/dev/null || cut -d" " -f1 /sys/fs/cgroup/cpu.max' },
+        requirements: { cpu: 0.5 },
+      });
+      expect(job.status.state).toBe('done');
+      expect((await logsOf(alice, job.id)).trim()).toBe('50000');
+    });
+
+    it('mounts catalogue volumes with their ACL and $USER substituted', async () => {
+      const { t, alice } = get();
+      const job = await t.run(alice, {
+        command: {
+          script:
+            'cat /ref/genome.fa; echo result > /home/alice/out.txt && echo wrote; touch /ref/x 2>/dev/null || echo ro-refused',
+        },
+        container: { volumes: [{ name: 'home' }, { name: 'ref' }] },
+      });
+      expect(job.status.state).toBe('done');
+      expect(await logsOf(alice, job.id)).toBe('>chr1\nACGT\nwrote\nro-refused\n');
+      expect(readFileSync(join(volumes, 'home', 'alice', 'out.txt'), 'utf8')).toBe('result\n');
+      const ro = await t.run(alice, {
+        command: { script: 'echo x > /home/alice/ro.txt' },
+        container: { volumes: [{ name: 'home', mode: 'ro' }] },
+      });
+      expect(ro.status.state).toBe('failed');
+    });
+
+    it('removes the container of a killed job', async () => {
+      const { t, alice } = get();
+      const s = await alice.call<Job>('POST', '/api/v1/jobs', { command: { script: 'sleep 300' } });
+      await waitJob(alice, s.body.id, 'started');
+      const name = taskKey(t.daemon.clusterId, s.body.id);
+      expect(containerExists(name)).toBe(true);
+      await alice.call('POST', `/api/v1/jobs/${s.body.id}/actions`, { action: 'kill' });
+      await waitJob(alice, s.body.id);
+      expect(containerExists(name)).toBe(false);
+    });
+
+    it('runs as root only for users the admin allows', async () => {
+      const { t, alice } = get();
+      const refused = await alice.call('POST', '/api/v1/jobs', { command: { script: 'id -u' }, container: { root: true } });
+      expect(refused.status).toBe(403);
+      const job = await t.run(t.admin, { command: { script: 'id -u' }, container: { root: true } });
+      expect(await logsOf(t.admin, job.id)).toBe('0\n');
+    });
+
+    it('fails a job whose image is in the catalogue but not on the engine, saying so', async () => {
+      const { t, alice } = get();
+      const job = await t.run(alice, { command: { script: 'true' }, container: { image: 'local/missing:latest' } });
+      expect(job.status.state).toBe('failed');
+      expect(job.status.exitCode).toBeNull();
+      expect(job.status.reason).toMatch(/could not start: .*local\/missing:latest/);
+    });
+  },
+});

@@ -1,0 +1,99 @@
+/**
+ * A real daemon for tests: in-process, on a free port, with its own data folder
+ * and the executor under test (the real Docker engine, or local processes).
+ */
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Daemon, type DeepPartial, type GodockerConfig, mergeConfig, startDaemon } from '@godocker/scheduler';
+import type { Job, User } from '@godocker/sdk';
+import { type Caller, caller } from './api-caller.js';
+
+export type ExecutorKind = 'docker' | 'local';
+
+export const TEST_IMAGE = 'local/busybox:latest';
+export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+
+export interface TestDaemon {
+  daemon: Daemon;
+  url: string;
+  dataDir: string;
+  admin: Caller;
+  /** Creates a user (uid/gid as given) and returns a caller with their token. */
+  addUser(name: string, uid: number, gid?: number): Promise<Caller & { user: User }>;
+  /** Submits and waits for the end; fails the test on an API error. */
+  run(who: Caller, submission: Record<string, unknown>, timeoutSeconds?: number): Promise<Job>;
+  stop(): Promise<void>;
+}
+
+export function baseConfig(kind: ExecutorKind, dataDir: string): DeepPartial<GodockerConfig> {
+  return {
+    dataDir,
+    server: { host: '127.0.0.1', port: 0 },
+    executor: {
+      type: kind,
+      // Room for many small jobs at once on a 2-core machine.
+      options: kind === 'docker' ? { capacity: { cpu: 16, ram: 16384 } } : { capacity: { cpu: 16, ram: 16384 } },
+    },
+    limits: { defaultCpu: 0.5, defaultRam: 128, killGraceSeconds: 1 },
+    scheduler: { tickSeconds: 1, reconcileSeconds: 2 },
+  };
+}
+
+export async function startTestDaemon(
+  kind: ExecutorKind,
+  overrides: DeepPartial<GodockerConfig> = {},
+  dataDir?: string,
+): Promise<TestDaemon> {
+  const dir = dataDir ?? (await mkdtemp(join(tmpdir(), `godocker-${kind}-`)));
+  // mkdtemp makes 0700; jobs running as their user's uid must reach their task folders.
+  await chmod(dir, 0o711);
+  const config = mergeConfig(
+    baseConfig(kind, dir) as Record<string, unknown>,
+    overrides as Record<string, unknown>,
+  ) as DeepPartial<GodockerConfig>;
+  const daemon = await startDaemon({ config, env: { GODOCKER_ADMIN_TOKEN: ADMIN_TOKEN, HOME: dir }, logger: false });
+  const admin = caller(daemon.url, ADMIN_TOKEN);
+  return {
+    daemon,
+    url: daemon.url,
+    dataDir: dir,
+    admin,
+    async addUser(name, uid, gid = uid) {
+      const r = await admin.call<{ user: User; token: string }>('POST', '/api/v1/users', { name, uid, gid });
+      if (r.status !== 201) throw new Error(`could not create user ${name}: ${r.text}`);
+      return { ...caller(daemon.url, r.body.token), user: r.body.user };
+    },
+    async run(who, submission, timeoutSeconds = 60) {
+      const s = await who.call<Job>('POST', '/api/v1/jobs', submission);
+      if (s.status !== 201) throw new Error(`submit failed: ${s.status} ${s.text}`);
+      return waitJob(who, s.body.id, 'terminated', timeoutSeconds);
+    },
+    async stop() {
+      await daemon.stop();
+      if (!dataDir) await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function waitJob(
+  who: Caller,
+  id: number,
+  what: 'started' | 'terminated' = 'terminated',
+  timeoutSeconds = 60,
+): Promise<Job> {
+  const r = await who.call<{ job: Job; timedOut: boolean }>(
+    'GET',
+    `/api/v1/jobs/${id}/wait?for=${what}&timeout=${timeoutSeconds}`,
+  );
+  if (r.status !== 200) throw new Error(`wait failed: ${r.status} ${r.text}`);
+  if (r.body.timedOut)
+    throw new Error(`job ${id} did not reach ${what} in ${timeoutSeconds}s: ${JSON.stringify(r.body.job.status)}`);
+  return r.body.job;
+}
+
+export async function logsOf(who: Caller, id: number, stream: 'stdout' | 'stderr' = 'stdout'): Promise<string> {
+  const r = await who.call('GET', `/api/v1/jobs/${id}/logs/${stream}`);
+  if (r.status !== 200) throw new Error(`logs failed: ${r.status} ${r.text}`);
+  return r.text;
+}

@@ -1,0 +1,279 @@
+/**
+ * The typed HTTP client of the GoDocker REST API v1, used by the CLI, the
+ * JobSession and any Node application.
+ *
+ * ```ts
+ * const client = new GodockerClient({ url: 'http://127.0.0.1:6543', token });
+ * const job = await client.submit({ command: { script: 'echo hello' } });
+ * const { job: ended } = await client.wait(job.id);
+ * console.log(ended.status.exitCode, await client.logs(job.id));
+ * ```
+ */
+import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import {
+  type CreatedToken,
+  type CreateUserBody,
+  type Info,
+  type JobEvent,
+  type JobList,
+  type ListJobsQuery,
+  MAX_WAIT_SECONDS,
+  type User,
+  type WaitFor,
+  type WaitManyResult,
+  type WaitResult,
+} from './api.js';
+import { type FetchFn, HttpTransport, type QueryValue } from './client-http.js';
+import { followLog, jobEvents } from './client-streams.js';
+import { ErrorCodes, GodockerError } from './errors.js';
+import type { LogStream } from './executor.js';
+import type { Job, JobSubmission } from './job.js';
+import type { JobAction } from './states.js';
+
+export { type FetchFn, normalizeBaseUrl } from './client-http.js';
+
+/** A job id as the API prints it; strings are accepted for callers holding DRMAA ids. */
+export type JobId = number | string;
+
+export interface GodockerClientOptions {
+  /** Where the daemon listens, e.g. `http://127.0.0.1:6543` (a trailing `/api/v1` is fine). */
+  url: string;
+  /** API token, sent as `Authorization: Bearer TOKEN`. */
+  token?: string | undefined;
+  /** Replaces the global fetch (tests, proxies, custom agents). */
+  fetch?: FetchFn | undefined;
+}
+
+export interface SubmitOptions {
+  /**
+   * Makes the submission safe to retry: the daemon answers a key it has seen with the
+   * job it created then. One is generated when not given.
+   */
+  idempotencyKey?: string;
+  signal?: AbortSignal;
+}
+
+export interface WaitOptions {
+  /** What to wait for; `terminated` (done or failed) by default. */
+  for?: WaitFor;
+  /** Seconds; undefined, Infinity or a negative number wait forever, 0 only looks. */
+  timeout?: number;
+  signal?: AbortSignal;
+}
+
+export interface WaitManyOptions extends WaitOptions {
+  /** `all` (default): every job; `any`: the first one(s). */
+  mode?: 'any' | 'all';
+}
+
+export interface StreamOptions {
+  /** Ends the stream (quietly) when aborted. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Longest single long-poll this client asks for. Below MAX_WAIT_SECONDS because
+ * Node's fetch (undici) gives up on a response whose headers take 300 s, exactly
+ * the server's cap; a shorter poll keeps a margin for a busy daemon.
+ */
+export const CLIENT_POLL_SECONDS = Math.min(MAX_WAIT_SECONDS, 240);
+
+/** A poll that times out sooner than this is followed by a pause, so a misbehaving server cannot make us spin. */
+const MIN_POLL_INTERVAL_MS = 1000;
+
+function toQuery(query: ListJobsQuery): Record<string, QueryValue> {
+  return { ...query };
+}
+
+function idPath(id: JobId): string {
+  return `/jobs/${encodeURIComponent(String(id))}`;
+}
+
+/** Client of one daemon. Methods throw the typed errors of `errors.ts`. */
+export class GodockerClient {
+  private readonly http: HttpTransport;
+
+  constructor(options: GodockerClientOptions) {
+    this.http = new HttpTransport(options.url, options.token, options.fetch);
+  }
+
+  /** The daemon's base URL, normalised (no trailing slash, no /api/v1). */
+  get url(): string {
+    return this.http.baseUrl;
+  }
+
+  /**
+   * Submits a job (or an array: the parent is returned; list its tasks with
+   * `listJobs({ parent: id })`). It is retried once after a network failure with
+   * the same Idempotency-Key, so a lost answer never creates a second job.
+   */
+  async submit(submission: JobSubmission, options: SubmitOptions = {}): Promise<Job> {
+    const key = options.idempotencyKey ?? randomUUID();
+    const send = () =>
+      this.http.json<Job>({
+        method: 'POST',
+        path: '/jobs',
+        body: submission,
+        headers: { 'idempotency-key': key },
+        signal: options.signal,
+      });
+    try {
+      return (await send()).body;
+    } catch (e) {
+      if (!(GodockerError.is(e) && e.code === ErrorCodes.CONNECTION)) throw e;
+      return (await send()).body;
+    }
+  }
+
+  /** One job. */
+  async getJob(id: JobId, options: StreamOptions = {}): Promise<Job> {
+    return (await this.http.json<Job>({ method: 'GET', path: idPath(id), signal: options.signal })).body;
+  }
+
+  /** One page of jobs, newest first; pass `nextCursor` back as `cursor` for the next one. */
+  async listJobs(query: ListJobsQuery = {}, options: StreamOptions = {}): Promise<JobList> {
+    return (await this.http.json<JobList>({ method: 'GET', path: '/jobs', query: toQuery(query), signal: options.signal })).body;
+  }
+
+  /**
+   * Every job matching the query, newest first, fetching pages (of `query.limit`) as
+   * the caller iterates.
+   *
+   * ```ts
+   * for await (const job of client.jobs({ state: 'running' })) console.log(job.id);
+   * ```
+   */
+  async *jobs(query: ListJobsQuery = {}, options: StreamOptions = {}): AsyncGenerator<Job, void, undefined> {
+    let cursor = query.cursor;
+    do {
+      const page = await this.listJobs({ ...query, cursor }, options);
+      yield* page.jobs;
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+  }
+
+  /** Kills, suspends, resumes, holds or releases a job; returns it as it is after the request. */
+  async action(id: JobId, action: JobAction, options: StreamOptions = {}): Promise<Job> {
+    return (
+      await this.http.json<Job>({ method: 'POST', path: `${idPath(id)}/actions`, body: { action }, signal: options.signal })
+    ).body;
+  }
+
+  kill(id: JobId): Promise<Job> {
+    return this.action(id, 'kill');
+  }
+  suspend(id: JobId): Promise<Job> {
+    return this.action(id, 'suspend');
+  }
+  resume(id: JobId): Promise<Job> {
+    return this.action(id, 'resume');
+  }
+  hold(id: JobId): Promise<Job> {
+    return this.action(id, 'hold');
+  }
+  release(id: JobId): Promise<Job> {
+    return this.action(id, 'release');
+  }
+
+  /**
+   * Waits until the job has started or terminated (the default). A timeout is an
+   * answer, not an error: `timedOut` says which. Long waits are a series of server
+   * long-polls, never a busy loop.
+   */
+  async wait(id: JobId, options: WaitOptions = {}): Promise<WaitResult> {
+    return this.poll(options, (seconds) =>
+      this.http.json<WaitResult>({
+        method: 'GET',
+        path: `${idPath(id)}/wait`,
+        query: { timeout: seconds, for: options.for ?? 'terminated' },
+        signal: options.signal,
+      }),
+    );
+  }
+
+  /** Waits for all (default) or any of the jobs; `ready` lists those that got there. */
+  async waitMany(ids: readonly JobId[], options: WaitManyOptions = {}): Promise<WaitManyResult> {
+    const numeric = ids.map((id) => Number(id));
+    return this.poll(options, (seconds) =>
+      this.http.json<WaitManyResult>({
+        method: 'POST',
+        path: '/jobs/wait',
+        body: { ids: numeric, mode: options.mode ?? 'all', for: options.for ?? 'terminated', timeout: seconds },
+        signal: options.signal,
+      }),
+    );
+  }
+
+  private async poll<T extends { timedOut: boolean }>(
+    options: WaitOptions,
+    once: (seconds: number) => Promise<{ body: T }>,
+  ): Promise<T> {
+    const t = options.timeout;
+    const forever = t === undefined || Number.isNaN(t) || t === Infinity || t < 0;
+    const deadline = forever ? Infinity : Date.now() + t * 1000;
+    for (;;) {
+      const left = forever ? CLIENT_POLL_SECONDS : Math.max(0, (deadline - Date.now()) / 1000);
+      const seconds = Math.round(Math.min(CLIENT_POLL_SECONDS, left) * 1000) / 1000;
+      const began = Date.now();
+      const { body } = await once(seconds);
+      if (!body.timedOut || Date.now() >= deadline || seconds === 0) return body;
+      const minGap = Math.min(seconds * 1000, MIN_POLL_INTERVAL_MS) - (Date.now() - began);
+      if (minGap > 0) await delay(minGap, undefined, options.signal ? { signal: options.signal } : {});
+    }
+  }
+
+  /** The whole output of a job so far. */
+  async logs(id: JobId, stream: LogStream = 'stdout', options: StreamOptions = {}): Promise<string> {
+    return this.http.text({ method: 'GET', path: `${idPath(id)}/logs/${stream}`, signal: options.signal });
+  }
+
+  /**
+   * The output of a job, chunk by chunk as it is written, until the job ends. The
+   * generator's return value (when iterated by hand) is the final job.
+   *
+   * ```ts
+   * for await (const text of client.followLogs(id)) process.stdout.write(text);
+   * ```
+   */
+  followLogs(
+    id: JobId,
+    stream: LogStream = 'stdout',
+    options: StreamOptions = {},
+  ): AsyncGenerator<string, Job | null, undefined> {
+    return followLog(this.http, id, stream, options.signal);
+  }
+
+  /**
+   * State changes of the jobs the caller may see, for as long as it iterates
+   * (reconnecting after a dropped connection).
+   */
+  events(options: StreamOptions = {}): AsyncGenerator<JobEvent, void, undefined> {
+    return jobEvents(this.http, options.signal);
+  }
+
+  /** Version, executor, catalogues and limits of the daemon, and who the caller is. */
+  async info(): Promise<Info> {
+    return (await this.http.json<Info>({ method: 'GET', path: '/info' })).body;
+  }
+
+  /** The user the token belongs to; the way to check a token. */
+  async me(): Promise<User> {
+    return (await this.http.json<User>({ method: 'GET', path: '/users/me' })).body;
+  }
+
+  /** Admin: creates a user and its first token (shown only in this answer). */
+  async createUser(body: CreateUserBody): Promise<CreatedToken> {
+    return (await this.http.json<CreatedToken>({ method: 'POST', path: '/users', body })).body;
+  }
+
+  /** Admin: a new token for an existing user. */
+  async createToken(name: string): Promise<CreatedToken> {
+    return (await this.http.json<CreatedToken>({ method: 'POST', path: `/users/${encodeURIComponent(name)}/tokens` })).body;
+  }
+
+  /** Admin: every user. */
+  async listUsers(): Promise<User[]> {
+    return (await this.http.json<{ users: User[] }>({ method: 'GET', path: '/users' })).body.users;
+  }
+}
