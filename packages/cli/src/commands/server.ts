@@ -1,4 +1,5 @@
 /** `godocker server`: runs the daemon in this process until Ctrl-C or SIGTERM, then stops it cleanly. */
+import { loadLogin, saveLogin } from '@godocker/sdk';
 import type { Command } from 'commander';
 import type { Context } from '../context.js';
 
@@ -25,7 +26,13 @@ export function registerServer(program: Command, ctx: Context): void {
       ctx.out(`GoDocker listening on ${daemon.url} (executor ${daemon.executorName}, data in ${daemon.config.dataDir})\n`);
       if (daemon.adminToken) {
         ctx.out(`admin token (shown once): ${daemon.adminToken}\n`);
-        ctx.out(`log in with: godocker login --url ${daemon.url} --token ${daemon.adminToken}\n`);
+        // Like a fresh cluster's kubeconfig: whoever started it can use it at once, unless they already log in elsewhere.
+        if (daemon.adminTokenGenerated && loadLogin(ctx.io.env) === null) {
+          const path = saveLogin({ url: daemon.url, token: daemon.adminToken }, ctx.io.env);
+          ctx.out(`saved as your login in ${path}: \`godocker submit --cmd 'echo hi' --wait\` works now\n`);
+        } else {
+          ctx.out(`log in with: godocker login --url ${daemon.url} --token ${daemon.adminToken}\n`);
+        }
       }
       if (!signal.aborted)
         await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
