@@ -15,6 +15,7 @@ export * from './errors.js';
 export * from './executor.js';
 export * from './job.js';
 export * from './login-file.js';
+export * from './projects.js';
 export * from './quantities.js';
 export * from './sse.js';
 export * from './states.js';

@@ -110,6 +110,20 @@ export const RequirementsSubmitSchema = Type.Object(
   { additionalProperties: false },
 );
 
+export const DEPENDENCY_TYPES = ['afterok', 'afterany', 'afternotok'] as const;
+export type DependencyType = (typeof DEPENDENCY_TYPES)[number];
+
+/** Slurm's words: afterok (ended done), afternotok (ended failed), afterany (ended). */
+export const DependencySchema = Type.Object(
+  {
+    type: Type.Union(DEPENDENCY_TYPES.map((t) => Type.Literal(t))),
+    /** A job or a whole array (its parent's id). */
+    jobId: Type.Integer({ minimum: 1 }),
+  },
+  { additionalProperties: false },
+);
+export type Dependency = Static<typeof DependencySchema>;
+
 /** What a user sends to `POST /api/v1/jobs`. */
 export const JobSubmissionSchema = Type.Object(
   {
@@ -122,6 +136,8 @@ export const JobSubmissionSchema = Type.Object(
     array: Type.Optional(
       Type.String({ minLength: 1, maxLength: 64, description: 'START-END[:STEP][%MAX], e.g. 0-99:2 or 1-1000%10' }),
     ),
+    /** All must be met (AND), as `--dependency afterok:42,afterany:43`. */
+    dependencies: Type.Optional(Type.Array(DependencySchema, { maxItems: 1024 })),
     priority: Type.Optional(Type.Integer({ minimum: -10000, maximum: 10000 })),
     hold: Type.Optional(Type.Boolean()),
   },
@@ -194,6 +210,7 @@ export const JobSchema = Type.Object({
   /** On an array task: its parent's id and its index. */
   parentId: Type.Union([Type.Integer(), Type.Null()]),
   taskIndex: Type.Union([Type.Integer(), Type.Null()]),
+  dependencies: Type.Array(DependencySchema),
   priority: Type.Integer(),
   hold: Type.Boolean(),
   status: JobStatusSchema,

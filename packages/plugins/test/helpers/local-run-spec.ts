@@ -33,6 +33,7 @@ export function makeJob(input: LocalSpecInput): Job {
     array: null,
     parentId: null,
     taskIndex: null,
+    dependencies: [],
     priority: 0,
     hold: false,
     status: {

@@ -54,6 +54,7 @@ export function makeJob(id: number, o: RunSpecOverrides = {}): Job {
     array: null,
     parentId: null,
     taskIndex: null,
+    dependencies: [],
     priority: 0,
     hold: false,
     status: {

@@ -108,6 +108,10 @@ export function resolveSubmission(
     throw new ForbiddenError('jobs may not have network access here (network.allowedMode is not set)', 'container.network');
   }
 
+  if (sub.dependencies?.length) {
+    // The engine does not order by dependencies yet (issue 3); refusing beats silently ignoring them.
+    throw new ValidationError('job dependencies are not supported by this daemon yet', 'dependencies');
+  }
   const array = sub.array === undefined ? null : parseArraySpec(sub.array, limits.maxArraySize);
   const at = now.toISOString();
   const hold = sub.hold ?? false;
@@ -124,6 +128,7 @@ export function resolveSubmission(
     array: null,
     parentId: null,
     taskIndex: null,
+    dependencies: sub.dependencies ?? [],
     priority: sub.priority ?? 0,
     hold,
     status: {
