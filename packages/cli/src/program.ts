@@ -6,6 +6,7 @@ import { registerInfo } from './commands/info.js';
 import { registerJobs } from './commands/jobs.js';
 import { registerLogin } from './commands/login.js';
 import { registerLogs } from './commands/logs.js';
+import { registerProject } from './commands/project.js';
 import { registerServer } from './commands/server.js';
 import { registerShow } from './commands/show.js';
 import { registerSubmit } from './commands/submit.js';
@@ -39,6 +40,7 @@ export function buildProgram(program: Command, ctx: Context): Command {
   registerWait(program, ctx);
   registerActions(program, ctx);
   registerUser(program, ctx);
+  registerProject(program, ctx);
   registerInfo(program, ctx);
   return program;
 }

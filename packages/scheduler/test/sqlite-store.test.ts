@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ErrorCodes, GodockerError, type Job } from '@godocker/sdk';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { SCHEMA_VERSION } from '../src/store/sqlite-migrations.js';
+import { MIGRATIONS, SCHEMA_VERSION } from '../src/store/sqlite-migrations.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
 import type { Store } from '../src/store/store.js';
 import { makeArrayJobs, makeJob } from './fixtures/jobs.js';
@@ -67,6 +67,42 @@ describe('SqliteStore', () => {
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     const tables = db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all();
     expect(tables.map((t) => t.name)).toEqual(expect.arrayContaining(['idempotency', 'jobs', 'meta', 'tokens', 'users']));
+  });
+
+  it('upgrades a database from before projects: default memberships, and the projects its jobs name', async () => {
+    const path = join(dir, `v1-${++files}.db`);
+    const db = new Database(path);
+    MIGRATIONS[0]?.up(db);
+    db.pragma('user_version = 1');
+    const addUser = db.prepare(
+      "INSERT INTO users (name, uid, gid, home, admin, created_at) VALUES (?, 1000, 1000, '/h', 0, 't')",
+    );
+    addUser.run('alice');
+    addUser.run('bob');
+    const addJob = db.prepare(
+      "INSERT INTO jobs (state, user_name, project, session, name, parent_id, submitted_at, doc) VALUES ('pending', ?, ?, NULL, 'j', NULL, 't', '{}')",
+    );
+    addJob.run('alice', 'genomics');
+    addJob.run('alice', 'genomics');
+    addJob.run('ghost', 'astro'); // a job of a user that no longer exists
+    addJob.run('bob', 'default');
+    db.close();
+
+    const store = SqliteStore.open(path);
+    open.push(store);
+    await store.migrate();
+    expect(await store.getUser('alice')).toMatchObject({ priority: 0, quota: {} });
+    expect((await store.listProjects()).map((p) => [p.name, p.members])).toEqual([
+      ['astro', []],
+      [
+        'default',
+        [
+          { user: 'alice', shares: 1 },
+          { user: 'bob', shares: 1 },
+        ],
+      ],
+      ['genomics', [{ user: 'alice', shares: 1 }]],
+    ]);
   });
 
   it('refuses a database written by a newer GoDocker', async () => {

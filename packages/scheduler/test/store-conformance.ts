@@ -14,9 +14,9 @@
  * server), opens the same data again after `previous` was closed; without it
  * the persistence test is not defined (an in-memory store makes no such promise).
  */
-import { ErrorCodes, GodockerError, JOB_STATES, type Job, type JobState } from '@godocker/sdk';
+import { DEFAULT_PROJECT, ErrorCodes, GodockerError, JOB_STATES, type Job, type JobState } from '@godocker/sdk';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { JobFilter, NewJob, Store, StoredUser } from '../src/store/store.js';
+import type { JobFilter, NewJob, NewProject, Store, StoredUser, UsageRow } from '../src/store/store.js';
 import { FIXTURE_TIME, type JobOverrides, makeArrayJobs, makeJob } from './fixtures/jobs.js';
 
 export interface ConformanceOptions {
@@ -27,8 +27,35 @@ const ids = (jobs: readonly Job[]): number[] => jobs.map((j) => j.id);
 const newestFirst = (a: number, b: number): number => b - a;
 
 function makeUser(name: string, overrides: Partial<StoredUser> = {}): StoredUser {
-  return { name, uid: 2000, gid: 2000, home: `/home/${name}`, admin: false, createdAt: FIXTURE_TIME, ...overrides };
+  return {
+    name,
+    uid: 2000,
+    gid: 2000,
+    home: `/home/${name}`,
+    admin: false,
+    createdAt: FIXTURE_TIME,
+    priority: 0,
+    quota: {},
+    ...overrides,
+  };
 }
+
+function makeProject(name: string, overrides: Partial<NewProject> = {}): NewProject {
+  return { name, description: '', shares: 1, priority: 0, quota: {}, createdAt: FIXTURE_TIME, ...overrides };
+}
+
+/** The rejection of `promise`, to check its code. */
+async function failure(promise: Promise<unknown>): Promise<GodockerError> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  if (!GodockerError.is(error)) throw new Error(`expected a GodockerError, got ${String(error)}`);
+  return error;
+}
+
+const byProjectUser = <T extends { project: string; user: string }>(rows: readonly T[]): T[] =>
+  [...rows].sort((a, b) => a.project.localeCompare(b.project) || a.user.localeCompare(b.user));
 
 /**
  * A job that every store fails on while writing it: reading its script throws,
@@ -507,6 +534,277 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
       });
     });
 
+    describe('users: priority, quota, updateUser', () => {
+      it('gives a new user priority 0 and no quota unless told', async () => {
+        await store.createUser({ name: 'alice', uid: 1, gid: 1, home: '/h', admin: false, createdAt: FIXTURE_TIME });
+        expect(await store.getUser('alice')).toMatchObject({ priority: 0, quota: {} });
+        const bob = makeUser('bob', { priority: -5, quota: { cpu: 4, ram: 2048 } });
+        await store.createUser(bob);
+        expect(await store.getUser('bob')).toEqual(bob);
+      });
+
+      it('changes only what the patch names; quota keys merge and null removes one', async () => {
+        await store.createUser(makeUser('alice', { quota: { cpu: 4, gpus: 1 } }));
+        await store.addToken('alice', 'hash-a', 'x');
+        const updated = await store.updateUser('alice', { priority: 7, quota: { cpu: 8, gpus: null, runningJobs: 3 } });
+        expect(updated).toEqual(makeUser('alice', { priority: 7, quota: { cpu: 8, runningJobs: 3 } }));
+        expect(await store.getUser('alice')).toEqual(updated);
+        expect(await store.findUserByTokenHash('hash-a')).toEqual(updated);
+        const admin = await store.updateUser('alice', { admin: true });
+        expect(admin).toEqual({ ...updated, admin: true });
+        expect(await store.updateUser('alice', {})).toEqual(admin);
+        const cpuTime = { seconds: 3600, windowSeconds: 86400 };
+        expect((await store.updateUser('alice', { quota: { cpuTime } })).quota).toEqual({ cpu: 8, runningJobs: 3, cpuTime });
+      });
+
+      it('answers NOT_FOUND for an unknown user', async () => {
+        expect((await failure(store.updateUser('ghost', { priority: 1 }))).code).toBe(ErrorCodes.NOT_FOUND);
+      });
+    });
+
+    describe('projects', () => {
+      it('has the default project after migrate, and every user is a member of it with 1 share', async () => {
+        const empty = await store.getProject(DEFAULT_PROJECT);
+        expect(empty).toMatchObject({ name: DEFAULT_PROJECT, shares: 1, priority: 0, quota: {}, members: [] });
+        await store.createUser(makeUser('bob'));
+        await store.createUser(makeUser('alice'));
+        await store.migrate();
+        expect((await store.getProject(DEFAULT_PROJECT))?.members).toEqual([
+          { user: 'alice', shares: 1 },
+          { user: 'bob', shares: 1 },
+        ]);
+        expect(await store.isMember(DEFAULT_PROJECT, 'alice')).toBe(true);
+        expect((await store.projectsOfUser('alice')).map((p) => p.name)).toEqual([DEFAULT_PROJECT]);
+      });
+
+      it('does not add a member for a user that could not be created', async () => {
+        await store.createUser(makeUser('alice'));
+        await failure(store.createUser(makeUser('alice')));
+        expect((await store.getProject(DEFAULT_PROJECT))?.members).toEqual([{ user: 'alice', shares: 1 }]);
+      });
+
+      it('creates, gets and lists projects, ordered by name', async () => {
+        const quota = { cpu: 32, ram: 65536, gpus: 2, runningJobs: 10, pendingJobs: 1000 };
+        const created = await store.createProject(
+          makeProject('genomics', { description: 'DNA ✓', shares: 3, priority: -2, quota: { ...quota, cpuTime: null } }),
+        );
+        expect(created).toEqual({
+          ...makeProject('genomics', { description: 'DNA ✓', shares: 3, priority: -2, quota }),
+          members: [],
+        });
+        await store.createProject(makeProject('astro'));
+        expect(await store.getProject('genomics')).toEqual(created);
+        expect(await store.getProject('nope')).toBeNull();
+        expect((await store.listProjects()).map((p) => p.name)).toEqual(['astro', DEFAULT_PROJECT, 'genomics']);
+      });
+
+      it('refuses a taken name with GOD_CONFLICT and keeps the first project', async () => {
+        const first = await store.createProject(makeProject('genomics', { shares: 5 }));
+        expect((await failure(store.createProject(makeProject('genomics')))).code).toBe(ErrorCodes.CONFLICT);
+        expect((await failure(store.createProject(makeProject(DEFAULT_PROJECT)))).code).toBe(ErrorCodes.CONFLICT);
+        expect(await store.getProject('genomics')).toEqual(first);
+      });
+
+      it('updates only what the patch names; quota keys merge and null removes one', async () => {
+        await store.createProject(makeProject('p', { description: 'd', shares: 2, quota: { cpu: 4, ram: 1024 } }));
+        const updated = await store.updateProject('p', { shares: 10, quota: { ram: null, gpus: 1 } });
+        expect(updated).toEqual({
+          ...makeProject('p', { description: 'd', shares: 10, quota: { cpu: 4, gpus: 1 } }),
+          members: [],
+        });
+        const again = await store.updateProject('p', { description: '', priority: 100 });
+        expect(again).toEqual({ ...updated, description: '', priority: 100 });
+        expect(await store.getProject('p')).toEqual(again);
+        expect((await failure(store.updateProject('ghost', { shares: 1 }))).code).toBe(ErrorCodes.NOT_FOUND);
+      });
+
+      it('adds, updates and removes members, and says why when it cannot', async () => {
+        await store.createUser(makeUser('alice'));
+        await store.createUser(makeUser('bob'));
+        await store.createProject(makeProject('p'));
+        await store.addMember('p', 'bob', 3);
+        const withAlice = await store.addMember('p', 'alice', 1);
+        expect(withAlice.members).toEqual([
+          { user: 'alice', shares: 1 },
+          { user: 'bob', shares: 3 },
+        ]);
+        expect((await store.updateMember('p', 'alice', 0)).members).toEqual([
+          { user: 'alice', shares: 0 },
+          { user: 'bob', shares: 3 },
+        ]);
+        expect((await store.removeMember('p', 'bob')).members).toEqual([{ user: 'alice', shares: 0 }]);
+        expect(await store.isMember('p', 'bob')).toBe(false);
+
+        expect((await failure(store.addMember('p', 'alice', 1))).code).toBe(ErrorCodes.CONFLICT);
+        expect((await failure(store.addMember('ghost', 'alice', 1))).code).toBe(ErrorCodes.NOT_FOUND);
+        expect((await failure(store.addMember('p', 'ghost', 1))).code).toBe(ErrorCodes.NOT_FOUND);
+        expect((await failure(store.updateMember('p', 'bob', 1))).code).toBe(ErrorCodes.NOT_FOUND);
+        expect((await failure(store.updateMember('ghost', 'bob', 1))).code).toBe(ErrorCodes.NOT_FOUND);
+        expect((await failure(store.removeMember('p', 'bob'))).code).toBe(ErrorCodes.NOT_FOUND);
+        expect((await failure(store.addMember('p', 'bob', -1))).code).toBe(ErrorCodes.INVALID_REQUEST);
+        expect((await store.getProject('p'))?.members).toEqual([{ user: 'alice', shares: 0 }]);
+      });
+
+      it('keeps every user in the default project: removal is GOD_CONFLICT, shares may change', async () => {
+        await store.createUser(makeUser('alice'));
+        expect((await failure(store.removeMember(DEFAULT_PROJECT, 'alice'))).code).toBe(ErrorCodes.CONFLICT);
+        expect((await failure(store.addMember(DEFAULT_PROJECT, 'alice', 1))).code).toBe(ErrorCodes.CONFLICT);
+        expect((await store.updateMember(DEFAULT_PROJECT, 'alice', 0)).members).toEqual([{ user: 'alice', shares: 0 }]);
+      });
+
+      it('lists the projects of a user, with all their members', async () => {
+        await store.createUser(makeUser('alice'));
+        await store.createUser(makeUser('bob'));
+        await store.createProject(makeProject('b-proj'));
+        await store.createProject(makeProject('a-proj'));
+        await store.createProject(makeProject('bobs-only'));
+        await store.addMember('b-proj', 'alice', 1);
+        await store.addMember('b-proj', 'bob', 2);
+        await store.addMember('a-proj', 'alice', 4);
+        await store.addMember('bobs-only', 'bob', 1);
+        const mine = await store.projectsOfUser('alice');
+        expect(mine.map((p) => p.name)).toEqual(['a-proj', 'b-proj', DEFAULT_PROJECT]);
+        expect(mine[1]).toEqual(await store.getProject('b-proj'));
+        expect(mine[1]?.members).toEqual([
+          { user: 'alice', shares: 1 },
+          { user: 'bob', shares: 2 },
+        ]);
+        expect(await store.projectsOfUser('nobody')).toEqual([]);
+        expect(await store.isMember('bobs-only', 'alice')).toBe(false);
+        expect(await store.isMember('a-proj', 'alice')).toBe(true);
+        expect(await store.isMember('ghost', 'alice')).toBe(false);
+      });
+
+      it('deletes a project no job names, with its memberships', async () => {
+        await store.createUser(makeUser('alice'));
+        await store.createProject(makeProject('empty'));
+        await store.addMember('empty', 'alice', 1);
+        await store.deleteProject('empty');
+        expect(await store.getProject('empty')).toBeNull();
+        expect(await store.isMember('empty', 'alice')).toBe(false);
+        expect((await store.projectsOfUser('alice')).map((p) => p.name)).toEqual([DEFAULT_PROJECT]);
+        // The name is free again.
+        expect((await store.createProject(makeProject('empty'))).members).toEqual([]);
+      });
+
+      it('refuses to delete the default project, a project jobs name, or an unknown one', async () => {
+        await store.createProject(makeProject('busy'));
+        await insert({ project: 'busy', status: { state: 'done' } });
+        expect((await failure(store.deleteProject(DEFAULT_PROJECT))).code).toBe(ErrorCodes.CONFLICT);
+        expect((await failure(store.deleteProject('busy'))).code).toBe(ErrorCodes.CONFLICT);
+        expect((await failure(store.deleteProject('ghost'))).code).toBe(ErrorCodes.NOT_FOUND);
+        expect(await store.getProject('busy')).not.toBeNull();
+        expect(await store.getProject(DEFAULT_PROJECT)).not.toBeNull();
+      });
+    });
+
+    describe('fair-share usage', () => {
+      const row = (project: string, user: string, units: number, updatedAt = FIXTURE_TIME): UsageRow => ({
+        project,
+        user,
+        units,
+        updatedAt,
+      });
+
+      it('starts empty, saves many rows and replaces a row on the next save', async () => {
+        expect(await store.getUsage()).toEqual([]);
+        await store.saveUsage([row('p', 'alice', 10.5), row('p', 'bob', 0), row('q', 'alice', 1e9)]);
+        await store.saveUsage([row('p', 'alice', 5.25, '2024-01-02T00:00:00.000Z')]);
+        await store.saveUsage([]);
+        expect(byProjectUser(await store.getUsage())).toEqual([
+          row('p', 'alice', 5.25, '2024-01-02T00:00:00.000Z'),
+          row('p', 'bob', 0),
+          row('q', 'alice', 1e9),
+        ]);
+      });
+
+      it('keeps usage of users and projects it does not know (former members count)', async () => {
+        await store.saveUsage([row('gone', 'ghost', 3)]);
+        expect(await store.getUsage()).toEqual([row('gone', 'ghost', 3)]);
+      });
+
+      it('saves nothing of a batch that holds a non-finite or negative amount', async () => {
+        await store.saveUsage([row('p', 'alice', 1)]);
+        for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, -1]) {
+          await expect(store.saveUsage([row('p', 'alice', 2), row('p', 'bob', bad)])).rejects.toThrow();
+        }
+        expect(await store.getUsage()).toEqual([row('p', 'alice', 1)]);
+      });
+    });
+
+    describe('cumulative cpu time', () => {
+      const h = 3600;
+
+      it('adds up cpu time in buckets and sums per project and user since a time', async () => {
+        expect(await store.cpuTimeSince(0)).toEqual([]);
+        await store.addCpuTime('p', 'alice', 10 * h, 100);
+        await store.addCpuTime('p', 'alice', 10 * h, 50.5);
+        await store.addCpuTime('p', 'alice', 11 * h, 25);
+        await store.addCpuTime('p', 'bob', 9 * h, 7);
+        await store.addCpuTime('q', 'alice', 12 * h, 1);
+        expect(byProjectUser(await store.cpuTimeSince(0))).toEqual([
+          { project: 'p', user: 'alice', cpuSeconds: 175.5 },
+          { project: 'p', user: 'bob', cpuSeconds: 7 },
+          { project: 'q', user: 'alice', cpuSeconds: 1 },
+        ]);
+        // A bucket counts when it starts at or after the time given.
+        expect(byProjectUser(await store.cpuTimeSince(10 * h))).toEqual([
+          { project: 'p', user: 'alice', cpuSeconds: 175.5 },
+          { project: 'q', user: 'alice', cpuSeconds: 1 },
+        ]);
+        expect(byProjectUser(await store.cpuTimeSince(10 * h + 1))).toEqual([
+          { project: 'p', user: 'alice', cpuSeconds: 25 },
+          { project: 'q', user: 'alice', cpuSeconds: 1 },
+        ]);
+        expect(await store.cpuTimeSince(13 * h)).toEqual([]);
+      });
+
+      it('refuses a bucket that is not whole seconds and an amount that is not a finite number ≥ 0', async () => {
+        await expect(store.addCpuTime('p', 'alice', 1.5, 1)).rejects.toThrow();
+        await expect(store.addCpuTime('p', 'alice', h, Number.NaN)).rejects.toThrow();
+        await expect(store.addCpuTime('p', 'alice', h, -1)).rejects.toThrow();
+        expect(await store.cpuTimeSince(0)).toEqual([]);
+      });
+
+      it('resets everyone, a project, a user, or a user in a project, and says how many buckets went', async () => {
+        const seed = async () => {
+          await store.resetCpuTime();
+          for (const [project, user] of [
+            ['p', 'alice'],
+            ['p', 'bob'],
+            ['q', 'alice'],
+            ['q', 'bob'],
+          ] as const) {
+            await store.addCpuTime(project, user, 0, 1);
+            await store.addCpuTime(project, user, h, 1);
+          }
+        };
+        const left = async () => byProjectUser(await store.cpuTimeSince(0)).map((r) => `${r.project}/${r.user}=${r.cpuSeconds}`);
+
+        await seed();
+        expect(await store.resetCpuTime('p', 'alice')).toBe(2);
+        expect(await left()).toEqual(['p/bob=2', 'q/alice=2', 'q/bob=2']);
+        await seed();
+        expect(await store.resetCpuTime('p')).toBe(4);
+        expect(await left()).toEqual(['q/alice=2', 'q/bob=2']);
+        await seed();
+        expect(await store.resetCpuTime(undefined, 'bob')).toBe(4);
+        expect(await left()).toEqual(['p/alice=2', 'q/alice=2']);
+        await seed();
+        expect(await store.resetCpuTime()).toBe(8);
+        expect(await left()).toEqual([]);
+        expect(await store.resetCpuTime('nope')).toBe(0);
+      });
+
+      it('leaves fair-share usage alone when cpu time is reset', async () => {
+        const usage: UsageRow = { project: 'p', user: 'alice', units: 9, updatedAt: FIXTURE_TIME };
+        await store.saveUsage([usage]);
+        await store.addCpuTime('p', 'alice', 0, 9);
+        await store.resetCpuTime();
+        expect(await store.getUsage()).toEqual([usage]);
+      });
+    });
+
     // Only stores that persist can be reopened; an in-memory store has no such promise to keep.
     if (options.reopen)
       it('keeps everything across close and reopen', async () => {
@@ -519,14 +817,24 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
         const { job: parent } = await store.insertJobs({ jobs: makeArrayJobs(3), isArray: true, idempotency });
         const moved = await store.updateJob(parent.id, { state: { to: 'running', reason: 'started', at: FIXTURE_TIME } });
         const before = await listAll({});
+        await store.createProject(makeProject('genomics', { shares: 2, quota: { cpu: 8 } }));
+        await store.addMember('genomics', 'alice', 3);
+        const updatedAlice = await store.updateUser('alice', { priority: 4, quota: { gpus: 1 } });
+        const usage: UsageRow = { project: 'genomics', user: 'alice', units: 12.5, updatedAt: FIXTURE_TIME };
+        await store.saveUsage([usage]);
+        await store.addCpuTime('genomics', 'alice', 7200, 30);
+        const projects = await store.listProjects();
 
         await store.close();
         store = await reopen(store);
         // A restarting daemon migrates first; that must not touch the data either.
         await store.migrate();
 
-        expect(await store.getUser('alice')).toEqual(alice);
-        expect(await store.findUserByTokenHash('hash-1')).toEqual(alice);
+        expect(await store.getUser('alice')).toEqual(updatedAlice);
+        expect(await store.findUserByTokenHash('hash-1')).toEqual(updatedAlice);
+        expect(await store.listProjects()).toEqual(projects);
+        expect(await store.getUsage()).toEqual([usage]);
+        expect(await store.cpuTimeSince(0)).toEqual([{ project: 'genomics', user: 'alice', cpuSeconds: 30 }]);
         expect(await store.getMeta('instance')).toBe('one');
         expect(await listAll({})).toEqual(before);
         expect(await store.getJob(parent.id)).toEqual(moved);

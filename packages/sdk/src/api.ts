@@ -4,6 +4,7 @@
  */
 import { type Static, Type } from '@sinclair/typebox';
 import { JobSchema, JobStateSchema } from './job.js';
+import { PrioritySchema, ProjectNameSchema, ProjectSchema, QuotaSchema, SharesSchema } from './projects.js';
 import { JOB_ACTIONS } from './states.js';
 
 export const API_PREFIX = '/api/v1';
@@ -95,6 +96,8 @@ export const JobEventSchema = Type.Object({
 });
 export type JobEvent = Static<typeof JobEventSchema>;
 
+export const UserNameSchema = Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z_][a-z0-9_.-]*$' });
+
 export const UserSchema = Type.Object({
   name: Type.String(),
   uid: Type.Integer(),
@@ -102,20 +105,105 @@ export const UserSchema = Type.Object({
   home: Type.String(),
   admin: Type.Boolean(),
   createdAt: Type.String(),
+  /** Added to every job's priority terms (the engine's user factor). */
+  priority: Type.Integer(),
+  /** The user's own limits, over all their projects. */
+  quota: QuotaSchema,
 });
 export type User = Static<typeof UserSchema>;
 
 export const CreateUserBodySchema = Type.Object(
   {
-    name: Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z_][a-z0-9_.-]*$' }),
+    name: UserNameSchema,
     uid: Type.Integer({ minimum: 1, maximum: 4294967294 }),
     gid: Type.Integer({ minimum: 1, maximum: 4294967294 }),
     home: Type.Optional(Type.String({ minLength: 1, maxLength: 4096, pattern: '^/' })),
     admin: Type.Optional(Type.Boolean()),
+    priority: Type.Optional(PrioritySchema),
+    quota: Type.Optional(QuotaSchema),
   },
   { additionalProperties: false },
 );
 export type CreateUserBody = Static<typeof CreateUserBodySchema>;
+
+/** `PATCH /api/v1/users/{name}`: fields not sent stay; quota keys merge one by one (null removes a limit). */
+export const UpdateUserBodySchema = Type.Object(
+  {
+    priority: Type.Optional(PrioritySchema),
+    quota: Type.Optional(QuotaSchema),
+    admin: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+export type UpdateUserBody = Static<typeof UpdateUserBodySchema>;
+
+export const CreateProjectBodySchema = Type.Object(
+  {
+    name: ProjectNameSchema,
+    description: Type.Optional(Type.String({ maxLength: 1024 })),
+    /** 1 when not given. */
+    shares: Type.Optional(SharesSchema),
+    priority: Type.Optional(PrioritySchema),
+    quota: Type.Optional(QuotaSchema),
+  },
+  { additionalProperties: false },
+);
+export type CreateProjectBody = Static<typeof CreateProjectBodySchema>;
+
+/** `PATCH /api/v1/projects/{name}`: fields not sent stay; quota keys merge one by one (null removes a limit). */
+export const UpdateProjectBodySchema = Type.Object(
+  {
+    description: Type.Optional(Type.String({ maxLength: 1024 })),
+    shares: Type.Optional(SharesSchema),
+    priority: Type.Optional(PrioritySchema),
+    quota: Type.Optional(QuotaSchema),
+  },
+  { additionalProperties: false },
+);
+export type UpdateProjectBody = Static<typeof UpdateProjectBodySchema>;
+
+export const ProjectListSchema = Type.Object({ projects: Type.Array(ProjectSchema) });
+export type ProjectList = Static<typeof ProjectListSchema>;
+
+export const ListProjectsQuerySchema = Type.Object(
+  {
+    /** Only the projects this user belongs to (admin, or the caller's own name). */
+    user: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  },
+  { additionalProperties: false },
+);
+export type ListProjectsQuery = Static<typeof ListProjectsQuerySchema>;
+
+export const AddMemberBodySchema = Type.Object(
+  {
+    user: Type.String({ minLength: 1, maxLength: 64 }),
+    /** 1 when not given. */
+    shares: Type.Optional(SharesSchema),
+  },
+  { additionalProperties: false },
+);
+export type AddMemberBody = Static<typeof AddMemberBodySchema>;
+
+export const UpdateMemberBodySchema = Type.Object({ shares: SharesSchema }, { additionalProperties: false });
+export type UpdateMemberBody = Static<typeof UpdateMemberBodySchema>;
+
+/** `POST /api/v1/usage/reset`: no field resets everyone; `project` and/or `user` narrow it. */
+export const ResetUsageBodySchema = Type.Object(
+  {
+    project: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    user: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  },
+  { additionalProperties: false },
+);
+export type ResetUsageBody = Static<typeof ResetUsageBodySchema>;
+
+export const ResetUsageResultSchema = Type.Object({
+  project: Type.Union([Type.String(), Type.Null()]),
+  user: Type.Union([Type.String(), Type.Null()]),
+  /** Hour buckets of cpu time removed. */
+  buckets: Type.Integer(),
+});
+export type ResetUsageResult = Static<typeof ResetUsageResultSchema>;
 
 export const CreatedTokenSchema = Type.Object({ user: UserSchema, token: Type.String() });
 export type CreatedToken = Static<typeof CreatedTokenSchema>;

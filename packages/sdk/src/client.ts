@@ -12,13 +12,21 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import {
+  type AddMemberBody,
   type CreatedToken,
+  type CreateProjectBody,
   type CreateUserBody,
   type Info,
   type JobEvent,
   type JobList,
   type ListJobsQuery,
+  type ListProjectsQuery,
   MAX_WAIT_SECONDS,
+  type ProjectList,
+  type ResetUsageBody,
+  type ResetUsageResult,
+  type UpdateProjectBody,
+  type UpdateUserBody,
   type User,
   type WaitFor,
   type WaitManyResult,
@@ -29,6 +37,7 @@ import { followLog, jobEvents } from './client-streams.js';
 import { ErrorCodes, GodockerError } from './errors.js';
 import type { LogStream } from './executor.js';
 import type { Job, JobSubmission } from './job.js';
+import type { Project } from './projects.js';
 import type { JobAction } from './states.js';
 
 export { type FetchFn, normalizeBaseUrl } from './client-http.js';
@@ -88,6 +97,14 @@ function toQuery(query: ListJobsQuery): Record<string, QueryValue> {
 
 function idPath(id: JobId): string {
   return `/jobs/${encodeURIComponent(String(id))}`;
+}
+
+function projectPath(name: string): string {
+  return `/projects/${encodeURIComponent(name)}`;
+}
+
+function memberPath(project: string, user: string): string {
+  return `${projectPath(project)}/members/${encodeURIComponent(user)}`;
 }
 
 /** Client of one daemon. Methods throw the typed errors of `errors.ts`. */
@@ -275,5 +292,63 @@ export class GodockerClient {
   /** Admin: every user. */
   async listUsers(): Promise<User[]> {
     return (await this.http.json<{ users: User[] }>({ method: 'GET', path: '/users' })).body.users;
+  }
+
+  /** One user: any user for an admin, oneself for anyone. */
+  async getUser(name: string): Promise<User> {
+    return (await this.http.json<User>({ method: 'GET', path: `/users/${encodeURIComponent(name)}` })).body;
+  }
+
+  /** Admin: changes a user's priority, quota (keys merge; null removes a limit) or admin right. */
+  async updateUser(name: string, patch: UpdateUserBody): Promise<User> {
+    return (await this.http.json<User>({ method: 'PATCH', path: `/users/${encodeURIComponent(name)}`, body: patch })).body;
+  }
+
+  /**
+   * Projects with their members: every project for an admin, the caller's own for
+   * anyone else; `{ user }` narrows to the projects of one user.
+   */
+  async listProjects(query: ListProjectsQuery = {}): Promise<Project[]> {
+    return (await this.http.json<ProjectList>({ method: 'GET', path: '/projects', query: { ...query } })).body.projects;
+  }
+
+  /** One project, with its members (members and admins only). */
+  async getProject(name: string): Promise<Project> {
+    return (await this.http.json<Project>({ method: 'GET', path: projectPath(name) })).body;
+  }
+
+  /** Admin: creates a project (shares 1, priority 0, no quota unless given). */
+  async createProject(body: CreateProjectBody): Promise<Project> {
+    return (await this.http.json<Project>({ method: 'POST', path: '/projects', body })).body;
+  }
+
+  /** Admin: changes a project; quota keys merge one by one, null removes a limit. */
+  async updateProject(name: string, patch: UpdateProjectBody): Promise<Project> {
+    return (await this.http.json<Project>({ method: 'PATCH', path: projectPath(name), body: patch })).body;
+  }
+
+  /** Admin: deletes a project no job names (never the default project). */
+  async deleteProject(name: string): Promise<void> {
+    await this.http.send({ method: 'DELETE', path: projectPath(name) });
+  }
+
+  /** Admin: adds a user to a project (1 share unless given); returns the project. */
+  async addMember(project: string, body: AddMemberBody): Promise<Project> {
+    return (await this.http.json<Project>({ method: 'POST', path: `${projectPath(project)}/members`, body })).body;
+  }
+
+  /** Admin: sets a member's shares; returns the project. */
+  async updateMember(project: string, user: string, shares: number): Promise<Project> {
+    return (await this.http.json<Project>({ method: 'PATCH', path: memberPath(project, user), body: { shares } })).body;
+  }
+
+  /** Admin: removes a user from a project; returns the project. */
+  async removeMember(project: string, user: string): Promise<Project> {
+    return (await this.http.json<Project>({ method: 'DELETE', path: memberPath(project, user) })).body;
+  }
+
+  /** Admin: resets the cumulative cpu-time quota of everyone, or of the project and/or user given. */
+  async resetUsage(body: ResetUsageBody = {}): Promise<ResetUsageResult> {
+    return (await this.http.json<ResetUsageResult>({ method: 'POST', path: '/usage/reset', body })).body;
   }
 }

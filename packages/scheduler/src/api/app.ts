@@ -10,6 +10,7 @@ import { installErrorHandler } from './error-handler.js';
 import { eventRoutes } from './routes/events.js';
 import { jobRoutes } from './routes/jobs.js';
 import { logRoutes } from './routes/logs.js';
+import { projectRoutes } from './routes/projects.js';
 import { systemRoutes } from './routes/system.js';
 import { userRoutes } from './routes/users.js';
 import { validatorCompiler } from './validation.js';
@@ -54,6 +55,7 @@ export async function buildApp(ctx: ApiContext, options: AppOptions): Promise<Fa
       logRoutes(api, ctx);
       eventRoutes(api, ctx);
       userRoutes(api, ctx);
+      projectRoutes(api, ctx);
       done();
     },
     { prefix: API_PREFIX },

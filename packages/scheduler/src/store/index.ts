@@ -2,13 +2,19 @@ export { applyJobChange } from './job-change.js';
 export { MIGRATIONS, type Migration, SCHEMA_VERSION } from './sqlite-migrations.js';
 export { SqliteStore } from './sqlite-store.js';
 export type {
+  CpuTimeRow,
   InsertRequest,
   InsertResult,
   JobChange,
   JobFilter,
   JobPage,
   NewJob,
+  NewProject,
+  NewUser,
   PageRequest,
+  ProjectPatch,
   Store,
   StoredUser,
+  UsageRow,
+  UserPatch,
 } from './store.js';

@@ -4,6 +4,7 @@
  * at version N to N+1. Append only: never edit a migration that has shipped,
  * add a new one instead, since existing databases have already run the old one.
  */
+import { DEFAULT_PROJECT } from '@godocker/sdk';
 import type Database from 'better-sqlite3';
 
 export interface Migration {
@@ -71,6 +72,72 @@ export const MIGRATIONS: readonly Migration[] = [
           created_at TEXT NOT NULL,
           PRIMARY KEY (user_name, key)
         ) STRICT;
+      `);
+    },
+  },
+  {
+    description: 'projects, members, user priority and quota, fair-share usage, cpu-time buckets',
+    up(db) {
+      // Quotas are JSON objects holding only the limits that apply ('{}' = none).
+      db.exec(`
+        ALTER TABLE users ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE users ADD COLUMN quota TEXT NOT NULL DEFAULT '{}';
+
+        CREATE TABLE projects (
+          name TEXT PRIMARY KEY,
+          description TEXT NOT NULL,
+          shares INTEGER NOT NULL CHECK (shares >= 0),
+          priority INTEGER NOT NULL,
+          quota TEXT NOT NULL,
+          created_at TEXT NOT NULL
+        ) STRICT;
+
+        -- user_name, as in tokens and jobs. Deleting a project or a user takes
+        -- its memberships with it.
+        CREATE TABLE project_members (
+          project TEXT NOT NULL REFERENCES projects(name) ON DELETE CASCADE,
+          user_name TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+          shares INTEGER NOT NULL CHECK (shares >= 0),
+          PRIMARY KEY (project, user_name)
+        ) STRICT;
+        -- "Which projects is alice in", asked on every listing by a user.
+        CREATE INDEX project_members_user ON project_members(user_name, project);
+
+        -- No foreign keys on usage: what a former member used keeps counting
+        -- against the project, and an admin may reset it at any time.
+        CREATE TABLE usage (
+          project TEXT NOT NULL,
+          user_name TEXT NOT NULL,
+          units REAL NOT NULL,
+          updated_at TEXT NOT NULL,
+          PRIMARY KEY (project, user_name)
+        ) STRICT;
+
+        CREATE TABLE usage_buckets (
+          project TEXT NOT NULL,
+          user_name TEXT NOT NULL,
+          bucket_start INTEGER NOT NULL,
+          cpu_seconds REAL NOT NULL,
+          PRIMARY KEY (project, user_name, bucket_start)
+        ) STRICT;
+        -- The rolling window reads buckets by time, across every project and user.
+        CREATE INDEX usage_buckets_start ON usage_buckets(bucket_start);
+      `);
+      const now = new Date().toISOString();
+      const insertProject = db.prepare<[string, string, string]>(
+        `INSERT OR IGNORE INTO projects (name, description, shares, priority, quota, created_at) VALUES (?, ?, 1, 0, '{}', ?)`,
+      );
+      insertProject.run(DEFAULT_PROJECT, 'every user belongs here; jobs that name no project go here', now);
+      db.prepare(`INSERT INTO project_members (project, user_name, shares) SELECT ?, name, 1 FROM users`).run(DEFAULT_PROJECT);
+      // Before projects existed, a job could name any project. Each such
+      // project is created, with the users who submitted to it as members, so
+      // an upgraded daemon goes on scheduling and accounting its queued jobs.
+      for (const { project } of db.prepare<[], { project: string }>('SELECT DISTINCT project FROM jobs').all()) {
+        insertProject.run(project, '', now);
+      }
+      db.exec(`
+        INSERT OR IGNORE INTO project_members (project, user_name, shares)
+        SELECT DISTINCT jobs.project, jobs.user_name, 1 FROM jobs JOIN users ON users.name = jobs.user_name
       `);
     },
   },

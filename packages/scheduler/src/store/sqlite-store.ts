@@ -7,20 +7,36 @@
  * to completion without yielding, so no two calls of this process interleave
  * inside a transaction.
  */
-import { ErrorCodes, GodockerError, type Job, type JobState, NotFoundError } from '@godocker/sdk';
+import {
+  DEFAULT_PROJECT,
+  ErrorCodes,
+  GodockerError,
+  type Job,
+  type JobState,
+  mergeQuota,
+  NotFoundError,
+  type Project,
+} from '@godocker/sdk';
 import Database from 'better-sqlite3';
 import { applyJobChange } from './job-change.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './sqlite-migrations.js';
+import { isConstraint, parseQuota, SqliteProjects } from './sqlite-projects.js';
 import type {
+  CpuTimeRow,
   InsertRequest,
   InsertResult,
   JobChange,
   JobFilter,
   JobPage,
   NewJob,
+  NewProject,
+  NewUser,
   PageRequest,
+  ProjectPatch,
   Store,
   StoredUser,
+  UsageRow,
+  UserPatch,
 } from './store.js';
 
 interface JobRow {
@@ -35,6 +51,8 @@ interface UserRow {
   home: string;
   admin: number;
   created_at: string;
+  priority: number;
+  quota: string;
 }
 
 type Param = string | number | null;
@@ -45,8 +63,11 @@ function prepareStatements(db: Database.Database) {
     setMeta: db.prepare<[string, string]>(
       'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
     ),
-    insertUser: db.prepare<[string, number, number, string, number, string]>(
-      'INSERT INTO users (name, uid, gid, home, admin, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+    insertUser: db.prepare<[string, number, number, string, number, string, number, string]>(
+      'INSERT INTO users (name, uid, gid, home, admin, created_at, priority, quota) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    ),
+    updateUser: db.prepare<[number, number, string, string]>(
+      'UPDATE users SET admin = ?, priority = ?, quota = ? WHERE name = ?',
     ),
     getUser: db.prepare<[string], UserRow>('SELECT * FROM users WHERE name = ?'),
     listUsers: db.prepare<[], UserRow>('SELECT * FROM users ORDER BY name'),
@@ -82,6 +103,7 @@ export class SqliteStore implements Store {
   private readonly jobQueries = new Map<string, Database.Statement<Param[], JobRow>>();
   private readonly countQueries = new Map<string, Database.Statement<Param[], { state: JobState; n: number }>>();
 
+  private readonly projects: SqliteProjects;
   private readonly insertTransaction: Database.Transaction<(request: InsertRequest) => InsertResult>;
   private readonly updateTransaction: Database.Transaction<
     (id: number, change: JobChange, expect?: { states: JobState[] }) => Job | null
@@ -89,6 +111,7 @@ export class SqliteStore implements Store {
 
   private constructor(db: Database.Database) {
     this.db = db;
+    this.projects = new SqliteProjects(db);
     this.insertTransaction = db.transaction((request: InsertRequest) => this.insertInTransaction(request));
     this.updateTransaction = db.transaction((id: number, change: JobChange, expect?: { states: JobState[] }) =>
       this.updateInTransaction(id, change, expect),
@@ -156,15 +179,34 @@ export class SqliteStore implements Store {
     this.q.setMeta.run(key, value);
   }
 
-  async createUser(user: StoredUser): Promise<void> {
+  async createUser(user: NewUser): Promise<void> {
+    const insert = () => {
+      const quota = JSON.stringify(mergeQuota({}, user.quota ?? {}));
+      const { name, uid, gid, home, admin, createdAt } = user;
+      this.q.insertUser.run(name, uid, gid, home, admin ? 1 : 0, createdAt, user.priority ?? 0, quota);
+      this.projects.insertMembership(DEFAULT_PROJECT, name, 1);
+    };
     try {
-      this.q.insertUser.run(user.name, user.uid, user.gid, user.home, user.admin ? 1 : 0, user.createdAt);
+      this.db.transaction(insert).immediate();
     } catch (e) {
       if (isConstraint(e, 'SQLITE_CONSTRAINT_PRIMARYKEY')) {
         throw new GodockerError(ErrorCodes.CONFLICT, `a user named "${user.name}" already exists`, { field: 'name' });
       }
       throw e;
     }
+  }
+
+  async updateUser(name: string, patch: UserPatch): Promise<StoredUser> {
+    return this.db
+      .transaction(() => {
+        const row = this.q.getUser.get(name);
+        if (!row) throw new NotFoundError(`no user named "${name}"`);
+        const quota = patch.quota === undefined ? parseQuota(row.quota) : mergeQuota(parseQuota(row.quota), patch.quota);
+        const admin = patch.admin === undefined ? row.admin : patch.admin ? 1 : 0;
+        this.q.updateUser.run(admin, patch.priority ?? row.priority, JSON.stringify(quota), name);
+        return toUser(this.q.getUser.get(name) ?? row);
+      })
+      .immediate();
   }
 
   async getUser(name: string): Promise<StoredUser | null> {
@@ -257,6 +299,66 @@ export class SqliteStore implements Store {
     // IMMEDIATE: the read and the write are one compare-and-set, even against
     // another process writing the same file.
     return this.updateTransaction.immediate(id, change, expect);
+  }
+
+  async createProject(project: NewProject): Promise<Project> {
+    return this.projects.createProject(project);
+  }
+
+  async getProject(name: string): Promise<Project | null> {
+    return this.projects.getProject(name);
+  }
+
+  async listProjects(): Promise<Project[]> {
+    return this.projects.listProjects();
+  }
+
+  async projectsOfUser(user: string): Promise<Project[]> {
+    return this.projects.projectsOfUser(user);
+  }
+
+  async isMember(project: string, user: string): Promise<boolean> {
+    return this.projects.isMember(project, user);
+  }
+
+  async updateProject(name: string, patch: ProjectPatch): Promise<Project> {
+    return this.projects.updateProject(name, patch);
+  }
+
+  async deleteProject(name: string): Promise<void> {
+    this.projects.deleteProject(name);
+  }
+
+  async addMember(project: string, user: string, shares: number): Promise<Project> {
+    return this.projects.addMember(project, user, shares);
+  }
+
+  async updateMember(project: string, user: string, shares: number): Promise<Project> {
+    return this.projects.updateMember(project, user, shares);
+  }
+
+  async removeMember(project: string, user: string): Promise<Project> {
+    return this.projects.removeMember(project, user);
+  }
+
+  async getUsage(): Promise<UsageRow[]> {
+    return this.projects.getUsage();
+  }
+
+  async saveUsage(rows: readonly UsageRow[]): Promise<void> {
+    this.projects.saveUsage(rows);
+  }
+
+  async addCpuTime(project: string, user: string, bucketStart: number, cpuSeconds: number): Promise<void> {
+    this.projects.addCpuTime(project, user, bucketStart, cpuSeconds);
+  }
+
+  async cpuTimeSince(sinceEpochSeconds: number): Promise<CpuTimeRow[]> {
+    return this.projects.cpuTimeSince(sinceEpochSeconds);
+  }
+
+  async resetCpuTime(project?: string, user?: string): Promise<number> {
+    return this.projects.resetCpuTime(project, user);
   }
 
   private get q(): Statements {
@@ -378,9 +480,14 @@ function toJob(row: JobRow): Job {
 }
 
 function toUser(row: UserRow): StoredUser {
-  return { name: row.name, uid: row.uid, gid: row.gid, home: row.home, admin: row.admin === 1, createdAt: row.created_at };
-}
-
-function isConstraint(e: unknown, code: string): boolean {
-  return e instanceof Database.SqliteError && e.code === code;
+  return {
+    name: row.name,
+    uid: row.uid,
+    gid: row.gid,
+    home: row.home,
+    admin: row.admin === 1,
+    createdAt: row.created_at,
+    priority: row.priority,
+    quota: parseQuota(row.quota),
+  };
 }

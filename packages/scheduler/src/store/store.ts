@@ -6,7 +6,7 @@
  * State changes are compare-and-set (`expect.states`), so two actors racing on
  * one job (a kill and an exit, two daemons) cannot both win.
  */
-import type { ArrayInfo, Job, JobState, JobStatus, User } from '@godocker/sdk';
+import type { ArrayInfo, Job, JobState, JobStatus, Project, Quota, User } from '@godocker/sdk';
 
 /** A job document before the store gives it an id. */
 export type NewJob = Omit<Job, 'id'>;
@@ -63,6 +63,46 @@ export interface InsertResult {
 
 export interface StoredUser extends User {}
 
+/** A user to create: priority and quota default to 0 and none. */
+export type NewUser = Omit<StoredUser, 'priority' | 'quota'> & Partial<Pick<StoredUser, 'priority' | 'quota'>>;
+
+/**
+ * Changes to a user; fields left out stay. `quota` merges key by key (a null
+ * removes that limit), as `mergeQuota` of the sdk says.
+ */
+export interface UserPatch {
+  priority?: number;
+  quota?: Quota;
+  admin?: boolean;
+}
+
+/** A project to create; it starts with no members. */
+export type NewProject = Omit<Project, 'members'>;
+
+/** Changes to a project; fields left out stay, `quota` merges as in UserPatch. */
+export interface ProjectPatch {
+  description?: string;
+  shares?: number;
+  priority?: number;
+  quota?: Quota;
+}
+
+/** Fair-share usage of one user in one project: billing units, decayed as of `updatedAt`. */
+export interface UsageRow {
+  project: string;
+  user: string;
+  units: number;
+  /** ISO time the decay was last applied. */
+  updatedAt: string;
+}
+
+/** Cumulative cpu time of one user in one project over some window. */
+export interface CpuTimeRow {
+  project: string;
+  user: string;
+  cpuSeconds: number;
+}
+
 export interface Store {
   /** Creates or upgrades the schema. */
   migrate(): Promise<void>;
@@ -71,11 +111,17 @@ export interface Store {
   getMeta(key: string): Promise<string | null>;
   setMeta(key: string, value: string): Promise<void>;
 
-  /** Throws a GodockerError GOD_CONFLICT if the name is taken. */
-  createUser(user: StoredUser): Promise<void>;
+  /**
+   * Creates the user and, in the same transaction, their membership of the
+   * default project (shares 1). Throws a GodockerError GOD_CONFLICT if the
+   * name is taken.
+   */
+  createUser(user: NewUser): Promise<void>;
   getUser(name: string): Promise<StoredUser | null>;
   listUsers(): Promise<StoredUser[]>;
   countUsers(): Promise<number>;
+  /** Applies the patch atomically and returns the user as stored; NotFoundError for an unknown name. */
+  updateUser(name: string, patch: UserPatch): Promise<StoredUser>;
   /** Stores only the token's hash. */
   addToken(userName: string, tokenHash: string, label: string): Promise<void>;
   findUserByTokenHash(tokenHash: string): Promise<StoredUser | null>;
@@ -93,4 +139,65 @@ export interface Store {
    * `expect.states`; returns the updated job, or null when it did not apply.
    */
   updateJob(id: number, change: JobChange, expect?: { states: JobState[] }): Promise<Job | null>;
+
+  // Projects. After `migrate()` the project DEFAULT_PROJECT exists (shares 1,
+  // no quota) and every user is a real member of it: the engine reads members
+  // the same way for every project, with no special case.
+
+  /** Returns the project as stored (no members yet); GOD_CONFLICT if the name is taken. */
+  createProject(project: NewProject): Promise<Project>;
+  /** The project with its members, or null. */
+  getProject(name: string): Promise<Project | null>;
+  /** Every project with its members, ordered by name. */
+  listProjects(): Promise<Project[]>;
+  /** The projects `user` is a member of, with all their members, ordered by name. */
+  projectsOfUser(user: string): Promise<Project[]>;
+  /** Whether `user` may submit to `project`: the cheap check for every submit. */
+  isMember(project: string, user: string): Promise<boolean>;
+  /** Applies the patch atomically; NotFoundError for an unknown project. */
+  updateProject(name: string, patch: ProjectPatch): Promise<Project>;
+  /**
+   * Deletes a project and its memberships. GOD_CONFLICT for the default
+   * project and for a project that any job (in any state) names, since those
+   * jobs' records and accounting point at it; NotFoundError for an unknown one.
+   */
+  deleteProject(name: string): Promise<void>;
+  /**
+   * Adds `user` to `project` and returns the project. NotFoundError for an
+   * unknown project or user, GOD_CONFLICT if already a member.
+   */
+  addMember(project: string, user: string, shares: number): Promise<Project>;
+  /** Sets a member's shares; NotFoundError when the project, or the membership, does not exist. */
+  updateMember(project: string, user: string, shares: number): Promise<Project>;
+  /**
+   * Removes a membership; NotFoundError when there is none. GOD_CONFLICT for the
+   * default project, which every user belongs to (give them 0 shares instead).
+   * Usage already recorded is kept: it still counts against the project.
+   */
+  removeMember(project: string, user: string): Promise<Project>;
+
+  // Usage. Kept per (project, user) and never tied to memberships by foreign
+  // keys: what a former member used still counts against their project.
+
+  /** Every fair-share usage row. */
+  getUsage(): Promise<UsageRow[]>;
+  /** Inserts or replaces each (project, user) row, all in one transaction. */
+  saveUsage(rows: readonly UsageRow[]): Promise<void>;
+  /**
+   * Adds cpu seconds to the bucket starting at `bucketStart` (epoch seconds;
+   * callers use `cpuTimeBucket()` of the sdk, hour buckets).
+   */
+  addCpuTime(project: string, user: string, bucketStart: number, cpuSeconds: number): Promise<void>;
+  /**
+   * Sum per (project, user) of the buckets with `bucket_start >= sinceEpochSeconds`.
+   * A window that starts inside a bucket counts the whole bucket only if the
+   * caller passes the bucket's start: round down to count it (strict), up to skip it.
+   */
+  cpuTimeSince(sinceEpochSeconds: number): Promise<CpuTimeRow[]>;
+  /**
+   * Forgets recorded cpu time (the admin's reset of the cumulative quota): of
+   * everyone, of one project, of one user, or of one user in one project.
+   * Returns how many buckets were removed.
+   */
+  resetCpuTime(project?: string, user?: string): Promise<number>;
 }
