@@ -108,6 +108,8 @@ const cases: Case[] = [
     field: 'container.image',
   },
   { name: 'network when the admin allows none', body: withContainer({ network: true }), status: 403, field: 'container.network' },
+  { name: 'a project that does not exist', body: { ...ok, project: 'nowhere' }, status: 400, field: 'project' },
+  { name: 'a project the user is not a member of', body: { ...ok, project: 'genomics' }, status: 403, code: 'GOD_FORBIDDEN', field: 'project' },
   { name: 'an array whose end is before its start', body: { ...ok, array: '10-1' }, status: 400, field: 'array' },
   { name: 'an array over the maximum size', body: { ...ok, array: '1-1000000' }, status: 400, field: 'array' },
   { name: 'an array that is not a range', body: { ...ok, array: 'all' }, status: 400, field: 'array' },
@@ -179,6 +181,7 @@ describe('malformed and hostile requests', () => {
       volumes: [{ name: 'ref', hostPath: '/tmp', mode: 'ro' }],
     });
     alice = await t.addUser('alice', 2001);
+    await t.admin.call('POST', '/api/v1/projects', { name: 'genomics' });
     // Job 1 exists (held) so that routes on it reach validation, not 404.
     firstJob = (await alice.call<{ id: number }>('POST', '/api/v1/jobs', { ...ok, hold: true })).body.id;
   });

@@ -11,8 +11,10 @@
 import { mkdir } from 'node:fs/promises';
 import {
   canTransition,
+  DEFAULT_PROJECT,
   type Executor,
   type ExitInfo,
+  ForbiddenError,
   formatDuration,
   InvalidStateError,
   isTerminal,
@@ -25,6 +27,7 @@ import {
   type TaskHandle,
   taskKey,
   type User,
+  ValidationError,
 } from '@godocker/sdk';
 import type { GodockerConfig } from '../config/config-schema.js';
 import { schedule, type WaitReason } from '../engine/fifo-engine.js';
@@ -113,6 +116,7 @@ export class JobRuntime {
 
   async submit(user: User, sub: JobSubmission, idempotencyKey?: string): Promise<InsertResult> {
     const resolved = resolveSubmission(sub, user, this.#d.config, this.#nodes, this.#now());
+    await this.#checkProject(resolved.jobs[0]?.project ?? DEFAULT_PROJECT, user);
     const result = await this.#d.store.insertJobs({
       jobs: resolved.jobs,
       isArray: resolved.isArray,
@@ -130,6 +134,20 @@ export class JobRuntime {
     this.#publish(result.job, null);
     this.requestPass();
     return result;
+  }
+
+  async #checkProject(project: string, user: User): Promise<void> {
+    if (await this.#d.store.isMember(project, user.name)) return;
+    if (!(await this.#d.store.getProject(project))) {
+      throw new ValidationError(`project "${project}" does not exist; list yours with \`godocker project list\``, 'project');
+    }
+    // Admins may charge any project (as Slurm operators may); users only their own.
+    if (!user.admin) {
+      throw new ForbiddenError(
+        `user ${user.name} is not a member of project "${project}"; ask an admin: godocker project add-member ${project} ${user.name}`,
+        'project',
+      );
+    }
   }
 
   /** `who` is the name written in the reason ("killed by alice"). */

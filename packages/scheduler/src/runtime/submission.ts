@@ -4,6 +4,7 @@
  * Every refusal names the field at fault and says what would be accepted.
  */
 import {
+  DEFAULT_PROJECT,
   ErrorCodes,
   ForbiddenError,
   formatMemory,
@@ -16,8 +17,6 @@ import {
 } from '@godocker/sdk';
 import type { GodockerConfig } from '../config/config-schema.js';
 import type { NewJob } from '../store/store.js';
-
-export const DEFAULT_PROJECT = 'default';
 
 export interface ResolvedSubmission {
   jobs: NewJob[];
