@@ -8,10 +8,12 @@ import { registerLogin } from './commands/login.js';
 import { registerLogs } from './commands/logs.js';
 import { registerProject } from './commands/project.js';
 import { registerServer } from './commands/server.js';
+import { registerShare } from './commands/share.js';
 import { registerShow } from './commands/show.js';
 import { registerSubmit } from './commands/submit.js';
 import { registerUser } from './commands/user.js';
 import { registerWait } from './commands/wait.js';
+import { registerWhy } from './commands/why.js';
 import type { Context } from './context.js';
 
 export function buildProgram(program: Command, ctx: Context): Command {
@@ -36,6 +38,8 @@ export function buildProgram(program: Command, ctx: Context): Command {
   registerSubmit(program, ctx);
   registerJobs(program, ctx);
   registerShow(program, ctx);
+  registerWhy(program, ctx);
+  registerShare(program, ctx);
   registerLogs(program, ctx);
   registerWait(program, ctx);
   registerActions(program, ctx);

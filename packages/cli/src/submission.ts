@@ -1,7 +1,7 @@
 /** Turns `godocker submit` options into a JobSubmission (pure, apart from reading the script). */
 import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
-import { type JobSubmission, parseArraySpec, type VolumeRequest } from '@godocker/sdk';
+import { type JobSubmission, parseArraySpec, parseDependencies, type VolumeRequest } from '@godocker/sdk';
 import { UsageError } from './errors.js';
 import type { CliIo } from './io.js';
 
@@ -14,6 +14,7 @@ export interface SubmitFlags {
   volume?: string[];
   time?: number;
   array?: string;
+  dependency?: string;
   name?: string;
   project?: string;
   tag?: string[];
@@ -101,6 +102,13 @@ export function buildSubmission(script: string, file: string | undefined, f: Sub
   if (Object.keys(req).length) sub.requirements = req;
 
   if (f.array !== undefined) sub.array = f.array;
+  if (f.dependency !== undefined) {
+    try {
+      sub.dependencies = parseDependencies(f.dependency);
+    } catch (e) {
+      throw new UsageError(`--dependency: ${(e as Error).message}`);
+    }
+  }
   if (f.priority !== undefined) sub.priority = f.priority;
   if (f.hold) sub.hold = true;
   return sub;

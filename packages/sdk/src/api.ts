@@ -233,3 +233,41 @@ export const InfoSchema = Type.Object({
   user: Type.Union([UserSchema, Type.Null()]),
 });
 export type Info = Static<typeof InfoSchema>;
+
+const PriorityPartsSchema = Type.Object({
+  fairshare: Type.Number(),
+  age: Type.Number(),
+  job: Type.Number(),
+  user: Type.Number(),
+  project: Type.Number(),
+});
+
+/** `GET /api/v1/jobs/{id}/explain`: why a job waits, or how it ended. */
+export const ExplanationSchema = Type.Object({
+  id: Type.Integer(),
+  state: JobStateSchema,
+  /** Slurm-like reason code: Resources, Priority, Dependency, UserCpuLimit, ... or the state. */
+  code: Type.String(),
+  message: Type.String(),
+  /** For a pending job: its priority number, each factor in [0,1] and its weighted part. */
+  priority: Type.Union([
+    Type.Object({ total: Type.Number(), factors: PriorityPartsSchema, weighted: PriorityPartsSchema, sentence: Type.String() }),
+    Type.Null(),
+  ]),
+});
+export type Explanation = Static<typeof ExplanationSchema>;
+
+const ShareRowSchema = Type.Object({
+  project: Type.String(),
+  user: Type.Union([Type.String(), Type.Null()]),
+  rawShares: Type.Number(),
+  normShares: Type.Number(),
+  rawUsage: Type.Number(),
+  normUsage: Type.Number(),
+  effectiveUsage: Type.Number(),
+  factor: Type.Number(),
+});
+
+/** `GET /api/v1/share`: the fair-share tree, like Slurm's `sshare`. */
+export const ShareTreeSchema = Type.Object({ rows: Type.Array(ShareRowSchema) });
+export type ShareTreeView = Static<typeof ShareTreeSchema>;

@@ -16,6 +16,7 @@ import {
   type CreatedToken,
   type CreateProjectBody,
   type CreateUserBody,
+  type Explanation,
   type Info,
   type JobEvent,
   type JobList,
@@ -25,6 +26,7 @@ import {
   type ProjectList,
   type ResetUsageBody,
   type ResetUsageResult,
+  type ShareTreeView,
   type UpdateProjectBody,
   type UpdateUserBody,
   type User,
@@ -146,6 +148,16 @@ export class GodockerClient {
   /** One job. */
   async getJob(id: JobId, options: StreamOptions = {}): Promise<Job> {
     return (await this.http.json<Job>({ method: 'GET', path: idPath(id), signal: options.signal })).body;
+  }
+
+  /** Why a job waits (reason code, a sentence with the numbers, its priority) or how it ended. */
+  async explain(id: JobId): Promise<Explanation> {
+    return (await this.http.json<Explanation>({ method: 'GET', path: `${idPath(id)}/explain` })).body;
+  }
+
+  /** The fair-share tree: each project, then its users, with shares, usage and factors. */
+  async share(): Promise<ShareTreeView> {
+    return (await this.http.json<ShareTreeView>({ method: 'GET', path: '/share' })).body;
   }
 
   /** One page of jobs, newest first; pass `nextCursor` back as `cursor` for the next one. */

@@ -16,6 +16,7 @@ export const ErrorCodes = {
   VOLUME_NOT_ALLOWED: 'GOD_VOLUME_NOT_ALLOWED',
   ROOT_NOT_ALLOWED: 'GOD_ROOT_NOT_ALLOWED',
   LIMIT_EXCEEDED: 'GOD_LIMIT_EXCEEDED',
+  QUOTA_EXCEEDED: 'GOD_QUOTA_EXCEEDED',
   PAYLOAD_TOO_LARGE: 'GOD_PAYLOAD_TOO_LARGE',
   CONFLICT: 'GOD_CONFLICT',
   CONFIG_INVALID: 'GOD_CONFIG_INVALID',
@@ -38,6 +39,7 @@ const STATUS: Record<ErrorCode, number> = {
   GOD_VOLUME_NOT_ALLOWED: 400,
   GOD_ROOT_NOT_ALLOWED: 403,
   GOD_LIMIT_EXCEEDED: 400,
+  GOD_QUOTA_EXCEEDED: 403,
   GOD_PAYLOAD_TOO_LARGE: 413,
   GOD_CONFLICT: 409,
   GOD_CONFIG_INVALID: 500,
@@ -161,6 +163,7 @@ export function errorFromBody(status: number, body: unknown): GodockerError {
       return new AuthenticationError(message);
     case ErrorCodes.FORBIDDEN:
     case ErrorCodes.ROOT_NOT_ALLOWED:
+    case ErrorCodes.QUOTA_EXCEEDED:
       return new ForbiddenError(message, field, code);
     case ErrorCodes.NOT_FOUND:
     case ErrorCodes.JOB_NOT_FOUND:

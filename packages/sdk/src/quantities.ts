@@ -4,6 +4,7 @@
  * `-m 4G --time 1h --array 0-99%10` mean the same everywhere.
  */
 import { ValidationError } from './errors.js';
+import { DEPENDENCY_TYPES, type Dependency, type DependencyType } from './job.js';
 
 const MEM_UNITS: Record<string, number> = { '': 1, k: 1 / 1024, m: 1, g: 1024, t: 1024 * 1024 };
 
@@ -94,4 +95,26 @@ export function formatDuration(seconds: number): string {
     }
   }
   return parts.slice(0, 2).join('');
+}
+
+/**
+ * Slurm's dependency list: "afterok:42,afterany:43:44" — every condition must
+ * hold (AND); a condition may name several jobs.
+ */
+export function parseDependencies(text: string, field = 'dependencies'): Dependency[] {
+  const out: Dependency[] = [];
+  for (const part of text.split(',').map((p) => p.trim())) {
+    const [type, ...ids] = part.split(':');
+    if (!DEPENDENCY_TYPES.includes(type as DependencyType) || ids.length === 0) {
+      throw new ValidationError(
+        `invalid dependency "${part}": use afterok:ID, afterany:ID or afternotok:ID (joined with commas)`,
+        field,
+      );
+    }
+    for (const id of ids) {
+      if (!/^[1-9][0-9]{0,14}$/.test(id)) throw new ValidationError(`invalid job id "${id}" in dependency "${part}"`, field);
+      out.push({ type: type as DependencyType, jobId: Number(id) });
+    }
+  }
+  return out;
 }

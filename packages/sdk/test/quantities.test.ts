@@ -1,4 +1,4 @@
-import { parseArraySpec, parseDuration, parseMemory, ValidationError } from '@godocker/sdk';
+import { parseArraySpec, parseDependencies, parseDuration, parseMemory, ValidationError } from '@godocker/sdk';
 import { describe, expect, it } from 'vitest';
 
 describe('parseMemory', () => {
@@ -48,4 +48,17 @@ describe('parseArraySpec', () => {
   );
   it('refuses arrays over the maximum size', () =>
     expect(() => parseArraySpec('1-1001', 1000)).toThrowError(/maximum array size of 1000/));
+});
+
+describe('parseDependencies', () => {
+  it('reads Slurm dependency lists (AND of conditions, several ids per condition)', () => {
+    expect(parseDependencies('afterok:42,afterany:43:44')).toEqual([
+      { type: 'afterok', jobId: 42 },
+      { type: 'afterany', jobId: 43 },
+      { type: 'afterany', jobId: 44 },
+    ]);
+  });
+  it.each(['before:1', 'afterok', 'afterok:', 'afterok:0', 'afterok:x'])('refuses %j', (text) =>
+    expect(() => parseDependencies(text)).toThrowError(ValidationError),
+  );
 });

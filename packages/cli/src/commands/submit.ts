@@ -56,6 +56,7 @@ export function registerSubmit(program: Command, ctx: Context): void {
     .option('--volume <name[:ro|rw]>', 'mount a catalogue volume (repeatable)', collect)
     .option('--time <duration>', 'time limit, e.g. 90, 10m, 1h30m, 2-00:00:00', durationOption)
     .option('--array <spec>', 'job array START-END[:STEP][%MAX], e.g. 0-9%2')
+    .option('-d, --dependency <list>', 'start only after other jobs: afterok:42,afterany:43,afternotok:44 (all must hold)')
     .option('--name <name>', 'job name (default: the script file name)')
     .option('--project <project>', 'project to account the job to')
     .option('--tag <tag>', 'tag (repeatable)', collect)

@@ -11,6 +11,7 @@ import { eventRoutes } from './routes/events.js';
 import { jobRoutes } from './routes/jobs.js';
 import { logRoutes } from './routes/logs.js';
 import { projectRoutes } from './routes/projects.js';
+import { shareRoutes } from './routes/share.js';
 import { systemRoutes } from './routes/system.js';
 import { userRoutes } from './routes/users.js';
 import { validatorCompiler } from './validation.js';
@@ -48,11 +49,18 @@ export async function buildApp(ctx: ApiContext, options: AppOptions): Promise<Fa
     },
   });
   app.get(`${API_PREFIX}/openapi.json`, { schema: { hide: true } }, async () => app.swagger());
+  // Any successful admin change to projects, users or usage reaches the engine's next pass.
+  app.addHook('onResponse', async (request, reply) => {
+    if (request.method !== 'GET' && reply.statusCode < 400 && /^\/api\/v1\/(projects|users|usage)\b/.test(request.url)) {
+      ctx.runtime.policyChanged();
+    }
+  });
   systemRoutes(app, ctx, options.isReady);
   await app.register(
     (api, _options, done) => {
       jobRoutes(api, ctx);
       logRoutes(api, ctx);
+      shareRoutes(api, ctx);
       eventRoutes(api, ctx);
       userRoutes(api, ctx);
       projectRoutes(api, ctx);

@@ -98,7 +98,35 @@ export const ConfigSchema = Type.Object(
     ),
     scheduler: Type.Object(
       {
-        policy: Type.Literal('fifo', { default: 'fifo' }),
+        /** fairshare (Slurm classic fair share + age + priorities) or fifo (priority, then age). */
+        policy: Type.Union([Type.Literal('fairshare'), Type.Literal('fifo')], { default: 'fairshare' }),
+        /** EASY backfill: a lower-priority job may start if it does not delay the top waiting job. */
+        backfill: Type.Boolean({ default: true }),
+        /** Fair-share usage counts half after this many seconds (Slurm's PriorityDecayHalfLife). */
+        halfLifeSeconds: Type.Number({ minimum: 0, default: 7 * 24 * 3600 }),
+        /** Billing units per second: cpu per core, memory per GiB, gpus per gpu. */
+        billing: Type.Object(
+          {
+            cpu: Type.Number({ minimum: 0, default: 1 }),
+            ramGiB: Type.Number({ minimum: 0, default: 0 }),
+            gpu: Type.Number({ minimum: 0, default: 0 }),
+          },
+          Section,
+        ),
+        /** Weights of the job priority number (see `godocker why`). */
+        weights: Type.Object(
+          {
+            fairshare: Type.Number({ minimum: 0, default: 10000 }),
+            age: Type.Number({ minimum: 0, default: 1000 }),
+            maxAgeSeconds: Type.Number({ minimum: 0, default: 7 * 24 * 3600 }),
+            job: Type.Number({ minimum: 0, default: 1000 }),
+            user: Type.Number({ minimum: 0, default: 500 }),
+            project: Type.Number({ minimum: 0, default: 500 }),
+          },
+          Section,
+        ),
+        /** Seconds between usage accruals saved to the store (fair share, cpu-time quotas). */
+        usageSeconds: Type.Number({ exclusiveMinimum: 0, default: 15 }),
         /** Seconds between passes when nothing happens (passes also run on every event). */
         tickSeconds: Type.Number({ exclusiveMinimum: 0, default: 10 }),
         /** Seconds between checks of running tasks against the executor (a safety net for missed exits). */

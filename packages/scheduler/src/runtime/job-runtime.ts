@@ -11,7 +11,6 @@
 import { mkdir } from 'node:fs/promises';
 import {
   canTransition,
-  DEFAULT_PROJECT,
   type Executor,
   type ExitInfo,
   ForbiddenError,
@@ -30,13 +29,18 @@ import {
   ValidationError,
 } from '@godocker/sdk';
 import type { GodockerConfig } from '../config/config-schema.js';
-import { schedule, type WaitReason } from '../engine/fifo-engine.js';
+import type { EngineOutput } from '../engine/engine-io.js';
+import { describePriority, type PriorityBreakdown } from '../engine/priority.js';
+import type { WaitReason } from '../engine/reasons.js';
+import { schedule } from '../engine/schedule.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { InsertResult, JobChange, Store } from '../store/store.js';
 import { parentReason, parentState } from './array-parent.js';
 import { exitOutcome } from './exit-outcome.js';
 import { buildRunSpec, logDirOf } from './run-spec.js';
+import { SchedulingInputs } from './scheduling-inputs.js';
 import { resolveSubmission } from './submission.js';
+import { checkDependencies, checkFitsQuotas, checkPendingLimit } from './submit-checks.js';
 
 export interface RuntimeDeps {
   store: Store;
@@ -61,7 +65,9 @@ export class JobRuntime {
   readonly #kills = new Map<number, string>();
   readonly #timers = new Map<number, NodeJS.Timeout>();
   readonly #finishing = new Set<number>();
-  readonly #waitReasons = new Map<number, WaitReason>();
+  #lastPass: EngineOutput | null = null;
+  readonly #inputs: SchedulingInputs;
+  #usageTimer: NodeJS.Timeout | undefined;
   readonly #users = new Map<string, User>();
   readonly #dirtyParents = new Set<number>();
   #nodes: NodeInfo[] = [];
@@ -78,6 +84,7 @@ export class JobRuntime {
   constructor(deps: RuntimeDeps) {
     this.#d = deps;
     this.#now = deps.clock ?? (() => new Date());
+    this.#inputs = new SchedulingInputs(deps.store, deps.config);
   }
 
   get nodes(): readonly NodeInfo[] {
@@ -86,15 +93,20 @@ export class JobRuntime {
 
   async start(): Promise<void> {
     this.#nodes = await this.#d.executor.nodes();
+    const parents: Job[] = [];
     for (const job of await this.#d.store.jobsInStates(['pending', 'held', 'running', 'suspended'])) {
       if (job.array === null) this.#active.set(job.id, job);
+      else parents.push(job);
     }
+    await this.#inputs.load(this.#now().getTime(), parents);
     await this.#reconcile();
     const { tickSeconds, reconcileSeconds } = this.#d.config.scheduler;
     this.#tick = setInterval(() => this.requestPass(), tickSeconds * 1000);
     this.#tick.unref();
     this.#reconcileTimer = setInterval(() => this.#track(this.#periodicCheck()), reconcileSeconds * 1000);
     this.#reconcileTimer.unref();
+    this.#usageTimer = setInterval(() => this.#track(this.#accrueUsage()), this.#d.config.scheduler.usageSeconds * 1000);
+    this.#usageTimer.unref();
     this.requestPass();
   }
 
@@ -103,20 +115,79 @@ export class JobRuntime {
     this.#stopped = true;
     clearInterval(this.#tick);
     clearInterval(this.#reconcileTimer);
+    clearInterval(this.#usageTimer);
     for (const t of this.#timers.values()) clearTimeout(t);
     this.#timers.clear();
     await Promise.allSettled([...this.#inflight]);
+    await this.#accrueUsage();
   }
 
+  /** Why a pending job waits, as of the last pass. */
   waitReason(jobId: number): WaitReason | undefined {
-    return this.#waitReasons.get(jobId);
+    return this.#lastPass?.waiting.get(jobId);
+  }
+
+  /** The priority of a pending job as of the last pass, with its factors. */
+  priority(jobId: number): PriorityBreakdown | undefined {
+    return this.#lastPass?.priority(jobId);
+  }
+
+  /** A job as users should see it: a pending job's reason is the engine's latest word on it. */
+  present(job: Job): Job {
+    if (job.status.state !== 'pending') return job;
+    const why = this.waitReason(job.id);
+    return why ? { ...job, status: { ...job.status, reason: why.message } } : job;
+  }
+
+  /** Explanation of a job's state with the numbers (`godocker why`). */
+  explain(job: Job): { code: string; message: string; priority: (PriorityBreakdown & { sentence: string }) | null } {
+    const p = job.status.state === 'pending' ? this.priority(job.id) : undefined;
+    const priority = p ? { ...p, sentence: describePriority(p) } : null;
+    const why = job.status.state === 'pending' ? this.waitReason(job.id) : undefined;
+    if (why) return { code: why.code, message: why.message, priority };
+    const code = {
+      pending: 'Pending',
+      held: 'JobHeldUser',
+      running: 'Running',
+      suspended: 'Suspended',
+      done: 'Done',
+      failed: 'Failed',
+    }[job.status.state];
+    return { code, message: job.status.reason, priority };
+  }
+
+  /** Admin changed projects, users, shares or quotas: the next pass reads them afresh. */
+  policyChanged(): void {
+    this.#inputs.invalidatePolicy();
+    this.requestPass();
+  }
+
+  /** The fair-share usage the engine sees (for `godocker share`). */
+  get inputs(): SchedulingInputs {
+    return this.#inputs;
+  }
+
+  async #accrueUsage(): Promise<void> {
+    const running = [...this.#active.values()].filter((j) => j.status.state === 'running' || j.status.state === 'suspended');
+    const now = this.#now().getTime();
+    this.#inputs.usage.charge(running, [], now);
+    await this.#inputs.usage.flush();
+    this.#inputs.invalidatePolicy();
+    await this.#inputs.refreshPolicy(now);
   }
 
   // ---- submissions and actions ------------------------------------------------
 
   async submit(user: User, sub: JobSubmission, idempotencyKey?: string): Promise<InsertResult> {
     const resolved = resolveSubmission(sub, user, this.#d.config, this.#nodes, this.#now());
-    await this.#checkProject(resolved.jobs[0]?.project ?? DEFAULT_PROJECT, user);
+    const first = resolved.jobs[0];
+    if (!first) throw new ValidationError('nothing to submit', 'body');
+    await this.#checkProject(first.project, user);
+    await checkDependencies(first, user, this.#d.store);
+    const project = await this.#d.store.getProject(first.project);
+    checkFitsQuotas(first, user.name, user.quota, 'user');
+    checkFitsQuotas(first, first.project, project?.quota, 'project');
+    await checkPendingLimit(resolved.isArray ? resolved.jobs.length - 1 : 1, user, project, this.#d.store);
     const result = await this.#d.store.insertJobs({
       jobs: resolved.jobs,
       isArray: resolved.isArray,
@@ -128,6 +199,7 @@ export class JobRuntime {
       const count = result.job.array?.count ?? 0;
       const { jobs } = await this.#d.store.listJobs({ parentId: result.job.id }, { limit: count + 1 });
       for (const t of jobs) this.#active.set(t.id, t);
+      this.#inputs.trackParent(result.job);
     } else {
       this.#active.set(result.job.id, result.job);
     }
@@ -282,9 +354,16 @@ export class JobRuntime {
       else if (j.status.state === 'running' || j.status.state === 'suspended') busy.push(j);
     }
     if (pending.length === 0) return;
-    const out = schedule({ now: this.#now().getTime(), pending, active: busy, nodes: this.#nodes });
-    this.#waitReasons.clear();
-    for (const [id, r] of out.waiting) this.#waitReasons.set(id, r);
+    const input = await this.#inputs.engineInput(
+      { now: this.#now().getTime(), pending, active: busy, nodes: this.#nodes },
+      this.#active,
+    );
+    const out = schedule(input);
+    this.#lastPass = out;
+    const at = this.#now().toISOString();
+    for (const u of out.unsatisfiable) {
+      await this.#transition(u.jobId, 'failed', u.reason, { status: { endedAt: at } }, ['pending']);
+    }
     for (const p of out.start) {
       const job = await this.#transition(p.jobId, 'running', `placed on node ${p.node}`, { status: { node: p.node } }, [
         'pending',
@@ -456,7 +535,8 @@ export class JobRuntime {
     if (!job) return null;
     if (isTerminal(job.status.state)) {
       this.#active.delete(jobId);
-      this.#waitReasons.delete(jobId);
+      this.#inputs.trackEnded(job);
+      this.#inputs.usage.charge([], [job], this.#now().getTime());
     } else this.#active.set(jobId, job);
     this.#publish(job, previous);
     if (job.parentId !== null) this.#markParent(job.parentId);
@@ -496,7 +576,10 @@ export class JobRuntime {
       else if (state === 'running' && parent.status.startedAt === null) change.status = { startedAt: this.#now().toISOString() };
     }
     const updated = await this.#d.store.updateJob(parentId, change, { states: [parent.status.state] });
-    if (updated) this.#publish(updated, parent.status.state);
+    if (updated) {
+      this.#inputs.trackParent(updated);
+      this.#publish(updated, parent.status.state);
+    }
   }
 
   async #user(name: string): Promise<User> {

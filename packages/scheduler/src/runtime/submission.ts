@@ -107,10 +107,6 @@ export function resolveSubmission(
     throw new ForbiddenError('jobs may not have network access here (network.allowedMode is not set)', 'container.network');
   }
 
-  if (sub.dependencies?.length) {
-    // The engine does not order by dependencies yet (issue 3); refusing beats silently ignoring them.
-    throw new ValidationError('job dependencies are not supported by this daemon yet', 'dependencies');
-  }
   const array = sub.array === undefined ? null : parseArraySpec(sub.array, limits.maxArraySize);
   const at = now.toISOString();
   const hold = sub.hold ?? false;

@@ -3,6 +3,7 @@ import {
   type ActionBody,
   ActionBodySchema,
   ErrorBodySchema,
+  ExplanationSchema,
   ForbiddenError,
   type Job,
   JobIdParamsSchema,
@@ -79,7 +80,10 @@ export function jobRoutes(app: FastifyInstance, ctx: ApiContext): void {
       if (q.session) filter.session = q.session;
       if (q.parent) filter.parentId = q.parent;
       const page = await ctx.store.listJobs(filter, { limit: q.limit ?? 100, ...(q.cursor ? { cursor: Number(q.cursor) } : {}) });
-      return { jobs: page.jobs, nextCursor: page.nextCursor === null ? null : String(page.nextCursor) };
+      return {
+        jobs: page.jobs.map((j) => ctx.runtime.present(j)),
+        nextCursor: page.nextCursor === null ? null : String(page.nextCursor),
+      };
     },
   );
 
@@ -89,7 +93,23 @@ export function jobRoutes(app: FastifyInstance, ctx: ApiContext): void {
       preHandler: requireUser,
       schema: { summary: 'One job', params: JobIdParamsSchema, response: { 200: JobSchema, ...errors } },
     },
-    async (request) => visibleJob(ctx, currentUser(request), request.params.id),
+    async (request) => ctx.runtime.present(await visibleJob(ctx, currentUser(request), request.params.id)),
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/jobs/:id/explain',
+    {
+      preHandler: requireUser,
+      schema: {
+        summary: 'Why a job waits (reason code, sentence with the numbers, priority and its factors) or how it ended',
+        params: JobIdParamsSchema,
+        response: { 200: ExplanationSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const job = await visibleJob(ctx, currentUser(request), request.params.id);
+      return { id: job.id, state: job.status.state, ...ctx.runtime.explain(job) };
+    },
   );
 
   app.post<{ Params: { id: string }; Body: ActionBody }>(

@@ -1,0 +1,62 @@
+/**
+ * Runs the CLI in-process (`run(argv, io)`) with captured output, against a
+ * real daemon started in this process with the local executor.
+ */
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type CliIo, run } from '@godocker/cli';
+import { type Daemon, startDaemon } from '@godocker/scheduler';
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliHarness {
+  daemon: Daemon;
+  dir: string;
+  adminEnv: Record<string, string>;
+  cli(args: string[], env?: Record<string, string>): Promise<CliResult>;
+  stop(): Promise<void>;
+}
+
+export async function startCliHarness(name: string): Promise<CliHarness> {
+  const dir = await mkdtemp(join(tmpdir(), `godocker-${name}-`));
+  await chmod(dir, 0o711);
+  const daemon = await startDaemon({
+    config: { dataDir: join(dir, 'data'), server: { port: 0 }, executor: { type: 'local' } },
+    env: {},
+    logger: false,
+  });
+  const adminEnv = {
+    GODOCKER_URL: daemon.url,
+    XDG_CONFIG_HOME: join(dir, 'config'),
+    HOME: dir,
+    GODOCKER_TOKEN: daemon.adminToken ?? '',
+  };
+  return {
+    daemon,
+    dir,
+    adminEnv,
+    async cli(args, env = adminEnv) {
+      let stdout = '';
+      let stderr = '';
+      const io: CliIo = {
+        stdout: { write: (t: string) => (stdout += t) },
+        stderr: { write: (t: string) => (stderr += t) },
+        readStdin: async () => '',
+        env,
+        cwd: dir,
+        interrupted: () => new AbortController().signal,
+      };
+      const code = await run(args, io);
+      return { code, stdout, stderr };
+    },
+    async stop() {
+      await daemon.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,134 @@
+/**
+ * Why a pending job did not start: a code in Slurm's words where they fit,
+ * and a sentence with the numbers.
+ *
+ * | code | Slurm | when |
+ * |---|---|---|
+ * | `Priority` | Priority | it could use resources, but a higher-priority job comes first |
+ * | `Resources` | Resources | first in line, and no node has enough free now |
+ * | `Dependency` | Dependency | a dependency is not met yet |
+ * | `DependencyNeverSatisfied` | DependencyNeverSatisfied | a dependency can never be met (the runtime fails the job) |
+ * | `JobArrayTaskLimit` | JobArrayTaskLimit | the array's `%N` throttle is reached |
+ * | `NoNodeFits` | (BadConstraints) | no node is big enough or carries its labels, even empty |
+ * | `User…Limit` / `Project…Limit` | QOSMax…PerUser / AssocGrp…Limit | a concurrent quota would be broken |
+ * | `UserCpuTimeLimit` / `ProjectCpuTimeLimit` | AssocGrpCPUMinutesLimit | the cumulative cpu-time quota is used up |
+ *
+ * A pass may leave 100,000 jobs waiting; building 100,000 sentences would
+ * cost more than the pass (a sentence with six numbers is ~1 µs). So the pass
+ * records a code per job, and `WaitReasons` builds a reason when it is read.
+ */
+export const WAIT_CODES = [
+  'Priority',
+  'Resources',
+  'Dependency',
+  'DependencyNeverSatisfied',
+  'JobArrayTaskLimit',
+  'NoNodeFits',
+  'UserCpuLimit',
+  'UserRamLimit',
+  'UserGpuLimit',
+  'UserRunningJobsLimit',
+  'UserCpuTimeLimit',
+  'ProjectCpuLimit',
+  'ProjectRamLimit',
+  'ProjectGpuLimit',
+  'ProjectRunningJobsLimit',
+  'ProjectCpuTimeLimit',
+] as const;
+
+export type WaitCode = (typeof WAIT_CODES)[number];
+
+export interface WaitReason {
+  code: WaitCode;
+  message: string;
+}
+
+/** Numbers for the per-job code array: 0 is "no reason" (it starts). */
+export const CODE = Object.fromEntries(WAIT_CODES.map((c, i) => [c, i + 1])) as Record<WaitCode, number>;
+
+export function codeName(n: number): WaitCode | undefined {
+  return WAIT_CODES[n - 1];
+}
+
+/**
+ * The wait reasons of one pass, keyed by job id, built on demand. Reading one
+ * (`get`) costs a lookup and a sentence; the first lookup indexes the ids.
+ * Iterating builds every reason: keep the object and look up the jobs you
+ * need instead of copying it into a Map.
+ */
+export class WaitReasons implements ReadonlyMap<number, WaitReason> {
+  readonly #ids: ArrayLike<number>;
+  readonly #codes: Uint8Array;
+  readonly #message: (index: number, code: WaitCode) => string;
+  readonly #size: number;
+  #index: Map<number, number> | undefined;
+  #all: Map<number, WaitReason> | undefined;
+
+  constructor(ids: ArrayLike<number>, codes: Uint8Array, message: (index: number, code: WaitCode) => string) {
+    this.#ids = ids;
+    this.#codes = codes;
+    this.#message = message;
+    let size = 0;
+    for (let i = 0; i < codes.length; i++) if (codes[i] !== 0) size++;
+    this.#size = size;
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+
+  /** The position of a job in the pass's pending list (started or not), or -1 if it was not pending. */
+  indexOf(id: number): number {
+    if (!this.#index) {
+      this.#index = new Map();
+      for (let i = 0; i < this.#ids.length; i++) this.#index.set(this.#ids[i] as number, i);
+    }
+    return this.#index.get(id) ?? -1;
+  }
+
+  #at(i: number): WaitReason | undefined {
+    const code = codeName(this.#codes[i] ?? 0);
+    return code === undefined ? undefined : { code, message: this.#message(i, code) };
+  }
+
+  get(id: number): WaitReason | undefined {
+    const i = this.indexOf(id);
+    return i < 0 ? undefined : this.#at(i);
+  }
+
+  has(id: number): boolean {
+    const i = this.indexOf(id);
+    return i >= 0 && this.#codes[i] !== 0;
+  }
+
+  #materialize(): Map<number, WaitReason> {
+    if (!this.#all) {
+      this.#all = new Map();
+      for (let i = 0; i < this.#codes.length; i++) {
+        const r = this.#at(i);
+        if (r) this.#all.set(this.#ids[i] as number, r);
+      }
+    }
+    return this.#all;
+  }
+
+  forEach(fn: (value: WaitReason, key: number, map: ReadonlyMap<number, WaitReason>) => void): void {
+    for (const [k, v] of this.#materialize()) fn(v, k, this);
+  }
+
+  entries(): MapIterator<[number, WaitReason]> {
+    return this.#materialize().entries();
+  }
+
+  keys(): MapIterator<number> {
+    return this.#materialize().keys();
+  }
+
+  values(): MapIterator<WaitReason> {
+    return this.#materialize().values();
+  }
+
+  [Symbol.iterator](): MapIterator<[number, WaitReason]> {
+    return this.entries();
+  }
+}

@@ -1,0 +1,441 @@
+/**
+ * The scheduling engine: one pure pass from (pending jobs, active jobs, nodes,
+ * projects, users, usage, quotas, dependency states, the clock) to decisions
+ * (which jobs start where, why every other job waits, which jobs can never
+ * run).
+ *
+ * ```ts
+ * const out = schedule({ now: Date.now(), pending, active, nodes, policy: 'fairshare', projects, users, usage });
+ * for (const { jobId, node } of out.start) launch(jobId, node);
+ * for (const { jobId, reason } of out.unsatisfiable) fail(jobId, reason);
+ * out.waiting.get(42); // { code: 'UserCpuLimit', message: 'user alice uses 16 of their 16 cpu; the job needs 4' }
+ * ```
+ *
+ * A pending job is *eligible* when all its dependencies are met, its array is
+ * under its `%N` throttle, and one more job of its size keeps its user and its
+ * project under every concurrent quota (cpu, ram, gpus, running jobs) with
+ * cpu-time left in their windows. Eligible jobs are taken in the policy's
+ * priority order (then submission, then id) and placed first-fit on a node
+ * with the resources free and the labels asked for.
+ *
+ * When an eligible job does not fit now:
+ * - with backfill (the default), the first such job gets a reservation on the
+ *   node that frees up soonest (`backfill.ts`), and lower-priority jobs start
+ *   only where they do not delay it (EASY backfill);
+ * - without backfill, it closes the nodes it could use to every lower-priority
+ *   job: strict priority order, as Slurm's sched/builtin. Without that, a job
+ *   needing a whole node would wait forever behind a stream of small ones.
+ * Ineligible jobs (dependencies, throttle, quotas) block nobody, and neither
+ * does a job no node could ever hold.
+ *
+ * Cost: O(P log P) for the order (one typed-array sort) plus O(P + S log N)
+ * for the rest, P pending jobs, S starts, N nodes: once the cluster is full,
+ * each remaining job is turned away by the root of a tree.
+ */
+import type { Job, NodeInfo } from '@godocker/sdk';
+import { type AccountState, Accounts } from './accounts.js';
+import { earliestStart, freeAt, type Release, Reservation, Timeline } from './backfill.js';
+import { Cluster, type Pool } from './cluster.js';
+import {
+  DEPENDENCIES_NEVER,
+  DEPENDENCIES_WAIT,
+  type DependencyStates,
+  dependenciesStatus,
+  neverMet,
+  waitingSentence,
+} from './dependencies.js';
+import type { BackfillSettings, EngineInput, EngineOutput, Placement, ReservationInfo, UnsatisfiableJob } from './engine-io.js';
+import { schedulingOrder } from './job-order.js';
+import { type PolicyContext, resolvePolicy } from './policy.js';
+import { DEFAULT_PRIORITY_WEIGHTS } from './priority.js';
+import { QUOTA_OK, type QuotaBreach } from './quotas.js';
+import { CODE, type WaitCode, WaitReasons } from './reasons.js';
+import { isoToMillis } from './timestamps.js';
+import {
+  type Blocking,
+  labelsText,
+  noNodeSentence,
+  prioritySentence,
+  quotaSentence,
+  reservationText,
+  resourcesSentence,
+  throttleSentence,
+} from './wait-sentences.js';
+
+export type * from './engine-io.js';
+export type { Account, Policy, PolicyContext, PolicyName, Ranking } from './policy.js';
+export { fairSharePolicy, fifoPolicy, POLICIES, resolvePolicy } from './policy.js';
+export type { WaitCode, WaitReason } from './reasons.js';
+export { WAIT_CODES, WaitReasons } from './reasons.js';
+
+/** Backfill on; jobs without a time limit are assumed to run 30 days (the default `limits.maxTimeLimit`). */
+export const DEFAULT_BACKFILL: Readonly<BackfillSettings> = { enabled: true, maxTimeLimitSeconds: 30 * 24 * 3600 };
+
+const NO_STATES: DependencyStates = new Map();
+
+/** The quota codes in `QuotaBreach` order (cpu, ram, gpus, running jobs, cpu time). */
+const USER_CODES: readonly WaitCode[] = [
+  'UserCpuLimit',
+  'UserRamLimit',
+  'UserGpuLimit',
+  'UserRunningJobsLimit',
+  'UserCpuTimeLimit',
+];
+const PROJECT_CODES: readonly WaitCode[] = [
+  'ProjectCpuLimit',
+  'ProjectRamLimit',
+  'ProjectGpuLimit',
+  'ProjectRunningJobsLimit',
+  'ProjectCpuTimeLimit',
+];
+const QUOTA_CODE_NUMBERS = new Map<WaitCode, { scope: 'user' | 'project'; breach: QuotaBreach }>(
+  [...USER_CODES.map((c, i) => [c, 'user', i + 1] as const), ...PROJECT_CODES.map((c, i) => [c, 'project', i + 1] as const)].map(
+    ([c, scope, breach]) => [c, { scope, breach: breach as QuotaBreach }],
+  ),
+);
+const USER_CODE_BASE = CODE.UserCpuLimit - 1;
+const PROJECT_CODE_BASE = CODE.ProjectCpuLimit - 1;
+
+/** The packed record of a pending job: its fields, at these offsets. */
+const REC = 8;
+const R_CPU = 0;
+const R_RAM = 1;
+const R_GPUS = 2;
+/** Expected end (ms) if it started now: now + its time limit, or the backfill maximum. */
+const R_END = 3;
+/** Its array's parent id, -1 for a single job, ARRAY_PARENT for a parent (never scheduled itself). */
+const R_PARENT = 4;
+const ARRAY_PARENT = -2;
+const R_ACCOUNT = 5;
+const R_POOL = 6;
+const R_ID = 7;
+
+/** How a `Priority` job is held back. */
+const BEHIND = 1;
+const RESERVED = 2;
+const STRICT = 3;
+
+interface ArrayCount {
+  throttle: number;
+  running: number;
+}
+
+export function schedule(input: EngineInput): EngineOutput {
+  const { now, nodes } = input;
+  const jobs = input.pending;
+  const n = jobs.length;
+  const weights = input.weights ?? DEFAULT_PRIORITY_WEIGHTS;
+  const backfill = input.backfill ?? DEFAULT_BACKFILL;
+  const policy = resolvePolicy(input.policy ?? 'fairshare');
+  const depStates = input.dependencies ?? NO_STATES;
+  const strict = !backfill.enabled;
+  const defaultLimitMs = backfill.maxTimeLimitSeconds * 1000;
+
+  const accounts = new Accounts(input.projects ?? [], input.users ?? [], input.cpuTime);
+  const cluster = new Cluster(nodes, strict);
+
+  // Throttled arrays and their running tasks; null for an array without a throttle.
+  const arrays = new Map<number, ArrayCount | null>();
+  const arrayOf = (parentId: number): ArrayCount | null => {
+    let a = arrays.get(parentId);
+    if (a === undefined) {
+      const throttle = input.arrays?.get(parentId)?.throttle;
+      a = throttle === null || throttle === undefined ? null : { throttle, running: 0 };
+      arrays.set(parentId, a);
+    }
+    return a;
+  };
+
+  // What running and suspended jobs hold: node resources, quotas, array slots.
+  const activeNode = new Int32Array(input.active.length).fill(-1);
+  input.active.forEach((job, a) => {
+    const r = job.requirements;
+    accounts.user(job.user.name).charge(r.cpu, r.ram, r.gpus);
+    accounts.project(job.project).charge(r.cpu, r.ram, r.gpus);
+    if (job.parentId !== null) {
+      const arr = arrayOf(job.parentId);
+      if (arr) arr.running += 1;
+    }
+    const k = job.status.node === null ? undefined : cluster.byName.get(job.status.node);
+    if (k !== undefined) {
+      cluster.hold(k, r.cpu, r.ram, r.gpus);
+      activeNode[a] = k;
+    }
+  });
+
+  // Per pending job, read once in input order: what the main loop needs, packed
+  // in one record (a cache line), because the main loop visits jobs in priority
+  // order — all over memory — and chasing each job's objects there cost more
+  // than everything else in the pass.
+  const rec = new Float64Array(n * REC);
+  const ids = new Float64Array(n);
+  const submittedAt = new Float64Array(n);
+  const accountOf = new Int32Array(n);
+  const depStatus = new Uint8Array(n);
+  let lastUser = '';
+  let lastProject = '';
+  let lastAccount: AccountState | undefined;
+  let lastLabels: Readonly<Record<string, string>> | undefined;
+  let lastPool: Pool | undefined;
+  let lastSubmitted = '';
+  let lastSubmittedAt = now;
+  for (let i = 0; i < n; i++) {
+    const job = jobs[i] as Job;
+    const r = job.requirements;
+    ids[i] = job.id;
+    // Consecutive jobs mostly come from one submission (arrays): skip the lookups.
+    if (lastAccount === undefined || job.user.name !== lastUser || job.project !== lastProject) {
+      lastUser = job.user.name;
+      lastProject = job.project;
+      lastAccount = accounts.of(lastUser, lastProject);
+    }
+    accountOf[i] = lastAccount.index;
+    // The tasks of an array share their submission time: parse it once.
+    if (job.status.submittedAt !== lastSubmitted) {
+      lastSubmitted = job.status.submittedAt;
+      const t = isoToMillis(lastSubmitted);
+      lastSubmittedAt = Number.isNaN(t) ? now : t;
+    }
+    submittedAt[i] = lastSubmittedAt;
+    if (lastPool === undefined || r.labels !== lastLabels) {
+      lastLabels = r.labels;
+      lastPool = cluster.poolFor(r.labels);
+    }
+    if (job.dependencies.length > 0) depStatus[i] = dependenciesStatus(job.dependencies, depStates);
+    const o = i * REC;
+    rec[o + R_CPU] = r.cpu;
+    rec[o + R_RAM] = r.ram;
+    rec[o + R_GPUS] = r.gpus;
+    rec[o + R_END] = now + (r.timeLimit === null ? defaultLimitMs : r.timeLimit * 1000);
+    rec[o + R_PARENT] = job.array !== null ? ARRAY_PARENT : (job.parentId ?? -1);
+    rec[o + R_ACCOUNT] = lastAccount.index;
+    rec[o + R_POOL] = lastPool.index;
+    rec[o + R_ID] = job.id;
+  }
+  cluster.seal();
+
+  const ctx: PolicyContext = {
+    now,
+    weights,
+    submittedAt,
+    accounts: accounts.list,
+    accountOf,
+    projects: input.projects ?? [],
+    usage: input.usage ?? { project: new Map(), user: new Map() },
+  };
+  const ranking = policy.order(jobs, ctx);
+  const order = schedulingOrder(ranking.priority, submittedAt, ids);
+
+  const codes = new Uint8Array(n);
+  const blockedBy = new Int32Array(n).fill(-1);
+  const blockKind = new Uint8Array(n);
+  const start: Placement[] = [];
+  const unsatisfiable: UnsatisfiableJob[] = [];
+  const reservationOnNode = new Map<number, Reservation>();
+  const reservationOfJob = new Map<number, Reservation>();
+  // Expected releases, built the first time a reservation is needed.
+  const startedHere: Array<[number, Release]> = [];
+  let timeline: Timeline | undefined;
+  const freeOf = (k: number) => ({
+    cpu: cluster.freeCpu[k] as number,
+    ram: cluster.freeRam[k] as number,
+    gpus: cluster.freeGpus[k] as number,
+  });
+  const buildTimeline = (): Timeline => {
+    const t = new Timeline(nodes.length);
+    input.active.forEach((job, a) => {
+      const k = activeNode[a] as number;
+      if (k < 0) return;
+      const r = job.requirements;
+      const startedMs = job.status.startedAt === null ? Number.NaN : isoToMillis(job.status.startedAt);
+      const limitMs = r.timeLimit === null ? defaultLimitMs : r.timeLimit * 1000;
+      t.add(k, { end: (Number.isNaN(startedMs) ? now : startedMs) + limitMs, cpu: r.cpu, ram: r.ram, gpus: r.gpus });
+    });
+    for (const [k, rel] of startedHere) t.add(k, rel);
+    return t;
+  };
+
+  let refusedBy: Reservation | undefined;
+  /** First node of the pool open to this job now, honouring reservations; -1 if none. */
+  const findNode = (pool: Pool, cpu: number, ram: number, gpus: number, end: number): number => {
+    refusedBy = undefined;
+    let from = 0;
+    for (;;) {
+      const pos = pool.open.firstFit(cpu, ram, gpus, from);
+      if (pos < 0) return -1;
+      const k = pool.nodes[pos] as number;
+      const res = reservationOnNode.size === 0 ? undefined : reservationOnNode.get(k);
+      if (res === undefined || res.admit(end, cpu, ram, gpus)) return k;
+      refusedBy ??= res;
+      from = pos + 1;
+    }
+  };
+
+  const reserve = (i: number, pool: Pool, cpu: number, ram: number, gpus: number): void => {
+    timeline ??= buildTimeline();
+    let best = Number.POSITIVE_INFINITY;
+    let bestNode = -1;
+    for (const k of pool.nodes) {
+      const t = earliestStart(timeline.releases(k), now, freeOf(k), cpu, ram, gpus);
+      if (t < best) {
+        best = t;
+        bestNode = k;
+      }
+    }
+    if (bestNode < 0) return;
+    const at = freeAt(timeline.releases(bestNode), best, freeOf(bestNode));
+    const res = new Reservation(i, bestNode, best, { cpu: at.cpu - cpu, ram: at.ram - ram, gpus: at.gpus - gpus });
+    reservationOnNode.set(bestNode, res);
+    reservationOfJob.set(i, res);
+    for (const p of cluster.pools) if (p.nodes.includes(bestNode)) p.reserved = true;
+  };
+
+  for (let j = 0; j < n; j++) {
+    const i = order[j] as number;
+    const o = i * REC;
+    const parentId = rec[o + R_PARENT] as number;
+    // An array's parent given by mistake: its tasks are the jobs; it gets no decision and no reason.
+    if (parentId === ARRAY_PARENT) continue;
+    const dep = depStatus[i];
+    if (dep === DEPENDENCIES_NEVER) {
+      codes[i] = CODE.DependencyNeverSatisfied;
+      const job = jobs[i] as Job;
+      const never = neverMet(job.dependencies, depStates);
+      if (never) unsatisfiable.push({ jobId: job.id, ...never });
+      continue;
+    }
+    if (dep === DEPENDENCIES_WAIT) {
+      codes[i] = CODE.Dependency;
+      continue;
+    }
+    const arr = parentId < 0 ? null : arrayOf(parentId);
+    if (arr !== null && arr.running >= arr.throttle) {
+      codes[i] = CODE.JobArrayTaskLimit;
+      continue;
+    }
+    const cpu = rec[o + R_CPU] as number;
+    const ram = rec[o + R_RAM] as number;
+    const gpus = rec[o + R_GPUS] as number;
+    const account = accounts.list[rec[o + R_ACCOUNT] as number] as AccountState;
+    let breach = account.userQuota.breach(cpu, ram, gpus);
+    if (breach !== QUOTA_OK) {
+      codes[i] = USER_CODE_BASE + breach;
+      continue;
+    }
+    breach = account.projectQuota.breach(cpu, ram, gpus);
+    if (breach !== QUOTA_OK) {
+      codes[i] = PROJECT_CODE_BASE + breach;
+      continue;
+    }
+
+    const pool = cluster.pools[rec[o + R_POOL] as number] as Pool;
+    const end = rec[o + R_END] as number;
+    const k = findNode(pool, cpu, ram, gpus, end);
+    if (k >= 0) {
+      cluster.place(k, cpu, ram, gpus);
+      account.userQuota.charge(cpu, ram, gpus);
+      account.projectQuota.charge(cpu, ram, gpus);
+      if (arr !== null) arr.running += 1;
+      start.push({ jobId: rec[o + R_ID] as number, node: (nodes[k] as NodeInfo).name });
+      const release = { end, cpu, ram, gpus };
+      if (timeline) timeline.add(k, release);
+      else startedHere.push([k, release]);
+      continue;
+    }
+    if (!cluster.bigEnough(pool, cpu, ram, gpus)) {
+      codes[i] = CODE.NoNodeFits;
+      continue;
+    }
+    // It fits now, but a reservation or (without backfill) a higher-priority job holds those nodes.
+    if (refusedBy !== undefined) {
+      codes[i] = CODE.Priority;
+      blockedBy[i] = refusedBy.job;
+      blockKind[i] = RESERVED;
+      continue;
+    }
+    if (strict) {
+      const pos = pool.free.firstFit(cpu, ram, gpus);
+      if (pos >= 0) {
+        codes[i] = CODE.Priority;
+        blockedBy[i] = cluster.claimedBy?.[pool.nodes[pos] as number] ?? -1;
+        blockKind[i] = STRICT;
+        continue;
+      }
+    }
+    // It does not fit anywhere now: first in line for these nodes, or behind the one who is.
+    if (pool.waiter >= 0) {
+      codes[i] = CODE.Priority;
+      blockedBy[i] = pool.waiter;
+      blockKind[i] = BEHIND;
+      continue;
+    }
+    codes[i] = CODE.Resources;
+    for (const q of pool.overlaps) if (q.waiter < 0) q.waiter = i;
+    if (strict) cluster.claim(pool, i);
+    else if (!pool.reserved) reserve(i, pool, cpu, ram, gpus);
+  }
+
+  const message = (i: number, code: WaitCode): string => {
+    const job = jobs[i] as Job;
+    const req = job.requirements;
+    const pool = cluster.pools[rec[i * REC + R_POOL] as number] as Pool;
+    switch (code) {
+      case 'Dependency':
+        return waitingSentence(job.dependencies, depStates);
+      case 'DependencyNeverSatisfied':
+        return neverMet(job.dependencies, depStates)?.reason ?? 'a dependency can never be met';
+      case 'JobArrayTaskLimit': {
+        const a = job.parentId === null ? undefined : arrays.get(job.parentId);
+        return throttleSentence(job.parentId ?? 0, a?.running ?? 0, a?.throttle ?? 0);
+      }
+      case 'NoNodeFits': {
+        const c = pool.capacity;
+        return noNodeSentence(req, pool.labels, pool.nodes.length, { cpu: c.maxCpu, ram: c.maxRam, gpus: c.maxGpus });
+      }
+      case 'Resources': {
+        const f = pool.free;
+        const text = resourcesSentence(req, { cpu: f.maxCpu, ram: f.maxRam, gpus: f.maxGpus }, labelsText(pool.labels));
+        const res = reservationOfJob.get(i);
+        if (res) return `${text}; ${reservationText(res.at, (nodes[res.node] as NodeInfo).name)}`;
+        return strict ? `${text}; lower-priority jobs wait behind it (backfill is off)` : text;
+      }
+      case 'Priority': {
+        const b = blockedBy[i] as number;
+        const blocker = jobs[b];
+        const blockerId = blocker?.id ?? 0;
+        const priority = ranking.priority[b] ?? 0;
+        const res = reservationOfJob.get(b);
+        let blocking: Blocking;
+        if (blockKind[i] === RESERVED && res) {
+          blocking = { kind: 'reservation', jobId: blockerId, at: res.at, node: (nodes[res.node] as NodeInfo).name };
+        } else if (blockKind[i] === STRICT) blocking = { kind: 'strict', jobId: blockerId, priority };
+        else blocking = { kind: 'behind', jobId: blockerId, priority };
+        return prioritySentence(blocking, ranking.breakdown(i));
+      }
+      default: {
+        const q = QUOTA_CODE_NUMBERS.get(code);
+        if (!q) return code;
+        const account = accounts.list[accountOf[i] as number] as AccountState;
+        return quotaSentence(q.scope === 'user' ? account.userQuota : account.projectQuota, q.breach, req);
+      }
+    }
+  };
+
+  const waiting = new WaitReasons(ids, codes, message);
+  const reservations: ReservationInfo[] = [...reservationOfJob.values()].map((r) => ({
+    jobId: (jobs[r.job] as Job).id,
+    node: (nodes[r.node] as NodeInfo).name,
+    at: r.at,
+  }));
+  return {
+    policy: policy.name,
+    start,
+    waiting,
+    unsatisfiable,
+    reservations,
+    priority: (jobId) => {
+      const i = waiting.indexOf(jobId);
+      return i < 0 ? undefined : ranking.breakdown(i);
+    },
+  };
+}

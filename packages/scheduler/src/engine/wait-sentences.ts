@@ -1,0 +1,138 @@
+/**
+ * The sentences of wait reasons, with the numbers a user needs to act:
+ * "project genomics uses 32 of its 32 cpu; the job needs 4",
+ * "needs 8 cpu; the largest free node has 6".
+ */
+import { formatDuration, formatMemory } from '@godocker/sdk';
+import { describePriority, type PriorityBreakdown } from './priority.js';
+import {
+  QUOTA_CPU,
+  QUOTA_CPU_TIME,
+  QUOTA_GPUS,
+  QUOTA_RAM,
+  QUOTA_RUNNING_JOBS,
+  type QuotaBreach,
+  type QuotaHolder,
+} from './quotas.js';
+
+export interface Request {
+  cpu: number;
+  ram: number;
+  gpus: number;
+}
+
+/** 0.1 + 0.2 shows as 0.3. */
+export function formatCpu(n: number): string {
+  return String(Math.round(n * 1000) / 1000);
+}
+
+function gpus(n: number): string {
+  return `${n} gpu${n === 1 ? '' : 's'}`;
+}
+
+function owner(h: QuotaHolder): string {
+  return `${h.scope} ${h.name}`;
+}
+
+function its(h: QuotaHolder): string {
+  return h.scope === 'user' ? 'their' : 'its';
+}
+
+export function quotaSentence(h: QuotaHolder, breach: QuotaBreach, req: Request): string {
+  switch (breach) {
+    case QUOTA_CPU:
+      return `${owner(h)} uses ${formatCpu(h.cpu)} of ${its(h)} ${formatCpu(h.maxCpu)} cpu; the job needs ${formatCpu(req.cpu)}`;
+    case QUOTA_RAM:
+      return `${owner(h)} uses ${formatMemory(h.ram)} of ${its(h)} ${formatMemory(h.maxRam)} ram; the job needs ${formatMemory(req.ram)}`;
+    case QUOTA_GPUS:
+      return `${owner(h)} uses ${h.gpus} of ${its(h)} ${gpus(h.maxGpus)}; the job needs ${req.gpus}`;
+    case QUOTA_RUNNING_JOBS:
+      return `${owner(h)} runs ${h.jobs} of ${its(h)} ${h.maxJobs} jobs at once`;
+    case QUOTA_CPU_TIME:
+      return `${owner(h)} used ${formatDuration(h.cpuTimeUsed)} of ${its(h)} ${formatDuration(h.cpuTimeLimit)} of cpu time in the last ${formatDuration(h.cpuTimeWindowSeconds)}; jobs wait until older use leaves the window`;
+    default:
+      return `${owner(h)} is within its quotas`;
+  }
+}
+
+/** The dimensions of `req` that exceed `max`, as "8 cpu and 16G ram". */
+function shortOf(req: Request, max: Request): { needs: string[]; has: string[] } {
+  const needs: string[] = [];
+  const has: string[] = [];
+  if (req.cpu > max.cpu + 1e-9) {
+    needs.push(`${formatCpu(req.cpu)} cpu`);
+    has.push(`${formatCpu(Math.max(0, max.cpu))} cpu`);
+  }
+  if (req.ram > max.ram) {
+    needs.push(`${formatMemory(req.ram)} ram`);
+    has.push(`${formatMemory(Math.max(0, max.ram))} ram`);
+  }
+  if (req.gpus > max.gpus) {
+    needs.push(gpus(req.gpus));
+    has.push(gpus(Math.max(0, max.gpus)));
+  }
+  return { needs, has };
+}
+
+function requestText(req: Request): string {
+  const parts = [`${formatCpu(req.cpu)} cpu`, `${formatMemory(req.ram)} ram`];
+  if (req.gpus > 0) parts.push(gpus(req.gpus));
+  return parts.join(', ');
+}
+
+export function labelsText(labels: Readonly<Record<string, string>>): string {
+  return Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+}
+
+/** "needs 8 cpu; the largest free node has 6". `maxFree` is the most of each resource free on any one node. */
+export function resourcesSentence(req: Request, maxFree: Request, nodesWithLabels: string): string {
+  const { needs, has } = shortOf(req, maxFree);
+  const where = nodesWithLabels ? `free node with ${nodesWithLabels}` : 'free node';
+  if (needs.length > 0) return `needs ${needs.join(' and ')}; the largest ${where} has ${has.join(' and ')}`;
+  // Each resource is free somewhere, never all on one node.
+  return `needs ${requestText(req)} on one node; no ${where} has all of it (at most ${requestText(maxFree)} each)`;
+}
+
+export function noNodeSentence(
+  req: Request,
+  labels: Readonly<Record<string, string>>,
+  poolSize: number,
+  maxSize: Request,
+): string {
+  const text = labelsText(labels);
+  if (poolSize === 0) return `no node has the labels ${text}`;
+  const { needs, has } = shortOf(req, maxSize);
+  const which = text ? `the largest node with ${text}` : 'the largest node';
+  if (needs.length > 0) return `needs ${needs.join(' and ')}; ${which} has ${has.join(' and ')}`;
+  return `needs ${requestText(req)} on one node; no node${text ? ` with ${text}` : ''} has all of it`;
+}
+
+export function reservationText(at: number, node: string): string {
+  return `expected to start by ${new Date(at).toISOString()} on node ${node} (reserved)`;
+}
+
+export function throttleSentence(parentId: number, running: number, throttle: number): string {
+  return `array ${parentId} runs ${running} of its ${throttle} tasks allowed at once (%${throttle})`;
+}
+
+export type Blocking =
+  /** A higher-priority job waits for resources this one could use. */
+  | { kind: 'behind'; jobId: number; priority: number }
+  /** It fits now, but would delay a backfill reservation. */
+  | { kind: 'reservation'; jobId: number; at: number; node: string }
+  /** It fits now, but without backfill the nodes wait for a higher-priority job. */
+  | { kind: 'strict'; jobId: number; priority: number };
+
+export function prioritySentence(b: Blocking, own: PriorityBreakdown): string {
+  const mine = describePriority(own);
+  switch (b.kind) {
+    case 'behind':
+      return `waits behind job ${b.jobId} (priority ${b.priority.toFixed(2)}), first in line for these nodes; ${mine}`;
+    case 'reservation':
+      return `would delay job ${b.jobId}, reserved to start on node ${b.node} by ${new Date(b.at).toISOString()}; ${mine}`;
+    case 'strict':
+      return `waits behind job ${b.jobId} (priority ${b.priority.toFixed(2)}): without backfill, jobs start in priority order; ${mine}`;
+  }
+}
