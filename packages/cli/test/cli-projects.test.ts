@@ -3,39 +3,18 @@
  * `run(argv, io)` against a real daemon started in this process; and the
  * `--quota` parser on its own.
  */
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type CliIo, run } from '@godocker/cli';
-import { type Daemon, startDaemon } from '@godocker/scheduler';
 import { GodockerClient, type Project, type User } from '@godocker/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatQuota, parseQuotaSpec } from '../src/commands/quota.js';
+import { type CliHarness, type CliResult, startCliHarness } from './helpers/cli-harness.js';
 
-let dir: string;
-let daemon: Daemon;
+let h: CliHarness;
 let adminEnv: Record<string, string>;
 let aliceEnv: Record<string, string>;
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function cli(args: string[], env: Record<string, string> = adminEnv): Promise<Result> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t) },
-    readStdin: async () => '',
-    env,
-    cwd: dir,
-    interrupted: () => new AbortController().signal,
-  };
-  const code = await run(args, io);
-  return { code, stdout, stderr };
+function cli(args: string[], env: Record<string, string> = adminEnv): Promise<CliResult> {
+  return h.cli(args, env);
 }
 
 async function json<T>(args: string[], env?: Record<string, string>): Promise<T> {
@@ -46,24 +25,16 @@ async function json<T>(args: string[], env?: Record<string, string>): Promise<T>
 }
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'godocker-cli-projects-'));
-  await chmod(dir, 0o711);
-  daemon = await startDaemon({
-    config: { dataDir: join(dir, 'data'), server: { port: 0 }, executor: { type: 'local' } },
-    env: {},
-    logger: false,
-  });
-  const base = { GODOCKER_URL: daemon.url, XDG_CONFIG_HOME: join(dir, 'config'), HOME: dir };
-  adminEnv = { ...base, GODOCKER_TOKEN: daemon.adminToken ?? '' };
-  const admin = new GodockerClient({ url: daemon.url, token: daemon.adminToken ?? '' });
+  h = await startCliHarness('cli-projects');
+  adminEnv = h.adminEnv;
+  const admin = new GodockerClient({ url: h.daemon.url, token: h.daemon.adminToken ?? '' });
   const alice = await admin.createUser({ name: 'alice', uid: 2001, gid: 2001 });
   await admin.createUser({ name: 'bob', uid: 2002, gid: 2002 });
-  aliceEnv = { ...base, GODOCKER_TOKEN: alice.token };
+  aliceEnv = { ...adminEnv, XDG_CONFIG_HOME: join(h.dir, 'config'), GODOCKER_TOKEN: alice.token };
 });
 
 afterAll(async () => {
-  await daemon?.stop();
-  await rm(dir, { recursive: true, force: true });
+  await h?.stop();
 });
 
 describe('parseQuotaSpec', () => {
