@@ -122,9 +122,10 @@ describe('docker executor: running scripts', () => {
     expect(r.stdout).toMatch(/^n=2 1=a b 2=c\ngreeting=hi there id=\d+\n$/);
   });
 
-  it('runs as the spec uid:gid, in the workdir, and the script belongs to that user', async () => {
+  it('runs as the spec uid:gid, in the workdir, and a script file belongs to that user', async () => {
     const r = await run({
-      script: 'id -u; id -g; pwd; stat -c "%u:%g %a" /godocker/job.sh',
+      // A shebang script is copied into the container as a file (a plain one rides in the command).
+      script: '#!/bin/sh\nid -u; id -g; pwd; stat -c "%u:%g %a" /godocker/job.sh',
       uid: 1234,
       gid: 2345,
       workdir: '/tmp',

@@ -100,7 +100,7 @@ describe('container options', () => {
       name: 'godocker-c1-7',
       Image: 'local/busybox:latest',
       Entrypoint: [],
-      Cmd: ['/bin/sh', '/godocker/job.sh', 'x'],
+      Cmd: ['/bin/sh', '-c', 'echo hi', '/godocker/job.sh', 'x'],
       Env: ['A=1', 'GODOCKER_JOB_ID=7'],
       WorkingDir: '/work',
       User: '1000:100',
@@ -122,7 +122,11 @@ describe('container options', () => {
 
   it('runs a shebang script directly, anything else with /bin/sh', () => {
     expect(scriptCommand('#!/usr/bin/env python3\nprint(1)', ['a'])).toEqual(['/godocker/job.sh', 'a']);
-    expect(scriptCommand(' #!/bin/sh', [])).toEqual(['/bin/sh', '/godocker/job.sh']);
+    // A plain shell script rides in the create call (no copy); a long one is copied as a file.
+    expect(scriptCommand(' #!/bin/sh', [])).toEqual(['/bin/sh', '-c', ' #!/bin/sh', '/godocker/job.sh']);
+    expect(scriptCommand('echo "$1"', ['x'])).toEqual(['/bin/sh', '-c', 'echo "$1"', '/godocker/job.sh', 'x']);
+    const long = `#${'x'.repeat(70 * 1024)}`;
+    expect(scriptCommand(long, ['a'])).toEqual(['/bin/sh', '/godocker/job.sh', 'a']);
   });
 });
 

@@ -12,6 +12,7 @@ import http from 'node:http';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
+import { inspect } from 'node:util';
 import {
   type Executor,
   ExecutorError,
@@ -33,7 +34,7 @@ import { executorError, isAbort, isConflict, isNotFound, isNotModified, messageO
 import { parseDockerOptions, type ResolvedDockerOptions } from './docker-options.js';
 import { exitInfoOf, hasEnded, signalOf } from './exit-info.js';
 import { logFrames, streamBytes } from './log-frames.js';
-import { buildScriptArchive } from './script-archive.js';
+import { buildScriptArchive, needsScriptFile } from './script-archive.js';
 
 const MIB = 1024 * 1024;
 const PING_TIMEOUT_MS = 5_000;
@@ -372,10 +373,12 @@ class DockerExecutor implements Executor {
 
   private async launch(spec: RunSpec, id: string): Promise<void> {
     const container = this.docker.getContainer(id);
-    try {
-      await container.putArchive(await buildScriptArchive(spec.script, spec.uid, spec.gid), { path: '/' });
-    } catch (error) {
-      throw executorError(`copying the job script into container ${spec.key}`, error);
+    if (needsScriptFile(spec.script)) {
+      try {
+        await container.putArchive(await buildScriptArchive(spec.script, spec.uid, spec.gid), { path: '/' });
+      } catch (error) {
+        throw executorError(`copying the job script into container ${spec.key}`, error);
+      }
     }
     try {
       await container.start();
@@ -472,6 +475,9 @@ export const createDockerExecutor: ExecutorFactory = async (rawOptions, context)
   const options = parseDockerOptions(rawOptions);
   // Our own agent, so close() can drop every socket this executor opened and nothing else.
   const agent = new http.Agent({ keepAlive: true });
+  // docker-modem util.inspect()s its request options (agent and every open socket included) on each
+  // call, debug or not: with many running jobs holding wait sockets that cost ~100 ms of CPU per call.
+  Object.defineProperty(agent, inspect.custom, { value: () => 'http.Agent(godocker docker executor)' });
   const dockerOptions: Docker.DockerOptions & { agent: http.Agent } = { socketPath: options.socketPath, agent };
   const docker = new Docker(dockerOptions);
   let info: EngineInfo;

@@ -20,7 +20,20 @@ export async function buildScriptArchive(script: string, uid: number, gid: numbe
   return buffer(archive);
 }
 
+/**
+ * Below this size a plain shell script is passed as `sh -c SCRIPT` and no file is
+ * copied (a copy costs a round trip per job); Linux caps one argument at 128 KiB.
+ */
+export const INLINE_SCRIPT_MAX_BYTES = 64 * 1024;
+
+/** Whether the script must be copied into the container (a shebang needs a file; a long one cannot be an argument). */
+export function needsScriptFile(script: string): boolean {
+  return script.startsWith('#!') || Buffer.byteLength(script, 'utf8') > INLINE_SCRIPT_MAX_BYTES;
+}
+
 /** A shebang picks its own interpreter; anything else runs with /bin/sh, as the job document promises. */
 export function scriptCommand(script: string, args: readonly string[]): string[] {
-  return script.startsWith('#!') ? [SCRIPT_PATH, ...args] : ['/bin/sh', SCRIPT_PATH, ...args];
+  if (script.startsWith('#!')) return [SCRIPT_PATH, ...args];
+  // `sh -c SCRIPT NAME ARGS...`: $0 is NAME and "$@" the args, as for `sh FILE ARGS...`.
+  return needsScriptFile(script) ? ['/bin/sh', SCRIPT_PATH, ...args] : ['/bin/sh', '-c', script, SCRIPT_PATH, ...args];
 }

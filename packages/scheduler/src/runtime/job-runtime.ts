@@ -445,7 +445,8 @@ export class JobRuntime {
       }
       const outcome = exitOutcome(job, info, this.#kills.get(jobId));
       const endedAt = info.endedAt ?? this.#now().toISOString();
-      const startedAt = job.status.startedAt ?? info.startedAt;
+      // The task's own start time when the executor knows it: ours is taken after start() returned, and may follow a short job's end.
+      const startedAt = info.startedAt ?? job.status.startedAt;
       const wall = startedAt ? Math.max(0, (Date.parse(endedAt) - Date.parse(startedAt)) / 1000) : 0;
       await this.#transition(jobId, outcome.state, outcome.reason, {
         status: {

@@ -1,0 +1,52 @@
+/**
+ * The printed block of a benchmark: what was measured, the baseline, the ratio,
+ * the target and PASS or MISS. Targets are informational: a MISS is printed,
+ * never turned into a failing exit code (the machine is too noisy for that).
+ */
+
+export interface MemorySnapshot {
+  rssMiB: number;
+  heapUsedMiB: number;
+  /** Peak resident set of the process so far. */
+  maxRssMiB: number;
+}
+
+const MIB = 2 ** 20;
+
+/** This process's memory; the heap after a full GC when node runs with --expose-gc. */
+export function processMemory(): MemorySnapshot {
+  (globalThis as { gc?: () => void }).gc?.();
+  const m = process.memoryUsage();
+  return { rssMiB: m.rss / MIB, heapUsedMiB: m.heapUsed / MIB, maxRssMiB: process.resourceUsage().maxRSS / 1024 };
+}
+
+/** CPU time (user + system) this process has used so far, in ms. */
+export function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+export function title(name: string, lines: readonly string[]): void {
+  console.log(`\n=== ${name} ===`);
+  for (const line of lines) console.log(`  ${line}`);
+}
+
+/** One measured row: label, figure and how it was obtained. */
+export function row(label: string, figure: string, detail = ''): void {
+  console.log(`  ${label.padEnd(12)} ${figure.padStart(14)}${detail ? `   ${detail}` : ''}`);
+}
+
+/** The PASS/MISS line; run.ts gathers these lines into its summary, so keep the "target:" prefix. */
+export function target(description: string, met: boolean): void {
+  console.log(`  target: ${description} -> ${met ? 'PASS' : 'MISS'}`);
+}
+
+export function memory(label: string, m: MemorySnapshot): void {
+  console.log(
+    `  memory ${label.padEnd(6)} rss ${m.rssMiB.toFixed(0)} MiB (peak ${m.maxRssMiB.toFixed(0)} MiB), heap used ${m.heapUsedMiB.toFixed(1)} MiB`,
+  );
+}
+
+export function fixed(x: number, digits = 1): string {
+  return Number.isFinite(x) ? x.toFixed(digits) : String(x);
+}
