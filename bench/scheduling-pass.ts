@@ -23,7 +23,7 @@ const NODES = 1_000;
 const USERS = 1_000;
 const PROJECTS = 50;
 const SIZES = (process.env.BENCH_SIZES ?? '1000,10000,100000').split(',').map(Number);
-const RUNS = Number(process.env.BENCH_RUNS ?? 9);
+const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const TARGET_MS = 50;
 const NOW = Date.parse('2025-06-01T12:00:00.000Z');
 const GiB = 1024;
@@ -268,7 +268,13 @@ if (top && largest) {
     `heap + buffers held by one pass's output (${kept.waiting.size} waiting, reasons built on demand)`,
   );
   const sample = largest.pending[largest.pending.length - 1] as Job;
-  const lookup = time(() => kept.waiting.get(sample.id));
-  row('explain', `${fixed(lookup, 2)} ms`, `first waiting.get: ${JSON.stringify(kept.waiting.get(sample.id))}`);
+  const first = time(() => kept.waiting.get(sample.id));
+  const other = largest.pending[largest.pending.length - 2] as Job;
+  const next = time(() => kept.waiting.get(other.id));
+  row(
+    'explain',
+    `${fixed(next, 3)} ms`,
+    `a waiting.get (the first, cold: ${fixed(first, 2)} ms): ${JSON.stringify(kept.waiting.get(sample.id))}`,
+  );
 }
 memory('bench', processMemory());

@@ -37,7 +37,9 @@ describe('FreeTree', () => {
       const n = 1 + Math.floor(rnd() * 60);
       const free = Array.from({ length: n }, () => [Math.floor(rnd() * 9), Math.floor(rnd() * 9), Math.floor(rnd() * 3)]);
       const tree = new FreeTree(n);
-      free.forEach(([c, r, g], i) => tree.setLeafOnly(i, c ?? 0, r ?? 0, g ?? 0));
+      free.forEach(([c, r, g], i) => {
+        tree.setLeafOnly(i, c ?? 0, r ?? 0, g ?? 0);
+      });
       tree.rebuild();
       for (let q = 0; q < 300; q++) {
         if (rnd() < 0.2) {
@@ -77,6 +79,18 @@ describe('schedulingOrder', () => {
       );
       expect([...schedulingOrder(priority, submittedAt, ids)]).toEqual(expected);
     }
+  });
+
+  it('orders a queue large enough for 16-bit digits the same way', () => {
+    const rnd = random(4);
+    const n = 70_000;
+    const priority = Float64Array.from({ length: n }, () => Math.floor(rnd() * 1000) / 999);
+    const submittedAt = Float64Array.from({ length: n }, (_, i) => i);
+    const ids = Float64Array.from({ length: n }, (_, i) => i + 1);
+    const expected = Array.from({ length: n }, (_, i) => i).sort(
+      (a, b) => (priority[b] as number) - (priority[a] as number) || a - b,
+    );
+    expect([...schedulingOrder(priority, submittedAt, ids)]).toEqual(expected);
   });
 
   it('puts NaN and out-of-range priorities at the ends', () => {

@@ -279,6 +279,14 @@ describe('quotas', () => {
     expect(out.waiting.get(1)).toEqual({ code, message });
   });
 
+  it('says when a job alone is larger than the quota', () => {
+    const out = pass({ pending: [job(1, { cpu: 16 })], nodes, users: [user('alice', { quota: { cpu: 8 } })] });
+    expect(out.waiting.get(1)).toEqual({
+      code: 'UserCpuLimit',
+      message: "the job needs 16 cpu, more than user alice's whole quota of 8; it waits until the quota is raised",
+    });
+  });
+
   it('counts jobs started in the same pass against the quota', () => {
     const out = pass({
       pending: [job(1, { cpu: 2 }), job(2, { cpu: 2 }), job(3, { cpu: 1 }), job(4, { cpu: 1 })],
@@ -369,6 +377,28 @@ describe('EASY backfill', () => {
     expect(out.start).toEqual([{ jobId: 3, node: 'n3' }]);
   });
 
+  it('gives each set of nodes that share no node its own reservation', () => {
+    const labelled = [node('cpu1', 8), node('gpu1', 8, 64 * GiB, 2, { gpu: 'a100' })];
+    const cpuLabel = [node('cpu1', 8, 64 * GiB, 0, { kind: 'cpu' }), labelled[1] ?? node('x', 1)];
+    const held = [
+      running(10, 'cpu1', { cpu: 8, limit: 7200, labels: { kind: 'cpu' } }),
+      running(11, 'gpu1', { cpu: 1, gpus: 2, limit: 3600, labels: { gpu: 'a100' } }),
+    ];
+    const out = pass({
+      pending: [job(1, { cpu: 8, labels: { kind: 'cpu' }, priority: 10 }), job(2, { gpus: 2, labels: { gpu: 'a100' } })],
+      active: held,
+      nodes: cpuLabel,
+    });
+    expect(out.reservations).toEqual([
+      { jobId: 1, node: 'cpu1', at: T0 + 2 * HOUR },
+      { jobId: 2, node: 'gpu1', at: T0 + HOUR },
+    ]);
+    // Jobs that may use every node share one reservation, as in EASY.
+    const shared = pass({ pending: [job(1, { cpu: 8, priority: 10 }), job(2, { cpu: 8 })], active: held, nodes: labelled });
+    expect(shared.reservations).toHaveLength(1);
+    expect(shared.waiting.get(2)?.code).toBe('Priority');
+  });
+
   it('without backfill, keeps strict priority order: nothing passes the waiting job', () => {
     const small = job(2, { cpu: 2, limit: 60 });
     const out = pass({ pending: [big, small], active, nodes, backfill: { enabled: false, maxTimeLimitSeconds: 86400 } });
@@ -406,13 +436,26 @@ describe('wait reasons', () => {
     }
   });
 
+  it('finds a job by id whatever order the jobs came in', () => {
+    const pending = [job(7), job(3), job(9), job(1)];
+    const out = pass({ pending, nodes: [node('n1', 1)], policy: 'fifo' });
+    expect(out.start).toEqual([{ jobId: 1, node: 'n1' }]);
+    for (const id of [3, 7, 9]) expect(out.waiting.get(id)?.code).toBe(id === 3 ? 'Resources' : 'Priority');
+    expect(out.waiting.get(1)).toBeUndefined();
+    expect(out.waiting.get(2)).toBeUndefined();
+    const sorted = pass({ pending: [job(1), job(3), job(7), job(9)], nodes: [node('n1', 1)] });
+    expect([3, 7, 9, 4, 0].map((id) => sorted.waiting.has(id))).toEqual([true, true, true, false, false]);
+  });
+
   it('iterates like a Map and serializes to plain objects', () => {
     const out = pass({ pending: [job(1), job(2), job(3)], nodes: [node('n1', 1)] });
     const all = new Map(out.waiting);
     expect([...all.keys()]).toEqual([2, 3]);
     expect(JSON.parse(JSON.stringify([...out.waiting.values()]))[0]).toEqual({ code: 'Resources', message: expect.any(String) });
     let count = 0;
-    out.waiting.forEach(() => count++);
+    out.waiting.forEach(() => {
+      count++;
+    });
     expect(count).toBe(2);
   });
 });

@@ -18,6 +18,8 @@ export interface AccountState extends Account {
 export class Accounts {
   readonly list: AccountState[] = [];
   readonly #byUser = new Map<string, Map<string, AccountState>>();
+  /** The account last used by each user: most users charge one project, so one lookup finds it. */
+  readonly #lastOfUser = new Map<string, AccountState>();
   readonly #users = new Map<string, QuotaHolder>();
   readonly #projects = new Map<string, QuotaHolder>();
   readonly #userPolicy = new Map<string, UserPolicy>();
@@ -49,6 +51,14 @@ export class Accounts {
   }
 
   of(user: string, project: string): AccountState {
+    const last = this.#lastOfUser.get(user);
+    if (last !== undefined && last.project === project) return last;
+    const a = this.#find(user, project);
+    this.#lastOfUser.set(user, a);
+    return a;
+  }
+
+  #find(user: string, project: string): AccountState {
     let byProject = this.#byUser.get(user);
     if (!byProject) {
       byProject = new Map();

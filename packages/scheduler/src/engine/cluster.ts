@@ -47,7 +47,8 @@ export class Pool {
   }
 }
 
-function hasKeys(o: Readonly<Record<string, string>>): boolean {
+/** Whether a label set asks for anything. */
+export function hasKeys(o: Readonly<Record<string, string>>): boolean {
   for (const _key in o) return true;
   return false;
 }

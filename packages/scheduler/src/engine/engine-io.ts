@@ -62,7 +62,10 @@ export interface BackfillSettings {
 export interface EngineInput {
   /** ms since the epoch; passed in, never read inside the engine. */
   now: number;
-  /** Pending jobs that may start: single jobs and array tasks, not array parents, not held. Any order. */
+  /**
+   * Pending jobs that may start: single jobs and array tasks, not held. Any
+   * order; submission order is fastest. An array parent given here is ignored.
+   */
   pending: readonly Job[];
   /** Jobs holding resources (running or suspended) with `status.node`, and `status.startedAt` once started. */
   active: readonly Job[];
@@ -104,7 +107,10 @@ export interface UnsatisfiableJob {
 export interface ReservationInfo {
   jobId: number;
   node: string;
-  /** ms since the epoch: the job starts then at the latest, if running jobs end by their time limits. */
+  /**
+   * ms since the epoch: the job starts by then, provided running jobs end by
+   * their time limits and no job of higher priority comes first.
+   */
   at: number;
 }
 

@@ -17,6 +17,9 @@
  */
 import { CPU_EPSILON } from './quotas.js';
 
+/** Read once: under vite-node every use of an imported name is a getter call. */
+const EPS = CPU_EPSILON;
+
 /** Refused requests remembered; the sizes of a queue are few, and the smallest refusals cover the rest. */
 const MEMORY = 16;
 
@@ -83,13 +86,13 @@ export class FreeTree {
 
   /** Whether some range maxima allow the request: false means no node at all can hold it. */
   mayFit(cpu: number, ram: number, gpus: number): boolean {
-    return (this.#cpu[1] as number) + CPU_EPSILON >= cpu && (this.#ram[1] as number) >= ram && (this.#gpus[1] as number) >= gpus;
+    return (this.#cpu[1] as number) + EPS >= cpu && (this.#ram[1] as number) >= ram && (this.#gpus[1] as number) >= gpus;
   }
 
   /** The first position at or after `from` whose node has the request free, or -1. */
   firstFit(cpu: number, ram: number, gpus: number, from = 0): number {
     if (!this.mayFit(cpu, ram, gpus) || this.#knownRefused(cpu, ram, gpus, from)) return -1;
-    const pos = this.#find(1, 0, this.#size, cpu - CPU_EPSILON, ram, gpus, from);
+    const pos = this.#find(1, 0, this.#size, cpu - EPS, ram, gpus, from);
     if (pos < 0) this.#remember(cpu, ram, gpus, from);
     return pos;
   }

@@ -9,14 +9,20 @@
  *   job, user and project priorities, weighted (`priority.ts`).
  *
  * ```ts
- * const byLength: Policy = {
+ * // Shortest time limit first, shown as the job term of the usual breakdown.
+ * const shortestFirst: Policy = {
  *   name: 'shortest-first',
- *   order: (jobs) => {
- *     const priority = Float64Array.from(jobs, (j) => 1 / (1 + (j.requirements.timeLimit ?? 1e9)));
- *     return { priority, breakdown: (i) => jobPriority({ ...neutral, jobPriority: 0 }, weights) };
+ *   order(jobs, ctx) {
+ *     const weights = { ...ctx.weights, fairshare: 0, age: 0, job: 1, user: 0, project: 0 };
+ *     const input = (i: number) => ({
+ *       fairShareFactor: 0, ageSeconds: 0, userPriority: 0, projectPriority: 0,
+ *       jobPriority: -Math.min(10_000, (jobs[i]?.requirements.timeLimit ?? 86_400) / 10),
+ *     });
+ *     const priority = Float64Array.from(jobs, (_, i) => jobPriority(input(i), weights).total);
+ *     return { priority, breakdown: (i) => jobPriority(input(i), weights) };
  *   },
  * };
- * schedule({ ...input, policy: byLength });
+ * schedule({ ...input, policy: shortestFirst });
  * ```
  *
  * `order` returns numbers rather than a sorted list so that a pass over
@@ -45,6 +51,8 @@ export interface PolicyContext {
   readonly weights: PriorityWeights;
   /** Submission time (ms) of `jobs[i]`; NaN-free (an unreadable time counts as `now`). */
   readonly submittedAt: Float64Array;
+  /** `jobs[i].priority`, read once by the engine (the jobs are scattered in memory; a second walk costs). */
+  readonly jobPriority: Float64Array;
   /** The distinct accounts of the pending jobs. */
   readonly accounts: readonly Account[];
   /** `accounts[accountOf[i]]` is the account of `jobs[i]`. */
@@ -70,6 +78,9 @@ export interface Policy {
 
 export type PolicyName = 'fifo' | 'fairshare';
 
+/** Read once: under vite-node every use of an imported name is a getter call, and it runs once per job. */
+const value = priorityValue;
+
 function ageSeconds(ctx: PolicyContext, i: number): number {
   return (ctx.now - (ctx.submittedAt[i] ?? ctx.now)) / 1000;
 }
@@ -91,18 +102,17 @@ export const fifoPolicy: Policy = {
       project: 0,
     };
     const input = (i: number) => {
-      const job = jobs[i] as Job;
       const a = ctx.accounts[ctx.accountOf[i] ?? 0];
       return {
         fairShareFactor: 0,
         ageSeconds: ageSeconds(ctx, i),
-        jobPriority: job.priority,
+        jobPriority: ctx.jobPriority[i] ?? 0,
         userPriority: a?.userPriority ?? 0,
         projectPriority: a?.projectPriority ?? 0,
       };
     };
     const priority = new Float64Array(jobs.length);
-    for (let i = 0; i < jobs.length; i++) priority[i] = priorityValue(input(i), weights);
+    for (let i = 0; i < jobs.length; i++) priority[i] = value(input(i), weights);
     return { priority, breakdown: (i) => jobPriority(input(i), weights) };
   },
 };
@@ -119,19 +129,18 @@ export const fairSharePolicy: Policy = {
     // A user who is not a member of the job's project has no shares: factor 0, as Slurm.
     const factor = Float64Array.from(ctx.accounts, (a) => tree.users.get(userKey(a.project, a.user))?.factor ?? 0);
     const input = (i: number) => {
-      const job = jobs[i] as Job;
       const acc = ctx.accountOf[i] ?? 0;
       const a = ctx.accounts[acc];
       return {
         fairShareFactor: factor[acc] ?? 0,
         ageSeconds: ageSeconds(ctx, i),
-        jobPriority: job.priority,
+        jobPriority: ctx.jobPriority[i] ?? 0,
         userPriority: a?.userPriority ?? 0,
         projectPriority: a?.projectPriority ?? 0,
       };
     };
     const priority = new Float64Array(jobs.length);
-    for (let i = 0; i < jobs.length; i++) priority[i] = priorityValue(input(i), ctx.weights);
+    for (let i = 0; i < jobs.length; i++) priority[i] = value(input(i), ctx.weights);
     return { priority, breakdown: (i) => jobPriority(input(i), ctx.weights) };
   },
 };

@@ -17,6 +17,8 @@
  * cost more than the pass (a sentence with six numbers is ~1 µs). So the pass
  * records a code per job, and `WaitReasons` builds a reason when it is read.
  */
+import type { QuotaBreach } from './quotas.js';
+
 export const WAIT_CODES = [
   'Priority',
   'Resources',
@@ -50,9 +52,35 @@ export function codeName(n: number): WaitCode | undefined {
   return WAIT_CODES[n - 1];
 }
 
+/** Quota codes in `QuotaBreach` order (cpu, ram, gpus, running jobs, cpu time): code = base + breach. */
+export const USER_QUOTA_CODES = [
+  'UserCpuLimit',
+  'UserRamLimit',
+  'UserGpuLimit',
+  'UserRunningJobsLimit',
+  'UserCpuTimeLimit',
+] as const;
+export const PROJECT_QUOTA_CODES = [
+  'ProjectCpuLimit',
+  'ProjectRamLimit',
+  'ProjectGpuLimit',
+  'ProjectRunningJobsLimit',
+  'ProjectCpuTimeLimit',
+] as const;
+
+/** Which holder and which quota a quota code names; undefined for other codes. */
+export function quotaOfCode(code: WaitCode): { scope: 'user' | 'project'; breach: QuotaBreach } | undefined {
+  const u = (USER_QUOTA_CODES as readonly WaitCode[]).indexOf(code);
+  if (u >= 0) return { scope: 'user', breach: (u + 1) as QuotaBreach };
+  const p = (PROJECT_QUOTA_CODES as readonly WaitCode[]).indexOf(code);
+  if (p >= 0) return { scope: 'project', breach: (p + 1) as QuotaBreach };
+  return undefined;
+}
+
 /**
  * The wait reasons of one pass, keyed by job id, built on demand. Reading one
- * (`get`) costs a lookup and a sentence; the first lookup indexes the ids.
+ * (`get`) costs a binary search over the ids (or, when they did not come in
+ * ascending order, a Map built at the first lookup) and a sentence.
  * Iterating builds every reason: keep the object and look up the jobs you
  * need instead of copying it into a Map.
  */
@@ -61,6 +89,7 @@ export class WaitReasons implements ReadonlyMap<number, WaitReason> {
   readonly #codes: Uint8Array;
   readonly #message: (index: number, code: WaitCode) => string;
   readonly #size: number;
+  #sorted: boolean | undefined;
   #index: Map<number, number> | undefined;
   #all: Map<number, WaitReason> | undefined;
 
@@ -79,11 +108,28 @@ export class WaitReasons implements ReadonlyMap<number, WaitReason> {
 
   /** The position of a job in the pass's pending list (started or not), or -1 if it was not pending. */
   indexOf(id: number): number {
-    if (!this.#index) {
-      this.#index = new Map();
-      for (let i = 0; i < this.#ids.length; i++) this.#index.set(this.#ids[i] as number, i);
+    if (this.#sorted === undefined) {
+      // The runtime passes jobs in submission order, so ids ascend: a binary
+      // search then needs no index at all. Otherwise, a Map, built once.
+      let sorted = true;
+      for (let i = 1; i < this.#ids.length && sorted; i++) sorted = (this.#ids[i] as number) > (this.#ids[i - 1] as number);
+      this.#sorted = sorted;
+      if (!sorted) {
+        this.#index = new Map();
+        for (let i = 0; i < this.#ids.length; i++) this.#index.set(this.#ids[i] as number, i);
+      }
     }
-    return this.#index.get(id) ?? -1;
+    if (this.#index) return this.#index.get(id) ?? -1;
+    let lo = 0;
+    let hi = this.#ids.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const v = this.#ids[mid] as number;
+      if (v === id) return mid;
+      if (v < id) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
   }
 
   #at(i: number): WaitReason | undefined {

@@ -28,39 +28,24 @@
  * Ineligible jobs (dependencies, throttle, quotas) block nobody, and neither
  * does a job no node could ever hold.
  *
- * Cost: O(P log P) for the order (one typed-array sort) plus O(P + S log N)
- * for the rest, P pending jobs, S starts, N nodes: once the cluster is full,
- * each remaining job is turned away by the root of a tree.
+ * Cost: O(P + S log N + A) for P pending jobs, S starts, N nodes and A active
+ * jobs — the order is a radix sort, and once the cluster is full each
+ * remaining job is turned away at the root of a tree. Reasons are sentences
+ * built only when read (`reasons.ts`).
  */
 import type { Job, NodeInfo } from '@godocker/sdk';
 import { type AccountState, Accounts } from './accounts.js';
 import { earliestStart, freeAt, type Release, Reservation, Timeline } from './backfill.js';
-import { Cluster, type Pool } from './cluster.js';
-import {
-  DEPENDENCIES_NEVER,
-  DEPENDENCIES_WAIT,
-  type DependencyStates,
-  dependenciesStatus,
-  neverMet,
-  waitingSentence,
-} from './dependencies.js';
+import { Cluster, hasKeys, type Pool } from './cluster.js';
+import { DEPENDENCIES_NEVER, DEPENDENCIES_WAIT, type DependencyStates, dependenciesStatus, neverMet } from './dependencies.js';
 import type { BackfillSettings, EngineInput, EngineOutput, Placement, ReservationInfo, UnsatisfiableJob } from './engine-io.js';
+import { type ArrayCount, BEHIND, type BlockKind, explainWait, type PassFacts, RESERVED, STRICT } from './explain.js';
 import { schedulingOrder } from './job-order.js';
 import { type PolicyContext, resolvePolicy } from './policy.js';
 import { DEFAULT_PRIORITY_WEIGHTS } from './priority.js';
-import { QUOTA_OK, type QuotaBreach } from './quotas.js';
+import { QUOTA_OK } from './quotas.js';
 import { CODE, type WaitCode, WaitReasons } from './reasons.js';
 import { isoToMillis } from './timestamps.js';
-import {
-  type Blocking,
-  labelsText,
-  noNodeSentence,
-  prioritySentence,
-  quotaSentence,
-  reservationText,
-  resourcesSentence,
-  throttleSentence,
-} from './wait-sentences.js';
 
 export type * from './engine-io.js';
 export type { Account, Policy, PolicyContext, PolicyName, Ranking } from './policy.js';
@@ -73,28 +58,23 @@ export const DEFAULT_BACKFILL: Readonly<BackfillSettings> = { enabled: true, max
 
 const NO_STATES: DependencyStates = new Map();
 
-/** The quota codes in `QuotaBreach` order (cpu, ram, gpus, running jobs, cpu time). */
-const USER_CODES: readonly WaitCode[] = [
-  'UserCpuLimit',
-  'UserRamLimit',
-  'UserGpuLimit',
-  'UserRunningJobsLimit',
-  'UserCpuTimeLimit',
-];
-const PROJECT_CODES: readonly WaitCode[] = [
-  'ProjectCpuLimit',
-  'ProjectRamLimit',
-  'ProjectGpuLimit',
-  'ProjectRunningJobsLimit',
-  'ProjectCpuTimeLimit',
-];
-const QUOTA_CODE_NUMBERS = new Map<WaitCode, { scope: 'user' | 'project'; breach: QuotaBreach }>(
-  [...USER_CODES.map((c, i) => [c, 'user', i + 1] as const), ...PROJECT_CODES.map((c, i) => [c, 'project', i + 1] as const)].map(
-    ([c, scope, breach]) => [c, { scope, breach: breach as QuotaBreach }],
-  ),
-);
 const USER_CODE_BASE = CODE.UserCpuLimit - 1;
 const PROJECT_CODE_BASE = CODE.ProjectCpuLimit - 1;
+
+// Imports read once into locals: under vite-node (the tests, the benchmark)
+// every use of an imported name is a getter call, and the loops below run
+// 100,000 times a pass.
+const NEVER = DEPENDENCIES_NEVER;
+const WAIT = DEPENDENCIES_WAIT;
+const OK = QUOTA_OK;
+const C_PRIORITY = CODE.Priority;
+const C_RESOURCES = CODE.Resources;
+const C_DEPENDENCY = CODE.Dependency;
+const C_NEVER = CODE.DependencyNeverSatisfied;
+const C_THROTTLE = CODE.JobArrayTaskLimit;
+const C_NO_NODE = CODE.NoNodeFits;
+const statusOf = dependenciesStatus;
+const parseIso = isoToMillis;
 
 /** The packed record of a pending job: its fields, at these offsets. */
 const REC = 8;
@@ -109,16 +89,6 @@ const ARRAY_PARENT = -2;
 const R_ACCOUNT = 5;
 const R_POOL = 6;
 const R_ID = 7;
-
-/** How a `Priority` job is held back. */
-const BEHIND = 1;
-const RESERVED = 2;
-const STRICT = 3;
-
-interface ArrayCount {
-  throttle: number;
-  running: number;
-}
 
 export function schedule(input: EngineInput): EngineOutput {
   const { now, nodes } = input;
@@ -164,13 +134,14 @@ export function schedule(input: EngineInput): EngineOutput {
   });
 
   // Per pending job, read once in input order: what the main loop needs, packed
-  // in one record (a cache line), because the main loop visits jobs in priority
+  // in one record of 64 bytes, because the main loop visits jobs in priority
   // order — all over memory — and chasing each job's objects there cost more
   // than everything else in the pass.
   const rec = new Float64Array(n * REC);
   const ids = new Float64Array(n);
   const submittedAt = new Float64Array(n);
   const accountOf = new Int32Array(n);
+  const jobPriority = new Float64Array(n);
   const depStatus = new Uint8Array(n);
   let lastUser = '';
   let lastProject = '';
@@ -179,10 +150,13 @@ export function schedule(input: EngineInput): EngineOutput {
   let lastPool: Pool | undefined;
   let lastSubmitted = '';
   let lastSubmittedAt = now;
+  // Most jobs ask for no labels, each with its own empty object: one pool for all of them.
+  let plainPool: Pool | undefined;
   for (let i = 0; i < n; i++) {
     const job = jobs[i] as Job;
     const r = job.requirements;
     ids[i] = job.id;
+    jobPriority[i] = job.priority;
     // Consecutive jobs mostly come from one submission (arrays): skip the lookups.
     if (lastAccount === undefined || job.user.name !== lastUser || job.project !== lastProject) {
       lastUser = job.user.name;
@@ -193,15 +167,19 @@ export function schedule(input: EngineInput): EngineOutput {
     // The tasks of an array share their submission time: parse it once.
     if (job.status.submittedAt !== lastSubmitted) {
       lastSubmitted = job.status.submittedAt;
-      const t = isoToMillis(lastSubmitted);
+      const t = parseIso(lastSubmitted);
       lastSubmittedAt = Number.isNaN(t) ? now : t;
     }
     submittedAt[i] = lastSubmittedAt;
     if (lastPool === undefined || r.labels !== lastLabels) {
       lastLabels = r.labels;
-      lastPool = cluster.poolFor(r.labels);
+      if (hasKeys(r.labels)) lastPool = cluster.poolFor(r.labels);
+      else {
+        plainPool ??= cluster.poolFor(r.labels);
+        lastPool = plainPool;
+      }
     }
-    if (job.dependencies.length > 0) depStatus[i] = dependenciesStatus(job.dependencies, depStates);
+    if (job.dependencies.length > 0) depStatus[i] = statusOf(job.dependencies, depStates);
     const o = i * REC;
     rec[o + R_CPU] = r.cpu;
     rec[o + R_RAM] = r.ram;
@@ -218,6 +196,7 @@ export function schedule(input: EngineInput): EngineOutput {
     now,
     weights,
     submittedAt,
+    jobPriority,
     accounts: accounts.list,
     accountOf,
     projects: input.projects ?? [],
@@ -247,7 +226,7 @@ export function schedule(input: EngineInput): EngineOutput {
       const k = activeNode[a] as number;
       if (k < 0) return;
       const r = job.requirements;
-      const startedMs = job.status.startedAt === null ? Number.NaN : isoToMillis(job.status.startedAt);
+      const startedMs = job.status.startedAt === null ? Number.NaN : parseIso(job.status.startedAt);
       const limitMs = r.timeLimit === null ? defaultLimitMs : r.timeLimit * 1000;
       t.add(k, { end: (Number.isNaN(startedMs) ? now : startedMs) + limitMs, cpu: r.cpu, ram: r.ram, gpus: r.gpus });
     });
@@ -297,20 +276,20 @@ export function schedule(input: EngineInput): EngineOutput {
     // An array's parent given by mistake: its tasks are the jobs; it gets no decision and no reason.
     if (parentId === ARRAY_PARENT) continue;
     const dep = depStatus[i];
-    if (dep === DEPENDENCIES_NEVER) {
-      codes[i] = CODE.DependencyNeverSatisfied;
+    if (dep === NEVER) {
+      codes[i] = C_NEVER;
       const job = jobs[i] as Job;
       const never = neverMet(job.dependencies, depStates);
       if (never) unsatisfiable.push({ jobId: job.id, ...never });
       continue;
     }
-    if (dep === DEPENDENCIES_WAIT) {
-      codes[i] = CODE.Dependency;
+    if (dep === WAIT) {
+      codes[i] = C_DEPENDENCY;
       continue;
     }
     const arr = parentId < 0 ? null : arrayOf(parentId);
     if (arr !== null && arr.running >= arr.throttle) {
-      codes[i] = CODE.JobArrayTaskLimit;
+      codes[i] = C_THROTTLE;
       continue;
     }
     const cpu = rec[o + R_CPU] as number;
@@ -318,12 +297,12 @@ export function schedule(input: EngineInput): EngineOutput {
     const gpus = rec[o + R_GPUS] as number;
     const account = accounts.list[rec[o + R_ACCOUNT] as number] as AccountState;
     let breach = account.userQuota.breach(cpu, ram, gpus);
-    if (breach !== QUOTA_OK) {
+    if (breach !== OK) {
       codes[i] = USER_CODE_BASE + breach;
       continue;
     }
     breach = account.projectQuota.breach(cpu, ram, gpus);
-    if (breach !== QUOTA_OK) {
+    if (breach !== OK) {
       codes[i] = PROJECT_CODE_BASE + breach;
       continue;
     }
@@ -343,12 +322,12 @@ export function schedule(input: EngineInput): EngineOutput {
       continue;
     }
     if (!cluster.bigEnough(pool, cpu, ram, gpus)) {
-      codes[i] = CODE.NoNodeFits;
+      codes[i] = C_NO_NODE;
       continue;
     }
     // It fits now, but a reservation or (without backfill) a higher-priority job holds those nodes.
     if (refusedBy !== undefined) {
-      codes[i] = CODE.Priority;
+      codes[i] = C_PRIORITY;
       blockedBy[i] = refusedBy.job;
       blockKind[i] = RESERVED;
       continue;
@@ -356,7 +335,7 @@ export function schedule(input: EngineInput): EngineOutput {
     if (strict) {
       const pos = pool.free.firstFit(cpu, ram, gpus);
       if (pos >= 0) {
-        codes[i] = CODE.Priority;
+        codes[i] = C_PRIORITY;
         blockedBy[i] = cluster.claimedBy?.[pool.nodes[pos] as number] ?? -1;
         blockKind[i] = STRICT;
         continue;
@@ -364,63 +343,30 @@ export function schedule(input: EngineInput): EngineOutput {
     }
     // It does not fit anywhere now: first in line for these nodes, or behind the one who is.
     if (pool.waiter >= 0) {
-      codes[i] = CODE.Priority;
+      codes[i] = C_PRIORITY;
       blockedBy[i] = pool.waiter;
       blockKind[i] = BEHIND;
       continue;
     }
-    codes[i] = CODE.Resources;
+    codes[i] = C_RESOURCES;
     for (const q of pool.overlaps) if (q.waiter < 0) q.waiter = i;
     if (strict) cluster.claim(pool, i);
     else if (!pool.reserved) reserve(i, pool, cpu, ram, gpus);
   }
 
-  const message = (i: number, code: WaitCode): string => {
-    const job = jobs[i] as Job;
-    const req = job.requirements;
-    const pool = cluster.pools[rec[i * REC + R_POOL] as number] as Pool;
-    switch (code) {
-      case 'Dependency':
-        return waitingSentence(job.dependencies, depStates);
-      case 'DependencyNeverSatisfied':
-        return neverMet(job.dependencies, depStates)?.reason ?? 'a dependency can never be met';
-      case 'JobArrayTaskLimit': {
-        const a = job.parentId === null ? undefined : arrays.get(job.parentId);
-        return throttleSentence(job.parentId ?? 0, a?.running ?? 0, a?.throttle ?? 0);
-      }
-      case 'NoNodeFits': {
-        const c = pool.capacity;
-        return noNodeSentence(req, pool.labels, pool.nodes.length, { cpu: c.maxCpu, ram: c.maxRam, gpus: c.maxGpus });
-      }
-      case 'Resources': {
-        const f = pool.free;
-        const text = resourcesSentence(req, { cpu: f.maxCpu, ram: f.maxRam, gpus: f.maxGpus }, labelsText(pool.labels));
-        const res = reservationOfJob.get(i);
-        if (res) return `${text}; ${reservationText(res.at, (nodes[res.node] as NodeInfo).name)}`;
-        return strict ? `${text}; lower-priority jobs wait behind it (backfill is off)` : text;
-      }
-      case 'Priority': {
-        const b = blockedBy[i] as number;
-        const blocker = jobs[b];
-        const blockerId = blocker?.id ?? 0;
-        const priority = ranking.priority[b] ?? 0;
-        const res = reservationOfJob.get(b);
-        let blocking: Blocking;
-        if (blockKind[i] === RESERVED && res) {
-          blocking = { kind: 'reservation', jobId: blockerId, at: res.at, node: (nodes[res.node] as NodeInfo).name };
-        } else if (blockKind[i] === STRICT) blocking = { kind: 'strict', jobId: blockerId, priority };
-        else blocking = { kind: 'behind', jobId: blockerId, priority };
-        return prioritySentence(blocking, ranking.breakdown(i));
-      }
-      default: {
-        const q = QUOTA_CODE_NUMBERS.get(code);
-        if (!q) return code;
-        const account = accounts.list[accountOf[i] as number] as AccountState;
-        return quotaSentence(q.scope === 'user' ? account.userQuota : account.projectQuota, q.breach, req);
-      }
-    }
+  const facts: PassFacts = {
+    jobs,
+    nodes,
+    strict,
+    depStates,
+    ranking,
+    pool: (i) => cluster.pools[rec[i * REC + R_POOL] as number] as Pool,
+    account: (i) => accounts.list[accountOf[i] as number] as AccountState,
+    array: (parentId) => arrays.get(parentId) ?? undefined,
+    blocker: (i) => ({ index: blockedBy[i] as number, kind: blockKind[i] as BlockKind }),
+    reservation: (i) => reservationOfJob.get(i),
   };
-
+  const message = (i: number, code: WaitCode): string => explainWait(facts, i, code);
   const waiting = new WaitReasons(ids, codes, message);
   const reservations: ReservationInfo[] = [...reservationOfJob.values()].map((r) => ({
     jobId: (jobs[r.job] as Job).id,

@@ -38,7 +38,22 @@ function its(h: QuotaHolder): string {
   return h.scope === 'user' ? 'their' : 'its';
 }
 
+/** When the job alone is larger than the quota: only an admin can let it run. */
+function beyondQuota(h: QuotaHolder, breach: QuotaBreach, req: Request): string | undefined {
+  const whole = `more than ${owner(h)}'s whole quota of`;
+  const until = 'it waits until the quota is raised';
+  if (breach === QUOTA_CPU && req.cpu > h.maxCpu)
+    return `the job needs ${formatCpu(req.cpu)} cpu, ${whole} ${formatCpu(h.maxCpu)}; ${until}`;
+  if (breach === QUOTA_RAM && req.ram > h.maxRam)
+    return `the job needs ${formatMemory(req.ram)} ram, ${whole} ${formatMemory(h.maxRam)}; ${until}`;
+  if (breach === QUOTA_GPUS && req.gpus > h.maxGpus) return `the job needs ${gpus(req.gpus)}, ${whole} ${h.maxGpus}; ${until}`;
+  if (breach === QUOTA_RUNNING_JOBS && h.maxJobs < 1) return `${owner(h)} may run no jobs; ${until}`;
+  return undefined;
+}
+
 export function quotaSentence(h: QuotaHolder, breach: QuotaBreach, req: Request): string {
+  const beyond = beyondQuota(h, breach, req);
+  if (beyond) return beyond;
   switch (breach) {
     case QUOTA_CPU:
       return `${owner(h)} uses ${formatCpu(h.cpu)} of ${its(h)} ${formatCpu(h.maxCpu)} cpu; the job needs ${formatCpu(req.cpu)}`;
