@@ -40,6 +40,9 @@ const MIB = 1024 * 1024;
 const PING_TIMEOUT_MS = 5_000;
 /** How often `wait` looks at a task that exists but was never started (a start is in progress elsewhere). */
 const CREATED_POLL_MS = 500;
+/** How long an OOM kill may take to show on a stopped container: 5 × 40 ms, only for exits by SIGKILL. */
+const OOM_SETTLE_TRIES = 5;
+const OOM_SETTLE_MS = 40;
 /** Log bytes gathered per stream before a file write in `collect`: fewer syscalls for chatty jobs. */
 const COLLECT_BATCH_BYTES = 64 * 1024;
 
@@ -149,7 +152,7 @@ class DockerExecutor implements Executor {
           if (isNotFound(error)) continue;
           throw error;
         }
-        const after = await this.inspect(handle);
+        const after = await this.settledInspect(handle);
         if (!after) return exitInfoFromWait(result);
         if (hasEnded(after.State)) return exitInfoOf(after.State);
       }
@@ -157,6 +160,20 @@ class DockerExecutor implements Executor {
       if (isAbort(error)) throw new ExecutorError(`docker executor closed while waiting for task ${handle.key}`, error);
       throw executorError(`waiting for task ${handle.key}`, error);
     }
+  }
+
+  /**
+   * Inspects a container that has just stopped. The engine handles the OOM event
+   * apart from the exit: right after a SIGKILL (137) `OOMKilled` may still be false
+   * for a few milliseconds, so a killed container is looked at again briefly.
+   */
+  private async settledInspect(handle: TaskHandle): Promise<Inspect | null> {
+    let info = await this.inspect(handle);
+    for (let i = 0; i < OOM_SETTLE_TRIES && info && info.State.ExitCode === 137 && !info.State.OOMKilled; i++) {
+      await delay(OOM_SETTLE_MS, undefined, { signal: this.closing.signal });
+      info = await this.inspect(handle);
+    }
+    return info;
   }
 
   async status(handle: TaskHandle): Promise<TaskStatus> {
