@@ -7,11 +7,21 @@
  * console.log(daemon.url, daemon.adminToken);
  * await daemon.stop();
  * ```
+ *
+ * Or embedded, behind the SDK's DRMAA2 session manager:
+ *
+ * ```ts
+ * import { createEmbeddedScheduler } from '@godocker/scheduler';
+ * const scheduler = await createEmbeddedScheduler();
+ * const session = await scheduler.createJobSession();
+ * await scheduler.close();
+ * ```
  */
 
 export { ConfigSchema, type DeepPartial, type GodockerConfig } from './config/config-schema.js';
 export { defaultDataDir, type LoadConfigOptions, loadConfig, mergeConfig } from './config/load-config.js';
 export { type Daemon, type DaemonOptions, startDaemon } from './daemon.js';
+export { createEmbeddedScheduler, type EmbeddedOptions, type EmbeddedScheduler } from './embedded.js';
 export { type EngineInput, type EngineOutput, type Placement, schedule, type WaitReason } from './engine/fifo-engine.js';
 export { type EventBus, LocalEventBus } from './events/event-bus.js';
 export * from './store/index.js';

@@ -14,7 +14,7 @@
  * server), opens the same data again after `previous` was closed; without it
  * the persistence test is not defined (an in-memory store makes no such promise).
  */
-import { DEFAULT_PROJECT, ErrorCodes, GodockerError, JOB_STATES, type Job, type JobState } from '@godocker/sdk';
+import { DEFAULT_PROJECT, ErrorCodes, GodockerError, JOB_STATES, type Job, type JobState, type Session } from '@godocker/sdk';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { JobFilter, NewJob, NewProject, Store, StoredUser, UsageRow } from '../src/store/store.js';
 import { FIXTURE_TIME, type JobOverrides, makeArrayJobs, makeJob } from './fixtures/jobs.js';
@@ -805,6 +805,84 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
       });
     });
 
+    describe('sessions', () => {
+      const session = (user: string, name: string, kind: Session['kind'] = 'drmaa2'): Session => ({
+        name,
+        user,
+        kind,
+        createdAt: FIXTURE_TIME,
+      });
+
+      beforeEach(async () => {
+        await store.createUser(makeUser('alice'));
+        await store.createUser(makeUser('bob'));
+      });
+
+      it('creates, gets and lists a user\u2019s sessions, ordered by name', async () => {
+        expect(await store.createSession(session('alice', 'run-b'))).toEqual(session('alice', 'run-b'));
+        await store.createSession(session('alice', 'run-a', 'drmaa1'));
+        await store.createSession(session('bob', 'run-c'));
+        expect(await store.getSession('alice', 'run-a')).toEqual(session('alice', 'run-a', 'drmaa1'));
+        expect(await store.getSession('alice', 'run-c')).toBeNull();
+        expect(await store.listSessions('alice')).toEqual([session('alice', 'run-a', 'drmaa1'), session('alice', 'run-b')]);
+        expect(await store.listSessions('carol')).toEqual([]);
+      });
+
+      it('keeps names per user: a taken name is GOD_CONFLICT for its owner only', async () => {
+        await store.createSession(session('alice', 'default'));
+        expect((await failure(store.createSession(session('alice', 'default', 'drmaa1')))).code).toBe(ErrorCodes.CONFLICT);
+        expect(await store.getSession('alice', 'default')).toEqual(session('alice', 'default'));
+        await store.createSession(session('bob', 'default'));
+        expect(await store.getSession('bob', 'default')).toEqual(session('bob', 'default'));
+      });
+
+      it('deletes a session; its jobs stay, in no session, and a new session of that name starts empty', async () => {
+        await store.createSession(session('alice', 's1'));
+        const inside = await insert({ session: 's1', status: { state: 'running' } });
+        const bobs = await insert({ user: { name: 'bob' }, session: 's1' });
+        await store.deleteSession('alice', 's1');
+        expect(await store.getSession('alice', 's1')).toBeNull();
+        expect(await store.getJob(inside.id)).toEqual({ ...inside, session: null });
+        expect(await store.getJob(bobs.id)).toEqual(bobs);
+        expect(await store.listJobIds({ user: 'alice', session: 's1' })).toEqual([]);
+        await store.createSession(session('alice', 's1'));
+        expect(await store.listJobIds({ user: 'alice', session: 's1' })).toEqual([]);
+        const error = await failure(store.deleteSession('alice', 'nope'));
+        expect([error.code, error.status]).toEqual([ErrorCodes.SESSION_NOT_FOUND, 404]);
+      });
+
+      it('reaps a job once: the second reap, an unknown id and a racing reap get nothing', async () => {
+        const a = await insert({ session: 's1', status: { state: 'done' } });
+        const b = await insert({ session: 's1', status: { state: 'failed' } });
+        expect(await store.reapJobs([a.id, 999_999], FIXTURE_TIME)).toEqual([a.id]);
+        expect(await store.reapJobs([a.id], FIXTURE_TIME)).toEqual([]);
+        const racing = await Promise.all([store.reapJobs([b.id], FIXTURE_TIME), store.reapJobs([b.id], FIXTURE_TIME)]);
+        expect(racing.flat()).toEqual([b.id]);
+        // Reaping takes a job out of its session's waits, not out of the store.
+        expect(await store.getJob(a.id)).toEqual(a);
+      });
+
+      it('lists job ids oldest first, by session, reaped mark and array parenthood', async () => {
+        const single = await insert({ session: 's1' });
+        const { job: parent } = await store.insertJobs({
+          jobs: makeArrayJobs(2).map((j) => ({ ...j, session: 's1' })),
+          isArray: true,
+        });
+        const tasks = await store.listJobIds({ parentId: parent.id });
+        const elsewhere = await insert({ session: 's2' });
+        await store.reapJobs([single.id], FIXTURE_TIME);
+        expect(await store.listJobIds({ session: 's1' })).toEqual([single.id, parent.id, ...tasks]);
+        expect(tasks).toHaveLength(2);
+        expect(await store.listJobIds({ session: 's1', reaped: false, arrayParent: false })).toEqual(tasks);
+        expect(await store.listJobIds({ session: 's1', reaped: true })).toEqual([single.id]);
+        expect(await store.listJobIds({ arrayParent: true })).toEqual([parent.id]);
+        expect(ids(await listAll({ session: 's1', reaped: false }))).toEqual([...tasks, parent.id].sort(newestFirst));
+        expect(await store.listJobIds({ reaped: false, session: 's2' })).toEqual([elsewhere.id]);
+        expect(await store.countByState({ session: 's1', reaped: false, arrayParent: false })).toEqual({ pending: 2 });
+        expect(await store.listJobIds({ states: [] })).toEqual([]);
+      });
+    });
+
     // Only stores that persist can be reopened; an in-memory store has no such promise to keep.
     if (options.reopen)
       it('keeps everything across close and reopen', async () => {
@@ -824,6 +902,10 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
         await store.saveUsage([usage]);
         await store.addCpuTime('genomics', 'alice', 7200, 30);
         const projects = await store.listProjects();
+        const session: Session = { name: 's1', user: 'alice', kind: 'drmaa1', createdAt: FIXTURE_TIME };
+        await store.createSession(session);
+        const reaped = await insert({ session: 's1', status: { state: 'done' } });
+        await store.reapJobs([reaped.id], FIXTURE_TIME);
 
         await store.close();
         store = await reopen(store);
@@ -836,7 +918,9 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
         expect(await store.getUsage()).toEqual([usage]);
         expect(await store.cpuTimeSince(0)).toEqual([{ project: 'genomics', user: 'alice', cpuSeconds: 30 }]);
         expect(await store.getMeta('instance')).toBe('one');
-        expect(await listAll({})).toEqual(before);
+        expect(await store.listSessions('alice')).toEqual([session]);
+        expect(await store.listJobIds({ reaped: true })).toEqual([reaped.id]);
+        expect((await listAll({})).filter((j) => j.id !== reaped.id)).toEqual(before);
         expect(await store.getJob(parent.id)).toEqual(moved);
         expect(ids(await listAll({ states: ['running'] }))).toEqual([parent.id]);
         const retry = await store.insertJobs({ jobs: makeArrayJobs(3), isArray: true, idempotency });

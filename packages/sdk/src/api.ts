@@ -27,6 +27,10 @@ export const ListJobsQuerySchema = Type.Object(
     name: Type.Optional(Type.String({ maxLength: 256 })),
     session: Type.Optional(Type.String({ maxLength: 256 })),
     parent: Type.Optional(Type.Integer({ minimum: 1 })),
+    /** true: only jobs a session wait has reaped; false: only those it has not. */
+    reaped: Type.Optional(Type.Boolean()),
+    /** false leaves array parents out (their tasks stay). */
+    arrayParents: Type.Optional(Type.Boolean()),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
     cursor: Type.Optional(Type.String({ pattern: '^[0-9]{1,15}$' })),
   },
@@ -87,6 +91,13 @@ export const LogStreamParamsSchema = Type.Object(
   { additionalProperties: false },
 );
 export const LogQuerySchema = Type.Object({ follow: Type.Optional(Type.Boolean()) }, { additionalProperties: false });
+
+/** `GET /api/v1/events?session=NAME`: only the changes of the caller's jobs in that session. */
+export const EventsQuerySchema = Type.Object(
+  { session: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })) },
+  { additionalProperties: false },
+);
+export type EventsQuery = Static<typeof EventsQuerySchema>;
 
 /** One server-sent event of `GET /api/v1/events`: `event: job`, data a JobEvent. */
 export const JobEventSchema = Type.Object({
@@ -271,3 +282,71 @@ const ShareRowSchema = Type.Object({
 /** `GET /api/v1/share`: the fair-share tree, like Slurm's `sshare`. */
 export const ShareTreeSchema = Type.Object({ rows: Type.Array(ShareRowSchema) });
 export type ShareTreeView = Static<typeof ShareTreeSchema>;
+
+export const SESSION_KINDS = ['drmaa2', 'drmaa1'] as const;
+/** Which API made a session: a DRMAA2 job session or a DRMAA1 session (their semantics are the same on the server). */
+export type SessionKind = (typeof SESSION_KINDS)[number];
+
+export const SessionNameSchema = Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9][A-Za-z0-9._@-]*$' });
+
+/**
+ * A job session, kept by the server so that it outlives the client that made it:
+ * its jobs are those submitted with `"session": NAME` by its owner.
+ */
+export const SessionSchema = Type.Object({
+  name: Type.String(),
+  /** The owner; sessions are per user, so two users may each have a session "default". */
+  user: Type.String(),
+  kind: Type.Union(SESSION_KINDS.map((k) => Type.Literal(k))),
+  createdAt: Type.String(),
+});
+export type Session = Static<typeof SessionSchema>;
+
+export const CreateSessionBodySchema = Type.Object(
+  {
+    /** Generated (`session-` and random characters) when not given. */
+    name: Type.Optional(SessionNameSchema),
+    kind: Type.Optional(Type.Union(SESSION_KINDS.map((k) => Type.Literal(k)))),
+  },
+  { additionalProperties: false },
+);
+export type CreateSessionBody = Static<typeof CreateSessionBodySchema>;
+
+export const SessionParamsSchema = Type.Object({ name: SessionNameSchema }, { additionalProperties: false });
+
+export const SessionListSchema = Type.Object({ sessions: Type.Array(SessionSchema) });
+export type SessionList = Static<typeof SessionListSchema>;
+
+/**
+ * `POST /api/v1/sessions/{name}/wait`: the DRMAA wait. Without `ids` it waits on
+ * every unreaped job of the session (DRMAA's SESSION_ANY / SESSION_ALL); with
+ * `reap`, the jobs it returns as terminated are reaped, so a later wait on them
+ * answers 404 (mode any reaps exactly one job).
+ */
+export const SessionWaitBodySchema = Type.Object(
+  {
+    ids: Type.Optional(Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1, maxItems: 100000 })),
+    mode: Type.Optional(Type.Union([Type.Literal('any'), Type.Literal('all')])),
+    for: Type.Optional(WaitForSchema),
+    timeout: Type.Optional(Type.Number({ minimum: 0, maximum: MAX_WAIT_SECONDS })),
+    reap: Type.Optional(Type.Boolean()),
+    /**
+     * Leave out the ids that are not unreaped jobs of the session (listed in `unknown`)
+     * instead of answering 404: DRMAA's synchronize, which succeeds on unknown ids.
+     */
+    skipUnknown: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+export type SessionWaitBody = Static<typeof SessionWaitBodySchema>;
+
+export const SessionWaitResultSchema = Type.Object({
+  /** The awaited jobs that reached the condition. */
+  ready: Type.Array(JobSchema),
+  timedOut: Type.Boolean(),
+  /** Ids this wait reaped. */
+  reaped: Type.Array(Type.Integer()),
+  /** With `skipUnknown`: the ids that were left out. */
+  unknown: Type.Array(Type.Integer()),
+});
+export type SessionWaitResult = Static<typeof SessionWaitResultSchema>;

@@ -135,7 +135,11 @@ export async function* followLog(
  * not replayed: a caller that must not miss one re-reads the jobs it cares about
  * after a gap. Ends quietly when the signal aborts.
  */
-export async function* jobEvents(http: HttpTransport, outer: AbortSignal | undefined): AsyncGenerator<JobEvent, void, undefined> {
+export async function* jobEvents(
+  http: HttpTransport,
+  outer: AbortSignal | undefined,
+  options: { session?: string | undefined; onConnect?: (() => void) | undefined } = {},
+): AsyncGenerator<JobEvent, void, undefined> {
   const { controller, signal } = linked(outer);
   let failures = 0;
   let lastId = '';
@@ -146,10 +150,13 @@ export async function* jobEvents(http: HttpTransport, outer: AbortSignal | undef
         const res = await http.send({
           method: 'GET',
           path: '/events',
+          query: { session: options.session },
           accept: 'text/event-stream',
           headers: lastId ? { 'last-event-id': lastId } : undefined,
           signal,
         });
+        // The server subscribes before it answers: from here on no change is missed.
+        options.onConnect?.();
         const parser = new SseParser();
         for await (const ev of readSse(bodyOf(res), parser)) {
           lastId = ev.id;

@@ -15,6 +15,7 @@ import {
   type AddMemberBody,
   type CreatedToken,
   type CreateProjectBody,
+  type CreateSessionBody,
   type CreateUserBody,
   type Explanation,
   type Info,
@@ -26,6 +27,9 @@ import {
   type ProjectList,
   type ResetUsageBody,
   type ResetUsageResult,
+  type Session,
+  type SessionList,
+  type SessionWaitResult,
   type ShareTreeView,
   type UpdateProjectBody,
   type UpdateUserBody,
@@ -83,6 +87,25 @@ export interface StreamOptions {
   signal?: AbortSignal;
 }
 
+export interface EventStreamOptions extends StreamOptions {
+  /** Only the changes of the caller's jobs in this session. */
+  session?: string;
+  /**
+   * Called each time the stream is (re)connected: changes made after this are
+   * delivered, so a caller may wait for it before submitting what it watches.
+   */
+  onConnect?: () => void;
+}
+
+export interface SessionWaitOptions extends WaitManyOptions {
+  /** The jobs to wait for; every unreaped job of the session when not given. */
+  ids?: readonly JobId[];
+  /** Reap the jobs returned as terminated (mode any reaps one), as DRMAA's wait does. */
+  reap?: boolean;
+  /** Leave out ids that are not unreaped jobs of the session instead of failing (DRMAA's synchronize). */
+  skipUnknown?: boolean;
+}
+
 /**
  * Longest single long-poll this client asks for. Below MAX_WAIT_SECONDS because
  * Node's fetch (undici) gives up on a response whose headers take 300 s, exactly
@@ -103,6 +126,10 @@ function idPath(id: JobId): string {
 
 function projectPath(name: string): string {
   return `/projects/${encodeURIComponent(name)}`;
+}
+
+function sessionPath(name: string): string {
+  return `/sessions/${encodeURIComponent(name)}`;
 }
 
 function memberPath(project: string, user: string): string {
@@ -274,11 +301,59 @@ export class GodockerClient {
   }
 
   /**
-   * State changes of the jobs the caller may see, for as long as it iterates
-   * (reconnecting after a dropped connection).
+   * State changes of the jobs the caller may see (or of one session's jobs), for as
+   * long as it iterates (reconnecting after a dropped connection).
    */
-  events(options: StreamOptions = {}): AsyncGenerator<JobEvent, void, undefined> {
-    return jobEvents(this.http, options.signal);
+  events(options: EventStreamOptions = {}): AsyncGenerator<JobEvent, void, undefined> {
+    return jobEvents(this.http, options.signal, { session: options.session, onConnect: options.onConnect });
+  }
+
+  /** Creates a job session kept by the server (a name is generated when not given); GOD_CONFLICT if it exists. */
+  async createSession(body: CreateSessionBody = {}): Promise<Session> {
+    return (await this.http.json<Session>({ method: 'POST', path: '/sessions', body })).body;
+  }
+
+  /** The caller's sessions, by name. */
+  async listSessions(): Promise<Session[]> {
+    return (await this.http.json<SessionList>({ method: 'GET', path: '/sessions' })).body.sessions;
+  }
+
+  /** One of the caller's sessions; GOD_SESSION_NOT_FOUND if there is none of that name. */
+  async getSession(name: string): Promise<Session> {
+    return (await this.http.json<Session>({ method: 'GET', path: sessionPath(name) })).body;
+  }
+
+  /** Deletes a session; its jobs keep running and no longer belong to any session. */
+  async deleteSession(name: string): Promise<void> {
+    await this.http.send({ method: 'DELETE', path: sessionPath(name) });
+  }
+
+  /**
+   * The DRMAA wait on a session's jobs: long-polls (never a busy loop) until any or
+   * all of them have started or terminated, reaping what it returns when asked.
+   *
+   * ```ts
+   * const r = await client.waitSession('s1', { mode: 'any', reap: true, timeout: 60 });
+   * if (!r.timedOut) console.log('job', r.reaped[0], 'ended');
+   * ```
+   */
+  async waitSession(name: string, options: SessionWaitOptions = {}): Promise<SessionWaitResult> {
+    const ids = options.ids?.map((id) => Number(id));
+    return this.poll(options, (seconds) =>
+      this.http.json<SessionWaitResult>({
+        method: 'POST',
+        path: `${sessionPath(name)}/wait`,
+        body: {
+          ...(ids ? { ids } : {}),
+          mode: options.mode ?? 'all',
+          for: options.for ?? 'terminated',
+          timeout: seconds,
+          ...(options.reap ? { reap: true } : {}),
+          ...(options.skipUnknown ? { skipUnknown: true } : {}),
+        },
+        signal: options.signal,
+      }),
+    );
   }
 
   /** Version, executor, catalogues and limits of the daemon, and who the caller is. */

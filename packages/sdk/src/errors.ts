@@ -11,6 +11,7 @@ export const ErrorCodes = {
   FORBIDDEN: 'GOD_FORBIDDEN',
   NOT_FOUND: 'GOD_NOT_FOUND',
   JOB_NOT_FOUND: 'GOD_JOB_NOT_FOUND',
+  SESSION_NOT_FOUND: 'GOD_SESSION_NOT_FOUND',
   INVALID_STATE: 'GOD_INVALID_STATE',
   IMAGE_NOT_ALLOWED: 'GOD_IMAGE_NOT_ALLOWED',
   VOLUME_NOT_ALLOWED: 'GOD_VOLUME_NOT_ALLOWED',
@@ -24,6 +25,12 @@ export const ErrorCodes = {
   UNAVAILABLE: 'GOD_UNAVAILABLE',
   CONNECTION: 'GOD_CONNECTION_ERROR',
   INTERNAL: 'GOD_INTERNAL',
+  // Raised by the SDK itself (DRMAA semantics), never answered by the API.
+  TIMEOUT: 'GOD_TIMEOUT',
+  UNSUPPORTED_ATTRIBUTE: 'GOD_UNSUPPORTED_ATTRIBUTE',
+  NO_ACTIVE_SESSION: 'GOD_NO_ACTIVE_SESSION',
+  ALREADY_ACTIVE_SESSION: 'GOD_ALREADY_ACTIVE_SESSION',
+  INVALID_CONTACT: 'GOD_INVALID_CONTACT',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -34,6 +41,7 @@ const STATUS: Record<ErrorCode, number> = {
   GOD_FORBIDDEN: 403,
   GOD_NOT_FOUND: 404,
   GOD_JOB_NOT_FOUND: 404,
+  GOD_SESSION_NOT_FOUND: 404,
   GOD_INVALID_STATE: 409,
   GOD_IMAGE_NOT_ALLOWED: 400,
   GOD_VOLUME_NOT_ALLOWED: 400,
@@ -47,6 +55,11 @@ const STATUS: Record<ErrorCode, number> = {
   GOD_UNAVAILABLE: 503,
   GOD_CONNECTION_ERROR: 503,
   GOD_INTERNAL: 500,
+  GOD_TIMEOUT: 408,
+  GOD_UNSUPPORTED_ATTRIBUTE: 400,
+  GOD_NO_ACTIVE_SESSION: 400,
+  GOD_ALREADY_ACTIVE_SESSION: 409,
+  GOD_INVALID_CONTACT: 400,
 };
 
 /** The JSON body of every API error. */
@@ -158,6 +171,7 @@ export function errorFromBody(status: number, body: unknown): GodockerError {
     case ErrorCodes.IMAGE_NOT_ALLOWED:
     case ErrorCodes.VOLUME_NOT_ALLOWED:
     case ErrorCodes.LIMIT_EXCEEDED:
+    case ErrorCodes.UNSUPPORTED_ATTRIBUTE:
       return new ValidationError(message, field, code);
     case ErrorCodes.UNAUTHENTICATED:
       return new AuthenticationError(message);
@@ -167,6 +181,7 @@ export function errorFromBody(status: number, body: unknown): GodockerError {
       return new ForbiddenError(message, field, code);
     case ErrorCodes.NOT_FOUND:
     case ErrorCodes.JOB_NOT_FOUND:
+    case ErrorCodes.SESSION_NOT_FOUND:
       return new NotFoundError(message, code);
     case ErrorCodes.INVALID_STATE:
       return new InvalidStateError(message);

@@ -1,5 +1,16 @@
 /**
- * @godocker/sdk — types, API schemas, HTTP client and plugin interfaces of GoDocker.
+ * @godocker/sdk — types, API schemas, HTTP client, DRMAA-style job sessions and
+ * plugin interfaces of GoDocker.
+ *
+ * ```ts
+ * import { connect, drmaa1 } from '@godocker/sdk';
+ * const manager = await connect(); // GODOCKER_URL / GODOCKER_TOKEN, else `godocker login`
+ * const session = await manager.createJobSession();
+ * const job = await session.runJob({ remoteCommand: 'echo', args: ['hello'] });
+ * await job.waitTerminated();
+ * ```
+ *
+ * The plain REST client is there too:
  *
  * ```ts
  * import { GodockerClient } from '@godocker/sdk';
@@ -11,12 +22,37 @@
 
 export * from './api.js';
 export * from './client.js';
+export * from './drmaa-errors.js';
+export { TIMEOUT_NO_WAIT, TIMEOUT_WAIT_FOREVER, waitSeconds } from './drmaa-timeouts.js';
+export * as drmaa1 from './drmaa1/index.js';
+export * as drmaa2 from './drmaa2/index.js';
+export {
+  type ConnectOptions,
+  connect,
+  type Drmaa2Event,
+  INFINITE_TIME,
+  JobArray,
+  type JobInfo,
+  type JobInfoFilter,
+  JobSession,
+  type JobStateInfo,
+  type JobTemplate,
+  type Machine,
+  MonitoringSession,
+  type QueueInfo,
+  SessionJob,
+  SessionManager,
+  type WatchFilter,
+  type WatchOptions,
+  ZERO_TIME,
+} from './drmaa2/index.js';
 export * from './errors.js';
 export * from './executor.js';
 export * from './job.js';
 export * from './login-file.js';
 export * from './projects.js';
 export * from './quantities.js';
+export * from './session-contact.js';
 export * from './sse.js';
 export * from './states.js';
 export * from './version.js';

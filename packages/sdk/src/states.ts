@@ -37,8 +37,34 @@ export const ACTION_FROM: Record<JobAction, readonly JobState[]> = {
   release: ['held'],
 };
 
+/** DRMAA 1.0 `drmaa_job_ps` states (without the `DRMAA_PS_` prefix). */
+export type Drmaa1State =
+  | 'UNDETERMINED'
+  | 'QUEUED_ACTIVE'
+  | 'SYSTEM_ON_HOLD'
+  | 'USER_ON_HOLD'
+  | 'USER_SYSTEM_ON_HOLD'
+  | 'RUNNING'
+  | 'SYSTEM_SUSPENDED'
+  | 'USER_SUSPENDED'
+  | 'USER_SYSTEM_SUSPENDED'
+  | 'DONE'
+  | 'FAILED';
+
+/** DRMAA 2 (GFD.231) job states. */
+export type Drmaa2State =
+  | 'UNDETERMINED'
+  | 'QUEUED'
+  | 'QUEUED_HELD'
+  | 'RUNNING'
+  | 'SUSPENDED'
+  | 'REQUEUED'
+  | 'REQUEUED_HELD'
+  | 'DONE'
+  | 'FAILED';
+
 /** DRMAA 1.0 `drmaa_job_ps` names. */
-export const DRMAA1_STATE: Record<JobState, string> = {
+export const DRMAA1_STATE: Record<JobState, Drmaa1State> = {
   pending: 'QUEUED_ACTIVE',
   held: 'USER_ON_HOLD',
   running: 'RUNNING',
@@ -48,7 +74,7 @@ export const DRMAA1_STATE: Record<JobState, string> = {
 };
 
 /** DRMAA 2 job state names. */
-export const DRMAA2_STATE: Record<JobState, string> = {
+export const DRMAA2_STATE: Record<JobState, Drmaa2State> = {
   pending: 'QUEUED',
   held: 'QUEUED_HELD',
   running: 'RUNNING',

@@ -11,6 +11,7 @@ import { eventRoutes } from './routes/events.js';
 import { jobRoutes } from './routes/jobs.js';
 import { logRoutes } from './routes/logs.js';
 import { projectRoutes } from './routes/projects.js';
+import { sessionRoutes } from './routes/sessions.js';
 import { shareRoutes } from './routes/share.js';
 import { systemRoutes } from './routes/system.js';
 import { userRoutes } from './routes/users.js';
@@ -64,6 +65,7 @@ export async function buildApp(ctx: ApiContext, options: AppOptions): Promise<Fa
       eventRoutes(api, ctx);
       userRoutes(api, ctx);
       projectRoutes(api, ctx);
+      sessionRoutes(api, ctx);
       done();
     },
     { prefix: API_PREFIX },

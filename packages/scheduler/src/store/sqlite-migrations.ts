@@ -141,6 +141,26 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    description: 'job sessions and the reaped mark of jobs',
+    up(db) {
+      // Sessions are per user (two users may each have "default"); jobs name
+      // theirs in jobs.session, as they always did. reaped_at is the DRMAA
+      // reaping: set by the session wait that returned the job, it takes the
+      // job out of its session's waits without deleting its record.
+      db.exec(`
+        CREATE TABLE sessions (
+          user_name TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+          name TEXT NOT NULL,
+          kind TEXT NOT NULL,
+          created_at TEXT NOT NULL,
+          PRIMARY KEY (user_name, name)
+        ) STRICT;
+
+        ALTER TABLE jobs ADD COLUMN reaped_at TEXT;
+      `);
+    },
+  },
 ];
 
 /** The version a fully migrated database reports in `PRAGMA user_version`. */

@@ -16,6 +16,8 @@ import {
   mergeQuota,
   NotFoundError,
   type Project,
+  type Session,
+  type SessionKind,
 } from '@godocker/sdk';
 import Database from 'better-sqlite3';
 import { applyJobChange } from './job-change.js';
@@ -55,6 +57,13 @@ interface UserRow {
   quota: string;
 }
 
+interface SessionRow {
+  user_name: string;
+  name: string;
+  kind: string;
+  created_at: string;
+}
+
 type Param = string | number | null;
 
 function prepareStatements(db: Database.Database) {
@@ -90,6 +99,17 @@ function prepareStatements(db: Database.Database) {
     insertIdempotent: db.prepare<[string, string, number, string]>(
       'INSERT INTO idempotency (user_name, key, job_id, created_at) VALUES (?, ?, ?, ?)',
     ),
+    insertSession: db.prepare<[string, string, string, string]>(
+      'INSERT INTO sessions (user_name, name, kind, created_at) VALUES (?, ?, ?, ?)',
+    ),
+    getSession: db.prepare<[string, string], SessionRow>('SELECT * FROM sessions WHERE user_name = ? AND name = ?'),
+    listSessions: db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE user_name = ? ORDER BY name'),
+    deleteSession: db.prepare<[string, string]>('DELETE FROM sessions WHERE user_name = ? AND name = ?'),
+    // json_set with an SQL NULL writes a JSON null: the document keeps matching the Job schema.
+    detachSessionJobs: db.prepare<[string, string]>(
+      "UPDATE jobs SET session = NULL, doc = json_set(doc, '$.session', NULL) WHERE user_name = ? AND session = ?",
+    ),
+    reapJob: db.prepare<[string, number]>('UPDATE jobs SET reaped_at = ? WHERE id = ? AND reaped_at IS NULL'),
   };
 }
 
@@ -102,6 +122,7 @@ export class SqliteStore implements Store {
   /** Filtered queries differ by which filters are set; each shape is prepared once. */
   private readonly jobQueries = new Map<string, Database.Statement<Param[], JobRow>>();
   private readonly countQueries = new Map<string, Database.Statement<Param[], { state: JobState; n: number }>>();
+  private readonly idQueries = new Map<string, Database.Statement<Param[], { id: number }>>();
 
   private readonly projects: SqliteProjects;
   private readonly insertTransaction: Database.Transaction<(request: InsertRequest) => InsertResult>;
@@ -301,6 +322,55 @@ export class SqliteStore implements Store {
     return this.updateTransaction.immediate(id, change, expect);
   }
 
+  async listJobIds(filter: JobFilter): Promise<number[]> {
+    const where = whereOf(filter);
+    if (where === null) return [];
+    const sql = `SELECT id FROM jobs ${sqlWhere(where.conditions)} ORDER BY id`;
+    let statement = this.idQueries.get(sql);
+    if (!statement) {
+      statement = this.db.prepare<Param[], { id: number }>(sql);
+      this.idQueries.set(sql, statement);
+    }
+    return statement.all(...where.params).map((r) => r.id);
+  }
+
+  async createSession(session: Session): Promise<Session> {
+    try {
+      this.q.insertSession.run(session.user, session.name, session.kind, session.createdAt);
+    } catch (e) {
+      if (isConstraint(e, 'SQLITE_CONSTRAINT_PRIMARYKEY')) {
+        throw new GodockerError(ErrorCodes.CONFLICT, `you already have a session named "${session.name}"`, { field: 'name' });
+      }
+      if (isConstraint(e, 'SQLITE_CONSTRAINT_FOREIGNKEY')) throw new NotFoundError(`no user named "${session.user}"`);
+      throw e;
+    }
+    return { ...session };
+  }
+
+  async getSession(user: string, name: string): Promise<Session | null> {
+    const row = this.q.getSession.get(user, name);
+    return row ? toSession(row) : null;
+  }
+
+  async listSessions(user: string): Promise<Session[]> {
+    return this.q.listSessions.all(user).map(toSession);
+  }
+
+  async deleteSession(user: string, name: string): Promise<void> {
+    this.db
+      .transaction(() => {
+        if (this.q.deleteSession.run(user, name).changes === 0) {
+          throw new NotFoundError(`no session named "${name}"`, ErrorCodes.SESSION_NOT_FOUND);
+        }
+        this.q.detachSessionJobs.run(user, name);
+      })
+      .immediate();
+  }
+
+  async reapJobs(ids: readonly number[], at: string): Promise<number[]> {
+    return this.db.transaction(() => ids.filter((id) => this.q.reapJob.run(at, id).changes === 1)).immediate();
+  }
+
   async createProject(project: NewProject): Promise<Project> {
     return this.projects.createProject(project);
   }
@@ -450,6 +520,11 @@ function whereOf(filter: JobFilter): Where | null {
   equal('session', filter.session);
   equal('name', filter.name);
   equal('parent_id', filter.parentId);
+  if (filter.reaped !== undefined) conditions.push(filter.reaped ? 'reaped_at IS NOT NULL' : 'reaped_at IS NULL');
+  // An array parent is the only job whose document has an array (json_extract gives NULL for a JSON null).
+  if (filter.arrayParent !== undefined) {
+    conditions.push(`json_extract(doc, '$.array') IS ${filter.arrayParent ? 'NOT NULL' : 'NULL'}`);
+  }
   if (filter.tag !== undefined) {
     // The LIKE on the raw text is cheap and rules out most rows before
     // json_each parses the document; json_each then makes the match exact
@@ -490,4 +565,8 @@ function toUser(row: UserRow): StoredUser {
     priority: row.priority,
     quota: parseQuota(row.quota),
   };
+}
+
+function toSession(row: SessionRow): Session {
+  return { name: row.name, user: row.user_name, kind: row.kind as SessionKind, createdAt: row.created_at };
 }

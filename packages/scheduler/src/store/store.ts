@@ -6,7 +6,7 @@
  * State changes are compare-and-set (`expect.states`), so two actors racing on
  * one job (a kill and an exit, two daemons) cannot both win.
  */
-import type { ArrayInfo, Job, JobState, JobStatus, Project, Quota, User } from '@godocker/sdk';
+import type { ArrayInfo, Job, JobState, JobStatus, Project, Quota, Session, User } from '@godocker/sdk';
 
 /** A job document before the store gives it an id. */
 export type NewJob = Omit<Job, 'id'>;
@@ -19,6 +19,10 @@ export interface JobFilter {
   name?: string;
   session?: string;
   parentId?: number;
+  /** true: only reaped jobs; false: only jobs no session wait has reaped. */
+  reaped?: boolean;
+  /** false: no array parents (their tasks stay); true: only array parents. */
+  arrayParent?: boolean;
 }
 
 export interface PageRequest {
@@ -139,6 +143,29 @@ export interface Store {
    * `expect.states`; returns the updated job, or null when it did not apply.
    */
   updateJob(id: number, change: JobChange, expect?: { states: JobState[] }): Promise<Job | null>;
+  /** Ids of the matching jobs, oldest first (a session's jobs, without loading their documents). */
+  listJobIds(filter: JobFilter): Promise<number[]>;
+
+  // Job sessions (DRMAA). A session belongs to one user; its jobs are that
+  // user's jobs whose `session` names it.
+
+  /** Stores the session as given; GOD_CONFLICT if the user already has one of that name. */
+  createSession(session: Session): Promise<Session>;
+  getSession(user: string, name: string): Promise<Session | null>;
+  /** The user's sessions, ordered by name. */
+  listSessions(user: string): Promise<Session[]>;
+  /**
+   * Deletes the session; its jobs stay (running ones keep running) but no longer
+   * belong to any session, so a new session of the same name starts empty.
+   * NotFoundError (GOD_SESSION_NOT_FOUND) when there is no such session.
+   */
+  deleteSession(user: string, name: string): Promise<void>;
+  /**
+   * Marks jobs reaped (compare-and-set: a job is reaped once). Returns the ids
+   * this call reaped, in the order given; unknown and already reaped ids are
+   * left out. Two racing waits can never both reap the same job.
+   */
+  reapJobs(ids: readonly number[], at: string): Promise<number[]>;
 
   // Projects. After `migrate()` the project DEFAULT_PROJECT exists (shares 1,
   // no quota) and every user is a real member of it: the engine reads members

@@ -1,25 +1,30 @@
 /** `GET /api/v1/events`: server-sent job state changes the caller may see. */
-import { ErrorBodySchema } from '@godocker/sdk';
+import { ErrorBodySchema, type EventsQuery, EventsQuerySchema, type Job } from '@godocker/sdk';
 import type { FastifyInstance } from 'fastify';
 import { type ApiContext, canSee, currentUser, makeAuth } from '../context.js';
 import { openSse } from '../sse.js';
 
 export function eventRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const { requireUser } = makeAuth(ctx);
-  app.get(
+  app.get<{ Querystring: EventsQuery }>(
     '/events',
     {
       preHandler: requireUser,
       schema: {
-        summary: 'SSE stream of job changes: `event: job`, data {type, job, previousState}',
+        summary: 'SSE stream of job changes: `event: job`, data {type, job, previousState}; `session` narrows to one session',
+        querystring: EventsQuerySchema,
         response: { 401: ErrorBodySchema },
       },
     },
     async (request, reply) => {
       const user = currentUser(request);
+      const session = request.query.session;
+      // Sessions are per user: a session's jobs are the caller's own, even for an admin.
+      const wanted = (job: Job) =>
+        session === undefined ? canSee(user, job) : job.session === session && job.user.name === user.name;
       const sse = openSse(reply, ctx.shutdown);
       const unsubscribe = ctx.bus.subscribe((event) => {
-        if (canSee(user, event.job)) sse.send('job', event);
+        if (wanted(event.job)) sse.send('job', event);
       });
       await sse.done;
       unsubscribe();

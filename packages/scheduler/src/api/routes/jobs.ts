@@ -5,7 +5,6 @@ import {
   ErrorBodySchema,
   ExplanationSchema,
   ForbiddenError,
-  type Job,
   JobIdParamsSchema,
   JobListSchema,
   JobNotFoundError,
@@ -27,6 +26,7 @@ import type { FastifyInstance } from 'fastify';
 import type { JobFilter } from '../../store/store.js';
 import { type ApiContext, canSee, currentUser, makeAuth, visibleJob } from '../context.js';
 import { waitForJobs } from '../job-waiter.js';
+import { abortOnClose, loadJobs } from '../wait-support.js';
 
 const errors = { 400: ErrorBodySchema, 401: ErrorBodySchema, 403: ErrorBodySchema, 404: ErrorBodySchema, 409: ErrorBodySchema };
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
@@ -50,7 +50,16 @@ export function jobRoutes(app: FastifyInstance, ctx: ApiContext): void {
       if (key !== undefined && (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key))) {
         throw new ValidationError('Idempotency-Key must be 1 to 255 printable ASCII characters', 'header.idempotency-key');
       }
-      const result = await ctx.runtime.submit(currentUser(request), request.body, key);
+      const user = currentUser(request);
+      const session = request.body.session;
+      // Checked here rather than in the runtime: sessions are an API concern, the runtime only stores the name.
+      if (session !== undefined && !(await ctx.store.getSession(user.name, session))) {
+        throw new ValidationError(
+          `you have no session named "${session}": create it first (POST /api/v1/sessions), or leave "session" out`,
+          'session',
+        );
+      }
+      const result = await ctx.runtime.submit(user, request.body, key);
       return reply.status(result.created ? 201 : 200).send(result.job);
     },
   );
@@ -79,6 +88,8 @@ export function jobRoutes(app: FastifyInstance, ctx: ApiContext): void {
       if (q.name) filter.name = q.name;
       if (q.session) filter.session = q.session;
       if (q.parent) filter.parentId = q.parent;
+      if (q.reaped !== undefined) filter.reaped = q.reaped;
+      if (q.arrayParents === false) filter.arrayParent = false;
       const page = await ctx.store.listJobs(filter, { limit: q.limit ?? 100, ...(q.cursor ? { cursor: Number(q.cursor) } : {}) });
       return {
         jobs: page.jobs.map((j) => ctx.runtime.present(j)),
@@ -144,7 +155,7 @@ export function jobRoutes(app: FastifyInstance, ctx: ApiContext): void {
     async (request, reply) => {
       const job = await visibleJob(ctx, currentUser(request), request.params.id);
       const abort = abortOnClose(reply.raw, ctx.shutdown);
-      const out = await waitForJobs(ctx.bus, (ids) => loadJobs(ctx, ids), {
+      const out = await waitForJobs(ctx.bus, (ids) => loadJobs(ctx.store, ids), {
         ids: [job.id],
         mode: 'any',
         for: request.query.for ?? 'terminated',
@@ -168,11 +179,11 @@ export function jobRoutes(app: FastifyInstance, ctx: ApiContext): void {
     async (request, reply) => {
       const user = currentUser(request);
       const ids = [...new Set(request.body.ids)];
-      const jobs = await loadJobs(ctx, ids);
+      const jobs = await loadJobs(ctx.store, ids);
       const found = new Set(jobs.filter((j) => canSee(user, j)).map((j) => j.id));
       const missing = ids.find((id) => !found.has(id));
       if (missing !== undefined) throw new JobNotFoundError(missing);
-      const out = await waitForJobs(ctx.bus, (x) => loadJobs(ctx, x), {
+      const out = await waitForJobs(ctx.bus, (x) => loadJobs(ctx.store, x), {
         ids,
         mode: request.body.mode ?? 'all',
         for: request.body.for ?? 'terminated',
@@ -182,26 +193,4 @@ export function jobRoutes(app: FastifyInstance, ctx: ApiContext): void {
       return { ready: out.ready, timedOut: out.timedOut };
     },
   );
-}
-
-async function loadJobs(ctx: ApiContext, ids: number[]): Promise<Job[]> {
-  const jobs: Job[] = [];
-  for (const id of ids) {
-    const j = await ctx.store.getJob(id);
-    if (j) jobs.push(j);
-  }
-  return jobs;
-}
-
-/** The response's close (not the request's, which fires once the body is read) means the client left. */
-function abortOnClose(res: NodeJS.EventEmitter, shutdown: AbortSignal): AbortSignal {
-  const controller = new AbortController();
-  const abort = () => controller.abort();
-  // Removed again when the response closes, so the daemon-long signal gathers no listeners.
-  shutdown.addEventListener('abort', abort, { once: true });
-  res.once('close', () => {
-    shutdown.removeEventListener('abort', abort);
-    abort();
-  });
-  return controller.signal;
 }

@@ -1,0 +1,360 @@
+/**
+ * The DRMAA2 job template (GFD.231 field names) plus GoDocker's extensions, and
+ * how it becomes a JobSubmission. A field GoDocker cannot honour is refused with
+ * an UnsupportedAttributeError naming it, never silently ignored.
+ *
+ * ```ts
+ * await session.runJob({ remoteCommand: '/bin/echo', args: ['hello'], minSlots: 2, minPhysMemory: 512 * 1024 });
+ * ```
+ *
+ * | template field | GoDocker |
+ * |---|---|
+ * | `remoteCommand` + `args` | script `exec 'CMD' "$@"`, with `args` as its arguments |
+ * | `script` (extension) | the script itself (`args` are its `$1`...) |
+ * | `jobEnvironment`, `workingDirectory`, `jobName` | `command.env`, `command.workdir`, `meta.name` |
+ * | `inputPath`, `outputPath`, `errorPath`, `joinFiles` | redirections at the top of the script, to paths inside the container |
+ * | `minSlots` (or `maxSlots`) | `requirements.cpu` |
+ * | `minPhysMemory` (KiB) | `requirements.ram` (MiB, rounded up) |
+ * | `wallclockTimeLimit`, `resourceLimits.WALLCLOCK_TIME` (s) | `requirements.timeLimit` |
+ * | `priority`, `queueName`, `submitAsHold` | `priority`, `project`, `hold` |
+ * | `candidateMachines` | accepted when it names every machine of the daemon (GoDocker places by labels) |
+ */
+
+import { UnsupportedAttributeError } from '../drmaa-errors.js';
+import { ValidationError } from '../errors.js';
+import type { Dependency, JobSubmission, VolumeRequest } from '../job.js';
+import { parseDuration } from '../quantities.js';
+
+export interface JobTemplate {
+  /** The program to run, found on the image's PATH or given as an absolute path. */
+  remoteCommand?: string;
+  args?: string[];
+  submitAsHold?: boolean;
+  rerunnable?: boolean;
+  jobEnvironment?: Record<string, string>;
+  /** Absolute path inside the container; may use `$DRMAA2_HOME_DIR$`. */
+  workingDirectory?: string;
+  jobCategory?: string;
+  email?: string[];
+  emailOnStarted?: boolean;
+  emailOnTerminated?: boolean;
+  jobName?: string;
+  /** `[host]:path` or a path inside the container; `$DRMAA2_INDEX$` is a bulk job's task index. */
+  inputPath?: string;
+  outputPath?: string;
+  errorPath?: string;
+  joinFiles?: boolean;
+  reservationId?: string;
+  /** The project charged (DRMAA's queue). */
+  queueName?: string;
+  /** Cpu cores. */
+  minSlots?: number;
+  maxSlots?: number;
+  priority?: number;
+  candidateMachines?: string[];
+  /** KiB, as GFD.231 says. */
+  minPhysMemory?: number;
+  machineOS?: string;
+  machineArch?: string;
+  startTime?: Date | string;
+  deadlineTime?: Date | string;
+  stageInFiles?: Record<string, string>;
+  stageOutFiles?: Record<string, string>;
+  /** Only `WALLCLOCK_TIME` (seconds, or a duration such as `1h30m`). */
+  resourceLimits?: Record<string, string | number>;
+  accountingId?: string;
+  /** Seconds of wall time before the job is killed (DRMAA1's hard wallclock limit). */
+  wallclockTimeLimit?: number;
+
+  // GoDocker extensions
+  /** A shell script to run instead of `remoteCommand`. */
+  script?: string;
+  image?: string;
+  /** Catalogue volumes: `name`, `name:ro`, `name:rw`, or `{ name, mode }`. */
+  volumes?: Array<VolumeRequest | string>;
+  gpus?: number;
+  tags?: string[];
+  /** Jobs this one waits for (`afterok`, `afterany`, `afternotok`). */
+  dependencies?: Dependency[];
+  network?: boolean;
+  description?: string;
+  /** Node labels the job needs. */
+  labels?: Record<string, string>;
+}
+
+type TemplateKey = keyof JobTemplate;
+
+const KNOWN: ReadonlySet<string> = new Set<TemplateKey>([
+  'remoteCommand',
+  'args',
+  'submitAsHold',
+  'rerunnable',
+  'jobEnvironment',
+  'workingDirectory',
+  'jobCategory',
+  'email',
+  'emailOnStarted',
+  'emailOnTerminated',
+  'jobName',
+  'inputPath',
+  'outputPath',
+  'errorPath',
+  'joinFiles',
+  'reservationId',
+  'queueName',
+  'minSlots',
+  'maxSlots',
+  'priority',
+  'candidateMachines',
+  'minPhysMemory',
+  'machineOS',
+  'machineArch',
+  'startTime',
+  'deadlineTime',
+  'stageInFiles',
+  'stageOutFiles',
+  'resourceLimits',
+  'accountingId',
+  'wallclockTimeLimit',
+  'script',
+  'image',
+  'volumes',
+  'gpus',
+  'tags',
+  'dependencies',
+  'network',
+  'description',
+  'labels',
+]);
+
+/** Fields GoDocker has no meaning for, and why: refused when set to anything but an unset value. */
+const UNSUPPORTED: Partial<Record<TemplateKey, string>> = {
+  rerunnable: 'GoDocker never reruns a job on its own',
+  jobCategory: 'GoDocker has no job categories: choose an image with `image`',
+  email: 'GoDocker sends no email',
+  emailOnStarted: 'GoDocker sends no email',
+  emailOnTerminated: 'GoDocker sends no email',
+  reservationId: 'GoDocker has no advance reservations',
+  machineOS: 'jobs run in Linux containers; place them with `labels`',
+  machineArch: 'place jobs on an architecture with `labels`',
+  startTime: 'GoDocker has no delayed start: hold the job (`submitAsHold`) and release it later',
+  deadlineTime: 'GoDocker has no deadlines: use `wallclockTimeLimit`',
+  stageInFiles: 'GoDocker stages no files: use catalogue `volumes`',
+  stageOutFiles: 'GoDocker stages no files: use catalogue `volumes`',
+  accountingId: 'jobs are accounted to their project: use `queueName`',
+};
+
+/** DRMAA's "unset": undefined, null, false, '', an empty list or dictionary. */
+function isUnset(value: unknown): boolean {
+  if (value === undefined || value === null || value === false || value === '') return true;
+  if (Array.isArray(value)) return value.length === 0;
+  if (value instanceof Date) return false;
+  return typeof value === 'object' && Object.keys(value).length === 0;
+}
+
+/** Placeholders of DRMAA2 (and DRMAA1) paths, and the shell words they become inside the job. */
+const PLACEHOLDERS: ReadonlyArray<[string, string]> = [
+  ['$DRMAA2_HOME_DIR$', '$HOME'],
+  ['$DRMAA2_WORKING_DIR$', '$PWD'],
+  ['$DRMAA2_INDEX$', '$GODOCKER_TASK_ID'],
+  ['$drmaa_hd_ph$', '$HOME'],
+  ['$drmaa_wd_ph$', '$PWD'],
+  ['$drmaa_incr_ph$', '$GODOCKER_TASK_ID'],
+];
+
+/** Single-quotes text for /bin/sh. */
+export function shellQuote(text: string): string {
+  return `'${text.replaceAll("'", `'\\''`)}'`;
+}
+
+/** A path as one shell word: literal parts quoted, placeholders left for the shell to expand. */
+function shellWord(path: string): string {
+  let out = '';
+  let rest = path;
+  while (rest.length > 0) {
+    let at = -1;
+    let hit: [string, string] | undefined;
+    for (const p of PLACEHOLDERS) {
+      const i = rest.indexOf(p[0]);
+      if (i !== -1 && (at === -1 || i < at)) [at, hit] = [i, p];
+    }
+    if (!hit) {
+      out += shellQuote(rest);
+      break;
+    }
+    if (at > 0) out += shellQuote(rest.slice(0, at));
+    out += `"${hit[1]}"`;
+    rest = rest.slice(at + hit[0].length);
+  }
+  return out;
+}
+
+function hasPlaceholder(path: string): boolean {
+  return PLACEHOLDERS.some(([p]) => path.includes(p));
+}
+
+/** `[host]:path` (DRMAA's form) or a plain path; the host must be empty: paths are inside the job's container. */
+function containerPath(value: string, field: string): string {
+  const m = /^([^/:$]*):(.*)$/.exec(value);
+  const [host, path] = m ? [m[1] ?? '', m[2] ?? ''] : ['', value];
+  if (host !== '' && host !== 'localhost') {
+    throw new UnsupportedAttributeError(
+      `${field} "${value}" names the host "${host}": GoDocker paths are inside the job's container (write ":/path")`,
+      field,
+    );
+  }
+  if (!path.startsWith('/') && !/^\$(DRMAA2_HOME_DIR|DRMAA2_WORKING_DIR|drmaa_hd_ph|drmaa_wd_ph)\$/.test(path)) {
+    throw new ValidationError(`${field} "${value}" must be an absolute path inside the job's container`, field);
+  }
+  return path;
+}
+
+function positive(value: number, field: string, integer = false): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
+    throw new ValidationError(`${field} must be a positive ${integer ? 'integer' : 'number'}, not ${String(value)}`, field);
+  }
+  return value;
+}
+
+function volumeOf(v: VolumeRequest | string, field: string): VolumeRequest {
+  if (typeof v !== 'string') return v;
+  const m = /^([A-Za-z0-9][A-Za-z0-9._-]*)(?::(ro|rw))?$/.exec(v);
+  if (!m?.[1]) throw new ValidationError(`${field} "${v}" must be a catalogue volume NAME, NAME:ro or NAME:rw`, field);
+  return m[2] ? { name: m[1], mode: m[2] as 'ro' | 'rw' } : { name: m[1] };
+}
+
+function wallclock(t: JobTemplate): number | undefined {
+  const limits = t.resourceLimits ?? {};
+  let fromLimits: number | undefined;
+  for (const [key, value] of Object.entries(limits)) {
+    const field = `resourceLimits.${key}`;
+    if (key !== 'WALLCLOCK_TIME') {
+      throw new UnsupportedAttributeError(
+        `${field}: GoDocker enforces only WALLCLOCK_TIME (and memory through minPhysMemory)`,
+        field,
+      );
+    }
+    fromLimits = typeof value === 'number' ? positive(value, field) : parseDuration(value, field);
+  }
+  if (t.wallclockTimeLimit !== undefined) positive(t.wallclockTimeLimit, 'wallclockTimeLimit');
+  if (fromLimits !== undefined && t.wallclockTimeLimit !== undefined && fromLimits !== t.wallclockTimeLimit) {
+    throw new ValidationError(
+      'wallclockTimeLimit and resourceLimits.WALLCLOCK_TIME disagree: give one of them',
+      'wallclockTimeLimit',
+    );
+  }
+  const seconds = t.wallclockTimeLimit ?? fromLimits;
+  return seconds === undefined ? undefined : Math.ceil(seconds);
+}
+
+/** The script: redirections and working directory first, then the command or the user's script. */
+function scriptOf(t: JobTemplate): { script: string; workdir: string | undefined } {
+  const hasCommand = !isUnset(t.remoteCommand);
+  const hasScript = !isUnset(t.script);
+  if (hasCommand === hasScript) {
+    throw new ValidationError(
+      hasCommand ? 'give remoteCommand or script, not both' : 'nothing to run: set remoteCommand (or the script extension)',
+      'remoteCommand',
+    );
+  }
+  const lines: string[] = [];
+  let workdir: string | undefined;
+  if (!isUnset(t.workingDirectory)) {
+    const wd = t.workingDirectory as string;
+    // A placeholder only has a value inside the job, so such a directory is entered by the script.
+    if (hasPlaceholder(wd)) lines.push(`cd -- ${shellWord(containerPath(wd, 'workingDirectory'))} || exit 1`);
+    else workdir = containerPath(wd, 'workingDirectory');
+  }
+  if (!isUnset(t.inputPath)) lines.push(`exec <${shellWord(containerPath(t.inputPath as string, 'inputPath'))}`);
+  if (!isUnset(t.outputPath)) lines.push(`exec >${shellWord(containerPath(t.outputPath as string, 'outputPath'))}`);
+  if (t.joinFiles) lines.push('exec 2>&1');
+  else if (!isUnset(t.errorPath)) lines.push(`exec 2>${shellWord(containerPath(t.errorPath as string, 'errorPath'))}`);
+
+  const body = hasCommand ? `exec ${shellQuote(t.remoteCommand as string)} "$@"` : (t.script as string);
+  if (lines.length > 0 && body.startsWith('#!')) {
+    throw new UnsupportedAttributeError(
+      'a script with its own #! interpreter cannot be given paths or a placeholder working directory: redirect inside it',
+      'script',
+    );
+  }
+  return { script: lines.length > 0 ? `${lines.join('\n')}\n${body}` : body, workdir };
+}
+
+export interface TemplateContext {
+  /** The session the job is submitted in. */
+  session?: string;
+  /** The daemon's machine names, asked for only when `candidateMachines` is set. */
+  machines?: () => Promise<readonly string[]>;
+}
+
+/**
+ * The submission a template stands for. Throws UnsupportedAttributeError for a
+ * field GoDocker cannot honour (or an unknown one), ValidationError for a bad value.
+ */
+export async function templateToSubmission(template: JobTemplate, context: TemplateContext = {}): Promise<JobSubmission> {
+  const t = template;
+  for (const key of Object.keys(t)) {
+    const value = t[key as TemplateKey];
+    if (!KNOWN.has(key)) throw new UnsupportedAttributeError(`"${key}" is not a job template field`, key);
+    const why = UNSUPPORTED[key as TemplateKey];
+    if (why && !isUnset(value)) throw new UnsupportedAttributeError(`${key} is not supported: ${why}`, key);
+  }
+  if (!isUnset(t.candidateMachines)) {
+    const wanted = new Set(t.candidateMachines);
+    const all = context.machines ? await context.machines() : [];
+    const outside = all.filter((m) => !wanted.has(m));
+    if (all.length === 0 || outside.length > 0) {
+      throw new UnsupportedAttributeError(
+        `candidateMachines: GoDocker places jobs by node labels, not names, and cannot keep the job off ${outside.join(', ') || 'the other machines'}: use the labels extension`,
+        'candidateMachines',
+      );
+    }
+  }
+  const { script, workdir } = scriptOf(t);
+  for (const name of Object.keys(t.jobEnvironment ?? {})) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+      throw new ValidationError(`jobEnvironment: "${name}" is not a variable name`, `jobEnvironment.${name}`);
+    }
+  }
+  if (t.minSlots !== undefined) positive(t.minSlots, 'minSlots');
+  if (t.maxSlots !== undefined) positive(t.maxSlots, 'maxSlots');
+  if (t.minSlots !== undefined && t.maxSlots !== undefined && t.maxSlots < t.minSlots) {
+    throw new ValidationError(`maxSlots ${t.maxSlots} is below minSlots ${t.minSlots}`, 'maxSlots');
+  }
+  const cpu = t.minSlots ?? t.maxSlots;
+  const ram = t.minPhysMemory === undefined ? undefined : Math.ceil(positive(t.minPhysMemory, 'minPhysMemory') / 1024);
+  const timeLimit = wallclock(t);
+  const requirements: NonNullable<JobSubmission['requirements']> = {
+    ...(cpu === undefined ? {} : { cpu }),
+    ...(ram === undefined ? {} : { ram }),
+    ...(t.gpus === undefined ? {} : { gpus: t.gpus }),
+    ...(timeLimit === undefined ? {} : { timeLimit }),
+    ...(isUnset(t.labels) ? {} : { labels: t.labels }),
+  };
+  const meta: NonNullable<JobSubmission['meta']> = {
+    ...(isUnset(t.jobName) ? {} : { name: t.jobName }),
+    ...(isUnset(t.description) ? {} : { description: t.description }),
+    ...(isUnset(t.tags) ? {} : { tags: t.tags }),
+  };
+  const container: NonNullable<JobSubmission['container']> = {
+    ...(isUnset(t.image) ? {} : { image: t.image }),
+    ...(isUnset(t.volumes) ? {} : { volumes: (t.volumes ?? []).map((v, i) => volumeOf(v, `volumes.${i}`)) }),
+    ...(t.network ? { network: true } : {}),
+  };
+  return {
+    command: {
+      script,
+      ...(isUnset(t.args) ? {} : { args: t.args }),
+      ...(isUnset(t.jobEnvironment) ? {} : { env: t.jobEnvironment }),
+      ...(workdir === undefined ? {} : { workdir }),
+    },
+    ...(Object.keys(meta).length > 0 ? { meta } : {}),
+    ...(Object.keys(container).length > 0 ? { container } : {}),
+    ...(Object.keys(requirements).length > 0 ? { requirements } : {}),
+    ...(isUnset(t.queueName) ? {} : { project: t.queueName }),
+    ...(context.session === undefined ? {} : { session: context.session }),
+    ...(t.priority === undefined ? {} : { priority: t.priority }),
+    ...(t.submitAsHold ? { hold: true } : {}),
+    ...(isUnset(t.dependencies) ? {} : { dependencies: t.dependencies }),
+  };
+}
