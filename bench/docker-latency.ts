@@ -17,7 +17,7 @@
 import { randomUUID } from 'node:crypto';
 import type { GodockerClient, JobSubmission } from '@godocker/sdk';
 import { type BenchDaemon, shutdown, startBenchDaemon } from './lib/daemon.js';
-import { BENCH_LABEL, engine, IMAGE, removeLabelled } from './lib/docker.js';
+import { BENCH_LABEL, IMAGE, rawStartMs as rawSample, removeLabelled } from './lib/docker.js';
 import { expectAllDone } from './lib/jobs.js';
 import { fixed, memory, processMemory, row, target, title } from './lib/report.js';
 import { median, percentile } from './lib/stats.js';
@@ -27,25 +27,6 @@ const WARMUP = 3;
 const TARGET_EXTRA_MS = 50;
 
 const job: JobSubmission = { command: { script: 'true' }, container: { image: IMAGE }, requirements: { cpu: 1, ram: 64 } };
-
-/** ms from the create call to the start call's answer; the container is then awaited and removed (untimed). */
-async function rawSample(label: string): Promise<number> {
-  const docker = engine();
-  const [key, value] = label.split('=') as [string, string];
-  const t0 = performance.now();
-  const container = await docker.createContainer({
-    Image: IMAGE,
-    Cmd: ['true'],
-    User: '1000:1000',
-    Labels: { [key]: value },
-    HostConfig: { NetworkMode: 'none', NanoCpus: 1e9, Memory: 64 * 2 ** 20, MemorySwap: 64 * 2 ** 20 },
-  });
-  await container.start();
-  const ms = performance.now() - t0;
-  await container.wait();
-  await container.remove({ force: true });
-  return ms;
-}
 
 interface OursSample {
   /** Submit (client clock) to status.startedAt (daemon clock). */

@@ -55,3 +55,22 @@ export function dockerRuns(count: number, width: number, label: string): Promise
   const args = ['-P', String(width), '-I{}', 'docker', 'run', '--rm', '--network', 'none', '--label', label, IMAGE, 'true'];
   return run('xargs', args, lines);
 }
+
+/** ms from the create call to the start call's answer; the container is then awaited and removed (untimed). */
+export async function rawStartMs(label: string): Promise<number> {
+  const docker = engine();
+  const [key, value] = label.split('=') as [string, string];
+  const t0 = performance.now();
+  const container = await docker.createContainer({
+    Image: IMAGE,
+    Cmd: ['true'],
+    User: '1000:1000',
+    Labels: { [key]: value },
+    HostConfig: { NetworkMode: 'none', NanoCpus: 1e9, Memory: 64 * 2 ** 20, MemorySwap: 64 * 2 ** 20 },
+  });
+  await container.start();
+  const ms = performance.now() - t0;
+  await container.wait();
+  await container.remove({ force: true });
+  return ms;
+}

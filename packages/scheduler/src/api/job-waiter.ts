@@ -35,13 +35,20 @@ export async function waitForJobs(
 ): Promise<WaitOutcome> {
   const wanted = new Set(req.ids);
   const latest = new Map<number, Job>();
-  const done = () => {
-    const ready = [...latest.values()].filter((j) => reached(j, req.for));
-    return req.mode === 'any' ? ready.length > 0 : ready.length === wanted.size;
+  // Kept up to date one job at a time: a wait on 10,000 jobs must not rescan them on every event.
+  const readyIds = new Set<number>();
+  const remember = (job: Job) => {
+    const known = latest.get(job.id);
+    // Events can overtake the initial read; keep the newest document.
+    if (known && job.status.history.length < known.status.history.length) return;
+    latest.set(job.id, job);
+    if (reached(job, req.for)) readyIds.add(job.id);
+    else readyIds.delete(job.id);
   };
+  const done = () => (req.mode === 'any' ? readyIds.size > 0 : readyIds.size === wanted.size);
   const outcome = (timedOut: boolean): WaitOutcome => ({
     jobs: latest,
-    ready: [...latest.values()].filter((j) => reached(j, req.for)),
+    ready: [...readyIds].map((id) => latest.get(id) as Job),
     timedOut,
   });
 
@@ -52,16 +59,11 @@ export async function waitForJobs(
   // Subscribe before reading, so no change can slip between the read and the subscription.
   const unsubscribe = bus.subscribe((event) => {
     if (!wanted.has(event.job.id)) return;
-    const known = latest.get(event.job.id);
-    // Events can overtake the initial read; keep the newest document.
-    if (!known || event.job.status.history.length >= known.status.history.length) latest.set(event.job.id, event.job);
+    remember(event.job);
     if (done()) wake();
   });
   try {
-    for (const j of await load(req.ids)) {
-      const known = latest.get(j.id);
-      if (!known || j.status.history.length >= known.status.history.length) latest.set(j.id, j);
-    }
+    for (const j of await load(req.ids)) remember(j);
     if (done() || req.timeoutMs <= 0) return outcome(!done());
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {
