@@ -122,6 +122,20 @@ describe('scheduling on the real Docker engine', () => {
     expect((await waitJob(bob, arr.id)).status.state).toBe('done');
   });
 
+  it('caps waiting jobs at the pending quota, and a retried submit still gets its first answer', async () => {
+    const carol = await t.addUser('carol', 2003);
+    await t.admin.call('PATCH', '/api/v1/users/carol', { quota: { pendingJobs: 1 } });
+    const body = { command: { script: 'true' }, hold: true };
+    const first = await carol.call<Job>('POST', '/api/v1/jobs', body, { 'idempotency-key': 'carol-1' });
+    expect(first.status).toBe(201);
+    const retry = await carol.call<Job>('POST', '/api/v1/jobs', body, { 'idempotency-key': 'carol-1' });
+    expect(retry.status).toBe(200);
+    expect(retry.body.id).toBe(first.body.id);
+    const more = await carol.call<{ error: { code: string; field: string } }>('POST', '/api/v1/jobs', body);
+    expect(more.status).toBe(403);
+    expect(more.body.error).toMatchObject({ code: 'GOD_QUOTA_EXCEEDED', field: 'quota.pendingJobs' });
+  });
+
   it('shows the fair-share tree with usage and factors', async () => {
     const r = await bob.call<ShareTreeView>('GET', '/api/v1/share');
     expect(r.status).toBe(200);

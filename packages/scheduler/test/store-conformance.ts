@@ -275,6 +275,9 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
         expect(again.created).toBe(false);
         expect(again.job).toEqual(first.job);
         expect(ids(await listAll({}))).toEqual([first.job.id]);
+        expect(await store.findIdempotent('alice', 'retry-1')).toEqual(first.job);
+        expect(await store.findIdempotent('bob', 'retry-1')).toBeNull();
+        expect(await store.findIdempotent('alice', 'other')).toBeNull();
       });
 
       it('stores no second set of tasks for a retried array', async () => {

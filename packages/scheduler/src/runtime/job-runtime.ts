@@ -179,6 +179,12 @@ export class JobRuntime {
   // ---- submissions and actions ------------------------------------------------
 
   async submit(user: User, sub: JobSubmission, idempotencyKey?: string): Promise<InsertResult> {
+    if (idempotencyKey) {
+      // A retry must get the first answer even if the policy checks below would now refuse it
+      // (the first submit itself may have filled the pending-jobs quota).
+      const earlier = await this.#d.store.findIdempotent(user.name, idempotencyKey);
+      if (earlier) return { job: earlier, created: false };
+    }
     const resolved = resolveSubmission(sub, user, this.#d.config, this.#nodes, this.#now());
     const first = resolved.jobs[0];
     if (!first) throw new ValidationError('nothing to submit', 'body');

@@ -274,6 +274,11 @@ export class SqliteStore implements Store {
     return this.readJob(id);
   }
 
+  async findIdempotent(user: string, key: string): Promise<Job | null> {
+    const earlier = this.q.findIdempotent.get(user, key);
+    return earlier ? this.readJob(earlier.job_id) : null;
+  }
+
   async listJobs(filter: JobFilter, page: PageRequest): Promise<JobPage> {
     if (!Number.isInteger(page.limit) || page.limit < 1) {
       throw new GodockerError(ErrorCodes.INVALID_REQUEST, `page limit must be a positive integer, not ${page.limit}`, {

@@ -132,6 +132,8 @@ export interface Store {
 
   /** Atomic: all jobs (and the idempotency record) or none. Ids increase. */
   insertJobs(request: InsertRequest): Promise<InsertResult>;
+  /** The job an earlier insert with this user and idempotency key made, if any. */
+  findIdempotent(user: string, key: string): Promise<Job | null>;
   getJob(id: number): Promise<Job | null>;
   /** Newest first. */
   listJobs(filter: JobFilter, page: PageRequest): Promise<JobPage>;
