@@ -5,7 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-pkgs=(docker.io busybox-static)
+# Docker for the executors; libcurl, cJSON and valgrind for libdrmaa.so and its C test;
+# Debian's Python drmaa, pytest and snakemake are the unmodified HPC clients its tests drive.
+pkgs=(docker.io busybox-static build-essential pkg-config libcurl4-openssl-dev libcjson-dev valgrind
+  python3-drmaa python3-pytest snakemake)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -16,6 +16,13 @@ export const JOB_HEADERS = [
   'reason',
 ] as const;
 
+/** "in 3m", or "passed" once the time has come. */
+export function untilText(iso: string, now: number): string {
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return '?';
+  return t > now ? `in ${formatDuration(Math.max(1, Math.ceil((t - now) / 1000)))}` : 'passed';
+}
+
 /** "3m ago"; the clock is a parameter so a table's rows agree on "now". */
 export function age(iso: string | null, now: number): string {
   if (!iso) return '-';
@@ -130,6 +137,7 @@ export function describeJob(job: Job, now: number): string {
   if (s.signal) out += field('Signal', s.signal);
   if (s.oomKilled) out += field('OOM killed', 'yes: the job used more memory than it asked for (raise --mem)');
   out += field('Priority', `${job.priority}${job.hold ? ' (held)' : ''}`);
+  if (job.beginAt !== undefined) out += field('Begin', `${job.beginAt} (${untilText(job.beginAt, now)})`);
   out += field('Submitted', `${s.submittedAt} (${age(s.submittedAt, now)})`);
   out += field('Started', s.startedAt ?? '-');
   out += field('Ended', s.endedAt ?? '-');

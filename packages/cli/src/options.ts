@@ -5,6 +5,7 @@
  */
 import { GodockerError, JOB_STATES, parseDuration, parseMemory } from '@godocker/sdk';
 import { InvalidArgumentError } from 'commander';
+import { parseBeginTime } from './begin-time.js';
 import { UsageError } from './errors.js';
 
 // The SDK's parsers throw ValidationError; commander needs its own error type to name the option.
@@ -45,6 +46,15 @@ export function cpuOption(text: string): number {
 export function timeoutOption(text: string): number {
   if (/^\d+(\.\d+)?$/.test(text.trim())) return Number(text);
   return durationOption(text);
+}
+
+/** --begin: the ISO timestamp the daemon takes, read against this machine's clock and zone. */
+export function beginOption(text: string): string {
+  try {
+    return parseBeginTime(text, new Date()).toISOString();
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
 }
 
 /** pending,running -> the same, checked against the known states. */

@@ -24,6 +24,8 @@ export interface SubmitFlags {
   network?: boolean;
   priority?: number;
   hold?: boolean;
+  /** ISO timestamp, already read by `beginOption`. */
+  begin?: string;
 }
 
 /** The script: from the file, from stdin when the file is `-`, or the --cmd text. */
@@ -111,5 +113,6 @@ export function buildSubmission(script: string, file: string | undefined, f: Sub
   }
   if (f.priority !== undefined) sub.priority = f.priority;
   if (f.hold) sub.hold = true;
+  if (f.begin !== undefined) sub.beginAt = f.begin;
   return sub;
 }

@@ -45,6 +45,11 @@ async function pickExecutor(config: GodockerConfig, context: PluginContext, logg
   const options = config.executor.options;
   if (config.executor.type === 'docker') return createDockerExecutor(options, context);
   if (config.executor.type === 'local') return createLocalExecutor(options, context);
+  if (config.executor.type === 'drmaa-forward') {
+    // Loaded only when chosen: it brings koffi and a native library into the process.
+    const { createDrmaaForwardExecutor } = await import('@godocker/drmaa-bridge');
+    return createDrmaaForwardExecutor(options, context);
+  }
   try {
     return await createDockerExecutor(options, context);
   } catch (e) {

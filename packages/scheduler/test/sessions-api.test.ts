@@ -112,9 +112,11 @@ describe('sessions API', () => {
     // Synchronize (mode all) on a session with nothing left succeeds at once.
     expect((await wait(alice, s.name, { mode: 'all', reap: true, timeout: 60 })).body).toEqual({
       ready: [],
+      readyIds: [],
       timedOut: false,
       reaped: [],
       unknown: [],
+      info: [],
     });
   });
 

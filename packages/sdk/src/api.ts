@@ -5,7 +5,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { JobSchema, JobStateSchema } from './job.js';
 import { PrioritySchema, ProjectNameSchema, ProjectSchema, QuotaSchema, SharesSchema } from './projects.js';
-import { JOB_ACTIONS } from './states.js';
+import { DRMAA1_STATE, type Drmaa1State, JOB_ACTIONS } from './states.js';
 
 export const API_PREFIX = '/api/v1';
 export const DEFAULT_PORT = 6543;
@@ -335,18 +335,109 @@ export const SessionWaitBodySchema = Type.Object(
      * instead of answering 404: DRMAA's synchronize, which succeeds on unknown ids.
      */
     skipUnknown: Type.Optional(Type.Boolean()),
+    /** Answer `ready: []` (the ids are in `readyIds`), so a synchronize on 1,000 jobs stays small. */
+    omitJobs: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );
 export type SessionWaitBody = Static<typeof SessionWaitBodySchema>;
 
+/**
+ * How a job ended, in the terms of DRMAA 1.0's `drmaa_wait` (`drmaa_wifexited`,
+ * `drmaa_wexitstatus`, `drmaa_wifsignaled`, `drmaa_wtermsig`, `drmaa_wcoredump`,
+ * `drmaa_wifaborted`, `drmaa_rusage`): `jobInfoOf` in `drmaa1/job-info.ts` makes it.
+ */
+export const Drmaa1JobInfoSchema = Type.Object({
+  jobId: Type.String(),
+  /** The script ran and exited by itself (any code). */
+  hasExited: Type.Boolean(),
+  /** Its exit code; meaningful when `hasExited` (0 otherwise). */
+  exitStatus: Type.Integer(),
+  /** It was ended by a signal (a kill, a time limit, the OOM killer). */
+  hasSignaled: Type.Boolean(),
+  /** `SIGKILL`, `SIGTERM`...; '' unless `hasSignaled`. */
+  terminatingSignal: Type.String(),
+  /** Containers leave no core file GoDocker could report. */
+  hasCoreDump: Type.Boolean(),
+  /** It ended without ever running: killed while queued or held, or it could not start. */
+  wasAborted: Type.Boolean(),
+  /**
+   * Name to value, as the C binding's `name=value` list: `submission_time`,
+   * `start_time`, `end_time` (epoch seconds), `ru_wallclock`, `cpu` (seconds),
+   * `maxvmem` (bytes) when known, `exit_status`.
+   */
+  resourceUsage: Type.Record(Type.String(), Type.String()),
+});
+
 export const SessionWaitResultSchema = Type.Object({
-  /** The awaited jobs that reached the condition. */
+  /** The awaited jobs that reached the condition ([] with `omitJobs`). */
   ready: Type.Array(JobSchema),
+  /** The ids of those jobs, with or without `omitJobs`. */
+  readyIds: Type.Array(Type.Integer()),
   timedOut: Type.Boolean(),
   /** Ids this wait reaped. */
   reaped: Type.Array(Type.Integer()),
   /** With `skipUnknown`: the ids that were left out. */
   unknown: Type.Array(Type.Integer()),
+  /** How each reaped job ended, in the order of `reaped`. */
+  info: Type.Array(Drmaa1JobInfoSchema),
 });
 export type SessionWaitResult = Static<typeof SessionWaitResultSchema>;
+
+/**
+ * `POST /api/v1/sessions/{name}/actions`: DRMAA's `drmaa_control(SESSION_ALL)`,
+ * the action on every active job of the session that it applies to.
+ */
+export const SessionActionBodySchema = ActionBodySchema;
+export type SessionActionBody = ActionBody;
+
+export const SessionActionResultSchema = Type.Object({
+  /** The jobs (array tasks, not their parents) the action was taken on, by id. */
+  jobIds: Type.Array(Type.String()),
+});
+export type SessionActionResult = Static<typeof SessionActionResultSchema>;
+
+/**
+ * `POST /api/v1/sessions/{name}/drmaa1/jobs`: `drmaa_run_job` and
+ * `drmaa_run_bulk_jobs` of `libdrmaa.so`, the template as the C attributes it set
+ * (`drmaa_remote_command`...; "" is unset). See `drmaa1/c-attributes.ts`.
+ */
+export const Drmaa1JobsBodySchema = Type.Object(
+  {
+    attributes: Type.Record(Type.String({ maxLength: 256 }), Type.String({ maxLength: 1024 * 1024 }), { maxProperties: 64 }),
+    vectors: Type.Optional(
+      Type.Record(Type.String({ maxLength: 256 }), Type.Array(Type.String({ maxLength: 65536 }), { maxItems: 4096 }), {
+        maxProperties: 16,
+      }),
+    ),
+    /** A bulk job: tasks start, start + incr, ... up to end (DRMAA's task indices start at 1). */
+    bulk: Type.Optional(
+      Type.Object(
+        {
+          start: Type.Integer({ minimum: 1, maximum: 999999999 }),
+          end: Type.Integer({ minimum: 1, maximum: 999999999 }),
+          incr: Type.Integer({ minimum: 1, maximum: 999999999 }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type Drmaa1JobsBody = Static<typeof Drmaa1JobsBodySchema>;
+
+export const Drmaa1JobsResultSchema = Type.Object({
+  /** The job's id, or a bulk job's task ids in index order. */
+  jobIds: Type.Array(Type.String()),
+});
+export type Drmaa1JobsResult = Static<typeof Drmaa1JobsResultSchema>;
+
+const DRMAA1_STATES = [...new Set(Object.values(DRMAA1_STATE))] as Drmaa1State[];
+
+/** `GET /api/v1/jobs/{id}/drmaa1`: `drmaa_job_ps`. */
+export const Drmaa1JobStateSchema = Type.Object({
+  jobId: Type.String(),
+  /** DRMAA_PS_ without its prefix; FAILED covers exit codes other than 0, kills, time limits and failures to start. */
+  state: Type.Union(DRMAA1_STATES.map((s) => Type.Literal(s))),
+});
+export type Drmaa1JobState = Static<typeof Drmaa1JobStateSchema>;

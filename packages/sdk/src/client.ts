@@ -17,6 +17,9 @@ import {
   type CreateProjectBody,
   type CreateSessionBody,
   type CreateUserBody,
+  type Drmaa1JobState,
+  type Drmaa1JobsBody,
+  type Drmaa1JobsResult,
   type Explanation,
   type Info,
   type JobEvent,
@@ -28,6 +31,7 @@ import {
   type ResetUsageBody,
   type ResetUsageResult,
   type Session,
+  type SessionActionResult,
   type SessionList,
   type SessionWaitResult,
   type ShareTreeView,
@@ -104,6 +108,8 @@ export interface SessionWaitOptions extends WaitManyOptions {
   reap?: boolean;
   /** Leave out ids that are not unreaped jobs of the session instead of failing (DRMAA's synchronize). */
   skipUnknown?: boolean;
+  /** Answer `ready: []` (ids in `readyIds`, reaped jobs' ends in `info`): small answers for large synchronizes. */
+  omitJobs?: boolean;
 }
 
 /**
@@ -350,10 +356,42 @@ export class GodockerClient {
           timeout: seconds,
           ...(options.reap ? { reap: true } : {}),
           ...(options.skipUnknown ? { skipUnknown: true } : {}),
+          ...(options.omitJobs ? { omitJobs: true } : {}),
         },
         signal: options.signal,
       }),
     );
+  }
+
+  /**
+   * DRMAA's `control(SESSION_ALL)`: the action on every active job of the session
+   * it applies to (an array once, for its tasks); returns the ids acted on.
+   */
+  async sessionAction(name: string, action: JobAction): Promise<string[]> {
+    return (await this.http.json<SessionActionResult>({ method: 'POST', path: `${sessionPath(name)}/actions`, body: { action } }))
+      .body.jobIds;
+  }
+
+  /**
+   * Submits a job (or a bulk job) in a session from DRMAA 1.0 C attributes, as
+   * `libdrmaa.so` does; returns the job id, or the task ids in index order.
+   */
+  async submitDrmaa1(name: string, body: Drmaa1JobsBody, options: SubmitOptions = {}): Promise<string[]> {
+    const key = options.idempotencyKey ?? randomUUID();
+    return (
+      await this.http.json<Drmaa1JobsResult>({
+        method: 'POST',
+        path: `${sessionPath(name)}/drmaa1/jobs`,
+        body,
+        headers: { 'idempotency-key': key },
+        signal: options.signal,
+      })
+    ).body.jobIds;
+  }
+
+  /** A job's DRMAA 1.0 state (`drmaa_job_ps`): any job the caller may see. */
+  async drmaa1State(id: JobId): Promise<Drmaa1JobState['state']> {
+    return (await this.http.json<Drmaa1JobState>({ method: 'GET', path: `${idPath(id)}/drmaa1` })).body.state;
   }
 
   /** Version, executor, catalogues and limits of the daemon, and who the caller is. */

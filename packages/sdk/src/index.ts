@@ -23,6 +23,7 @@
 export * from './api.js';
 export * from './client.js';
 export * from './drmaa-errors.js';
+export * from './drmaa-start-time.js';
 export { TIMEOUT_NO_WAIT, TIMEOUT_WAIT_FOREVER, waitSeconds } from './drmaa-timeouts.js';
 export * as drmaa1 from './drmaa1/index.js';
 export * as drmaa2 from './drmaa2/index.js';
@@ -46,6 +47,7 @@ export {
   type WatchOptions,
   ZERO_TIME,
 } from './drmaa2/index.js';
+export { expandPlaceholders, jobPath, type PlaceholderValues } from './drmaa2/job-template.js';
 export * from './errors.js';
 export * from './executor.js';
 export * from './job.js';

@@ -140,6 +140,15 @@ export const JobSubmissionSchema = Type.Object(
     dependencies: Type.Optional(Type.Array(DependencySchema, { maxItems: 1024 })),
     priority: Type.Optional(Type.Integer({ minimum: -10000, maximum: 10000 })),
     hold: Type.Optional(Type.Boolean()),
+    /** Slurm's `--begin`, DRMAA's start time. */
+    beginAt: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 64,
+        description:
+          'ISO 8601 timestamp with a zone (2026-11-29T14:00:00Z): the job does not start before it; a time already past means now',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -213,6 +222,12 @@ export const JobSchema = Type.Object({
   dependencies: Type.Array(DependencySchema),
   priority: Type.Integer(),
   hold: Type.Boolean(),
+  /**
+   * The earliest start, as `toISOString` writes it; absent when the job may start
+   * at once. Absent rather than null so that documents stored before it existed
+   * are still whole jobs.
+   */
+  beginAt: Type.Optional(Type.String()),
   status: JobStatusSchema,
   usage: Type.Object({
     wallSeconds: Type.Number(),

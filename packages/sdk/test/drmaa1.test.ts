@@ -162,8 +162,10 @@ describe('drmaa1.Session', () => {
     const queued = await s.runJob({ remoteCommand: 'true', dependencies: [{ type: 'afterok', jobId: Number(blocker) }] });
     await s.control(queued, 'HOLD');
     expect(await s.jobPs(queued)).toBe('USER_ON_HOLD');
+    // Holding a held job asks for what already is (as Grid Engine's qhold): no error, still held.
+    await s.control(queued, 'HOLD');
+    expect(await s.jobPs(queued)).toBe('USER_ON_HOLD');
     const cases: Array<[drmaa1.ControlAction, string]> = [
-      ['HOLD', 'HOLD_INCONSISTENT_STATE'],
       ['SUSPEND', 'SUSPEND_INCONSISTENT_STATE'],
       ['RESUME', 'RESUME_INCONSISTENT_STATE'],
     ];

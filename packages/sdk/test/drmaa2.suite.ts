@@ -173,7 +173,7 @@ export function describeDrmaa2Suite(mode: string, setup: () => Promise<Drmaa2Fix
         const session = await manager.createJobSession();
         const cases: Array<[Record<string, unknown>, string]> = [
           [{ remoteCommand: 'true', email: ['a@b.c'] }, 'email'],
-          [{ remoteCommand: 'true', startTime: new Date() }, 'startTime'],
+          [{ remoteCommand: 'true', deadlineTime: new Date() }, 'deadlineTime'],
           [{ remoteCommand: 'true', jobCategory: 'big' }, 'jobCategory'],
           [{ remoteCommand: 'true', resourceLimits: { CPU_TIME: 10 } }, 'resourceLimits.CPU_TIME'],
           [{ remoteCommand: 'true', candidateMachines: ['elsewhere'] }, 'candidateMachines'],

@@ -4,7 +4,7 @@ import { type Command, Option } from 'commander';
 import type { Context } from '../context.js';
 import { EXIT_INTERRUPTED } from '../errors.js';
 import { jobExitCode, reasonWorthShowing } from '../job-view.js';
-import { collect, cpuOption, durationOption, integerOption, memoryOption } from '../options.js';
+import { beginOption, collect, cpuOption, durationOption, integerOption, memoryOption } from '../options.js';
 import { buildSubmission, readScript, type SubmitFlags } from '../submission.js';
 
 interface SubmitOptions extends SubmitFlags {
@@ -66,6 +66,11 @@ export function registerSubmit(program: Command, ctx: Context): void {
     .option('--network', 'ask for network access (only where the admin allows it)')
     .addOption(new Option('--priority <n>', 'job priority, -10000 to 10000').argParser(integerOption(-10000, 10000)))
     .option('--hold', 'submit held: it waits until `godocker release ID`')
+    .option(
+      '--begin <time>',
+      'do not start before TIME: 2026-11-29T14:00[Z], now+10min, 14:00 (today, or tomorrow once past), tomorrow',
+      beginOption,
+    )
     .option('--wait', "wait until the job ends, print its output and exit with the job's exit code")
     .option('-q, --quiet', 'print only the job id')
     .option('--json', 'print the job as JSON (with --wait: the final job)')

@@ -4,3 +4,5 @@
  */
 export { createLocalExecutor } from './local-executor.js';
 export { type LocalExecutorOptions, parseLocalOptions, type ResolvedLocalOptions } from './local-options.js';
+/** `tail -f` of a log file that ends with its task; other executors that keep log files use it too. */
+export { FollowStream } from './log-follow.js';

@@ -7,6 +7,7 @@ import { API_PREFIX, VERSION } from '@godocker/sdk';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { ApiContext } from './context.js';
 import { installErrorHandler } from './error-handler.js';
+import { drmaa1Routes } from './routes/drmaa1.js';
 import { eventRoutes } from './routes/events.js';
 import { jobRoutes } from './routes/jobs.js';
 import { logRoutes } from './routes/logs.js';
@@ -66,6 +67,7 @@ export async function buildApp(ctx: ApiContext, options: AppOptions): Promise<Fa
       userRoutes(api, ctx);
       projectRoutes(api, ctx);
       sessionRoutes(api, ctx);
+      drmaa1Routes(api, ctx);
       done();
     },
     { prefix: API_PREFIX },

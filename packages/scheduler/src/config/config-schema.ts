@@ -45,8 +45,13 @@ export const ConfigSchema = Type.Object(
     ),
     executor: Type.Object(
       {
-        /** auto: docker when an engine answers, else local (with a warning). */
-        type: Type.Union([Type.Literal('auto'), Type.Literal('docker'), Type.Literal('local')], { default: 'auto' }),
+        /**
+         * auto: docker when an engine answers, else local (with a warning).
+         * drmaa-forward: jobs go to another DRMAA system through its libdrmaa.so (@godocker/drmaa-bridge).
+         */
+        type: Type.Union([Type.Literal('auto'), Type.Literal('docker'), Type.Literal('local'), Type.Literal('drmaa-forward')], {
+          default: 'auto',
+        }),
         /** Passed to the executor plugin (see its options). */
         options: Type.Record(Type.String(), Type.Unknown(), { default: {} }),
       },
@@ -61,6 +66,22 @@ export const ConfigSchema = Type.Object(
       Section,
     ),
     volumes: Type.Array(VolumeConfigSchema, { default: [] }),
+    /**
+     * Jobs from `libdrmaa.so` (HPC tools) name host commands and paths. On a container
+     * executor their working directory, input/output/error folders (and their command,
+     * when one is there) are mounted at the same absolute paths from the catalogue
+     * volumes whose containerPath is their hostPath; a path no such volume covers is
+     * refused. On the local executor the paths are the host's own.
+     */
+    drmaa: Type.Object(
+      {
+        /** Image of DRMAA jobs that name none (`--image` in the native specification); images.default when not set. */
+        image: Type.Optional(Type.String({ minLength: 1 })),
+        /** `drmaa_job_category` name → native specification text, e.g. `bigmem: "-m 64G -c 8"`. */
+        categories: Type.Record(Type.String({ minLength: 1, maxLength: 128 }), Type.String(), { default: {} }),
+      },
+      Section,
+    ),
     security: Type.Object(
       {
         /** Users (by name) who may run jobs as root in the container; "*" for everyone. */

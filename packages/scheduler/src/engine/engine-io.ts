@@ -63,7 +63,8 @@ export interface EngineInput {
   /** ms since the epoch; passed in, never read inside the engine. */
   now: number;
   /**
-   * Pending jobs that may start: single jobs and array tasks, not held. Any
+   * Pending jobs that may start: single jobs and array tasks, not held (those
+   * whose begin time is ahead included: the pass says why they wait). Any
    * order; submission order is fastest. An array parent given here is ignored.
    */
   pending: readonly Job[];
@@ -128,6 +129,12 @@ export interface EngineOutput {
   /** Jobs whose dependencies can never be met: the runtime fails them with `reason`. */
   unsatisfiable: UnsatisfiableJob[];
   reservations: ReservationInfo[];
+  /**
+   * ms since the epoch: the earliest begin time still ahead of `now` among the
+   * pending jobs, null when none waits for one. Nothing else happens at that
+   * moment, so the runtime must wake a pass for it.
+   */
+  nextBeginAt: number | null;
   /** The priority of a job pending in this pass, with its factors (built on demand). */
   priority(jobId: number): PriorityBreakdown | undefined;
 }

@@ -13,6 +13,7 @@ import type { Ranking } from './policy.js';
 import { quotaOfCode, type WaitCode } from './reasons.js';
 import {
   type Blocking,
+  beginTimeSentence,
   labelsText,
   noNodeSentence,
   prioritySentence,
@@ -36,6 +37,8 @@ export interface ArrayCount {
 
 /** What a pass knows, by pending index. */
 export interface PassFacts {
+  /** The pass's clock, ms since the epoch. */
+  now: number;
   jobs: readonly Job[];
   nodes: readonly NodeInfo[];
   strict: boolean;
@@ -47,6 +50,8 @@ export interface PassFacts {
   /** The job a `Priority` job waits behind (a pending index), and how. */
   blocker(index: number): { index: number; kind: BlockKind };
   reservation(index: number): Reservation | undefined;
+  /** ms since the epoch of a `BeginTime` job's begin time. */
+  beginAt(index: number): number;
 }
 
 function nodeName(f: PassFacts, k: number): string {
@@ -60,6 +65,8 @@ export function explainWait(f: PassFacts, i: number, code: WaitCode): string {
   switch (code) {
     case 'Dependency':
       return waitingSentence(job.dependencies, f.depStates);
+    case 'BeginTime':
+      return beginTimeSentence(f.beginAt(i), f.now);
     case 'DependencyNeverSatisfied':
       return neverMet(job.dependencies, f.depStates)?.reason ?? 'a dependency can never be met';
     case 'JobArrayTaskLimit': {

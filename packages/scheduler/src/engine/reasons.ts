@@ -8,6 +8,7 @@
  * | `Resources` | Resources | first in line, and no node has enough free now |
  * | `Dependency` | Dependency | a dependency is not met yet |
  * | `DependencyNeverSatisfied` | DependencyNeverSatisfied | a dependency can never be met (the runtime fails the job) |
+ * | `BeginTime` | BeginTime | its begin time (`--begin`, DRMAA's start time) is still ahead |
  * | `JobArrayTaskLimit` | JobArrayTaskLimit | the array's `%N` throttle is reached |
  * | `NoNodeFits` | (BadConstraints) | no node is big enough or carries its labels, even empty |
  * | `User…Limit` / `Project…Limit` | QOSMax…PerUser / AssocGrp…Limit | a concurrent quota would be broken |
@@ -24,6 +25,7 @@ export const WAIT_CODES = [
   'Resources',
   'Dependency',
   'DependencyNeverSatisfied',
+  'BeginTime',
   'JobArrayTaskLimit',
   'NoNodeFits',
   'UserCpuLimit',

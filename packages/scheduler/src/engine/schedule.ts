@@ -11,10 +11,10 @@
  * out.waiting.get(42); // { code: 'UserCpuLimit', message: 'user alice uses 16 of their 16 cpu; the job needs 4' }
  * ```
  *
- * A pending job is *eligible* when all its dependencies are met, its array is
- * under its `%N` throttle, and one more job of its size keeps its user and its
- * project under every concurrent quota (cpu, ram, gpus, running jobs) with
- * cpu-time left in their windows. Eligible jobs are taken in the policy's
+ * A pending job is *eligible* when its begin time (if any) has come, all its
+ * dependencies are met, its array is under its `%N` throttle, and one more
+ * job of its size keeps its user and its project under every concurrent quota
+ * (cpu, ram, gpus, running jobs) with cpu-time left in their windows. Eligible jobs are taken in the policy's
  * priority order (then submission, then id) and placed first-fit on a node
  * with the resources free and the labels asked for.
  *
@@ -25,8 +25,9 @@
  * - without backfill, it closes the nodes it could use to every lower-priority
  *   job: strict priority order, as Slurm's sched/builtin. Without that, a job
  *   needing a whole node would wait forever behind a stream of small ones.
- * Ineligible jobs (dependencies, throttle, quotas) block nobody, and neither
- * does a job no node could ever hold.
+ * Ineligible jobs (begin time, dependencies, throttle, quotas) block nobody,
+ * and neither does a job no node could ever hold. The earliest begin time still
+ * ahead comes out as `nextBeginAt`, for the runtime to wake a pass then.
  *
  * Cost: O(P + S log N + A) for P pending jobs, S starts, N nodes and A active
  * jobs — the order is a radix sort, and once the cluster is full each
@@ -71,6 +72,7 @@ const C_PRIORITY = CODE.Priority;
 const C_RESOURCES = CODE.Resources;
 const C_DEPENDENCY = CODE.Dependency;
 const C_NEVER = CODE.DependencyNeverSatisfied;
+const C_BEGIN = CODE.BeginTime;
 const C_THROTTLE = CODE.JobArrayTaskLimit;
 const C_NO_NODE = CODE.NoNodeFits;
 const statusOf = dependenciesStatus;
@@ -150,6 +152,12 @@ export function schedule(input: EngineInput): EngineOutput {
   let lastPool: Pool | undefined;
   let lastSubmitted = '';
   let lastSubmittedAt = now;
+  // Begin times still ahead, by pending index (0: none, or already come); allocated
+  // only when a job has one, so a pass without begin times pays nothing.
+  let beginsAt: Float64Array | undefined;
+  let lastBegin = '';
+  let lastBeginMs = 0;
+  let nextBeginAt = Number.POSITIVE_INFINITY;
   // Most jobs ask for no labels, each with its own empty object: one pool for all of them.
   let plainPool: Pool | undefined;
   for (let i = 0; i < n; i++) {
@@ -180,6 +188,19 @@ export function schedule(input: EngineInput): EngineOutput {
       }
     }
     if (job.dependencies.length > 0) depStatus[i] = statusOf(job.dependencies, depStates);
+    const begin = job.beginAt;
+    if (begin !== undefined && job.array === null) {
+      if (begin !== lastBegin) {
+        lastBegin = begin;
+        const t = parseIso(begin);
+        lastBeginMs = Number.isNaN(t) ? 0 : t;
+      }
+      if (lastBeginMs > now) {
+        beginsAt ??= new Float64Array(n);
+        beginsAt[i] = lastBeginMs;
+        if (lastBeginMs < nextBeginAt) nextBeginAt = lastBeginMs;
+      }
+    }
     const o = i * REC;
     rec[o + R_CPU] = r.cpu;
     rec[o + R_RAM] = r.ram;
@@ -283,6 +304,11 @@ export function schedule(input: EngineInput): EngineOutput {
       if (never) unsatisfiable.push({ jobId: job.id, ...never });
       continue;
     }
+    // After NEVER, so a job that can never run fails now rather than at its begin time.
+    if (beginsAt !== undefined && (beginsAt[i] as number) > 0) {
+      codes[i] = C_BEGIN;
+      continue;
+    }
     if (dep === WAIT) {
       codes[i] = C_DEPENDENCY;
       continue;
@@ -355,6 +381,7 @@ export function schedule(input: EngineInput): EngineOutput {
   }
 
   const facts: PassFacts = {
+    now,
     jobs,
     nodes,
     strict,
@@ -365,6 +392,7 @@ export function schedule(input: EngineInput): EngineOutput {
     array: (parentId) => arrays.get(parentId) ?? undefined,
     blocker: (i) => ({ index: blockedBy[i] as number, kind: blockKind[i] as BlockKind }),
     reservation: (i) => reservationOfJob.get(i),
+    beginAt: (i) => beginsAt?.[i] ?? now,
   };
   const message = (i: number, code: WaitCode): string => explainWait(facts, i, code);
   const waiting = new WaitReasons(ids, codes, message);
@@ -379,6 +407,7 @@ export function schedule(input: EngineInput): EngineOutput {
     waiting,
     unsatisfiable,
     reservations,
+    nextBeginAt: nextBeginAt === Number.POSITIVE_INFINITY ? null : nextBeginAt,
     priority: (jobId) => {
       const i = waiting.indexOf(jobId);
       return i < 0 ? undefined : ranking.breakdown(i);

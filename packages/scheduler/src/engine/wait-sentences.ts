@@ -128,6 +128,15 @@ export function reservationText(at: number, node: string): string {
   return `expected to start by ${new Date(at).toISOString()} on node ${node} (reserved)`;
 }
 
+/** "waits for its begin time 2026-11-29 14:00:00Z, in 3m": the time as people write it, and how far off it is. */
+export function beginTimeSentence(beginMs: number, now: number): string {
+  const when = new Date(beginMs)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, 'Z');
+  return `waits for its begin time ${when}, in ${formatDuration(Math.max(1, Math.ceil((beginMs - now) / 1000)))}`;
+}
+
 export function throttleSentence(parentId: number, running: number, throttle: number): string {
   return `array ${parentId} runs ${running} of its ${throttle} tasks allowed at once (%${throttle})`;
 }

@@ -52,6 +52,9 @@ export interface RuntimeDeps {
   clock?: () => Date;
 }
 
+/** setTimeout fires at once for longer delays; a timer that far off wakes early and is set again. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 const ALL_STATES: JobState[] = ['pending', 'held', 'running', 'suspended', 'done', 'failed'];
 const fromStatesOf = (to: JobState) => ALL_STATES.filter((s) => canTransition(s, to));
 
@@ -61,6 +64,8 @@ export class JobRuntime {
   /** Non-terminal jobs that are not array parents. */
   readonly #active = new Map<number, Job>();
   readonly #handles = new Map<number, TaskHandle>();
+  /** Starts in flight: a job is `running` from its dispatch, before its task exists. */
+  readonly #launching = new Map<number, Promise<void>>();
   /** Why GoDocker is stopping a task (user kill, time limit): decides its final reason. */
   readonly #kills = new Map<number, string>();
   readonly #timers = new Map<number, NodeJS.Timeout>();
@@ -76,6 +81,9 @@ export class JobRuntime {
   #passAgain = false;
   #parentsScheduled = false;
   #tick: NodeJS.Timeout | undefined;
+  /** Wakes a pass at the earliest begin time still ahead (`#beginTimerAt`, ms; Infinity when none). */
+  #beginTimer: NodeJS.Timeout | undefined;
+  #beginTimerAt = Number.POSITIVE_INFINITY;
   #reconcileTimer: NodeJS.Timeout | undefined;
   #stopped = false;
   /** Settles when in-flight work (dispatches, exits) is done; used by stop(). */
@@ -116,6 +124,7 @@ export class JobRuntime {
     clearInterval(this.#tick);
     clearInterval(this.#reconcileTimer);
     clearInterval(this.#usageTimer);
+    clearTimeout(this.#beginTimer);
     for (const t of this.#timers.values()) clearTimeout(t);
     this.#timers.clear();
     await Promise.allSettled([...this.#inflight]);
@@ -234,12 +243,14 @@ export class JobRuntime {
     switch (action) {
       case 'kill':
         return this.#kill(job, `killed by ${who}`);
-      case 'hold':
-        return this.#expectChanged(
-          job,
-          action,
-          await this.#transition(job.id, 'held', `held by ${who}`, { hold: true }, ['pending']),
-        );
+      case 'hold': {
+        const j = await this.#transition(job.id, 'held', `held by ${who}`, { hold: true }, ['pending']);
+        // Holding a held job asks for what already is (Slurm and Grid Engine accept it): not an error.
+        if (!j && (this.#active.get(job.id) ?? (await this.#d.store.getJob(job.id)))?.status.state === 'held') {
+          return (await this.#d.store.getJob(job.id)) ?? job;
+        }
+        return this.#expectChanged(job, action, j);
+      }
       case 'release': {
         const j = await this.#transition(job.id, 'pending', `released by ${who}`, { hold: false }, ['held']);
         this.requestPass();
@@ -304,6 +315,8 @@ export class JobRuntime {
 
   async #suspendResume(job: Job, to: 'suspended' | 'running', who: string): Promise<Job> {
     const from = to === 'suspended' ? 'running' : 'suspended';
+    // A client that saw `running` may suspend at once: let the task come into being first.
+    await this.#launching.get(job.id)?.catch(() => undefined);
     const current = this.#active.get(job.id);
     const handle = this.#handles.get(job.id);
     if (!current || current.status.state !== from || !handle) {
@@ -359,13 +372,17 @@ export class JobRuntime {
       if (j.status.state === 'pending') pending.push(j);
       else if (j.status.state === 'running' || j.status.state === 'suspended') busy.push(j);
     }
-    if (pending.length === 0) return;
+    if (pending.length === 0) {
+      this.#wakeAt(null);
+      return;
+    }
     const input = await this.#inputs.engineInput(
       { now: this.#now().getTime(), pending, active: busy, nodes: this.#nodes },
       this.#active,
     );
     const out = schedule(input);
     this.#lastPass = out;
+    this.#wakeAt(out.nextBeginAt);
     const at = this.#now().toISOString();
     for (const u of out.unsatisfiable) {
       await this.#transition(u.jobId, 'failed', u.reason, { status: { endedAt: at } }, ['pending']);
@@ -374,8 +391,32 @@ export class JobRuntime {
       const job = await this.#transition(p.jobId, 'running', `placed on node ${p.node}`, { status: { node: p.node } }, [
         'pending',
       ]);
-      if (job) this.#track(this.#launch(job, p.node));
+      if (job) {
+        const launch = this.#launch(job, p.node).finally(() => this.#launching.delete(job.id));
+        this.#launching.set(job.id, launch);
+        this.#track(launch);
+      }
     }
+  }
+
+  /**
+   * Nothing else happens when a begin time comes (no submit, no job ending), and
+   * the periodic tick may be minutes away: a timer wakes a pass for it.
+   */
+  #wakeAt(at: number | null): void {
+    const target = at ?? Number.POSITIVE_INFINITY;
+    if (target === this.#beginTimerAt && this.#beginTimer !== undefined) return;
+    clearTimeout(this.#beginTimer);
+    this.#beginTimer = undefined;
+    this.#beginTimerAt = target;
+    if (at === null || this.#stopped) return;
+    // At least 1 ms: a timer may fire a hair before the clock reaches the time; the pass then sets it again.
+    const delay = Math.min(Math.max(1, at - this.#now().getTime()), MAX_TIMER_MS);
+    this.#beginTimer = setTimeout(() => {
+      this.#beginTimer = undefined;
+      this.requestPass();
+    }, delay);
+    this.#beginTimer.unref();
   }
 
   async #launch(job: Job, node: string): Promise<void> {

@@ -108,6 +108,7 @@ export function resolveSubmission(
   }
 
   const array = sub.array === undefined ? null : parseArraySpec(sub.array, limits.maxArraySize);
+  const beginAt = sub.beginAt === undefined ? undefined : parseBeginAt(sub.beginAt);
   const at = now.toISOString();
   const hold = sub.hold ?? false;
   const state = hold ? 'held' : 'pending';
@@ -126,6 +127,7 @@ export function resolveSubmission(
     dependencies: sub.dependencies ?? [],
     priority: sub.priority ?? 0,
     hold,
+    ...(beginAt === undefined ? {} : { beginAt }),
     status: {
       state,
       reason,
@@ -155,6 +157,34 @@ export function resolveSubmission(
     jobs.push(task);
   }
   return { jobs, isArray: true };
+}
+
+// A zone is required: a bare local time would mean the daemon's zone, which the submitter may not share.
+const ISO_WITH_ZONE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):(\d{2}))$/i;
+
+/** Date.parse rolls 02-30 over to March; a date that does not exist is a mistake to report. */
+function isoFieldsExist(m: RegExpExecArray): boolean {
+  const [year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, zh = 0, zm = 0] = m.slice(1).map((x) => Number(x ?? 0));
+  const monthDays = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  const dateOk = month >= 1 && month <= 12 && day >= 1 && day <= monthDays;
+  return dateOk && hour <= 23 && minute <= 59 && second <= 59 && zh <= 23 && zm <= 59;
+}
+
+/**
+ * A begin time as the engine reads it fastest (`toISOString`'s shape). One in
+ * the past is kept as given: the job is eligible at once, and `show` still says
+ * what was asked.
+ */
+export function parseBeginAt(text: string): string {
+  const m = ISO_WITH_ZONE.exec(text);
+  const ms = m && isoFieldsExist(m) ? Date.parse(text) : Number.NaN;
+  if (Number.isNaN(ms)) {
+    throw new ValidationError(
+      `beginAt "${text}" is not an ISO 8601 timestamp with a zone: write e.g. 2026-11-29T14:00:00Z or 2026-11-29T15:00:00+01:00`,
+      'beginAt',
+    );
+  }
+  return new Date(ms).toISOString();
 }
 
 function checkFitsSomeNode(

@@ -19,8 +19,8 @@ export interface TestDaemon {
   url: string;
   dataDir: string;
   admin: Caller;
-  /** Creates a user (uid/gid as given) and returns a caller with their token. */
-  addUser(name: string, uid: number, gid?: number): Promise<Caller & { user: User }>;
+  /** Creates a user (uid/gid as given; `home` when jobs need a real one) and returns a caller with their token. */
+  addUser(name: string, uid: number, gid?: number, home?: string): Promise<Caller & { user: User }>;
   /** Submits and waits for the end; fails the test on an API error. */
   run(who: Caller, submission: Record<string, unknown>, timeoutSeconds?: number): Promise<Job>;
   stop(): Promise<void>;
@@ -59,8 +59,13 @@ export async function startTestDaemon(
     url: daemon.url,
     dataDir: dir,
     admin,
-    async addUser(name, uid, gid = uid) {
-      const r = await admin.call<{ user: User; token: string }>('POST', '/api/v1/users', { name, uid, gid });
+    async addUser(name, uid, gid = uid, home) {
+      const r = await admin.call<{ user: User; token: string }>('POST', '/api/v1/users', {
+        name,
+        uid,
+        gid,
+        ...(home ? { home } : {}),
+      });
       if (r.status !== 201) throw new Error(`could not create user ${name}: ${r.text}`);
       return { ...caller(daemon.url, r.body.token), user: r.body.user };
     },

@@ -25,6 +25,17 @@ export {
 } from '../drmaa-errors.js';
 export { DRMAA1_STATE, type Drmaa1State } from '../states.js';
 export {
+  C_ATTRIBUTES,
+  C_VECTOR_ATTRIBUTES,
+  type CAttributeName,
+  type CAttributeOptions,
+  type CVectorAttributeName,
+  cNameOf,
+  fromCAttributes,
+  inCTerms,
+  toCAttributes,
+} from './c-attributes.js';
+export {
   JobControlAction,
   JobSubmissionState,
   type JobSubmissionStateValue,

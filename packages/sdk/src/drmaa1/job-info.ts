@@ -8,29 +8,12 @@
  * if (info.hasExited) console.log(info.jobId, 'exited', info.exitStatus);
  * ```
  */
+import type { Static } from '@sinclair/typebox';
+import type { Drmaa1JobInfoSchema } from '../api.js';
 import type { Job } from '../job.js';
 
-export interface JobInfo {
-  jobId: string;
-  /** The script ran and exited by itself (any code). */
-  hasExited: boolean;
-  /** Its exit code; meaningful when `hasExited` (0 otherwise). */
-  exitStatus: number;
-  /** It was ended by a signal (a kill, a time limit, the OOM killer). */
-  hasSignaled: boolean;
-  /** `SIGKILL`, `SIGTERM`...; '' unless `hasSignaled`. */
-  terminatingSignal: string;
-  /** Containers leave no core file GoDocker could report. */
-  hasCoreDump: boolean;
-  /** It ended without ever running: killed while queued or held, or it could not start. */
-  wasAborted: boolean;
-  /**
-   * Name to value, as the C binding's `name=value` list: `submission_time`,
-   * `start_time`, `end_time` (epoch seconds), `ru_wallclock`, `cpu` (seconds),
-   * `maxvmem` (bytes) when known, `exit_status`.
-   */
-  resourceUsage: Record<string, string>;
-}
+/** The fields are described on `Drmaa1JobInfoSchema`, the shape the session wait answers with. */
+export type JobInfo = Static<typeof Drmaa1JobInfoSchema>;
 
 const epoch = (iso: string): string => String(Math.floor(Date.parse(iso) / 1000));
 

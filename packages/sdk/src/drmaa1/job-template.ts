@@ -8,6 +8,7 @@
  * ```
  */
 import { UnsupportedAttributeError } from '../drmaa-errors.js';
+import { parseDrmaaStartTime } from '../drmaa-start-time.js';
 import type { JobTemplate as Drmaa2Template } from '../drmaa2/job-template.js';
 import { ValidationError } from '../errors.js';
 import type { Dependency, VolumeRequest } from '../job.js';
@@ -28,6 +29,7 @@ export interface JobTemplate {
   email?: string[];
   /** Accepted: GoDocker sends no email anyway. */
   blockEmail?: boolean;
+  /** `[[[[CC]YY/]MM/]DD] hh:mm[:ss] [{-|+}UU:uu]` (drmaa-start-time.ts): the job does not start before it. */
   startTime?: string;
   jobName?: string;
   /** `[hostname]:path`; the host must be empty: paths are inside the job's container. */
@@ -58,7 +60,6 @@ export interface JobTemplate {
 const UNSUPPORTED: Record<string, string> = {
   jobCategory: 'GoDocker has no job categories: choose an image in nativeSpecification (--image)',
   email: 'GoDocker sends no email',
-  startTime: 'GoDocker has no delayed start: submit held (jobSubmissionState) and release it later',
   transferFiles: 'GoDocker transfers no files: use catalogue volumes',
   deadlineTime: 'GoDocker has no deadlines: use hardWallclockTimeLimit',
   softWallclockTimeLimit: 'GoDocker has only a hard wall-clock limit (hardWallclockTimeLimit)',
@@ -94,6 +95,7 @@ const KNOWN = new Set<string>([
   'nativeSpecification',
   'blockEmail',
   'hardWallclockTimeLimit',
+  'startTime',
 ]);
 
 function isSet(value: unknown): boolean {
@@ -120,6 +122,7 @@ export function toDrmaa2Template(jt: JobTemplate): Drmaa2Template {
     );
   }
   if (state === JobSubmissionState.HOLD_STATE) out.submitAsHold = true;
+  if (isSet(jt.startTime)) out.startTime = parseDrmaaStartTime(jt.startTime as string);
   const limit = jt.hardWallclockTimeLimit;
   if (limit !== undefined) {
     out.wallclockTimeLimit = typeof limit === 'number' ? limit : parseDuration(limit, 'hardWallclockTimeLimit');

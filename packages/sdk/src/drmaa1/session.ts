@@ -32,10 +32,10 @@ import { AuthenticationError, ErrorCodes, GodockerError } from '../errors.js';
 import type { Job } from '../job.js';
 import { resolveConnection } from '../login-file.js';
 import { parseContact, sessionContact } from '../session-contact.js';
-import { DRMAA1_STATE, type Drmaa1State, type JobAction } from '../states.js';
+import type { Drmaa1State, JobAction } from '../states.js';
 import { VERSION } from '../version.js';
 import { SESSION_ALL, SESSION_ANY } from './constants.js';
-import { type JobInfo, jobInfoOf } from './job-info.js';
+import type { JobInfo } from './job-info.js';
 import { type JobTemplate, toDrmaa2Template } from './job-template.js';
 
 export interface SessionOptions {
@@ -56,8 +56,6 @@ const ACTIONS: Record<ControlAction, JobAction> = {
   RELEASE: 'release',
   TERMINATE: 'kill',
 };
-
-const ACTIVE_STATES = 'pending,held,running,suspended';
 
 interface Active {
   client: GodockerClient;
@@ -213,18 +211,8 @@ export class Session {
   }
 
   /** Every active job of the session, an array acted on once through its parent; jobs in another state are left alone. */
-  async #controlAll({ client, name, owner }: Active, verb: JobAction): Promise<void> {
-    const jobs: Job[] = [];
-    for await (const job of client.jobs({ session: name, user: owner, reaped: false, state: ACTIVE_STATES, limit: 1000 })) {
-      jobs.push(job);
-    }
-    const parents = new Set(jobs.filter((j) => j.array !== null).map((j) => j.id));
-    const targets = jobs.filter((j) => j.parentId === null || !parents.has(j.parentId));
-    for (const job of targets) {
-      await client.action(job.id, verb).catch((e: unknown) => {
-        if (!isInvalidState(e) && !isNotFound(e)) throw e;
-      });
-    }
+  async #controlAll({ client, name }: Active, verb: JobAction): Promise<void> {
+    await client.sessionAction(name, verb);
   }
 
   /** The job's DRMAA state; exit codes other than 0, kills and time limits are FAILED. Any job the caller may see. */
@@ -233,7 +221,7 @@ export class Session {
     const id = jobNumber(jobId);
     if (id === null) throw unknownJob(jobId);
     try {
-      return DRMAA1_STATE[(await client.getJob(id)).status.state];
+      return await client.drmaa1State(id);
     } catch (e) {
       if (isNotFound(e)) throw unknownJob(jobId, e);
       throw e;
@@ -262,18 +250,18 @@ export class Session {
         for: 'terminated',
         timeout: seconds,
         reap: true,
+        omitJobs: true,
       });
     } catch (e) {
       if (isNotFound(e)) throw unknownJob(jobId, e);
       throw e;
     }
-    const reaped = r.reaped[0];
-    const job = r.ready.find((j) => j.id === reaped);
-    if (r.timedOut || !job) {
+    const info = r.info[0];
+    if (r.timedOut || !info) {
       const what = jobId === SESSION_ANY ? 'no job of the session' : `job ${jobId}`;
       throw new WaitTimeoutError(`${what} ended ${describeTimeout(seconds)}`);
     }
-    return jobInfoOf(job);
+    return info;
   }
 
   /**
@@ -300,6 +288,7 @@ export class Session {
       timeout: seconds,
       reap: dispose,
       skipUnknown: true,
+      omitJobs: true,
     });
     if (r.timedOut) throw new WaitTimeoutError(`not every job ended ${describeTimeout(seconds)}`);
   }

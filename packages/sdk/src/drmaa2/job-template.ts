@@ -12,14 +12,16 @@
  * | `remoteCommand` + `args` | script `exec 'CMD' "$@"`, with `args` as its arguments |
  * | `script` (extension) | the script itself (`args` are its `$1`...) |
  * | `jobEnvironment`, `workingDirectory`, `jobName` | `command.env`, `command.workdir`, `meta.name` |
- * | `inputPath`, `outputPath`, `errorPath`, `joinFiles` | redirections at the top of the script, to paths inside the container |
+ * | `inputPath`, `outputPath`, `errorPath`, `joinFiles` | redirections at the top of the script; an output or error path that is a directory gets `JOBNAME.oJOBID` / `.eJOBID` in it |
  * | `minSlots` (or `maxSlots`) | `requirements.cpu` |
  * | `minPhysMemory` (KiB) | `requirements.ram` (MiB, rounded up) |
  * | `wallclockTimeLimit`, `resourceLimits.WALLCLOCK_TIME` (s) | `requirements.timeLimit` |
  * | `priority`, `queueName`, `submitAsHold` | `priority`, `project`, `hold` |
+ * | `startTime` (Date or ISO string) | `beginAt`: the job does not start before it |
  * | `candidateMachines` | accepted when it names every machine of the daemon (GoDocker places by labels) |
  */
 
+import { hostname } from 'node:os';
 import { UnsupportedAttributeError } from '../drmaa-errors.js';
 import { ValidationError } from '../errors.js';
 import type { Dependency, JobSubmission, VolumeRequest } from '../job.js';
@@ -56,6 +58,7 @@ export interface JobTemplate {
   minPhysMemory?: number;
   machineOS?: string;
   machineArch?: string;
+  /** The job does not start before it: a Date, or an ISO 8601 string with a zone. */
   startTime?: Date | string;
   deadlineTime?: Date | string;
   stageInFiles?: Record<string, string>;
@@ -137,7 +140,6 @@ const UNSUPPORTED: Partial<Record<TemplateKey, string>> = {
   reservationId: 'GoDocker has no advance reservations',
   machineOS: 'jobs run in Linux containers; place them with `labels`',
   machineArch: 'place jobs on an architecture with `labels`',
-  startTime: 'GoDocker has no delayed start: hold the job (`submitAsHold`) and release it later',
   deadlineTime: 'GoDocker has no deadlines: use `wallclockTimeLimit`',
   stageInFiles: 'GoDocker stages no files: use catalogue `volumes`',
   stageOutFiles: 'GoDocker stages no files: use catalogue `volumes`',
@@ -193,20 +195,64 @@ function hasPlaceholder(path: string): boolean {
   return PLACEHOLDERS.some(([p]) => path.includes(p));
 }
 
-/** `[host]:path` (DRMAA's form) or a plain path; the host must be empty: paths are inside the job's container. */
-function containerPath(value: string, field: string): string {
+/** Values for the placeholders of a path: the shell variable each one becomes inside the job. */
+export type PlaceholderValues = Partial<Record<'HOME' | 'PWD' | 'GODOCKER_TASK_ID', string>>;
+
+/**
+ * The path with its placeholders replaced by the values the job will see, or null
+ * when one of them has no value given (the daemon checks paths before the job runs).
+ */
+export function expandPlaceholders(path: string, values: PlaceholderValues): string | null {
+  let out = path;
+  for (const [placeholder, word] of PLACEHOLDERS) {
+    if (!out.includes(placeholder)) continue;
+    const value = values[word.slice(1) as keyof PlaceholderValues];
+    if (value === undefined) return null;
+    out = out.replaceAll(placeholder, value);
+  }
+  return out;
+}
+
+/** The names of this machine a `[host]:path` may give: it means the machine that runs the job. */
+function isThisMachine(host: string): boolean {
+  if (host === '' || host === 'localhost' || host === '127.0.0.1' || host === '::1') return true;
+  const me = hostname().toLowerCase();
+  const h = host.toLowerCase();
+  // `node1` and `node1.cluster.example` name the same machine.
+  return h === me || h.split('.')[0] === me.split('.')[0];
+}
+
+/**
+ * The path of a DRMAA `[host]:path` (or a plain path), placeholders left in.
+ * The host must be empty or this machine: GoDocker writes a job's files where
+ * the job runs, and copies none from other hosts.
+ */
+export function jobPath(value: string, field: string): string {
   const m = /^([^/:$]*):(.*)$/.exec(value);
   const [host, path] = m ? [m[1] ?? '', m[2] ?? ''] : ['', value];
-  if (host !== '' && host !== 'localhost') {
+  if (!isThisMachine(host)) {
     throw new UnsupportedAttributeError(
-      `${field} "${value}" names the host "${host}": GoDocker paths are inside the job's container (write ":/path")`,
+      `${field} "${value}" names the host "${host}": GoDocker copies no files from other hosts; the path is on the machine that runs the job (write ":${path}")`,
       field,
     );
   }
   if (!path.startsWith('/') && !/^\$(DRMAA2_HOME_DIR|DRMAA2_WORKING_DIR|drmaa_hd_ph|drmaa_wd_ph)\$/.test(path)) {
-    throw new ValidationError(`${field} "${value}" must be an absolute path inside the job's container`, field);
+    throw new ValidationError(
+      `${field} "${value}" must be an absolute path (or start with a home or working directory placeholder)`,
+      field,
+    );
   }
   return path;
+}
+
+/**
+ * `exec >PATH`, or, when PATH is a directory when the job runs, a file in it named
+ * as Grid Engine names it: `JOBNAME.oJOBID` (`.e` for errors).
+ */
+function redirect(fd: '' | '2', path: string, field: string): string {
+  const word = shellWord(jobPath(path, field));
+  const suffix = fd === '' ? 'o' : 'e';
+  return `if [ -d ${word} ]; then exec ${fd}>${word}/"$GODOCKER_JOB_NAME.${suffix}$GODOCKER_JOB_ID"; else exec ${fd}>${word}; fi`;
 }
 
 function positive(value: number, field: string, integer = false): number {
@@ -262,13 +308,13 @@ function scriptOf(t: JobTemplate): { script: string; workdir: string | undefined
   if (!isUnset(t.workingDirectory)) {
     const wd = t.workingDirectory as string;
     // A placeholder only has a value inside the job, so such a directory is entered by the script.
-    if (hasPlaceholder(wd)) lines.push(`cd -- ${shellWord(containerPath(wd, 'workingDirectory'))} || exit 1`);
-    else workdir = containerPath(wd, 'workingDirectory');
+    if (hasPlaceholder(wd)) lines.push(`cd -- ${shellWord(jobPath(wd, 'workingDirectory'))} || exit 1`);
+    else workdir = jobPath(wd, 'workingDirectory');
   }
-  if (!isUnset(t.inputPath)) lines.push(`exec <${shellWord(containerPath(t.inputPath as string, 'inputPath'))}`);
-  if (!isUnset(t.outputPath)) lines.push(`exec >${shellWord(containerPath(t.outputPath as string, 'outputPath'))}`);
+  if (!isUnset(t.inputPath)) lines.push(`exec <${shellWord(jobPath(t.inputPath as string, 'inputPath'))}`);
+  if (!isUnset(t.outputPath)) lines.push(redirect('', t.outputPath as string, 'outputPath'));
   if (t.joinFiles) lines.push('exec 2>&1');
-  else if (!isUnset(t.errorPath)) lines.push(`exec 2>${shellWord(containerPath(t.errorPath as string, 'errorPath'))}`);
+  else if (!isUnset(t.errorPath)) lines.push(redirect('2', t.errorPath as string, 'errorPath'));
 
   const body = hasCommand ? `exec ${shellQuote(t.remoteCommand as string)} "$@"` : (t.script as string);
   if (lines.length > 0 && body.startsWith('#!')) {
@@ -278,6 +324,20 @@ function scriptOf(t: JobTemplate): { script: string; workdir: string | undefined
     );
   }
   return { script: lines.length > 0 ? `${lines.join('\n')}\n${body}` : body, workdir };
+}
+
+/** A Date as it stands; a string must carry its zone, since the daemon's may differ from the caller's. */
+function startTimeOf(value: Date | string): string {
+  let ms = Number.NaN;
+  if (value instanceof Date) ms = value.getTime();
+  else if (typeof value === 'string' && /(?:Z|[+-]\d{2}:\d{2})$/i.test(value)) ms = Date.parse(value);
+  if (Number.isNaN(ms)) {
+    throw new ValidationError(
+      `startTime ${String(value)} is not a time: give a Date or an ISO 8601 string with a zone, e.g. 2026-11-29T14:00:00Z`,
+      'startTime',
+    );
+  }
+  return new Date(ms).toISOString();
 }
 
 export interface TemplateContext {
@@ -355,6 +415,7 @@ export async function templateToSubmission(template: JobTemplate, context: Templ
     ...(context.session === undefined ? {} : { session: context.session }),
     ...(t.priority === undefined ? {} : { priority: t.priority }),
     ...(t.submitAsHold ? { hold: true } : {}),
+    ...(isUnset(t.startTime) ? {} : { beginAt: startTimeOf(t.startTime as Date | string) }),
     ...(isUnset(t.dependencies) ? {} : { dependencies: t.dependencies }),
   };
 }

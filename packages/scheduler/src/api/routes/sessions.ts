@@ -5,13 +5,21 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
+  ACTION_FROM,
   type CreateSessionBody,
   CreateSessionBodySchema,
+  drmaa1,
   ErrorBodySchema,
   ErrorCodes,
+  GodockerError,
   type Job,
+  type JobAction,
   NotFoundError,
   type Session,
+  type SessionActionBody,
+  SessionActionBodySchema,
+  type SessionActionResult,
+  SessionActionResultSchema,
   SessionListSchema,
   SessionParamsSchema,
   SessionSchema,
@@ -31,7 +39,7 @@ const errors = { 400: ErrorBodySchema, 401: ErrorBodySchema, 404: ErrorBodySchem
 
 type NameParams = { Params: { name: string } };
 
-async function sessionOf(ctx: ApiContext, user: User, name: string): Promise<Session> {
+export async function sessionOf(ctx: ApiContext, user: User, name: string): Promise<Session> {
   const session = await ctx.store.getSession(user.name, name);
   if (!session) {
     throw new NotFoundError(
@@ -59,6 +67,54 @@ function noJobLeft(session: Session): NotFoundError {
 /** The one DRMAA's wait returns when several are ready: the first to have ended, then the oldest. */
 function firstEnded(a: Job, b: Job): number {
   return (a.status.endedAt ?? '').localeCompare(b.status.endedAt ?? '') || a.id - b.id;
+}
+
+function waitResult(ready: Job[], timedOut: boolean, reaped: number[], unknown: number[], omitJobs: boolean): SessionWaitResult {
+  const byId = new Map(ready.map((j) => [j.id, j]));
+  const info = reaped.flatMap((id) => {
+    const job = byId.get(id);
+    return job ? [drmaa1.jobInfoOf(job)] : [];
+  });
+  return { ready: omitJobs ? [] : ready, readyIds: ready.map((j) => j.id), timedOut, reaped, unknown, info };
+}
+
+/** A job the action no longer applies to (it changed state meanwhile, or vanished) is left alone, as DRMAA's SESSION_ALL says. */
+function isLeftAlone(e: unknown): boolean {
+  return GodockerError.is(e) && (e.code === ErrorCodes.INVALID_STATE || e.code === ErrorCodes.JOB_NOT_FOUND);
+}
+
+const ACTIVE = ['pending', 'held', 'running', 'suspended'] as const;
+
+/**
+ * The action on every active, unreaped job of the session it applies to; an array
+ * is acted on once, through its parent, for its tasks. Returns the ids acted on
+ * (tasks, never parents: DRMAA knows only those).
+ */
+async function actOnSession(ctx: ApiContext, session: Session, action: JobAction, who: string): Promise<number[]> {
+  const ids = await ctx.store.listJobIds({ user: session.user, session: session.name, reaped: false, states: [...ACTIVE] });
+  const applies = ACTION_FROM[action];
+  const singles: Job[] = [];
+  const tasksOf = new Map<number, number[]>();
+  for (const job of await loadJobs(ctx.store, ids)) {
+    if (job.array !== null || !applies.includes(job.status.state)) continue;
+    if (job.parentId === null) singles.push(job);
+    else tasksOf.set(job.parentId, [...(tasksOf.get(job.parentId) ?? []), job.id]);
+  }
+  const acted: number[] = [];
+  const act = async (job: Job, stands: number[]) => {
+    try {
+      await ctx.runtime.action(job, action, who);
+      acted.push(...stands);
+    } catch (e) {
+      if (!isLeftAlone(e)) throw e;
+    }
+  };
+  const parents = await loadJobs(ctx.store, [...tasksOf.keys()]);
+  await Promise.all([
+    ...singles.map((job) => act(job, [job.id])),
+    ...parents.map((parent) => act(parent, tasksOf.get(parent.id) ?? [])),
+  ]);
+  return acted.sort((a, b) => a - b);
 }
 
 export function sessionRoutes(app: FastifyInstance, ctx: ApiContext): void {
@@ -142,6 +198,7 @@ export function sessionRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const mode = body.mode ?? 'all';
       const what = body.for ?? 'terminated';
       const reap = body.reap ?? false;
+      const omit = body.omitJobs ?? false;
       if (reap && what !== 'terminated') {
         throw new ValidationError('only terminated jobs can be reaped: send "for": "terminated" with "reap"', 'reap');
       }
@@ -169,7 +226,7 @@ export function sessionRoutes(app: FastifyInstance, ctx: ApiContext): void {
       if (ids.length === 0) {
         // DRMAA: wait on SESSION_ANY with nothing left fails at once; synchronize on nothing succeeds.
         if (mode === 'any' && !body.ids) throw noJobLeft(session);
-        return { ready: [], timedOut: false, reaped: [], unknown };
+        return waitResult([], false, [], unknown, omit);
       }
       for (;;) {
         const out = await waitForJobs(ctx.bus, (x) => loadJobs(ctx.store, x), {
@@ -179,15 +236,15 @@ export function sessionRoutes(app: FastifyInstance, ctx: ApiContext): void {
           timeoutMs: Math.max(0, deadline - Date.now()),
           signal,
         });
-        if (out.timedOut || !reap) return { ready: out.ready, timedOut: out.timedOut, reaped: [], unknown };
+        if (out.timedOut || !reap) return waitResult(out.ready, out.timedOut, [], unknown, omit);
         const at = new Date().toISOString();
         if (mode === 'all') {
-          return { ready: out.ready, timedOut: false, reaped: await ctx.store.reapJobs(ids, at), unknown };
+          return waitResult(out.ready, false, await ctx.store.reapJobs(ids, at), unknown, omit);
         }
         const candidates = [...out.ready].sort(firstEnded);
         for (const job of candidates) {
           const [got] = await ctx.store.reapJobs([job.id], at);
-          if (got !== undefined) return { ready: out.ready, timedOut: false, reaped: [got], unknown };
+          if (got !== undefined) return waitResult(out.ready, false, [got], unknown, omit);
         }
         // Every ready job was reaped by a concurrent wait meanwhile: go on waiting for the others.
         const taken = new Set(candidates.map((j) => j.id));
@@ -197,6 +254,26 @@ export function sessionRoutes(app: FastifyInstance, ctx: ApiContext): void {
           throw noJobLeft(session);
         }
       }
+    },
+  );
+
+  app.post<NameParams & { Body: SessionActionBody }>(
+    '/sessions/:name/actions',
+    {
+      preHandler: requireUser,
+      schema: {
+        summary:
+          'DRMAA control(SESSION_ALL): kill, suspend, resume, hold or release every active job of the session the action applies to',
+        params: SessionParamsSchema,
+        body: SessionActionBodySchema,
+        response: { 200: SessionActionResultSchema, ...errors },
+      },
+    },
+    async (request): Promise<SessionActionResult> => {
+      const user = currentUser(request);
+      const session = await sessionOf(ctx, user, request.params.name);
+      const ids = await actOnSession(ctx, session, request.body.action, user.name);
+      return { jobIds: ids.map(String) };
     },
   );
 }
