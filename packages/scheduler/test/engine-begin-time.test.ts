@@ -33,7 +33,8 @@ describe('begin time', () => {
   it('starts a job whose begin time has come or passed, and then wakes nobody', () => {
     const pending = [beginning(T0, job(1)), beginning(T0 - 3600_000, job(2))];
     const out = pass({ pending, nodes: [node('n1', 4)] });
-    expect(out.start.map((s) => s.jobId)).toEqual([1, 2]);
+    // Job 2 may run since an hour, job 1 only since now: first eligible, first served.
+    expect(out.start.map((s) => s.jobId)).toEqual([2, 1]);
     expect(out.nextBeginAt).toBeNull();
   });
 
@@ -80,6 +81,20 @@ describe('begin time', () => {
     const after = pass({ now: T0 + MINUTE, pending: [waitingDep], nodes: [node('n1', 4)], dependencies });
     expect(after.waiting.get(2)?.code).toBe('Dependency');
     expect(after.nextBeginAt).toBeNull();
+  });
+
+  it('counts a job\'s age from its begin time, not its submission (as Slurm: from when it may run)', () => {
+    // Job 1 was submitted first but could run only from T0 - 1 min; job 2 has waited since T0 - 30 min.
+    const early = beginning(T0 - MINUTE, job(1, { submittedAt: T0 - 60 * MINUTE }));
+    const waited = job(2, { submittedAt: T0 - 30 * MINUTE });
+    const out = schedule({
+      now: T0,
+      active: [],
+      policy: 'fairshare',
+      pending: [early, waited],
+      nodes: [node('n1', 1)],
+    });
+    expect(out.start).toEqual([{ jobId: 2, node: 'n1' }]);
   });
 
   it('gives no begin time for a pass whose jobs have none', () => {

@@ -199,6 +199,10 @@ export function schedule(input: EngineInput): EngineOutput {
         beginsAt ??= new Float64Array(n);
         beginsAt[i] = lastBeginMs;
         if (lastBeginMs < nextBeginAt) nextBeginAt = lastBeginMs;
+      } else if (lastBeginMs > lastSubmittedAt) {
+        // As Slurm's age factor: a job waits in the queue from when it may run, not
+        // from its submission, so a job held back by its begin time gains no age.
+        submittedAt[i] = lastBeginMs;
       }
     }
     const o = i * REC;
