@@ -18,6 +18,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+echo "== Grid Engine (a real DRMAA system for the drmaa-forward tests)"
+bash scripts/gridengine-up.sh
 echo "== Docker engine"
 bash scripts/docker-up.sh
 echo "== test images"

@@ -40,11 +40,13 @@ export class LibraryCore {
     try {
       this.loaded = bindAbi(path);
     } catch (error) {
-      throw new DrmaaLoadError(
-        path,
-        `cannot load the DRMAA library ${path}: ${(error as Error).message}. Point DRMAA_LIBRARY_PATH (or the path given) at a libdrmaa.so`,
-        error,
-      );
+      const message = (error as Error).message;
+      // Libraries linked with jemalloc (Debian's Grid Engine) need static TLS that a
+      // running process has used up; only the environment it starts with can make room.
+      const hint = /static TLS/.test(message)
+        ? 'start the process with GLIBC_TUNABLES=glibc.rtld.optional_static_tls=8192 in its environment (or LD_PRELOAD the library)'
+        : 'point DRMAA_LIBRARY_PATH (or the path given) at a libdrmaa.so';
+      throw new DrmaaLoadError(path, `cannot load the DRMAA library ${path}: ${message}; ${hint}`, error);
     }
     if (this.loaded.missing.includes('drmaa_init')) {
       this.loaded.unload();

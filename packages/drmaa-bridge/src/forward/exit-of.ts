@@ -28,6 +28,11 @@ function cpuSecondsOf(rusage: Record<string, string>): number | null {
   return user === null && system === null ? null : (user ?? 0) + (system ?? 0);
 }
 
+function signalName(number: number): string | null {
+  for (const [name, n] of Object.entries(constants.signals)) if (n === number) return name;
+  return null;
+}
+
 export function exitInfoOf(result: WaitResult): ExitInfo {
   const { rusage } = result;
   const maxvmem = seconds(rusage, 'maxvmem');
@@ -38,6 +43,13 @@ export function exitInfoOf(result: WaitResult): ExitInfo {
     cpuSeconds: cpuSecondsOf(rusage),
     maxMemoryMb: maxvmem === null ? null : maxvmem / (1024 * 1024),
   };
+  const ranStatus = seconds(rusage, 'exit_status');
+  if (result.aborted && base.startedAt !== null && ranStatus !== null) {
+    // Grid Engine calls a job it terminated while running "aborted", yet its rusage
+    // shows it started and the shell's status (137 for SIGKILL): that is the truth.
+    const signal = ranStatus > 128 ? signalName(ranStatus - 128) : null;
+    return { ...base, exitCode: ranStatus, signal, error: null };
+  }
   if (result.aborted) {
     return {
       ...base,
