@@ -83,7 +83,7 @@ describe('begin time', () => {
     expect(after.nextBeginAt).toBeNull();
   });
 
-  it('counts a job\'s age from its begin time, not its submission (as Slurm: from when it may run)', () => {
+  it("counts a job's age from its begin time, not its submission (as Slurm: from when it may run)", () => {
     // Job 1 was submitted first but could run only from T0 - 1 min; job 2 has waited since T0 - 30 min.
     const early = beginning(T0 - MINUTE, job(1, { submittedAt: T0 - 60 * MINUTE }));
     const waited = job(2, { submittedAt: T0 - 30 * MINUTE });
