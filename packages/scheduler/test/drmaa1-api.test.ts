@@ -314,6 +314,25 @@ describe('DRMAA 1 routes of libdrmaa', () => {
     for (const i of [2, 4, 6]) expect(await readFile(join(shared, `task.${i}.out`), 'utf8')).toBe(`task ${i}\n`);
   });
 
+  it('holds and releases the pending tasks of a bulk job through the session, once through their parent', async () => {
+    const s = await newSession();
+    // A begin time far ahead keeps the tasks pending, where hold applies.
+    const tasks = await runOk(s, {
+      attributes: { drmaa_remote_command: '/bin/true', drmaa_start_time: '2099/01/01 00:00' },
+      bulk: { start: 1, end: 3, incr: 1 },
+    });
+    for (const id of tasks) expect(await stateOf(id)).toBe('QUEUED_ACTIVE');
+    const held = await act(s, 'hold');
+    expect(held.status).toBe(200);
+    expect([...held.body.jobIds].sort()).toEqual([...tasks].sort());
+    for (const id of tasks) expect(await stateOf(id)).toBe('USER_ON_HOLD');
+    expect([...(await act(s, 'release')).body.jobIds].sort()).toEqual([...tasks].sort());
+    for (const id of tasks) expect(await stateOf(id)).toBe('QUEUED_ACTIVE');
+    await act(s, 'kill');
+    const r = await wait(s, { mode: 'all', reap: true, omitJobs: true });
+    expect(r.body.info.map((i) => i.wasAborted)).toEqual([true, true, true]);
+  });
+
   it('acts on every active job of a session: nothing on an empty session, a held bulk job released once through its parent, others left alone', async () => {
     const s = await newSession();
     expect((await act(s, 'hold')).body).toEqual({ jobIds: [] });
