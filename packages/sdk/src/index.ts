@@ -50,6 +50,7 @@ export {
 export { expandPlaceholders, jobPath, type PlaceholderValues } from './drmaa2/job-template.js';
 export * from './errors.js';
 export * from './executor.js';
+export * from './in-flight.js';
 export * from './job.js';
 export * from './login-file.js';
 export * from './projects.js';

@@ -28,6 +28,7 @@ import {
   type ExecutorFactory,
   type ExitInfo,
   InconsistentStateError,
+  InFlight,
   InvalidJobError,
   type ListedTask,
   type LogStream,
@@ -68,7 +69,7 @@ class DrmaaForwardExecutor implements Executor {
   private readonly orphans = new Set<string>();
   private readonly ended = new Map<string, ExitInfo>();
   private readonly waiters = new Map<string, Waiter[]>();
-  private readonly starting = new Map<string, Promise<TaskHandle>>();
+  private readonly starting = new InFlight<string, TaskHandle>();
   private readonly follows = new Set<Readable>();
   private wake: (() => void) | null = null;
   private reaper: Promise<void> | null = null;
@@ -107,15 +108,7 @@ class DrmaaForwardExecutor implements Executor {
   async start(spec: RunSpec): Promise<TaskHandle> {
     this.ensureOpen();
     this.records.checkKey(spec.key);
-    const inflight = this.starting.get(spec.key);
-    if (inflight !== undefined) return inflight;
-    const started = this.submit(spec);
-    this.starting.set(spec.key, started);
-    try {
-      return await started;
-    } finally {
-      this.starting.delete(spec.key);
-    }
+    return this.starting.run(spec.key, () => this.submit(spec));
   }
 
   async wait(handle: TaskHandle): Promise<ExitInfo> {

@@ -18,6 +18,7 @@ import {
   ExecutorError,
   type ExecutorFactory,
   type ExitInfo,
+  InFlight,
   InvalidStateError,
   type ListedTask,
   type LogStream,
@@ -87,7 +88,7 @@ class DockerExecutor implements Executor {
   /** Aborted by close(): ends every long request (wait, followed logs) still open. */
   private readonly closing = new AbortController();
   /** Starts in progress in this process, so concurrent calls for one key share one attempt. */
-  private readonly starting = new Map<string, Promise<TaskHandle>>();
+  private readonly starting = new InFlight<string, TaskHandle>();
   private readonly openLogs = new Set<Readable>();
   private closed = false;
 
@@ -125,11 +126,7 @@ class DockerExecutor implements Executor {
 
   start(spec: RunSpec): Promise<TaskHandle> {
     if (this.closed) return Promise.reject(this.closedError());
-    const pending = this.starting.get(spec.key);
-    if (pending !== undefined) return pending;
-    const attempt = this.createAndStart(spec).finally(() => this.starting.delete(spec.key));
-    this.starting.set(spec.key, attempt);
-    return attempt;
+    return this.starting.run(spec.key, () => this.createAndStart(spec));
   }
 
   async wait(handle: TaskHandle): Promise<ExitInfo> {

@@ -20,6 +20,7 @@ import {
   ExecutorError,
   type ExecutorFactory,
   type ExitInfo,
+  InFlight,
   type ListedTask,
   type LogStream,
   type NodeInfo,
@@ -64,7 +65,7 @@ const AFTER_KILL_MS = 2000;
 class LocalExecutor implements Executor {
   readonly name = 'local';
   private readonly homes = new HomeDirectory();
-  private readonly starting = new Map<string, Promise<TaskHandle>>();
+  private readonly starting = new InFlight<string, TaskHandle>();
   private readonly follows = new Set<Readable>();
   private readonly ends: EndWatcher;
   private readonly isRoot = process.getuid?.() === 0;
@@ -91,15 +92,7 @@ class LocalExecutor implements Executor {
     this.ensureOpen();
     checkKey(spec.key);
     // Two starts of one key in this daemon share one outcome instead of racing for the folder.
-    const inflight = this.starting.get(spec.key);
-    if (inflight !== undefined) return inflight;
-    const started = this.startOnce(spec);
-    this.starting.set(spec.key, started);
-    try {
-      return await started;
-    } finally {
-      this.starting.delete(spec.key);
-    }
+    return this.starting.run(spec.key, () => this.startOnce(spec));
   }
 
   async wait(handle: TaskHandle): Promise<ExitInfo> {

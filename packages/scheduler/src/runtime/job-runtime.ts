@@ -15,6 +15,7 @@ import {
   type ExitInfo,
   ForbiddenError,
   formatDuration,
+  InFlight,
   InvalidStateError,
   isTerminal,
   type Job,
@@ -65,7 +66,7 @@ export class JobRuntime {
   readonly #active = new Map<number, Job>();
   readonly #handles = new Map<number, TaskHandle>();
   /** Starts in flight: a job is `running` from its dispatch, before its task exists. */
-  readonly #launching = new Map<number, Promise<void>>();
+  readonly #launching = new InFlight<number, void>();
   /** Why GoDocker is stopping a task (user kill, time limit): decides its final reason. */
   readonly #kills = new Map<number, string>();
   readonly #timers = new Map<number, NodeJS.Timeout>();
@@ -391,11 +392,7 @@ export class JobRuntime {
       const job = await this.#transition(p.jobId, 'running', `placed on node ${p.node}`, { status: { node: p.node } }, [
         'pending',
       ]);
-      if (job) {
-        const launch = this.#launch(job, p.node).finally(() => this.#launching.delete(job.id));
-        this.#launching.set(job.id, launch);
-        this.#track(launch);
-      }
+      if (job) this.#track(this.#launching.run(job.id, () => this.#launch(job, p.node)));
     }
   }
 

@@ -27,11 +27,11 @@ import type { FastifyInstance } from 'fastify';
 import type { GodockerConfig } from '../../config/config-schema.js';
 import { type HostPathNeed, mergeVolumes, seesHostPaths, volumesForHostPaths } from '../../runtime/host-paths.js';
 import { type ApiContext, currentUser, makeAuth, visibleJob } from '../context.js';
+import { idempotencyHeaders, idempotencyKeyOf } from '../idempotency-key.js';
 import { toValidationError, validatorCompiler } from '../validation.js';
 import { sessionOf } from './sessions.js';
 
 const errors = { 400: ErrorBodySchema, 401: ErrorBodySchema, 403: ErrorBodySchema, 404: ErrorBodySchema, 409: ErrorBodySchema };
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 // The submission is built here rather than received, so it gets the same check POST /jobs gives its body.
 const checkSubmission = validatorCompiler({ schema: JobSubmissionSchema, method: 'POST', url: '', httpPart: 'body' }) as ((
@@ -121,16 +121,13 @@ export function drmaa1Routes(app: FastifyInstance, ctx: ApiContext): void {
         summary:
           'DRMAA 1.0 run_job / run_bulk_jobs (libdrmaa.so): the template as C attribute strings; answers the job id, or the task ids in index order',
         params: SessionParamsSchema,
-        headers: { type: 'object', properties: { 'idempotency-key': { type: 'string' } } },
+        headers: idempotencyHeaders,
         body: Drmaa1JobsBodySchema,
         response: { 201: Drmaa1JobsResultSchema, ...errors },
       },
     },
     async (request, reply) => {
-      const key = request.headers['idempotency-key'];
-      if (key !== undefined && (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key))) {
-        throw new ValidationError('Idempotency-Key must be 1 to 255 printable ASCII characters', 'header.idempotency-key');
-      }
+      const key = idempotencyKeyOf(request);
       const user = currentUser(request);
       const session = await sessionOf(ctx, user, request.params.name);
       // A retry after a lost answer gets the first answer, even if the template would now be refused.

@@ -25,11 +25,11 @@ import {
 import type { FastifyInstance } from 'fastify';
 import type { JobFilter } from '../../store/store.js';
 import { type ApiContext, canSee, currentUser, makeAuth, visibleJob } from '../context.js';
+import { idempotencyHeaders, idempotencyKeyOf } from '../idempotency-key.js';
 import { waitForJobs } from '../job-waiter.js';
 import { abortOnClose, loadJobs } from '../wait-support.js';
 
 const errors = { 400: ErrorBodySchema, 401: ErrorBodySchema, 403: ErrorBodySchema, 404: ErrorBodySchema, 409: ErrorBodySchema };
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 export function jobRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const { requireUser } = makeAuth(ctx);
@@ -40,16 +40,13 @@ export function jobRoutes(app: FastifyInstance, ctx: ApiContext): void {
       preHandler: requireUser,
       schema: {
         summary: 'Submit a job, or an array of jobs',
-        headers: { type: 'object', properties: { 'idempotency-key': { type: 'string' } } },
+        headers: idempotencyHeaders,
         body: JobSubmissionSchema,
         response: { 200: JobSchema, 201: JobSchema, ...errors },
       },
     },
     async (request, reply) => {
-      const key = request.headers['idempotency-key'];
-      if (key !== undefined && (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key))) {
-        throw new ValidationError('Idempotency-Key must be 1 to 255 printable ASCII characters', 'header.idempotency-key');
-      }
+      const key = idempotencyKeyOf(request);
       const user = currentUser(request);
       const session = request.body.session;
       // Checked here rather than in the runtime: sessions are an API concern, the runtime only stores the name.

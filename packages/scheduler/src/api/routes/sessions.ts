@@ -83,22 +83,29 @@ function isLeftAlone(e: unknown): boolean {
   return GodockerError.is(e) && (e.code === ErrorCodes.INVALID_STATE || e.code === ErrorCodes.JOB_NOT_FOUND);
 }
 
-const ACTIVE = ['pending', 'held', 'running', 'suspended'] as const;
-
 /**
  * The action on every active, unreaped job of the session it applies to; an array
  * is acted on once, through its parent, for its tasks. Returns the ids acted on
  * (tasks, never parents: DRMAA knows only those).
  */
 async function actOnSession(ctx: ApiContext, session: Session, action: JobAction, who: string): Promise<number[]> {
-  const ids = await ctx.store.listJobIds({ user: session.user, session: session.name, reaped: false, states: [...ACTIVE] });
-  const applies = ACTION_FROM[action];
+  // Only the jobs in a state the action applies to: the others are left alone.
+  const ids = await ctx.store.listJobIds({
+    user: session.user,
+    session: session.name,
+    reaped: false,
+    states: [...ACTION_FROM[action]],
+  });
   const singles: Job[] = [];
   const tasksOf = new Map<number, number[]>();
   for (const job of await loadJobs(ctx.store, ids)) {
-    if (job.array !== null || !applies.includes(job.status.state)) continue;
+    if (job.array !== null) continue;
     if (job.parentId === null) singles.push(job);
-    else tasksOf.set(job.parentId, [...(tasksOf.get(job.parentId) ?? []), job.id]);
+    else {
+      const tasks = tasksOf.get(job.parentId);
+      if (tasks) tasks.push(job.id);
+      else tasksOf.set(job.parentId, [job.id]);
+    }
   }
   const acted: number[] = [];
   const act = async (job: Job, stands: number[]) => {
