@@ -22,6 +22,7 @@ export const ErrorCodes = {
   CONFLICT: 'GOD_CONFLICT',
   CONFIG_INVALID: 'GOD_CONFIG_INVALID',
   EXECUTOR: 'GOD_EXECUTOR_ERROR',
+  EXECUTOR_UNAVAILABLE: 'GOD_EXECUTOR_UNAVAILABLE',
   UNAVAILABLE: 'GOD_UNAVAILABLE',
   CONNECTION: 'GOD_CONNECTION_ERROR',
   INTERNAL: 'GOD_INTERNAL',
@@ -52,6 +53,7 @@ const STATUS: Record<ErrorCode, number> = {
   GOD_CONFLICT: 409,
   GOD_CONFIG_INVALID: 500,
   GOD_EXECUTOR_ERROR: 500,
+  GOD_EXECUTOR_UNAVAILABLE: 503,
   GOD_UNAVAILABLE: 503,
   GOD_CONNECTION_ERROR: 503,
   GOD_INTERNAL: 500,
@@ -149,6 +151,23 @@ export class ExecutorError extends GodockerError {
     super(ErrorCodes.EXECUTOR, message, cause === undefined ? {} : { cause });
     this.name = 'ExecutorError';
   }
+}
+
+/**
+ * The backend cannot be reached or cannot record anything right now (engine socket gone,
+ * engine restarting, data folder read-only): a passing fault, not a fact about the job.
+ * A start that fails with it never ran, so the job goes back to pending; a wait or a status
+ * that fails with it leaves the job as it is, to be reconciled once the backend answers.
+ */
+export class ExecutorUnavailableError extends GodockerError {
+  constructor(message: string, cause?: unknown) {
+    super(ErrorCodes.EXECUTOR_UNAVAILABLE, message, cause === undefined ? {} : { cause });
+    this.name = 'ExecutorUnavailableError';
+  }
+}
+
+export function isExecutorUnavailable(error: unknown): error is ExecutorUnavailableError {
+  return error instanceof GodockerError && error.code === ErrorCodes.EXECUTOR_UNAVAILABLE;
 }
 
 export class ConnectionError extends GodockerError {

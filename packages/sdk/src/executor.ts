@@ -27,6 +27,23 @@ export interface Mount {
   readOnly: boolean;
 }
 
+/**
+ * Files the job's standard streams are bound to (DRMAA's input, output and error paths),
+ * as the job sees them (inside the container for container executors). The executor opens
+ * them as the job's uid/gid after it has dropped to that user and before the command starts;
+ * one that cannot be opened is a start failure (`ExitInfo.error` names the path and the errno,
+ * the command never runs). Absent: stdin is /dev/null, stdout and stderr go to the task's logs.
+ */
+export interface TaskFiles {
+  stdin?: string;
+  /** Created or truncated; when it names a directory, `inDirectory.stdout` is created in it (Grid Engine's NAME.oJOBID). */
+  stdout?: string;
+  stderr?: string;
+  /** stderr goes where stdout goes. */
+  joinStderr?: boolean;
+  inDirectory?: { stdout: string; stderr: string };
+}
+
 /** Everything needed to run one job, resolved and checked by the daemon. */
 export interface RunSpec {
   job: Job;
@@ -51,6 +68,8 @@ export interface RunSpec {
   labels: Record<string, string>;
   /** Folder where stdout and stderr files must end up (`stdout`, `stderr`). */
   logDir: string;
+  /** Absent: stdin /dev/null, stdout/stderr to the task's logs. */
+  files?: TaskFiles;
 }
 
 export interface TaskHandle {
@@ -61,13 +80,21 @@ export interface TaskHandle {
 }
 
 export interface ExitInfo {
+  /** The exit code when the process exited (0-255, exactly as it called exit); 128+N when a signal N ended it; -1 unknown. */
   exitCode: number;
-  /** Signal name (SIGKILL) when the process was killed by one. */
+  /**
+   * Signal name (SIGKILL) only when a signal ended the process (waitpid said so, or the backend
+   * knows it sent it: a kill by GoDocker, an OOM kill); never guessed from an exit code above 128.
+   */
   signal: string | null;
   oomKilled: boolean;
   startedAt: string | null;
   endedAt: string | null;
-  /** Set when the task could not start at all (bad image, exec error). */
+  /**
+   * Set when the task could not start at all (bad image, exec error, missing working directory,
+   * a file of `RunSpec.files` that cannot be opened): the command never ran, `exitCode` means nothing.
+   * Says what and why, with the path and the errno: `cannot open output file /x/out: Permission denied (EACCES)`.
+   */
   error: string | null;
   cpuSeconds: number | null;
   maxMemoryMb: number | null;
