@@ -58,4 +58,5 @@ export * from './quantities.js';
 export * from './session-contact.js';
 export * from './sse.js';
 export * from './states.js';
+export * from './storage-faults.js';
 export * from './version.js';

@@ -2,7 +2,7 @@
  * dockerode rejects with plain Errors carrying the HTTP `statusCode` of the
  * engine's answer; these helpers read it without `any`.
  */
-import { ExecutorError, GodockerError } from '@godocker/sdk';
+import { ExecutorError, ExecutorUnavailableError, GodockerError } from '@godocker/sdk';
 
 export function statusCodeOf(error: unknown): number | null {
   if (typeof error !== 'object' || error === null || !('statusCode' in error)) return null;
@@ -28,8 +28,42 @@ export function isAbort(error: unknown): boolean {
   return error instanceof Error && (error.name === 'AbortError' || (error as Error & { code?: unknown }).code === 'ABORT_ERR');
 }
 
-/** Keeps our typed errors as they are; wraps anything from the engine with what we were doing. */
+/** Socket errors of a missing or restarting engine, as seen by dockerode (checked on a private engine stopped and started). */
+const UNREACHABLE_CONNECT = new Set(['ENOENT', 'ECONNREFUSED', 'EAGAIN']);
+const BROKEN_CONNECTION = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
+
+/**
+ * The engine cannot be reached: its socket is gone (`connect ENOENT`) or refuses, or a
+ * connection broke mid-answer (the engine stopped under an open request).
+ */
+export function isUnreachable(error: unknown): boolean {
+  if (!(error instanceof Error) || statusCodeOf(error) !== null) return false;
+  const { code, syscall } = error as NodeJS.ErrnoException;
+  if (code && syscall === 'connect' && UNREACHABLE_CONNECT.has(code)) return true;
+  if (code && BROKEN_CONNECTION.has(code)) return true;
+  return /socket hang up/i.test(error.message);
+}
+
+/**
+ * What an engine answers for a while after it (re)starts, before its network store is back:
+ * `failed to update store for object type *libnetwork.endpoint: open : no such file or directory`.
+ * Nothing of the job's own makes these.
+ */
+const ENGINE_NOT_READY = /libnetwork|failed to update store|daemon is shutting down|transport is closing|context canceled|: unavailable$/i;
+
+export function isEngineNotReady(error: unknown): boolean {
+  const status = statusCodeOf(error);
+  return status !== null && status >= 500 && ENGINE_NOT_READY.test(messageOf(error));
+}
+
+/**
+ * Keeps our typed errors as they are; wraps anything from the engine with what we were doing.
+ * An engine that does not answer is a passing fault of the executor, not of the job.
+ */
 export function executorError(doing: string, error: unknown): GodockerError {
   if (GodockerError.is(error)) return error;
+  if (isUnreachable(error) || isEngineNotReady(error)) {
+    return new ExecutorUnavailableError(`${doing}: the Docker engine does not answer (${messageOf(error)})`, error);
+  }
   return new ExecutorError(`${doing}: ${messageOf(error)}`, error);
 }

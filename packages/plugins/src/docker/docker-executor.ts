@@ -28,12 +28,22 @@ import {
   TASK_LABELS,
   type TaskHandle,
   type TaskStatus,
+  writingTo,
 } from '@godocker/sdk';
 import Docker from 'dockerode';
 import { createOptions } from './container-spec.js';
-import { executorError, isAbort, isConflict, isNotFound, isNotModified, messageOf } from './docker-errors.js';
+import {
+  executorError,
+  isAbort,
+  isConflict,
+  isEngineNotReady,
+  isNotFound,
+  isNotModified,
+  isUnreachable,
+  messageOf,
+} from './docker-errors.js';
 import { parseDockerOptions, type ResolvedDockerOptions } from './docker-options.js';
-import { exitInfoOf, hasEnded, signalOf } from './exit-info.js';
+import { exitInfoOf, hasEnded } from './exit-info.js';
 import { logFrames, streamBytes } from './log-frames.js';
 import { buildScriptArchive, needsScriptFile } from './script-archive.js';
 
@@ -73,7 +83,8 @@ function exitInfoFromWait(result: unknown): ExitInfo {
   const message = body.Error?.Message;
   return {
     exitCode,
-    signal: signalOf(exitCode, false),
+    // The wait answer has no OOM flag: a signal cannot be told from the code alone.
+    signal: null,
     oomKilled: false,
     startedAt: null,
     endedAt: null,
@@ -312,7 +323,7 @@ class DockerExecutor implements Executor {
 
   async collect(handle: TaskHandle, logDir: string): Promise<void> {
     this.assertOpen();
-    await mkdir(logDir, { recursive: true });
+    await writingTo(`collecting task ${handle.key}`, logDir, () => mkdir(logDir, { recursive: true }));
     const info = await this.inspect(handle);
     if (!info) return;
     if (!hasEnded(info.State) && info.State.Status !== 'created') {
@@ -326,7 +337,7 @@ class DockerExecutor implements Executor {
       const source = asReadable(
         await container.logs({ follow: true, stdout: true, stderr: true, abortSignal: this.closing.signal }),
       );
-      await writeLogFiles(logFrames(source), logDir);
+      await writingTo(`collecting task ${handle.key}`, logDir, () => writeLogFiles(logFrames(source), logDir));
       await container.remove({ force: true });
     } catch (error) {
       if (isNotFound(error)) return;
@@ -380,8 +391,9 @@ class DockerExecutor implements Executor {
           `not ${this.context.clusterId}; remove or rename it`,
       );
     }
-    // Created but never started: the daemon died between create and start. Starting it now runs the job once.
-    if (info.State.Status === 'created' && info.State.Error === '') await this.launch(spec, info.Id);
+    // Created but never started (the daemon died between create and start, or the engine failed the start while it
+    // restarted, leaving State.Error): the job never ran, so starting it now runs it once.
+    if (info.State.Status === 'created') await this.launch(spec, info.Id);
     return { key: spec.key, id: info.Id, node: this.nodeName };
   }
 
@@ -399,6 +411,8 @@ class DockerExecutor implements Executor {
     } catch (error) {
       // 304: already started by a concurrent adopter.
       if (isNotModified(error)) return;
+      // An engine that is stopping or not back yet fails starts that have nothing to do with the job.
+      if (isUnreachable(error) || isEngineNotReady(error)) throw executorError(`starting container ${spec.key}`, error);
       // The container stays, "created" with State.Error: status/wait report the failure and collect removes it.
       throw new ExecutorError(`container ${spec.key} could not start: ${messageOf(error)}`, error);
     }

@@ -1,25 +1,20 @@
 /**
  * Reads how a container ended from `docker inspect`.
  */
-import { constants } from 'node:os';
 import type { ExitInfo } from '@godocker/sdk';
 import type Docker from 'dockerode';
 
 type State = Docker.ContainerInspectInfo['State'];
 
-const SIGNAL_NAMES = new Map<number, string>(
-  Object.entries(constants.signals).map(([name, number]) => [number, name] as [number, string]),
-);
-
 /**
- * The engine reports a process ended by signal N as exit code 128+N (as shells do),
- * so that is how a kill, a `docker stop` or the OOM killer shows up. A script that
- * itself runs `exit 137` is indistinguishable, and is reported as SIGKILL too.
+ * The engine reports a process ended by signal N as exit code 128+N, the same number a
+ * script's own `exit 130` gives, so the code alone never says "signal". The job's script is
+ * PID 1 of its container, which nothing inside the container can kill by a signal: a signal
+ * can only come from outside, from the kernel's OOM killer (the engine records it) or from a
+ * stop that GoDocker itself sent (the runtime knows that one: it records why it killed).
  */
-export function signalOf(exitCode: number, oomKilled: boolean): string | null {
-  if (oomKilled) return 'SIGKILL';
-  if (exitCode <= 128) return null;
-  return SIGNAL_NAMES.get(exitCode - 128) ?? null;
+export function signalOf(oomKilled: boolean): string | null {
+  return oomKilled ? 'SIGKILL' : null;
 }
 
 /** Docker writes the zero time (0001-01-01) for "never"; callers want null. */
@@ -51,7 +46,7 @@ export function exitInfoOf(state: State): ExitInfo {
   if (startedAt !== null && endedAt !== null && endedAt < startedAt) endedAt = startedAt;
   return {
     exitCode: state.ExitCode,
-    signal: signalOf(state.ExitCode, state.OOMKilled),
+    signal: signalOf(state.OOMKilled),
     oomKilled: state.OOMKilled,
     startedAt,
     endedAt,

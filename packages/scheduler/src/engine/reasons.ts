@@ -13,6 +13,7 @@
  * | `NoNodeFits` | (BadConstraints) | no node is big enough or carries its labels, even empty |
  * | `User…Limit` / `Project…Limit` | QOSMax…PerUser / AssocGrp…Limit | a concurrent quota would be broken |
  * | `UserCpuTimeLimit` / `ProjectCpuTimeLimit` | AssocGrpCPUMinutesLimit | the cumulative cpu-time quota is used up |
+ * | `ExecutorUnavailable` | (NodeDown) | the executor or the data folder does not answer; set by the runtime, not the engine |
  *
  * A pass may leave 100,000 jobs waiting; building 100,000 sentences would
  * cost more than the pass (a sentence with six numbers is ~1 µs). So the pass
@@ -38,6 +39,7 @@ export const WAIT_CODES = [
   'ProjectGpuLimit',
   'ProjectRunningJobsLimit',
   'ProjectCpuTimeLimit',
+  'ExecutorUnavailable',
 ] as const;
 
 export type WaitCode = (typeof WAIT_CODES)[number];
@@ -68,6 +70,7 @@ export const PROJECT_QUOTA_CODES = [
   'ProjectGpuLimit',
   'ProjectRunningJobsLimit',
   'ProjectCpuTimeLimit',
+  'ExecutorUnavailable',
 ] as const;
 
 /** Which holder and which quota a quota code names; undefined for other codes. */

@@ -8,15 +8,19 @@
  * reads no store. Every change goes to the store first (compare-and-set on the
  * state), then to memory, then to the event bus.
  */
-import { mkdir } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   canTransition,
   type Executor,
+  ExecutorUnavailableError,
   type ExitInfo,
   ForbiddenError,
   formatDuration,
   InFlight,
   InvalidStateError,
+  isExecutorUnavailable,
   isTerminal,
   type Job,
   type JobAction,
@@ -28,6 +32,7 @@ import {
   taskKey,
   type User,
   ValidationError,
+  writingTo,
 } from '@godocker/sdk';
 import type { GodockerConfig } from '../config/config-schema.js';
 import type { EngineOutput } from '../engine/engine-io.js';
@@ -37,7 +42,7 @@ import { schedule } from '../engine/schedule.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { InsertResult, JobChange, Store } from '../store/store.js';
 import { parentReason, parentState } from './array-parent.js';
-import { exitOutcome } from './exit-outcome.js';
+import { exitOutcome, signalSent } from './exit-outcome.js';
 import { buildRunSpec, logDirOf } from './run-spec.js';
 import { SchedulingInputs } from './scheduling-inputs.js';
 import { resolveSubmission } from './submission.js';
@@ -55,6 +60,15 @@ export interface RuntimeDeps {
 
 /** setTimeout fires at once for longer delays; a timer that far off wakes early and is set again. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/** How soon, then how seldom at most, an executor that does not answer is asked again. */
+const PROBE_MIN_MS = 500;
+const PROBE_MAX_MS = 30_000;
+
+/** Why the executor cannot take work now, and when to ask it again. */
+interface ExecutorDown {
+  message: string;
+  timer: NodeJS.Timeout | undefined;
+}
 
 const ALL_STATES: JobState[] = ['pending', 'held', 'running', 'suspended', 'done', 'failed'];
 const fromStatesOf = (to: JobState) => ALL_STATES.filter((s) => canTransition(s, to));
@@ -87,6 +101,14 @@ export class JobRuntime {
   #beginTimerAt = Number.POSITIVE_INFINITY;
   #reconcileTimer: NodeJS.Timeout | undefined;
   #stopped = false;
+  /** Set while the executor (or the data folder) cannot take work: nothing is dispatched until a probe answers. */
+  #down: ExecutorDown | null = null;
+  /** Grows with each outage that follows another closely, back to the minimum after a start that works. */
+  #probeDelayMs = PROBE_MIN_MS;
+  /** Jobs whose task wait broke (the executor went away): their ends are read again once it answers. */
+  readonly #unwatched = new Set<number>();
+  /** Running jobs with no task watched at the last periodic check (a dispatch may just be landing: wait one more). */
+  #orphans = new Set<number>();
   /** Settles when in-flight work (dispatches, exits) is done; used by stop(). */
   readonly #inflight = new Set<Promise<unknown>>();
 
@@ -126,15 +148,21 @@ export class JobRuntime {
     clearInterval(this.#reconcileTimer);
     clearInterval(this.#usageTimer);
     clearTimeout(this.#beginTimer);
+    clearTimeout(this.#down?.timer);
     for (const t of this.#timers.values()) clearTimeout(t);
     this.#timers.clear();
     await Promise.allSettled([...this.#inflight]);
     await this.#accrueUsage();
   }
 
-  /** Why a pending job waits, as of the last pass. */
+  /** Why a pending job waits, as of the last pass (or because the executor does not answer). */
   waitReason(jobId: number): WaitReason | undefined {
-    return this.#lastPass?.waiting.get(jobId);
+    const why = this.#lastPass?.waiting.get(jobId);
+    // Only a job that would otherwise start is waiting for the executor; a dependency or a quota still says so.
+    if (this.#down && (!why || why.code === 'Priority' || why.code === 'Resources')) {
+      return { code: 'ExecutorUnavailable', message: `the executor does not answer: ${this.#down.message}` };
+    }
+    return why;
   }
 
   /** The priority of a pending job as of the last pass, with its factors. */
@@ -377,6 +405,8 @@ export class JobRuntime {
       this.#wakeAt(null);
       return;
     }
+    // A start now would fail for the executor's sake, not the job's: wait for the probe to get an answer.
+    if (this.#down) return;
     const input = await this.#inputs.engineInput(
       { now: this.#now().getTime(), pending, active: busy, nodes: this.#nodes },
       this.#active,
@@ -421,9 +451,15 @@ export class JobRuntime {
     try {
       const user = await this.#user(job.user.name);
       const spec = buildRunSpec(job, node, user, this.#d.config, this.#d.clusterId);
-      await mkdir(spec.logDir, { recursive: true });
+      await writingTo(`starting job ${job.id}`, spec.logDir, () => mkdir(spec.logDir, { recursive: true }));
       handle = await this.#d.executor.start(spec);
     } catch (e) {
+      if (isExecutorUnavailable(e) && !this.#kills.has(job.id)) {
+        // It never ran: back in the queue, and no more starts until the executor answers.
+        this.#executorDown(e);
+        await this.#requeue(job.id, `requeued: the executor could not start it (${e.message})`);
+        return;
+      }
       this.#d.logger.warn({ err: e, jobId: job.id }, 'job could not start');
       // A half-made task (created, never started) must not linger under the job's key.
       const key = taskKey(this.#d.clusterId, job.id);
@@ -432,6 +468,7 @@ export class JobRuntime {
       return;
     }
     this.#handles.set(job.id, handle);
+    this.#probeDelayMs = PROBE_MIN_MS;
     const updated = await this.#d.store.updateJob(
       job.id,
       { status: { containerId: handle.id, startedAt: this.#now().toISOString(), reason: `running on node ${node}` } },
@@ -465,29 +502,99 @@ export class JobRuntime {
       timer.unref();
       this.#timers.set(job.id, timer);
     }
+    this.#waitFor(job.id, handle);
+  }
+
+  #waitFor(jobId: number, handle: TaskHandle): void {
+    this.#unwatched.delete(jobId);
     this.#track(
       this.#d.executor.wait(handle).then(
-        (info) => this.#finish(job.id, handle, info),
-        (e) => this.#d.logger.warn({ err: e, jobId: job.id }, 'lost track of a task; the periodic check will pick it up'),
+        (info) => this.#finish(jobId, handle, info),
+        (e) => {
+          this.#unwatched.add(jobId);
+          if (isExecutorUnavailable(e)) this.#executorDown(e);
+          else this.#d.logger.warn({ err: e, jobId }, 'lost track of a task; the periodic check will pick it up');
+        },
       ),
     );
+  }
+
+  /** Back to pending, as if never dispatched (the task, if the executor made one, is adopted on the next start). */
+  async #requeue(jobId: number, reason: string): Promise<void> {
+    await this.#transition(jobId, 'pending', reason, { status: { node: null, containerId: null, startedAt: null } }, [
+      'running',
+      'suspended',
+    ]);
+  }
+
+  // ---- an executor that does not answer ---------------------------------------
+
+  #executorDown(error: ExecutorUnavailableError): void {
+    if (this.#down) {
+      this.#down.message = error.message;
+      return;
+    }
+    this.#d.logger.warn({ err: error }, 'the executor does not answer: no job is started until it does');
+    this.#down = { message: error.message, timer: undefined };
+    this.#scheduleProbe();
+  }
+
+  #scheduleProbe(): void {
+    const down = this.#down;
+    if (!down || this.#stopped) return;
+    down.timer = setTimeout(() => this.#track(this.#probe()), this.#probeDelayMs);
+    down.timer.unref();
+    this.#probeDelayMs = Math.min(this.#probeDelayMs * 2, PROBE_MAX_MS);
+  }
+
+  /** Asks the executor for its nodes and the data folder for a write: both answer, work resumes. */
+  async #probe(): Promise<void> {
+    const down = this.#down;
+    if (!down || this.#stopped) return;
+    const logs = join(this.#d.config.dataDir, 'logs');
+    try {
+      await writingTo('checking the data folder', logs, async () => {
+        await mkdir(logs, { recursive: true });
+        await access(logs, constants.W_OK);
+      });
+      this.#nodes = await this.#d.executor.nodes();
+    } catch (e) {
+      down.message = isExecutorUnavailable(e) ? e.message : (e as Error).message;
+      this.#scheduleProbe();
+      return;
+    }
+    this.#down = null;
+    this.#d.logger.info('the executor answers again: starting jobs');
+    await this.#periodicCheck();
+    this.requestPass();
   }
 
   async #finish(jobId: number, handle: TaskHandle | null, info: ExitInfo): Promise<void> {
     if (this.#finishing.has(jobId) || this.#stopped) return;
     this.#finishing.add(jobId);
+    // Until the end is in the store the job keeps its handle, so the periodic check tries again.
+    let recorded = false;
     try {
       const job = this.#active.get(jobId) ?? (await this.#d.store.getJob(jobId));
-      if (!job || isTerminal(job.status.state)) return;
-      clearTimeout(this.#timers.get(jobId));
-      this.#timers.delete(jobId);
+      if (!job || isTerminal(job.status.state)) {
+        recorded = true;
+        return;
+      }
       if (handle) {
         // Logs are on disk before anyone can see the job as ended.
-        await this.#d.executor
-          .collect(handle, logDirOf(this.#d.config, jobId))
-          .catch((e) => this.#d.logger.warn({ err: e, jobId }, 'could not collect the task logs'));
+        try {
+          await this.#d.executor.collect(handle, logDirOf(this.#d.config, jobId));
+        } catch (e) {
+          if (isExecutorUnavailable(e)) {
+            // The end is known but its logs cannot be kept now: the job stays running until they can.
+            this.#executorDown(e);
+            return;
+          }
+          this.#d.logger.warn({ err: e, jobId }, 'could not collect the task logs');
+        }
       }
-      const outcome = exitOutcome(job, info, this.#kills.get(jobId));
+      const killReason = this.#kills.get(jobId);
+      const outcome = exitOutcome(job, info, killReason);
       const endedAt = info.endedAt ?? this.#now().toISOString();
       // The task's own start time when the executor knows it: ours is taken after start() returned, and may follow a short job's end.
       const startedAt = info.startedAt ?? job.status.startedAt;
@@ -495,17 +602,24 @@ export class JobRuntime {
       await this.#transition(jobId, outcome.state, outcome.reason, {
         status: {
           exitCode: info.exitCode < 0 ? null : info.exitCode,
-          signal: info.signal,
+          // An executor that cannot see signals reports our own stop as its 128+N code; we know we sent it.
+          signal: info.signal ?? (killReason ? signalSent(info.exitCode) : null),
           oomKilled: info.oomKilled,
           endedAt,
           startedAt,
         },
         usage: { wallSeconds: wall, cpuSeconds: info.cpuSeconds, maxMemoryMb: info.maxMemoryMb },
       });
+      recorded = true;
     } finally {
       this.#finishing.delete(jobId);
-      this.#handles.delete(jobId);
-      this.#kills.delete(jobId);
+      if (recorded) {
+        clearTimeout(this.#timers.get(jobId));
+        this.#timers.delete(jobId);
+        this.#handles.delete(jobId);
+        this.#kills.delete(jobId);
+        this.#unwatched.delete(jobId);
+      }
       this.requestPass();
     }
   }
@@ -514,29 +628,10 @@ export class JobRuntime {
 
   /** After a (re)start: every job the store calls running is checked against the executor. */
   async #reconcile(): Promise<void> {
-    const { executor, clusterId, logger } = this.#d;
+    const { executor, logger } = this.#d;
     for (const job of [...this.#active.values()]) {
       if (job.status.state !== 'running' && job.status.state !== 'suspended') continue;
-      const handle: TaskHandle = { key: taskKey(clusterId, job.id), id: job.status.containerId, node: job.status.node };
-      const st = await executor.status(handle);
-      if (st.state === 'exited') {
-        await this.#finish(job.id, handle, st);
-      } else if (st.state === 'running' || st.state === 'paused') {
-        this.#watch(job, handle);
-      } else if (st.state === 'created' || (st.state === 'missing' && job.status.containerId === null)) {
-        // It never ran: safe to run it from the start, once.
-        if (st.state === 'created') await executor.collect(handle, logDirOf(this.#d.config, job.id));
-        await this.#transition(
-          job.id,
-          'pending',
-          'requeued: the daemon stopped before the job started',
-          { status: { node: null, containerId: null, startedAt: null } },
-          ['running', 'suspended'],
-        );
-      } else {
-        this.#kills.set(job.id, 'its task vanished from the executor while the daemon was away');
-        await this.#finish(job.id, null, vanished(job.status.startedAt, this.#now()));
-      }
+      await this.#reconcileJob(job);
     }
     // Tasks of jobs that ended (or that the store never had): nothing may run unaccounted for.
     for (const t of await executor.list()) {
@@ -547,21 +642,64 @@ export class JobRuntime {
     }
   }
 
+  /** A job the store calls running or suspended, with no task being watched: what does the executor say? */
+  async #reconcileJob(job: Job): Promise<void> {
+    const { executor, clusterId } = this.#d;
+    const handle: TaskHandle = { key: taskKey(clusterId, job.id), id: job.status.containerId, node: job.status.node };
+    const st = await executor.status(handle);
+    if (st.state === 'exited') {
+      await this.#finish(job.id, handle, st);
+    } else if (st.state === 'running' || st.state === 'paused') {
+      this.#watch(job, handle);
+    } else if (st.state === 'created' || (st.state === 'missing' && job.status.containerId === null)) {
+      // It never ran: safe to run it from the start, once.
+      if (st.state === 'created') await executor.collect(handle, logDirOf(this.#d.config, job.id));
+      await this.#requeue(job.id, 'requeued: the daemon stopped before the job started');
+    } else {
+      this.#kills.set(job.id, 'its task vanished from the executor while the daemon was away');
+      await this.#finish(job.id, null, vanished(job.status.startedAt, this.#now()));
+    }
+  }
+
   async #periodicCheck(): Promise<void> {
     if (this.#stopped) return;
     try {
       this.#nodes = await this.#d.executor.nodes();
     } catch (e) {
+      if (isExecutorUnavailable(e)) this.#executorDown(e);
       this.#d.logger.warn({ err: e }, 'executor did not report its nodes');
     }
     for (const [jobId, handle] of [...this.#handles]) {
       if (this.#finishing.has(jobId)) continue;
-      const st = await this.#d.executor.status(handle).catch(() => null);
-      if (st?.state === 'exited') await this.#finish(jobId, handle, st);
-      else if (st?.state === 'missing') {
+      let st: Awaited<ReturnType<Executor['status']>> | null = null;
+      try {
+        st = await this.#d.executor.status(handle);
+      } catch (e) {
+        // Its end is unknown, not failed: asked again next time.
+        if (isExecutorUnavailable(e)) this.#executorDown(e);
+        continue;
+      }
+      if (st.state === 'exited') await this.#finish(jobId, handle, st);
+      else if (st.state === 'missing') {
         this.#kills.set(jobId, this.#kills.get(jobId) ?? 'its task vanished from the executor');
         await this.#finish(jobId, null, vanished(null, this.#now()));
+      } else if (this.#unwatched.has(jobId)) this.#waitFor(jobId, handle);
+    }
+    // A job left running with no task to watch (its requeue or its end could not be written): look again.
+    const seen = this.#orphans;
+    this.#orphans = new Set();
+    for (const job of [...this.#active.values()]) {
+      const { state } = job.status;
+      if ((state !== 'running' && state !== 'suspended') || this.#handles.has(job.id)) continue;
+      if (this.#launching.get(job.id) || this.#finishing.has(job.id)) continue;
+      if (!seen.has(job.id)) {
+        this.#orphans.add(job.id);
+        continue;
       }
+      await this.#reconcileJob(job).catch((e) => {
+        if (isExecutorUnavailable(e)) this.#executorDown(e);
+        else this.#d.logger.warn({ err: e, jobId: job.id }, 'could not reconcile a running job');
+      });
     }
   }
 
