@@ -107,6 +107,12 @@ describe('docker executor: running scripts', () => {
     expect(r.exit).toMatchObject({ exitCode: 3, signal: null, oomKilled: false });
   });
 
+  it('reports `exit N` above 128 as the exit code N, not as a signal (the engine cannot tell them apart)', async () => {
+    const codes = [129, 130, 137, 143, 159, 255];
+    const results = await Promise.all(codes.map((code) => run({ script: `exit ${code}` })));
+    expect(results.map((r) => [r.exit.exitCode, r.exit.signal])).toEqual(codes.map((code) => [code, null]));
+  });
+
   it('runs a script with a #!/bin/sh shebang directly', async () => {
     const r = await run({ script: '#!/bin/sh\necho "via $0"\n' });
     expect(r.exit.exitCode).toBe(0);
@@ -304,8 +310,11 @@ describe('docker executor: idempotence and recovery', () => {
     const exit = await executor.wait(handle);
     expect(exit.exitCode).not.toBe(0);
     expect(exit.startedAt).toBeNull();
-    // A retry finds the failed container and hands it back rather than making another.
-    expect((await executor.start(s)).key).toBe(s.key);
+    // A retry starts the never-started container again (it never ran): the same failure, no second container.
+    const again = await executor.start(s).catch((e: unknown) => e);
+    expect((again as ExecutorError).message).toMatch(/could not start: could not select device driver/);
+    const named = await docker.listContainers({ all: true, filters: { name: [s.key] } });
+    expect(named).toHaveLength(1);
     await executor.collect(handle, s.logDir);
     expect((await executor.status(handle)).state).toBe('missing');
   });

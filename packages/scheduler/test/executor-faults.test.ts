@@ -4,7 +4,7 @@
  * really stopped and started, and a tmpfs data folder really remounted read-only.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -88,27 +88,33 @@ describe('the Docker engine restarts under a queue of 100 jobs', () => {
     expect(end.status.state).toBe('done');
     expect(readdirSync(runs)).toHaveLength(100);
     // Some tasks were requeued while the engine was away, and their history says why.
-    const requeued = tasks.filter((j) => j.status.history.some((x) => /requeued: the executor could not start it/.test(x.reason)));
+    const requeued = tasks.filter((j) =>
+      j.status.history.some((x) => /requeued: the executor could not start it/.test(x.reason)),
+    );
     expect(requeued.length).toBeGreaterThan(0);
   }, 300_000);
 });
 
-describe('the data folder turns read-only for 10 s while jobs run', () => {
+describe('the log folder of the data folder turns read-only for 10 s while jobs run', () => {
   let t: TestDaemon;
   let alice: Caller;
-  const mountPoint = mkdtempSync(join(tmpdir(), 'godocker-rofs-'));
+  const dataDir = mkdtempSync(join(tmpdir(), 'godocker-rofs-'));
+  // The logs get a file system of their own: one the test can remount read-only while the
+  // store (SQLite, always open for writing) goes on. That is what a full or failing log disk does.
+  const logs = join(dataDir, 'logs');
 
   beforeAll(async () => {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256m,mode=0711', 'tmpfs', mountPoint]);
-    mkdirSync(join(mountPoint, 'data'), { mode: 0o711 });
-    t = await startTestDaemon('docker', { executor: { options: { capacity: { cpu: 8, ram: 4096 } } } }, join(mountPoint, 'data'));
+    chmodSync(dataDir, 0o711);
+    mkdirSync(logs);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64m,mode=0755', 'tmpfs', logs]);
+    t = await startTestDaemon('docker', { executor: { options: { capacity: { cpu: 8, ram: 4096 } } } }, dataDir);
     alice = await t.addUser('alice', 2001);
   });
   afterAll(async () => {
-    execFileSync('mount', ['-o', 'remount,rw', mountPoint]);
+    execFileSync('mount', ['-o', 'remount,rw', logs]);
     await t?.stop();
-    execFileSync('umount', ['-l', mountPoint]);
-    rmSync(mountPoint, { recursive: true, force: true });
+    execFileSync('umount', ['-l', logs]);
+    rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('fails no job that ran well: every one ends done with its output once the folder is writable again', async () => {
@@ -122,10 +128,12 @@ describe('the data folder turns read-only for 10 s while jobs run', () => {
       ids.push(s.body.id);
     }
     await waitJob(alice, ids[0] as number, 'started', 60);
-    execFileSync('mount', ['-o', 'remount,ro', mountPoint]);
-    expect(existsSync(mountPoint)).toBe(true);
+    execFileSync('mount', ['-o', 'remount,ro', logs]);
+    // Jobs end meanwhile, and new ones cannot start (their log folders cannot be made): nothing fails.
     await delay(10_000);
-    execFileSync('mount', ['-o', 'remount,rw', mountPoint]);
+    const meanwhile = await alice.call<{ jobs: Job[] }>('GET', '/api/v1/jobs?state=failed');
+    expect(meanwhile.body.jobs.map((j) => j.status.reason)).toEqual([]);
+    execFileSync('mount', ['-o', 'remount,rw', logs]);
 
     for (const id of ids) {
       const job = await waitJob(alice, id, 'terminated', 120);
@@ -133,4 +141,19 @@ describe('the data folder turns read-only for 10 s while jobs run', () => {
       expect(await logsOf(alice, id)).toBe(`out-${id}\n`);
     }
   }, 300_000);
+
+  it('says why in the words of the file system: read-only, not ENOENT', async () => {
+    execFileSync('mount', ['-o', 'remount,ro', logs]);
+    try {
+      const s = await alice.call<Job>('POST', '/api/v1/jobs', { command: { script: 'true' } });
+      expect(s.status).toBe(201);
+      const why = await until('the job waiting for the data folder', 20, async () => {
+        const r = await alice.call<{ code: string; message: string }>('GET', `/api/v1/jobs/${s.body.id}/explain`);
+        return r.body.code === 'ExecutorUnavailable' ? r.body : undefined;
+      });
+      expect(why.message).toContain(`cannot write ${join(logs, String(s.body.id))}: read-only file system (EROFS)`);
+    } finally {
+      execFileSync('mount', ['-o', 'remount,rw', logs]);
+    }
+  });
 });

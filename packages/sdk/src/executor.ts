@@ -8,6 +8,7 @@
  * starting a job whose task already exists returns the existing task instead of
  * running the job twice.
  */
+import { constants } from 'node:os';
 import type { Readable } from 'node:stream';
 import type { Job } from './job.js';
 
@@ -158,4 +159,16 @@ export const TASK_LABELS = {
 
 export function taskKey(clusterId: string, jobId: number): string {
   return `godocker-${clusterId}-${jobId}`;
+}
+
+const SIGNAL_NAMES = new Map<number, string>(
+  Object.entries(constants.signals).map(([name, number]) => [number, name] as [number, string]),
+);
+
+/**
+ * The signal behind a 128+N status (SIGTERM for 143). Only for a task the caller knows it
+ * stopped: from a status alone, 128+N is an exit code like any other (`exit 130`).
+ */
+export function signalOfStopStatus(status: number): string | null {
+  return status > 128 ? (SIGNAL_NAMES.get(status - 128) ?? null) : null;
 }

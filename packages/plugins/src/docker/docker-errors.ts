@@ -49,7 +49,8 @@ export function isUnreachable(error: unknown): boolean {
  * `failed to update store for object type *libnetwork.endpoint: open : no such file or directory`.
  * Nothing of the job's own makes these.
  */
-const ENGINE_NOT_READY = /libnetwork|failed to update store|daemon is shutting down|transport is closing|context canceled|: unavailable$/i;
+const ENGINE_NOT_READY =
+  /libnetwork|failed to update store|daemon is shutting down|transport is closing|context canceled|: unavailable$/i;
 
 export function isEngineNotReady(error: unknown): boolean {
   const status = statusCodeOf(error);

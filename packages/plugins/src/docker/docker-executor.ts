@@ -25,6 +25,7 @@ import {
   type NodeInfo,
   type PluginContext,
   type RunSpec,
+  signalOfStopStatus,
   TASK_LABELS,
   type TaskHandle,
   type TaskStatus,
@@ -101,6 +102,8 @@ class DockerExecutor implements Executor {
   /** Starts in progress in this process, so concurrent calls for one key share one attempt. */
   private readonly starting = new InFlight<string, TaskHandle>();
   private readonly openLogs = new Set<Readable>();
+  /** Tasks this executor stopped: their 128+N status is the signal it sent (a restarted daemon knows from its kill reason). */
+  private readonly stopped = new Set<string>();
   private closed = false;
 
   constructor(
@@ -147,7 +150,7 @@ class DockerExecutor implements Executor {
       for (;;) {
         const info = await this.inspect(handle);
         if (!info) throw this.missing(handle, 'wait for');
-        if (hasEnded(info.State)) return exitInfoOf(info.State);
+        if (hasEnded(info.State)) return this.exitInfo(handle, exitInfoOf(info.State));
         if (info.State.Status === 'created') {
           // "not-running" would answer at once for a created container: wait until it has started.
           await delay(CREATED_POLL_MS, undefined, { signal: this.closing.signal });
@@ -161,8 +164,8 @@ class DockerExecutor implements Executor {
           throw error;
         }
         const after = await this.settledInspect(handle);
-        if (!after) return exitInfoFromWait(result);
-        if (hasEnded(after.State)) return exitInfoOf(after.State);
+        if (!after) return this.exitInfo(handle, exitInfoFromWait(result));
+        if (hasEnded(after.State)) return this.exitInfo(handle, exitInfoOf(after.State));
       }
     } catch (error) {
       if (isAbort(error)) throw new ExecutorError(`docker executor closed while waiting for task ${handle.key}`, error);
@@ -189,7 +192,7 @@ class DockerExecutor implements Executor {
     const info = await this.inspect(handle);
     if (!info) return { state: 'missing' };
     const state = info.State;
-    if (hasEnded(state)) return { state: 'exited', ...exitInfoOf(state) };
+    if (hasEnded(state)) return { state: 'exited', ...this.exitInfo(handle, exitInfoOf(state)) };
     if (state.Paused) return { state: 'paused' };
     if (state.Status === 'created') return { state: 'created' };
     return { state: 'running' };
@@ -241,6 +244,7 @@ class DockerExecutor implements Executor {
         await container.remove({ force: true });
         return;
       }
+      this.stopped.add(handle.key);
       if (info.State.Paused) {
         await container.unpause().catch((error: unknown) => {
           // Someone else resumed it meanwhile; stop works either way.
@@ -339,6 +343,7 @@ class DockerExecutor implements Executor {
       );
       await writingTo(`collecting task ${handle.key}`, logDir, () => writeLogFiles(logFrames(source), logDir));
       await container.remove({ force: true });
+      this.stopped.delete(handle.key);
     } catch (error) {
       if (isNotFound(error)) return;
       // 409: a removal is already in progress (another collect): the files are written, that is enough.
@@ -416,6 +421,11 @@ class DockerExecutor implements Executor {
       // The container stays, "created" with State.Error: status/wait report the failure and collect removes it.
       throw new ExecutorError(`container ${spec.key} could not start: ${messageOf(error)}`, error);
     }
+  }
+
+  private exitInfo(handle: TaskHandle, info: ExitInfo): ExitInfo {
+    if (info.signal !== null || !this.stopped.has(handle.key)) return info;
+    return { ...info, signal: signalOfStopStatus(info.exitCode) };
   }
 
   private container(handle: TaskHandle): Docker.Container {

@@ -2,22 +2,8 @@
  * How a finished task becomes a final job state and a sentence: exit 0 is done;
  * anything else, a kill, a time limit, an OOM kill or a failure to start is failed.
  */
-import { constants } from 'node:os';
 import type { ExitInfo, Job, JobState } from '@godocker/sdk';
 import { formatMemory } from '@godocker/sdk';
-
-const SIGNAL_NAMES = new Map<number, string>(
-  Object.entries(constants.signals).map(([name, number]) => [number, name] as [number, string]),
-);
-
-/**
- * The signal of a stop GoDocker sent (a kill, a time limit), read from the 128+N status of an
- * executor that cannot tell a signal from an exit code (Docker). Only for tasks GoDocker stopped:
- * anywhere else 128+N is an exit code like any other.
- */
-export function signalSent(exitCode: number): string | null {
-  return exitCode > 128 ? (SIGNAL_NAMES.get(exitCode - 128) ?? null) : null;
-}
 
 export interface Outcome {
   state: Extract<JobState, 'done' | 'failed'>;

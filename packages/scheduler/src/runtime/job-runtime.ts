@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import {
   canTransition,
   type Executor,
-  ExecutorUnavailableError,
+  type ExecutorUnavailableError,
   type ExitInfo,
   ForbiddenError,
   formatDuration,
@@ -28,6 +28,7 @@ import {
   type JobSubmission,
   type Logger,
   type NodeInfo,
+  signalOfStopStatus,
   type TaskHandle,
   taskKey,
   type User,
@@ -42,7 +43,7 @@ import { schedule } from '../engine/schedule.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { InsertResult, JobChange, Store } from '../store/store.js';
 import { parentReason, parentState } from './array-parent.js';
-import { exitOutcome, signalSent } from './exit-outcome.js';
+import { exitOutcome } from './exit-outcome.js';
 import { buildRunSpec, logDirOf } from './run-spec.js';
 import { SchedulingInputs } from './scheduling-inputs.js';
 import { resolveSubmission } from './submission.js';
@@ -63,6 +64,12 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 /** How soon, then how seldom at most, an executor that does not answer is asked again. */
 const PROBE_MIN_MS = 500;
 const PROBE_MAX_MS = 30_000;
+/**
+ * Starts of one job that may fail for the executor's sake in a row. Each comes after a probe
+ * the executor answered, so a job past this is failing for a cause of its own that looks like
+ * an outage: it fails instead of going round forever.
+ */
+const MAX_REQUEUES = 5;
 
 /** Why the executor cannot take work now, and when to ask it again. */
 interface ExecutorDown {
@@ -109,6 +116,8 @@ export class JobRuntime {
   readonly #unwatched = new Set<number>();
   /** Running jobs with no task watched at the last periodic check (a dispatch may just be landing: wait one more). */
   #orphans = new Set<number>();
+  /** Starts of a job in a row that the executor could not make (reset by a start that works). */
+  readonly #requeues = new Map<number, number>();
   /** Settles when in-flight work (dispatches, exits) is done; used by stop(). */
   readonly #inflight = new Set<Promise<unknown>>();
 
@@ -454,12 +463,15 @@ export class JobRuntime {
       await writingTo(`starting job ${job.id}`, spec.logDir, () => mkdir(spec.logDir, { recursive: true }));
       handle = await this.#d.executor.start(spec);
     } catch (e) {
-      if (isExecutorUnavailable(e) && !this.#kills.has(job.id)) {
+      const tries = (this.#requeues.get(job.id) ?? 0) + 1;
+      if (isExecutorUnavailable(e) && !this.#kills.has(job.id) && tries <= MAX_REQUEUES) {
         // It never ran: back in the queue, and no more starts until the executor answers.
+        this.#requeues.set(job.id, tries);
         this.#executorDown(e);
         await this.#requeue(job.id, `requeued: the executor could not start it (${e.message})`);
         return;
       }
+      this.#requeues.delete(job.id);
       this.#d.logger.warn({ err: e, jobId: job.id }, 'job could not start');
       // A half-made task (created, never started) must not linger under the job's key.
       const key = taskKey(this.#d.clusterId, job.id);
@@ -469,6 +481,7 @@ export class JobRuntime {
     }
     this.#handles.set(job.id, handle);
     this.#probeDelayMs = PROBE_MIN_MS;
+    this.#requeues.delete(job.id);
     const updated = await this.#d.store.updateJob(
       job.id,
       { status: { containerId: handle.id, startedAt: this.#now().toISOString(), reason: `running on node ${node}` } },
@@ -603,7 +616,7 @@ export class JobRuntime {
         status: {
           exitCode: info.exitCode < 0 ? null : info.exitCode,
           // An executor that cannot see signals reports our own stop as its 128+N code; we know we sent it.
-          signal: info.signal ?? (killReason ? signalSent(info.exitCode) : null),
+          signal: info.signal ?? (killReason ? signalOfStopStatus(info.exitCode) : null),
           oomKilled: info.oomKilled,
           endedAt,
           startedAt,
