@@ -36,6 +36,7 @@ import { parseDockerOptions, type ResolvedDockerOptions } from './docker-options
 import { exitInfoOf, hasEnded, signalOf } from './exit-info.js';
 import { logFrames, streamBytes } from './log-frames.js';
 import { buildScriptArchive, needsScriptFile } from './script-archive.js';
+import { PRELUDE_FAILED_EXIT, PRELUDE_LINE_MAX_BYTES, preludeArgs, preludeFailure } from './start-prelude.js';
 
 const MIB = 1024 * 1024;
 const PING_TIMEOUT_MS = 5_000;
@@ -90,6 +91,8 @@ class DockerExecutor implements Executor {
   /** Starts in progress in this process, so concurrent calls for one key share one attempt. */
   private readonly starting = new InFlight<string, TaskHandle>();
   private readonly openLogs = new Set<Readable>();
+  /** Keys of the tasks this executor stopped: a signal ended them, whatever else exits 128+N. */
+  private readonly stopped = new Set<string>();
   private closed = false;
 
   constructor(
@@ -136,7 +139,7 @@ class DockerExecutor implements Executor {
       for (;;) {
         const info = await this.inspect(handle);
         if (!info) throw this.missing(handle, 'wait for');
-        if (hasEnded(info.State)) return exitInfoOf(info.State);
+        if (hasEnded(info.State)) return await this.endOf(handle, info);
         if (info.State.Status === 'created') {
           // "not-running" would answer at once for a created container: wait until it has started.
           await delay(CREATED_POLL_MS, undefined, { signal: this.closing.signal });
@@ -151,7 +154,7 @@ class DockerExecutor implements Executor {
         }
         const after = await this.settledInspect(handle);
         if (!after) return exitInfoFromWait(result);
-        if (hasEnded(after.State)) return exitInfoOf(after.State);
+        if (hasEnded(after.State)) return await this.endOf(handle, after);
       }
     } catch (error) {
       if (isAbort(error)) throw new ExecutorError(`docker executor closed while waiting for task ${handle.key}`, error);
@@ -178,7 +181,7 @@ class DockerExecutor implements Executor {
     const info = await this.inspect(handle);
     if (!info) return { state: 'missing' };
     const state = info.State;
-    if (hasEnded(state)) return { state: 'exited', ...exitInfoOf(state) };
+    if (hasEnded(state)) return { state: 'exited', ...(await this.endOf(handle, info)) };
     if (state.Paused) return { state: 'paused' };
     if (state.Status === 'created') return { state: 'created' };
     return { state: 'running' };
@@ -236,6 +239,7 @@ class DockerExecutor implements Executor {
           this.context.logger.debug({ key: handle.key, error: messageOf(error) }, 'unpause before stop failed');
         });
       }
+      this.stopped.add(handle.key);
       await container.stop({ t: grace });
     } catch (error) {
       if (isNotModified(error) || isNotFound(error)) return;
@@ -320,6 +324,7 @@ class DockerExecutor implements Executor {
         `task ${handle.key} is still ${info.State.Status}: kill it and wait for its end before collecting`,
       );
     }
+    this.stopped.delete(handle.key);
     const container = this.container(handle);
     try {
       // follow on an ended container streams the whole log and ends: no need to hold it in memory.
@@ -402,6 +407,27 @@ class DockerExecutor implements Executor {
       // The container stays, "created" with State.Error: status/wait report the failure and collect removes it.
       throw new ExecutorError(`container ${spec.key} could not start: ${messageOf(error)}`, error);
     }
+  }
+
+  /** How an ended task ended; a start failure when its prelude says so (start-prelude.ts). */
+  private async endOf(handle: TaskHandle, info: Inspect): Promise<ExitInfo> {
+    const exit = exitInfoOf(info.State);
+    if (this.stopped.has(handle.key)) exit.signal ??= signalOf(exit.exitCode, exit.oomKilled, true);
+    if (info.State.ExitCode !== PRELUDE_FAILED_EXIT || exit.error !== null) return exit;
+    const args = preludeArgs(info.Config.Cmd);
+    if (!args) return exit;
+    let line = '';
+    try {
+      // One line, and the engine cuts log lines into 16 KiB entries: bounded whatever the job printed.
+      const bytes = toBuffer(await this.container(handle).logs({ stdout: false, stderr: true, follow: false, tail: 1 }));
+      if (bytes.length > PRELUDE_LINE_MAX_BYTES) return exit;
+      for await (const chunk of streamBytes(Readable.from([bytes]), 'stderr')) line += chunk.toString('utf8');
+    } catch (error) {
+      if (isNotFound(error)) return exit;
+      throw executorError(`reading how task ${handle.key} ended`, error);
+    }
+    const error = preludeFailure(args, line);
+    return error === null ? exit : { ...exit, exitCode: -1, signal: null, startedAt: null, error };
   }
 
   private container(handle: TaskHandle): Docker.Container {

@@ -12,13 +12,13 @@ const SIGNAL_NAMES = new Map<number, string>(
 );
 
 /**
- * The engine reports a process ended by signal N as exit code 128+N (as shells do),
- * so that is how a kill, a `docker stop` or the OOM killer shows up. A script that
- * itself runs `exit 137` is indistinguishable, and is reported as SIGKILL too.
+ * The engine reports a process ended by signal N as exit code 128+N, as it does a
+ * script that runs `exit 128+N`: only an OOM kill, or a stop this executor sent
+ * (`stopped`), is known to be a signal.
  */
-export function signalOf(exitCode: number, oomKilled: boolean): string | null {
+export function signalOf(exitCode: number, oomKilled: boolean, stopped = false): string | null {
   if (oomKilled) return 'SIGKILL';
-  if (exitCode <= 128) return null;
+  if (!stopped || exitCode <= 128) return null;
   return SIGNAL_NAMES.get(exitCode - 128) ?? null;
 }
 

@@ -37,7 +37,7 @@ import { schedule } from '../engine/schedule.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { InsertResult, JobChange, Store } from '../store/store.js';
 import { parentReason, parentState } from './array-parent.js';
-import { exitOutcome } from './exit-outcome.js';
+import { endStatus, exitOutcome } from './exit-outcome.js';
 import { buildRunSpec, logDirOf } from './run-spec.js';
 import { SchedulingInputs } from './scheduling-inputs.js';
 import { resolveSubmission } from './submission.js';
@@ -489,17 +489,11 @@ export class JobRuntime {
       }
       const outcome = exitOutcome(job, info, this.#kills.get(jobId));
       const endedAt = info.endedAt ?? this.#now().toISOString();
-      // The task's own start time when the executor knows it: ours is taken after start() returned, and may follow a short job's end.
-      const startedAt = info.startedAt ?? job.status.startedAt;
+      const end = endStatus(job, info);
+      const startedAt = end.startedAt;
       const wall = startedAt ? Math.max(0, (Date.parse(endedAt) - Date.parse(startedAt)) / 1000) : 0;
       await this.#transition(jobId, outcome.state, outcome.reason, {
-        status: {
-          exitCode: info.exitCode < 0 ? null : info.exitCode,
-          signal: info.signal,
-          oomKilled: info.oomKilled,
-          endedAt,
-          startedAt,
-        },
+        status: { ...end, oomKilled: info.oomKilled, endedAt },
         usage: { wallSeconds: wall, cpuSeconds: info.cpuSeconds, maxMemoryMb: info.maxMemoryMb },
       });
     } finally {
