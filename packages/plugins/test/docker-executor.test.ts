@@ -235,6 +235,9 @@ describe('docker executor: working directory and files of the standard streams',
     });
     expect(joined.exit.exitCode).toBe(0);
     expect(await readFile(data('joined'), 'utf8')).toBe('one\ntwo\n');
+    // /dev/stderr is the job's own stderr when the files are opened.
+    const swapped = await run({ script: 'echo out', files: { stdout: '/dev/stderr' } });
+    expect([swapped.exit.exitCode, swapped.stdout, swapped.stderr]).toEqual([0, '', 'out\n']);
   });
 
   it('an output file the user cannot create is a start failure naming the path and the errno; nothing runs', async () => {

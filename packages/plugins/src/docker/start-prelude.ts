@@ -26,9 +26,10 @@ export const PRELUDE_LINE_MAX_BYTES = 4096;
 
 /**
  * $1 nonce, $2 workdir, $3 stdin, $4 stdout, $5 stderr, $6 join (1), $7 and $8 the
- * file names in a folder; empty means not asked. Each file is opened on a spare fd
- * inside `{ }` (so a failed open neither ends the shell nor prints), and the reason
- * is read from a second try in a subshell: the text after the shell's last ": ".
+ * file names in a folder; empty means not asked. Each file is opened on a spare fd by
+ * `command exec` (a failed open does not end the shell) with the standard streams
+ * untouched, so /dev/stderr as an output path is the job's stderr; the reason is read
+ * from a second try in a subshell: the text after the shell's last ": ".
  */
 export const PRELUDE_SCRIPT = [
   'n=$1 w=$2 i=$3 o=$4 e=$5 j=$6 on=$7 en=$8',
@@ -36,13 +37,13 @@ export const PRELUDE_SCRIPT = [
   // biome-ignore lint/suspicious/noTemplateCurlyInString: the shell's parameter expansion
   'fail() { printf "%s %s %s\\n" "$n" "$1" "${2##*: }" >&2; exit 125; }',
   'if [ -n "$w" ]; then cd -- "$w" 2>/dev/null || fail workdir "$( (cd -- "$w") 2>&1 )"; fi',
-  'if [ -n "$i" ]; then { command exec 3<"$i"; } 2>/dev/null || fail stdin "$( (: <"$i") 2>&1 )"; else exec 3<&0; fi',
+  'if [ -n "$i" ]; then command exec 3<"$i" || fail stdin "$( (: <"$i") 2>&1 )"; else exec 3<&0; fi',
   // biome-ignore lint/suspicious/noTemplateCurlyInString: the shell's parameter expansion
   'k=stdout; if [ -d "$o" ]; then o=${o%/}/$on k=stdout-in; fi',
-  'if [ -n "$o" ]; then { command exec 4>"$o"; } 2>/dev/null || fail $k "$( (: >"$o") 2>&1 )"; else exec 4>&1; fi',
+  'if [ -n "$o" ]; then command exec 4>"$o" || fail $k "$( (: >"$o") 2>&1 )"; else exec 4>&1; fi',
   // biome-ignore lint/suspicious/noTemplateCurlyInString: the shell's parameter expansion
   'k=stderr; if [ -d "$e" ]; then e=${e%/}/$en k=stderr-in; fi',
-  'if [ -n "$e" ]; then { command exec 5>"$e"; } 2>/dev/null || fail $k "$( (: >"$e") 2>&1 )"; else exec 5>&2; fi',
+  'if [ -n "$e" ]; then command exec 5>"$e" || fail $k "$( (: >"$e") 2>&1 )"; else exec 5>&2; fi',
   'exec <&3 >&4 2>&5 3<&- 4>&- 5>&-',
   'if [ "$j" = 1 ]; then exec 2>&1; fi',
   'exec "$@"',
