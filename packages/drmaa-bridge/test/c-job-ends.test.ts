@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Caller } from '../../scheduler/test/helpers/api-caller.js';
 import { type ExecutorKind, startTestDaemon, type TestDaemon } from '../../scheduler/test/helpers/test-daemon.js';
 import { BRIDGE, buildLibrary } from './helpers/library.js';
-import { parseTap, run, type Tap } from './helpers/tap.js';
+import { clientEnv, parseTap, run, type Tap } from './helpers/tap.js';
 
 /**
  * The executors this runs on. The local executor joins ('local') once it opens
@@ -44,28 +44,11 @@ describe.each(EXECUTORS)('libdrmaa.so: how jobs end (c/test/drmaa_ends.c, %s exe
     }
     // Root's, 0755: the job's user may not write in it.
     await mkdir(join(scratch, 'locked'), { mode: 0o755 });
-    daemon = await startTestDaemon(kind, {
-      volumes: [{ name: 'scratch', hostPath: scratch, mode: 'rw' }],
-      // 256 small jobs at once, on two cores.
-      limits: { defaultCpu: 0.1, defaultRam: 32 },
-    });
+    // At most 32 jobs at once (16 cpu of 0.5): the Docker engine is shared with the other test files.
+    daemon = await startTestDaemon(kind, { volumes: [{ name: 'scratch', hostPath: scratch, mode: 'rw' }] });
     user = await daemon.addUser('ends', JOB_UID);
-    const home = join(work, 'home');
-    await mkdir(join(home, 'config'), { recursive: true });
-    const r = await run(
-      join(BRIDGE, 'build', 'drmaa_ends'),
-      [],
-      {
-        PATH: process.env.PATH,
-        LC_ALL: 'C.UTF-8',
-        GODOCKER_URL: daemon.url,
-        GODOCKER_TOKEN: user.token,
-        HOME: home,
-        XDG_CONFIG_HOME: join(home, 'config'),
-        ENDS_SCRATCH: scratch,
-      },
-      900_000,
-    );
+    const env = { ...(await clientEnv(work, daemon.url, user.token)), ENDS_SCRATCH: scratch };
+    const r = await run(join(BRIDGE, 'build', 'drmaa_ends'), [], env, 900_000);
     output = `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`;
     tap = parseTap(r.stdout);
     for (const m of r.stdout.matchAll(/^# job (\S+) (\d+)$/gm)) ids.set(m[1] ?? '', m[2] ?? '');

@@ -6,13 +6,13 @@
  * indirect leak. examples/c runs against the same daemon.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDaemon, type TestDaemon } from '../../scheduler/test/helpers/test-daemon.js';
 import { BRIDGE, buildLibrary, REPO } from './helpers/library.js';
-import { parseTap, type Run, run, type Tap } from './helpers/tap.js';
+import { clientEnv, parseTap, type Run, run, type Tap } from './helpers/tap.js';
 
 const LIBRARY_DIR = join(BRIDGE, 'build');
 const JOB_UID = 1000;
@@ -75,17 +75,7 @@ beforeAll(async () => {
   const killed = await daemon.admin.call('POST', `/api/v1/jobs/${array.body.id}/actions`, { action: 'kill' });
   if (killed.status !== 200) throw new Error(`could not kill the held array: ${killed.text}`);
 
-  const home = join(work, 'home');
-  await mkdir(join(home, 'config'), { recursive: true });
-  env = {
-    PATH: process.env.PATH,
-    LC_ALL: 'C.UTF-8',
-    GODOCKER_URL: daemon.url,
-    GODOCKER_TOKEN: user.token,
-    // No saved login of whoever runs the tests may answer instead.
-    HOME: home,
-    XDG_CONFIG_HOME: join(home, 'config'),
-  };
+  env = await clientEnv(work, daemon.url, user.token);
   const valgrindLog = join(work, 'valgrind.log');
   tapRun = await run(
     'valgrind',

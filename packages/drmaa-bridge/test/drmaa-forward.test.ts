@@ -1,4 +1,4 @@
-import { chmod, chown, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { chmod, chown, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Job } from '@godocker/sdk';
@@ -119,6 +119,21 @@ describe('drmaa-forward: daemon A runs its jobs on daemon B through libdrmaa.so'
     const there = await onBFor(failed.id);
     expect(there.status.state).toBe('failed');
     expect(there.status.exitCode).toBe(4);
+  });
+
+  it("the job's files are the target's to open: output in the job's file, a missing input aborts it there", async () => {
+    const out = join(spool, 'own.out');
+    const written = await submitToA({
+      command: { script: 'cat; echo to-err >&2', stdin: '/dev/null', stdout: out, joinStderr: true },
+    });
+    expect((await waitJob(a.admin, written)).status.state).toBe('done');
+    expect(await readFile(out, 'utf8')).toBe('to-err\n');
+    expect(await logsOf(a.admin, written)).toBe('');
+    const missing = await submitToA({ command: { script: 'echo never', stdin: join(spool, 'no-such-input') } });
+    const ended = await waitJob(a.admin, missing);
+    expect(ended.status).toMatchObject({ state: 'failed', exitCode: null, signal: null, startedAt: null });
+    expect(ended.status.reason).toMatch(/^could not start: the DRMAA system ended job \d+ without running it$/);
+    expect((await onBFor(missing)).status.reason).toContain(`cannot open input file ${join(spool, 'no-such-input')}`);
   });
 
   it('a script with its own #! line runs as a file from the spool folder', async () => {

@@ -15,6 +15,13 @@ static pthread_mutex_t tap_lock = PTHREAD_MUTEX_INITIALIZER;
 static int test_count;
 static int failed_count;
 
+/* The rest of a line: FMT with its arguments, then the newline; flushed, so a crash loses nothing. */
+static void finish_line(const char *fmt, va_list ap) {
+  vprintf(fmt, ap);
+  printf("\n");
+  fflush(stdout);
+}
+
 int ok(int cond, const char *fmt, ...) {
   va_list ap;
   pthread_mutex_lock(&tap_lock);
@@ -22,10 +29,8 @@ int ok(int cond, const char *fmt, ...) {
   if (!cond) failed_count++;
   printf("%sok %d - ", cond ? "" : "not ", test_count);
   va_start(ap, fmt);
-  vprintf(fmt, ap);
+  finish_line(fmt, ap);
   va_end(ap);
-  printf("\n");
-  fflush(stdout);
   pthread_mutex_unlock(&tap_lock);
   return cond;
 }
@@ -35,10 +40,8 @@ void diag(const char *fmt, ...) {
   pthread_mutex_lock(&tap_lock);
   printf("# ");
   va_start(ap, fmt);
-  vprintf(fmt, ap);
+  finish_line(fmt, ap);
   va_end(ap);
-  printf("\n");
-  fflush(stdout);
   pthread_mutex_unlock(&tap_lock);
 }
 

@@ -1,5 +1,7 @@
 /** TAP output of the C test programs, and running them. */
 import { execFile } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 
 export interface TapLine {
   ok: boolean;
@@ -41,4 +43,21 @@ export function run(file: string, args: string[], env: NodeJS.ProcessEnv, timeou
       resolve({ code, stdout, stderr: error && code === null ? `${stderr}\n${error.message}` : stderr });
     });
   });
+}
+
+/**
+ * The environment of a DRMAA client of the daemon at URL as the user of TOKEN, with a
+ * fresh HOME under WORK: no saved login of whoever runs the tests may answer instead.
+ */
+export async function clientEnv(work: string, url: string, token: string): Promise<NodeJS.ProcessEnv> {
+  const home = join(work, 'home');
+  await mkdir(join(home, 'config'), { recursive: true });
+  return {
+    PATH: process.env.PATH,
+    LC_ALL: 'C.UTF-8',
+    GODOCKER_URL: url,
+    GODOCKER_TOKEN: token,
+    HOME: home,
+    XDG_CONFIG_HOME: join(home, 'config'),
+  };
 }
