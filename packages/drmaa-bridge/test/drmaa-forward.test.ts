@@ -1,4 +1,4 @@
-import { chmod, chown, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { chmod, chown, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Job } from '@godocker/sdk';
@@ -122,12 +122,14 @@ describe('drmaa-forward: daemon A runs its jobs on daemon B through libdrmaa.so'
   });
 
   it("the job's files are the target's to open: output in the job's file, a missing input aborts it there", async () => {
-    const out = join(spool, 'own.out');
+    const [input, out] = [join(spool, 'own.in'), join(spool, 'own.out')];
+    await writeFile(input, 'from-in\n');
     const written = await submitToA({
-      command: { script: 'cat; echo to-err >&2', stdin: '/dev/null', stdout: out, joinStderr: true },
+      command: { script: 'cat; echo to-err >&2', stdin: input, stdout: out, joinStderr: true },
     });
-    expect((await waitJob(a.admin, written)).status.state).toBe('done');
-    expect(await readFile(out, 'utf8')).toBe('to-err\n');
+    const done = await waitJob(a.admin, written);
+    expect(done.status.state, done.status.reason).toBe('done');
+    expect(await readFile(out, 'utf8')).toBe('from-in\nto-err\n');
     expect(await logsOf(a.admin, written)).toBe('');
     const missing = await submitToA({ command: { script: 'echo never', stdin: join(spool, 'no-such-input') } });
     const ended = await waitJob(a.admin, missing);
