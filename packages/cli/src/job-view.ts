@@ -162,6 +162,10 @@ export function describeJob(job: Job, now: number): string {
   out += field('  Max memory', job.usage.maxMemoryMb === null ? '-' : formatMemory(Math.ceil(job.usage.maxMemoryMb)));
   out += 'Command:\n';
   if (job.command.workdir) out += field('  Workdir', job.command.workdir);
+  if (job.command.stdin !== undefined) out += field('  Stdin', job.command.stdin);
+  if (job.command.stdout !== undefined) out += field('  Stdout', job.command.stdout);
+  if (job.command.joinStderr) out += field('  Stderr', 'with stdout');
+  else if (job.command.stderr !== undefined) out += field('  Stderr', job.command.stderr);
   if (job.command.args.length) out += field('  Args', job.command.args.map((a) => JSON.stringify(a)).join(' '));
   const env = Object.entries(job.command.env);
   if (env.length) out += field('  Env', env.map(([k, v]) => `${k}=${v}`).join(' '));

@@ -249,6 +249,27 @@ describe('godocker jobs, show, logs', () => {
     expect(yaml.stdout).toMatch(/^ {2}state: done$/m);
   });
 
+  it('shows the files of the standard streams, as the daemon resolved them', async () => {
+    const r = await fetch(`${daemon.url}/api/v1/jobs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${baseEnv.GODOCKER_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        command: { script: 'true', workdir: '$HOME/run', stdin: '/data/in', stdout: 'out/log', joinStderr: true },
+        hold: true,
+      }),
+    });
+    expect(r.status).toBe(201);
+    const job = (await r.json()) as Job;
+    const text = (await cli(['show', String(job.id)])).stdout;
+    const home = job.command.workdir?.replace(/\/run$/, '');
+    expect(home).toMatch(/^\//);
+    expect(text).toMatch(new RegExp(`^ {2}Workdir:\\s+${home}/run$`, 'm'));
+    expect(text).toMatch(/^ {2}Stdin:\s+\/data\/in$/m);
+    expect(text).toMatch(new RegExp(`^ {2}Stdout:\\s+${home}/run/out/log$`, 'm'));
+    expect(text).toMatch(/^ {2}Stderr:\s+with stdout$/m);
+    expect((await cli(['kill', String(job.id)])).code).toBe(0);
+  });
+
   it('prints logs, whole or followed', async () => {
     expect((await cli(['logs', String(jobId)])).stdout).toBe('listed\n');
     expect((await cli(['logs', String(jobId), '--stderr'])).stdout).toBe('');

@@ -5,43 +5,17 @@
  * its own assertion; valgrind must report no error and no definite or
  * indirect leak. examples/c runs against the same daemon.
  */
-import { execFile, execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDaemon, type TestDaemon } from '../../scheduler/test/helpers/test-daemon.js';
 import { BRIDGE, buildLibrary, REPO } from './helpers/library.js';
+import { clientEnv, parseTap, type Run, run, type Tap } from './helpers/tap.js';
 
 const LIBRARY_DIR = join(BRIDGE, 'build');
 const JOB_UID = 1000;
-
-interface TapLine {
-  ok: boolean;
-  number: number;
-  description: string;
-  /** The `#` lines the program printed after it: why it failed. */
-  diagnostics: string[];
-}
-
-interface Tap {
-  plan: number | null;
-  tests: TapLine[];
-  bailOut: string | null;
-}
-
-function parseTap(text: string): Tap {
-  const tap: Tap = { plan: null, tests: [], bailOut: null };
-  for (const line of text.split('\n')) {
-    const plan = /^1\.\.(\d+)$/.exec(line);
-    const test = /^(not )?ok (\d+)(?: - (.*))?$/.exec(line);
-    if (plan) tap.plan = Number(plan[1]);
-    else if (test) tap.tests.push({ ok: !test[1], number: Number(test[2]), description: test[3] ?? '', diagnostics: [] });
-    else if (line.startsWith('#')) tap.tests.at(-1)?.diagnostics.push(line);
-    else if (line.startsWith('Bail out!')) tap.bailOut = line;
-  }
-  return tap;
-}
 
 interface Memcheck {
   errors: number;
@@ -65,21 +39,6 @@ function parseMemcheck(log: string): Memcheck {
   };
 }
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(file: string, args: string[], env: NodeJS.ProcessEnv, timeout: number): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(file, args, { env, timeout, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
-      resolve({ code, stdout, stderr: error && code === null ? `${stderr}\n${error.message}` : stderr });
-    });
-  });
-}
-
 let daemon: TestDaemon;
 let work: string;
 let env: NodeJS.ProcessEnv;
@@ -95,7 +54,8 @@ beforeAll(async () => {
     'cc',
     [
       ...['-std=c11', '-D_POSIX_C_SOURCE=200809L', '-Wall', '-Wextra', '-Werror', '-g', '-pthread'],
-      ...['-I', join(BRIDGE, 'c/include'), join(BRIDGE, 'c/test/drmaa_tap.c'), '-o', tapProgram],
+      ...['-I', join(BRIDGE, 'c/include'), join(BRIDGE, 'c/test/drmaa_tap.c'), join(BRIDGE, 'c/test/tap.c')],
+      ...['-o', tapProgram],
       ...[`-L${LIBRARY_DIR}`, '-ldrmaa', `-Wl,-rpath,${LIBRARY_DIR}`],
     ],
     { stdio: 'pipe' },
@@ -115,17 +75,7 @@ beforeAll(async () => {
   const killed = await daemon.admin.call('POST', `/api/v1/jobs/${array.body.id}/actions`, { action: 'kill' });
   if (killed.status !== 200) throw new Error(`could not kill the held array: ${killed.text}`);
 
-  const home = join(work, 'home');
-  await mkdir(join(home, 'config'), { recursive: true });
-  env = {
-    PATH: process.env.PATH,
-    LC_ALL: 'C.UTF-8',
-    GODOCKER_URL: daemon.url,
-    GODOCKER_TOKEN: user.token,
-    // No saved login of whoever runs the tests may answer instead.
-    HOME: home,
-    XDG_CONFIG_HOME: join(home, 'config'),
-  };
+  env = await clientEnv(work, daemon.url, user.token);
   const valgrindLog = join(work, 'valgrind.log');
   tapRun = await run(
     'valgrind',

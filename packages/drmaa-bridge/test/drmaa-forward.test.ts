@@ -1,4 +1,4 @@
-import { chmod, chown, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { chmod, chown, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Job } from '@godocker/sdk';
@@ -119,6 +119,25 @@ describe('drmaa-forward: daemon A runs its jobs on daemon B through libdrmaa.so'
     const there = await onBFor(failed.id);
     expect(there.status.state).toBe('failed');
     expect(there.status.exitCode).toBe(4);
+  });
+
+  it("the job's files are the target's to open: output in the job's file, a missing input aborts it there", async () => {
+    const [input, out] = [join(spool, 'own.in'), join(spool, 'own.out')];
+    await writeFile(input, 'from-in\n');
+    const written = await submitToA({
+      command: { script: 'cat; echo to-err >&2', stdin: input, stdout: out, joinStderr: true },
+    });
+    const done = await waitJob(a.admin, written);
+    expect(done.status.state, done.status.reason).toBe('done');
+    expect(await readFile(out, 'utf8')).toBe('from-in\nto-err\n');
+    expect(await logsOf(a.admin, written)).toBe('');
+    // The spool folder must end up empty (a later test checks it): these are the job's, not the spool's.
+    await Promise.all([rm(input), rm(out)]);
+    const missing = await submitToA({ command: { script: 'echo never', stdin: join(spool, 'no-such-input') } });
+    const ended = await waitJob(a.admin, missing);
+    expect(ended.status).toMatchObject({ state: 'failed', exitCode: null, signal: null, startedAt: null });
+    expect(ended.status.reason).toMatch(/^could not start: the DRMAA system ended job \d+ without running it$/);
+    expect((await onBFor(missing)).status.reason).toContain(`cannot open input file ${join(spool, 'no-such-input')}`);
   });
 
   it('a script with its own #! line runs as a file from the spool folder', async () => {

@@ -190,6 +190,122 @@ describe('docker executor: running scripts', () => {
   });
 });
 
+describe('docker executor: working directory and files of the standard streams', () => {
+  let host: string;
+  const data = (name: string) => join(host, name);
+  const mounts = () => [{ hostPath: host, containerPath: '/data', readOnly: false }];
+
+  beforeAll(async () => {
+    host = join(scratch, 'files');
+    await mkdir(host);
+    await chmod(host, 0o777);
+    // Root's, and closed to others: the job (uid 1234) may neither write nor create here.
+    await mkdir(data('locked'), { mode: 0o755 });
+  });
+
+  /** A start failure: the command never ran, and nothing says it exited or was signalled. */
+  function expectStartFailure(exit: ExitInfo, error: string): void {
+    expect(exit).toMatchObject({ error, signal: null, startedAt: null, oomKilled: false });
+  }
+
+  it('opens input, output and error files as the job user before the command runs', async () => {
+    await writeFile(data('in.txt'), 'line 1\nline 2\n');
+    const r = await run({
+      script: 'cat; echo to-err >&2',
+      mounts: mounts(),
+      files: { stdin: '/data/in.txt', stdout: '/data/out.txt', stderr: '/data/err.txt' },
+    });
+    expect(r.exit).toMatchObject({ exitCode: 0, error: null });
+    expect(await readFile(data('out.txt'), 'utf8')).toBe('line 1\nline 2\n');
+    expect(await readFile(data('err.txt'), 'utf8')).toBe('to-err\n');
+    expect((await stat(data('out.txt'))).uid).toBe(1234);
+    expect(r.stdout + r.stderr).toBe('');
+  });
+
+  it('a folder as output or error path gets the inDirectory names; joinStderr puts errors with the output', async () => {
+    await mkdir(data('logs'), { mode: 0o777 });
+    await chmod(data('logs'), 0o777);
+    const inDirectory = { stdout: 'job.o7', stderr: 'job.e7' };
+    const split = await run({
+      script: 'echo o; echo e >&2',
+      mounts: mounts(),
+      files: { stdout: '/data/logs', stderr: '/data/logs/', inDirectory },
+    });
+    expect(split.exit.exitCode).toBe(0);
+    expect(await readFile(data('logs/job.o7'), 'utf8')).toBe('o\n');
+    expect(await readFile(data('logs/job.e7'), 'utf8')).toBe('e\n');
+    const joined = await run({
+      script: 'echo one; echo two >&2',
+      mounts: mounts(),
+      files: { stdout: '/data/joined', joinStderr: true },
+    });
+    expect(joined.exit.exitCode).toBe(0);
+    expect(await readFile(data('joined'), 'utf8')).toBe('one\ntwo\n');
+    // /dev/stderr is the job's own stderr when the files are opened.
+    const swapped = await run({ script: 'echo out', files: { stdout: '/dev/stderr' } });
+    expect([swapped.exit.exitCode, swapped.stdout, swapped.stderr]).toEqual([0, '', 'out\n']);
+  });
+
+  it('an output file the user cannot create is a start failure naming the path and the errno; nothing runs', async () => {
+    const r = await run({ script: 'touch /data/ran', mounts: mounts(), files: { stdout: '/data/locked/out' } });
+    expectStartFailure(r.exit, 'cannot open output file /data/locked/out: Permission denied (EACCES)');
+    await expect(stat(data('ran'))).rejects.toThrow(/ENOENT/);
+    await expect(stat(data('locked/out'))).rejects.toThrow(/ENOENT/);
+    const inFolder = await run({
+      script: 'true',
+      mounts: mounts(),
+      files: { stderr: '/data/locked', inDirectory: { stdout: 'n.o1', stderr: 'n.e1' } },
+    });
+    expectStartFailure(inFolder.exit, 'cannot open error file /data/locked/n.e1: Permission denied (EACCES)');
+  });
+
+  it('an input file that does not exist is a start failure', async () => {
+    const r = await run({ script: 'cat', mounts: mounts(), files: { stdin: '/data/no-such-input' } });
+    expectStartFailure(r.exit, 'cannot open input file /data/no-such-input: No such file or directory (ENOENT)');
+    expect((await executor.status(r.handle)).state).toBe('missing');
+  });
+
+  it('a missing working directory is a start failure, and is not created (the engine would, as root)', async () => {
+    const s = spec({ script: 'touch ran', workdir: '/data/missing/deeper', mounts: mounts() });
+    const handle = await executor.start(s);
+    expectStartFailure(await executor.wait(handle), 'working directory /data/missing/deeper does not exist');
+    expect(await executor.status(handle)).toMatchObject({
+      state: 'exited',
+      error: 'working directory /data/missing/deeper does not exist',
+    });
+    await executor.collect(handle, s.logDir);
+    await expect(stat(data('missing'))).rejects.toThrow(/ENOENT/);
+    await mkdir(data('private'), { mode: 0o700 });
+    const closed = await run({ script: 'true', workdir: '/data/private', mounts: mounts() });
+    expectStartFailure(closed.exit, 'cannot enter working directory /data/private: Permission denied (EACCES)');
+  });
+
+  it('a job cannot pass its own exit for a start failure: the prelude’s nonce is not in its reach', async () => {
+    const s = spec({
+      // Everything the job can see of how it was started, then a start failure's look-alike.
+      script: 'tr "\\0" " " </proc/1/cmdline; echo; env; printf "%032d stdout Permission denied\\n" 0 >&2; exit 125',
+      workdir: '/tmp',
+    });
+    const handle = await executor.start(s);
+    const exit = await executor.wait(handle);
+    const cmd = (await docker.getContainer(handle.id ?? s.key).inspect()).Config.Cmd ?? [];
+    const nonce = cmd[4] ?? '';
+    expect(nonce).toMatch(/^[0-9a-f]{32}$/);
+    await executor.collect(handle, s.logDir);
+    const seen = await readFile(join(s.logDir, 'stdout'), 'utf8');
+    expect(seen).toContain('/bin/sh -c');
+    expect(seen).not.toContain(nonce);
+    expect(exit).toMatchObject({ exitCode: 125, error: null, signal: null });
+  });
+
+  it('exit codes above 128 are exit codes, not signals', async () => {
+    for (const code of [129, 130, 143, 255]) {
+      const r = await run({ script: `exit ${code}` });
+      expect(r.exit, `exit ${code}`).toMatchObject({ exitCode: code, signal: null, error: null });
+    }
+  });
+});
+
 describe('docker executor: control', () => {
   it('kills a running job within its grace and reports the signal', async () => {
     const s = spec({ script: 'sleep 300' });

@@ -7,6 +7,7 @@ import { parseDockerOptions } from '../src/docker/docker-options.js';
 import { exitInfoOf, signalOf } from '../src/docker/exit-info.js';
 import { type LogFrame, logFrames } from '../src/docker/log-frames.js';
 import { scriptCommand } from '../src/docker/script-archive.js';
+import { PRELUDE_SCRIPT, preludeArgs, preludeCommand, preludeFailure } from '../src/docker/start-prelude.js';
 import { makeRunSpec } from './helpers/run-spec.js';
 
 function frame(type: number, payload: string): Buffer {
@@ -97,9 +98,18 @@ describe('container options', () => {
       name: 'godocker-c1-7',
       Image: 'local/busybox:latest',
       Entrypoint: [],
-      Cmd: ['/bin/sh', '-c', 'echo hi', '/godocker/job.sh', 'x'],
+      // The prelude enters the working directory, then runs the job's command.
+      Cmd: [
+        '/bin/sh',
+        '-c',
+        PRELUDE_SCRIPT,
+        'godocker-start',
+        expect.stringMatching(/^[0-9a-f]{32}$/),
+        '/work',
+        ...['', '', '', '', 'stdout', 'stderr'],
+        ...['/bin/sh', '-c', 'echo hi', '/godocker/job.sh', 'x'],
+      ],
       Env: ['A=1', 'GODOCKER_JOB_ID=7'],
-      WorkingDir: '/work',
       User: '1000:100',
       Tty: false,
       Labels: { 'godocker.cluster': 'c1', 'godocker.job': '7', 'godocker.user': 'alice', team: 'bio' },
@@ -115,6 +125,15 @@ describe('container options', () => {
         DeviceRequests: [{ Driver: '', Count: 2, Capabilities: [['gpu']] }],
       },
     });
+    // The engine would create a missing WorkingDir, as root.
+    expect(body).not.toHaveProperty('WorkingDir');
+    // Without a working directory or files the command runs as it is.
+    expect(createOptions(makeRunSpec('c1', 8, { script: 'echo hi' }), 'c1').Cmd).toEqual([
+      '/bin/sh',
+      '-c',
+      'echo hi',
+      '/godocker/job.sh',
+    ]);
   });
 
   it('runs a shebang script directly, anything else with /bin/sh', () => {
@@ -124,6 +143,50 @@ describe('container options', () => {
     expect(scriptCommand('echo "$1"', ['x'])).toEqual(['/bin/sh', '-c', 'echo "$1"', '/godocker/job.sh', 'x']);
     const long = `#${'x'.repeat(70 * 1024)}`;
     expect(scriptCommand(long, ['a'])).toEqual(['/bin/sh', '/godocker/job.sh', 'a']);
+  });
+});
+
+describe('start prelude', () => {
+  const cmd = preludeCommand(
+    null,
+    { stdin: '/in', stdout: '/out/', stderr: '/err', inDirectory: { stdout: 'j.o5', stderr: 'j.e5' } },
+    ['/bin/true'],
+  );
+  const args = preludeArgs(cmd);
+  const nonce = cmd[4] ?? '';
+
+  it('reads its arguments back from the Cmd, and finds none in a Cmd without it', () => {
+    expect(args).toMatchObject({ nonce, workdir: '', stdin: '/in', stdout: '/out/', stderr: '/err', stdoutName: 'j.o5' });
+    expect(preludeArgs(['/bin/sh', '-c', 'echo hi', '/godocker/job.sh'])).toBeNull();
+    expect(preludeArgs(null)).toBeNull();
+    // Two starts of the same spec never share a nonce.
+    expect(preludeCommand(null, {}, [])[4]).not.toBe(nonce);
+  });
+
+  it('names the path and the errno of a failure, in the shells’ words or strerror’s', () => {
+    if (!args) throw new Error('no prelude arguments');
+    expect(preludeFailure(args, `${nonce} stdout-in Permission denied\n`)).toBe(
+      'cannot open output file /out/j.o5: Permission denied (EACCES)',
+    );
+    expect(preludeFailure(args, `${nonce} stdin no such file`)).toBe(
+      'cannot open input file /in: No such file or directory (ENOENT)',
+    );
+    expect(preludeFailure(args, `${nonce} stderr nonexistent directory`)).toBe(
+      'cannot open error file /err: No such file or directory (ENOENT)',
+    );
+    expect(preludeFailure(args, `${nonce} stderr Read-only file system`)).toBe(
+      'cannot open error file /err: Read-only file system (EROFS)',
+    );
+    expect(preludeFailure({ ...args, workdir: '/w' }, `${nonce} workdir No such file or directory`)).toBe(
+      'working directory /w does not exist',
+    );
+  });
+
+  it('takes no line without its nonce, or of a kind it never writes', () => {
+    if (!args) throw new Error('no prelude arguments');
+    expect(preludeFailure(args, `${'0'.repeat(32)} stdout Permission denied`)).toBeNull();
+    expect(preludeFailure(args, 'stdout Permission denied')).toBeNull();
+    expect(preludeFailure(args, `${nonce} elsewhere Permission denied`)).toBeNull();
   });
 });
 

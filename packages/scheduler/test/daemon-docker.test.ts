@@ -95,6 +95,20 @@ describeDaemonE2E('docker', {
       expect(await logsOf(t.admin, job.id)).toBe('0\n');
     });
 
+    it('records a start failure as failed with no exit code, no signal and no start; `exit 130` as exit code 130', async () => {
+      const { t, alice } = get();
+      const missing = await t.run(alice, { command: { script: 'true', workdir: '/no/such/dir' } });
+      expect(missing.status).toMatchObject({
+        state: 'failed',
+        reason: 'could not start: working directory /no/such/dir does not exist',
+        exitCode: null,
+        signal: null,
+        startedAt: null,
+      });
+      const exited = await t.run(alice, { command: { script: 'exit 130' } });
+      expect(exited.status).toMatchObject({ state: 'failed', reason: 'exited with code 130', exitCode: 130, signal: null });
+    });
+
     it('fails a job whose image is in the catalogue but not on the engine, saying so', async () => {
       const { t, alice } = get();
       const job = await t.run(alice, { command: { script: 'true' }, container: { image: 'local/missing:latest' } });

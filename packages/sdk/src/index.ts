@@ -47,11 +47,11 @@ export {
   type WatchOptions,
   ZERO_TIME,
 } from './drmaa2/index.js';
-export { expandPlaceholders, jobPath, type PlaceholderValues } from './drmaa2/job-template.js';
 export * from './errors.js';
 export * from './executor.js';
 export * from './in-flight.js';
 export * from './job.js';
+export * from './job-paths.js';
 export * from './login-file.js';
 export * from './projects.js';
 export * from './quantities.js';

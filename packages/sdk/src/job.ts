@@ -65,6 +65,19 @@ export const MetaSubmitSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * A file of a job's standard streams. The job's own user opens it before the command
+ * starts, where the job runs (in the container on container executors); one that
+ * cannot be opened is a start failure: the job fails and never runs.
+ */
+function StreamPath(description: string) {
+  return Type.String({
+    minLength: 1,
+    maxLength: 4096,
+    description: `${description}. Absolute, $HOME/... (the owner's home) or relative to workdir; $GODOCKER_TASK_ID is an array task's index`,
+  });
+}
+
 export const CommandSchema = Type.Object(
   {
     script: Type.String({
@@ -76,7 +89,22 @@ export const CommandSchema = Type.Object(
     env: Type.Optional(
       Type.Record(EnvName, Type.String({ maxLength: 65536 }), { additionalProperties: false, maxProperties: 4096 }),
     ),
-    workdir: Type.Optional(Type.String({ minLength: 1, maxLength: 4096, pattern: '^/' })),
+    workdir: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 4096,
+        pattern: '^(/|\\$HOME(/|$))',
+        description: "absolute, or $HOME/...: the owner's home, filled in at submit",
+      }),
+    ),
+    stdin: Type.Optional(StreamPath('the file the job reads as its standard input (default: none)')),
+    stdout: Type.Optional(
+      StreamPath('the file its standard output goes to (default: the job log); a folder gets NAME.oJOBID in it'),
+    ),
+    stderr: Type.Optional(
+      StreamPath('the file its standard error goes to (default: the job log); a folder gets NAME.eJOBID in it'),
+    ),
+    joinStderr: Type.Optional(Type.Boolean({ description: 'standard error goes where standard output goes' })),
   },
   { additionalProperties: false },
 );
@@ -199,6 +227,12 @@ export const JobSchema = Type.Object({
     args: Type.Array(Type.String()),
     env: Type.Record(Type.String(), Type.String()),
     workdir: Type.Union([Type.String(), Type.Null()]),
+    // Absent when not asked for, so that documents stored before they existed are still whole jobs.
+    /** Absolute paths, resolved at submit (home, working directory, task index). */
+    stdin: Type.Optional(Type.String()),
+    stdout: Type.Optional(Type.String()),
+    stderr: Type.Optional(Type.String()),
+    joinStderr: Type.Optional(Type.Boolean()),
   }),
   container: Type.Object({
     image: Type.String(),

@@ -156,6 +156,18 @@ describe('drmaa1.Session', () => {
     await s.control(SESSION_ALL, 'TERMINATE');
   });
 
+  it('a job whose input path does not exist never runs: aborted, FAILED; `exit 130` is an exit, not a signal', async () => {
+    const s = await session();
+    const missing = await s.runJob({ remoteCommand: 'cat', inputPath: ':/no/such/input' });
+    const exited = await s.runJob({ remoteCommand: 'sh', args: ['-c', 'exit 130'] });
+    expect(await s.wait(missing, 60)).toMatchObject({ wasAborted: true, hasExited: false, hasSignaled: false, exitStatus: 0 });
+    expect(await s.jobPs(missing)).toBe('FAILED');
+    expect((await client.getJob(missing)).status.reason).toBe(
+      'could not start: cannot open input file /no/such/input: No such file or directory (ENOENT)',
+    );
+    expect(await s.wait(exited, 60)).toMatchObject({ hasExited: true, exitStatus: 130, hasSignaled: false, wasAborted: false });
+  });
+
   it('control: hold, release, terminate, and the inconsistent states by their DRMAA names', async () => {
     const s = await session();
     const blocker = await s.runJob({ remoteCommand: 'true', jobSubmissionState: 'drmaa_hold' });

@@ -169,6 +169,47 @@ export function describeDrmaa2Suite(mode: string, setup: () => Promise<Drmaa2Fix
         expect((await manager.client.logs(moved.id, 'stderr')).trim().length).toBeGreaterThan(0);
       });
 
+      it('a job whose file cannot be opened, or whose working directory is missing, never runs: FAILED with no exit status', async () => {
+        const session = await manager.createJobSession();
+        const denied = await session.runJob({ script: 'echo never', outputPath: ':/proc/no-such/out' });
+        const homeless = await session.runJob({ script: 'echo never', workingDirectory: '$DRMAA2_HOME_DIR$/no-such-dir' });
+        for (const job of [denied, homeless]) await job.waitTerminated(60);
+        const info = await denied.getInfo();
+        expect(info).toMatchObject({ jobState: 'FAILED', exitStatus: null, terminatingSignal: null, dispatchTime: null });
+        expect(info.annotation).toBe(
+          'could not start: cannot open output file /proc/no-such/out: No such file or directory (ENOENT)',
+        );
+        // The home placeholder is filled in by the daemon with the user's home.
+        const home = (await manager.client.getJob(homeless.id)).command.workdir ?? '';
+        expect(home).toMatch(/^\/[^$]*\/no-such-dir$/);
+        expect(await homeless.getInfo()).toMatchObject({
+          jobState: 'FAILED',
+          exitStatus: null,
+          annotation: `could not start: working directory ${home} does not exist`,
+        });
+        expect(await manager.client.logs(denied.id)).toBe('');
+      });
+
+      it("a relative path (Grid Engine's `:relative/path`) is in the working directory", async () => {
+        const session = await manager.createJobSession();
+        const job = await session.runJob({
+          script: 'echo "in $PWD"',
+          workingDirectory: '/tmp',
+          outputPath: ':out.txt',
+          inputPath: 'in',
+        });
+        await job.waitTerminated(60);
+        const stored = await manager.client.getJob(job.id);
+        expect(stored.command).toMatchObject({ workdir: '/tmp', stdout: '/tmp/out.txt', stdin: '/tmp/in' });
+        // /tmp/in is not there: it never ran.
+        expect((await job.getInfo()).annotation).toBe(
+          'could not start: cannot open input file /tmp/in: No such file or directory (ENOENT)',
+        );
+        const e = await rejection(session.runJob({ remoteCommand: 'true', outputPath: ':out.txt' }));
+        expect(e).toBeInstanceOf(ValidationError);
+        expect((e as ValidationError).message).toMatch(/relative to the working directory, but no working directory is set/);
+      });
+
       it('refuses what it cannot honour, naming the field, rather than ignoring it', async () => {
         const session = await manager.createJobSession();
         const cases: Array<[Record<string, unknown>, string]> = [

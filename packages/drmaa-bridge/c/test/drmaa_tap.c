@@ -20,92 +20,18 @@
 #include <time.h>
 
 #include "drmaa.h"
+#include "tap.h"
 
 /* Keep in step with the number of ok() calls: a crash or an early return shows as a short run. */
 #define PLAN 123
 
-#define ID_LEN 64
 #define GUARD 0x5a
 #define GUARD_LEN 16
-
-static pthread_mutex_t tap_lock = PTHREAD_MUTEX_INITIALIZER;
-static int test_count;
-static int failed_count;
-
-static int ok(int cond, const char *fmt, ...) {
-  va_list ap;
-  pthread_mutex_lock(&tap_lock);
-  test_count++;
-  if (!cond) failed_count++;
-  printf("%sok %d - ", cond ? "" : "not ", test_count);
-  va_start(ap, fmt);
-  vprintf(fmt, ap);
-  va_end(ap);
-  printf("\n");
-  fflush(stdout);
-  pthread_mutex_unlock(&tap_lock);
-  return cond;
-}
-
-static void diag(const char *fmt, ...) {
-  va_list ap;
-  pthread_mutex_lock(&tap_lock);
-  printf("# ");
-  va_start(ap, fmt);
-  vprintf(fmt, ap);
-  va_end(ap);
-  printf("\n");
-  fflush(stdout);
-  pthread_mutex_unlock(&tap_lock);
-}
-
-/* Checks a DRMAA return code; on a mismatch says which code came back, with the library's diagnosis. */
-static int ok_rc(int rc, int want, const char *ed, const char *what) {
-  int good = ok(rc == want, "%s", what);
-  if (!good) diag("  got %d (%s), want %d (%s): %s", rc, drmaa_strerror(rc), want, drmaa_strerror(want), ed);
-  return good;
-}
-
-static double now_seconds(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static void pause_ms(long ms) {
-  struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
-  nanosleep(&t, NULL);
-}
 
 static int guards_intact(const unsigned char *p, size_t n) {
   for (size_t i = 0; i < n; i++)
     if (p[i] != GUARD) return 0;
   return 1;
-}
-
-/* ---- Jobs ---- */
-
-/* A template for `/bin/sh -c SCRIPT`; NULL (with a diagnostic) if the library refuses it. */
-static drmaa_job_template_t *shell_template(const char *script) {
-  char ed[DRMAA_ERROR_STRING_BUFFER];
-  drmaa_job_template_t *jt = NULL;
-  const char *argv[] = {"-c", script, NULL};
-  if (drmaa_allocate_job_template(&jt, ed, sizeof ed) != DRMAA_ERRNO_SUCCESS ||
-      drmaa_set_attribute(jt, DRMAA_REMOTE_COMMAND, "/bin/sh", ed, sizeof ed) != DRMAA_ERRNO_SUCCESS ||
-      drmaa_set_vector_attribute(jt, DRMAA_V_ARGV, argv, ed, sizeof ed) != DRMAA_ERRNO_SUCCESS) {
-    diag("could not build a template for \"%s\": %s", script, ed);
-    if (jt) drmaa_delete_job_template(jt, NULL, 0);
-    return NULL;
-  }
-  return jt;
-}
-
-static int run_template(drmaa_job_template_t *jt, char *id, size_t id_len) {
-  char ed[DRMAA_ERROR_STRING_BUFFER] = "";
-  id[0] = '\0';
-  int rc = drmaa_run_job(id, id_len, jt, ed, sizeof ed);
-  if (rc != DRMAA_ERRNO_SUCCESS) diag("drmaa_run_job: %d (%s): %s", rc, drmaa_strerror(rc), ed);
-  return rc;
 }
 
 /* Submits `/bin/sh -c SCRIPT` (held if asked); DRMAA_ERRNO_SUCCESS and its id in ID, or the error. */
@@ -117,57 +43,6 @@ static int submit(const char *script, int hold, char *id) {
   if (rc == DRMAA_ERRNO_SUCCESS) rc = run_template(jt, id, ID_LEN);
   drmaa_delete_job_template(jt, NULL, 0);
   return rc;
-}
-
-static int job_state(const char *id) {
-  int ps = DRMAA_PS_UNDETERMINED;
-  char ed[DRMAA_ERROR_STRING_BUFFER];
-  if (drmaa_job_ps(id, &ps, ed, sizeof ed) != DRMAA_ERRNO_SUCCESS) return -1;
-  return ps;
-}
-
-/* Waits (test-side) until the job is in state WANT; 1 if it got there within SECONDS. */
-static int reach_state(const char *id, int want, double seconds) {
-  double end = now_seconds() + seconds;
-  int ps = -1;
-  while (now_seconds() < end) {
-    ps = job_state(id);
-    if (ps == want) return 1;
-    pause_ms(50);
-  }
-  diag("job %s did not reach state 0x%x in %.0f s (last 0x%x)", id, want, seconds, ps);
-  return 0;
-}
-
-/* drmaa_wait on one id; the wait status in *stat. */
-static int wait_for(const char *id, int *stat, long timeout, drmaa_attr_values_t **rusage, char *ed) {
-  char out[ID_LEN];
-  *stat = -1;
-  return drmaa_wait(id, out, sizeof out, stat, timeout, rusage, ed, DRMAA_ERROR_STRING_BUFFER);
-}
-
-struct wait_status {
-  int exited, exit_status, signaled, coredump, aborted;
-  int all_ok; /* every drmaa_w* call returned SUCCESS */
-  char signal[DRMAA_SIGNAL_BUFFER];
-};
-
-/* Every drmaa_w* function on STAT; outputs start at 42 so "stores exactly 0 or 1" is seen. */
-static struct wait_status decode(int stat) {
-  struct wait_status s = {42, 42, 42, 42, 42, 1, "unset"};
-  char ed[DRMAA_ERROR_STRING_BUFFER];
-  s.all_ok &= drmaa_wifexited(&s.exited, stat, ed, sizeof ed) == DRMAA_ERRNO_SUCCESS;
-  s.all_ok &= drmaa_wifsignaled(&s.signaled, stat, ed, sizeof ed) == DRMAA_ERRNO_SUCCESS;
-  s.all_ok &= drmaa_wifaborted(&s.aborted, stat, ed, sizeof ed) == DRMAA_ERRNO_SUCCESS;
-  s.all_ok &= drmaa_wcoredump(&s.coredump, stat, ed, sizeof ed) == DRMAA_ERRNO_SUCCESS;
-  s.all_ok &= drmaa_wexitstatus(&s.exit_status, stat, ed, sizeof ed) == DRMAA_ERRNO_SUCCESS;
-  s.all_ok &= drmaa_wtermsig(s.signal, sizeof s.signal, stat, ed, sizeof ed) == DRMAA_ERRNO_SUCCESS;
-  return s;
-}
-
-static void show_status(const char *id, int stat, struct wait_status s) {
-  diag("  job %s stat 0x%x: exited %d status %d signaled %d signal \"%s\" core %d aborted %d calls ok %d", id, stat,
-       s.exited, s.exit_status, s.signaled, s.signal, s.coredump, s.aborted, s.all_ok);
 }
 
 /* Ends whatever a section left behind, so the next one starts from an empty session. */
@@ -828,9 +703,5 @@ int main(void) {
   sessions(contact);
   clear_session();
   bad_contact();
-  if (test_count != PLAN) {
-    printf("# planned %d tests but ran %d\n", PLAN, test_count);
-    return 1;
-  }
-  return failed_count == 0 ? 0 : 1;
+  return tap_end(PLAN);
 }

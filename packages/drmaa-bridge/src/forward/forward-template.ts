@@ -1,6 +1,6 @@
 /**
  * A GoDocker job as a DRMAA 1.0 job template: what the target system must run,
- * where its output goes (the spool folder, so this daemon can serve the logs),
+ * where its output goes (the job's own files, else the spool folder, so this daemon can serve the logs),
  * and its limits. Only standard attributes are used, so any DRMAA system takes it.
  */
 import { join } from 'node:path';
@@ -63,10 +63,14 @@ export function fillTemplate(jt: JobTemplate, spec: RunSpec, options: ResolvedFo
     Object.entries(spec.env).map(([name, value]) => `${name}=${value}`),
   );
   if (spec.workdir !== null) jt.set('drmaa_wd', spec.workdir);
-  // "[hostname]:path": no host, any host that sees the shared spool folder.
-  jt.set('drmaa_output_path', `:${files.stdout}`);
-  jt.set('drmaa_error_path', `:${files.stderr}`);
-  jt.set('drmaa_join_files', 'n');
+  // "[hostname]:path": no host, any host that sees the shared spool folder. The job's own
+  // files (RunSpec.files) are the target's to open: it aborts a job whose files it cannot open,
+  // and names a file in a folder given as a path its own way (Grid Engine: NAME.oJOBID).
+  const own = spec.files ?? {};
+  if (own.stdin !== undefined) jt.set('drmaa_input_path', `:${own.stdin}`);
+  jt.set('drmaa_output_path', `:${own.stdout ?? files.stdout}`);
+  jt.set('drmaa_error_path', `:${own.stderr ?? files.stderr}`);
+  jt.set('drmaa_join_files', own.joinStderr ? 'y' : 'n');
   const limit = spec.job.requirements.timeLimit;
   if (limit !== null) jt.set('drmaa_wct_hlimit', clockTime(limit));
   if (options.nativeSpecification !== null) {

@@ -35,6 +35,15 @@ def test_exit_statuses_keep_all_eight_bits(session):
         assert info.hasExited and info.exitStatus == code
 
 
+def test_exit_statuses_above_128_are_exits_not_signals(session):
+    # A caller testing exitStatus == 0 must not take `exit 130` for success.
+    jobs = {shell(session, 'exit %d' % code): code for code in (129, 130, 137, 143)}
+    for job, code in jobs.items():
+        info = session.wait(job, FOREVER)
+        assert (info.hasExited, info.exitStatus, info.hasSignal,
+                info.wasAborted) == (True, code, False, False), info
+
+
 def test_a_command_that_does_not_exist_exits_127_and_failed(session):
     # The shell's answer for a command it cannot find, as on any host.
     job = run(session, '/no/such/command')

@@ -1,7 +1,9 @@
 """
 Working directory and input/output/error files on the submitting host: the
 daemon mounts the scratch volume at the same path in the job's container, and
-the job runs as the user's uid.
+the job runs as the user's uid. As with Grid Engine, a job whose files cannot be
+opened, or whose working directory does not exist, never runs: it is aborted
+(FAILED, wasAborted), and the daemon's reason names the path.
 """
 import os
 import socket
@@ -9,7 +11,7 @@ import socket
 import drmaa
 import pytest
 
-from support import JOB_UID, SCRATCH, api, read, shell, template
+from support import JOB_UID, SCRATCH, api, job_record, read, shell, template
 
 FOREVER = drmaa.Session.TIMEOUT_WAIT_FOREVER
 
@@ -79,6 +81,68 @@ def test_this_hosts_name_may_prefix_a_path(session, workdir):
                 outputPath=socket.gethostname() + ':' + out)
     finished(session, job)
     assert read(out) == 'hosted\n'
+
+
+def test_a_relative_path_is_in_the_working_directory(session, workdir):
+    os.mkdir(os.path.join(workdir, 'relative'))
+    os.chown(os.path.join(workdir, 'relative'), JOB_UID, JOB_UID)
+    job = shell(session, 'echo relative; echo err >&2', workingDirectory=workdir,
+                outputPath=':relative/out', errorPath=':err')
+    finished(session, job)
+    assert read(os.path.join(workdir, 'relative', 'out')) == 'relative\n'
+    assert read(os.path.join(workdir, 'err')) == 'err\n'
+
+
+def aborted(session, job):
+    """The job never ran: aborted and FAILED; its reason, from the daemon."""
+    info = session.wait(job, FOREVER)
+    assert info.wasAborted is True, info
+    assert info.hasExited is False and info.hasSignal is False, info
+    assert session.jobStatus(job) == drmaa.JobState.FAILED
+    status = job_record(job)['status']
+    assert status['exitCode'] is None and status['startedAt'] is None
+    return status['reason']
+
+
+def locked_folder(workdir):
+    """A folder the job's user may not write in (the tests run as root)."""
+    path = os.path.join(workdir, 'locked')
+    os.mkdir(path, 0o755)
+    os.chown(path, 0, 0)
+    return path
+
+
+def test_an_output_path_the_user_cannot_write_aborts_the_job(session, workdir):
+    out = os.path.join(locked_folder(workdir), 'out')
+    ran = os.path.join(workdir, 'ran')
+    job = shell(session, 'touch ' + ran, outputPath=':' + out)
+    reason = aborted(session, job)
+    assert out in reason and 'Permission denied' in reason, reason
+    assert not os.path.exists(ran) and not os.path.exists(out)
+
+
+def test_an_error_folder_the_user_cannot_write_aborts_the_job(session, workdir):
+    locked = locked_folder(workdir)
+    job = shell(session, 'exit 0', jobName='denied', errorPath=':' + locked)
+    reason = aborted(session, job)
+    assert os.path.join(locked, 'denied.e' + job) in reason, reason
+
+
+def test_an_input_path_that_does_not_exist_aborts_the_job(session, workdir):
+    missing = os.path.join(workdir, 'no-such-input')
+    job = shell(session, 'cat', inputPath=':' + missing)
+    reason = aborted(session, job)
+    assert missing in reason and 'No such file' in reason, reason
+
+
+def test_a_missing_working_directory_aborts_the_job_and_is_not_made(
+        session, workdir):
+    missing = os.path.join(workdir, 'missing')
+    job = shell(session, 'exit 0', workingDirectory=missing,
+                outputPath=':out')
+    reason = aborted(session, job)
+    assert 'working directory %s does not exist' % missing in reason, reason
+    assert not os.path.exists(missing)
 
 
 def refusal(session, exception, **attributes):

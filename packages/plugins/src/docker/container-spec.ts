@@ -4,6 +4,7 @@
 import { ExecutorError, type RunSpec, TASK_LABELS } from '@godocker/sdk';
 import type Docker from 'dockerode';
 import { scriptCommand } from './script-archive.js';
+import { needsPrelude, preludeCommand } from './start-prelude.js';
 
 const MIB = 1024 * 1024;
 
@@ -47,9 +48,11 @@ export function createOptions(spec: RunSpec, clusterId: string): Docker.Containe
     Image: spec.image,
     // An image ENTRYPOINT would swallow our command; the job's script is the whole program.
     Entrypoint: [],
-    Cmd: scriptCommand(spec.script, spec.args),
+    // No WorkingDir: the engine would create a missing one as root; the prelude enters it as the job's user.
+    Cmd: needsPrelude(spec.workdir, spec.files)
+      ? preludeCommand(spec.workdir, spec.files, scriptCommand(spec.script, spec.args))
+      : scriptCommand(spec.script, spec.args),
     Env: Object.entries(spec.env).map(([name, value]) => `${name}=${value}`),
-    ...(spec.workdir ? { WorkingDir: spec.workdir } : {}),
     User: `${spec.uid}:${spec.gid}`,
     Labels: containerLabels(spec, clusterId),
     Tty: false,

@@ -47,6 +47,7 @@ import { parseDockerOptions, type ResolvedDockerOptions } from './docker-options
 import { exitInfoOf, hasEnded } from './exit-info.js';
 import { logFrames, streamBytes } from './log-frames.js';
 import { buildScriptArchive, needsScriptFile } from './script-archive.js';
+import { PRELUDE_FAILED_EXIT, PRELUDE_LINE_MAX_BYTES, preludeArgs, preludeFailure } from './start-prelude.js';
 
 const MIB = 1024 * 1024;
 const PING_TIMEOUT_MS = 5_000;
@@ -150,7 +151,7 @@ class DockerExecutor implements Executor {
       for (;;) {
         const info = await this.inspect(handle);
         if (!info) throw this.missing(handle, 'wait for');
-        if (hasEnded(info.State)) return this.exitInfo(handle, exitInfoOf(info.State));
+        if (hasEnded(info.State)) return await this.endOf(handle, info);
         if (info.State.Status === 'created') {
           // "not-running" would answer at once for a created container: wait until it has started.
           await delay(CREATED_POLL_MS, undefined, { signal: this.closing.signal });
@@ -164,8 +165,8 @@ class DockerExecutor implements Executor {
           throw error;
         }
         const after = await this.settledInspect(handle);
-        if (!after) return this.exitInfo(handle, exitInfoFromWait(result));
-        if (hasEnded(after.State)) return this.exitInfo(handle, exitInfoOf(after.State));
+        if (!after) return this.withSentSignal(handle, exitInfoFromWait(result));
+        if (hasEnded(after.State)) return await this.endOf(handle, after);
       }
     } catch (error) {
       if (isAbort(error)) throw new ExecutorError(`docker executor closed while waiting for task ${handle.key}`, error);
@@ -192,7 +193,7 @@ class DockerExecutor implements Executor {
     const info = await this.inspect(handle);
     if (!info) return { state: 'missing' };
     const state = info.State;
-    if (hasEnded(state)) return { state: 'exited', ...this.exitInfo(handle, exitInfoOf(state)) };
+    if (hasEnded(state)) return { state: 'exited', ...(await this.endOf(handle, info)) };
     if (state.Paused) return { state: 'paused' };
     if (state.Status === 'created') return { state: 'created' };
     return { state: 'running' };
@@ -251,6 +252,7 @@ class DockerExecutor implements Executor {
           this.context.logger.debug({ key: handle.key, error: messageOf(error) }, 'unpause before stop failed');
         });
       }
+      this.stopped.add(handle.key);
       await container.stop({ t: grace });
     } catch (error) {
       if (isNotModified(error) || isNotFound(error)) return;
@@ -335,6 +337,7 @@ class DockerExecutor implements Executor {
         `task ${handle.key} is still ${info.State.Status}: kill it and wait for its end before collecting`,
       );
     }
+    this.stopped.delete(handle.key);
     const container = this.container(handle);
     try {
       // follow on an ended container streams the whole log and ends: no need to hold it in memory.
@@ -423,9 +426,29 @@ class DockerExecutor implements Executor {
     }
   }
 
-  private exitInfo(handle: TaskHandle, info: ExitInfo): ExitInfo {
+  private withSentSignal(handle: TaskHandle, info: ExitInfo): ExitInfo {
     if (info.signal !== null || !this.stopped.has(handle.key)) return info;
     return { ...info, signal: signalOfStopStatus(info.exitCode) };
+  }
+
+  /** How an ended task ended; a start failure when its prelude says so (start-prelude.ts). */
+  private async endOf(handle: TaskHandle, info: Inspect): Promise<ExitInfo> {
+    const exit = this.withSentSignal(handle, exitInfoOf(info.State));
+    if (info.State.ExitCode !== PRELUDE_FAILED_EXIT || exit.error !== null) return exit;
+    const args = preludeArgs(info.Config.Cmd);
+    if (!args) return exit;
+    let line = '';
+    try {
+      // One line, and the engine cuts log lines into 16 KiB entries: bounded whatever the job printed.
+      const bytes = toBuffer(await this.container(handle).logs({ stdout: false, stderr: true, follow: false, tail: 1 }));
+      if (bytes.length > PRELUDE_LINE_MAX_BYTES) return exit;
+      for await (const chunk of streamBytes(Readable.from([bytes]), 'stderr')) line += chunk.toString('utf8');
+    } catch (error) {
+      if (isNotFound(error)) return exit;
+      throw executorError(`reading how task ${handle.key} ended`, error);
+    }
+    const error = preludeFailure(args, line);
+    return error === null ? exit : { ...exit, exitCode: -1, signal: null, startedAt: null, error };
   }
 
   private container(handle: TaskHandle): Docker.Container {

@@ -2,7 +2,7 @@
  * Builds complete RunSpecs (with a complete Job) for executor tests, so each test
  * states only what it is about.
  */
-import type { Job, Mount, RunSpec } from '@godocker/sdk';
+import type { Job, Mount, RunSpec, TaskFiles } from '@godocker/sdk';
 import { taskKey } from '@godocker/sdk';
 
 export const TEST_IMAGE = 'local/busybox:latest';
@@ -26,6 +26,7 @@ export interface RunSpecOverrides {
   user?: string;
   /** Overrides the key derived from the cluster and job id. */
   key?: string;
+  files?: TaskFiles;
 }
 
 export function makeJob(id: number, o: RunSpecOverrides = {}): Job {
@@ -94,6 +95,7 @@ export function makeRunSpec(clusterId: string, jobId: number, o: RunSpecOverride
     network: o.network ?? 'none',
     labels: o.labels ?? {},
     logDir: o.logDir ?? `/tmp/godocker-test-logs/${clusterId}/${jobId}`,
+    ...(o.files ? { files: o.files } : {}),
   };
 }
 

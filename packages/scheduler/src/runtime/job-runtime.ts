@@ -43,7 +43,7 @@ import { schedule } from '../engine/schedule.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { InsertResult, JobChange, Store } from '../store/store.js';
 import { parentReason, parentState } from './array-parent.js';
-import { exitOutcome } from './exit-outcome.js';
+import { endStatus, exitOutcome } from './exit-outcome.js';
 import { buildRunSpec, logDirOf } from './run-spec.js';
 import { SchedulingInputs } from './scheduling-inputs.js';
 import { resolveSubmission } from './submission.js';
@@ -609,17 +609,16 @@ export class JobRuntime {
       const killReason = this.#kills.get(jobId);
       const outcome = exitOutcome(job, info, killReason);
       const endedAt = info.endedAt ?? this.#now().toISOString();
-      // The task's own start time when the executor knows it: ours is taken after start() returned, and may follow a short job's end.
-      const startedAt = info.startedAt ?? job.status.startedAt;
+      const end = endStatus(job, info);
+      const startedAt = end.startedAt;
       const wall = startedAt ? Math.max(0, (Date.parse(endedAt) - Date.parse(startedAt)) / 1000) : 0;
       await this.#transition(jobId, outcome.state, outcome.reason, {
         status: {
-          exitCode: info.exitCode < 0 ? null : info.exitCode,
+          ...end,
           // An executor that cannot see signals reports our own stop as its 128+N code; we know we sent it.
-          signal: info.signal ?? (killReason ? signalOfStopStatus(info.exitCode) : null),
+          signal: end.signal ?? (killReason && end.exitCode !== null ? signalOfStopStatus(end.exitCode) : null),
           oomKilled: info.oomKilled,
           endedAt,
-          startedAt,
         },
         usage: { wallSeconds: wall, cpuSeconds: info.cpuSeconds, maxMemoryMb: info.maxMemoryMb },
       });

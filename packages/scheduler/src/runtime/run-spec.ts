@@ -3,7 +3,7 @@
  * into mounts for this user, network mode, uid/gid, env and labels.
  */
 import { join } from 'node:path';
-import { type Job, type Mount, type RunSpec, TASK_LABELS, taskKey, type User } from '@godocker/sdk';
+import { type Job, type Mount, type RunSpec, TASK_LABELS, type TaskFiles, taskKey, type User } from '@godocker/sdk';
 import type { GodockerConfig } from '../config/config-schema.js';
 import { jobEnv } from './submission.js';
 
@@ -30,6 +30,24 @@ export function mountsFor(job: Job, user: Pick<User, 'name' | 'home'>, config: G
   });
 }
 
+/**
+ * The files of the job's standard streams; a folder given as one gets the file Grid
+ * Engine would write in it, NAME.oJOBID or NAME.eJOBID (a `/` of the name would make
+ * it a path elsewhere, so it becomes `_`).
+ */
+export function filesOf(job: Job): TaskFiles | undefined {
+  const { stdin, stdout, stderr, joinStderr } = job.command;
+  if (stdin === undefined && stdout === undefined && stderr === undefined && !joinStderr) return undefined;
+  const name = job.meta.name.replaceAll('/', '_');
+  return {
+    ...(stdin === undefined ? {} : { stdin }),
+    ...(stdout === undefined ? {} : { stdout }),
+    ...(stderr === undefined ? {} : { stderr }),
+    ...(joinStderr ? { joinStderr } : {}),
+    inDirectory: { stdout: `${name}.o${job.id}`, stderr: `${name}.e${job.id}` },
+  };
+}
+
 export function buildRunSpec(
   job: Job,
   node: string,
@@ -39,6 +57,7 @@ export function buildRunSpec(
 ): RunSpec {
   const env = jobEnv(job);
   env.HOME = user.home;
+  const files = filesOf(job);
   return {
     job,
     key: taskKey(clusterId, job.id),
@@ -58,5 +77,6 @@ export function buildRunSpec(
       job.container.network && config.network.allowedMode !== null ? config.network.allowedMode : config.network.defaultMode,
     labels: { [TASK_LABELS.user]: job.user.name },
     logDir: logDirOf(config, job.id),
+    ...(files ? { files } : {}),
   };
 }

@@ -17,6 +17,7 @@ import {
 } from '@godocker/sdk';
 import type { GodockerConfig } from '../config/config-schema.js';
 import type { NewJob } from '../store/store.js';
+import { resolveCommandPaths, taskPaths } from './command-paths.js';
 
 export interface ResolvedSubmission {
   jobs: NewJob[];
@@ -108,6 +109,7 @@ export function resolveSubmission(
   }
 
   const array = sub.array === undefined ? null : parseArraySpec(sub.array, limits.maxArraySize);
+  const paths = resolveCommandPaths(sub.command, user.home, array !== null);
   const beginAt = sub.beginAt === undefined ? undefined : parseBeginAt(sub.beginAt);
   const at = now.toISOString();
   const hold = sub.hold ?? false;
@@ -118,7 +120,7 @@ export function resolveSubmission(
     project: sub.project ?? DEFAULT_PROJECT,
     session: sub.session ?? null,
     meta: { name: sub.meta?.name ?? 'job', description: sub.meta?.description ?? '', tags: sub.meta?.tags ?? [] },
-    command: { script, args: sub.command.args ?? [], env: sub.command.env ?? {}, workdir: sub.command.workdir ?? null },
+    command: { script, args: sub.command.args ?? [], env: sub.command.env ?? {}, ...paths },
     container: { image, volumes, network: c.network ?? false, root: c.root ?? false },
     requirements: { cpu, ram, gpus, tmpstorage: req.tmpstorage ?? 0, timeLimit, labels },
     array: null,
@@ -154,6 +156,7 @@ export function resolveSubmission(
     const task = structuredClone(base);
     task.taskIndex = i;
     task.meta.name = `${base.meta.name}[${i}]`;
+    Object.assign(task.command, taskPaths(paths, i));
     jobs.push(task);
   }
   return { jobs, isArray: true };

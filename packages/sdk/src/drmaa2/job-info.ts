@@ -14,7 +14,11 @@ import { DRMAA2_STATE, type Drmaa2State } from '../states.js';
 export interface JobInfo {
   jobId: string;
   jobName: string;
-  /** Exit code of the script; null while it runs, or when it never ran. */
+  /**
+   * Exit code of the script; null while it runs, or when it never ran: a job that could not
+   * start (a file it cannot open, a missing working directory) is FAILED with no exit status,
+   * no signal and no dispatchTime, and its annotation says why (DRMAA1's "aborted").
+   */
   exitStatus: number | null;
   /** `SIGKILL`, `SIGTERM`...: the signal that ended it, if one did. */
   terminatingSignal: string | null;

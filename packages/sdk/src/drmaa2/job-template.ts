@@ -12,7 +12,7 @@
  * | `remoteCommand` + `args` | script `exec 'CMD' "$@"`, with `args` as its arguments |
  * | `script` (extension) | the script itself (`args` are its `$1`...) |
  * | `jobEnvironment`, `workingDirectory`, `jobName` | `command.env`, `command.workdir`, `meta.name` |
- * | `inputPath`, `outputPath`, `errorPath`, `joinFiles` | redirections at the top of the script; an output or error path that is a directory gets `JOBNAME.oJOBID` / `.eJOBID` in it |
+ * | `inputPath`, `outputPath`, `errorPath`, `joinFiles` | `command.stdin`, `stdout`, `stderr`, `joinStderr`: opened by the executor before the command starts (one it cannot open fails the job, which never runs); a relative path (`:out/log`) is in the working directory; an output or error path that is a directory gets `JOBNAME.oJOBID` / `.eJOBID` in it |
  * | `minSlots` (or `maxSlots`) | `requirements.cpu` |
  * | `minPhysMemory` (KiB) | `requirements.ram` (MiB, rounded up) |
  * | `wallclockTimeLimit`, `resourceLimits.WALLCLOCK_TIME` (s) | `requirements.timeLimit` |
@@ -25,6 +25,7 @@ import { hostname } from 'node:os';
 import { UnsupportedAttributeError } from '../drmaa-errors.js';
 import { ValidationError } from '../errors.js';
 import type { Dependency, JobSubmission, VolumeRequest } from '../job.js';
+import { HOME_PLACEHOLDER, TASK_INDEX_PLACEHOLDER } from '../job-paths.js';
 import { parseDuration } from '../quantities.js';
 
 export interface JobTemplate {
@@ -34,14 +35,17 @@ export interface JobTemplate {
   submitAsHold?: boolean;
   rerunnable?: boolean;
   jobEnvironment?: Record<string, string>;
-  /** Absolute path inside the container; may use `$DRMAA2_HOME_DIR$`. */
+  /** Absolute path where the job runs (inside its container); may start with `$DRMAA2_HOME_DIR$`. */
   workingDirectory?: string;
   jobCategory?: string;
   email?: string[];
   emailOnStarted?: boolean;
   emailOnTerminated?: boolean;
   jobName?: string;
-  /** `[host]:path` or a path inside the container; `$DRMAA2_INDEX$` is a bulk job's task index. */
+  /**
+   * `[host]:path`, the host empty or this one; a path without a leading `/` (or starting with
+   * `$DRMAA2_WORKING_DIR$`) is in the working directory; `$DRMAA2_INDEX$` is a bulk job's task index.
+   */
   inputPath?: string;
   outputPath?: string;
   errorPath?: string;
@@ -154,63 +158,14 @@ function isUnset(value: unknown): boolean {
   return typeof value === 'object' && Object.keys(value).length === 0;
 }
 
-/** Placeholders of DRMAA2 (and DRMAA1) paths, and the shell words they become inside the job. */
-const PLACEHOLDERS: ReadonlyArray<[string, string]> = [
-  ['$DRMAA2_HOME_DIR$', '$HOME'],
-  ['$DRMAA2_WORKING_DIR$', '$PWD'],
-  ['$DRMAA2_INDEX$', '$GODOCKER_TASK_ID'],
-  ['$drmaa_hd_ph$', '$HOME'],
-  ['$drmaa_wd_ph$', '$PWD'],
-  ['$drmaa_incr_ph$', '$GODOCKER_TASK_ID'],
-];
+/** DRMAA's placeholders, DRMAA2's name and DRMAA1's. */
+const HOME_PLACEHOLDERS = ['$DRMAA2_HOME_DIR$', '$drmaa_hd_ph$'];
+const WORKING_DIR_PLACEHOLDERS = ['$DRMAA2_WORKING_DIR$', '$drmaa_wd_ph$'];
+const INDEX_PLACEHOLDERS = ['$DRMAA2_INDEX$', '$drmaa_incr_ph$'];
 
 /** Single-quotes text for /bin/sh. */
 export function shellQuote(text: string): string {
   return `'${text.replaceAll("'", `'\\''`)}'`;
-}
-
-/** A path as one shell word: literal parts quoted, placeholders left for the shell to expand. */
-function shellWord(path: string): string {
-  let out = '';
-  let rest = path;
-  while (rest.length > 0) {
-    let at = -1;
-    let hit: [string, string] | undefined;
-    for (const p of PLACEHOLDERS) {
-      const i = rest.indexOf(p[0]);
-      if (i !== -1 && (at === -1 || i < at)) [at, hit] = [i, p];
-    }
-    if (!hit) {
-      out += shellQuote(rest);
-      break;
-    }
-    if (at > 0) out += shellQuote(rest.slice(0, at));
-    out += `"${hit[1]}"`;
-    rest = rest.slice(at + hit[0].length);
-  }
-  return out;
-}
-
-function hasPlaceholder(path: string): boolean {
-  return PLACEHOLDERS.some(([p]) => path.includes(p));
-}
-
-/** Values for the placeholders of a path: the shell variable each one becomes inside the job. */
-export type PlaceholderValues = Partial<Record<'HOME' | 'PWD' | 'GODOCKER_TASK_ID', string>>;
-
-/**
- * The path with its placeholders replaced by the values the job will see, or null
- * when one of them has no value given (the daemon checks paths before the job runs).
- */
-export function expandPlaceholders(path: string, values: PlaceholderValues): string | null {
-  let out = path;
-  for (const [placeholder, word] of PLACEHOLDERS) {
-    if (!out.includes(placeholder)) continue;
-    const value = values[word.slice(1) as keyof PlaceholderValues];
-    if (value === undefined) return null;
-    out = out.replaceAll(placeholder, value);
-  }
-  return out;
 }
 
 /** The names of this machine a `[host]:path` may give: it means the machine that runs the job. */
@@ -222,37 +177,57 @@ function isThisMachine(host: string): boolean {
   return h === me || h.split('.')[0] === me.split('.')[0];
 }
 
+/** What follows a placeholder that is the path's first component; null when none is. */
+function afterLeading(path: string, placeholders: readonly string[]): string | null {
+  for (const p of placeholders) {
+    if (path === p || path.startsWith(`${p}/`)) return path.slice(p.length);
+  }
+  return null;
+}
+
+/** Where a path is used: the working directory itself, or a file with or without a working directory set. */
+export type PathUse = 'workingDirectory' | { hasWorkingDirectory: boolean };
+
 /**
- * The path of a DRMAA `[host]:path` (or a plain path), placeholders left in.
- * The host must be empty or this machine: GoDocker writes a job's files where
- * the job runs, and copies none from other hosts.
+ * A DRMAA `[host]:path` (or a plain path) as a path of the job document
+ * (job-paths.ts): the home placeholder becomes `$HOME`, the daemon fills it in;
+ * the working directory placeholder, or no leading `/` (Grid Engine's `:relative/path`),
+ * makes a file relative to the working directory; the index placeholder becomes
+ * `$GODOCKER_TASK_ID`. The host must be empty or this machine: GoDocker writes a
+ * job's files where the job runs, and copies none from other hosts.
  */
-export function jobPath(value: string, field: string): string {
+export function jobPath(value: string, field: string, use: PathUse): string {
   const m = /^([^/:$]*):(.*)$/.exec(value);
-  const [host, path] = m ? [m[1] ?? '', m[2] ?? ''] : ['', value];
+  const [host, given] = m ? [m[1] ?? '', m[2] ?? ''] : ['', value];
   if (!isThisMachine(host)) {
     throw new UnsupportedAttributeError(
-      `${field} "${value}" names the host "${host}": GoDocker copies no files from other hosts; the path is on the machine that runs the job (write ":${path}")`,
+      `${field} "${value}" names the host "${host}": GoDocker copies no files from other hosts; the path is on the machine that runs the job (write ":${given}")`,
       field,
     );
   }
-  if (!path.startsWith('/') && !/^\$(DRMAA2_HOME_DIR|DRMAA2_WORKING_DIR|drmaa_hd_ph|drmaa_wd_ph)\$/.test(path)) {
+  let path = given;
+  for (const p of INDEX_PLACEHOLDERS) path = path.replaceAll(p, TASK_INDEX_PLACEHOLDER);
+  const home = afterLeading(path, HOME_PLACEHOLDERS);
+  const inWorkingDir = afterLeading(path, WORKING_DIR_PLACEHOLDERS);
+  if (home !== null) path = `${HOME_PLACEHOLDER}${home}`;
+  else if (inWorkingDir !== null) path = inWorkingDir.replace(/^\/+/, '') || '.';
+  const misplaced = [...HOME_PLACEHOLDERS, ...WORKING_DIR_PLACEHOLDERS].find((p) => path.includes(p));
+  if (misplaced) throw new ValidationError(`${field} "${value}": ${misplaced} may only begin the path`, field);
+  if (path === '') throw new ValidationError(`${field} "${value}" names no path`, field);
+  const relative = !path.startsWith('/') && home === null;
+  if (use === 'workingDirectory' && relative) {
     throw new ValidationError(
-      `${field} "${value}" must be an absolute path (or start with a home or working directory placeholder)`,
+      `${field} "${value}" must be an absolute path (or start with the home directory placeholder)`,
+      field,
+    );
+  }
+  if (use !== 'workingDirectory' && relative && !use.hasWorkingDirectory) {
+    throw new ValidationError(
+      `${field} "${value}" is relative to the working directory, but no working directory is set: set workingDirectory (drmaa_wd), or give an absolute path`,
       field,
     );
   }
   return path;
-}
-
-/**
- * `exec >PATH`, or, when PATH is a directory when the job runs, a file in it named
- * as Grid Engine names it: `JOBNAME.oJOBID` (`.e` for errors).
- */
-function redirect(fd: '' | '2', path: string, field: string): string {
-  const word = shellWord(jobPath(path, field));
-  const suffix = fd === '' ? 'o' : 'e';
-  return `if [ -d ${word} ]; then exec ${fd}>${word}/"$GODOCKER_JOB_NAME.${suffix}$GODOCKER_JOB_ID"; else exec ${fd}>${word}; fi`;
 }
 
 function positive(value: number, field: string, integer = false): number {
@@ -293,8 +268,12 @@ function wallclock(t: JobTemplate): number | undefined {
   return seconds === undefined ? undefined : Math.ceil(seconds);
 }
 
-/** The script: redirections and working directory first, then the command or the user's script. */
-function scriptOf(t: JobTemplate): { script: string; workdir: string | undefined } {
+/**
+ * The command: the script (or `remoteCommand` run by it), the working directory and
+ * the files of the standard streams, which the executor opens before the command
+ * starts, so that one it cannot open is a start failure (DRMAA's aborted), not an exit.
+ */
+function commandOf(t: JobTemplate): JobSubmission['command'] {
   const hasCommand = !isUnset(t.remoteCommand);
   const hasScript = !isUnset(t.script);
   if (hasCommand === hasScript) {
@@ -303,27 +282,18 @@ function scriptOf(t: JobTemplate): { script: string; workdir: string | undefined
       'remoteCommand',
     );
   }
-  const lines: string[] = [];
-  let workdir: string | undefined;
-  if (!isUnset(t.workingDirectory)) {
-    const wd = t.workingDirectory as string;
-    // A placeholder only has a value inside the job, so such a directory is entered by the script.
-    if (hasPlaceholder(wd)) lines.push(`cd -- ${shellWord(jobPath(wd, 'workingDirectory'))} || exit 1`);
-    else workdir = jobPath(wd, 'workingDirectory');
-  }
-  if (!isUnset(t.inputPath)) lines.push(`exec <${shellWord(jobPath(t.inputPath as string, 'inputPath'))}`);
-  if (!isUnset(t.outputPath)) lines.push(redirect('', t.outputPath as string, 'outputPath'));
-  if (t.joinFiles) lines.push('exec 2>&1');
-  else if (!isUnset(t.errorPath)) lines.push(redirect('2', t.errorPath as string, 'errorPath'));
-
-  const body = hasCommand ? `exec ${shellQuote(t.remoteCommand as string)} "$@"` : (t.script as string);
-  if (lines.length > 0 && body.startsWith('#!')) {
-    throw new UnsupportedAttributeError(
-      'a script with its own #! interpreter cannot be given paths or a placeholder working directory: redirect inside it',
-      'script',
-    );
-  }
-  return { script: lines.length > 0 ? `${lines.join('\n')}\n${body}` : body, workdir };
+  const command: JobSubmission['command'] = {
+    script: hasCommand ? `exec ${shellQuote(t.remoteCommand as string)} "$@"` : (t.script as string),
+  };
+  const hasWorkingDirectory = !isUnset(t.workingDirectory);
+  const use = { hasWorkingDirectory };
+  if (hasWorkingDirectory) command.workdir = jobPath(t.workingDirectory as string, 'workingDirectory', 'workingDirectory');
+  if (!isUnset(t.inputPath)) command.stdin = jobPath(t.inputPath as string, 'inputPath', use);
+  if (!isUnset(t.outputPath)) command.stdout = jobPath(t.outputPath as string, 'outputPath', use);
+  // DRMAA: with joinFiles the error path is ignored.
+  if (t.joinFiles) command.joinStderr = true;
+  else if (!isUnset(t.errorPath)) command.stderr = jobPath(t.errorPath as string, 'errorPath', use);
+  return command;
 }
 
 /** A Date as it stands; a string must carry its zone, since the daemon's may differ from the caller's. */
@@ -370,7 +340,7 @@ export async function templateToSubmission(template: JobTemplate, context: Templ
       );
     }
   }
-  const { script, workdir } = scriptOf(t);
+  const command = commandOf(t);
   for (const name of Object.keys(t.jobEnvironment ?? {})) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
       throw new ValidationError(`jobEnvironment: "${name}" is not a variable name`, `jobEnvironment.${name}`);
@@ -403,10 +373,9 @@ export async function templateToSubmission(template: JobTemplate, context: Templ
   };
   return {
     command: {
-      script,
+      ...command,
       ...(isUnset(t.args) ? {} : { args: t.args }),
       ...(isUnset(t.jobEnvironment) ? {} : { env: t.jobEnvironment }),
-      ...(workdir === undefined ? {} : { workdir }),
     },
     ...(Object.keys(meta).length > 0 ? { meta } : {}),
     ...(Object.keys(container).length > 0 ? { container } : {}),

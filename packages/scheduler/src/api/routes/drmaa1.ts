@@ -13,18 +13,16 @@ import {
   drmaa1,
   drmaa2,
   ErrorBodySchema,
-  expandPlaceholders,
   JobIdParamsSchema,
   type JobSubmission,
   JobSubmissionSchema,
-  jobPath,
-  type PlaceholderValues,
   SessionParamsSchema,
   type User,
   ValidationError,
 } from '@godocker/sdk';
 import type { FastifyInstance } from 'fastify';
 import type { GodockerConfig } from '../../config/config-schema.js';
+import { resolveCommandPaths, taskPaths } from '../../runtime/command-paths.js';
 import { type HostPathNeed, mergeVolumes, seesHostPaths, volumesForHostPaths } from '../../runtime/host-paths.js';
 import { type ApiContext, currentUser, makeAuth, visibleJob } from '../context.js';
 import { idempotencyHeaders, idempotencyKeyOf } from '../idempotency-key.js';
@@ -40,36 +38,21 @@ const checkSubmission = validatorCompiler({ schema: JobSubmissionSchema, method:
 
 type Drmaa2Template = drmaa2.JobTemplate;
 
-/** A DRMAA path as the job will see it, its placeholders filled, for the volume policy. */
-function expanded(value: string, field: string, values: PlaceholderValues): string {
-  const path = expandPlaceholders(jobPath(value, field), values);
-  if (path === null) {
-    throw new ValidationError(
-      `${field} "${value}" uses the working directory placeholder ($drmaa_wd_ph$), but no working directory is set: set drmaa_wd to a host folder`,
-      field,
-    );
-  }
-  return path;
-}
-
-/** The host paths a DRMAA job uses, and how it uses them. */
-function hostPathNeeds(t: Drmaa2Template, user: User): HostPathNeed[] {
+/**
+ * The host paths a DRMAA job uses, and how it uses them, as the daemon will resolve
+ * them (the home filled in, relative files in the working directory; task 1 stands
+ * for every task of a bulk job, whose files differ only by name).
+ */
+function hostPathNeeds(t: Drmaa2Template, submission: JobSubmission, user: User, isBulk: boolean): HostPathNeed[] {
   const needs: HostPathNeed[] = [];
-  const values: PlaceholderValues = { HOME: user.home, GODOCKER_TASK_ID: '1' };
-  if (t.workingDirectory) {
-    values.PWD = expanded(t.workingDirectory, 'workingDirectory', values);
-    needs.push({ field: 'workingDirectory', path: values.PWD, kind: 'folder', write: 'prefer' });
-  }
+  const paths = taskPaths(resolveCommandPaths(submission.command, user.home, isBulk), 1);
+  if (paths.workdir !== null) needs.push({ field: 'workingDirectory', path: paths.workdir, kind: 'folder', write: 'prefer' });
   if (t.remoteCommand?.startsWith('/')) {
     needs.push({ field: 'remoteCommand', path: t.remoteCommand, kind: 'file', write: false, optional: true });
   }
-  if (t.inputPath)
-    needs.push({ field: 'inputPath', path: expanded(t.inputPath, 'inputPath', values), kind: 'file', write: false });
-  for (const field of ['outputPath', 'errorPath'] as const) {
-    const value = t[field];
-    if (!value || (field === 'errorPath' && t.joinFiles)) continue;
-    needs.push({ field, path: expanded(value, field, values), kind: 'fileOrFolder', write: true });
-  }
+  if (paths.stdin !== undefined) needs.push({ field: 'inputPath', path: paths.stdin, kind: 'file', write: false });
+  if (paths.stdout !== undefined) needs.push({ field: 'outputPath', path: paths.stdout, kind: 'fileOrFolder', write: true });
+  if (paths.stderr !== undefined) needs.push({ field: 'errorPath', path: paths.stderr, kind: 'fileOrFolder', write: true });
   return needs;
 }
 
@@ -86,11 +69,11 @@ export async function drmaa1Submission(
     const jt = drmaa1.fromCAttributes(body.attributes, body.vectors ?? {}, { categories: config.drmaa.categories });
     const template = drmaa1.toDrmaa2Template(jt);
     if (template.image === undefined && config.drmaa.image !== undefined) template.image = config.drmaa.image;
-    const needs = seesHostPaths(ctx.executor.name) ? [] : hostPathNeeds(template, user);
     submission = await drmaa2.templateToSubmission(template, {
       session,
       machines: async () => ctx.runtime.nodes.map((n) => n.name),
     });
+    const needs = seesHostPaths(ctx.executor.name) ? [] : hostPathNeeds(template, submission, user, body.bulk !== undefined);
     const volumes = volumesForHostPaths(needs, user, config);
     if (volumes.length > 0) {
       submission.container = {
