@@ -4,13 +4,13 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConfigError, type Executor, type Logger, NotFoundError, type PluginContext, type TaskHandle } from '@godocker/sdk';
+import { ConfigError, type Executor, ExecutorUnavailableError, type Logger, NotFoundError, type PluginContext, type TaskHandle } from '@godocker/sdk';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalExecutor } from '../src/local/index.js';
 import { type LocalSpecInput, makeRunSpec } from './helpers/local-run-spec.js';
@@ -628,6 +628,32 @@ describe('local executor: files of the job', () => {
     expect((await ex.wait(h2)).error).toBe(
       `cannot open output file ${join(base, 'no-such-folder', 'out')}: No such file or directory (ENOENT)`,
     );
+  });
+});
+
+describe.runIf(isRoot)('local executor: a data folder that turns read-only', () => {
+  it('reports the executor unavailable (EROFS, not ENOENT) and loses no end: it is read once the folder is back', async () => {
+    const mount = await mkdtemp(join(tmpdir(), 'godocker-local-ro-'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=32m,mode=0700', 'tmpfs', mount]);
+    const ex = await createLocalExecutor({}, { clusterId, dataDir: mount, logger: recordingLogger(logged) });
+    executors.push(ex);
+    try {
+      const { handle } = await started(ex, 'sleep 0.5; exit 3');
+      execFileSync('mount', ['-o', 'remount,ro', mount]);
+      await sleep(1500);
+      // The job has ended, but its monitor cannot write that down yet: still running, not vanished.
+      expect((await ex.status(handle)).state).toBe('running');
+      const refused = await ex.start(spec('true')).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(ExecutorUnavailableError);
+      expect((refused as Error).message).toMatch(/read-only file system \(EROFS\)/);
+      execFileSync('mount', ['-o', 'remount,rw', mount]);
+      expect(await ex.wait(handle)).toMatchObject({ exitCode: 3, signal: null, error: null });
+    } finally {
+      execFileSync('mount', ['-o', 'remount,rw', mount]);
+      await ex.close();
+      execFileSync('umount', ['-l', mount]);
+      await rm(mount, { recursive: true, force: true });
+    }
   });
 });
 

@@ -7,6 +7,7 @@
  * to completion without yielding, so no two calls of this process interleave
  * inside a transaction.
  */
+import { chmodSync, closeSync, openSync } from 'node:fs';
 import {
   DEFAULT_PROJECT,
   ErrorCodes,
@@ -141,6 +142,7 @@ export class SqliteStore implements Store {
 
   /** Opens (creating if needed) the database at `path`; `':memory:'` for a throwaway one. */
   static open(path: string): SqliteStore {
+    if (path !== ':memory:') ownerOnly(path);
     const db = new Database(path);
     try {
       db.pragma('journal_mode = WAL');
@@ -574,4 +576,19 @@ function toUser(row: UserRow): StoredUser {
 
 function toSession(row: SessionRow): Session {
   return { name: row.name, user: row.user_name, kind: row.kind as SessionKind, createdAt: row.created_at };
+}
+
+/**
+ * The database holds every user's scripts, env values and token hashes: 0600. SQLite gives
+ * its -wal and -shm files the mode of the database file, so making that one first is enough.
+ */
+function ownerOnly(path: string): void {
+  closeSync(openSync(path, 'a', 0o600));
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      chmodSync(file, 0o600);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
 }

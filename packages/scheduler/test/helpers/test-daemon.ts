@@ -2,7 +2,7 @@
  * A real daemon for tests: in-process, on a free port, with its own data folder
  * and the executor under test (the real Docker engine, or local processes).
  */
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Daemon, type DeepPartial, type GodockerConfig, mergeConfig, startDaemon } from '@godocker/scheduler';
@@ -46,8 +46,6 @@ export async function startTestDaemon(
   dataDir?: string,
 ): Promise<TestDaemon> {
   const dir = dataDir ?? (await mkdtemp(join(tmpdir(), `godocker-${kind}-`)));
-  // mkdtemp makes 0700; jobs running as their user's uid must reach their task folders.
-  await chmod(dir, 0o711);
   const config = mergeConfig(
     baseConfig(kind, dir) as Record<string, unknown>,
     overrides as Record<string, unknown>,
