@@ -3,14 +3,22 @@
  * gets its own data folder and cluster id, so tasks of other runs are never seen.
  */
 
-import { randomBytes } from 'node:crypto';
 import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConfigError, type Executor, ExecutorUnavailableError, type Logger, NotFoundError, type PluginContext, type TaskHandle } from '@godocker/sdk';
+import {
+  ConfigError,
+  type Executor,
+  ExecutorUnavailableError,
+  type Logger,
+  NotFoundError,
+  type PluginContext,
+  type TaskHandle,
+} from '@godocker/sdk';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalExecutor } from '../src/local/index.js';
 import { type LocalSpecInput, makeRunSpec } from './helpers/local-run-spec.js';
@@ -512,7 +520,7 @@ describe.runIf(isRoot)('local executor: a job never acts through the root daemon
     process.kill(-victimPid, 'SIGKILL');
   });
 
-  it('keeps its task folder out of the job\'s reach: 0700, the daemon\'s', async () => {
+  it("keeps its task folder out of the job's reach: 0700, the daemon's", async () => {
     const ex = await executor();
     const { spec: s, handle } = await started(ex, `ls ${join(dataDir, 'local-tasks')} || echo refused`, {
       ...job,
@@ -539,7 +547,7 @@ describe.runIf(isRoot)('local executor: a job never acts through the root daemon
     expect(logOf(s.logDir, 'stdout')).toBe('');
   });
 
-  it('runs with no file of the daemon\'s folder reachable: a data folder its uid cannot traverse is fine', async () => {
+  it("runs with no file of the daemon's folder reachable: a data folder its uid cannot traverse is fine", async () => {
     const ex = await executor();
     await chmod(base, 0o700);
     try {
@@ -562,7 +570,7 @@ describe.runIf(isRoot)('local executor: a job never acts through the root daemon
     expect(info).toMatchObject({ exitCode: -1, startedAt: null, error: 'home /home/no-such-user does not exist' });
   });
 
-  it('gives a job\'s LD_PRELOAD to the job only, never to a process running as root', async () => {
+  it("gives a job's LD_PRELOAD to the job only, never to a process running as root", async () => {
     const ex = await executor();
     const { spec: s, handle } = await started(ex, 'echo "$LD_PRELOAD"', {
       ...job,
@@ -603,13 +611,18 @@ describe('local executor: exit status exactly as the process ended', () => {
 });
 
 describe('local executor: files of the job', () => {
-  it('opens input, output and error files as the job\'s user before the command starts', async () => {
+  it("opens input, output and error files as the job's user before the command starts", async () => {
     const ex = await executor();
     const folder = join(base, `files-${nextJobId}`);
     await mkdir(folder);
     await writeFile(join(folder, 'in.txt'), 'from stdin\n');
     const s = spec('cat; echo to-err >&2', {});
-    s.files = { stdin: join(folder, 'in.txt'), stdout: join(folder, 'out.txt'), stderr: folder, inDirectory: { stdout: 'x.o1', stderr: 'x.e1' } };
+    s.files = {
+      stdin: join(folder, 'in.txt'),
+      stdout: join(folder, 'out.txt'),
+      stderr: folder,
+      inDirectory: { stdout: 'x.o1', stderr: 'x.e1' },
+    };
     const handle = await ex.start(s);
     expect(await ex.wait(handle)).toMatchObject({ exitCode: 0, error: null });
     expect(readFileSync(join(folder, 'out.txt'), 'utf8')).toBe('from stdin\n');
