@@ -103,6 +103,8 @@ struct options {
 struct failure {
   int kind;
   int error;
+  /* The output or error path was a folder, and the file of its name in it failed. */
+  int in_folder;
 };
 
 enum { K_UID, K_CWD, K_STDIN, K_STDOUT, K_STDERR, K_EXEC, K_NONE };
@@ -205,10 +207,14 @@ static unsigned long long start_time(pid_t pid) {
   return p ? strtoull(p, NULL, 10) : 0;
 }
 
+static int in_folder;
+
 /* Output and error files: a folder gets the file of its name inside it, as Grid Engine does. */
 static int open_output(const char *path, const char *name_in_folder) {
+  in_folder = 0;
   int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd >= 0 || errno != EISDIR || name_in_folder == NULL) return fd;
+  in_folder = 1;
   int dir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir < 0) return -1;
   fd = openat(dir, name_in_folder, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -219,7 +225,7 @@ static int open_output(const char *path, const char *name_in_folder) {
 }
 
 static void fail(int report, int kind) {
-  struct failure f = {kind, errno};
+  struct failure f = {kind, errno, in_folder};
   ssize_t ignored = write(report, &f, sizeof f);
   (void)ignored;
   _exit(127);
@@ -287,15 +293,17 @@ static void describe(const struct options *o, struct failure f, char *out, size_
     break;
   }
   case K_STDIN:
-    if (missing && o->files[0]) snprintf(out, len, "input file %s does not exist", o->files[0]);
-    else snprintf(out, len, "cannot open input file %s: %s (%s)", o->files[0] ? o->files[0] : "/dev/null", reason, name);
+    snprintf(out, len, "cannot open input file %s: %s (%s)", o->files[0] ? o->files[0] : "/dev/null", reason, name);
     break;
   case K_STDOUT:
-    snprintf(out, len, "cannot open output file %s: %s (%s)", o->files[1], reason, name);
+  case K_STDERR: {
+    int i = f.kind == K_STDOUT ? 1 : 2;
+    const char *what = i == 1 ? "output" : "error";
+    const char *file = o->files[i] ? o->files[i] : "(the output file)";
+    if (f.in_folder) snprintf(out, len, "cannot open %s file %s/%s: %s (%s)", what, file, o->names[i], reason, name);
+    else snprintf(out, len, "cannot open %s file %s: %s (%s)", what, file, reason, name);
     break;
-  case K_STDERR:
-    snprintf(out, len, "cannot open error file %s: %s (%s)", o->join ? "(joined)" : o->files[2], reason, name);
-    break;
+  }
   default:
     snprintf(out, len, "cannot run %s: %s (%s)", o->script ? "the job's script" : o->command[0], reason, name);
   }
@@ -356,7 +364,7 @@ int main(int argc, char **argv) {
   snprintf(text, sizeof text, "%d %llu\n", (int)child, start_time(child));
   write_persistently(dirfd, "job", text);
 
-  struct failure f = {K_NONE, 0};
+  struct failure f = {K_NONE, 0, 0};
   ssize_t got;
   do got = read(pipefd[0], &f, sizeof f);
   while (got < 0 && errno == EINTR);

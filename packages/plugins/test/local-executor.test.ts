@@ -634,7 +634,10 @@ describe('local executor: files of the job', () => {
     const missing = spec('echo never');
     missing.files = { stdin: join(base, 'no-such-input') };
     const h1 = await ex.start(missing);
-    expect(await ex.wait(h1)).toMatchObject({ exitCode: -1, error: `input file ${join(base, 'no-such-input')} does not exist` });
+    expect(await ex.wait(h1)).toMatchObject({
+      exitCode: -1,
+      error: `cannot open input file ${join(base, 'no-such-input')}: No such file or directory (ENOENT)`,
+    });
     const bad = spec('echo never');
     bad.files = { stdout: join(base, 'no-such-folder', 'out') };
     const h2 = await ex.start(bad);
