@@ -2,6 +2,7 @@
  * Malformed and hostile requests: each gets a 4xx whose message names the field,
  * never a 5xx, and the store is left exactly as it was.
  */
+import { connect, type Socket } from 'node:net';
 import type { JobList } from '@godocker/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Caller } from './helpers/api-caller.js';
@@ -46,6 +47,42 @@ const cases: Case[] = [
   { name: 'negative cpu', body: withReq({ cpu: -1 }), status: 400, field: 'requirements.cpu' },
   { name: 'zero cpu', body: withReq({ cpu: 0 }), status: 400, field: 'requirements.cpu' },
   { name: 'huge cpu', body: withReq({ cpu: 1e9 }), status: 400, field: 'requirements.cpu' },
+  // A cpu limit finer than 0.01 cores is none at all on Docker, and charged nothing.
+  { name: 'a billionth of a cpu', body: withReq({ cpu: 1e-9 }), status: 400, field: 'requirements.cpu' },
+  { name: 'cpu off the 0.01 step', body: withReq({ cpu: 0.015 }), status: 400, field: 'requirements.cpu' },
+  {
+    name: 'tmpstorage over the admin limit',
+    body: withReq({ tmpstorage: 2 * 1024 * 1024 }),
+    status: 400,
+    code: 'GOD_LIMIT_EXCEEDED',
+    field: 'requirements.tmpstorage',
+  },
+  {
+    name: '10 MB of env',
+    body: {
+      command: {
+        script: 'true',
+        env: Object.fromEntries(Array.from({ length: 160 }, (_, i) => [`V${i}`, 'x'.repeat(65_000)])),
+      },
+    },
+    status: 400,
+    code: 'GOD_LIMIT_EXCEEDED',
+    field: 'command.env',
+  },
+  {
+    name: '1 MB of args',
+    body: { command: { script: 'true', args: Array.from({ length: 16 }, () => 'x'.repeat(65_000)) } },
+    status: 400,
+    code: 'GOD_LIMIT_EXCEEDED',
+    field: 'command.args',
+  },
+  {
+    name: 'a 300 KB body to a route that takes small ones',
+    path: '/api/v1/jobs/wait',
+    body: { ids: [1], mode: 'any', timeout: 0, pad: 'x'.repeat(300 * 1024) },
+    status: 413,
+    code: 'GOD_PAYLOAD_TOO_LARGE',
+  },
   { name: 'cpu as a string', body: withReq({ cpu: '2' }), status: 400, field: 'requirements.cpu' },
   {
     name: 'more cpu than any node has',
@@ -267,5 +304,55 @@ describe('malformed and hostile requests', () => {
       ).toBe(true);
     }
     expect(await snapshot()).toBe(before);
+  });
+});
+
+describe('bodies trickled without a token', () => {
+  let t: TestDaemon;
+  beforeAll(async () => {
+    t = await startTestDaemon('local');
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it('answers 200 of them 401 before their bodies, hangs up, and keeps no memory for them', async () => {
+    const { port } = new URL(t.url);
+    global.gc?.();
+    const rssBefore = process.memoryUsage().rss;
+    const sockets: Socket[] = [];
+    const answers = await Promise.all(
+      Array.from(
+        { length: 200 },
+        () =>
+          new Promise<{ head: string; closed: boolean }>((resolve, reject) => {
+            const socket = connect(Number(port), '127.0.0.1');
+            sockets.push(socket);
+            let head = '';
+            let drip: NodeJS.Timeout | undefined;
+            socket.setEncoding('utf8');
+            socket.on('error', () => undefined);
+            socket.on('data', (d: string) => {
+              head += d;
+            });
+            socket.on('close', () => {
+              clearInterval(drip);
+              resolve({ head, closed: true });
+            });
+            socket.on('connect', () => {
+              socket.write(
+                'POST /api/v1/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 16000000\r\n\r\n{"command":',
+              );
+              drip = setInterval(() => socket.write('x'.repeat(1024)), 50);
+            });
+            setTimeout(() => reject(new Error(`no answer within 10 s; got ${JSON.stringify(head.slice(0, 80))}`)), 10_000);
+          }),
+      ),
+    );
+    for (const s of sockets) s.destroy();
+    expect(answers.filter((a) => !a.head.startsWith('HTTP/1.1 401'))).toEqual([]);
+    expect(answers.every((a) => a.head.includes('GOD_UNAUTHENTICATED') && a.closed)).toBe(true);
+    // Not 261 MB for 20 of them, as when bodies were read before the token.
+    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(64 * 1024 * 1024);
   });
 });

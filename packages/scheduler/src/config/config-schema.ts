@@ -107,6 +107,8 @@ export const ConfigSchema = Type.Object(
         /** MiB */
         maxRam: Type.Integer({ minimum: 1, default: 1024 * 1024 }),
         maxGpus: Type.Integer({ minimum: 0, default: 64 }),
+        /** MiB of scratch space a job may ask for. */
+        maxTmpStorage: Type.Integer({ minimum: 0, default: 1024 * 1024 }),
         /** Seconds; jobs with no time limit get defaultTimeLimit (null: none). */
         defaultTimeLimit: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], { default: null }),
         maxTimeLimit: Type.Integer({ minimum: 1, default: 30 * 24 * 3600 }),
@@ -162,6 +164,8 @@ export const ConfigSchema = Type.Object(
             name: Type.String({ minLength: 1, default: 'admin' }),
             uid: Type.Integer({ minimum: 0, default: 1000 }),
             gid: Type.Integer({ minimum: 0, default: 1000 }),
+            /** Where the admin's jobs start on the local executor; default /home/NAME. */
+            home: Type.Optional(Type.String({ minLength: 1, pattern: '^/' })),
           },
           Section,
         ),

@@ -41,7 +41,7 @@ import { describePriority, type PriorityBreakdown } from '../engine/priority.js'
 import type { WaitReason } from '../engine/reasons.js';
 import { schedule } from '../engine/schedule.js';
 import type { EventBus } from '../events/event-bus.js';
-import type { InsertResult, JobChange, Store } from '../store/store.js';
+import type { Idempotency, InsertResult, JobChange, Store } from '../store/store.js';
 import { parentReason, parentState } from './array-parent.js';
 import { endStatus, exitOutcome } from './exit-outcome.js';
 import { buildRunSpec, logDirOf } from './run-spec.js';
@@ -225,11 +225,11 @@ export class JobRuntime {
 
   // ---- submissions and actions ------------------------------------------------
 
-  async submit(user: User, sub: JobSubmission, idempotencyKey?: string): Promise<InsertResult> {
-    if (idempotencyKey) {
+  async submit(user: User, sub: JobSubmission, idempotency?: Idempotency): Promise<InsertResult> {
+    if (idempotency) {
       // A retry must get the first answer even if the policy checks below would now refuse it
       // (the first submit itself may have filled the pending-jobs quota).
-      const earlier = await this.#d.store.findIdempotent(user.name, idempotencyKey);
+      const earlier = await this.#d.store.findIdempotent(user.name, idempotency.key, idempotency.fingerprint);
       if (earlier) return { job: earlier, created: false };
     }
     const resolved = resolveSubmission(sub, user, this.#d.config, this.#nodes, this.#now());
@@ -244,7 +244,7 @@ export class JobRuntime {
     const result = await this.#d.store.insertJobs({
       jobs: resolved.jobs,
       isArray: resolved.isArray,
-      ...(idempotencyKey ? { idempotency: { user: user.name, key: idempotencyKey } } : {}),
+      ...(idempotency ? { idempotency } : {}),
     });
     if (!result.created) return result;
     if (resolved.isArray) {

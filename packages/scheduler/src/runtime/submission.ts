@@ -14,6 +14,7 @@ import {
   parseArraySpec,
   type User,
   ValidationError,
+  WIRE_LIMITS,
 } from '@godocker/sdk';
 import type { GodockerConfig } from '../config/config-schema.js';
 import type { NewJob } from '../store/store.js';
@@ -50,8 +51,24 @@ export function resolveSubmission(
   }
   if (script.includes('\0')) throw new ValidationError('script contains a NUL byte', 'command.script');
 
+  checkCommandSize(sub.command.env ?? {}, sub.command.args ?? []);
   const req = sub.requirements ?? {};
   const cpu = req.cpu ?? limits.defaultCpu;
+  // 0.5 is 50 steps; 1e-9 or 0.015 is no whole number of them (with room for binary fractions).
+  const steps = cpu / WIRE_LIMITS.cpuStep;
+  if (cpu < WIRE_LIMITS.cpuStep || Math.abs(steps - Math.round(steps)) > 1e-6) {
+    throw new ValidationError(
+      `cpu ${cpu} is not a whole number of ${WIRE_LIMITS.cpuStep} cores (the least a job may ask for): ask for e.g. ${Math.max(WIRE_LIMITS.cpuStep, Math.round(steps) * WIRE_LIMITS.cpuStep).toFixed(2)}`,
+      'requirements.cpu',
+    );
+  }
+  const tmpstorage = req.tmpstorage ?? 0;
+  if (tmpstorage > limits.maxTmpStorage) {
+    throw limitError(
+      `tmpstorage ${formatMemory(tmpstorage)} is over the limit of ${formatMemory(limits.maxTmpStorage)}`,
+      'requirements.tmpstorage',
+    );
+  }
   const ram = req.ram ?? limits.defaultRam;
   const gpus = req.gpus ?? 0;
   if (cpu > limits.maxCpu) throw limitError(`cpu ${cpu} is over the limit of ${limits.maxCpu}`, 'requirements.cpu');
@@ -122,7 +139,7 @@ export function resolveSubmission(
     meta: { name: sub.meta?.name ?? 'job', description: sub.meta?.description ?? '', tags: sub.meta?.tags ?? [] },
     command: { script, args: sub.command.args ?? [], env: sub.command.env ?? {}, ...paths },
     container: { image, volumes, network: c.network ?? false, root: c.root ?? false },
-    requirements: { cpu, ram, gpus, tmpstorage: req.tmpstorage ?? 0, timeLimit, labels },
+    requirements: { cpu, ram, gpus, tmpstorage, timeLimit, labels },
     array: null,
     parentId: null,
     taskIndex: null,
@@ -227,4 +244,24 @@ export function jobEnv(job: Job): Record<string, string> {
   }
   if (job.requirements.timeLimit !== null) env.GODOCKER_TIME_LIMIT = String(job.requirements.timeLimit);
   return env;
+}
+
+/** The env and args travel whole into every exec (and every listing of the job): bounded in bytes. */
+function checkCommandSize(env: Record<string, string>, args: readonly string[]): void {
+  let envBytes = 0;
+  for (const [name, value] of Object.entries(env)) envBytes += Buffer.byteLength(name) + Buffer.byteLength(value) + 2;
+  if (envBytes > WIRE_LIMITS.envBytes) {
+    throw limitError(
+      `env is ${envBytes} bytes; the limit is ${WIRE_LIMITS.envBytes}: pass large values in a file on a volume`,
+      'command.env',
+    );
+  }
+  let argsBytes = 0;
+  for (const arg of args) argsBytes += Buffer.byteLength(arg) + 1;
+  if (argsBytes > WIRE_LIMITS.argsBytes) {
+    throw limitError(
+      `args are ${argsBytes} bytes; the limit is ${WIRE_LIMITS.argsBytes}: pass large values in a file on a volume`,
+      'command.args',
+    );
+  }
 }

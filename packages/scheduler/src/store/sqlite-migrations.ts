@@ -161,6 +161,13 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    description: 'what an idempotent submit asked, to tell a retry from a reuse of its key',
+    up(db) {
+      // NULL for keys recorded before: any body is taken as their retry, as it was then.
+      db.exec('ALTER TABLE idempotency ADD COLUMN fingerprint TEXT;');
+    },
+  },
 ];
 
 /** The version a fully migrated database reports in `PRAGMA user_version`. */

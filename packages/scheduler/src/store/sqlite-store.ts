@@ -7,6 +7,7 @@
  * to completion without yielding, so no two calls of this process interleave
  * inside a transaction.
  */
+import { chmodSync, closeSync, openSync } from 'node:fs';
 import {
   DEFAULT_PROJECT,
   ErrorCodes,
@@ -93,11 +94,11 @@ function prepareStatements(db: Database.Database) {
     ),
     getJob: db.prepare<[number], JobRow>('SELECT id, doc FROM jobs WHERE id = ?'),
     updateJob: db.prepare<[string, string, number]>('UPDATE jobs SET state = ?, doc = ? WHERE id = ?'),
-    findIdempotent: db.prepare<[string, string], { job_id: number }>(
-      'SELECT job_id FROM idempotency WHERE user_name = ? AND key = ?',
+    findIdempotent: db.prepare<[string, string], { job_id: number; fingerprint: string | null }>(
+      'SELECT job_id, fingerprint FROM idempotency WHERE user_name = ? AND key = ?',
     ),
-    insertIdempotent: db.prepare<[string, string, number, string]>(
-      'INSERT INTO idempotency (user_name, key, job_id, created_at) VALUES (?, ?, ?, ?)',
+    insertIdempotent: db.prepare<[string, string, number, string, string | null]>(
+      'INSERT INTO idempotency (user_name, key, job_id, created_at, fingerprint) VALUES (?, ?, ?, ?, ?)',
     ),
     insertSession: db.prepare<[string, string, string, string]>(
       'INSERT INTO sessions (user_name, name, kind, created_at) VALUES (?, ?, ?, ?)',
@@ -141,6 +142,7 @@ export class SqliteStore implements Store {
 
   /** Opens (creating if needed) the database at `path`; `':memory:'` for a throwaway one. */
   static open(path: string): SqliteStore {
+    if (path !== ':memory:') ownerOnly(path);
     const db = new Database(path);
     try {
       db.pragma('journal_mode = WAL');
@@ -274,9 +276,21 @@ export class SqliteStore implements Store {
     return this.readJob(id);
   }
 
-  async findIdempotent(user: string, key: string): Promise<Job | null> {
+  async findIdempotent(user: string, key: string, fingerprint?: string): Promise<Job | null> {
+    return this.earlierJob(user, key, fingerprint);
+  }
+
+  private earlierJob(user: string, key: string, fingerprint: string | undefined): Job | null {
     const earlier = this.q.findIdempotent.get(user, key);
-    return earlier ? this.readJob(earlier.job_id) : null;
+    if (!earlier) return null;
+    if (fingerprint !== undefined && earlier.fingerprint !== null && earlier.fingerprint !== fingerprint) {
+      throw new GodockerError(
+        ErrorCodes.IDEMPOTENCY_KEY_REUSED,
+        `Idempotency-Key "${key}" was used for another request (job ${earlier.job_id}): a retry sends the same request, a new request needs a new key`,
+        { field: 'header.idempotency-key' },
+      );
+    }
+    return this.readJob(earlier.job_id);
   }
 
   async listJobs(filter: JobFilter, page: PageRequest): Promise<JobPage> {
@@ -458,14 +472,16 @@ export class SqliteStore implements Store {
   /** Runs inside the insert transaction: any throw rolls every row back. */
   private insertInTransaction({ jobs, isArray, idempotency }: InsertRequest): InsertResult {
     if (idempotency) {
-      const earlier = this.q.findIdempotent.get(idempotency.user, idempotency.key);
-      const job = earlier ? this.readJob(earlier.job_id) : null;
+      const job = this.earlierJob(idempotency.user, idempotency.key, idempotency.fingerprint);
       if (job) return { job, created: false };
     }
     const [first, ...rest] = jobs as [NewJob, ...NewJob[]];
     const firstId = this.insertOne(first, first.parentId);
     for (const job of rest) this.insertOne(job, isArray ? firstId : job.parentId);
-    if (idempotency) this.q.insertIdempotent.run(idempotency.user, idempotency.key, firstId, new Date().toISOString());
+    if (idempotency) {
+      const { user, key, fingerprint } = idempotency;
+      this.q.insertIdempotent.run(user, key, firstId, new Date().toISOString(), fingerprint ?? null);
+    }
     // Read back rather than echo the input: the caller gets exactly what is stored.
     const job = this.readJob(firstId);
     if (!job) throw new GodockerError(ErrorCodes.INTERNAL, `job ${firstId} vanished inside its own insert`);
@@ -574,4 +590,19 @@ function toUser(row: UserRow): StoredUser {
 
 function toSession(row: SessionRow): Session {
   return { name: row.name, user: row.user_name, kind: row.kind as SessionKind, createdAt: row.created_at };
+}
+
+/**
+ * The database holds every user's scripts, env values and token hashes: 0600. SQLite gives
+ * its -wal and -shm files the mode of the database file, so making that one first is enough.
+ */
+function ownerOnly(path: string): void {
+  closeSync(openSync(path, 'a', 0o600));
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      chmodSync(file, 0o600);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
 }

@@ -47,6 +47,13 @@ export interface JobChange {
   array?: ArrayInfo;
 }
 
+/** A submit's Idempotency-Key, and what it asked (route and body, hashed) to tell a retry from a reuse. */
+export interface Idempotency {
+  user: string;
+  key: string;
+  fingerprint?: string;
+}
+
 export interface InsertRequest {
   /**
    * One job, or an array: `jobs[0]` is the parent and every other job is one of
@@ -55,7 +62,7 @@ export interface InsertRequest {
   jobs: NewJob[];
   isArray: boolean;
   /** A retry with the same user and key returns the first insert's job. */
-  idempotency?: { user: string; key: string };
+  idempotency?: Idempotency;
 }
 
 export interface InsertResult {
@@ -132,8 +139,11 @@ export interface Store {
 
   /** Atomic: all jobs (and the idempotency record) or none. Ids increase. */
   insertJobs(request: InsertRequest): Promise<InsertResult>;
-  /** The job an earlier insert with this user and idempotency key made, if any. */
-  findIdempotent(user: string, key: string): Promise<Job | null>;
+  /**
+   * The job an earlier insert with this user and idempotency key made, if any. With a
+   * fingerprint that differs from the earlier one: IdempotencyKeyReusedError (422).
+   */
+  findIdempotent(user: string, key: string, fingerprint?: string): Promise<Job | null>;
   getJob(id: number): Promise<Job | null>;
   /** Newest first. */
   listJobs(filter: JobFilter, page: PageRequest): Promise<JobPage>;

@@ -25,7 +25,7 @@ import {
 import type { FastifyInstance } from 'fastify';
 import type { JobFilter } from '../../store/store.js';
 import { type ApiContext, canSee, currentUser, makeAuth, visibleJob } from '../context.js';
-import { idempotencyHeaders, idempotencyKeyOf } from '../idempotency-key.js';
+import { idempotencyHeaders, idempotencyOf } from '../idempotency-key.js';
 import { waitForJobs } from '../job-waiter.js';
 import { abortOnClose, loadJobs } from '../wait-support.js';
 
@@ -37,7 +37,8 @@ export function jobRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.post<{ Body: JobSubmission }>(
     '/jobs',
     {
-      preHandler: requireUser,
+      onRequest: requireUser,
+      bodyLimit: ctx.config.server.bodyLimitBytes,
       schema: {
         summary: 'Submit a job, or an array of jobs',
         headers: idempotencyHeaders,
@@ -46,8 +47,8 @@ export function jobRoutes(app: FastifyInstance, ctx: ApiContext): void {
       },
     },
     async (request, reply) => {
-      const key = idempotencyKeyOf(request);
       const user = currentUser(request);
+      const idempotency = idempotencyOf(request, user.name);
       const session = request.body.session;
       // Checked here rather than in the runtime: sessions are an API concern, the runtime only stores the name.
       if (session !== undefined && !(await ctx.store.getSession(user.name, session))) {
@@ -56,7 +57,7 @@ export function jobRoutes(app: FastifyInstance, ctx: ApiContext): void {
           'session',
         );
       }
-      const result = await ctx.runtime.submit(user, request.body, key);
+      const result = await ctx.runtime.submit(user, request.body, idempotency);
       return reply.status(result.created ? 201 : 200).send(result.job);
     },
   );
@@ -64,7 +65,7 @@ export function jobRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get<{ Querystring: ListJobsQuery }>(
     '/jobs',
     {
-      preHandler: requireUser,
+      onRequest: requireUser,
       schema: {
         summary: 'List jobs, newest first',
         querystring: ListJobsQuerySchema,
@@ -98,7 +99,7 @@ export function jobRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get<{ Params: { id: string } }>(
     '/jobs/:id',
     {
-      preHandler: requireUser,
+      onRequest: requireUser,
       schema: { summary: 'One job', params: JobIdParamsSchema, response: { 200: JobSchema, ...errors } },
     },
     async (request) => ctx.runtime.present(await visibleJob(ctx, currentUser(request), request.params.id)),
@@ -107,7 +108,7 @@ export function jobRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get<{ Params: { id: string } }>(
     '/jobs/:id/explain',
     {
-      preHandler: requireUser,
+      onRequest: requireUser,
       schema: {
         summary: 'Why a job waits (reason code, sentence with the numbers, priority and its factors) or how it ended',
         params: JobIdParamsSchema,
@@ -123,7 +124,7 @@ export function jobRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.post<{ Params: { id: string }; Body: ActionBody }>(
     '/jobs/:id/actions',
     {
-      preHandler: requireUser,
+      onRequest: requireUser,
       schema: {
         summary: 'kill, suspend, resume, hold or release a job (or every task of an array)',
         params: JobIdParamsSchema,
@@ -141,7 +142,7 @@ export function jobRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get<{ Params: { id: string }; Querystring: { timeout?: number; for?: WaitFor } }>(
     '/jobs/:id/wait',
     {
-      preHandler: requireUser,
+      onRequest: requireUser,
       schema: {
         summary: 'Long-poll until the job has started or terminated',
         params: JobIdParamsSchema,
@@ -166,7 +167,7 @@ export function jobRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.post<{ Body: WaitManyBody }>(
     '/jobs/wait',
     {
-      preHandler: requireUser,
+      onRequest: requireUser,
       schema: {
         summary: 'Long-poll on several jobs (any or all)',
         body: WaitManyBodySchema,
