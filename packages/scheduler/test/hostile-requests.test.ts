@@ -33,6 +33,13 @@ const cases: Case[] = [
   { name: 'a JSON string instead of an object', body: 'echo hi', status: 400 },
   { name: 'an empty body', raw: '', status: 400, field: 'body' },
   { name: 'a body that is not JSON', raw: 'echo hi', headers: { 'content-type': 'text/plain' }, status: 415, field: 'body' },
+  {
+    name: 'JSON in another charset',
+    raw: '{"command": {"script": "true"}}',
+    headers: { 'content-type': 'application/json; charset=iso-8859-1' },
+    status: 415,
+    field: 'body',
+  },
   { name: 'no command', body: {}, status: 400, field: 'command' },
   { name: 'a script that is a number', body: { command: { script: 123 } }, status: 400, field: 'command.script' },
   { name: 'an empty script', body: { command: { script: '' } }, status: 400, field: 'command.script' },
@@ -304,6 +311,34 @@ describe('malformed and hostile requests', () => {
       ).toBe(true);
     }
     expect(await snapshot()).toBe(before);
+  });
+});
+
+describe('bytes that are not UTF-8', () => {
+  let t: TestDaemon;
+  beforeAll(async () => {
+    t = await startTestDaemon('local');
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it('are refused (400), not stored with replacement characters', async () => {
+    const bytes = Buffer.concat([
+      Buffer.from('{"command": {"script": "echo '),
+      Buffer.from([0xff, 0xfe, 0xc3]),
+      Buffer.from('"}}'),
+    ]);
+    const res = await fetch(`${t.url}/api/v1/jobs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t.admin.token}`, 'content-type': 'application/json' },
+      body: bytes,
+    });
+    const body = (await res.json()) as { error: { code: string; message: string; field: string } };
+    expect([res.status, body.error.code, body.error.field]).toEqual([400, 'GOD_INVALID_REQUEST', 'body']);
+    expect(body.error.message).toMatch(/not valid UTF-8/);
+    const list = await t.admin.call<JobList>('GET', '/api/v1/jobs');
+    expect(list.body.jobs).toEqual([]);
   });
 });
 

@@ -7,6 +7,7 @@ import { API_PREFIX, VERSION } from '@godocker/sdk';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { ApiContext } from './context.js';
 import { installErrorHandler } from './error-handler.js';
+import { installJsonParser } from './json-body.js';
 import { drmaa1Routes } from './routes/drmaa1.js';
 import { eventRoutes } from './routes/events.js';
 import { jobRoutes } from './routes/jobs.js';
@@ -43,6 +44,7 @@ export async function buildApp(ctx: ApiContext, options: AppOptions): Promise<Fa
   app.decorateRequest('user', null);
   // The API speaks JSON only: a text body is refused (415), not parsed into a string.
   app.removeContentTypeParser('text/plain');
+  installJsonParser(app);
   app.setValidatorCompiler(validatorCompiler);
   installErrorHandler(app);
   await app.register(swagger, {
