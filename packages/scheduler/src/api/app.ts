@@ -22,6 +22,7 @@ import { validatorCompiler } from './validation.js';
 /** The body limit of every route but the submits. */
 export const SMALL_BODY_BYTES = 256 * 1024;
 const REQUEST_TIMEOUT_MS = 30_000;
+const MAX_PARAM_LENGTH = 256;
 
 export interface AppOptions {
   logger: FastifyBaseLogger | false;
@@ -39,6 +40,9 @@ export async function buildApp(ctx: ApiContext, options: AppOptions): Promise<Fa
     // Receiving a request (headers and body) must not take longer: a client trickling a body holds no socket for long.
     // Answering it may (long-polls, event streams): Node's requestTimeout counts only the receiving.
     requestTimeout: REQUEST_TIMEOUT_MS,
+    // Every name a user can create (project, session: 128 characters; user: 64) must be addressable
+    // in a path afterwards; find-my-way answers 414 past 100 by default.
+    maxParamLength: MAX_PARAM_LENGTH,
     return503OnClosing: true,
   });
   app.decorateRequest('user', null);
