@@ -5,6 +5,7 @@
 import swagger from '@fastify/swagger';
 import { API_PREFIX, VERSION } from '@godocker/sdk';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { clientErrorHandler, documentCommonErrors, frameworkErrors } from './api-responses.js';
 import type { ApiContext } from './context.js';
 import { installErrorHandler } from './error-handler.js';
 import { installJsonParser } from './json-body.js';
@@ -43,9 +44,12 @@ export async function buildApp(ctx: ApiContext, options: AppOptions): Promise<Fa
     // Every name a user can create (project, session: 128 characters; user: 64) must be addressable
     // in a path afterwards; find-my-way answers 414 past 100 by default.
     maxParamLength: MAX_PARAM_LENGTH,
+    clientErrorHandler,
+    frameworkErrors,
     return503OnClosing: true,
   });
   app.decorateRequest('user', null);
+  app.addHook('onRoute', documentCommonErrors);
   // The API speaks JSON only: a text body is refused (415), not parsed into a string.
   app.removeContentTypeParser('text/plain');
   installJsonParser(app);
