@@ -51,6 +51,7 @@ describe('projects API', () => {
     const session = await alice.call('POST', '/api/v1/sessions', { name: longest });
     expect(session.status).toBe(201);
     expect((await alice.call('GET', `/api/v1/sessions/${longest}`)).status).toBe(200);
+    expect((await t.admin.call('DELETE', `${P}/${longest}`)).status).toBe(204);
   });
 
   it('lets an admin create a project and add members; members see it, others get 404', async () => {
