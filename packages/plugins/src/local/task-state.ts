@@ -8,7 +8,7 @@ import { constants } from 'node:os';
 import { dirname } from 'node:path';
 import { ExecutorUnavailableError, type ExitInfo, readingFrom, writingTo } from '@godocker/sdk';
 import { type JobProcess, killLeftovers, monitorAlive, readJobProcess } from './process-probe.js';
-import { isMissing, readInteger, readText, type TaskPaths, writeAtomic } from './task-files.js';
+import { isMissing, readInteger, readRecord, readText, type TaskPaths, writeAtomic } from './task-files.js';
 
 export type TaskState =
   | { state: 'missing' }
@@ -72,13 +72,20 @@ async function exitInfoOf(paths: TaskPaths, ending: Ending): Promise<ExitInfo> {
   };
 }
 
+/** The uid the job's processes run as: its own when the daemon is root, else the daemon's. */
+async function jobUid(paths: TaskPaths): Promise<number | null> {
+  const daemonUid = process.getuid?.() ?? null;
+  if (daemonUid !== 0) return daemonUid;
+  return (await readRecord(paths))?.uid ?? null;
+}
+
 /**
  * Records the end of a task whose monitor died without writing it (someone killed the
  * monitor): what is left of the job is killed, and the end written down so every later
  * reader agrees. The error file says it vanished; the status is a SIGKILL.
  */
 async function recordVanished(paths: TaskPaths, job: JobProcess | null): Promise<void> {
-  if (job) await killLeftovers(job);
+  if (job) await killLeftovers(job, await jobUid(paths));
   await writingTo('recording how a task vanished', paths.status, async () => {
     await writeAtomic(paths.error, VANISHED);
     await writeAtomic(paths.status, `signaled ${constants.signals.SIGKILL}\n`);
