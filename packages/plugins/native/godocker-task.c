@@ -11,6 +11,7 @@
  * never reaches a process running as the daemon's user. It runs as the daemon's
  * user and only ever writes into DIR, the task folder, which the job cannot reach:
  *
+ *   pid      its own pid (the daemon writes it too, right after the spawn)
  *   job      "PID STARTTIME": the job's process (its own process group) and its start time
  *            in clock ticks since boot, so a signal never goes to a recycled pid
  *   status   how the job ended, exactly as waitpid said: "exited N", "signaled N [core]",
@@ -24,8 +25,10 @@
  * over as an inherited descriptor, so the job needs no access to the data folder.
  * A failure before the exec travels back over a close-on-exec pipe.
  *
- * When the status cannot be written (the data folder read-only for a while) the monitor
- * keeps trying: the end of a job is never lost to a short fault.
+ * When the job's process ends, whatever it left in its process group is killed (as a
+ * container's processes end with it), then the status is written. When the status cannot
+ * be written (the data folder read-only for a while) the monitor keeps trying: the end of
+ * a job is never lost to a short fault.
  */
 #define _GNU_SOURCE
 #include <errno.h>
