@@ -772,9 +772,11 @@ describe.runIf(isRoot)('local executor: a data folder that turns read-only', () 
       expect(await ex.wait(handle)).toMatchObject({ exitCode: 5 });
       // An empty file system over it: the data folder as an unmounted one looks.
       execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mount]);
-      const error = await ex.status(handle).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(ExecutorUnavailableError);
-      expect((error as Error).message).toMatch(/tasks folder .* is gone/);
+      for (const call of [() => ex.status(handle), () => ex.wait(handle), () => ex.collect(handle, join(base, 'gone'))]) {
+        const error = await call().catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(ExecutorUnavailableError);
+        expect((error as Error).message).toMatch(/tasks folder .* is gone/);
+      }
       execFileSync('umount', [mount]);
       expect(await ex.status(handle)).toMatchObject({ state: 'exited', exitCode: 5 });
     } finally {

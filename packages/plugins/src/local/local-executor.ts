@@ -57,7 +57,7 @@ import {
   writeAtomic,
 } from './task-files.js';
 import { claimFolder, environmentOf, launch, type RunAs, recordStartFailure } from './task-launch.js';
-import { probeTask, type TaskState } from './task-state.js';
+import { checkTasksFolder, probeTask, type TaskState } from './task-state.js';
 
 /**
  * How long a pid-less task folder may be another start's work in progress;
@@ -213,6 +213,9 @@ class LocalExecutor implements Executor {
       if (resolve(logDir) !== resolve(record.logDir)) {
         await writingTo(`collecting task ${handle.key}`, logDir, () => copyLogs(record.logDir, logDir));
       }
+    } else {
+      // Nothing to collect is an answer only when the folder of all tasks is there to say so.
+      await checkTasksFolder(paths);
     }
     await writingTo(`collecting task ${handle.key}`, paths.dir, () => rm(paths.dir, { recursive: true, force: true }));
   }

@@ -96,7 +96,7 @@ async function recordVanished(paths: TaskPaths, job: JobProcess | null): Promise
  * A task folder that is not there, when the folder of all tasks is not there either, says
  * nothing of the task: the data folder is unmounted or was moved, and the task may well run.
  */
-async function checkTasksFolder(paths: TaskPaths): Promise<void> {
+export async function checkTasksFolder(paths: TaskPaths): Promise<void> {
   const root = dirname(paths.dir);
   if (!(await exists(root))) {
     throw new ExecutorUnavailableError(
