@@ -20,6 +20,8 @@ export const ErrorCodes = {
   QUOTA_EXCEEDED: 'GOD_QUOTA_EXCEEDED',
   PAYLOAD_TOO_LARGE: 'GOD_PAYLOAD_TOO_LARGE',
   CONFLICT: 'GOD_CONFLICT',
+  /** An Idempotency-Key sent again by the same user with a different request (IETF draft: 422). */
+  IDEMPOTENCY_KEY_REUSED: 'GOD_IDEMPOTENCY_KEY_REUSED',
   CONFIG_INVALID: 'GOD_CONFIG_INVALID',
   EXECUTOR: 'GOD_EXECUTOR_ERROR',
   EXECUTOR_UNAVAILABLE: 'GOD_EXECUTOR_UNAVAILABLE',
@@ -51,6 +53,7 @@ const STATUS: Record<ErrorCode, number> = {
   GOD_QUOTA_EXCEEDED: 403,
   GOD_PAYLOAD_TOO_LARGE: 413,
   GOD_CONFLICT: 409,
+  GOD_IDEMPOTENCY_KEY_REUSED: 422,
   GOD_CONFIG_INVALID: 500,
   GOD_EXECUTOR_ERROR: 500,
   GOD_EXECUTOR_UNAVAILABLE: 503,
@@ -136,6 +139,21 @@ export class InvalidStateError extends GodockerError {
   constructor(message: string) {
     super(ErrorCodes.INVALID_STATE, message);
     this.name = 'InvalidStateError';
+  }
+}
+
+/**
+ * The user sent this Idempotency-Key before with another request: the key names that
+ * request, so this one is refused rather than answered with the other's job.
+ */
+export class IdempotencyKeyReusedError extends GodockerError {
+  constructor(key: string) {
+    super(
+      ErrorCodes.IDEMPOTENCY_KEY_REUSED,
+      `Idempotency-Key "${key}" was already used for a different request: send a new key for a new submission (the same key only with the same body)`,
+      { field: 'header.idempotency-key' },
+    );
+    this.name = 'IdempotencyKeyReusedError';
   }
 }
 

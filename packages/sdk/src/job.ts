@@ -15,7 +15,13 @@ export const JobStateSchema = Type.Union(
 );
 export type JobState = (typeof JOB_STATES)[number];
 
-const Name = Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9][A-Za-z0-9._@-]*$' });
+/**
+ * Longest name of anything a route path names (projects, sessions; user names are
+ * shorter): the server routes path parameters up to this length, so every name it
+ * accepts at creation can be addressed later.
+ */
+export const NAME_MAX_LENGTH = 128;
+const Name = Type.String({ minLength: 1, maxLength: NAME_MAX_LENGTH, pattern: '^[A-Za-z0-9][A-Za-z0-9._@-]*$' });
 const EnvName = Type.String({ minLength: 1, maxLength: 256, pattern: '^[A-Za-z_][A-Za-z0-9_]*$' });
 
 export const UserRefSchema = Type.Object({
@@ -47,6 +53,8 @@ export type VolumeRequest = Static<typeof VolumeRequestSchema>;
 export const WIRE_LIMITS = {
   scriptBytes: 4 * 1024 * 1024,
   cpu: 4096,
+  /** Smallest cpu share, and its step: a finer one would be rounded to no limit (Docker) and charged nothing. */
+  cpuStep: 0.01,
   ramMb: 64 * 1024 * 1024,
   gpus: 1024,
   timeLimitSeconds: 366 * 24 * 3600,
@@ -121,7 +129,13 @@ export const ContainerSubmitSchema = Type.Object(
 
 export const RequirementsSubmitSchema = Type.Object(
   {
-    cpu: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: WIRE_LIMITS.cpu })),
+    cpu: Type.Optional(
+      Type.Number({
+        minimum: WIRE_LIMITS.cpuStep,
+        maximum: WIRE_LIMITS.cpu,
+        description: 'cores, in steps of 0.01 (at least 0.01)',
+      }),
+    ),
     ram: Type.Optional(Type.Integer({ minimum: 1, maximum: WIRE_LIMITS.ramMb, description: 'MiB' })),
     gpus: Type.Optional(Type.Integer({ minimum: 0, maximum: WIRE_LIMITS.gpus })),
     tmpstorage: Type.Optional(Type.Integer({ minimum: 0, maximum: WIRE_LIMITS.ramMb, description: 'MiB' })),
@@ -211,6 +225,11 @@ export const ArrayInfoSchema = Type.Object({
   step: Type.Integer(),
   throttle: Type.Union([Type.Integer(), Type.Null()]),
   count: Type.Integer(),
+  /**
+   * How many tasks exist so far: a large array is answered before all its tasks are
+   * stored (202), and this reaches `count` as they land. Absent on arrays stored whole.
+   */
+  created: Type.Optional(Type.Integer()),
   /** Number of tasks in each state, kept up to date on the parent. */
   tasks: Type.Record(Type.String(), Type.Integer()),
 });

@@ -7,6 +7,7 @@ import { API_PREFIX, VERSION } from '@godocker/sdk';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { ApiContext } from './context.js';
 import { installErrorHandler } from './error-handler.js';
+import { installRequestLimits, requestLimitOptions } from './request-limits.js';
 import { drmaa1Routes } from './routes/drmaa1.js';
 import { eventRoutes } from './routes/events.js';
 import { jobRoutes } from './routes/jobs.js';
@@ -27,10 +28,7 @@ export async function buildApp(ctx: ApiContext, options: AppOptions): Promise<Fa
   const app = Fastify({
     // Per-request logs at info would flood the log at thousands of submits a second.
     ...(options.logger ? { loggerInstance: options.logger.child({}, { level: 'warn' }) } : { logger: false }),
-    bodyLimit: ctx.config.server.bodyLimitBytes,
-    // Long-polls are held up to MAX_WAIT_SECONDS; keep-alive sockets must outlive them.
-    keepAliveTimeout: 65_000,
-    requestTimeout: 0,
+    ...requestLimitOptions(ctx.config.server.requestTimeoutSeconds),
     return503OnClosing: true,
   });
   app.decorateRequest('user', null);
@@ -38,6 +36,7 @@ export async function buildApp(ctx: ApiContext, options: AppOptions): Promise<Fa
   app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(validatorCompiler);
   installErrorHandler(app);
+  installRequestLimits(app);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

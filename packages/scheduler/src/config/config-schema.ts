@@ -32,6 +32,11 @@ export const ConfigSchema = Type.Object(
         port: Type.Integer({ minimum: 0, maximum: 65535, default: 6543 }),
         /** Largest request body; script size is limited separately by limits.maxScriptBytes. */
         bodyLimitBytes: Type.Integer({ minimum: 1024, default: 16 * 1024 * 1024 }),
+        /**
+         * Seconds a client has to send a whole request, headers and body; a slower one is cut.
+         * Answers (long-polls, streams) are not bounded by it.
+         */
+        requestTimeoutSeconds: Type.Integer({ minimum: 1, default: 60 }),
       },
       Section,
     ),
@@ -100,7 +105,7 @@ export const ConfigSchema = Type.Object(
     ),
     limits: Type.Object(
       {
-        defaultCpu: Type.Number({ exclusiveMinimum: 0, default: 1 }),
+        defaultCpu: Type.Number({ minimum: 0.01, default: 1 }),
         /** MiB */
         defaultRam: Type.Integer({ minimum: 1, default: 512 }),
         maxCpu: Type.Number({ exclusiveMinimum: 0, default: 256 }),
@@ -112,6 +117,13 @@ export const ConfigSchema = Type.Object(
         maxTimeLimit: Type.Integer({ minimum: 1, default: 30 * 24 * 3600 }),
         maxScriptBytes: Type.Integer({ minimum: 1, default: 1024 * 1024 }),
         maxArraySize: Type.Integer({ minimum: 1, default: 100000 }),
+        /** MiB */
+        maxTmpstorage: Type.Integer({ minimum: 0, default: 1024 * 1024 }),
+        /** Environment of a job: names and values together (each pair also counts "=" and a NUL, as the kernel does). */
+        maxEnvBytes: Type.Integer({ minimum: 1, default: 128 * 1024 }),
+        maxEnvVars: Type.Integer({ minimum: 0, default: 1024 }),
+        /** Arguments of a job's script, all together (each also counts a NUL). */
+        maxArgsBytes: Type.Integer({ minimum: 1, default: 128 * 1024 }),
         /** Seconds between SIGTERM and SIGKILL when a job is killed. */
         killGraceSeconds: Type.Number({ minimum: 0, default: 10 }),
       },

@@ -14,13 +14,15 @@ import {
   parseArraySpec,
   type User,
   ValidationError,
+  WIRE_LIMITS,
 } from '@godocker/sdk';
 import type { GodockerConfig } from '../config/config-schema.js';
 import type { NewJob } from '../store/store.js';
 import { resolveCommandPaths, taskPaths } from './command-paths.js';
 
 export interface ResolvedSubmission {
-  jobs: NewJob[];
+  /** The job, or the array's parent (`array.created` 0: its tasks are made by `arrayTask`). */
+  job: NewJob;
   isArray: boolean;
 }
 
@@ -50,7 +52,10 @@ export function resolveSubmission(
   }
   if (script.includes('\0')) throw new ValidationError('script contains a NUL byte', 'command.script');
 
+  checkCommandSize(sub.command, limits);
+
   const req = sub.requirements ?? {};
+  if (req.cpu !== undefined) checkCpuStep(req.cpu);
   const cpu = req.cpu ?? limits.defaultCpu;
   const ram = req.ram ?? limits.defaultRam;
   const gpus = req.gpus ?? 0;
@@ -58,6 +63,13 @@ export function resolveSubmission(
   if (ram > limits.maxRam)
     throw limitError(`ram ${formatMemory(ram)} is over the limit of ${formatMemory(limits.maxRam)}`, 'requirements.ram');
   if (gpus > limits.maxGpus) throw limitError(`gpus ${gpus} is over the limit of ${limits.maxGpus}`, 'requirements.gpus');
+  const tmpstorage = req.tmpstorage ?? 0;
+  if (tmpstorage > limits.maxTmpstorage) {
+    throw limitError(
+      `tmpstorage ${formatMemory(tmpstorage)} is over the limit of ${formatMemory(limits.maxTmpstorage)}`,
+      'requirements.tmpstorage',
+    );
+  }
   const timeLimit = req.timeLimit ?? limits.defaultTimeLimit;
   if (timeLimit !== null && timeLimit > limits.maxTimeLimit) {
     throw limitError(`timeLimit ${timeLimit}s is over the limit of ${limits.maxTimeLimit}s`, 'requirements.timeLimit');
@@ -111,10 +123,7 @@ export function resolveSubmission(
   const array = sub.array === undefined ? null : parseArraySpec(sub.array, limits.maxArraySize);
   const paths = resolveCommandPaths(sub.command, user.home, array !== null);
   const beginAt = sub.beginAt === undefined ? undefined : parseBeginAt(sub.beginAt);
-  const at = now.toISOString();
   const hold = sub.hold ?? false;
-  const state = hold ? 'held' : 'pending';
-  const reason = hold ? 'held at submission: release it to let it run' : 'submitted';
   const base: NewJob = {
     user: { name: user.name, uid: user.uid, gid: user.gid },
     project: sub.project ?? DEFAULT_PROJECT,
@@ -122,7 +131,7 @@ export function resolveSubmission(
     meta: { name: sub.meta?.name ?? 'job', description: sub.meta?.description ?? '', tags: sub.meta?.tags ?? [] },
     command: { script, args: sub.command.args ?? [], env: sub.command.env ?? {}, ...paths },
     container: { image, volumes, network: c.network ?? false, root: c.root ?? false },
-    requirements: { cpu, ram, gpus, tmpstorage: req.tmpstorage ?? 0, timeLimit, labels },
+    requirements: { cpu, ram, gpus, tmpstorage, timeLimit, labels },
     array: null,
     parentId: null,
     taskIndex: null,
@@ -130,36 +139,97 @@ export function resolveSubmission(
     priority: sub.priority ?? 0,
     hold,
     ...(beginAt === undefined ? {} : { beginAt }),
-    status: {
-      state,
-      reason,
-      exitCode: null,
-      signal: null,
-      oomKilled: false,
-      submittedAt: at,
-      startedAt: null,
-      endedAt: null,
-      node: null,
-      containerId: null,
-      history: [{ state, at, reason }],
-    },
+    status: submittedStatus(hold, now.toISOString()),
     usage: { wallSeconds: 0, cpuSeconds: null, maxMemoryMb: null },
   };
-  if (!array) return { jobs: [base], isArray: false };
+  if (!array) return { job: base, isArray: false };
+  return { job: { ...base, array: { ...array, created: 0, tasks: {} } }, isArray: true };
+}
 
-  const parent: NewJob = {
-    ...structuredClone(base),
-    array: { ...array, tasks: { [state]: array.count } },
+function submittedStatus(hold: boolean, at: string): NewJob['status'] {
+  const state = hold ? 'held' : 'pending';
+  const reason = hold ? 'held at submission: release it to let it run' : 'submitted';
+  return {
+    state,
+    reason,
+    exitCode: null,
+    signal: null,
+    oomKilled: false,
+    submittedAt: at,
+    startedAt: null,
+    endedAt: null,
+    node: null,
+    containerId: null,
+    history: [{ state, at, reason }],
   };
-  const jobs: NewJob[] = [parent];
-  for (let i = array.start; i <= array.end; i += array.step) {
-    const task = structuredClone(base);
-    task.taskIndex = i;
-    task.meta.name = `${base.meta.name}[${i}]`;
-    Object.assign(task.command, taskPaths(paths, i));
-    jobs.push(task);
+}
+
+/**
+ * Task `ordinal` (0-based) of an array, made from its parent alone: the same
+ * document whether it is made at submit or after a restart that finishes the
+ * array (the parent keeps the submission, its paths still holding $GODOCKER_TASK_ID).
+ */
+export function arrayTask(parent: NewJob, ordinal: number): NewJob {
+  if (!parent.array) throw new Error('arrayTask needs an array parent');
+  const index = parent.array.start + ordinal * parent.array.step;
+  const { array: _array, status, usage: _usage, ...shared } = parent;
+  const task: NewJob = {
+    ...structuredClone(shared),
+    array: null,
+    parentId: null,
+    taskIndex: index,
+    status: submittedStatus(parent.hold, status.submittedAt),
+    usage: { wallSeconds: 0, cpuSeconds: null, maxMemoryMb: null },
+  };
+  task.meta.name = `${parent.meta.name}[${index}]`;
+  Object.assign(task.command, taskPaths(parent.command, index));
+  return task;
+}
+
+/**
+ * Hundredths of a core: a finer share is below what the executors can enforce
+ * (Docker turns it into no limit at all) and what the accounting charges.
+ */
+function checkCpuStep(cpu: number): void {
+  const hundredths = cpu / WIRE_LIMITS.cpuStep;
+  if (Math.abs(hundredths - Math.round(hundredths)) > 1e-6) {
+    throw new ValidationError(
+      `cpu ${cpu} is not a whole number of hundredths of a core: cpu goes in steps of ${WIRE_LIMITS.cpuStep} (e.g. 0.01, 0.25, 2)`,
+      'requirements.cpu',
+    );
   }
-  return { jobs, isArray: true };
+}
+
+/** Bytes the kernel copies for a NAME=value list or an argument list: each entry and its NUL. */
+function stringListBytes(items: Iterable<string>): number {
+  let n = 0;
+  for (const item of items) n += Buffer.byteLength(item, 'utf8') + 1;
+  return n;
+}
+
+/** The environment and arguments are copied into every task's process and every job listing: both are bounded. */
+function checkCommandSize(command: JobSubmission['command'], limits: GodockerConfig['limits']): void {
+  const env = Object.entries(command.env ?? {});
+  if (env.length > limits.maxEnvVars) {
+    throw limitError(
+      `command.env has ${env.length} variables; the limit is ${limits.maxEnvVars}: put settings in a file in a volume`,
+      'command.env',
+    );
+  }
+  const envBytes = stringListBytes(env.map(([k, v]) => `${k}=${v}`));
+  if (envBytes > limits.maxEnvBytes) {
+    throw limitError(
+      `command.env is ${envBytes} bytes (names, values, "=" and a NUL each); the limit is ${limits.maxEnvBytes}: put large values in a file in a volume`,
+      'command.env',
+    );
+  }
+  const argsBytes = stringListBytes(command.args ?? []);
+  if (argsBytes > limits.maxArgsBytes) {
+    throw limitError(
+      `command.args is ${argsBytes} bytes (with a NUL each); the limit is ${limits.maxArgsBytes}: pass large inputs in a file`,
+      'command.args',
+    );
+  }
 }
 
 // A zone is required: a bare local time would mean the daemon's zone, which the submitter may not share.

@@ -161,6 +161,13 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    description: 'the request fingerprint of an idempotency key',
+    up(db) {
+      // NULL for keys stored before: they match any request, as they always did.
+      db.exec('ALTER TABLE idempotency ADD COLUMN fingerprint TEXT;');
+    },
+  },
 ];
 
 /** The version a fully migrated database reports in `PRAGMA user_version`. */

@@ -11,6 +11,7 @@ import {
   DEFAULT_PROJECT,
   ErrorCodes,
   GodockerError,
+  IdempotencyKeyReusedError,
   type Job,
   type JobState,
   mergeQuota,
@@ -25,6 +26,7 @@ import { MIGRATIONS, SCHEMA_VERSION } from './sqlite-migrations.js';
 import { isConstraint, parseQuota, SqliteProjects } from './sqlite-projects.js';
 import type {
   CpuTimeRow,
+  Idempotency,
   InsertRequest,
   InsertResult,
   JobChange,
@@ -93,11 +95,11 @@ function prepareStatements(db: Database.Database) {
     ),
     getJob: db.prepare<[number], JobRow>('SELECT id, doc FROM jobs WHERE id = ?'),
     updateJob: db.prepare<[string, string, number]>('UPDATE jobs SET state = ?, doc = ? WHERE id = ?'),
-    findIdempotent: db.prepare<[string, string], { job_id: number }>(
-      'SELECT job_id FROM idempotency WHERE user_name = ? AND key = ?',
+    findIdempotent: db.prepare<[string, string], { job_id: number; fingerprint: string | null }>(
+      'SELECT job_id, fingerprint FROM idempotency WHERE user_name = ? AND key = ?',
     ),
-    insertIdempotent: db.prepare<[string, string, number, string]>(
-      'INSERT INTO idempotency (user_name, key, job_id, created_at) VALUES (?, ?, ?, ?)',
+    insertIdempotent: db.prepare<[string, string, number, string, string | null]>(
+      'INSERT INTO idempotency (user_name, key, job_id, created_at, fingerprint) VALUES (?, ?, ?, ?, ?)',
     ),
     insertSession: db.prepare<[string, string, string, string]>(
       'INSERT INTO sessions (user_name, name, kind, created_at) VALUES (?, ?, ?, ?)',
@@ -126,6 +128,7 @@ export class SqliteStore implements Store {
 
   private readonly projects: SqliteProjects;
   private readonly insertTransaction: Database.Transaction<(request: InsertRequest) => InsertResult>;
+  private readonly addTasksTransaction: Database.Transaction<(parentId: number, tasks: readonly NewJob[]) => Job[]>;
   private readonly updateTransaction: Database.Transaction<
     (id: number, change: JobChange, expect?: { states: JobState[] }) => Job | null
   >;
@@ -134,6 +137,9 @@ export class SqliteStore implements Store {
     this.db = db;
     this.projects = new SqliteProjects(db);
     this.insertTransaction = db.transaction((request: InsertRequest) => this.insertInTransaction(request));
+    this.addTasksTransaction = db.transaction((parentId: number, tasks: readonly NewJob[]) =>
+      this.addTasksInTransaction(parentId, tasks),
+    );
     this.updateTransaction = db.transaction((id: number, change: JobChange, expect?: { states: JobState[] }) =>
       this.updateInTransaction(id, change, expect),
     );
@@ -274,9 +280,13 @@ export class SqliteStore implements Store {
     return this.readJob(id);
   }
 
-  async findIdempotent(user: string, key: string): Promise<Job | null> {
-    const earlier = this.q.findIdempotent.get(user, key);
-    return earlier ? this.readJob(earlier.job_id) : null;
+  async addArrayTasks(parentId: number, tasks: readonly NewJob[]): Promise<Job[]> {
+    if (tasks.length === 0) return [];
+    return this.addTasksTransaction.immediate(parentId, tasks);
+  }
+
+  async findIdempotent(user: string, key: string, fingerprint?: string): Promise<Job | null> {
+    return this.idempotentJob({ user, key, ...(fingerprint === undefined ? {} : { fingerprint }) });
   }
 
   async listJobs(filter: JobFilter, page: PageRequest): Promise<JobPage> {
@@ -455,21 +465,57 @@ export class SqliteStore implements Store {
     return row ? toJob(row) : null;
   }
 
+  private idempotentJob({ user, key, fingerprint }: Idempotency): Job | null {
+    const earlier = this.q.findIdempotent.get(user, key);
+    if (!earlier) return null;
+    if (fingerprint !== undefined && earlier.fingerprint !== null && earlier.fingerprint !== fingerprint) {
+      throw new IdempotencyKeyReusedError(key);
+    }
+    return this.readJob(earlier.job_id);
+  }
+
   /** Runs inside the insert transaction: any throw rolls every row back. */
   private insertInTransaction({ jobs, isArray, idempotency }: InsertRequest): InsertResult {
     if (idempotency) {
-      const earlier = this.q.findIdempotent.get(idempotency.user, idempotency.key);
-      const job = earlier ? this.readJob(earlier.job_id) : null;
+      const job = this.idempotentJob(idempotency);
       if (job) return { job, created: false };
     }
     const [first, ...rest] = jobs as [NewJob, ...NewJob[]];
     const firstId = this.insertOne(first, first.parentId);
     for (const job of rest) this.insertOne(job, isArray ? firstId : job.parentId);
-    if (idempotency) this.q.insertIdempotent.run(idempotency.user, idempotency.key, firstId, new Date().toISOString());
+    if (idempotency) {
+      const { user, key, fingerprint } = idempotency;
+      this.q.insertIdempotent.run(user, key, firstId, new Date().toISOString(), fingerprint ?? null);
+    }
     // Read back rather than echo the input: the caller gets exactly what is stored.
     const job = this.readJob(firstId);
     if (!job) throw new GodockerError(ErrorCodes.INTERNAL, `job ${firstId} vanished inside its own insert`);
     return { job, created: true };
+  }
+
+  private addTasksInTransaction(parentId: number, tasks: readonly NewJob[]): Job[] {
+    const row = this.q.getJob.get(parentId);
+    const parent = row ? (JSON.parse(row.doc) as NewJob) : null;
+    if (!parent?.array) throw new NotFoundError(`no array job ${parentId} to add tasks to`, ErrorCodes.JOB_NOT_FOUND);
+    const array = parent.array;
+    const created = array.created ?? array.count;
+    const expected = array.start + created * array.step;
+    const first = tasks[0]?.taskIndex;
+    if (first !== expected || created + tasks.length > array.count) {
+      throw new GodockerError(
+        ErrorCodes.CONFLICT,
+        `array ${parentId} has ${created} of its ${array.count} tasks: the next is index ${expected}, not ${first} (another writer?)`,
+      );
+    }
+    const counts = { ...array.tasks };
+    const stored = tasks.map((task) => {
+      const id = this.insertOne(task, parentId);
+      counts[task.status.state] = (counts[task.status.state] ?? 0) + 1;
+      return { ...task, id, parentId };
+    });
+    const next: NewJob = { ...parent, array: { ...array, created: created + tasks.length, tasks: counts } };
+    this.q.updateJob.run(next.status.state, JSON.stringify(next), parentId);
+    return stored;
   }
 
   private updateInTransaction(id: number, change: JobChange, expect?: { states: JobState[] }): Job | null {

@@ -55,7 +55,18 @@ export interface InsertRequest {
   jobs: NewJob[];
   isArray: boolean;
   /** A retry with the same user and key returns the first insert's job. */
-  idempotency?: { user: string; key: string };
+  idempotency?: Idempotency;
+}
+
+export interface Idempotency {
+  user: string;
+  key: string;
+  /**
+   * What the request asked for (a hash of its body): the same key with another
+   * fingerprint is a reuse, refused with GOD_IDEMPOTENCY_KEY_REUSED. Left out, or
+   * stored without one, any request matches.
+   */
+  fingerprint?: string;
 }
 
 export interface InsertResult {
@@ -130,10 +141,25 @@ export interface Store {
   addToken(userName: string, tokenHash: string, label: string): Promise<void>;
   findUserByTokenHash(tokenHash: string): Promise<StoredUser | null>;
 
-  /** Atomic: all jobs (and the idempotency record) or none. Ids increase. */
+  /**
+   * Atomic: all jobs (and the idempotency record) or none. Ids increase. An array's
+   * parent may come with only its first tasks (`array.created` says how many): the
+   * others follow with `addArrayTasks`.
+   */
   insertJobs(request: InsertRequest): Promise<InsertResult>;
-  /** The job an earlier insert with this user and idempotency key made, if any. */
-  findIdempotent(user: string, key: string): Promise<Job | null>;
+  /**
+   * Appends the next tasks of an array, atomically with the parent's `array.created`
+   * and task counts, so that after a crash the parent says exactly which tasks exist:
+   * the first task's index must be the one after the last stored (GOD_CONFLICT
+   * otherwise, e.g. two writers). Returns the stored tasks, in order.
+   */
+  addArrayTasks(parentId: number, tasks: readonly NewJob[]): Promise<Job[]>;
+  /**
+   * The job an earlier insert with this user and idempotency key made, if any;
+   * GOD_IDEMPOTENCY_KEY_REUSED when both it and the earlier insert have a
+   * fingerprint and they differ.
+   */
+  findIdempotent(user: string, key: string, fingerprint?: string): Promise<Job | null>;
   getJob(id: number): Promise<Job | null>;
   /** Newest first. */
   listJobs(filter: JobFilter, page: PageRequest): Promise<JobPage>;

@@ -25,7 +25,8 @@ import type { GodockerConfig } from '../../config/config-schema.js';
 import { resolveCommandPaths, taskPaths } from '../../runtime/command-paths.js';
 import { type HostPathNeed, mergeVolumes, seesHostPaths, volumesForHostPaths } from '../../runtime/host-paths.js';
 import { type ApiContext, currentUser, makeAuth, visibleJob } from '../context.js';
-import { idempotencyHeaders, idempotencyKeyOf } from '../idempotency-key.js';
+import { idempotencyHeaders, idempotencyOf } from '../idempotency-key.js';
+import { submitBodyLimit } from '../request-limits.js';
 import { toValidationError, validatorCompiler } from '../validation.js';
 import { sessionOf } from './sessions.js';
 
@@ -99,24 +100,29 @@ export function drmaa1Routes(app: FastifyInstance, ctx: ApiContext): void {
   app.post<{ Params: { name: string }; Body: Drmaa1JobsBody }>(
     '/sessions/:name/drmaa1/jobs',
     {
-      preHandler: requireUser,
+      onRequest: requireUser,
+      bodyLimit: submitBodyLimit(ctx),
       schema: {
         summary:
           'DRMAA 1.0 run_job / run_bulk_jobs (libdrmaa.so): the template as C attribute strings; answers the job id, or the task ids in index order',
         params: SessionParamsSchema,
         headers: idempotencyHeaders,
         body: Drmaa1JobsBodySchema,
-        response: { 201: Drmaa1JobsResultSchema, ...errors },
+        response: { 201: Drmaa1JobsResultSchema, ...errors, 422: ErrorBodySchema },
       },
     },
     async (request, reply) => {
-      const key = idempotencyKeyOf(request);
+      const idempotency = idempotencyOf(request);
       const user = currentUser(request);
       const session = await sessionOf(ctx, user, request.params.name);
       // A retry after a lost answer gets the first answer, even if the template would now be refused.
-      const earlier = key === undefined ? null : await ctx.store.findIdempotent(user.name, key);
+      const earlier =
+        idempotency === undefined ? null : await ctx.store.findIdempotent(user.name, idempotency.key, idempotency.fingerprint);
       const job =
-        earlier ?? (await ctx.runtime.submit(user, await drmaa1Submission(request.body, session.name, user, ctx), key)).job;
+        earlier ??
+        (await ctx.runtime.submit(user, await drmaa1Submission(request.body, session.name, user, ctx), idempotency)).job;
+      // libdrmaa gets every task id in one answer: a large bulk job is answered once all are stored.
+      await ctx.runtime.landed(job.id);
       const ids = job.array === null ? [job.id] : await ctx.store.listJobIds({ parentId: job.id });
       // 201 for a retry too: libdrmaa reads one answer, and the ids are those the first call created.
       return reply.status(201).send({ jobIds: ids.map(String) });
@@ -126,7 +132,7 @@ export function drmaa1Routes(app: FastifyInstance, ctx: ApiContext): void {
   app.get<{ Params: { id: string } }>(
     '/jobs/:id/drmaa1',
     {
-      preHandler: requireUser,
+      onRequest: requireUser,
       schema: {
         summary:
           'DRMAA 1.0 job_ps: the job state under its DRMAA name (FAILED: exit code not 0, killed, timed out, never started)',

@@ -3,22 +3,25 @@ import { ErrorBodySchema, type EventsQuery, EventsQuerySchema, type Job } from '
 import type { FastifyInstance } from 'fastify';
 import { type ApiContext, canSee, currentUser, makeAuth } from '../context.js';
 import { openSse } from '../sse.js';
+import { sessionOf } from './sessions.js';
 
 export function eventRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const { requireUser } = makeAuth(ctx);
   app.get<{ Querystring: EventsQuery }>(
     '/events',
     {
-      preHandler: requireUser,
+      onRequest: requireUser,
       schema: {
         summary: 'SSE stream of job changes: `event: job`, data {type, job, previousState}; `session` narrows to one session',
         querystring: EventsQuerySchema,
-        response: { 401: ErrorBodySchema },
+        response: { 401: ErrorBodySchema, 404: ErrorBodySchema },
       },
     },
     async (request, reply) => {
       const user = currentUser(request);
       const session = request.query.session;
+      // Another user's session answers as a missing one does: names cannot be probed.
+      if (session !== undefined) await sessionOf(ctx, user, session);
       // Sessions are per user: a session's jobs are the caller's own, even for an admin.
       const wanted = (job: Job) =>
         session === undefined ? canSee(user, job) : job.session === session && job.user.name === user.name;

@@ -25,8 +25,9 @@ import {
 import type { FastifyInstance } from 'fastify';
 import type { JobFilter } from '../../store/store.js';
 import { type ApiContext, canSee, currentUser, makeAuth, visibleJob } from '../context.js';
-import { idempotencyHeaders, idempotencyKeyOf } from '../idempotency-key.js';
+import { idempotencyHeaders, idempotencyOf } from '../idempotency-key.js';
 import { waitForJobs } from '../job-waiter.js';
+import { ID_LIST_BODY_BYTES, submitBodyLimit } from '../request-limits.js';
 import { abortOnClose, loadJobs } from '../wait-support.js';
 
 const errors = { 400: ErrorBodySchema, 401: ErrorBodySchema, 403: ErrorBodySchema, 404: ErrorBodySchema, 409: ErrorBodySchema };
@@ -37,16 +38,18 @@ export function jobRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.post<{ Body: JobSubmission }>(
     '/jobs',
     {
-      preHandler: requireUser,
+      onRequest: requireUser,
+      bodyLimit: submitBodyLimit(ctx),
       schema: {
-        summary: 'Submit a job, or an array of jobs',
+        summary:
+          'Submit a job, or an array of jobs: 201 with the job; 202 with the parent of an array whose tasks are still being stored (array.created of array.count); 200 for a retry with the same Idempotency-Key and body',
         headers: idempotencyHeaders,
         body: JobSubmissionSchema,
-        response: { 200: JobSchema, 201: JobSchema, ...errors },
+        response: { 200: JobSchema, 201: JobSchema, 202: JobSchema, ...errors, 422: ErrorBodySchema },
       },
     },
     async (request, reply) => {
-      const key = idempotencyKeyOf(request);
+      const idempotency = idempotencyOf(request);
       const user = currentUser(request);
       const session = request.body.session;
       // Checked here rather than in the runtime: sessions are an API concern, the runtime only stores the name.
@@ -56,15 +59,18 @@ export function jobRoutes(app: FastifyInstance, ctx: ApiContext): void {
           'session',
         );
       }
-      const result = await ctx.runtime.submit(user, request.body, key);
-      return reply.status(result.created ? 201 : 200).send(result.job);
+      const result = await ctx.runtime.submit(user, request.body, idempotency);
+      const array = result.job.array;
+      // 202: the parent is stored, its tasks are still landing (`array.created` of `array.count`).
+      const landing = array !== null && (array.created ?? array.count) < array.count;
+      return reply.status(landing ? 202 : result.created ? 201 : 200).send(result.job);
     },
   );
 
   app.get<{ Querystring: ListJobsQuery }>(
     '/jobs',
     {
-      preHandler: requireUser,
+      onRequest: requireUser,
       schema: {
         summary: 'List jobs, newest first',
         querystring: ListJobsQuerySchema,
@@ -98,7 +104,7 @@ export function jobRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get<{ Params: { id: string } }>(
     '/jobs/:id',
     {
-      preHandler: requireUser,
+      onRequest: requireUser,
       schema: { summary: 'One job', params: JobIdParamsSchema, response: { 200: JobSchema, ...errors } },
     },
     async (request) => ctx.runtime.present(await visibleJob(ctx, currentUser(request), request.params.id)),
@@ -107,7 +113,7 @@ export function jobRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get<{ Params: { id: string } }>(
     '/jobs/:id/explain',
     {
-      preHandler: requireUser,
+      onRequest: requireUser,
       schema: {
         summary: 'Why a job waits (reason code, sentence with the numbers, priority and its factors) or how it ended',
         params: JobIdParamsSchema,
@@ -123,7 +129,7 @@ export function jobRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.post<{ Params: { id: string }; Body: ActionBody }>(
     '/jobs/:id/actions',
     {
-      preHandler: requireUser,
+      onRequest: requireUser,
       schema: {
         summary: 'kill, suspend, resume, hold or release a job (or every task of an array)',
         params: JobIdParamsSchema,
@@ -141,7 +147,7 @@ export function jobRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get<{ Params: { id: string }; Querystring: { timeout?: number; for?: WaitFor } }>(
     '/jobs/:id/wait',
     {
-      preHandler: requireUser,
+      onRequest: requireUser,
       schema: {
         summary: 'Long-poll until the job has started or terminated',
         params: JobIdParamsSchema,
@@ -166,7 +172,8 @@ export function jobRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.post<{ Body: WaitManyBody }>(
     '/jobs/wait',
     {
-      preHandler: requireUser,
+      onRequest: requireUser,
+      bodyLimit: ID_LIST_BODY_BYTES,
       schema: {
         summary: 'Long-poll on several jobs (any or all)',
         body: WaitManyBodySchema,

@@ -28,7 +28,7 @@ export function logRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get<{ Params: { id: string; stream: LogStream }; Querystring: { follow?: boolean } }>(
     '/jobs/:id/logs/:stream',
     {
-      preHandler: requireUser,
+      onRequest: requireUser,
       schema: {
         summary: 'stdout or stderr of a job; ?follow=true streams it (SSE: `log` events, then `end` with the job)',
         params: LogStreamParamsSchema,

@@ -46,7 +46,7 @@ export function projectRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get<{ Querystring: ListProjectsQuery }>(
     '/projects',
     {
-      preHandler: requireUser,
+      onRequest: requireUser,
       schema: {
         summary:
           'Projects with their members: all of them for an admin, the caller’s own for a user; `user` narrows to one user’s',
@@ -68,7 +68,7 @@ export function projectRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get<Name>(
     '/projects/:name',
     {
-      preHandler: requireUser,
+      onRequest: requireUser,
       schema: {
         summary: 'One project with its members (its members and admins)',
         params: NameParams,
@@ -90,7 +90,7 @@ export function projectRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.post<{ Body: CreateProjectBody }>(
     '/projects',
     {
-      preHandler: requireAdmin,
+      onRequest: requireAdmin,
       schema: {
         summary: 'Create a project, with no members yet (admin)',
         body: CreateProjectBodySchema,
@@ -114,7 +114,7 @@ export function projectRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.patch<Name & { Body: UpdateProjectBody }>(
     '/projects/:name',
     {
-      preHandler: requireAdmin,
+      onRequest: requireAdmin,
       schema: {
         summary: "Change a project's description, shares, priority or quota (keys merge; null removes a limit) (admin)",
         params: NameParams,
@@ -128,7 +128,7 @@ export function projectRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.delete<Name>(
     '/projects/:name',
     {
-      preHandler: requireAdmin,
+      onRequest: requireAdmin,
       schema: {
         summary: 'Delete a project that no job names (admin); the default project stays',
         params: NameParams,
@@ -144,7 +144,7 @@ export function projectRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.post<Name & { Body: AddMemberBody }>(
     '/projects/:name/members',
     {
-      preHandler: requireAdmin,
+      onRequest: requireAdmin,
       schema: {
         summary: 'Add a user to a project, with shares (1 by default) (admin)',
         params: NameParams,
@@ -161,7 +161,7 @@ export function projectRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.patch<MemberPath & { Body: UpdateMemberBody }>(
     '/projects/:name/members/:user',
     {
-      preHandler: requireAdmin,
+      onRequest: requireAdmin,
       schema: {
         summary: "Set a member's shares in a project (admin)",
         params: MemberParams,
@@ -175,7 +175,7 @@ export function projectRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.delete<MemberPath>(
     '/projects/:name/members/:user',
     {
-      preHandler: requireAdmin,
+      onRequest: requireAdmin,
       schema: {
         summary: 'Remove a user from a project; their recorded usage still counts (admin)',
         params: MemberParams,
@@ -188,7 +188,7 @@ export function projectRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.post<{ Body: ResetUsageBody }>(
     '/usage/reset',
     {
-      preHandler: requireAdmin,
+      onRequest: requireAdmin,
       schema: {
         summary: 'Reset the cumulative cpu-time quota: of everyone, a project, a user, or a user in a project (admin)',
         body: ResetUsageBodySchema,

@@ -33,6 +33,7 @@ import {
 import type { FastifyInstance } from 'fastify';
 import { type ApiContext, currentUser, makeAuth } from '../context.js';
 import { waitForJobs } from '../job-waiter.js';
+import { ID_LIST_BODY_BYTES } from '../request-limits.js';
 import { abortOnClose, loadJobs } from '../wait-support.js';
 
 const errors = { 400: ErrorBodySchema, 401: ErrorBodySchema, 404: ErrorBodySchema, 409: ErrorBodySchema };
@@ -130,7 +131,7 @@ export function sessionRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.post<{ Body: CreateSessionBody }>(
     '/sessions',
     {
-      preHandler: requireUser,
+      onRequest: requireUser,
       schema: {
         summary: 'Create a job session (DRMAA); a name is generated when none is given',
         body: CreateSessionBodySchema,
@@ -152,7 +153,7 @@ export function sessionRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get(
     '/sessions',
     {
-      preHandler: requireUser,
+      onRequest: requireUser,
       schema: { summary: 'The caller\u2019s job sessions, by name', response: { 200: SessionListSchema, ...errors } },
     },
     async (request) => ({ sessions: await ctx.store.listSessions(currentUser(request).name) }),
@@ -161,7 +162,7 @@ export function sessionRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get<NameParams>(
     '/sessions/:name',
     {
-      preHandler: requireUser,
+      onRequest: requireUser,
       schema: {
         summary: 'One of the caller\u2019s job sessions',
         params: SessionParamsSchema,
@@ -174,7 +175,7 @@ export function sessionRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.delete<NameParams>(
     '/sessions/:name',
     {
-      preHandler: requireUser,
+      onRequest: requireUser,
       schema: {
         summary: 'Delete a job session: its jobs keep running and no longer belong to any session',
         params: SessionParamsSchema,
@@ -190,7 +191,8 @@ export function sessionRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.post<NameParams & { Body: SessionWaitBody }>(
     '/sessions/:name/wait',
     {
-      preHandler: requireUser,
+      onRequest: requireUser,
+      bodyLimit: ID_LIST_BODY_BYTES,
       schema: {
         summary:
           'DRMAA wait: long-poll until any or all of the session\u2019s jobs (or the ids given) have started or terminated; reap marks them',
@@ -267,7 +269,7 @@ export function sessionRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.post<NameParams & { Body: SessionActionBody }>(
     '/sessions/:name/actions',
     {
-      preHandler: requireUser,
+      onRequest: requireUser,
       schema: {
         summary:
           'DRMAA control(SESSION_ALL): kill, suspend, resume, hold or release every active job of the session the action applies to',

@@ -9,7 +9,7 @@ export function shareRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get(
     '/share',
     {
-      preHandler: requireUser,
+      onRequest: requireUser,
       schema: {
         summary: 'The fair-share tree: projects, then their users',
         response: { 200: ShareTreeSchema, 401: ErrorBodySchema },

@@ -32,14 +32,14 @@ export function userRoutes(app: FastifyInstance, ctx: ApiContext): void {
 
   app.get(
     '/users/me',
-    { preHandler: requireUser, schema: { summary: 'Who this token belongs to', response: { 200: UserSchema, ...errors } } },
+    { onRequest: requireUser, schema: { summary: 'Who this token belongs to', response: { 200: UserSchema, ...errors } } },
     async (request) => currentUser(request),
   );
 
   app.get(
     '/users',
     {
-      preHandler: requireAdmin,
+      onRequest: requireAdmin,
       schema: { summary: 'All users (admin)', response: { 200: Type.Object({ users: Type.Array(UserSchema) }), ...errors } },
     },
     async () => ({ users: await ctx.store.listUsers() }),
@@ -48,7 +48,7 @@ export function userRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.post<{ Body: CreateUserBody }>(
     '/users',
     {
-      preHandler: requireAdmin,
+      onRequest: requireAdmin,
       schema: {
         summary: 'Create a user and its first token (admin); the user joins the default project',
         body: CreateUserBodySchema,
@@ -78,7 +78,7 @@ export function userRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get<{ Params: { name: string } }>(
     '/users/:name',
     {
-      preHandler: requireUser,
+      onRequest: requireUser,
       schema: { summary: 'One user (admin, or the user themself)', params: NameParams, response: { 200: UserSchema, ...errors } },
     },
     async (request) => {
@@ -92,7 +92,7 @@ export function userRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.patch<{ Params: { name: string }; Body: UpdateUserBody }>(
     '/users/:name',
     {
-      preHandler: requireAdmin,
+      onRequest: requireAdmin,
       schema: {
         summary: "Change a user's priority, quota (keys merge; null removes a limit) or admin right (admin)",
         params: NameParams,
@@ -110,7 +110,7 @@ export function userRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.post<{ Params: { name: string } }>(
     '/users/:name/tokens',
     {
-      preHandler: requireAdmin,
+      onRequest: requireAdmin,
       schema: { summary: 'A new token for a user (admin)', params: NameParams, response: { 201: CreatedTokenSchema, ...errors } },
     },
     async (request, reply) => {
