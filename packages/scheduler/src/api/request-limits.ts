@@ -119,7 +119,7 @@ function installJsonParser(app: FastifyInstance): void {
       done(new ValidationError('the body is not valid UTF-8: send JSON encoded in UTF-8', 'body'));
       return;
     }
-    parseJson(request, bytes.toString('utf8'), done);
+    void parseJson(request, bytes.toString('utf8'), done);
   });
 }
 
