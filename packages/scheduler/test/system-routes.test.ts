@@ -39,6 +39,33 @@ describe('info, health and the OpenAPI document', () => {
     expect(Object.keys(submit.requestBody?.content?.['application/json']?.schema?.properties ?? {})).toContain('requirements');
   });
 
+  it('documents every answer of every route, errors with the GOD envelope, streams with their media types', async () => {
+    type Response = { content?: Record<string, { schema?: { properties?: Record<string, { required?: string[] }> } }> };
+    type Operation = { requestBody?: unknown; responses: Record<string, Response> };
+    const r = await caller(t.url, '').call<{ paths: Record<string, Record<string, Operation>> }>('GET', '/api/v1/openapi.json');
+    const operations = Object.entries(r.body.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, op]) => ({ name: `${method.toUpperCase()} ${path}`, op })),
+    );
+    expect(operations.length).toBeGreaterThan(30);
+    for (const { name, op } of operations) {
+      const expected = ['400', '401', '404', '414', '431', '500', '503', ...(op.requestBody ? ['413', '415'] : [])];
+      expect(Object.keys(op.responses), name).toEqual(expect.arrayContaining(expected));
+      for (const [status, response] of Object.entries(op.responses)) {
+        if (Number(status) < 400) continue;
+        const envelope = response.content?.['application/json']?.schema?.properties?.error;
+        expect(envelope?.required, `${name} ${status}`).toEqual(expect.arrayContaining(['code', 'message']));
+      }
+    }
+    const op = (name: string) => operations.find((o) => o.name === name)?.op;
+    expect(Object.keys(op('POST /api/v1/jobs')?.responses ?? {})).toEqual(expect.arrayContaining(['201', '202', '200', '422']));
+    expect(Object.keys(op('POST /api/v1/sessions/{name}/drmaa1/jobs')?.responses ?? {})).toContain('422');
+    expect(Object.keys(op('GET /api/v1/events')?.responses['200']?.content ?? {})).toEqual(['text/event-stream']);
+    expect(Object.keys(op('GET /api/v1/jobs/{id}/logs/{stream}')?.responses['200']?.content ?? {})).toEqual([
+      'text/plain',
+      'text/event-stream',
+    ]);
+  });
+
   it('tells the executor, nodes, catalogues and limits, and who is asking', async () => {
     const anonymous = await caller(t.url, '').call<Info>('GET', '/api/v1/info');
     expect(anonymous.body).toMatchObject({ name: 'GoDocker', executor: 'local', user: null });

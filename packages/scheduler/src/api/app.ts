@@ -7,6 +7,7 @@ import { API_PREFIX, VERSION } from '@godocker/sdk';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { ApiContext } from './context.js';
 import { installErrorHandler } from './error-handler.js';
+import { documentResponses } from './openapi-responses.js';
 import { installRequestLimits, requestLimitOptions } from './request-limits.js';
 import { drmaa1Routes } from './routes/drmaa1.js';
 import { eventRoutes } from './routes/events.js';
@@ -48,6 +49,7 @@ export async function buildApp(ctx: ApiContext, options: AppOptions): Promise<Fa
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
+    transform: documentResponses,
   });
   app.get(`${API_PREFIX}/openapi.json`, { schema: { hide: true } }, async () => app.swagger());
   // Any successful admin change to projects, users or usage reaches the engine's next pass.

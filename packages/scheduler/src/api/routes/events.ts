@@ -11,6 +11,7 @@ export function eventRoutes(app: FastifyInstance, ctx: ApiContext): void {
     '/events',
     {
       onRequest: requireUser,
+      config: { produces: ['text/event-stream'] },
       schema: {
         summary: 'SSE stream of job changes: `event: job`, data {type, job, previousState}; `session` narrows to one session',
         querystring: EventsQuerySchema,

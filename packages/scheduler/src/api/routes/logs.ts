@@ -29,6 +29,7 @@ export function logRoutes(app: FastifyInstance, ctx: ApiContext): void {
     '/jobs/:id/logs/:stream',
     {
       onRequest: requireUser,
+      config: { produces: ['text/plain', 'text/event-stream'] },
       schema: {
         summary: 'stdout or stderr of a job; ?follow=true streams it (SSE: `log` events, then `end` with the job)',
         params: LogStreamParamsSchema,
