@@ -72,6 +72,9 @@ const PROBE_MAX_MS = 30_000;
  */
 const MAX_REQUEUES = 5;
 
+/** While an array's tasks land, the scheduler looks at those already stored this often at most. */
+const LANDING_PASS_MS = 250;
+
 /** Why the executor cannot take work now, and when to ask it again. */
 interface ExecutorDown {
   message: string;
@@ -283,16 +286,22 @@ export class JobRuntime {
   #landArray(parent: Job): void {
     const array = parent.array;
     if (!array || (array.created ?? array.count) >= array.count || this.#landing.has(parent.id)) return;
+    // A pass looks at every active job: one per batch would cost more than the batches themselves.
+    let lastPass = 0;
     const landing = landArrayTasks(parent, {
       store: this.#d.store,
       onTasks: (tasks) => {
         for (const t of tasks) this.#active.set(t.id, t);
-        this.requestPass();
+        if (tasks[0]?.status.state === 'pending' && performance.now() - lastPass >= LANDING_PASS_MS) {
+          lastPass = performance.now();
+          this.requestPass();
+        }
       },
       stopped: () => this.#stopped,
     }).finally(() => {
       this.#landing.delete(parent.id);
       this.#markParent(parent.id);
+      this.requestPass();
     });
     this.#landing.set(parent.id, landing);
     this.#track(landing);

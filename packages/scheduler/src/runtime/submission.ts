@@ -168,22 +168,23 @@ function submittedStatus(hold: boolean, at: string): NewJob['status'] {
  * Task `ordinal` (0-based) of an array, made from its parent alone: the same
  * document whether it is made at submit or after a restart that finishes the
  * array (the parent keeps the submission, its paths still holding $GODOCKER_TASK_ID).
+ * What tasks have in common (script, env, container, requirements) is shared with
+ * the parent, not copied: job documents are never changed in place, and 100,000
+ * copies of an environment would cost the daemon's memory for nothing.
  */
 export function arrayTask(parent: NewJob, ordinal: number): NewJob {
   if (!parent.array) throw new Error('arrayTask needs an array parent');
   const index = parent.array.start + ordinal * parent.array.step;
-  const { array: _array, status, usage: _usage, ...shared } = parent;
-  const task: NewJob = {
-    ...structuredClone(shared),
+  return {
+    ...parent,
+    meta: { ...parent.meta, name: `${parent.meta.name}[${index}]` },
+    command: { ...parent.command, ...taskPaths(parent.command, index) },
     array: null,
     parentId: null,
     taskIndex: index,
-    status: submittedStatus(parent.hold, status.submittedAt),
+    status: submittedStatus(parent.hold, parent.status.submittedAt),
     usage: { wallSeconds: 0, cpuSeconds: null, maxMemoryMb: null },
   };
-  task.meta.name = `${parent.meta.name}[${index}]`;
-  Object.assign(task.command, taskPaths(parent.command, index));
-  return task;
 }
 
 /**

@@ -1,0 +1,149 @@
+/**
+ * A 100,000-task array submitted at once: answered at once (202) with its parent,
+ * its tasks stored in batches without holding the event loop, every one of them
+ * there in the end; and a kill -9 while they land loses none and adds none.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import type { Job, JobList } from '@godocker/sdk';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { type Caller, caller } from './helpers/api-caller.js';
+import { ADMIN_TOKEN, baseConfig, startTestDaemon, type TestDaemon } from './helpers/test-daemon.js';
+
+const TASKS = 100_000;
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** Polls the parent until every task exists. */
+async function untilLanded(who: Caller, id: number, timeoutMs: number): Promise<Job> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await who.call<Job>('GET', `/api/v1/jobs/${id}`);
+    expect(r.status).toBe(200);
+    const array = r.body.array;
+    if (array && array.created === array.count) return r.body;
+    if (Date.now() > deadline) throw new Error(`array ${id} still has ${array?.created} of ${array?.count} tasks`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** Every task index of the array, read page by page (ids descending). */
+async function taskIndexes(who: Caller, parent: number): Promise<number[]> {
+  const indexes: number[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: { body: JobList } = await who.call<JobList>(
+      'GET',
+      `/api/v1/jobs?parent=${parent}&limit=1000${cursor ? `&cursor=${cursor}` : ''}`,
+    );
+    for (const j of page.body.jobs) indexes.push(j.taskIndex ?? -1);
+    cursor = page.body.nextCursor;
+  } while (cursor !== null);
+  return indexes.sort((a, b) => a - b);
+}
+
+function expectEveryIndexOnce(indexes: number[]): void {
+  expect(indexes.length).toBe(TASKS);
+  expect(indexes[0]).toBe(1);
+  expect(indexes.at(-1)).toBe(TASKS);
+  expect(new Set(indexes).size).toBe(TASKS);
+}
+
+describe(`a ${TASKS.toLocaleString('en')}-task array`, () => {
+  let t: TestDaemon | undefined;
+  afterAll(async () => t?.stop());
+
+  it('is answered with its parent while its tasks land, and never holds the event loop long', async () => {
+    t = await startTestDaemon('local');
+    const daemon = t;
+    // The daemon runs in this process: the delay measured is the one its requests see.
+    const loop = monitorEventLoopDelay({ resolution: 5 });
+    loop.enable();
+    const started = Date.now();
+    const r = await daemon.admin.call<Job>('POST', '/api/v1/jobs', {
+      command: { script: 'echo $GODOCKER_TASK_ID' },
+      array: `1-${TASKS}`,
+      hold: true,
+    });
+    const answeredMs = Date.now() - started;
+    expect(r.status).toBe(202);
+    expect(r.body.array?.count).toBe(TASKS);
+    expect(r.body.array?.created).toBeLessThan(TASKS);
+    const parent = await untilLanded(daemon.admin, r.body.id, 120_000);
+    loop.disable();
+    const stallMs = loop.max / 1e6;
+    // The goal is 50 ms, and bench/array-submit.ts measures it on a quiet machine. On a
+    // loaded one (CI, several test runs on 2 cores) being descheduled alone shows as stalls
+    // of a few hundred ms; storing the array in one transaction, as before, stalls for
+    // seconds (4 s on a quiet machine), so this bound still tells the two apart.
+    expect(stallMs, `longest event-loop stall ${stallMs.toFixed(0)} ms`).toBeLessThan(1000);
+    expect(answeredMs).toBeLessThan(2000);
+    expect(parent.array?.tasks).toEqual({ held: TASKS });
+    expect(parent.status.state).toBe('held');
+    expectEveryIndexOnce(await taskIndexes(daemon.admin, parent.id));
+  }, 180_000);
+});
+
+describe(`kill -9 while a ${TASKS.toLocaleString('en')}-task array lands`, () => {
+  const children: ChildProcess[] = [];
+  let root: string | undefined;
+  afterEach(() => {
+    for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
+    if (root) rmSync(root, { recursive: true, force: true });
+  });
+
+  async function spawnDaemon(config: object): Promise<{ child: ChildProcess; url: string }> {
+    const child = spawn(process.execPath, [join(here, 'helpers', 'daemon-process.mjs'), JSON.stringify(config)], {
+      env: { ...process.env, GODOCKER_ADMIN_TOKEN: ADMIN_TOKEN },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    children.push(child);
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout?.on('data', (d: Buffer) => {
+        out += d.toString();
+        const line = out.split('\n')[0];
+        if (out.includes('\n') && line) resolve((JSON.parse(line) as { url: string }).url);
+      });
+      child.once('exit', (code) => reject(new Error(`daemon exited with ${code} before listening`)));
+    });
+    return { child, url };
+  }
+
+  it('finishes the array after the restart: every task once, none lost', async () => {
+    root = mkdtempSync(join(tmpdir(), 'godocker-landing-'));
+    chmodSync(root, 0o711);
+    const config = baseConfig('local', join(root, 'data'));
+    const first = await spawnDaemon(config);
+    const r = await caller(first.url, ADMIN_TOKEN).call<Job>(
+      'POST',
+      '/api/v1/jobs',
+      { command: { script: 'true' }, array: `1-${TASKS}`, hold: true },
+      { 'idempotency-key': 'big-array' },
+    );
+    expect(r.status).toBe(202);
+    first.child.kill('SIGKILL');
+    await new Promise((resolve) => first.child.once('exit', resolve));
+
+    const second = await spawnDaemon(config);
+    const admin = caller(second.url, ADMIN_TOKEN);
+    const before = await admin.call<Job>('GET', `/api/v1/jobs/${r.body.id}`);
+    // The crash came while tasks were landing: the parent says how many exist.
+    expect(before.body.array?.created).toBeLessThan(TASKS);
+    const parent = await untilLanded(admin, r.body.id, 120_000);
+    expect(parent.array?.tasks).toEqual({ held: TASKS });
+    expectEveryIndexOnce(await taskIndexes(admin, parent.id));
+    // A retry of the submit gets the same array, not a second one.
+    const retry = await admin.call<Job>(
+      'POST',
+      '/api/v1/jobs',
+      { command: { script: 'true' }, array: `1-${TASKS}`, hold: true },
+      { 'idempotency-key': 'big-array' },
+    );
+    expect(retry.status).toBe(200);
+    expect(retry.body.id).toBe(parent.id);
+  }, 300_000);
+});
