@@ -4,7 +4,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,8 +58,17 @@ beforeAll(async () => {
   // When tests run as root, the local executor runs jobs as their owner's uid: they must reach their task folder.
   await chmod(dir, 0o711);
   await mkdir(join(dir, 'data'), { mode: 0o711 });
+  await mkdir(join(dir, 'admin-home'));
+  if (process.getuid?.() === 0) await chown(join(dir, 'admin-home'), 1000, 1000);
   daemon = await startDaemon({
-    config: { dataDir: join(dir, 'data'), server: { port: 0 }, executor: { type: 'local' }, scheduler: { tickSeconds: 0.2 } },
+    config: {
+      dataDir: join(dir, 'data'),
+      server: { port: 0 },
+      executor: { type: 'local' },
+      scheduler: { tickSeconds: 0.2 },
+      // The admin's jobs start in its home, which must exist.
+      auth: { admin: { home: join(dir, 'admin-home') } },
+    },
     env: {},
     logger: false,
   });

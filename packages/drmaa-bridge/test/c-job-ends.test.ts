@@ -20,7 +20,7 @@ import { clientEnv, parseTap, run, type Tap } from './helpers/tap.js';
  * The executors this runs on. The local executor joins ('local') once it opens
  * RunSpec.files and reports waitpid's exact status (issue 9, section 1).
  */
-const EXECUTORS: ExecutorKind[] = ['docker'];
+const EXECUTORS: ExecutorKind[] = ['docker', 'local'];
 const JOB_UID = 1000;
 
 describe.each(EXECUTORS)('libdrmaa.so: how jobs end (c/test/drmaa_ends.c, %s executor)', (kind) => {

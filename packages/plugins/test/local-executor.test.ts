@@ -3,13 +3,22 @@
  * gets its own data folder and cluster id, so tasks of other runs are never seen.
  */
 
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConfigError, type Executor, type Logger, NotFoundError, type PluginContext, type TaskHandle } from '@godocker/sdk';
+import {
+  ConfigError,
+  type Executor,
+  ExecutorUnavailableError,
+  type Logger,
+  NotFoundError,
+  type PluginContext,
+  type TaskHandle,
+} from '@godocker/sdk';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalExecutor } from '../src/local/index.js';
 import { type LocalSpecInput, makeRunSpec } from './helpers/local-run-spec.js';
@@ -192,12 +201,13 @@ describe('local executor: running jobs', () => {
     expect(logOf(s.logDir, 'stdout')).toBe(`${base}\n`);
   });
 
-  it('ends with a readable error when the job cannot start', async () => {
+  it('ends with a readable error when the job cannot start, and no exit status: it never ran', async () => {
     const ex = await executor();
-    const { handle } = await started(ex, 'echo never', { workdir: join(base, 'no-such-folder') });
+    const { spec: s, handle } = await started(ex, 'echo never', { workdir: join(base, 'no-such-folder') });
     const info = await ex.wait(handle);
-    expect(info.exitCode).toBe(127);
-    expect(info.error).toMatch(/no-such-folder/);
+    expect(info).toMatchObject({ exitCode: -1, signal: null, startedAt: null });
+    expect(info.error).toBe(`working directory ${join(base, 'no-such-folder')} does not exist`);
+    expect(logOf(s.logDir, 'stdout')).toBe('');
   });
 
   it('starts a key once, however often start is called', async () => {
@@ -305,7 +315,8 @@ describe('local executor: signals', () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
     expect(Date.now() - t0).toBeLessThan(3000);
     expect(info).toMatchObject({ exitCode: 137, signal: 'SIGKILL', error: null });
-    expect(processAlive(Number(handle.id))).toBe(false);
+    // The monitor records the end, then leaves.
+    await until(() => !processAlive(Number(handle.id)), 2000);
   });
 
   it('suspends and resumes the whole job', async () => {
@@ -331,7 +342,7 @@ describe('local executor: signals', () => {
     expect(await ex.wait(handle)).toMatchObject({ signal: 'SIGTERM', exitCode: 143 });
   });
 
-  it('reports a wrapper killed behind its back as vanished, and ends what it left', async () => {
+  it('reports a monitor killed behind its back as a SIGKILL, says it vanished, and ends what it left', async () => {
     const ex = await executor();
     const childPid = join(base, `orphan-${nextJobId}`);
     const { handle } = await started(ex, `sleep 300 & echo $! > ${childPid}; wait`);
@@ -339,7 +350,8 @@ describe('local executor: signals', () => {
     const sleeper = Number(readFileSync(childPid, 'utf8'));
     process.kill(Number(handle.id), 'SIGKILL');
     const info = await ex.wait(handle);
-    expect(info).toMatchObject({ exitCode: 137, signal: 'SIGKILL', error: 'process vanished' });
+    expect(info).toMatchObject({ exitCode: 137, signal: 'SIGKILL', error: null });
+    expect(readFileSync(join(dataDir, 'local-tasks', handle.key, 'error'), 'utf8')).toBe('process vanished');
     await until(() => !processAlive(sleeper), 2000);
   });
 });
@@ -426,12 +438,238 @@ describe('local executor: logs', () => {
 describe.runIf(isRoot)('local executor: as root', () => {
   it("runs the job as the spec's uid and gid", async () => {
     const ex = await executor();
-    const { spec: s, handle } = await started(ex, 'id -u; id -g; echo x > "$HOME/written"; pwd', { uid: 1234, gid: 1234 });
+    const home = join(base, 'home-1234');
+    await mkdir(home);
+    await chown(home, 1234, 1234);
+    const { spec: s, handle } = await started(ex, 'id -u; id -g; id -G; echo x > "$HOME/written"; pwd', {
+      uid: 1234,
+      gid: 1234,
+      env: { HOME: home },
+    });
     expect(await ex.wait(handle)).toMatchObject({ exitCode: 0, error: null });
-    const dir = join(dataDir, 'local-tasks', s.key);
-    expect(logOf(s.logDir, 'stdout')).toBe(`1234\n1234\n${dir}\n`);
-    expect((await stat(join(s.logDir, 'stdout'))).uid).toBe(1234);
+    // No supplementary group of the daemon's is kept; the home is the working directory.
+    expect(logOf(s.logDir, 'stdout')).toBe(`1234\n1234\n1234\n${home}\n`);
+    expect((await stat(join(home, 'written'))).uid).toBe(1234);
+    // The log file is the daemon's: the job writes it through the descriptor it was given, and cannot replace it.
+    expect((await stat(join(s.logDir, 'stdout'))).uid).toBe(0);
     expect(logged.filter((l) => l.level === 'warn')).toEqual([]);
+  });
+});
+
+describe.runIf(isRoot)('local executor: a job never acts through the root daemon', () => {
+  const job = { uid: 1234, gid: 1234 };
+  let home: string;
+  beforeAll(async () => {
+    home = join(base, 'home-attacker');
+    await mkdir(home, { recursive: true });
+    await chown(home, job.uid, job.gid);
+  });
+
+  it('cannot rewrite its spec.json (logDir) nor turn its log into a link to a root-only file', async () => {
+    const ex = await executor();
+    const secret = join(base, 'root-only-secret');
+    await writeFile(secret, 'TOPSECRET\n', { mode: 0o600 });
+    const s = spec('', { ...job, env: { HOME: home } });
+    const dir = join(dataDir, 'local-tasks', s.key);
+    s.script = [
+      `printf '{"logDir":"${base}"}' > ${dir}/spec.json && echo spec-rewritten`,
+      `ln -sf ${secret} ${dir}/stdout-link && echo link-made`,
+      `rm -f ${s.logDir}/stdout; ln -s ${secret} ${s.logDir}/stdout && echo log-replaced`,
+      'echo done',
+    ].join('\n');
+    const handle = await ex.start(s);
+    expect(await ex.wait(handle)).toMatchObject({ exitCode: 0 });
+    const served = await ex.logs(handle, 'stdout', { follow: false });
+    let text = '';
+    for await (const chunk of served) text += String(chunk);
+    expect(text).toBe('done\n');
+    expect(JSON.parse(readFileSync(join(dir, 'spec.json'), 'utf8')).logDir).toBe(s.logDir);
+    const elsewhere = join(base, `collected-${s.job.id}`);
+    await ex.collect(handle, elsewhere);
+    expect(readFileSync(join(elsewhere, 'stdout'), 'utf8')).toBe('done\n');
+  });
+
+  it('cannot make the daemon signal another process group by forging its pid files', async () => {
+    const ex = await executor();
+    const victim = spawn('sleep', ['60'], { detached: true, stdio: 'ignore' });
+    const victimPid = victim.pid as number;
+    groups.add(victimPid);
+    const s = spec('', { ...job, env: { HOME: home } });
+    const dir = join(dataDir, 'local-tasks', s.key);
+    s.script = `echo ${victimPid} > ${dir}/pid; echo "${victimPid} 1" > ${dir}/job; sleep 30`;
+    const handle = await ex.start(s);
+    await until(() => existsSync(join(dir, 'job')));
+    // Even the daemon's own record, were it stale, names the process by its start time too.
+    const recorded = readFileSync(join(dir, 'job'), 'utf8');
+    expect(recorded).not.toContain(String(victimPid));
+    await ex.kill(handle, 1);
+    expect(await ex.wait(handle)).toMatchObject({ signal: 'SIGTERM' });
+    expect(processAlive(victimPid)).toBe(true);
+
+    const stale = spec('sleep 30', { ...job, env: { HOME: home } });
+    const staleHandle = await ex.start(stale);
+    const staleDir = join(dataDir, 'local-tasks', stale.key);
+    await until(() => existsSync(join(staleDir, 'job')));
+    const real = readFileSync(join(staleDir, 'job'), 'utf8');
+    await writeFile(join(staleDir, 'job'), `${victimPid} 12345\n`);
+    await ex.kill(staleHandle, 0);
+    expect(processAlive(victimPid)).toBe(true);
+    await writeFile(join(staleDir, 'job'), real);
+    await ex.kill(staleHandle, 0);
+    expect(await ex.wait(staleHandle)).toMatchObject({ exitCode: 143, signal: 'SIGTERM' });
+    process.kill(-victimPid, 'SIGKILL');
+  });
+
+  it("keeps its task folder out of the job's reach: 0700, the daemon's", async () => {
+    const ex = await executor();
+    const { spec: s, handle } = await started(ex, `ls ${join(dataDir, 'local-tasks')} || echo refused`, {
+      ...job,
+      env: { HOME: home },
+    });
+    await ex.wait(handle);
+    expect(logOf(s.logDir, 'stdout')).toBe('refused\n');
+    const root = await stat(join(dataDir, 'local-tasks'));
+    expect([root.mode & 0o777, root.uid]).toEqual([0o700, 0]);
+    const dir = await stat(join(dataDir, 'local-tasks', s.key));
+    expect([dir.mode & 0o777, dir.uid]).toEqual([0o700, 0]);
+  });
+
+  it('enters its working directory as its user: no path below a 0700 root folder, not even by a relative one', async () => {
+    const ex = await executor();
+    const vault = join(base, 'vault');
+    await mkdir(join(vault, 'inner'), { recursive: true, mode: 0o755 });
+    await chmod(vault, 0o700);
+    await writeFile(join(vault, 'inner', 'key'), 'TOPSECRET\n', { mode: 0o644 });
+    const { spec: s, handle } = await started(ex, 'cat key', { ...job, env: { HOME: home }, workdir: join(vault, 'inner') });
+    const info = await ex.wait(handle);
+    expect(info).toMatchObject({ exitCode: -1, startedAt: null });
+    expect(info.error).toBe(`cannot enter working directory ${join(vault, 'inner')}: Permission denied (EACCES)`);
+    expect(logOf(s.logDir, 'stdout')).toBe('');
+  });
+
+  it("runs with no file of the daemon's folder reachable: a data folder its uid cannot traverse is fine", async () => {
+    const ex = await executor();
+    await chmod(base, 0o700);
+    try {
+      const { spec: s, handle } = await started(ex, '#!/bin/sh\necho "ran as $(id -u) in $(pwd)"', {
+        ...job,
+        env: { HOME: home },
+        workdir: '/',
+      });
+      expect(await ex.wait(handle)).toMatchObject({ exitCode: 0, signal: null, error: null });
+      expect(logOf(s.logDir, 'stdout')).toBe('ran as 1234 in /\n');
+    } finally {
+      await chmod(base, 0o755);
+    }
+  });
+
+  it('says a missing home does not exist instead of failing the script', async () => {
+    const ex = await executor();
+    const { handle } = await started(ex, 'echo never', { ...job, env: { HOME: '/home/no-such-user' } });
+    const info = await ex.wait(handle);
+    expect(info).toMatchObject({ exitCode: -1, startedAt: null, error: 'home /home/no-such-user does not exist' });
+  });
+
+  it("gives a job's LD_PRELOAD to the job only, never to a process running as root", async () => {
+    const ex = await executor();
+    const { spec: s, handle } = await started(ex, 'echo "$LD_PRELOAD"', {
+      ...job,
+      env: { HOME: home, LD_PRELOAD: '/no/such/library.so' },
+    });
+    expect(await ex.wait(handle)).toMatchObject({ exitCode: 0 });
+    expect(logOf(s.logDir, 'stdout')).toBe('/no/such/library.so\n');
+  });
+});
+
+describe('local executor: exit status exactly as the process ended', () => {
+  it('reports `exit N` as exit code N and no signal, for all 256 values', async () => {
+    const ex = await executor();
+    const results: Array<[number, number, string | null]> = [];
+    for (let batch = 0; batch < 256; batch += 32) {
+      const codes = Array.from({ length: 32 }, (_, i) => batch + i);
+      const ends = await Promise.all(
+        codes.map(async (code) => {
+          const { spec: s, handle } = await started(ex, `exit ${code}`);
+          const info = await ex.wait(handle);
+          await ex.collect(handle, s.logDir);
+          return [code, info.exitCode, info.signal] as [number, number, string | null];
+        }),
+      );
+      results.push(...ends);
+    }
+    expect(results).toEqual(Array.from({ length: 256 }, (_, code) => [code, code, null]));
+  });
+
+  it('reports a signal only when one ended the process', async () => {
+    const ex = await executor();
+    const { handle } = await started(ex, 'kill -USR1 $$');
+    expect(await ex.wait(handle)).toMatchObject({ exitCode: 138, signal: 'SIGUSR1', error: null });
+    const child = await started(ex, 'sh -c "kill -USR1 \\$\\$"; exit $?');
+    // The script itself exited (with its child's status), so that is an exit code.
+    expect(await ex.wait(child.handle)).toMatchObject({ exitCode: 138, signal: null });
+  });
+});
+
+describe('local executor: files of the job', () => {
+  it("opens input, output and error files as the job's user before the command starts", async () => {
+    const ex = await executor();
+    const folder = join(base, `files-${nextJobId}`);
+    await mkdir(folder);
+    await writeFile(join(folder, 'in.txt'), 'from stdin\n');
+    const s = spec('cat; echo to-err >&2', {});
+    s.files = {
+      stdin: join(folder, 'in.txt'),
+      stdout: join(folder, 'out.txt'),
+      stderr: folder,
+      inDirectory: { stdout: 'x.o1', stderr: 'x.e1' },
+    };
+    const handle = await ex.start(s);
+    expect(await ex.wait(handle)).toMatchObject({ exitCode: 0, error: null });
+    expect(readFileSync(join(folder, 'out.txt'), 'utf8')).toBe('from stdin\n');
+    expect(readFileSync(join(folder, 'x.e1'), 'utf8')).toBe('to-err\n');
+  });
+
+  it('a file that cannot be opened is a start failure naming the path and the errno', async () => {
+    const ex = await executor();
+    const missing = spec('echo never');
+    missing.files = { stdin: join(base, 'no-such-input') };
+    const h1 = await ex.start(missing);
+    expect(await ex.wait(h1)).toMatchObject({
+      exitCode: -1,
+      error: `cannot open input file ${join(base, 'no-such-input')}: No such file or directory (ENOENT)`,
+    });
+    const bad = spec('echo never');
+    bad.files = { stdout: join(base, 'no-such-folder', 'out') };
+    const h2 = await ex.start(bad);
+    expect((await ex.wait(h2)).error).toBe(
+      `cannot open output file ${join(base, 'no-such-folder', 'out')}: No such file or directory (ENOENT)`,
+    );
+  });
+});
+
+describe.runIf(isRoot)('local executor: a data folder that turns read-only', () => {
+  it('reports the executor unavailable (EROFS, not ENOENT) and loses no end: it is read once the folder is back', async () => {
+    const mount = await mkdtemp(join(tmpdir(), 'godocker-local-ro-'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=32m,mode=0700', 'tmpfs', mount]);
+    const ex = await createLocalExecutor({}, { clusterId, dataDir: mount, logger: recordingLogger(logged) });
+    executors.push(ex);
+    try {
+      const { handle } = await started(ex, 'sleep 0.5; exit 3');
+      execFileSync('mount', ['-o', 'remount,ro', mount]);
+      await sleep(1500);
+      // The job has ended, but its monitor cannot write that down yet: still running, not vanished.
+      expect((await ex.status(handle)).state).toBe('running');
+      const refused = await ex.start(spec('true')).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(ExecutorUnavailableError);
+      expect((refused as Error).message).toMatch(/read-only file system \(EROFS\)/);
+      execFileSync('mount', ['-o', 'remount,rw', mount]);
+      expect(await ex.wait(handle)).toMatchObject({ exitCode: 3, signal: null, error: null });
+    } finally {
+      execFileSync('mount', ['-o', 'remount,rw', mount]);
+      await ex.close();
+      execFileSync('umount', ['-l', mount]);
+      await rm(mount, { recursive: true, force: true });
+    }
   });
 });
 

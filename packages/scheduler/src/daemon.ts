@@ -3,7 +3,7 @@
  * that order and stopped in reverse. Nothing global lives outside this.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createDockerExecutor, createLocalExecutor } from '@godocker/plugins';
 import { type Executor, type Logger, type PluginContext, VERSION } from '@godocker/sdk';
@@ -68,8 +68,9 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     options.logger === false ? null : (options.logger ?? pino({ level: env.GODOCKER_LOG_LEVEL ?? 'info' }, destination(2)));
   const logger: Logger = pinoLogger ?? silent;
 
-  // Traversable but not listable: local-executor jobs running as their user's uid reach their own task folder.
-  await mkdir(config.dataDir, { recursive: true, mode: 0o711 });
+  // The daemon's alone: it holds every user's scripts, env values and token hashes, and no job needs a path in it.
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  await chmod(config.dataDir, 0o700);
   await mkdir(join(config.dataDir, 'logs'), { recursive: true });
   const store: Store = SqliteStore.open(config.store.path ?? join(config.dataDir, 'godocker.db'));
   let executor: Executor | undefined;

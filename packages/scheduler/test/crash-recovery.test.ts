@@ -4,7 +4,7 @@
  * runs as a separate process (the built package), killed for real.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,8 +45,13 @@ describe.each<ExecutorKind>(['docker', 'local'])('kill -9 of the daemon (%s exec
     const out = join(root, 'out');
     mkdirSync(out);
     chmodSync(out, 0o777);
+    // The admin's jobs start in its home, which must exist.
+    const home = join(root, 'admin-home');
+    mkdirSync(home);
+    chownSync(home, 1000, 1000);
     const config = {
       ...baseConfig(kind, join(root, 'data')),
+      auth: { admin: { home } },
       executor: { type: kind, options: { capacity: { cpu: 4, ram: 16384 } } },
       limits: { defaultCpu: 0.5, defaultRam: 64, killGraceSeconds: 1 },
       volumes: [{ name: 'out', hostPath: out, mode: 'rw' }],

@@ -179,6 +179,19 @@ export function describeDaemonE2E(kind: ExecutorKind, options: E2EOptions = {}):
       expect(list.body.jobs).toHaveLength(1);
     });
 
+    it('an Idempotency-Key reused with another body is refused (422) and makes nothing', async () => {
+      const first = { command: { script: 'true' }, meta: { name: 'idem-a' } };
+      const a = await alice.call<Job>('POST', '/api/v1/jobs', first, { 'idempotency-key': 'reuse-1' });
+      expect(a.status).toBe(201);
+      const other = { command: { script: 'echo other' }, meta: { name: 'idem-b' } };
+      const b = await alice.call<{ error: { code: string; message: string } }>('POST', '/api/v1/jobs', other, {
+        'idempotency-key': 'reuse-1',
+      });
+      expect([b.status, b.body.error.code]).toEqual([422, 'GOD_IDEMPOTENCY_KEY_REUSED']);
+      expect(b.body.error.message).toContain(`job ${a.body.id}`);
+      expect((await alice.call<JobList>('GET', '/api/v1/jobs?name=idem-b')).body.jobs).toHaveLength(0);
+    });
+
     it('waits on a set of jobs, any or all, with a timeout that is an answer', async () => {
       const fast = await alice.call<Job>('POST', '/api/v1/jobs', { command: { script: 'true' } });
       const slow = await alice.call<Job>('POST', '/api/v1/jobs', { command: { script: 'sleep 3' } });

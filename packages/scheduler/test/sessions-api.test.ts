@@ -201,6 +201,17 @@ describe('sessions API', () => {
     expect(seen.some((e) => e.job.id === outside.id)).toBe(false);
   });
 
+  it("answers 404 for the events of another user's session, as for one that never was", async () => {
+    const s = await newSession(alice);
+    for (const [who, name] of [
+      [bob, s.name],
+      [alice, 'no-such-session'],
+    ] as const) {
+      const r = await who.call<{ error: { code: string } }>('GET', `/api/v1/events?session=${name}`);
+      expect([r.status, r.body.error.code]).toEqual([404, 'GOD_SESSION_NOT_FOUND']);
+    }
+  });
+
   it('deletes a session: its running job keeps running, in no session, and waits on the session are 404', async () => {
     const s = await newSession(alice);
     const job = await submit(alice, { command: { script: 'sleep 2' }, session: s.name });

@@ -20,7 +20,6 @@ export const ErrorCodes = {
   QUOTA_EXCEEDED: 'GOD_QUOTA_EXCEEDED',
   PAYLOAD_TOO_LARGE: 'GOD_PAYLOAD_TOO_LARGE',
   CONFLICT: 'GOD_CONFLICT',
-  /** An Idempotency-Key sent again by the same user with a different request (IETF draft: 422). */
   IDEMPOTENCY_KEY_REUSED: 'GOD_IDEMPOTENCY_KEY_REUSED',
   CONFIG_INVALID: 'GOD_CONFIG_INVALID',
   EXECUTOR: 'GOD_EXECUTOR_ERROR',
@@ -139,21 +138,6 @@ export class InvalidStateError extends GodockerError {
   constructor(message: string) {
     super(ErrorCodes.INVALID_STATE, message);
     this.name = 'InvalidStateError';
-  }
-}
-
-/**
- * The user sent this Idempotency-Key before with another request: the key names that
- * request, so this one is refused rather than answered with the other's job.
- */
-export class IdempotencyKeyReusedError extends GodockerError {
-  constructor(key: string) {
-    super(
-      ErrorCodes.IDEMPOTENCY_KEY_REUSED,
-      `Idempotency-Key "${key}" was already used for a different request: send a new key for a new submission (the same key only with the same body)`,
-      { field: 'header.idempotency-key' },
-    );
-    this.name = 'IdempotencyKeyReusedError';
   }
 }
 

@@ -53,8 +53,11 @@ export type VolumeRequest = Static<typeof VolumeRequestSchema>;
 export const WIRE_LIMITS = {
   scriptBytes: 4 * 1024 * 1024,
   cpu: 4096,
-  /** Smallest cpu share, and its step: a finer one would be rounded to no limit (Docker) and charged nothing. */
+  /** The least cpu a job may ask for, and the step: a CPU limit finer than this is none at all. */
   cpuStep: 0.01,
+  /** All NAME=VALUE of the env, and all args, in UTF-8 bytes: what Linux takes for one exec, with room for ours. */
+  envBytes: 128 * 1024,
+  argsBytes: 128 * 1024,
   ramMb: 64 * 1024 * 1024,
   gpus: 1024,
   timeLimitSeconds: 366 * 24 * 3600,
@@ -130,11 +133,7 @@ export const ContainerSubmitSchema = Type.Object(
 export const RequirementsSubmitSchema = Type.Object(
   {
     cpu: Type.Optional(
-      Type.Number({
-        minimum: WIRE_LIMITS.cpuStep,
-        maximum: WIRE_LIMITS.cpu,
-        description: 'cores, in steps of 0.01 (at least 0.01)',
-      }),
+      Type.Number({ minimum: WIRE_LIMITS.cpuStep, maximum: WIRE_LIMITS.cpu, description: 'cores, in steps of 0.01' }),
     ),
     ram: Type.Optional(Type.Integer({ minimum: 1, maximum: WIRE_LIMITS.ramMb, description: 'MiB' })),
     gpus: Type.Optional(Type.Integer({ minimum: 0, maximum: WIRE_LIMITS.gpus })),

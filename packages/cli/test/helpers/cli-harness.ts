@@ -2,7 +2,7 @@
  * Runs the CLI in-process (`run(argv, io)`) with captured output, against a
  * real daemon started in this process with the local executor.
  */
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type CliIo, run } from '@godocker/cli';
@@ -25,8 +25,17 @@ export interface CliHarness {
 export async function startCliHarness(name: string): Promise<CliHarness> {
   const dir = await mkdtemp(join(tmpdir(), `godocker-${name}-`));
   await chmod(dir, 0o711);
+  // The admin's jobs start in its home, which must exist.
+  const home = join(dir, 'admin-home');
+  await mkdir(home);
+  if (process.getuid?.() === 0) await chown(home, 1000, 1000);
   const daemon = await startDaemon({
-    config: { dataDir: join(dir, 'data'), server: { port: 0 }, executor: { type: 'local' } },
+    config: {
+      dataDir: join(dir, 'data'),
+      server: { port: 0 },
+      executor: { type: 'local' },
+      auth: { admin: { home } },
+    },
     env: {},
     logger: false,
   });

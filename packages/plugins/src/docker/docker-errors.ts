@@ -52,9 +52,17 @@ export function isUnreachable(error: unknown): boolean {
 const ENGINE_NOT_READY =
   /libnetwork|failed to update store|daemon is shutting down|transport is closing|context canceled|: unavailable$/i;
 
+/**
+ * A start caught by an engine stopping leaves its network endpoint behind (answered 403):
+ * the engine's state, never the job's, and gone once the engine has restarted.
+ */
+const STALE_ENDPOINT = /endpoint with name .* already exists in network/i;
+
 export function isEngineNotReady(error: unknown): boolean {
   const status = statusCodeOf(error);
-  return status !== null && status >= 500 && ENGINE_NOT_READY.test(messageOf(error));
+  if (status === null) return false;
+  const message = messageOf(error);
+  return (status >= 500 && ENGINE_NOT_READY.test(message)) || STALE_ENDPOINT.test(message);
 }
 
 /**

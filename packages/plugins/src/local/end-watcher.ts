@@ -1,9 +1,9 @@
 /**
- * Learns when tasks end. The `exit` file is the truth; three things prompt a
+ * Learns when tasks end. The `status` file is the truth; three things prompt a
  * look at it, fastest first:
- * - the wrapper's exit event, when this daemon spawned it (no delay at all);
+ * - the monitor's exit event, when this daemon spawned it (no delay at all);
  * - fs.watch on the task folder, for tasks adopted after a restart;
- * - a poll every 250 ms, which alone notices a wrapper that died without
+ * - a poll every 250 ms, which alone notices a monitor that died without
  *   writing its status, and covers file systems where fs.watch says nothing.
  * One entry per waited task, shared by every caller waiting on it.
  */
@@ -34,7 +34,7 @@ export class EndWatcher {
     private readonly dirOf: (key: string) => string,
   ) {}
 
-  /** A wrapper this daemon spawned: its exit event is the quickest news of the end. */
+  /** A monitor this daemon spawned: its exit event is the quickest news of the end. */
   adopt(key: string, child: ChildProcess): void {
     if (child.exitCode !== null || child.signalCode !== null) this.poke(key);
     else child.once('exit', () => this.poke(key));
@@ -92,7 +92,7 @@ export class EndWatcher {
   private watchFolder(entry: Waiting): FSWatcher | null {
     try {
       const watcher = watch(this.dirOf(entry.key), (_event, name) => {
-        if (name === null || name === 'exit') this.check(entry);
+        if (name === null || name === 'status') this.check(entry);
       });
       // A removed folder or an exhausted inotify budget: the poll carries on alone.
       watcher.on('error', () => {

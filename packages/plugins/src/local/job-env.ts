@@ -1,9 +1,9 @@
 /**
- * Environment and working directory of a job run as a plain process. Nothing
+ * Environment of a job run as a plain process. Nothing
  * of the daemon's own environment leaks into the job: it gets what the user
  * asked for (spec.env, with the GODOCKER_* variables) plus PATH and HOME.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 
 export const DEFAULT_PATH = '/usr/local/bin:/usr/bin:/bin';
 const PASSWD_TTL_MS = 30_000;
@@ -39,27 +39,4 @@ export class HomeDirectory {
 
 export function jobEnv(specEnv: Record<string, string>, home: string): Record<string, string> {
   return { ...specEnv, PATH: specEnv.PATH ?? DEFAULT_PATH, HOME: specEnv.HOME ?? home };
-}
-
-async function isDirectory(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-/**
- * The asked workdir, which must exist; otherwise HOME when it exists, else the
- * task folder. A string is an error a person can read: the job cannot start.
- */
-export async function chooseCwd(
-  workdir: string | null,
-  home: string,
-  taskDir: string,
-): Promise<{ cwd: string } | { error: string }> {
-  if (workdir) {
-    return (await isDirectory(workdir)) ? { cwd: workdir } : { error: `workdir ${workdir} does not exist or is not a folder` };
-  }
-  return { cwd: (await isDirectory(home)) ? home : taskDir };
 }

@@ -1,9 +1,10 @@
 /**
  * The local process executor: runs each job as a plain process group on this
  * machine, for hosts without Docker. A task is a folder (see task-files.ts)
- * and a detached wrapper process (see wrapper.ts); both outlive the daemon, so
+ * and a detached monitor process (see monitor.ts); both outlive the daemon, so
  * a restarted daemon finds its running tasks and the exit codes of those that
- * ended meanwhile.
+ * ended meanwhile. The job never acts through the daemon: it runs as its user from
+ * its first instruction, and nothing it can write is read back as a fact.
  *
  * Not enforced here, unlike in containers: cpu and ram limits, mounts, network
  * isolation and images (the job sees this machine as it is). The job does run
@@ -12,7 +13,7 @@
 
 import { createReadStream } from 'node:fs';
 import { chmod, copyFile, mkdir, readdir, rm, stat } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -21,6 +22,7 @@ import {
   type ExecutorFactory,
   type ExitInfo,
   InFlight,
+  isExecutorUnavailable,
   type ListedTask,
   type LogStream,
   type NodeInfo,
@@ -30,17 +32,20 @@ import {
   TASK_LABELS,
   type TaskHandle,
   type TaskStatus,
+  writingTo,
 } from '@godocker/sdk';
 import { EndWatcher, POLL_MS } from './end-watcher.js';
 import { HomeDirectory } from './job-env.js';
 import { parseLocalOptions, type ResolvedLocalOptions } from './local-options.js';
 import { FollowStream } from './log-follow.js';
-import { findWrapper, signalGroup } from './process-probe.js';
+import { checkMonitor } from './monitor.js';
+import { findMonitor, type JobProcess, signalJob } from './process-probe.js';
 import {
   checkKey,
   isMissing,
   readInteger,
   readRecord,
+  readText,
   removeIfPresent,
   STAGING_MARK,
   TASKS_FOLDER,
@@ -49,7 +54,7 @@ import {
   taskPaths,
   writeAtomic,
 } from './task-files.js';
-import { claimFolder, launch, type RunAs, recordStartFailure } from './task-launch.js';
+import { claimFolder, environmentOf, launch, type RunAs, recordStartFailure } from './task-launch.js';
 import { probeTask, type TaskState } from './task-state.js';
 
 /**
@@ -133,20 +138,18 @@ class LocalExecutor implements Executor {
   async kill(handle: TaskHandle, graceSeconds: number): Promise<void> {
     checkKey(handle.key);
     const paths = this.paths(handle.key);
-    const state = await this.afterCreation(paths);
-    if (state.state !== 'running' && state.state !== 'paused') return;
+    const job = await this.jobProcess(paths);
+    if (job === null) return;
     const grace = Number.isFinite(graceSeconds) && graceSeconds >= 0 ? graceSeconds : this.options.killGraceSeconds;
 
-    await this.markKilled(paths, 'SIGTERM');
-    if (!signalGroup(state.pid, 'SIGTERM')) return;
+    if (!(await signalJob(job, 'SIGTERM'))) return;
     // A stopped process group holds the TERM until it runs again. Sent even without our
     // marker: someone else may have stopped it.
-    signalGroup(state.pid, 'SIGCONT');
+    await signalJob(job, 'SIGCONT');
     await removeIfPresent(paths.paused);
     if (await this.ends.ended(handle.key, grace * 1000)) return;
 
-    await this.markKilled(paths, 'SIGKILL');
-    signalGroup(state.pid, 'SIGKILL');
+    await signalJob(job, 'SIGKILL');
     await this.ends.ended(handle.key, AFTER_KILL_MS);
   }
 
@@ -157,7 +160,8 @@ class LocalExecutor implements Executor {
     if (state.state === 'missing') throw new NotFoundError(`local task ${handle.key} not found`);
     // An ended task has nothing to stop: the caller raced the end, which is not an error.
     if (state.state !== 'running') return;
-    if (signalGroup(state.pid, 'SIGSTOP')) await writeAtomic(paths.paused, '');
+    const job = await this.jobProcess(paths);
+    if (job && (await signalJob(job, 'SIGSTOP'))) await writeAtomic(paths.paused, '');
   }
 
   async resume(handle: TaskHandle): Promise<void> {
@@ -166,7 +170,8 @@ class LocalExecutor implements Executor {
     const state = await this.afterCreation(paths);
     if (state.state === 'missing') throw new NotFoundError(`local task ${handle.key} not found`);
     if (state.state !== 'running' && state.state !== 'paused') return;
-    signalGroup(state.pid, 'SIGCONT');
+    const job = await this.jobProcess(paths);
+    if (job) await signalJob(job, 'SIGCONT');
     await removeIfPresent(paths.paused);
   }
 
@@ -205,13 +210,14 @@ class LocalExecutor implements Executor {
     if (record !== null) {
       const state = await probeTask(paths);
       if (state.state === 'running' || state.state === 'paused') {
-        await this.markKilled(paths, 'SIGKILL');
-        signalGroup(state.pid, 'SIGKILL');
+        if (state.job) await signalJob(state.job, 'SIGKILL');
         await this.ends.ended(handle.key, AFTER_KILL_MS);
       }
-      if (resolve(logDir) !== resolve(record.logDir)) await copyLogs(record.logDir, logDir);
+      if (resolve(logDir) !== resolve(record.logDir)) {
+        await writingTo(`collecting task ${handle.key}`, logDir, () => copyLogs(record.logDir, logDir));
+      }
     }
-    await rm(paths.dir, { recursive: true, force: true });
+    await writingTo(`collecting task ${handle.key}`, paths.dir, () => rm(paths.dir, { recursive: true, force: true }));
   }
 
   /** Forgets timers, watchers and streams; the tasks run on, for the next daemon to find. */
@@ -228,7 +234,8 @@ class LocalExecutor implements Executor {
     if (existing) return existing;
 
     const runAs = this.runAs(spec);
-    if (!(await claimFolder(this.root, paths, spec, this.recordOf(spec), runAs))) {
+    const env = await environmentOf(spec, runAs, this.homes);
+    if (!(await claimFolder(this.root, paths, spec, this.recordOf(spec), env, runAs))) {
       // Another daemon sharing this data folder won the claim.
       const other = await this.existingTask(spec.key, spec.node);
       if (other) return other;
@@ -236,11 +243,16 @@ class LocalExecutor implements Executor {
     }
 
     try {
-      const child = await launch(paths, spec, runAs, this.homes);
+      const child = await launch(paths, spec, runAs, env);
       if (child === null) return this.handleOf(spec.key, null, spec.node);
       this.ends.adopt(spec.key, child);
       return this.handleOf(spec.key, child.pid ?? null, spec.node);
     } catch (error) {
+      // A data folder that cannot be written now: the job never ran, and goes back to the queue.
+      if (isExecutorUnavailable(error)) {
+        await rm(paths.dir, { recursive: true, force: true }).catch(() => undefined);
+        throw error;
+      }
       // Left pid-less, the folder would look like a start still in progress; recorded
       // as failed, the job ends with the reason instead.
       const message = error instanceof Error ? error.message : String(error);
@@ -262,7 +274,7 @@ class LocalExecutor implements Executor {
     for (;;) {
       const pid = await readInteger(paths.pid);
       if (pid !== null) return this.handleOf(key, pid, node);
-      if ((await readInteger(paths.exit)) !== null) return this.handleOf(key, null, node);
+      if ((await readText(paths.status)) !== null) return this.handleOf(key, null, node);
       let age: number;
       try {
         age = Date.now() - (await stat(paths.dir)).mtimeMs;
@@ -273,10 +285,10 @@ class LocalExecutor implements Executor {
       if (age > CLAIM_SETTLE_MS) break;
       await sleep(20);
     }
-    const wrapper = await findWrapper(paths.dir);
-    if (wrapper !== null) {
-      await writeAtomic(paths.pid, `${wrapper}\n`);
-      return this.handleOf(key, wrapper, node);
+    const monitor = await findMonitor(paths.dir);
+    if (monitor !== null) {
+      await writeAtomic(paths.pid, `${monitor}\n`);
+      return this.handleOf(key, monitor, node);
     }
     await rm(paths.dir, { recursive: true, force: true });
     return null;
@@ -298,12 +310,17 @@ class LocalExecutor implements Executor {
     return state.state === 'exited' || state.state === 'missing';
   }
 
-  /** Says which signal kill() sent, so a wrapper dying with its job is not taken for a crash. */
-  private async markKilled(paths: TaskPaths, signal: NodeJS.Signals): Promise<void> {
-    try {
-      await writeAtomic(paths.killed, signal);
-    } catch (error) {
-      if (!isMissing(error)) throw error;
+  /**
+   * The job's process of a running task. The monitor records it right after its fork, so a
+   * task that has just started gets a moment; null when it has ended (nothing to signal).
+   */
+  private async jobProcess(paths: TaskPaths): Promise<JobProcess | null> {
+    const deadline = Date.now() + CLAIM_SETTLE_MS;
+    for (;;) {
+      const state = await this.afterCreation(paths);
+      if (state.state !== 'running' && state.state !== 'paused') return null;
+      if (state.job !== null || Date.now() > deadline) return state.job;
+      await sleep(10);
     }
   }
 
@@ -384,34 +401,13 @@ async function removeStaleStaging(root: string): Promise<void> {
   }
 }
 
-/**
- * A job running as another user must reach its task folder to write its exit
- * status; a private folder on the way (a 0700 data folder) silently breaks that.
- */
-async function warnIfUnreachable(root: string, context: PluginContext): Promise<void> {
-  for (let dir = dirname(root); ; dir = dirname(dir)) {
-    const mode = (await stat(dir)).mode;
-    if ((mode & 0o001) === 0) {
-      context.logger.warn(
-        { folder: dir },
-        `local executor: ${dir} is not searchable by other users (chmod o+x), so jobs running as their own uid cannot record their exit status`,
-      );
-      return;
-    }
-    if (dir === dirname(dir)) return;
-  }
-}
-
 export const createLocalExecutor: ExecutorFactory = async (options, context) => {
   const resolved = parseLocalOptions(options);
+  checkMonitor();
   const root = join(context.dataDir, TASKS_FOLDER);
-  const isRoot = process.getuid?.() === 0;
-  // Searchable but not listable by the jobs' users: each reaches only its own folder.
-  await mkdir(root, { recursive: true, mode: isRoot ? 0o711 : 0o700 });
-  if (isRoot) {
-    await chmod(root, 0o711);
-    await warnIfUnreachable(root, context);
-  }
+  // The daemon's alone: jobs get their script, environment and logs handed over by the monitor.
+  await mkdir(root, { recursive: true, mode: 0o700 });
+  await chmod(root, 0o700);
   await removeStaleStaging(root);
   return new LocalExecutor(resolved, context, root);
 };

@@ -1,17 +1,31 @@
 /**
- * Is the wrapper of a task still alive? `kill(pid, 0)` alone lies twice: a
- * zombie answers (and zombies linger where PID 1 does not reap), and a pid can
- * be reused by an unrelated process once the wrapper is gone. On Linux /proc
- * tells both apart: the wrapper's command line carries its task folder as an
- * argument of its own.
+ * Processes of a task, identified so that no signal ever reaches a stranger.
+ *
+ * The monitor is recognised by its command line, which carries its task folder as an
+ * argument of its own (`kill(pid, 0)` alone lies twice: a zombie answers, and a pid is
+ * reused once its process is gone). The job's process, its own process group, is known
+ * by the pid *and* start time the monitor recorded in the task folder (which the job
+ * cannot write): a group is signalled only while its leader is that very process.
  */
 import { readdir, readFile } from 'node:fs/promises';
-import { isMissing } from './task-files.js';
+import { isMissing, readText, type TaskPaths } from './task-files.js';
 
 const HAS_PROC = process.platform === 'linux';
 
-/** State letter and process group of /proc/PID/stat; the command name may hold spaces or parens. */
-async function readStat(pid: number): Promise<{ state: string; pgid: number } | null> {
+/** The job's process as the monitor recorded it: pid (= its group id) and start time in clock ticks since boot. */
+export interface JobProcess {
+  pid: number;
+  startTime: string;
+}
+
+interface ProcStat {
+  state: string;
+  pgid: number;
+  startTime: string;
+}
+
+/** Fields of /proc/PID/stat; the command name may hold spaces or parens. */
+async function readStat(pid: number): Promise<ProcStat | null> {
   let text: string;
   try {
     text = await readFile(`/proc/${pid}/stat`, 'utf8');
@@ -19,8 +33,15 @@ async function readStat(pid: number): Promise<{ state: string; pgid: number } | 
     if (isMissing(error) || (error as NodeJS.ErrnoException).code === 'ESRCH') return null;
     throw error;
   }
+  // After ") ": field 3 (state) is index 0, so field N is index N - 3.
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return { state: fields[0] ?? '', pgid: Number(fields[2]) };
+  return { state: fields[0] ?? '', pgid: Number(fields[2]), startTime: fields[19] ?? '' };
+}
+
+export async function readJobProcess(paths: TaskPaths): Promise<JobProcess | null> {
+  const text = await readText(paths.job);
+  const m = text === null ? null : /^(\d+) (\d+)\n?$/.exec(text);
+  return m?.[1] && m[2] ? { pid: Number(m[1]), startTime: m[2] } : null;
 }
 
 async function carriesFolder(pid: number, dir: string): Promise<boolean> {
@@ -37,23 +58,23 @@ function answersSignalZero(pid: number): boolean {
     process.kill(pid, 0);
     return true;
   } catch (error) {
-    // EPERM: alive, but someone else's (a job running as another uid while we are not root).
+    // EPERM: alive, but someone else's.
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
-export async function wrapperAlive(pid: number, dir: string): Promise<boolean> {
+export async function monitorAlive(pid: number, dir: string): Promise<boolean> {
   if (!HAS_PROC) return answersSignalZero(pid);
   const [stat, carries] = await Promise.all([readStat(pid), carriesFolder(pid, dir)]);
   return stat !== null && stat.state !== 'Z' && stat.state !== 'X' && carries;
 }
 
 /**
- * Finds the wrapper of a task whose pid file was never written (the daemon died
+ * Finds the monitor of a task whose pid file was never written (the daemon died
  * between spawning it and recording it). Linux only; elsewhere the task is
  * taken as never started.
  */
-export async function findWrapper(dir: string): Promise<number | null> {
+export async function findMonitor(dir: string): Promise<number | null> {
   if (!HAS_PROC) return null;
   let entries: string[];
   try {
@@ -66,16 +87,23 @@ export async function findWrapper(dir: string): Promise<number | null> {
     const pid = Number(entry);
     if (!(await carriesFolder(pid, dir))) continue;
     const stat = await readStat(pid);
-    // The job's own processes are forked from the wrapper and may briefly share its command line.
+    // The monitor is its own session and group; a job's process forked from it may briefly share its command line.
     if (stat !== null && stat.pgid === pid && stat.state !== 'Z') return pid;
   }
   return null;
 }
 
-/** Signals the task's whole process group; false when it is already gone. */
-export function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
+/** The recorded process is still the one running under that pid (not a recycled pid). */
+async function isSameProcess(job: JobProcess): Promise<boolean | null> {
+  if (!HAS_PROC) return true;
+  const stat = await readStat(job.pid);
+  if (stat === null) return null;
+  return stat.startTime === job.startTime;
+}
+
+function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
   try {
-    process.kill(-pid, signal);
+    process.kill(-pgid, signal);
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
@@ -83,15 +111,21 @@ export function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
   }
 }
 
+/** Signals the job's process group; false when it is gone (or its pid now belongs to someone else). */
+export async function signalJob(job: JobProcess, signal: NodeJS.Signals): Promise<boolean> {
+  if ((await isSameProcess(job)) !== true) return false;
+  return signalGroup(job.pid, signal);
+}
+
 /**
- * Kills what is left of the process group of a wrapper that died without
- * ending its job (someone SIGKILLed the wrapper alone). Skipped when the pid
- * now belongs to a live, unrelated process: the kernel does not hand out a pid
- * still used as a group id, so our group is empty then, and `-pid` would hit a
- * stranger's group.
+ * Kills what is left of the job's group when its monitor died without ending it. With
+ * the leader gone, its pid cannot be handed out again while the group still has members
+ * (Linux does not reuse a live group id), so `-pid` is still ours; with a new process
+ * under that pid, the group was empty when it came, and nothing is sent.
  */
-export async function killLeftovers(pid: number): Promise<void> {
+export async function killLeftovers(job: JobProcess): Promise<void> {
   if (!HAS_PROC) return;
-  const stat = await readStat(pid);
-  if (stat === null || stat.state === 'Z' || stat.state === 'X') signalGroup(pid, 'SIGKILL');
+  const same = await isSameProcess(job);
+  if (same === false) return;
+  signalGroup(job.pid, 'SIGKILL');
 }

@@ -3,14 +3,19 @@
  * a restarted daemon (or another one sharing the data folder) knows nothing
  * else, so every fact needed later is written here as soon as it is known.
  *
- *   ${dataDir}/local-tasks/${key}/
- *     job.sh      the user's script (0700, owned by the job's user)
+ *   ${dataDir}/local-tasks/${key}/   owned by the daemon's user, 0700: the job never reaches it
+ *     job.sh      the user's script (0500, the job's user's: it reads it through a descriptor
+ *                 the monitor hands over, never by this path)
  *     spec.json   who the task belongs to and where its logs go
- *     pid         the wrapper's pid, which is also its process group id
- *     exit        status as the shell reports it (128+N for signal N), written when the script ends
+ *     pid         the monitor's pid (godocker-task, see monitor.ts)
+ *     job         "PID STARTTIME" of the job's process, its own process group (by the monitor)
+ *     status      how it ended, as waitpid said: "exited N", "signaled N [core]", "failed" (by the monitor)
  *     error       why the task could not start, or how it vanished
  *     paused      present while the process group is stopped
- *     killed      present once kill() escalated to SIGKILL
+ *     killed      the signal kill() last sent
+ *
+ * Everything the daemon reads here was written by itself or by the monitor, both as the
+ * daemon's user: nothing a job can forge.
  */
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
@@ -26,7 +31,8 @@ export interface TaskPaths {
   script: string;
   spec: string;
   pid: string;
-  exit: string;
+  job: string;
+  status: string;
   error: string;
   paused: string;
   killed: string;
@@ -39,7 +45,8 @@ export function taskPaths(root: string, key: string): TaskPaths {
     script: join(dir, 'job.sh'),
     spec: join(dir, 'spec.json'),
     pid: join(dir, 'pid'),
-    exit: join(dir, 'exit'),
+    job: join(dir, 'job'),
+    status: join(dir, 'status'),
     error: join(dir, 'error'),
     paused: join(dir, 'paused'),
     killed: join(dir, 'killed'),

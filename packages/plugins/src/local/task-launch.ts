@@ -1,29 +1,28 @@
 /**
- * Creating a task folder and starting its wrapper.
+ * Creating a task folder and starting its monitor.
  *
  * The folder is filled under a staging name and renamed into place, so the
  * rename is the claim on the key (two starts cannot both win it) and a folder
- * under its final name always holds its job.sh and spec.json.
+ * under its final name always holds its job.sh, env and spec.json. It belongs to
+ * the daemon's user and is 0700: what the daemon later reads there, only the daemon
+ * and the monitor wrote.
  *
- * The wrapper is its own process group (detached), has its output going to
- * files opened here (no pipes to the daemon) and is unref'd: the daemon's death
- * neither kills nor blocks it.
+ * The monitor is its own session (detached), has the task's log files as its output
+ * (no pipes to the daemon) and is unref'd: the daemon's death neither kills nor blocks it.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { constants } from 'node:fs';
 import { chown, type FileHandle, mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RunSpec } from '@godocker/sdk';
-import { chooseCwd, type HomeDirectory, jobEnv } from './job-env.js';
+import { type RunSpec, writingTo } from '@godocker/sdk';
+import { DEFAULT_PATH, type HomeDirectory, jobEnv } from './job-env.js';
+import { ENV_FILE, MONITOR_PATH, monitorArgs } from './monitor.js';
 import { STAGING_MARK, type TaskPaths, type TaskRecord, writeAtomic } from './task-files.js';
-import { scriptCommand, wrapperArgs } from './wrapper.js';
 
-/** Set when the daemon is root: the job runs as, and its files belong to, this user. */
+/** Set when the daemon is root: the job runs as this user. */
 export type RunAs = { uid: number; gid: number } | null;
-
-/** Exit status of a task that could not start, as a shell reports "command not found". */
-export const START_FAILED_STATUS = 127;
 
 /** false when a folder for this key exists already. */
 export async function claimFolder(
@@ -31,18 +30,22 @@ export async function claimFolder(
   paths: TaskPaths,
   spec: RunSpec,
   record: TaskRecord,
+  env: Record<string, string>,
   runAs: RunAs,
 ): Promise<boolean> {
   const staging = join(root, `${spec.key}${STAGING_MARK}${randomBytes(4).toString('hex')}`);
-  await mkdir(staging, { mode: 0o700 });
+  await writingTo(`starting task ${spec.key}`, staging, () => mkdir(staging, { mode: 0o700 }));
   try {
     const script = join(staging, 'job.sh');
+    const envText = Object.entries(env)
+      .map(([name, value]) => `${name}=${value}\0`)
+      .join('');
     // Independent steps run side by side: each fs call costs a trip through the thread pool.
     await Promise.all([
-      writeFile(script, spec.script, { mode: 0o700 }).then(() => (runAs ? chown(script, runAs.uid, runAs.gid) : undefined)),
-      writeFile(join(staging, 'spec.json'), `${JSON.stringify(record)}\n`),
-      // The wrapper runs as the job's user and writes its status into the folder.
-      runAs ? chown(staging, runAs.uid, runAs.gid) : undefined,
+      // The job's own, so its process may read (and, for a #! script, execute) it through the descriptor it is handed.
+      writeFile(script, spec.script, { mode: 0o500 }).then(() => (runAs ? chown(script, runAs.uid, runAs.gid) : undefined)),
+      writeFile(join(staging, ENV_FILE), envText, { mode: 0o600 }),
+      writeFile(join(staging, 'spec.json'), `${JSON.stringify(record)}\n`, { mode: 0o600 }),
     ]);
     await rename(staging, paths.dir);
     return true;
@@ -54,63 +57,62 @@ export async function claimFolder(
   }
 }
 
-/** Recorded the way the wrapper records an end, so wait() and status() need no special case. */
+/** Recorded the way the monitor records a start failure, so wait() and status() need no special case. */
 export async function recordStartFailure(paths: TaskPaths, message: string): Promise<void> {
-  await writeAtomic(paths.error, `could not start: ${message}`);
-  await writeAtomic(paths.exit, `${START_FAILED_STATUS}\n`);
+  await writeAtomic(paths.error, message);
+  await writeAtomic(paths.status, 'failed\n');
 }
 
-async function openLog(path: string, runAs: RunAs): Promise<FileHandle> {
-  const handle = await open(path, 'w', 0o640);
-  try {
-    if (runAs) await handle.chown(runAs.uid, runAs.gid);
-    return handle;
-  } catch (error) {
-    await handle.close();
-    throw error;
-  }
+/** Log files are the daemon's: opened without following a link, in a folder the job cannot write. */
+async function openLog(path: string): Promise<FileHandle> {
+  return open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o640);
 }
 
 function spawnError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** HOME and PATH of the job: its own env first, then the passwd entry of its uid. */
+export async function environmentOf(spec: RunSpec, runAs: RunAs, homes: HomeDirectory): Promise<Record<string, string>> {
+  const uid = runAs ? runAs.uid : process.getuid?.();
+  const home = spec.env.HOME ?? (uid === undefined ? null : await homes.of(uid)) ?? '/';
+  return jobEnv(spec.env, home);
+}
+
 /**
- * Starts the wrapper and records its pid. Returns the child, or null when the
+ * Starts the monitor and records its pid. Returns the child, or null when the
  * job could not start (the reason is then recorded in the folder).
  */
-export async function launch(paths: TaskPaths, spec: RunSpec, runAs: RunAs, homes: HomeDirectory): Promise<ChildProcess | null> {
-  const homeUid = runAs ? runAs.uid : process.getuid?.();
-  const settle = async () => {
-    const home = (homeUid === undefined ? null : await homes.of(homeUid)) ?? paths.dir;
-    const env = jobEnv(spec.env, home);
-    return { env, place: await chooseCwd(spec.workdir, env.HOME ?? home, paths.dir) };
-  };
-  const [{ env, place }] = await Promise.all([settle(), mkdir(spec.logDir, { recursive: true })]);
-  if ('error' in place) {
-    await recordStartFailure(paths, place.error);
-    return null;
-  }
-
-  const logs = await Promise.allSettled([
-    openLog(join(spec.logDir, 'stdout'), runAs),
-    openLog(join(spec.logDir, 'stderr'), runAs),
-  ]);
+export async function launch(
+  paths: TaskPaths,
+  spec: RunSpec,
+  runAs: RunAs,
+  env: Record<string, string>,
+): Promise<ChildProcess | null> {
+  await writingTo(`starting task ${spec.key}`, spec.logDir, () => mkdir(spec.logDir, { recursive: true }));
+  const logs = await Promise.allSettled([openLog(join(spec.logDir, 'stdout')), openLog(join(spec.logDir, 'stderr'))]);
   const [stdout, stderr] = logs.map((log) => (log.status === 'fulfilled' ? log.value : null));
   let child: ChildProcess;
   let failed: Promise<unknown[]> | null = null;
   try {
     if (!stdout || !stderr) throw logs.find((log) => log.status === 'rejected')?.reason;
-    child = spawn('/bin/sh', wrapperArgs(paths.dir, scriptCommand(spec.script, paths.script, spec.args)), {
-      cwd: place.cwd,
-      env,
+    const home = env.HOME ?? '/';
+    const plan = {
+      dir: paths.dir,
+      runAs,
+      cwd: spec.workdir ?? home,
+      cwdKind: spec.workdir ? ('workdir' as const) : ('home' as const),
+    };
+    child = spawn(MONITOR_PATH, monitorArgs(spec, plan), {
+      cwd: '/',
+      // The monitor's own: the job's environment goes to the job's exec only.
+      env: { PATH: DEFAULT_PATH },
       detached: true,
       stdio: ['ignore', stdout.fd, stderr.fd],
-      ...(runAs ?? {}),
     });
     // Listen at once: a failed spawn reports on the next tick, before the awaits below end.
     if (child.pid === undefined) failed = once(child, 'error');
-    // Later errors (a failed kill) must not crash the daemon; the folder tells the truth.
+    // Later errors must not crash the daemon; the folder tells the truth.
     else child.on('error', () => undefined);
   } catch (error) {
     await recordStartFailure(paths, spawnError(error));
@@ -122,7 +124,7 @@ export async function launch(paths: TaskPaths, spec: RunSpec, runAs: RunAs, home
 
   if (failed !== null) {
     const [error] = await failed;
-    await recordStartFailure(paths, spawnError(error));
+    await recordStartFailure(paths, `cannot start the task monitor: ${spawnError(error)}`);
     return null;
   }
   child.unref();

@@ -5,15 +5,16 @@
 
 import { stat } from 'node:fs/promises';
 import { constants } from 'node:os';
-import type { ExitInfo } from '@godocker/sdk';
-import { killLeftovers, wrapperAlive } from './process-probe.js';
+import { type ExitInfo, writingTo } from '@godocker/sdk';
+import { type JobProcess, killLeftovers, monitorAlive, readJobProcess } from './process-probe.js';
 import { isMissing, readInteger, readText, type TaskPaths, writeAtomic } from './task-files.js';
 
 export type TaskState =
   | { state: 'missing' }
   /** The folder exists but start() has not recorded a pid yet. */
   | { state: 'created' }
-  | { state: 'running' | 'paused'; pid: number }
+  /** `job` is null while the monitor has not recorded the job's process yet. */
+  | { state: 'running' | 'paused'; pid: number; job: JobProcess | null }
   | { state: 'exited'; pid: number | null; info: ExitInfo };
 
 export const VANISHED = 'process vanished';
@@ -21,14 +22,6 @@ export const VANISHED = 'process vanished';
 const SIGNAL_NAMES = new Map<number, string>(
   Object.entries(constants.signals).map(([name, number]) => [number, name] as [number, string]),
 );
-
-/**
- * The shell reports a script killed by signal N as 128+N; a script that itself
- * runs `exit 137` is indistinguishable, and is reported as SIGKILL too.
- */
-export function signalOf(status: number): string | null {
-  return status > 128 ? (SIGNAL_NAMES.get(status - 128) ?? null) : null;
-}
 
 async function mtime(path: string): Promise<string | null> {
   try {
@@ -43,54 +36,65 @@ async function exists(path: string): Promise<boolean> {
   return (await mtime(path)) !== null;
 }
 
-/** null while the script has not ended. */
-export async function readExitInfo(paths: TaskPaths): Promise<ExitInfo | null> {
-  const status = await readInteger(paths.exit);
-  return status === null ? null : exitInfoOf(paths, status);
+/** What the monitor wrote: `exited N`, `signaled N [core]`, or `failed` (never started). */
+type Ending = { exited: number } | { signaled: number } | { failed: true };
+
+function parseStatus(text: string): Ending | null {
+  const m = /^(?:exited (\d{1,3})|signaled (\d{1,2})(?: core)?|(failed))\n?$/.exec(text);
+  if (!m) return null;
+  if (m[1] !== undefined) return { exited: Number(m[1]) };
+  if (m[2] !== undefined) return { signaled: Number(m[2]) };
+  return { failed: true };
 }
 
-async function exitInfoOf(paths: TaskPaths, status: number): Promise<ExitInfo> {
-  const [startedAt, endedAt, error] = await Promise.all([mtime(paths.pid), mtime(paths.exit), readText(paths.error)]);
+/** null while the job has not ended. */
+export async function readExitInfo(paths: TaskPaths): Promise<ExitInfo | null> {
+  const text = await readText(paths.status);
+  const ending = text === null ? null : parseStatus(text);
+  return ending === null ? null : exitInfoOf(paths, ending);
+}
+
+async function exitInfoOf(paths: TaskPaths, ending: Ending): Promise<ExitInfo> {
+  const [startedAt, endedAt, error] = await Promise.all([mtime(paths.job), mtime(paths.status), readText(paths.error)]);
+  const base = { oomKilled: false, endedAt, cpuSeconds: null, maxMemoryMb: null };
+  if ('failed' in ending) {
+    return { ...base, exitCode: -1, signal: null, startedAt: null, error: error?.trim() || 'could not start' };
+  }
+  const signal = 'signaled' in ending ? (SIGNAL_NAMES.get(ending.signaled) ?? `SIG${ending.signaled}`) : null;
   return {
-    exitCode: status,
-    signal: signalOf(status),
-    // Nothing limits memory here, so nothing is ever OOM-killed on our behalf.
-    oomKilled: false,
+    ...base,
+    exitCode: 'exited' in ending ? ending.exited : 128 + ending.signaled,
+    signal,
     startedAt,
-    endedAt,
-    error: error === null || error.trim() === '' ? null : error.trim(),
-    // No cgroup of our own to read usage from.
-    cpuSeconds: null,
-    maxMemoryMb: null,
+    // A job that vanished did run: the error says how it ended, not that it never started.
+    error: null,
   };
 }
 
 /**
- * Records the end of a task whose wrapper died without writing its status. It
- * was killed together with its job: by kill() (which names the signal it sent
- * in `killed`; SIGTERM can land before the wrapper has set its trap) that is an
- * ordinary end, by anyone else it is worth an error. Written down so every later
- * reader agrees.
+ * Records the end of a task whose monitor died without writing it (someone killed the
+ * monitor): what is left of the job is killed, and the end written down so every later
+ * reader agrees. The error file says it vanished; the status is a SIGKILL.
  */
-async function recordVanished(paths: TaskPaths): Promise<void> {
-  const sentBy = (await readText(paths.killed))?.trim() ?? '';
-  const sent = (constants.signals as Record<string, number | undefined>)[sentBy];
-  if (sent === undefined) await writeAtomic(paths.error, VANISHED);
-  await writeAtomic(paths.exit, `${128 + (sent ?? constants.signals.SIGKILL)}\n`);
+async function recordVanished(paths: TaskPaths, job: JobProcess | null): Promise<void> {
+  if (job) await killLeftovers(job);
+  await writingTo('recording how a task vanished', paths.status, async () => {
+    await writeAtomic(paths.error, VANISHED);
+    await writeAtomic(paths.status, `signaled ${constants.signals.SIGKILL}\n`);
+  });
 }
 
 export async function probeTask(paths: TaskPaths): Promise<TaskState> {
-  const [status, pid] = await Promise.all([readInteger(paths.exit), readInteger(paths.pid)]);
-  if (status !== null) return { state: 'exited', pid, info: await exitInfoOf(paths, status) };
+  const [ended, pid] = await Promise.all([readExitInfo(paths), readInteger(paths.pid)]);
+  if (ended !== null) return { state: 'exited', pid, info: ended };
   if (pid === null) return (await exists(paths.dir)) ? { state: 'created' } : { state: 'missing' };
-  const [alive, paused] = await Promise.all([wrapperAlive(pid, paths.dir), exists(paths.paused)]);
-  if (alive) return { state: paused ? 'paused' : 'running', pid };
-  // The wrapper may have written its status between our first look and its death.
+  const [alive, paused, job] = await Promise.all([monitorAlive(pid, paths.dir), exists(paths.paused), readJobProcess(paths)]);
+  if (alive) return { state: paused ? 'paused' : 'running', pid, job };
+  // The monitor may have written the end between our first look and its exit.
   const late = await readExitInfo(paths);
   if (late !== null) return { state: 'exited', pid, info: late };
-  await killLeftovers(pid);
   try {
-    await recordVanished(paths);
+    await recordVanished(paths, job);
   } catch (error) {
     // collect() removed the folder under our feet.
     if (isMissing(error)) return { state: 'missing' };

@@ -20,6 +20,10 @@ import { systemRoutes } from './routes/system.js';
 import { userRoutes } from './routes/users.js';
 import { validatorCompiler } from './validation.js';
 
+/** The body limit of every route but the submits. */
+export const SMALL_BODY_BYTES = 256 * 1024;
+const REQUEST_TIMEOUT_MS = 30_000;
+
 export interface AppOptions {
   logger: FastifyBaseLogger | false;
   isReady: () => boolean;
@@ -29,7 +33,14 @@ export async function buildApp(ctx: ApiContext, options: AppOptions): Promise<Fa
   const app = Fastify({
     // Per-request logs at info would flood the log at thousands of submits a second.
     ...(options.logger ? { loggerInstance: options.logger.child({}, { level: 'warn' }) } : { logger: false }),
-    ...requestLimitOptions(ctx.config.server.requestTimeoutSeconds),
+    // Most bodies are a few hundred bytes; the submit routes take up to server.bodyLimitBytes (SUBMIT_BODY).
+    bodyLimit: SMALL_BODY_BYTES,
+    // Long-polls are held up to MAX_WAIT_SECONDS; keep-alive sockets must outlive them.
+    keepAliveTimeout: 65_000,
+    // Receiving a request (headers and body) must not take longer: a client trickling a body holds no socket for long.
+    // Answering it may (long-polls, event streams): Node's requestTimeout counts only the receiving.
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    ...requestLimitOptions(),
     return503OnClosing: true,
   });
   app.decorateRequest('user', null);

@@ -34,6 +34,8 @@ function fromFastify(err: FastifyError): GodockerError | null {
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const known = GodockerError.is(err) ? err : fromFastify(err);
+    // Refused before its body arrived (no token, too large): hang up instead of reading the rest of it.
+    if (!request.raw.complete) void reply.header('connection', 'close');
     if (known) {
       if (known.status >= 500) request.log.error({ err }, 'request failed');
       return reply.status(known.status).send(known.toBody());

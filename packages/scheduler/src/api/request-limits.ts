@@ -1,9 +1,6 @@
 /**
- * What a request may cost the daemon, and the answers for requests the HTTP layer
- * refuses before a route runs. Every route checks the token in `onRequest`, before
- * any body is read, so a client without a token costs a socket for a moment and no
- * memory; a body is bounded by its route (a submit can be large, most bodies are a
- * few fields) and must arrive within `server.requestTimeoutSeconds`. Refusals from
+ * What a request may cost the daemon beyond its token and body limits (app.ts), and
+ * the answers for requests the HTTP layer refuses before a route runs. Refusals from
  * Node's parser (431), the router (414, a bad URL) and this module (414, 400 and
  * 415 for a body that is not UTF-8 JSON) carry the GOD error envelope like any other.
  */
@@ -11,40 +8,21 @@
 import { isUtf8 } from 'node:buffer';
 import type { Socket } from 'node:net';
 import { ErrorCodes, GodockerError, MAX_WAIT_SECONDS, NAME_MAX_LENGTH, ValidationError } from '@godocker/sdk';
-import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
-import type { ApiContext } from './context.js';
+import type { FastifyInstance, FastifyReply, FastifyServerOptions } from 'fastify';
 
-/** Bodies of most routes: a handful of fields. */
-export const SMALL_BODY_BYTES = 64 * 1024;
-/** A wait on ids: up to 100,000 ids of up to 15 digits, with commas. */
+/** A wait on ids: up to 100,000 ids of up to 15 digits, with commas (other routes take SMALL_BODY_BYTES). */
 export const ID_LIST_BODY_BYTES = 2 * 1024 * 1024;
 /** Longest URL (path and query); Node's own limit on the request head is 16 KiB. */
 export const MAX_URL_BYTES = 8 * 1024;
 
-export function submitBodyLimit(ctx: Pick<ApiContext, 'config'>): number {
-  return ctx.config.server.bodyLimitBytes;
-}
-
-/** Fastify's server options for these limits. */
-export function requestLimitOptions(
-  requestTimeoutSeconds: number,
-): Pick<
+/** Fastify's server options for these limits (the body limit and request timeout are app.ts's). */
+export function requestLimitOptions(): Pick<
   FastifyServerOptions,
-  | 'bodyLimit'
-  | 'requestTimeout'
-  | 'connectionTimeout'
-  | 'keepAliveTimeout'
-  | 'routerOptions'
-  | 'frameworkErrors'
-  | 'clientErrorHandler'
+  'connectionTimeout' | 'routerOptions' | 'frameworkErrors' | 'clientErrorHandler'
 > {
   return {
-    bodyLimit: SMALL_BODY_BYTES,
-    requestTimeout: requestTimeoutSeconds * 1000,
     // A socket quiet for longer than the longest long-poll (SSE streams ping every 15 s) is dead.
     connectionTimeout: (MAX_WAIT_SECONDS + 60) * 1000,
-    // Long-polls are held up to MAX_WAIT_SECONDS; an idle keep-alive socket is kept a while for the next one.
-    keepAliveTimeout: 65_000,
     // Every name a route carries (projects, sessions, users) is at most this long: all of them can be addressed.
     routerOptions: { maxParamLength: NAME_MAX_LENGTH },
     frameworkErrors: (error, _request, reply) => {
@@ -87,16 +65,6 @@ function answerClientError(err: Error & { code?: string }, socket: Socket): void
   socket.destroy(err);
 }
 
-/**
- * A refusal answered before the body was read: the connection is closed after the
- * answer, so a client still sending (a slow or endless body) holds no socket.
- */
-function closeIfBodyUnread(request: FastifyRequest, reply: FastifyReply): void {
-  const length = request.headers['content-length'];
-  const hasBody = (length !== undefined && length !== '0') || request.headers['transfer-encoding'] !== undefined;
-  if (hasBody && !request.raw.complete) void reply.header('connection', 'close');
-}
-
 const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)"?/i;
 
 /** The JSON body parser: UTF-8 only, checked, then Fastify's own parser (with its prototype-poisoning checks). */
@@ -135,5 +103,4 @@ export function installRequestLimits(app: FastifyInstance): void {
       );
     }
   });
-  app.addHook('onSend', async (request, reply) => closeIfBodyUnread(request, reply));
 }

@@ -42,7 +42,7 @@ export interface AdminSeed {
  * or a fresh token printed once. Later starts change nothing.
  */
 export async function ensureAdmin(store: Store, config: GodockerConfig, env: NodeJS.ProcessEnv, now: Date): Promise<AdminSeed> {
-  const { name, uid, gid } = config.auth.admin;
+  const { name, uid, gid, home } = config.auth.admin;
   const existing = await store.getUser(name);
   const seeded = env.GODOCKER_ADMIN_TOKEN;
   if (existing) {
@@ -56,7 +56,7 @@ export async function ensureAdmin(store: Store, config: GodockerConfig, env: Nod
     throw new ConfigError('GODOCKER_ADMIN_TOKEN must be at least 16 characters', 'GODOCKER_ADMIN_TOKEN');
   }
   const token = seeded ?? generateToken();
-  await store.createUser({ name, uid, gid, home: `/home/${name}`, admin: true, createdAt: now.toISOString() });
+  await store.createUser({ name, uid, gid, home: home ?? `/home/${name}`, admin: true, createdAt: now.toISOString() });
   await store.addToken(name, hashToken(token), seeded ? 'GODOCKER_ADMIN_TOKEN' : 'first start');
   return { token, generated: seeded === undefined };
 }

@@ -32,11 +32,6 @@ export const ConfigSchema = Type.Object(
         port: Type.Integer({ minimum: 0, maximum: 65535, default: 6543 }),
         /** Largest request body; script size is limited separately by limits.maxScriptBytes. */
         bodyLimitBytes: Type.Integer({ minimum: 1024, default: 16 * 1024 * 1024 }),
-        /**
-         * Seconds a client has to send a whole request, headers and body; a slower one is cut.
-         * Answers (long-polls, streams) are not bounded by it.
-         */
-        requestTimeoutSeconds: Type.Integer({ minimum: 1, default: 60 }),
       },
       Section,
     ),
@@ -105,25 +100,20 @@ export const ConfigSchema = Type.Object(
     ),
     limits: Type.Object(
       {
-        defaultCpu: Type.Number({ minimum: 0.01, default: 1 }),
+        defaultCpu: Type.Number({ exclusiveMinimum: 0, default: 1 }),
         /** MiB */
         defaultRam: Type.Integer({ minimum: 1, default: 512 }),
         maxCpu: Type.Number({ exclusiveMinimum: 0, default: 256 }),
         /** MiB */
         maxRam: Type.Integer({ minimum: 1, default: 1024 * 1024 }),
         maxGpus: Type.Integer({ minimum: 0, default: 64 }),
+        /** MiB of scratch space a job may ask for. */
+        maxTmpStorage: Type.Integer({ minimum: 0, default: 1024 * 1024 }),
         /** Seconds; jobs with no time limit get defaultTimeLimit (null: none). */
         defaultTimeLimit: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], { default: null }),
         maxTimeLimit: Type.Integer({ minimum: 1, default: 30 * 24 * 3600 }),
         maxScriptBytes: Type.Integer({ minimum: 1, default: 1024 * 1024 }),
         maxArraySize: Type.Integer({ minimum: 1, default: 100000 }),
-        /** MiB */
-        maxTmpstorage: Type.Integer({ minimum: 0, default: 1024 * 1024 }),
-        /** Environment of a job: names and values together (each pair also counts "=" and a NUL, as the kernel does). */
-        maxEnvBytes: Type.Integer({ minimum: 1, default: 128 * 1024 }),
-        maxEnvVars: Type.Integer({ minimum: 0, default: 1024 }),
-        /** Arguments of a job's script, all together (each also counts a NUL). */
-        maxArgsBytes: Type.Integer({ minimum: 1, default: 128 * 1024 }),
         /** Seconds between SIGTERM and SIGKILL when a job is killed. */
         killGraceSeconds: Type.Number({ minimum: 0, default: 10 }),
       },
@@ -174,6 +164,8 @@ export const ConfigSchema = Type.Object(
             name: Type.String({ minLength: 1, default: 'admin' }),
             uid: Type.Integer({ minimum: 0, default: 1000 }),
             gid: Type.Integer({ minimum: 0, default: 1000 }),
+            /** Where the admin's jobs start on the local executor; default /home/NAME. */
+            home: Type.Optional(Type.String({ minLength: 1, pattern: '^/' })),
           },
           Section,
         ),

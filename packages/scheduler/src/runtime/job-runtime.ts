@@ -41,7 +41,7 @@ import { describePriority, type PriorityBreakdown } from '../engine/priority.js'
 import type { WaitReason } from '../engine/reasons.js';
 import { schedule } from '../engine/schedule.js';
 import type { EventBus } from '../events/event-bus.js';
-import type { InsertResult, JobChange, Store } from '../store/store.js';
+import type { Idempotency, InsertResult, JobChange, Store } from '../store/store.js';
 import { ANSWER_WHOLE_ARRAY_UP_TO, firstBatch, landArrayTasks } from './array-landing.js';
 import { parentReason, parentState } from './array-parent.js';
 import { endStatus, exitOutcome } from './exit-outcome.js';
@@ -238,7 +238,7 @@ export class JobRuntime {
    * ANSWER_WHOLE_ARRAY_UP_TO tasks: a larger array answers while `array.created`
    * is still below its count.
    */
-  async submit(user: User, sub: JobSubmission, idempotency?: { key: string; fingerprint: string }): Promise<InsertResult> {
+  async submit(user: User, sub: JobSubmission, idempotency?: Idempotency): Promise<InsertResult> {
     if (idempotency) {
       // A retry must get the first answer even if the policy checks below would now refuse it
       // (the first submit itself may have filled the pending-jobs quota).
@@ -257,7 +257,7 @@ export class JobRuntime {
     const result = await this.#d.store.insertJobs({
       jobs: [job, ...tasks],
       isArray,
-      ...(idempotency ? { idempotency: { user: user.name, ...idempotency } } : {}),
+      ...(idempotency ? { idempotency } : {}),
     });
     if (!result.created) return result;
     if (isArray) {

@@ -52,24 +52,30 @@ export function resolveSubmission(
   }
   if (script.includes('\0')) throw new ValidationError('script contains a NUL byte', 'command.script');
 
-  checkCommandSize(sub.command, limits);
-
+  checkCommandSize(sub.command.env ?? {}, sub.command.args ?? []);
   const req = sub.requirements ?? {};
-  if (req.cpu !== undefined) checkCpuStep(req.cpu);
   const cpu = req.cpu ?? limits.defaultCpu;
+  // 0.5 is 50 steps; 1e-9 or 0.015 is no whole number of them (with room for binary fractions).
+  const steps = cpu / WIRE_LIMITS.cpuStep;
+  if (cpu < WIRE_LIMITS.cpuStep || Math.abs(steps - Math.round(steps)) > 1e-6) {
+    throw new ValidationError(
+      `cpu ${cpu} is not a whole number of ${WIRE_LIMITS.cpuStep} cores (the least a job may ask for): ask for e.g. ${Math.max(WIRE_LIMITS.cpuStep, Math.round(steps) * WIRE_LIMITS.cpuStep).toFixed(2)}`,
+      'requirements.cpu',
+    );
+  }
+  const tmpstorage = req.tmpstorage ?? 0;
+  if (tmpstorage > limits.maxTmpStorage) {
+    throw limitError(
+      `tmpstorage ${formatMemory(tmpstorage)} is over the limit of ${formatMemory(limits.maxTmpStorage)}`,
+      'requirements.tmpstorage',
+    );
+  }
   const ram = req.ram ?? limits.defaultRam;
   const gpus = req.gpus ?? 0;
   if (cpu > limits.maxCpu) throw limitError(`cpu ${cpu} is over the limit of ${limits.maxCpu}`, 'requirements.cpu');
   if (ram > limits.maxRam)
     throw limitError(`ram ${formatMemory(ram)} is over the limit of ${formatMemory(limits.maxRam)}`, 'requirements.ram');
   if (gpus > limits.maxGpus) throw limitError(`gpus ${gpus} is over the limit of ${limits.maxGpus}`, 'requirements.gpus');
-  const tmpstorage = req.tmpstorage ?? 0;
-  if (tmpstorage > limits.maxTmpstorage) {
-    throw limitError(
-      `tmpstorage ${formatMemory(tmpstorage)} is over the limit of ${formatMemory(limits.maxTmpstorage)}`,
-      'requirements.tmpstorage',
-    );
-  }
   const timeLimit = req.timeLimit ?? limits.defaultTimeLimit;
   if (timeLimit !== null && timeLimit > limits.maxTimeLimit) {
     throw limitError(`timeLimit ${timeLimit}s is over the limit of ${limits.maxTimeLimit}s`, 'requirements.timeLimit');
@@ -187,52 +193,6 @@ export function arrayTask(parent: NewJob, ordinal: number): NewJob {
   };
 }
 
-/**
- * Hundredths of a core: a finer share is below what the executors can enforce
- * (Docker turns it into no limit at all) and what the accounting charges.
- */
-function checkCpuStep(cpu: number): void {
-  const hundredths = cpu / WIRE_LIMITS.cpuStep;
-  if (Math.abs(hundredths - Math.round(hundredths)) > 1e-6) {
-    throw new ValidationError(
-      `cpu ${cpu} is not a whole number of hundredths of a core: cpu goes in steps of ${WIRE_LIMITS.cpuStep} (e.g. 0.01, 0.25, 2)`,
-      'requirements.cpu',
-    );
-  }
-}
-
-/** Bytes the kernel copies for a NAME=value list or an argument list: each entry and its NUL. */
-function stringListBytes(items: Iterable<string>): number {
-  let n = 0;
-  for (const item of items) n += Buffer.byteLength(item, 'utf8') + 1;
-  return n;
-}
-
-/** The environment and arguments are copied into every task's process and every job listing: both are bounded. */
-function checkCommandSize(command: JobSubmission['command'], limits: GodockerConfig['limits']): void {
-  const env = Object.entries(command.env ?? {});
-  if (env.length > limits.maxEnvVars) {
-    throw limitError(
-      `command.env has ${env.length} variables; the limit is ${limits.maxEnvVars}: put settings in a file in a volume`,
-      'command.env',
-    );
-  }
-  const envBytes = stringListBytes(env.map(([k, v]) => `${k}=${v}`));
-  if (envBytes > limits.maxEnvBytes) {
-    throw limitError(
-      `command.env is ${envBytes} bytes (names, values, "=" and a NUL each); the limit is ${limits.maxEnvBytes}: put large values in a file in a volume`,
-      'command.env',
-    );
-  }
-  const argsBytes = stringListBytes(command.args ?? []);
-  if (argsBytes > limits.maxArgsBytes) {
-    throw limitError(
-      `command.args is ${argsBytes} bytes (with a NUL each); the limit is ${limits.maxArgsBytes}: pass large inputs in a file`,
-      'command.args',
-    );
-  }
-}
-
 // A zone is required: a bare local time would mean the daemon's zone, which the submitter may not share.
 const ISO_WITH_ZONE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):(\d{2}))$/i;
 
@@ -298,4 +258,24 @@ export function jobEnv(job: Job): Record<string, string> {
   }
   if (job.requirements.timeLimit !== null) env.GODOCKER_TIME_LIMIT = String(job.requirements.timeLimit);
   return env;
+}
+
+/** The env and args travel whole into every exec (and every listing of the job): bounded in bytes. */
+function checkCommandSize(env: Record<string, string>, args: readonly string[]): void {
+  let envBytes = 0;
+  for (const [name, value] of Object.entries(env)) envBytes += Buffer.byteLength(name) + Buffer.byteLength(value) + 2;
+  if (envBytes > WIRE_LIMITS.envBytes) {
+    throw limitError(
+      `env is ${envBytes} bytes; the limit is ${WIRE_LIMITS.envBytes}: pass large values in a file on a volume`,
+      'command.env',
+    );
+  }
+  let argsBytes = 0;
+  for (const arg of args) argsBytes += Buffer.byteLength(arg) + 1;
+  if (argsBytes > WIRE_LIMITS.argsBytes) {
+    throw limitError(
+      `args are ${argsBytes} bytes; the limit is ${WIRE_LIMITS.argsBytes}: pass large values in a file on a volume`,
+      'command.args',
+    );
+  }
 }

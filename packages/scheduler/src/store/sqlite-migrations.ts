@@ -162,9 +162,9 @@ export const MIGRATIONS: readonly Migration[] = [
     },
   },
   {
-    description: 'the request fingerprint of an idempotency key',
+    description: 'what an idempotent submit asked, to tell a retry from a reuse of its key',
     up(db) {
-      // NULL for keys stored before: they match any request, as they always did.
+      // NULL for keys recorded before: any body is taken as their retry, as it was then.
       db.exec('ALTER TABLE idempotency ADD COLUMN fingerprint TEXT;');
     },
   },

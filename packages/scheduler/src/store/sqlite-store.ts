@@ -7,11 +7,11 @@
  * to completion without yielding, so no two calls of this process interleave
  * inside a transaction.
  */
+import { chmodSync, closeSync, openSync } from 'node:fs';
 import {
   DEFAULT_PROJECT,
   ErrorCodes,
   GodockerError,
-  IdempotencyKeyReusedError,
   type Job,
   type JobState,
   mergeQuota,
@@ -26,7 +26,6 @@ import { MIGRATIONS, SCHEMA_VERSION } from './sqlite-migrations.js';
 import { isConstraint, parseQuota, SqliteProjects } from './sqlite-projects.js';
 import type {
   CpuTimeRow,
-  Idempotency,
   InsertRequest,
   InsertResult,
   JobChange,
@@ -147,6 +146,7 @@ export class SqliteStore implements Store {
 
   /** Opens (creating if needed) the database at `path`; `':memory:'` for a throwaway one. */
   static open(path: string): SqliteStore {
+    if (path !== ':memory:') ownerOnly(path);
     const db = new Database(path);
     try {
       db.pragma('journal_mode = WAL');
@@ -286,7 +286,20 @@ export class SqliteStore implements Store {
   }
 
   async findIdempotent(user: string, key: string, fingerprint?: string): Promise<Job | null> {
-    return this.idempotentJob({ user, key, ...(fingerprint === undefined ? {} : { fingerprint }) });
+    return this.earlierJob(user, key, fingerprint);
+  }
+
+  private earlierJob(user: string, key: string, fingerprint: string | undefined): Job | null {
+    const earlier = this.q.findIdempotent.get(user, key);
+    if (!earlier) return null;
+    if (fingerprint !== undefined && earlier.fingerprint !== null && earlier.fingerprint !== fingerprint) {
+      throw new GodockerError(
+        ErrorCodes.IDEMPOTENCY_KEY_REUSED,
+        `Idempotency-Key "${key}" was used for another request (job ${earlier.job_id}): a retry sends the same request, a new request needs a new key`,
+        { field: 'header.idempotency-key' },
+      );
+    }
+    return this.readJob(earlier.job_id);
   }
 
   async listJobs(filter: JobFilter, page: PageRequest): Promise<JobPage> {
@@ -465,19 +478,10 @@ export class SqliteStore implements Store {
     return row ? toJob(row) : null;
   }
 
-  private idempotentJob({ user, key, fingerprint }: Idempotency): Job | null {
-    const earlier = this.q.findIdempotent.get(user, key);
-    if (!earlier) return null;
-    if (fingerprint !== undefined && earlier.fingerprint !== null && earlier.fingerprint !== fingerprint) {
-      throw new IdempotencyKeyReusedError(key);
-    }
-    return this.readJob(earlier.job_id);
-  }
-
   /** Runs inside the insert transaction: any throw rolls every row back. */
   private insertInTransaction({ jobs, isArray, idempotency }: InsertRequest): InsertResult {
     if (idempotency) {
-      const job = this.idempotentJob(idempotency);
+      const job = this.earlierJob(idempotency.user, idempotency.key, idempotency.fingerprint);
       if (job) return { job, created: false };
     }
     const [first, ...rest] = jobs as [NewJob, ...NewJob[]];
@@ -620,4 +624,19 @@ function toUser(row: UserRow): StoredUser {
 
 function toSession(row: SessionRow): Session {
   return { name: row.name, user: row.user_name, kind: row.kind as SessionKind, createdAt: row.created_at };
+}
+
+/**
+ * The database holds every user's scripts, env values and token hashes: 0600. SQLite gives
+ * its -wal and -shm files the mode of the database file, so making that one first is enough.
+ */
+function ownerOnly(path: string): void {
+  closeSync(openSync(path, 'a', 0o600));
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      chmodSync(file, 0o600);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
 }

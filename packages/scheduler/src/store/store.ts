@@ -47,6 +47,13 @@ export interface JobChange {
   array?: ArrayInfo;
 }
 
+/** A submit's Idempotency-Key, and what it asked (route and body, hashed) to tell a retry from a reuse. */
+export interface Idempotency {
+  user: string;
+  key: string;
+  fingerprint?: string;
+}
+
 export interface InsertRequest {
   /**
    * One job, or an array: `jobs[0]` is the parent and every other job is one of
@@ -56,17 +63,6 @@ export interface InsertRequest {
   isArray: boolean;
   /** A retry with the same user and key returns the first insert's job. */
   idempotency?: Idempotency;
-}
-
-export interface Idempotency {
-  user: string;
-  key: string;
-  /**
-   * What the request asked for (a hash of its body): the same key with another
-   * fingerprint is a reuse, refused with GOD_IDEMPOTENCY_KEY_REUSED. Left out, or
-   * stored without one, any request matches.
-   */
-  fingerprint?: string;
 }
 
 export interface InsertResult {
@@ -155,9 +151,8 @@ export interface Store {
    */
   addArrayTasks(parentId: number, tasks: readonly NewJob[]): Promise<Job[]>;
   /**
-   * The job an earlier insert with this user and idempotency key made, if any;
-   * GOD_IDEMPOTENCY_KEY_REUSED when both it and the earlier insert have a
-   * fingerprint and they differ.
+   * The job an earlier insert with this user and idempotency key made, if any. With a
+   * fingerprint that differs from the earlier one: IdempotencyKeyReusedError (422).
    */
   findIdempotent(user: string, key: string, fingerprint?: string): Promise<Job | null>;
   getJob(id: number): Promise<Job | null>;

@@ -2,7 +2,7 @@
  * A real daemon for tests: in-process, on a free port, with its own data folder
  * and the executor under test (the real Docker engine, or local processes).
  */
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Daemon, type DeepPartial, type GodockerConfig, mergeConfig, startDaemon } from '@godocker/scheduler';
@@ -46,10 +46,13 @@ export async function startTestDaemon(
   dataDir?: string,
 ): Promise<TestDaemon> {
   const dir = dataDir ?? (await mkdtemp(join(tmpdir(), `godocker-${kind}-`)));
-  // mkdtemp makes 0700; jobs running as their user's uid must reach their task folders.
-  await chmod(dir, 0o711);
+  // Jobs start in their user's home, which must exist (the data folder is the daemon's alone).
+  const homes = await mkdtemp(join(tmpdir(), 'godocker-homes-'));
+  await chmod(homes, 0o755);
   const config = mergeConfig(
-    baseConfig(kind, dir) as Record<string, unknown>,
+    mergeConfig(baseConfig(kind, dir) as Record<string, unknown>, {
+      auth: { admin: { home: await makeHome(homes, 'admin', 1000, 1000) } },
+    }),
     overrides as Record<string, unknown>,
   ) as DeepPartial<GodockerConfig>;
   const daemon = await startDaemon({ config, env: { GODOCKER_ADMIN_TOKEN: ADMIN_TOKEN, HOME: dir }, logger: false });
@@ -64,7 +67,7 @@ export async function startTestDaemon(
         name,
         uid,
         gid,
-        ...(home ? { home } : {}),
+        home: home ?? (await makeHome(homes, name, uid, gid)),
       });
       if (r.status !== 201) throw new Error(`could not create user ${name}: ${r.text}`);
       return { ...caller(daemon.url, r.body.token), user: r.body.user };
@@ -77,8 +80,17 @@ export async function startTestDaemon(
     async stop() {
       await daemon.stop();
       if (!dataDir) await rm(dir, { recursive: true, force: true });
+      await rm(homes, { recursive: true, force: true });
     },
   };
+}
+
+/** A home folder for a test user, theirs when the tests run as root. */
+async function makeHome(root: string, name: string, uid: number, gid: number): Promise<string> {
+  const home = join(root, name);
+  await mkdir(home, { recursive: true });
+  if (process.getuid?.() === 0) await chown(home, uid, gid);
+  return home;
 }
 
 export async function waitJob(

@@ -26,7 +26,6 @@ import { resolveCommandPaths, taskPaths } from '../../runtime/command-paths.js';
 import { type HostPathNeed, mergeVolumes, seesHostPaths, volumesForHostPaths } from '../../runtime/host-paths.js';
 import { type ApiContext, currentUser, makeAuth, visibleJob } from '../context.js';
 import { idempotencyHeaders, idempotencyOf } from '../idempotency-key.js';
-import { submitBodyLimit } from '../request-limits.js';
 import { toValidationError, validatorCompiler } from '../validation.js';
 import { sessionOf } from './sessions.js';
 
@@ -101,7 +100,7 @@ export function drmaa1Routes(app: FastifyInstance, ctx: ApiContext): void {
     '/sessions/:name/drmaa1/jobs',
     {
       onRequest: requireUser,
-      bodyLimit: submitBodyLimit(ctx),
+      bodyLimit: ctx.config.server.bodyLimitBytes,
       schema: {
         summary:
           'DRMAA 1.0 run_job / run_bulk_jobs (libdrmaa.so): the template as C attribute strings; answers the job id, or the task ids in index order',
@@ -112,12 +111,11 @@ export function drmaa1Routes(app: FastifyInstance, ctx: ApiContext): void {
       },
     },
     async (request, reply) => {
-      const idempotency = idempotencyOf(request);
       const user = currentUser(request);
+      const idempotency = idempotencyOf(request, user.name);
       const session = await sessionOf(ctx, user, request.params.name);
       // A retry after a lost answer gets the first answer, even if the template would now be refused.
-      const earlier =
-        idempotency === undefined ? null : await ctx.store.findIdempotent(user.name, idempotency.key, idempotency.fingerprint);
+      const earlier = idempotency ? await ctx.store.findIdempotent(user.name, idempotency.key, idempotency.fingerprint) : null;
       const job =
         earlier ??
         (await ctx.runtime.submit(user, await drmaa1Submission(request.body, session.name, user, ctx), idempotency)).job;

@@ -21,7 +21,7 @@ export function eventRoutes(app: FastifyInstance, ctx: ApiContext): void {
     async (request, reply) => {
       const user = currentUser(request);
       const session = request.query.session;
-      // Another user's session answers as a missing one does: names cannot be probed.
+      // Someone else's session is as missing as one that never was: its name cannot be probed.
       if (session !== undefined) await sessionOf(ctx, user, session);
       // Sessions are per user: a session's jobs are the caller's own, even for an admin.
       const wanted = (job: Job) =>

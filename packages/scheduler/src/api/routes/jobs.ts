@@ -27,7 +27,7 @@ import type { JobFilter } from '../../store/store.js';
 import { type ApiContext, canSee, currentUser, makeAuth, visibleJob } from '../context.js';
 import { idempotencyHeaders, idempotencyOf } from '../idempotency-key.js';
 import { waitForJobs } from '../job-waiter.js';
-import { ID_LIST_BODY_BYTES, submitBodyLimit } from '../request-limits.js';
+import { ID_LIST_BODY_BYTES } from '../request-limits.js';
 import { abortOnClose, loadJobs } from '../wait-support.js';
 
 const errors = { 400: ErrorBodySchema, 401: ErrorBodySchema, 403: ErrorBodySchema, 404: ErrorBodySchema, 409: ErrorBodySchema };
@@ -39,7 +39,7 @@ export function jobRoutes(app: FastifyInstance, ctx: ApiContext): void {
     '/jobs',
     {
       onRequest: requireUser,
-      bodyLimit: submitBodyLimit(ctx),
+      bodyLimit: ctx.config.server.bodyLimitBytes,
       schema: {
         summary:
           'Submit a job, or an array of jobs: 201 with the job; 202 with the parent of an array whose tasks are still being stored (array.created of array.count); 200 for a retry with the same Idempotency-Key and body',
@@ -49,8 +49,8 @@ export function jobRoutes(app: FastifyInstance, ctx: ApiContext): void {
       },
     },
     async (request, reply) => {
-      const idempotency = idempotencyOf(request);
       const user = currentUser(request);
+      const idempotency = idempotencyOf(request, user.name);
       const session = request.body.session;
       // Checked here rather than in the runtime: sessions are an API concern, the runtime only stores the name.
       if (session !== undefined && !(await ctx.store.getSession(user.name, session))) {
