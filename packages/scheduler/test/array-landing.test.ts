@@ -3,19 +3,18 @@
  * its tasks stored in batches without holding the event loop, every one of them
  * there in the end; and a kill -9 while they land loses none and adds none.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import type { Job, JobList } from '@godocker/sdk';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type Caller, caller } from './helpers/api-caller.js';
+import { spawnDaemon } from './helpers/child-daemon.js';
 import { ADMIN_TOKEN, baseConfig, startTestDaemon, type TestDaemon } from './helpers/test-daemon.js';
 
 const TASKS = 100_000;
-const here = dirname(fileURLToPath(import.meta.url));
 
 /** Polls the parent until every task exists. */
 async function untilLanded(who: Caller, id: number, timeoutMs: number): Promise<Job> {
@@ -95,29 +94,11 @@ describe(`kill -9 while a ${TASKS.toLocaleString('en')}-task array lands`, () =>
     if (root) rmSync(root, { recursive: true, force: true });
   });
 
-  async function spawnDaemon(config: object): Promise<{ child: ChildProcess; url: string }> {
-    const child = spawn(process.execPath, [join(here, 'helpers', 'daemon-process.mjs'), JSON.stringify(config)], {
-      env: { ...process.env, GODOCKER_ADMIN_TOKEN: ADMIN_TOKEN },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    children.push(child);
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      child.stdout?.on('data', (d: Buffer) => {
-        out += d.toString();
-        const line = out.split('\n')[0];
-        if (out.includes('\n') && line) resolve((JSON.parse(line) as { url: string }).url);
-      });
-      child.once('exit', (code) => reject(new Error(`daemon exited with ${code} before listening`)));
-    });
-    return { child, url };
-  }
-
   it('finishes the array after the restart: every task once, none lost', async () => {
     root = mkdtempSync(join(tmpdir(), 'godocker-landing-'));
     chmodSync(root, 0o711);
     const config = baseConfig('local', join(root, 'data'));
-    const first = await spawnDaemon(config);
+    const first = await spawnDaemon(config, children);
     const r = await caller(first.url, ADMIN_TOKEN).call<Job>(
       'POST',
       '/api/v1/jobs',
@@ -128,7 +109,7 @@ describe(`kill -9 while a ${TASKS.toLocaleString('en')}-task array lands`, () =>
     first.child.kill('SIGKILL');
     await new Promise((resolve) => first.child.once('exit', resolve));
 
-    const second = await spawnDaemon(config);
+    const second = await spawnDaemon(config, children);
     const admin = caller(second.url, ADMIN_TOKEN);
     const before = await admin.call<Job>('GET', `/api/v1/jobs/${r.body.id}`);
     // The crash came while tasks were landing: the parent says how many exist.
