@@ -5,7 +5,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DeepPartial, GodockerConfig } from '@godocker/scheduler';
@@ -53,8 +53,10 @@ function nextMessage(child: ChildProcess): Promise<FromDaemon> {
 
 export async function startBenchDaemon(setup: DaemonSetup): Promise<BenchDaemon> {
   const dataDir = await mkdtemp(join(tmpdir(), `godocker-bench-${setup.executor}-`));
-  // mkdtemp makes 0700; jobs running as their user's uid must reach their task folders.
-  await chmod(dataDir, 0o711);
+  // The admin's jobs start in its home, which must exist: a folder beside the data folder, the admin's.
+  const home = `${dataDir}-home`;
+  await mkdir(home, { recursive: true });
+  if (process.getuid?.() === 0) await chown(home, 1000, 1000);
   const token = randomBytes(24).toString('hex');
   // Product defaults otherwise (scheduler tick, reconcile period, limits): the daemon as an admin starts it.
   const config: DeepPartial<GodockerConfig> = {
@@ -62,6 +64,7 @@ export async function startBenchDaemon(setup: DaemonSetup): Promise<BenchDaemon>
     server: { host: '127.0.0.1', port: 0 },
     executor: { type: setup.executor, options: { capacity: setup.capacity } },
     limits: { killGraceSeconds: 1 },
+    auth: { admin: { home } },
   };
   const child = fork(new URL('./daemon-child.js', import.meta.url), [], {
     env: { ...process.env, [CONFIG_ENV]: JSON.stringify(config), [TOKEN_ENV]: token },
@@ -72,6 +75,7 @@ export async function startBenchDaemon(setup: DaemonSetup): Promise<BenchDaemon>
   const cleanup = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await rm(dataDir, { recursive: true, force: true });
+    await rm(home, { recursive: true, force: true });
   };
   let ready: FromDaemon;
   try {

@@ -16,13 +16,14 @@ import { ADMIN_TOKEN, baseConfig, startTestDaemon, type TestDaemon } from './hel
 
 const TASKS = 100_000;
 
-/** Polls the parent until every task exists. */
-async function untilLanded(who: Caller, id: number, timeoutMs: number): Promise<Job> {
+/** Polls the parent until every task exists; `seen` collects the counts of tasks it saw on the way. */
+async function untilLanded(who: Caller, id: number, timeoutMs: number, seen = new Set<number>()): Promise<Job> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const r = await who.call<Job>('GET', `/api/v1/jobs/${id}`);
     expect(r.status).toBe(200);
     const array = r.body.array;
+    if (array?.created !== undefined) seen.add(array.created);
     if (array && array.created === array.count) return r.body;
     if (Date.now() > deadline) throw new Error(`array ${id} still has ${array?.created} of ${array?.count} tasks`);
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -71,14 +72,17 @@ describe(`a ${TASKS.toLocaleString('en')}-task array`, () => {
     expect(r.status).toBe(202);
     expect(r.body.array?.count).toBe(TASKS);
     expect(r.body.array?.created).toBeLessThan(TASKS);
-    const parent = await untilLanded(daemon.admin, r.body.id, 120_000);
+    const seen = new Set<number>();
+    const parent = await untilLanded(daemon.admin, r.body.id, 120_000, seen);
     loop.disable();
     const stallMs = loop.max / 1e6;
-    // The goal is 50 ms, and bench/array-submit.ts measures it on a quiet machine. On a
-    // loaded one (CI, several test runs on 2 cores) being descheduled alone shows as stalls
-    // of a few hundred ms; storing the array in one transaction, as before, stalls for
-    // seconds (4 s on a quiet machine), so this bound still tells the two apart.
-    expect(stallMs, `longest event-loop stall ${stallMs.toFixed(0)} ms`).toBeLessThan(1000);
+    // The daemon kept answering while the tasks landed: polls every 200 ms saw them come in.
+    expect(seen.size).toBeGreaterThanOrEqual(5);
+    // The goal is 50 ms, and bench/array-submit.ts measures it against plain HTTP in the same
+    // run. Here, on a machine shared by test runs, being descheduled alone shows as stalls of
+    // up to a second or more; storing the array in one transaction stalls for 4 s on a quiet
+    // machine, several times that on a loaded one.
+    expect(stallMs, `longest event-loop stall ${stallMs.toFixed(0)} ms`).toBeLessThan(2500);
     expect(answeredMs).toBeLessThan(2000);
     expect(parent.array?.tasks).toEqual({ held: TASKS });
     expect(parent.status.state).toBe('held');

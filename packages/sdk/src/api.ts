@@ -3,7 +3,7 @@
  * the OpenAPI document and the HTTP client.
  */
 import { type Static, Type } from '@sinclair/typebox';
-import { JobSchema, JobStateSchema, NAME_MAX_LENGTH } from './job.js';
+import { JobSchema, JobStateSchema } from './job.js';
 import { PrioritySchema, ProjectNameSchema, ProjectSchema, QuotaSchema, SharesSchema } from './projects.js';
 import { DRMAA1_STATE, type Drmaa1State, JOB_ACTIONS } from './states.js';
 
@@ -287,11 +287,7 @@ export const SESSION_KINDS = ['drmaa2', 'drmaa1'] as const;
 /** Which API made a session: a DRMAA2 job session or a DRMAA1 session (their semantics are the same on the server). */
 export type SessionKind = (typeof SESSION_KINDS)[number];
 
-export const SessionNameSchema = Type.String({
-  minLength: 1,
-  maxLength: NAME_MAX_LENGTH,
-  pattern: '^[A-Za-z0-9][A-Za-z0-9._@-]*$',
-});
+export const SessionNameSchema = Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9][A-Za-z0-9._@-]*$' });
 
 /**
  * A job session, kept by the server so that it outlives the client that made it:

@@ -15,13 +15,7 @@ export const JobStateSchema = Type.Union(
 );
 export type JobState = (typeof JOB_STATES)[number];
 
-/**
- * Longest name of anything a route path names (projects, sessions; user names are
- * shorter): the server routes path parameters up to this length, so every name it
- * accepts at creation can be addressed later.
- */
-export const NAME_MAX_LENGTH = 128;
-const Name = Type.String({ minLength: 1, maxLength: NAME_MAX_LENGTH, pattern: '^[A-Za-z0-9][A-Za-z0-9._@-]*$' });
+const Name = Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9][A-Za-z0-9._@-]*$' });
 const EnvName = Type.String({ minLength: 1, maxLength: 256, pattern: '^[A-Za-z_][A-Za-z0-9_]*$' });
 
 export const UserRefSchema = Type.Object({

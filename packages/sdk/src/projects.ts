@@ -3,7 +3,6 @@
  * of the scheduling engine's policy input.
  */
 import { type Static, Type } from '@sinclair/typebox';
-import { NAME_MAX_LENGTH } from './job.js';
 
 /** The project a job is accounted to when it names none; every user is a member of it. */
 export const DEFAULT_PROJECT = 'default';
@@ -15,11 +14,7 @@ export const PRIORITY_LIMIT = 10_000;
 export const MAX_SHARES = 1_000_000;
 
 /** Same rule as the `project` of a job submission, so every project can be named by a job. */
-export const ProjectNameSchema = Type.String({
-  minLength: 1,
-  maxLength: NAME_MAX_LENGTH,
-  pattern: '^[A-Za-z0-9][A-Za-z0-9._@-]*$',
-});
+export const ProjectNameSchema = Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9][A-Za-z0-9._@-]*$' });
 export const SharesSchema = Type.Integer({ minimum: 0, maximum: MAX_SHARES });
 export const PrioritySchema = Type.Integer({ minimum: -PRIORITY_LIMIT, maximum: PRIORITY_LIMIT });
 

@@ -2,7 +2,7 @@
  * GodockerClient against a real daemon, started in this process with the local
  * process executor: no mock of the server anywhere.
  */
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chown, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Daemon, startDaemon } from '@godocker/scheduler';
@@ -19,15 +19,23 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let dir: string;
+let home: string;
 let daemon: Daemon;
 let client: GodockerClient;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'godocker-client-'));
-  // When tests run as root, the local executor runs jobs as their owner's uid: they must reach their task folder.
-  await chmod(dir, 0o711);
+  // The admin's jobs start in its home, which must exist (outside the daemon's own data folder).
+  home = await mkdtemp(join(tmpdir(), 'godocker-client-home-'));
+  if (process.getuid?.() === 0) await chown(home, 1000, 1000);
   daemon = await startDaemon({
-    config: { dataDir: dir, server: { port: 0 }, executor: { type: 'local' }, scheduler: { tickSeconds: 0.2 } },
+    config: {
+      dataDir: dir,
+      server: { port: 0 },
+      executor: { type: 'local' },
+      scheduler: { tickSeconds: 0.2 },
+      auth: { admin: { home } },
+    },
     env: {},
     logger: false,
   });
@@ -37,6 +45,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await daemon?.stop();
   await rm(dir, { recursive: true, force: true });
+  await rm(home, { recursive: true, force: true });
 });
 
 const unique = (prefix: string) => `${prefix}-${Date.now()}-${Math.floor(Math.random() * 1e6)}`;

@@ -13,19 +13,14 @@ export interface Caller {
   token: string;
   call<T = unknown>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Reply<T>>;
   /** Sends `raw` as the body untouched (bad JSON, wrong content type). */
-  raw<T = unknown>(
-    method: string,
-    path: string,
-    raw: string | Uint8Array | undefined,
-    headers?: Record<string, string>,
-  ): Promise<Reply<T>>;
+  raw<T = unknown>(method: string, path: string, raw: string | undefined, headers?: Record<string, string>): Promise<Reply<T>>;
 }
 
 export function caller(baseUrl: string, token: string): Caller {
   const raw = async <T>(
     method: string,
     path: string,
-    body: string | Uint8Array | undefined,
+    body: string | undefined,
     headers: Record<string, string> = {},
   ): Promise<Reply<T>> => {
     const res = await fetch(`${baseUrl}${path}`, {
