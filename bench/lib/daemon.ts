@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DeepPartial, GodockerConfig } from '@godocker/scheduler';
 import { GodockerClient } from '@godocker/sdk';
-import { CONFIG_ENV, type FromDaemon, TOKEN_ENV, type ToDaemon } from './daemon-protocol.js';
+import { CONFIG_ENV, type FromDaemon, type LoopDelay, TOKEN_ENV, type ToDaemon } from './daemon-protocol.js';
 import { removeLabelled } from './docker.js';
 import type { MemorySnapshot } from './report.js';
 
@@ -22,6 +22,8 @@ export interface BenchDaemon {
   memory(): Promise<MemorySnapshot>;
   /** CPU time the daemon process has used so far, in ms. */
   cpuMs(): Promise<number>;
+  /** The daemon's event-loop delays since the last call (or its start). */
+  loopDelay(): Promise<LoopDelay>;
   /** Stops the daemon, removes its data folder; returns how many of its containers were left behind. */
   stop(): Promise<number>;
 }
@@ -107,6 +109,11 @@ export async function startBenchDaemon(setup: DaemonSetup): Promise<BenchDaemon>
       const m = await ask({ type: 'cpu' });
       if (m.type !== 'cpu') throw new Error(`unexpected answer from the benchmark daemon: ${m.type}`);
       return m.cpuMs;
+    },
+    async loopDelay() {
+      const m = await ask({ type: 'loop' });
+      if (m.type !== 'loop') throw new Error(`unexpected answer from the benchmark daemon: ${m.type}`);
+      return m.delay;
     },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {

@@ -3,36 +3,17 @@
  * every job ends in its right state, none is lost, none runs twice. The daemon
  * runs as a separate process (the built package), killed for real.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { Job } from '@godocker/sdk';
 import { afterEach, describe, expect, it } from 'vitest';
 import { caller } from './helpers/api-caller.js';
+import { spawnDaemon } from './helpers/child-daemon.js';
 import { ADMIN_TOKEN, baseConfig, type ExecutorKind } from './helpers/test-daemon.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
 const children: ChildProcess[] = [];
-
-async function spawnDaemon(config: object): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [join(here, 'helpers', 'daemon-process.mjs'), JSON.stringify(config)], {
-    env: { ...process.env, GODOCKER_ADMIN_TOKEN: ADMIN_TOKEN },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  children.push(child);
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const line = out.split('\n')[0];
-      if (out.includes('\n') && line) resolve((JSON.parse(line) as { url: string }).url);
-    });
-    child.once('exit', (code) => reject(new Error(`daemon exited with ${code} before listening`)));
-  });
-  return { child, url };
-}
 
 afterEach(() => {
   for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
@@ -56,7 +37,7 @@ describe.each<ExecutorKind>(['docker', 'local'])('kill -9 of the daemon (%s exec
       limits: { defaultCpu: 0.5, defaultRam: 64, killGraceSeconds: 1 },
       volumes: [{ name: 'out', hostPath: out, mode: 'rw' }],
     };
-    const first = await spawnDaemon(config);
+    const first = await spawnDaemon(config, children);
     const admin = caller(first.url, ADMIN_TOKEN);
     const ids: number[] = [];
     for (let i = 0; i < 20; i++) {
@@ -74,7 +55,7 @@ describe.each<ExecutorKind>(['docker', 'local'])('kill -9 of the daemon (%s exec
     first.child.kill('SIGKILL');
     await new Promise((r) => first.child.once('exit', r));
 
-    const second = await spawnDaemon(config);
+    const second = await spawnDaemon(config, children);
     const again = caller(second.url, ADMIN_TOKEN);
     const all = await again.call<{ ready: Job[]; timedOut: boolean }>('POST', '/api/v1/jobs/wait', {
       ids,

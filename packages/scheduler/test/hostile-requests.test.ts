@@ -85,8 +85,8 @@ const cases: Case[] = [
   },
   {
     name: 'a 300 KB body to a route that takes small ones',
-    path: '/api/v1/jobs/wait',
-    body: { ids: [1], mode: 'any', timeout: 0, pad: 'x'.repeat(300 * 1024) },
+    path: '/api/v1/sessions',
+    body: { name: 'big', pad: 'x'.repeat(300 * 1024) },
     status: 413,
     code: 'GOD_PAYLOAD_TOO_LARGE',
   },
@@ -255,6 +255,15 @@ const cases: Case[] = [
   },
   { name: 'a wait on an unknown id', path: '/api/v1/jobs/wait', body: { ids: [999999] }, status: 404, code: 'GOD_JOB_NOT_FOUND' },
   { name: 'an unknown route', method: 'GET', path: '/api/v1/nothing', status: 404, code: 'GOD_NOT_FOUND' },
+  { name: 'a URL longer than 8 KiB', method: 'GET', path: `/api/v1/jobs?name=${'x'.repeat(9000)}`, status: 414 },
+  {
+    name: 'a wait body larger than a list of ids can be',
+    path: '/api/v1/jobs/wait',
+    body: { ids: [1], pad: 'x'.repeat(3 * 1024 * 1024) },
+    status: 413,
+    code: 'GOD_PAYLOAD_TOO_LARGE',
+    field: 'body',
+  },
 ];
 
 describe('malformed and hostile requests', () => {

@@ -71,6 +71,19 @@ export interface SubmitOptions {
    */
   idempotencyKey?: string;
   signal?: AbortSignal;
+  /**
+   * A large array is answered (202) before all its tasks are stored: by default
+   * `submit` waits until they are (`array.created` reaches `array.count`), so its
+   * tasks can be listed at once. false returns the parent as first answered.
+   */
+  waitForTasks?: boolean;
+}
+
+/** How often `submit` looks whether an array's tasks have all been stored: from the first, up to the second. */
+const LANDING_POLL_MS = [100, 1000] as const;
+
+function stillLanding(job: Job): boolean {
+  return job.array !== null && (job.array.created ?? job.array.count) < job.array.count;
 }
 
 export interface WaitOptions {
@@ -170,12 +183,26 @@ export class GodockerClient {
         headers: { 'idempotency-key': key },
         signal: options.signal,
       });
+    let job: Job;
     try {
-      return (await send()).body;
+      job = (await send()).body;
     } catch (e) {
       if (!(GodockerError.is(e) && e.code === ErrorCodes.CONNECTION)) throw e;
-      return (await send()).body;
+      job = (await send()).body;
     }
+    return options.waitForTasks === false ? job : this.untilTasksStored(job, options.signal);
+  }
+
+  /** The array's parent once every task exists (any other job as it is). */
+  private async untilTasksStored(job: Job, signal: AbortSignal | undefined): Promise<Job> {
+    let current = job;
+    let pause: number = LANDING_POLL_MS[0];
+    while (stillLanding(current)) {
+      await delay(pause, undefined, signal ? { signal } : undefined);
+      pause = Math.min(pause * 2, LANDING_POLL_MS[1]);
+      current = await this.getJob(job.id, signal ? { signal } : {});
+    }
+    return current;
   }
 
   /** One job. */

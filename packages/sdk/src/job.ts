@@ -218,6 +218,11 @@ export const ArrayInfoSchema = Type.Object({
   step: Type.Integer(),
   throttle: Type.Union([Type.Integer(), Type.Null()]),
   count: Type.Integer(),
+  /**
+   * How many tasks exist so far: a large array is answered before all its tasks are
+   * stored (202), and this reaches `count` as they land. Absent on arrays stored whole.
+   */
+  created: Type.Optional(Type.Integer()),
   /** Number of tasks in each state, kept up to date on the parent. */
   tasks: Type.Record(Type.String(), Type.Integer()),
 });

@@ -64,6 +64,19 @@ describe('GodockerClient', () => {
     expect((await client.getJob(job.id)).status.state).toBe('done');
   });
 
+  it('returns a large array once all its tasks exist, or at once when asked', async () => {
+    const tasks = 12_000;
+    const parent = await client.submit({ command: { script: 'true' }, array: `1-${tasks}`, hold: true });
+    expect(parent.array).toMatchObject({ count: tasks, created: tasks, tasks: { held: tasks } });
+    const first = await client.listJobs({ parent: parent.id, limit: 1 });
+    expect(first.jobs[0]?.taskIndex).toBe(tasks);
+    const early = await client.submit({ command: { script: 'true' }, array: `1-${tasks}`, hold: true }, { waitForTasks: false });
+    expect(early.array?.created).toBeLessThan(tasks);
+    await client.action(early.id, 'kill');
+    expect((await client.getJob(early.id)).array?.tasks).toEqual({ failed: tasks });
+    await client.action(parent.id, 'kill');
+  }, 120_000);
+
   it('waits for ever by default (a long wait is a loop of long-polls)', async () => {
     const job = await client.submit({ command: { script: 'sleep 1; exit 3' } });
     const started = await client.wait(job.id, { for: 'started' });

@@ -9,6 +9,7 @@ import { clientErrorHandler, documentCommonErrors, frameworkErrors } from './api
 import type { ApiContext } from './context.js';
 import { installErrorHandler } from './error-handler.js';
 import { installJsonParser } from './json-body.js';
+import { limitUrlLength } from './request-limits.js';
 import { drmaa1Routes } from './routes/drmaa1.js';
 import { eventRoutes } from './routes/events.js';
 import { jobRoutes } from './routes/jobs.js';
@@ -55,6 +56,7 @@ export async function buildApp(ctx: ApiContext, options: AppOptions): Promise<Fa
   installJsonParser(app);
   app.setValidatorCompiler(validatorCompiler);
   installErrorHandler(app);
+  limitUrlLength(app);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

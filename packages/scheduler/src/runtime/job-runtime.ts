@@ -42,6 +42,7 @@ import type { WaitReason } from '../engine/reasons.js';
 import { schedule } from '../engine/schedule.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Idempotency, InsertResult, JobChange, Store } from '../store/store.js';
+import { ANSWER_WHOLE_ARRAY_UP_TO, firstBatch, landArrayTasks } from './array-landing.js';
 import { parentReason, parentState } from './array-parent.js';
 import { endStatus, exitOutcome } from './exit-outcome.js';
 import { buildRunSpec, logDirOf } from './run-spec.js';
@@ -70,6 +71,9 @@ const PROBE_MAX_MS = 30_000;
  * an outage: it fails instead of going round forever.
  */
 const MAX_REQUEUES = 5;
+
+/** While an array's tasks land, the scheduler looks at those already stored this often at most. */
+const LANDING_PASS_MS = 250;
 
 /** Why the executor cannot take work now, and when to ask it again. */
 interface ExecutorDown {
@@ -118,6 +122,8 @@ export class JobRuntime {
   #orphans = new Set<number>();
   /** Starts of a job in a row that the executor could not make (reset by a start that works). */
   readonly #requeues = new Map<number, number>();
+  /** Arrays whose tasks are still being stored, by parent id. */
+  readonly #landing = new Map<number, Promise<void>>();
   /** Settles when in-flight work (dispatches, exits) is done; used by stop(). */
   readonly #inflight = new Set<Promise<unknown>>();
 
@@ -139,6 +145,7 @@ export class JobRuntime {
       else parents.push(job);
     }
     await this.#inputs.load(this.#now().getTime(), parents);
+    for (const parent of parents) this.#landArray(parent);
     await this.#reconcile();
     const { tickSeconds, reconcileSeconds } = this.#d.config.scheduler;
     this.#tick = setInterval(() => this.requestPass(), tickSeconds * 1000);
@@ -225,6 +232,12 @@ export class JobRuntime {
 
   // ---- submissions and actions ------------------------------------------------
 
+  /**
+   * Stores a submission. An array's parent comes back with its first tasks; the
+   * others land in batches after (`landed`), awaited here up to
+   * ANSWER_WHOLE_ARRAY_UP_TO tasks: a larger array answers while `array.created`
+   * is still below its count.
+   */
   async submit(user: User, sub: JobSubmission, idempotency?: Idempotency): Promise<InsertResult> {
     if (idempotency) {
       // A retry must get the first answer even if the policy checks below would now refuse it
@@ -232,33 +245,66 @@ export class JobRuntime {
       const earlier = await this.#d.store.findIdempotent(user.name, idempotency.key, idempotency.fingerprint);
       if (earlier) return { job: earlier, created: false };
     }
-    const resolved = resolveSubmission(sub, user, this.#d.config, this.#nodes, this.#now());
-    const first = resolved.jobs[0];
-    if (!first) throw new ValidationError('nothing to submit', 'body');
-    await this.#checkProject(first.project, user);
-    await checkDependencies(first, user, this.#d.store);
-    const project = await this.#d.store.getProject(first.project);
-    checkFitsQuotas(first, user.name, user.quota, 'user');
-    checkFitsQuotas(first, first.project, project?.quota, 'project');
-    await checkPendingLimit(resolved.isArray ? resolved.jobs.length - 1 : 1, user, project, this.#d.store);
+    const { job, isArray } = resolveSubmission(sub, user, this.#d.config, this.#nodes, this.#now());
+    await this.#checkProject(job.project, user);
+    await checkDependencies(job, user, this.#d.store);
+    const project = await this.#d.store.getProject(job.project);
+    checkFitsQuotas(job, user.name, user.quota, 'user');
+    checkFitsQuotas(job, job.project, project?.quota, 'project');
+    await checkPendingLimit(job.array?.count ?? 1, user, project, this.#d.store);
+    const tasks = isArray ? firstBatch(job) : [];
+    if (job.array) job.array = { ...job.array, created: tasks.length, tasks: { [job.status.state]: tasks.length } };
     const result = await this.#d.store.insertJobs({
-      jobs: resolved.jobs,
-      isArray: resolved.isArray,
+      jobs: [job, ...tasks],
+      isArray,
       ...(idempotency ? { idempotency } : {}),
     });
     if (!result.created) return result;
-    if (resolved.isArray) {
-      // Tasks got consecutive ids after the parent, in one transaction.
-      const count = result.job.array?.count ?? 0;
-      const { jobs } = await this.#d.store.listJobs({ parentId: result.job.id }, { limit: count + 1 });
+    if (isArray) {
+      const { jobs } = await this.#d.store.listJobs({ parentId: result.job.id }, { limit: tasks.length + 1 });
       for (const t of jobs) this.#active.set(t.id, t);
       this.#inputs.trackParent(result.job);
+      this.#landArray(result.job);
     } else {
       this.#active.set(result.job.id, result.job);
     }
     this.#publish(result.job, null);
     this.requestPass();
+    if ((result.job.array?.count ?? 0) <= ANSWER_WHOLE_ARRAY_UP_TO) {
+      await this.landed(result.job.id);
+      return { ...result, job: (await this.#d.store.getJob(result.job.id)) ?? result.job };
+    }
     return result;
+  }
+
+  /** Resolves once every task of the array exists (at once for any other job). */
+  landed(parentId: number): Promise<void> {
+    return this.#landing.get(parentId) ?? Promise.resolve();
+  }
+
+  /** Stores the tasks the parent does not have yet, in the background; a restart finishes what a crash left. */
+  #landArray(parent: Job): void {
+    const array = parent.array;
+    if (!array || (array.created ?? array.count) >= array.count || this.#landing.has(parent.id)) return;
+    // A pass looks at every active job: one per batch would cost more than the batches themselves.
+    let lastPass = 0;
+    const landing = landArrayTasks(parent, {
+      store: this.#d.store,
+      onTasks: (tasks) => {
+        for (const t of tasks) this.#active.set(t.id, t);
+        if (tasks[0]?.status.state === 'pending' && performance.now() - lastPass >= LANDING_PASS_MS) {
+          lastPass = performance.now();
+          this.requestPass();
+        }
+      },
+      stopped: () => this.#stopped,
+    }).finally(() => {
+      this.#landing.delete(parent.id);
+      this.#markParent(parent.id);
+      this.requestPass();
+    });
+    this.#landing.set(parent.id, landing);
+    this.#track(landing);
   }
 
   async #checkProject(project: string, user: User): Promise<void> {
@@ -302,6 +348,8 @@ export class JobRuntime {
   }
 
   async #arrayAction(parent: Job, action: JobAction, who: string): Promise<Job> {
+    // On every task: those still to be stored too.
+    await this.landed(parent.id);
     const tasks = [...this.#active.values()].filter((t) => t.parentId === parent.id);
     const from: Record<JobAction, JobState[]> = {
       kill: ['pending', 'held', 'running', 'suspended'],
@@ -758,7 +806,10 @@ export class JobRuntime {
     const parent = await this.#d.store.getJob(parentId);
     if (!parent?.array) return;
     const counts = await this.#d.store.countByState({ parentId });
-    const state = parentState(counts);
+    // Tasks not stored yet wait as they were submitted: an array still landing has not ended.
+    const unstored = parent.array.count - (parent.array.created ?? parent.array.count);
+    const waiting = parent.hold ? 'held' : 'pending';
+    const state = parentState(unstored > 0 ? { ...counts, [waiting]: (counts[waiting] ?? 0) + unstored } : counts);
     const tasks: Record<string, number> = {};
     for (const [k, v] of Object.entries(counts)) if (v) tasks[k] = v;
     const sameCounts = JSON.stringify(tasks) === JSON.stringify(parent.array.tasks);

@@ -27,6 +27,7 @@ import type { JobFilter } from '../../store/store.js';
 import { type ApiContext, canSee, currentUser, makeAuth, visibleJob } from '../context.js';
 import { idempotencyHeaders, idempotencyOf } from '../idempotency-key.js';
 import { waitForJobs } from '../job-waiter.js';
+import { ID_LIST_BODY_BYTES } from '../request-limits.js';
 import { abortOnClose, loadJobs } from '../wait-support.js';
 
 const errors = { 400: ErrorBodySchema, 401: ErrorBodySchema, 403: ErrorBodySchema, 404: ErrorBodySchema, 409: ErrorBodySchema };
@@ -40,10 +41,11 @@ export function jobRoutes(app: FastifyInstance, ctx: ApiContext): void {
       onRequest: requireUser,
       bodyLimit: ctx.config.server.bodyLimitBytes,
       schema: {
-        summary: 'Submit a job, or an array of jobs',
+        summary:
+          'Submit a job, or an array of jobs: 201 with the job; 202 with the parent of an array whose tasks are still being stored (array.created of array.count); 200 for a retry with the same Idempotency-Key and body',
         headers: idempotencyHeaders,
         body: JobSubmissionSchema,
-        response: { 200: JobSchema, 201: JobSchema, ...errors },
+        response: { 200: JobSchema, 201: JobSchema, 202: JobSchema, ...errors, 422: ErrorBodySchema },
       },
     },
     async (request, reply) => {
@@ -58,7 +60,10 @@ export function jobRoutes(app: FastifyInstance, ctx: ApiContext): void {
         );
       }
       const result = await ctx.runtime.submit(user, request.body, idempotency);
-      return reply.status(result.created ? 201 : 200).send(result.job);
+      const array = result.job.array;
+      // 202: the parent is stored, its tasks are still landing (`array.created` of `array.count`).
+      const landing = array !== null && (array.created ?? array.count) < array.count;
+      return reply.status(landing ? 202 : result.created ? 201 : 200).send(result.job);
     },
   );
 
@@ -168,6 +173,7 @@ export function jobRoutes(app: FastifyInstance, ctx: ApiContext): void {
     '/jobs/wait',
     {
       onRequest: requireUser,
+      bodyLimit: ID_LIST_BODY_BYTES,
       schema: {
         summary: 'Long-poll on several jobs (any or all)',
         body: WaitManyBodySchema,
