@@ -4,11 +4,12 @@
  * the busybox test image is copied over from the shared engine.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { TEST_IMAGE } from './test-daemon.js';
+import { TEST_IMAGE } from './run-spec.js';
 
 export interface PrivateEngine {
   socketPath: string;
@@ -26,6 +27,15 @@ function answers(socketPath: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** What the engine left mounted under its folders (network namespaces of its containers), deepest first. */
+function mountsUnder(root: string): string[] {
+  return readFileSync('/proc/self/mounts', 'utf8')
+    .split('\n')
+    .map((line) => (line.split(' ')[1] ?? '').replace(/\\040/g, ' '))
+    .filter((point) => point.startsWith(`${root}/`))
+    .sort((a, b) => b.length - a.length);
 }
 
 export async function startPrivateEngine(): Promise<PrivateEngine> {
@@ -53,6 +63,12 @@ export async function startPrivateEngine(): Promise<PrivateEngine> {
       { stdio: 'ignore' },
     );
     child = proc;
+    // A test run that ends early (a timeout, ^C) must not leave an engine behind: SIGTERM lets it stop its containers.
+    const orphaned = (): void => {
+      if (proc.exitCode === null) proc.kill('SIGTERM');
+    };
+    process.once('exit', orphaned);
+    proc.once('exit', () => process.off('exit', orphaned));
     for (let i = 0; i < 120; i++) {
       if (proc.exitCode !== null) throw new Error(`private dockerd exited with ${proc.exitCode} before answering`);
       if (answers(socketPath)) return;
@@ -79,6 +95,7 @@ export async function startPrivateEngine(): Promise<PrivateEngine> {
     start,
     async destroy() {
       await stop();
+      for (const point of mountsUnder(root)) execFileSync('umount', ['-l', point]);
       await rm(root, { recursive: true, force: true });
     },
   };
