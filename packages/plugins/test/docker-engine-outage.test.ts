@@ -6,6 +6,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { type Executor, ExecutorUnavailableError, type RunSpec } from '@godocker/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDockerExecutor } from '../src/docker/index.js';
@@ -76,5 +77,18 @@ describe('docker executor: an engine that stops and starts again', () => {
     expect(await executor.wait(again)).toMatchObject({ exitCode: 0 });
     await executor.collect(again, later.logDir);
     expect(await readFile(join(later.logDir, 'stdout'), 'utf8')).toBe('later\n');
+  }, 180_000);
+
+  // Last: the engine is not started again (destroy() ends what it left running).
+  it('a wait open when the engine is killed ends in ExecutorUnavailableError at once: it does not hang', async () => {
+    const s = spec({ script: 'sleep 300' });
+    const handle = await executor.start(s);
+    const waiting = executor.wait(handle).catch((e: unknown) => e);
+    // The engine has answered the wait's headers: it sends them before the container ends.
+    await delay(500);
+    await engine.crash();
+    const seen = await Promise.race([waiting, delay(10_000).then(() => 'still waiting 10 s after the engine died')]);
+    expect(seen).toBeInstanceOf(ExecutorUnavailableError);
+    expect((seen as Error).message).toMatch(/the Docker engine does not answer/);
   }, 180_000);
 });

@@ -4,7 +4,7 @@
  * the busybox test image is copied over from the shared engine.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,11 @@ export interface PrivateEngine {
   socketPath: string;
   /** Stops the engine (SIGTERM, as systemctl stop does) and waits for it to be gone. */
   stop(): Promise<void>;
+  /**
+   * Kills the engine (SIGKILL, as a crash or the OOM killer would): its open connections are cut
+   * mid-answer. Its containers go on under their shims until destroy(); start() after it is not reliable here.
+   */
+  crash(): Promise<void>;
   start(): Promise<void>;
   /** Stops it for good and removes its folders. */
   destroy(): Promise<void>;
@@ -27,6 +32,32 @@ function answers(socketPath: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Processes of this engine that outlive it (containerd, its shims, named by the engine's exec root on
+ * their command line) and what runs under them (the containers' processes), children first.
+ */
+function leftoversOf(root: string): number[] {
+  const parents = new Map<number, number>();
+  const own = new Set<number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // The command name may hold spaces and parentheses: the parent pid comes after the last ')'.
+      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(`${root}/exec/`)) own.add(Number(entry));
+    } catch {
+      // Ended while we looked.
+    }
+  }
+  const under = (pid: number): boolean => {
+    for (let p = parents.get(pid); p !== undefined && p > 1; p = parents.get(p)) if (own.has(p)) return true;
+    return false;
+  };
+  const children = [...parents.keys()].filter((pid) => !own.has(pid) && under(pid));
+  return [...children, ...own];
 }
 
 /** What the engine left mounted under its folders (network namespaces of its containers), deepest first. */
@@ -43,7 +74,9 @@ export async function startPrivateEngine(): Promise<PrivateEngine> {
   const socketPath = join(root, 'docker.sock');
   let child: ChildProcess | null = null;
 
+  const logPath = join(root, 'dockerd.log');
   const start = async (): Promise<void> => {
+    const log = openSync(logPath, 'a');
     const proc = spawn(
       'dockerd',
       [
@@ -60,8 +93,9 @@ export async function startPrivateEngine(): Promise<PrivateEngine> {
         '--pidfile',
         join(root, 'dockerd.pid'),
       ],
-      { stdio: 'ignore' },
+      { stdio: ['ignore', log, log] },
     );
+    closeSync(log);
     child = proc;
     // A test run that ends early (a timeout, ^C) must not leave an engine behind: SIGTERM lets it stop its containers.
     const orphaned = (): void => {
@@ -70,19 +104,22 @@ export async function startPrivateEngine(): Promise<PrivateEngine> {
     process.once('exit', orphaned);
     proc.once('exit', () => process.off('exit', orphaned));
     for (let i = 0; i < 120; i++) {
-      if (proc.exitCode !== null) throw new Error(`private dockerd exited with ${proc.exitCode} before answering`);
+      if (proc.exitCode !== null) {
+        const said = readFileSync(logPath, 'utf8').split('\n').slice(-8).join('\n');
+        throw new Error(`private dockerd exited with ${proc.exitCode} before answering; its log ends with:\n${said}`);
+      }
       if (answers(socketPath)) return;
       await delay(250);
     }
     throw new Error(`private dockerd did not answer on ${socketPath} within 30 s`);
   };
 
-  const stop = async (): Promise<void> => {
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM'): Promise<void> => {
     const proc = child;
     child = null;
     if (!proc || proc.exitCode !== null) return;
     const gone = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-    proc.kill('SIGTERM');
+    proc.kill(signal);
     await Promise.race([gone, delay(30_000).then(() => proc.kill('SIGKILL'))]);
     await gone;
   };
@@ -91,10 +128,18 @@ export async function startPrivateEngine(): Promise<PrivateEngine> {
   execFileSync('sh', ['-c', `docker save ${TEST_IMAGE} | docker -H unix://${socketPath} load`], { stdio: 'ignore' });
   return {
     socketPath,
-    stop,
+    stop: () => stop('SIGTERM'),
+    crash: () => stop('SIGKILL'),
     start,
     async destroy() {
       await stop();
+      for (const pid of leftoversOf(root)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }
       for (const point of mountsUnder(root)) execFileSync('umount', ['-l', point]);
       await rm(root, { recursive: true, force: true });
     },
