@@ -398,20 +398,6 @@ describe('docker executor: idempotence and recovery', () => {
     expect(await readFile(join(s.logDir, 'stdout'), 'utf8')).toBe('recovered\n');
   });
 
-  it('replaces a container that never ran and cannot start (a start the engine broke off while it stopped)', async () => {
-    const s = spec({ script: 'echo replaced' });
-    // Under the task's name, never started, and unable to start: what a broken-off start leaves behind.
-    const stale = await docker.createContainer({ ...createOptions(s, clusterId), Entrypoint: ['/no/such/binary'] });
-    await stale.start().catch(() => undefined);
-    expect((await stale.inspect()).State.Status).toBe('created');
-    const handle = await executor.start(s);
-    expect(handle.id).not.toBe(stale.id);
-    expect(await executor.wait(handle)).toMatchObject({ exitCode: 0, error: null });
-    await executor.collect(handle, s.logDir);
-    expect(await readFile(join(s.logDir, 'stdout'), 'utf8')).toBe('replaced\n');
-    expect(await docker.listContainers({ all: true, filters: { name: [s.key] } })).toHaveLength(0);
-  });
-
   it('finds the job by key alone when the container id was lost', async () => {
     const s = spec({ script: 'exit 5' });
     await executor.start(s);

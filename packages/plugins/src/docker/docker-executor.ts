@@ -18,10 +18,10 @@ import {
   type Executor,
   ExecutorError,
   type ExecutorFactory,
+  ExecutorUnavailableError,
   type ExitInfo,
   InFlight,
   InvalidStateError,
-  isExecutorUnavailable,
   type ListedTask,
   type LogStream,
   type NodeInfo,
@@ -42,6 +42,7 @@ import {
   isEngineNotReady,
   isNotFound,
   isNotModified,
+  isStaleEndpoint,
   isUnreachable,
   messageOf,
 } from './docker-errors.js';
@@ -397,10 +398,9 @@ class DockerExecutor implements Executor {
     this.agent.destroy();
   }
 
-  /** `replace`: a found container that never ran and cannot start may be replaced by a new one (once). */
-  private async createAndStart(spec: RunSpec, replace = true): Promise<TaskHandle> {
+  private async createAndStart(spec: RunSpec): Promise<TaskHandle> {
     const found = await this.inspect({ key: spec.key, id: null, node: null });
-    if (found) return this.adopt(spec, found, replace);
+    if (found) return this.adopt(spec, found);
     let id: string;
     try {
       id = (await this.docker.createContainer(createOptions(spec, this.context.clusterId))).id;
@@ -408,7 +408,7 @@ class DockerExecutor implements Executor {
       if (isConflict(error)) {
         // Another daemon (or a retry) created it between our look and our create.
         const raced = await this.inspect({ key: spec.key, id: null, node: null });
-        if (raced) return this.adopt(spec, raced, false);
+        if (raced) return this.adopt(spec, raced);
       }
       if (isNotFound(error)) {
         throw new ExecutorError(
@@ -425,7 +425,7 @@ class DockerExecutor implements Executor {
   }
 
   /** A container with our key already exists: take it over instead of creating a second one. */
-  private async adopt(spec: RunSpec, info: Inspect, replace: boolean): Promise<TaskHandle> {
+  private async adopt(spec: RunSpec, info: Inspect): Promise<TaskHandle> {
     const owner = info.Config.Labels?.[TASK_LABELS.cluster];
     if (owner !== this.context.clusterId) {
       throw new ExecutorError(
@@ -435,26 +435,7 @@ class DockerExecutor implements Executor {
     }
     // Created but never started (the daemon died between create and start, or the engine failed the start while it
     // restarted, leaving State.Error): the job never ran, so starting it now runs it once.
-    if (info.State.Status === 'created') {
-      try {
-        await this.launch(spec, info.Id);
-      } catch (error) {
-        // A start the engine broke off while it stopped can leave the container unable to ever start
-        // ("endpoint with name … already exists in network none"). The engine answered that it did not
-        // start, so it never ran: a new container replaces it, and a cause of the job's own fails that one too.
-        if (!replace || isExecutorUnavailable(error)) throw error;
-        this.context.logger.warn(
-          { key: spec.key, error: messageOf(error) },
-          'replacing a container that never ran and cannot start',
-        );
-        try {
-          await this.docker.getContainer(info.Id).remove({ force: true });
-        } catch (removeError) {
-          if (!isNotFound(removeError)) throw executorError(`removing container ${spec.key} that could not start`, removeError);
-        }
-        return this.createAndStart(spec, false);
-      }
-    }
+    if (info.State.Status === 'created') await this.launch(spec, info.Id);
     return { key: spec.key, id: info.Id, node: this.nodeName };
   }
 
@@ -474,6 +455,12 @@ class DockerExecutor implements Executor {
       if (isNotModified(error)) return;
       // An engine that is stopping or not back yet fails starts that have nothing to do with the job.
       if (isUnreachable(error) || isEngineNotReady(error)) throw executorError(`starting container ${spec.key}`, error);
+      if (isStaleEndpoint(error)) {
+        throw new ExecutorUnavailableError(
+          `starting container ${spec.key}: the Docker engine still holds the network endpoint of a start it broke off (${messageOf(error)})`,
+          error,
+        );
+      }
       // The container stays, "created" with State.Error: status/wait report the failure and collect removes it.
       throw new ExecutorError(`container ${spec.key} could not start: ${messageOf(error)}`, error);
     }
