@@ -78,3 +78,40 @@ describe.each<ExecutorKind>(['docker', 'local'])('kill -9 of the daemon (%s exec
     expect(ran).toEqual([...ids].sort((a, b) => a - b));
   }, 180_000);
 });
+
+describe('kill -9 of the daemon right after a kill of a running job (docker executor)', () => {
+  it('records the end as that kill, with the signal it took, once the daemon is back', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'godocker-crash-kill-'));
+    chmodSync(root, 0o711);
+    const config = {
+      ...baseConfig('docker', join(root, 'data')),
+      limits: { defaultCpu: 0.5, defaultRam: 64, killGraceSeconds: 1 },
+    };
+    const first = await spawnDaemon(config);
+    const admin = caller(first.url, ADMIN_TOKEN);
+    const s = await admin.call<Job>('POST', '/api/v1/jobs', { command: { script: 'sleep 300' } });
+    expect(s.status).toBe(201);
+    const id = s.body.id;
+    for (let i = 0; ; i++) {
+      const j = await admin.call<Job>('GET', `/api/v1/jobs/${id}`);
+      if (j.body.status.containerId !== null) break;
+      if (i > 300) throw new Error(`job ${id} got no container in 30 s: ${j.body.status.reason}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    // The kill is answered once the task has stopped (1 s of grace): the daemon dies before that.
+    const killing = admin.call('POST', `/api/v1/jobs/${id}/actions`, { action: 'kill' }).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 400));
+    first.child.kill('SIGKILL');
+    await new Promise((r) => first.child.once('exit', r));
+    await killing;
+    // Whether or not the stop reached the engine, the task has ended by the time the daemon is back.
+    await new Promise((r) => setTimeout(r, 3000));
+
+    const second = await spawnDaemon(config);
+    const again = caller(second.url, ADMIN_TOKEN);
+    const w = await again.call<{ job: Job; timedOut: boolean }>('GET', `/api/v1/jobs/${id}/wait?for=terminated&timeout=60`);
+    expect(w.body.timedOut).toBe(false);
+    // sleep is PID 1 of its container and ignores SIGTERM: the engine's SIGKILL after the grace ends it.
+    expect(w.body.job.status).toMatchObject({ state: 'failed', reason: 'killed by admin', exitCode: 137, signal: 'SIGKILL' });
+  }, 120_000);
+});

@@ -208,6 +208,11 @@ export const JobStatusSchema = Type.Object({
   endedAt: Type.Union([Type.String(), Type.Null()]),
   node: Type.Union([Type.String(), Type.Null()]),
   containerId: Type.Union([Type.String(), Type.Null()]),
+  /**
+   * Why GoDocker is stopping the running task (a kill, the time limit), set when it sends the stop:
+   * a daemon restarted before the task's end still records that end as this kill, with its signal.
+   */
+  killReason: Type.Optional(Type.String()),
   history: Type.Array(TransitionSchema),
 });
 export type JobStatus = Static<typeof JobStatusSchema>;

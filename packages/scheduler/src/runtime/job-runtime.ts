@@ -390,7 +390,7 @@ export class JobRuntime {
       if (j) return j;
     }
     if (state === 'running' || state === 'suspended') {
-      this.#kills.set(job.id, reason);
+      await this.#stopping(job.id, reason);
       const handle = this.#handles.get(job.id);
       // Without a handle the start is still in flight; it sees #kills when it lands.
       if (handle) await this.#d.executor.kill(handle, this.#d.config.limits.killGraceSeconds);
@@ -553,10 +553,9 @@ export class JobRuntime {
       const timer = setTimeout(() => {
         this.#timers.delete(job.id);
         if (!this.#active.has(job.id)) return;
-        this.#kills.set(job.id, `time limit of ${formatDuration(limit)} exceeded: killed`);
         this.#track(
-          this.#d.executor
-            .kill(handle, this.#d.config.limits.killGraceSeconds)
+          this.#stopping(job.id, `time limit of ${formatDuration(limit)} exceeded: killed`)
+            .then(() => this.#d.executor.kill(handle, this.#d.config.limits.killGraceSeconds))
             .catch((e) => this.#d.logger.warn({ err: e, jobId: job.id }, 'time-limit kill failed')),
         );
       }, left);
@@ -578,6 +577,21 @@ export class JobRuntime {
         },
       ),
     );
+  }
+
+  /**
+   * GoDocker is about to stop a running task: why, in memory and in the store, so that a daemon
+   * restarted before the task's end records that end as this kill (the engine's 137 alone is an exit code).
+   */
+  async #stopping(jobId: number, reason: string): Promise<void> {
+    this.#kills.set(jobId, reason);
+    try {
+      const job = await this.#d.store.updateJob(jobId, { status: { killReason: reason } }, { states: ['running', 'suspended'] });
+      if (job) this.#active.set(jobId, job);
+    } catch (e) {
+      // The stop matters more than its record: without it only a restart before the end loses the reason.
+      this.#d.logger.warn({ err: e, jobId }, 'could not record why the job is killed');
+    }
   }
 
   /** Back to pending, as if never dispatched (the task, if the executor made one, is adopted on the next start). */
@@ -706,17 +720,27 @@ export class JobRuntime {
   async #reconcileJob(job: Job): Promise<void> {
     const { executor, clusterId } = this.#d;
     const handle: TaskHandle = { key: taskKey(clusterId, job.id), id: job.status.containerId, node: job.status.node };
+    if (job.status.killReason !== undefined && !this.#kills.has(job.id)) this.#kills.set(job.id, job.status.killReason);
     const st = await executor.status(handle);
     if (st.state === 'exited') {
       await this.#finish(job.id, handle, st);
     } else if (st.state === 'running' || st.state === 'paused') {
       this.#watch(job, handle);
+      // Killed before the daemon went away: its stop may never have reached the executor.
+      if (this.#kills.has(job.id)) {
+        this.#track(
+          executor
+            .kill(handle, this.#d.config.limits.killGraceSeconds)
+            .catch((e) => this.#d.logger.warn({ err: e, jobId: job.id }, 'kill after restart failed')),
+        );
+      }
     } else if (st.state === 'created' || (st.state === 'missing' && job.status.containerId === null)) {
-      // It never ran: safe to run it from the start, once.
+      // It never ran: safe to run it from the start, once (unless it was killed meanwhile).
       if (st.state === 'created') await executor.collect(handle, logDirOf(this.#d.config, job.id));
-      await this.#requeue(job.id, 'requeued: the daemon stopped before the job started');
+      if (this.#kills.has(job.id)) await this.#finish(job.id, null, vanished(null, this.#now()));
+      else await this.#requeue(job.id, 'requeued: the daemon stopped before the job started');
     } else {
-      this.#kills.set(job.id, 'its task vanished from the executor while the daemon was away');
+      this.#kills.set(job.id, this.#kills.get(job.id) ?? 'its task vanished from the executor while the daemon was away');
       await this.#finish(job.id, null, vanished(job.status.startedAt, this.#now()));
     }
   }
