@@ -87,7 +87,7 @@ describe('kill -9 of the daemon right after a kill of a running job (docker exec
       ...baseConfig('docker', join(root, 'data')),
       limits: { defaultCpu: 0.5, defaultRam: 64, killGraceSeconds: 1 },
     };
-    const first = await spawnDaemon(config);
+    const first = await spawnDaemon(config, children);
     const admin = caller(first.url, ADMIN_TOKEN);
     const s = await admin.call<Job>('POST', '/api/v1/jobs', { command: { script: 'sleep 300' } });
     expect(s.status).toBe(201);
@@ -107,7 +107,7 @@ describe('kill -9 of the daemon right after a kill of a running job (docker exec
     // Whether or not the stop reached the engine, the task has ended by the time the daemon is back.
     await new Promise((r) => setTimeout(r, 3000));
 
-    const second = await spawnDaemon(config);
+    const second = await spawnDaemon(config, children);
     const again = caller(second.url, ADMIN_TOKEN);
     const w = await again.call<{ job: Job; timedOut: boolean }>('GET', `/api/v1/jobs/${id}/wait?for=terminated&timeout=60`);
     expect(w.body.timedOut).toBe(false);
