@@ -42,7 +42,7 @@ import {
   isEngineNotReady,
   isNotFound,
   isNotModified,
-  isStaleEndpoint,
+  isStartLeftover,
   isUnreachable,
   messageOf,
 } from './docker-errors.js';
@@ -455,9 +455,16 @@ class DockerExecutor implements Executor {
       if (isNotModified(error)) return;
       // An engine that is stopping or not back yet fails starts that have nothing to do with the job.
       if (isUnreachable(error) || isEngineNotReady(error)) throw executorError(`starting container ${spec.key}`, error);
-      if (isStaleEndpoint(error)) {
+      if (isStartLeftover(error)) {
+        // The container never ran. Removed, it takes what was left along; the job's next start makes a new one.
+        await container.remove({ force: true }).catch((removeError: unknown) => {
+          this.context.logger.warn(
+            { key: spec.key, error: messageOf(removeError) },
+            'could not remove a container that cannot start',
+          );
+        });
         throw new ExecutorUnavailableError(
-          `starting container ${spec.key}: the Docker engine still holds the network endpoint of a start it broke off (${messageOf(error)})`,
+          `starting container ${spec.key}: the Docker engine still holds what a start it broke off left (${messageOf(error)}); the container is removed, the next start makes a new one`,
           error,
         );
       }
