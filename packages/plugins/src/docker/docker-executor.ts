@@ -453,8 +453,7 @@ class DockerExecutor implements Executor {
     } catch (error) {
       // 304: already started by a concurrent adopter.
       if (isNotModified(error)) return;
-      // An engine that is stopping or not back yet fails starts that have nothing to do with the job.
-      if (isUnreachable(error) || isEngineNotReady(error)) throw executorError(`starting container ${spec.key}`, error);
+      // Before the outage check below, which may take a leftover for one too: the container must go either way.
       if (isStartLeftover(error)) {
         // The container never ran. Removed, it takes what was left along; the job's next start makes a new one.
         await container.remove({ force: true }).catch((removeError: unknown) => {
@@ -468,6 +467,8 @@ class DockerExecutor implements Executor {
           error,
         );
       }
+      // An engine that is stopping or not back yet fails starts that have nothing to do with the job.
+      if (isUnreachable(error) || isEngineNotReady(error)) throw executorError(`starting container ${spec.key}`, error);
       // The container stays, "created" with State.Error: status/wait report the failure and collect removes it.
       throw new ExecutorError(`container ${spec.key} could not start: ${messageOf(error)}`, error);
     }
