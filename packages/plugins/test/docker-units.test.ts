@@ -1,8 +1,9 @@
 /** The pure pieces of the docker executor, without an engine. */
 import { Readable } from 'node:stream';
-import { ConfigError } from '@godocker/sdk';
+import { ConfigError, ExecutorError, ExecutorUnavailableError } from '@godocker/sdk';
 import { describe, expect, it } from 'vitest';
 import { createOptions } from '../src/docker/container-spec.js';
+import { executorError, isStartLeftover } from '../src/docker/docker-errors.js';
 import { parseDockerOptions } from '../src/docker/docker-options.js';
 import { exitInfoOf, signalOf } from '../src/docker/exit-info.js';
 import { type LogFrame, logFrames } from '../src/docker/log-frames.js';
@@ -40,6 +41,47 @@ describe('logFrames', () => {
     const frames = await collect([Buffer.from('plain text, no headers\n'), Buffer.from('more\n')]);
     expect(Buffer.concat(frames.map((f) => f.data)).toString()).toBe('plain text, no headers\nmore\n');
     expect(new Set(frames.map((f) => f.stream))).toEqual(new Set(['stdout']));
+  });
+});
+
+/** An answer of the engine as docker-modem rejects with it: the engine's sentence in json.message. */
+function engineAnswer(statusCode: number, message: string): Error {
+  return Object.assign(new Error(`(HTTP code ${statusCode}) unexpected - ${message} `), { statusCode, json: { message } });
+}
+
+/** A socket error as Node gives it. */
+function socketError(message: string, code: string, syscall?: string): Error {
+  return Object.assign(new Error(message), { code, ...(syscall ? { syscall } : {}) });
+}
+
+describe('engine errors (the messages of a private engine stopped and started under starts)', () => {
+  it('an engine that is gone, stopping or not back is ExecutorUnavailableError; an answer about the job is not', () => {
+    const passing = [
+      socketError('connect ENOENT /run/docker.sock', 'ENOENT', 'connect'),
+      socketError('connect ECONNREFUSED /run/docker.sock', 'ECONNREFUSED', 'connect'),
+      socketError('socket hang up', 'ECONNRESET'),
+      socketError('aborted', 'ECONNRESET'),
+      engineAnswer(500, 'failed to update store for object type *libnetwork.endpoint: open : no such file or directory'),
+      engineAnswer(500, 'transport is closing: unavailable'),
+    ];
+    for (const e of passing) expect(executorError('starting', e), e.message).toBeInstanceOf(ExecutorUnavailableError);
+    const own = [
+      engineAnswer(404, 'No such image: local/none:latest'),
+      engineAnswer(400, 'failed to create shim task: exec: "/no/such": stat /no/such: no such file or directory'),
+      engineAnswer(500, 'could not select device driver "" with capabilities: [[gpu]]'),
+    ];
+    for (const e of own) {
+      const wrapped = executorError('starting', e);
+      expect(wrapped, e.message).toBeInstanceOf(ExecutorError);
+      expect(wrapped, e.message).not.toBeInstanceOf(ExecutorUnavailableError);
+      expect(isStartLeftover(e), e.message).toBe(false);
+    }
+  });
+
+  it('a start failing on what a broken-off start left behind is told apart', () => {
+    expect(isStartLeftover(engineAnswer(403, 'endpoint with name godocker-x-8 already exists in network none'))).toBe(true);
+    expect(isStartLeftover(engineAnswer(500, 'task 10b02e43cd6f8029caebefe88117fb24: already exists'))).toBe(true);
+    expect(isStartLeftover(socketError('already exists', 'EEXIST'))).toBe(false);
   });
 });
 

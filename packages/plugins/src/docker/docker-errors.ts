@@ -66,13 +66,15 @@ export function isEngineNotReady(error: unknown): boolean {
 }
 
 /**
- * A start the engine broke off while it stopped leaves the container's network endpoint behind, and
- * the next start of that container fails with `endpoint with name godocker-x-8 already exists in network
- * none` (403; seen on a private engine stopped under starts) until the engine, restarted, cleans it up.
- * The endpoint is named after the container, whose name is the task key: nothing of the job's own makes it.
+ * A start the engine broke off while it stopped leaves things of the container behind, and every later
+ * start of that container fails on them (seen on a private engine stopped under starts, and still so
+ * after it started again): `endpoint with name godocker-x-8 already exists in network none` (403),
+ * `task 10b0…: already exists` (500). They are named after the container (its name is the task key, its
+ * id ours): nothing of the job's own makes a start fail with "already exists".
  */
-export function isStaleEndpoint(error: unknown): boolean {
-  return statusCodeOf(error) === 403 && /endpoint with name \S+ already exists in network/.test(messageOf(error));
+export function isStartLeftover(error: unknown): boolean {
+  const status = statusCodeOf(error);
+  return status !== null && status >= 400 && /\balready exists\b/.test(messageOf(error));
 }
 
 /**

@@ -42,7 +42,7 @@ import {
   isEngineNotReady,
   isNotFound,
   isNotModified,
-  isStaleEndpoint,
+  isStartLeftover,
   isUnreachable,
   messageOf,
 } from './docker-errors.js';
@@ -453,14 +453,22 @@ class DockerExecutor implements Executor {
     } catch (error) {
       // 304: already started by a concurrent adopter.
       if (isNotModified(error)) return;
-      // An engine that is stopping or not back yet fails starts that have nothing to do with the job.
-      if (isUnreachable(error) || isEngineNotReady(error)) throw executorError(`starting container ${spec.key}`, error);
-      if (isStaleEndpoint(error)) {
+      // Before the outage check below, which may take a leftover for one too: the container must go either way.
+      if (isStartLeftover(error)) {
+        // The container never ran. Removed, it takes what was left along; the job's next start makes a new one.
+        await container.remove({ force: true }).catch((removeError: unknown) => {
+          this.context.logger.warn(
+            { key: spec.key, error: messageOf(removeError) },
+            'could not remove a container that cannot start',
+          );
+        });
         throw new ExecutorUnavailableError(
-          `starting container ${spec.key}: the Docker engine still holds the network endpoint of a start it broke off (${messageOf(error)})`,
+          `starting container ${spec.key}: the Docker engine still holds what a start it broke off left (${messageOf(error)}); the container is removed, the next start makes a new one`,
           error,
         );
       }
+      // An engine that is stopping or not back yet fails starts that have nothing to do with the job.
+      if (isUnreachable(error) || isEngineNotReady(error)) throw executorError(`starting container ${spec.key}`, error);
       // The container stays, "created" with State.Error: status/wait report the failure and collect removes it.
       throw new ExecutorError(`container ${spec.key} could not start: ${messageOf(error)}`, error);
     }
