@@ -70,7 +70,7 @@ const PROBE_MAX_MS = 30_000;
  * the executor answered, so a job past this is failing for a cause of its own that looks like
  * an outage: it fails instead of going round forever.
  */
-const MAX_REQUEUES = 5;
+const MAX_REQUEUES = 20;
 
 /** While an array's tasks land, the scheduler looks at those already stored this often at most. */
 const LANDING_PASS_MS = 250;
