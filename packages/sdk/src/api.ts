@@ -7,8 +7,9 @@ import { JobSchema, JobStateSchema } from './job.js';
 import { PrioritySchema, ProjectNameSchema, ProjectSchema, QuotaSchema, SharesSchema } from './projects.js';
 import { DRMAA1_STATE, type Drmaa1State, JOB_ACTIONS } from './states.js';
 
-export const API_PREFIX = '/api/v1';
-export const DEFAULT_PORT = 6543;
+import { MAX_WAIT_SECONDS } from './wire-constants.js';
+
+export { API_PREFIX, DEFAULT_PORT, MAX_WAIT_SECONDS } from './wire-constants.js';
 
 export const ErrorBodySchema = Type.Object({
   error: Type.Object({ code: Type.String(), message: Type.String(), field: Type.Optional(Type.String()) }),
@@ -53,9 +54,6 @@ export type ActionBody = Static<typeof ActionBodySchema>;
 
 export const WaitForSchema = Type.Union([Type.Literal('started'), Type.Literal('terminated')]);
 export type WaitFor = Static<typeof WaitForSchema>;
-
-/** Longest single long-poll the server holds; clients loop for longer waits. */
-export const MAX_WAIT_SECONDS = 300;
 
 export const WaitQuerySchema = Type.Object(
   {

@@ -11,36 +11,35 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import {
-  type AddMemberBody,
-  type CreatedToken,
-  type CreateProjectBody,
-  type CreateSessionBody,
-  type CreateUserBody,
-  type Drmaa1JobState,
-  type Drmaa1JobsBody,
-  type Drmaa1JobsResult,
-  type Explanation,
-  type Info,
-  type JobEvent,
-  type JobList,
-  type ListJobsQuery,
-  type ListProjectsQuery,
-  MAX_WAIT_SECONDS,
-  type ProjectList,
-  type ResetUsageBody,
-  type ResetUsageResult,
-  type Session,
-  type SessionActionResult,
-  type SessionList,
-  type SessionWaitResult,
-  type ShareTreeView,
-  type UpdateProjectBody,
-  type UpdateUserBody,
-  type User,
-  type WaitFor,
-  type WaitManyResult,
-  type WaitResult,
+import type {
+  AddMemberBody,
+  CreatedToken,
+  CreateProjectBody,
+  CreateSessionBody,
+  CreateUserBody,
+  Drmaa1JobState,
+  Drmaa1JobsBody,
+  Drmaa1JobsResult,
+  Explanation,
+  Info,
+  JobEvent,
+  JobList,
+  ListJobsQuery,
+  ListProjectsQuery,
+  ProjectList,
+  ResetUsageBody,
+  ResetUsageResult,
+  Session,
+  SessionActionResult,
+  SessionList,
+  SessionWaitResult,
+  ShareTreeView,
+  UpdateProjectBody,
+  UpdateUserBody,
+  User,
+  WaitFor,
+  WaitManyResult,
+  WaitResult,
 } from './api.js';
 import { type FetchFn, HttpTransport, type QueryValue } from './client-http.js';
 import { followLog, jobEvents } from './client-streams.js';
@@ -49,6 +48,7 @@ import type { LogStream } from './executor.js';
 import type { Job, JobSubmission } from './job.js';
 import type { Project } from './projects.js';
 import type { JobAction } from './states.js';
+import { MAX_WAIT_SECONDS } from './wire-constants.js';
 
 export { type FetchFn, normalizeBaseUrl } from './client-http.js';
 

@@ -1,5 +1,5 @@
 /** `godocker server`: runs the daemon in this process until Ctrl-C or SIGTERM, then stops it cleanly. */
-import { loadLogin, saveLogin } from '@godocker/sdk';
+import { loadLogin, saveLogin } from '@godocker/sdk/client';
 import type { Command } from 'commander';
 import type { Context } from '../context.js';
 

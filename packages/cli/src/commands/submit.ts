@@ -1,5 +1,5 @@
 /** `godocker submit`: send a job; with --wait, run it like a local command (its output, its exit code). */
-import type { GodockerClient, Job } from '@godocker/sdk';
+import type { GodockerClient, Job } from '@godocker/sdk/client';
 import { type Command, Option } from 'commander';
 import type { Context } from '../context.js';
 import { EXIT_INTERRUPTED } from '../errors.js';
