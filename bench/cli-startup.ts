@@ -12,6 +12,7 @@
  * figure is printed beside (sbatch --hold --wrap true, interleaved the same way).
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -24,8 +25,9 @@ const ROUNDS = Number(process.env.BENCH_CLI_ROUNDS ?? 40);
 const WARMUP = 3;
 const TARGET_RATIO = 1.5;
 
-const rootDir = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
-const cliMain = join(rootDir, 'packages/cli/dist/main.js');
+const cliDir = join(dirname(dirname(dirname(fileURLToPath(import.meta.url)))), 'packages/cli');
+// The executable npm links as `godocker`.
+const cliMain = join(cliDir, (JSON.parse(readFileSync(join(cliDir, 'package.json'), 'utf8')) as { bin: { godocker: string } }).bin.godocker);
 
 interface Command {
   label: string;

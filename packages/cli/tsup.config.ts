@@ -1,28 +1,52 @@
 /**
- * The `godocker` command as one bundle: dist/main.js holds what every command needs
- * (commander, the SDK's HTTP client, the command dispatch), and each command group
- * is a chunk loaded only when the command line names it. The SDK is bundled from its
- * sources; the scheduler (for `godocker server` only) stays an external import.
+ * Two builds. The library (dist/index.js, `import { run } from '@godocker/cli'`): ESM,
+ * one chunk per command group, loaded when the command line names it. The executable:
+ * dist/cli.cjs, the whole command line client in one CommonJS file that bin.ts
+ * (dist/godocker.cjs, the `godocker` bin) runs from V8's code cache; in it too a
+ * command group's module is initialised only when named. CommonJS because Node 20
+ * can hand V8 a code cache only for scripts, not for ES modules.
+ *
+ * The SDK is bundled from its sources (only `@godocker/sdk/client`: no TypeBox); the
+ * scheduler, which only `godocker server` needs, stays an external import.
  */
-import { defineConfig } from 'tsup';
+import { defineConfig, type Options } from 'tsup';
 
-export default defineConfig({
-  entry: { main: 'src/main.ts', index: 'src/index.ts' },
-  format: 'esm',
+const common: Options = {
   platform: 'node',
   target: 'node20',
   tsconfig: 'tsconfig.build.json',
-  splitting: true,
-  clean: true,
   sourcemap: true,
   noExternal: ['@godocker/sdk', 'commander'],
   external: ['@godocker/scheduler'],
-  // commander is CommonJS: its require() of Node's built-ins needs a real require in ESM output.
-  banner: {
-    js: "import { createRequire as __godockerRequire } from 'node:module'; const require = __godockerRequire(import.meta.url);",
-  },
   esbuildOptions(options) {
     options.conditions = ['@godocker/source'];
   },
-  dts: { entry: { index: 'src/index.ts' }, compilerOptions: { composite: false, customConditions: ['@godocker/source'] } },
-});
+};
+
+export default defineConfig([
+  {
+    ...common,
+    entry: { index: 'src/index.ts' },
+    format: 'esm',
+    splitting: true,
+    clean: true,
+    // commander is CommonJS: its require() of Node's built-ins needs a real require in ESM output.
+    banner: { js: "import { createRequire as __godockerRequire } from 'node:module'; const require = __godockerRequire(import.meta.url);" },
+    dts: { entry: { index: 'src/index.ts' }, compilerOptions: { composite: false, customConditions: ['@godocker/source'] } },
+  },
+  {
+    ...common,
+    entry: { cli: 'src/main.ts', godocker: 'src/bin.ts', 'dynamic-imports': 'src/dynamic-imports.ts' },
+    format: 'cjs',
+    outExtension: () => ({ js: '.cjs' }),
+    esbuildPlugins: [
+      {
+        // See src/dynamic-imports.ts: its import() calls must run outside the code-cached bundle.
+        name: 'dynamic-imports-outside-the-bundle',
+        setup(build) {
+          build.onResolve({ filter: /\/dynamic-imports\.js$/ }, () => ({ path: './dynamic-imports.cjs', external: true }));
+        },
+      },
+    ],
+  },
+]);

@@ -8,6 +8,7 @@
 import { Agent, request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { Readable } from 'node:stream';
 import type { FetchFn } from '@godocker/sdk/client';
+import { importHttps } from './dynamic-imports.js';
 
 // Keep-alive as fetch has it: `wait` and `logs -f` send request after request. Idle sockets are unref'd.
 const agent = new Agent({ keepAlive: true });
@@ -47,7 +48,7 @@ function abortReason(signal: AbortSignal): unknown {
 
 async function requestFn(url: URL): Promise<typeof httpRequest> {
   if (url.protocol === 'http:') return httpRequest;
-  if (url.protocol === 'https:') return (await import('node:https')).request;
+  if (url.protocol === 'https:') return (await importHttps()).request;
   throw new TypeError(`unsupported protocol ${url.protocol} in ${url.href}: use http:// or https://`);
 }
 

@@ -22,6 +22,7 @@ import type {
   Drmaa1JobsResult,
   Explanation,
   Info,
+  JobBatchResult,
   JobEvent,
   JobList,
   ListJobsQuery,
@@ -161,15 +162,24 @@ export class GodockerClient {
    * the same Idempotency-Key, so a lost answer never creates a second job.
    */
   async submit(submission: JobSubmission, options: SubmitOptions = {}): Promise<Job> {
+    return this.postRetried<Job>('/jobs', submission, options);
+  }
+
+  /**
+   * Submits several jobs in one request (POST /jobs/batch): all are stored, or none is
+   * and the error names the first bad one (`field` starts with `jobs.N`). Resolves with
+   * the jobs in order; retried once after a network failure with the same Idempotency-Key,
+   * as `submit` is.
+   */
+  async submitBatch(submissions: readonly JobSubmission[], options: SubmitOptions = {}): Promise<Job[]> {
+    return (await this.postRetried<JobBatchResult>('/jobs/batch', { jobs: submissions }, options)).jobs;
+  }
+
+  /** A POST with an Idempotency-Key, sent again once with the same key after a network failure. */
+  private async postRetried<T>(path: string, body: unknown, options: SubmitOptions): Promise<T> {
     const key = options.idempotencyKey ?? randomUUID();
     const send = () =>
-      this.http.json<Job>({
-        method: 'POST',
-        path: '/jobs',
-        body: submission,
-        headers: { 'idempotency-key': key },
-        signal: options.signal,
-      });
+      this.http.json<T>({ method: 'POST', path, body, headers: { 'idempotency-key': key }, signal: options.signal });
     try {
       return (await send()).body;
     } catch (e) {

@@ -17,4 +17,7 @@ export const DEPENDENCY_TYPES = ['afterok', 'afterany', 'afternotok'] as const;
 /** Job, user and project priorities all live in -PRIORITY_LIMIT..PRIORITY_LIMIT. */
 export const PRIORITY_LIMIT = 10_000;
 
+/** Most jobs one POST /jobs/batch may carry (`godocker submit --file`). */
+export const MAX_BATCH_JOBS = 10_000;
+
 export const QUOTA_KEYS = ['cpu', 'ram', 'gpus', 'runningJobs', 'pendingJobs', 'cpuTime'] as const;

@@ -28,6 +28,7 @@ import {
   type JobSubmission,
   type Logger,
   type NodeInfo,
+  type Project,
   signalOfStopStatus,
   type TaskHandle,
   taskKey,
@@ -41,13 +42,20 @@ import { describePriority, type PriorityBreakdown } from '../engine/priority.js'
 import type { WaitReason } from '../engine/reasons.js';
 import { schedule } from '../engine/schedule.js';
 import type { EventBus } from '../events/event-bus.js';
-import type { Idempotency, InsertResult, JobChange, Store } from '../store/store.js';
+import type { Idempotency, InsertBatchResult, InsertResult, JobChange, Store } from '../store/store.js';
 import { parentReason, parentState } from './array-parent.js';
 import { endStatus, exitOutcome } from './exit-outcome.js';
 import { buildRunSpec, logDirOf } from './run-spec.js';
 import { SchedulingInputs } from './scheduling-inputs.js';
-import { resolveSubmission } from './submission.js';
-import { checkDependencies, checkFitsQuotas, checkPendingLimit } from './submit-checks.js';
+import { type ResolvedSubmission, resolveSubmission } from './submission.js';
+import {
+  checkDependencies,
+  checkFitsQuotas,
+  checkPendingLimit,
+  checkProjectPendingLimit,
+  checkUserPendingLimit,
+  inBatch,
+} from './submit-checks.js';
 
 export interface RuntimeDeps {
   store: Store;
@@ -72,6 +80,16 @@ const PROBE_MAX_MS = 30_000;
 const MAX_REQUEUES = 5;
 
 /** Why the executor cannot take work now, and when to ask it again. */
+interface CheckedSubmission extends ResolvedSubmission {
+  project: Project | null;
+  /** Jobs it adds to the waiting ones: 1, or an array's task count. */
+  waiting: number;
+}
+
+function waitingOf(checked: readonly CheckedSubmission[]): number {
+  return checked.reduce((n, c) => n + c.waiting, 0);
+}
+
 interface ExecutorDown {
   message: string;
   timer: NodeJS.Timeout | undefined;
@@ -232,7 +250,54 @@ export class JobRuntime {
       const earlier = await this.#d.store.findIdempotent(user.name, idempotency.key, idempotency.fingerprint);
       if (earlier) return { job: earlier, created: false };
     }
-    const resolved = resolveSubmission(sub, user, this.#d.config, this.#nodes, this.#now());
+    const checked = await this.#checkedSubmission(user, sub, this.#now());
+    await checkPendingLimit(checked.waiting, user, checked.project, this.#d.store);
+    const result = await this.#d.store.insertJobs({
+      jobs: checked.jobs,
+      isArray: checked.isArray,
+      ...(idempotency ? { idempotency } : {}),
+    });
+    if (!result.created) return result;
+    await this.#accepted(result.job, checked.isArray);
+    this.requestPass();
+    return result;
+  }
+
+  /**
+   * Several submissions in one transaction, all or none (POST /jobs/batch): each is checked
+   * as `submit` checks it, and the pending-jobs quotas against the whole batch.
+   */
+  async submitBatch(user: User, subs: readonly JobSubmission[], idempotency?: Idempotency): Promise<InsertBatchResult> {
+    const store = this.#d.store;
+    if (idempotency) {
+      const earlier = await store.findIdempotentBatch(user.name, idempotency.key, idempotency.fingerprint, subs.length);
+      if (earlier) return { jobs: earlier, created: false };
+    }
+    // One clock reading for the whole batch: a retry finds the batch's jobs by it (see the store).
+    const now = this.#now();
+    const checked: CheckedSubmission[] = [];
+    for (const [i, sub] of subs.entries()) checked.push(await inBatch(i, () => this.#checkedSubmission(user, sub, now)));
+    await checkUserPendingLimit(waitingOf(checked), user, store);
+    const byProject = new Map<string, CheckedSubmission[]>();
+    for (const c of checked) {
+      const group = byProject.get(c.project?.name ?? '');
+      if (group) group.push(c);
+      else byProject.set(c.project?.name ?? '', [c]);
+    }
+    for (const group of byProject.values()) await checkProjectPendingLimit(waitingOf(group), group[0]?.project ?? null, store);
+    const result = await store.insertBatch({
+      submissions: checked.map(({ jobs, isArray }) => ({ jobs, isArray })),
+      ...(idempotency ? { idempotency } : {}),
+    });
+    if (!result.created) return result;
+    for (const [i, job] of result.jobs.entries()) await this.#accepted(job, checked[i]?.isArray ?? false);
+    this.requestPass();
+    return result;
+  }
+
+  /** A submission resolved against the config and checked against the policy, not yet stored. */
+  async #checkedSubmission(user: User, sub: JobSubmission, now: Date): Promise<CheckedSubmission> {
+    const resolved = resolveSubmission(sub, user, this.#d.config, this.#nodes, now);
     const first = resolved.jobs[0];
     if (!first) throw new ValidationError('nothing to submit', 'body');
     await this.#checkProject(first.project, user);
@@ -240,25 +305,21 @@ export class JobRuntime {
     const project = await this.#d.store.getProject(first.project);
     checkFitsQuotas(first, user.name, user.quota, 'user');
     checkFitsQuotas(first, first.project, project?.quota, 'project');
-    await checkPendingLimit(resolved.isArray ? resolved.jobs.length - 1 : 1, user, project, this.#d.store);
-    const result = await this.#d.store.insertJobs({
-      jobs: resolved.jobs,
-      isArray: resolved.isArray,
-      ...(idempotency ? { idempotency } : {}),
-    });
-    if (!result.created) return result;
-    if (resolved.isArray) {
+    return { ...resolved, project, waiting: resolved.isArray ? resolved.jobs.length - 1 : 1 };
+  }
+
+  /** A stored submission joins the jobs the runtime watches. */
+  async #accepted(job: Job, isArray: boolean): Promise<void> {
+    if (isArray) {
       // Tasks got consecutive ids after the parent, in one transaction.
-      const count = result.job.array?.count ?? 0;
-      const { jobs } = await this.#d.store.listJobs({ parentId: result.job.id }, { limit: count + 1 });
+      const count = job.array?.count ?? 0;
+      const { jobs } = await this.#d.store.listJobs({ parentId: job.id }, { limit: count + 1 });
       for (const t of jobs) this.#active.set(t.id, t);
-      this.#inputs.trackParent(result.job);
+      this.#inputs.trackParent(job);
     } else {
-      this.#active.set(result.job.id, result.job);
+      this.#active.set(job.id, job);
     }
-    this.#publish(result.job, null);
-    this.requestPass();
-    return result;
+    this.#publish(job, null);
   }
 
   async #checkProject(project: string, user: User): Promise<void> {

@@ -5,6 +5,9 @@ import {
   ErrorBodySchema,
   ExplanationSchema,
   ForbiddenError,
+  type JobBatch,
+  JobBatchResultSchema,
+  JobBatchSchema,
   JobIdParamsSchema,
   JobListSchema,
   JobNotFoundError,
@@ -14,6 +17,7 @@ import {
   JobSubmissionSchema,
   type ListJobsQuery,
   ListJobsQuerySchema,
+  type User,
   ValidationError,
   type WaitFor,
   type WaitManyBody,
@@ -30,6 +34,16 @@ import { waitForJobs } from '../job-waiter.js';
 import { abortOnClose, loadJobs } from '../wait-support.js';
 
 const errors = { 400: ErrorBodySchema, 401: ErrorBodySchema, 403: ErrorBodySchema, 404: ErrorBodySchema, 409: ErrorBodySchema };
+
+// Checked here rather than in the runtime: sessions are an API concern, the runtime only stores the name.
+async function checkSession(ctx: ApiContext, user: User, session: string | undefined, field: string): Promise<void> {
+  if (session !== undefined && !(await ctx.store.getSession(user.name, session))) {
+    throw new ValidationError(
+      `you have no session named "${session}": create it first (POST /api/v1/sessions), or leave "session" out`,
+      field,
+    );
+  }
+}
 
 export function jobRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const { requireUser } = makeAuth(ctx);
@@ -49,16 +63,30 @@ export function jobRoutes(app: FastifyInstance, ctx: ApiContext): void {
     async (request, reply) => {
       const user = currentUser(request);
       const idempotency = idempotencyOf(request, user.name);
-      const session = request.body.session;
-      // Checked here rather than in the runtime: sessions are an API concern, the runtime only stores the name.
-      if (session !== undefined && !(await ctx.store.getSession(user.name, session))) {
-        throw new ValidationError(
-          `you have no session named "${session}": create it first (POST /api/v1/sessions), or leave "session" out`,
-          'session',
-        );
-      }
+      await checkSession(ctx, user, request.body.session, 'session');
       const result = await ctx.runtime.submit(user, request.body, idempotency);
       return reply.status(result.created ? 201 : 200).send(result.job);
+    },
+  );
+
+  app.post<{ Body: JobBatch }>(
+    '/jobs/batch',
+    {
+      onRequest: requireUser,
+      bodyLimit: ctx.config.server.bodyLimitBytes,
+      schema: {
+        summary: 'Submit several jobs in one request: all are stored, or none is and the error names the first bad one',
+        headers: idempotencyHeaders,
+        body: JobBatchSchema,
+        response: { 200: JobBatchResultSchema, 201: JobBatchResultSchema, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const user = currentUser(request);
+      const idempotency = idempotencyOf(request, user.name);
+      for (const [i, job] of request.body.jobs.entries()) await checkSession(ctx, user, job.session, `jobs.${i}.session`);
+      const result = await ctx.runtime.submitBatch(user, request.body.jobs, idempotency);
+      return reply.status(result.created ? 201 : 200).send({ jobs: result.jobs });
     },
   );
 
