@@ -27,7 +27,10 @@ const TARGET_RATIO = 1.5;
 
 const cliDir = join(dirname(dirname(dirname(fileURLToPath(import.meta.url)))), 'packages/cli');
 // The executable npm links as `godocker`.
-const cliMain = join(cliDir, (JSON.parse(readFileSync(join(cliDir, 'package.json'), 'utf8')) as { bin: { godocker: string } }).bin.godocker);
+const cliMain = join(
+  cliDir,
+  (JSON.parse(readFileSync(join(cliDir, 'package.json'), 'utf8')) as { bin: { godocker: string } }).bin.godocker,
+);
 
 interface Command {
   label: string;

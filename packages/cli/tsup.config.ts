@@ -9,6 +9,7 @@
  * The SDK is bundled from its sources (only `@godocker/sdk/client`: no TypeBox); the
  * scheduler, which only `godocker server` needs, stays an external import.
  */
+import { fileURLToPath } from 'node:url';
 import { defineConfig, type Options } from 'tsup';
 
 const common: Options = {
@@ -16,11 +17,26 @@ const common: Options = {
   target: 'node20',
   tsconfig: 'tsconfig.build.json',
   sourcemap: true,
+  // Otherwise tsup resolves every node: import itself, before the plugin below sees child_process.
+  removeNodeProtocol: false,
   noExternal: ['@godocker/sdk', 'commander'],
   external: ['@godocker/scheduler'],
   esbuildOptions(options) {
     options.conditions = ['@godocker/source'];
   },
+  esbuildPlugins: [
+    {
+      // See src/commander-child-process.ts.
+      name: 'commander-without-child-process',
+      setup(build) {
+        build.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
+          /[\\/]commander[\\/]/.test(args.importer)
+            ? { path: fileURLToPath(new URL('src/commander-child-process.ts', import.meta.url)) }
+            : undefined,
+        );
+      },
+    },
+  ],
 };
 
 export default defineConfig([
@@ -31,7 +47,9 @@ export default defineConfig([
     splitting: true,
     clean: true,
     // commander is CommonJS: its require() of Node's built-ins needs a real require in ESM output.
-    banner: { js: "import { createRequire as __godockerRequire } from 'node:module'; const require = __godockerRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __godockerRequire } from 'node:module'; const require = __godockerRequire(import.meta.url);",
+    },
     dts: { entry: { index: 'src/index.ts' }, compilerOptions: { composite: false, customConditions: ['@godocker/source'] } },
   },
   {
@@ -40,6 +58,7 @@ export default defineConfig([
     format: 'cjs',
     outExtension: () => ({ js: '.cjs' }),
     esbuildPlugins: [
+      ...(common.esbuildPlugins ?? []),
       {
         // See src/dynamic-imports.ts: its import() calls must run outside the code-cached bundle.
         name: 'dynamic-imports-outside-the-bundle',

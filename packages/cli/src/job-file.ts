@@ -3,7 +3,7 @@
  * (POST /jobs/batch), for the loops people would otherwise write around `submit`.
  * Empty lines and `#` comments are skipped; the daemon stores all the jobs or none.
  */
-import { GodockerError, type JobSubmission, MAX_BATCH_JOBS } from '@godocker/sdk/client';
+import { GodockerError, MAX_BATCH_JOBS } from '@godocker/sdk/client';
 import { UsageError } from './errors.js';
 
 export interface FileCommand {

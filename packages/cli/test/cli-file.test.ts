@@ -43,9 +43,13 @@ describe('godocker submit --file', () => {
       '# preprocessing\necho one\n\n   \necho two > /dev/null\n  # indented comment\n\techo three\t\n',
     );
     const counting = countingFetch();
-    const r = await h.cli(['submit', '--file', 'jobs.txt', '--hold', '--tag', 'batch', '-c', '0.5', '--name', 'prep'], undefined, {
-      fetch: counting.fetch,
-    });
+    const r = await h.cli(
+      ['submit', '--file', 'jobs.txt', '--hold', '--tag', 'batch', '-c', '0.5', '--name', 'prep'],
+      undefined,
+      {
+        fetch: counting.fetch,
+      },
+    );
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(counting.requests).toEqual(['POST /api/v1/jobs/batch']);
@@ -113,7 +117,10 @@ describe('godocker submit --file', () => {
     [['--file', 'empty.txt'], 'empty.txt has no commands (empty lines and # comments are skipped)'],
     [['--file', 'missing.txt'], 'cannot read job file missing.txt: no such file'],
     [['--file', 'jobs.txt', '--cmd', 'true'], 'give --file, a SCRIPT_FILE or --cmd, not two of them'],
-    [['--file', 'jobs.txt', '--wait'], '--wait follows one job; for the jobs of a file: godocker wait $(godocker submit --file FILE)'],
+    [
+      ['--file', 'jobs.txt', '--wait'],
+      '--wait follows one job; for the jobs of a file: godocker wait $(godocker submit --file FILE)',
+    ],
   ])('refuses %j before sending anything', async (args, message) => {
     await writeFile(join(h.dir, 'empty.txt'), '\n# nothing here\n\n');
     const counting = countingFetch();
@@ -126,7 +133,10 @@ describe('godocker submit --file', () => {
 
 describe('POST /api/v1/jobs/batch', () => {
   it('answers a retry with the same Idempotency-Key with the first jobs, and creates none', async () => {
-    const batch = [{ command: { script: 'echo 1' }, hold: true }, { command: { script: 'echo 2' }, hold: true, array: '1-3' }];
+    const batch = [
+      { command: { script: 'echo 1' }, hold: true },
+      { command: { script: 'echo 2' }, hold: true, array: '1-3' },
+    ];
     const first = await client.submitBatch(batch, { idempotencyKey: 'file-retry-1' });
     expect(first.map((j) => j.command.script)).toEqual(['echo 1', 'echo 2']);
     expect(first[1]?.array?.count).toBe(3);

@@ -47,7 +47,8 @@ async function waitQuietly(client: GodockerClient, job: Job, signal: AbortSignal
 
 /** --file: every command of the file a job with the other options, in one request. */
 async function submitFile(ctx: Context, file: string, script: string | undefined, opts: SubmitOptions): Promise<void> {
-  if (script !== undefined || opts.cmd !== undefined) throw new UsageError('give --file, a SCRIPT_FILE or --cmd, not two of them');
+  if (script !== undefined || opts.cmd !== undefined)
+    throw new UsageError('give --file, a SCRIPT_FILE or --cmd, not two of them');
   if (opts.wait) {
     throw new UsageError('--wait follows one job; for the jobs of a file: godocker wait $(godocker submit --file FILE)');
   }

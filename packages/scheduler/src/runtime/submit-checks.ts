@@ -4,7 +4,16 @@
  * exist before it), a job never larger than its quotas, and the maximum number
  * of waiting jobs.
  */
-import { ErrorCodes, ForbiddenError, formatMemory, GodockerError, type Project, type Quota, type User, ValidationError } from '@godocker/sdk';
+import {
+  ErrorCodes,
+  ForbiddenError,
+  formatMemory,
+  GodockerError,
+  type Project,
+  type Quota,
+  type User,
+  ValidationError,
+} from '@godocker/sdk';
 import type { NewJob, Store } from '../store/store.js';
 
 function quotaError(message: string, field: string): ForbiddenError {
