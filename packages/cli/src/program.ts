@@ -15,7 +15,7 @@ const COMMANDS: ReadonlyArray<readonly [readonly string[], () => Promise<Registe
   [['login'], () => import('./commands/login.js').then((m) => m.registerLogin)],
   [['submit'], () => import('./commands/submit.js').then((m) => m.registerSubmit)],
   [['jobs'], () => import('./commands/jobs.js').then((m) => m.registerJobs)],
-  [['show'], () => import('./commands/show.js').then((m) => m.registerShow)],
+  [['show', 'describe'], () => import('./commands/show.js').then((m) => m.registerShow)],
   [['why'], () => import('./commands/why.js').then((m) => m.registerWhy)],
   [['share'], () => import('./commands/share.js').then((m) => m.registerShare)],
   [['logs'], () => import('./commands/logs.js').then((m) => m.registerLogs)],
