@@ -4,6 +4,7 @@
  * event loop, and the daemon's memory is measured apart from the benchmark's.
  */
 import { rm } from 'node:fs/promises';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { type DeepPartial, type GodockerConfig, startDaemon } from '@godocker/scheduler';
 import { CONFIG_ENV, type FromDaemon, TOKEN_ENV, type ToDaemon } from './daemon-protocol.js';
 import { cpuMs, processMemory } from './report.js';
@@ -23,6 +24,8 @@ try {
       HOME: config.dataDir ?? '/tmp',
     },
   });
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
   let stopping = false;
   const stop = async (orphaned: boolean): Promise<void> => {
     if (stopping) return;
@@ -35,7 +38,10 @@ try {
   process.on('message', (message: ToDaemon) => {
     if (message.type === 'memory') send({ type: 'memory', memory: processMemory() });
     else if (message.type === 'cpu') send({ type: 'cpu', cpuMs: cpuMs() });
-    else void stop(false);
+    else if (message.type === 'loop') {
+      send({ type: 'loop', delay: { maxMs: loop.max / 1e6, p99Ms: loop.percentile(99) / 1e6 } });
+      loop.reset();
+    } else void stop(false);
   });
   // The benchmark died: do not outlive it.
   process.on('disconnect', () => void stop(true));

@@ -5,12 +5,12 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DeepPartial, GodockerConfig } from '@godocker/scheduler';
 import { GodockerClient } from '@godocker/sdk';
-import { CONFIG_ENV, type FromDaemon, TOKEN_ENV, type ToDaemon } from './daemon-protocol.js';
+import { CONFIG_ENV, type FromDaemon, type LoopDelay, TOKEN_ENV, type ToDaemon } from './daemon-protocol.js';
 import { removeLabelled } from './docker.js';
 import type { MemorySnapshot } from './report.js';
 
@@ -22,6 +22,8 @@ export interface BenchDaemon {
   memory(): Promise<MemorySnapshot>;
   /** CPU time the daemon process has used so far, in ms. */
   cpuMs(): Promise<number>;
+  /** The daemon's event-loop delays since the last call (or its start). */
+  loopDelay(): Promise<LoopDelay>;
   /** Stops the daemon, removes its data folder; returns how many of its containers were left behind. */
   stop(): Promise<number>;
 }
@@ -51,8 +53,10 @@ function nextMessage(child: ChildProcess): Promise<FromDaemon> {
 
 export async function startBenchDaemon(setup: DaemonSetup): Promise<BenchDaemon> {
   const dataDir = await mkdtemp(join(tmpdir(), `godocker-bench-${setup.executor}-`));
-  // mkdtemp makes 0700; jobs running as their user's uid must reach their task folders.
-  await chmod(dataDir, 0o711);
+  // The admin's jobs start in its home, which must exist: a folder beside the data folder, the admin's.
+  const home = `${dataDir}-home`;
+  await mkdir(home, { recursive: true });
+  if (process.getuid?.() === 0) await chown(home, 1000, 1000);
   const token = randomBytes(24).toString('hex');
   // Product defaults otherwise (scheduler tick, reconcile period, limits): the daemon as an admin starts it.
   const config: DeepPartial<GodockerConfig> = {
@@ -60,6 +64,7 @@ export async function startBenchDaemon(setup: DaemonSetup): Promise<BenchDaemon>
     server: { host: '127.0.0.1', port: 0 },
     executor: { type: setup.executor, options: { capacity: setup.capacity } },
     limits: { killGraceSeconds: 1 },
+    auth: { admin: { home } },
   };
   const child = fork(new URL('./daemon-child.js', import.meta.url), [], {
     env: { ...process.env, [CONFIG_ENV]: JSON.stringify(config), [TOKEN_ENV]: token },
@@ -70,6 +75,7 @@ export async function startBenchDaemon(setup: DaemonSetup): Promise<BenchDaemon>
   const cleanup = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await rm(dataDir, { recursive: true, force: true });
+    await rm(home, { recursive: true, force: true });
   };
   let ready: FromDaemon;
   try {
@@ -103,6 +109,11 @@ export async function startBenchDaemon(setup: DaemonSetup): Promise<BenchDaemon>
       const m = await ask({ type: 'cpu' });
       if (m.type !== 'cpu') throw new Error(`unexpected answer from the benchmark daemon: ${m.type}`);
       return m.cpuMs;
+    },
+    async loopDelay() {
+      const m = await ask({ type: 'loop' });
+      if (m.type !== 'loop') throw new Error(`unexpected answer from the benchmark daemon: ${m.type}`);
+      return m.delay;
     },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {

@@ -11,6 +11,7 @@
  * never reaches a process running as the daemon's user. It runs as the daemon's
  * user and only ever writes into DIR, the task folder, which the job cannot reach:
  *
+ *   pid      its own pid (the daemon writes it too, right after the spawn)
  *   job      "PID STARTTIME": the job's process (its own process group) and its start time
  *            in clock ticks since boot, so a signal never goes to a recycled pid
  *   status   how the job ended, exactly as waitpid said: "exited N", "signaled N [core]",
@@ -24,8 +25,10 @@
  * over as an inherited descriptor, so the job needs no access to the data folder.
  * A failure before the exec travels back over a close-on-exec pipe.
  *
- * When the status cannot be written (the data folder read-only for a while) the monitor
- * keeps trying: the end of a job is never lost to a short fault.
+ * When the job's process ends, whatever it left in its process group is killed (as a
+ * container's processes end with it), then the status is written. When the status cannot
+ * be written (the data folder read-only for a while) the monitor keeps trying: the end of
+ * a job is never lost to a short fault.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -274,6 +277,8 @@ static void run_job(const struct options *o, int report, int script_fd, char **e
   fail(report, K_EXEC);
 }
 
+static char interpreter[256];
+
 static const char *errno_name(int e) {
   const char *name = strerrorname_np(e);
   return name ? name : "E?";
@@ -305,8 +310,24 @@ static void describe(const struct options *o, struct failure f, char *out, size_
     break;
   }
   default:
-    snprintf(out, len, "cannot run %s: %s (%s)", o->script ? "the job's script" : o->command[0], reason, name);
+    if (interpreter[0] != '\0')
+      snprintf(out, len, "cannot run the job's script with %s: %s (%s)", interpreter, reason, name);
+    else snprintf(out, len, "cannot run %s: %s (%s)", o->script ? "the job's script" : o->command[0], reason, name);
   }
+}
+
+/* The interpreter a #! line names, for the message when it cannot be run; "" when there is none. */
+static void read_interpreter(int script_fd) {
+  char line[sizeof interpreter + 2];
+  ssize_t n = pread(script_fd, line, sizeof line - 1, 0);
+  if (n < 3 || line[0] != '#' || line[1] != '!') return;
+  line[n] = '\0';
+  char *start = line + 2;
+  while (*start == ' ' || *start == '\t') start++;
+  size_t end = strcspn(start, " \t\n");
+  if (end == 0 || end >= sizeof interpreter) return;
+  memcpy(interpreter, start, end);
+  interpreter[end] = '\0';
 }
 
 int main(int argc, char **argv) {
@@ -339,7 +360,16 @@ int main(int argc, char **argv) {
       write_persistently(dirfd, "status", "failed\n");
       return 0;
     }
+    read_interpreter(script_fd);
   }
+  /*
+   * The daemon writes this too, right after the spawn; when it could not (the folder turned
+   * read-only in between) this write, retried, still tells every later reader where the task is.
+   */
+  char text[MESSAGE_MAX];
+  snprintf(text, sizeof text, "%d\n", (int)getpid());
+  write_persistently(dirfd, "pid", text);
+
   int pipefd[2];
   if (pipe2(pipefd, O_CLOEXEC) != 0) {
     perror("godocker-task: pipe");
@@ -360,7 +390,6 @@ int main(int argc, char **argv) {
   /* Also set here: a signal from the daemon may come before the child's own setpgid. */
   setpgid(child, child);
 
-  char text[MESSAGE_MAX];
   snprintf(text, sizeof text, "%d %llu\n", (int)child, start_time(child));
   write_persistently(dirfd, "job", text);
 
@@ -370,11 +399,19 @@ int main(int argc, char **argv) {
   while (got < 0 && errno == EINTR);
   close(pipefd[0]);
 
+  /*
+   * Whatever the job left running in its group ends with it, as in a container. The leader
+   * is waited for without being reaped: as a zombie it keeps its pid, so no other process
+   * can have become group `child` when the group is killed. Then it is reaped.
+   */
+  siginfo_t info;
+  memset(&info, 0, sizeof info);
+  while (waitid(P_PID, (id_t)child, &info, WEXITED | WNOWAIT) < 0 && errno == EINTR) {
+  }
+  kill(-child, SIGKILL);
   int st;
   while (waitpid(child, &st, 0) < 0 && errno == EINTR) {
   }
-  /* Whatever the job left running in its group ends with it, as in a container. */
-  kill(-child, SIGKILL);
 
   if (got == (ssize_t)sizeof f && f.kind != K_NONE) {
     char message[MESSAGE_MAX];

@@ -3,10 +3,10 @@
  * gets its own data folder and cluster id, so tasks of other runs are never seen.
  */
 
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -78,6 +78,29 @@ function processAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * A process group whose leader has left and whose member lives on, owned by root and older
+ * than any job of the test: what a daemon started from a script leaves (dockerd's group).
+ */
+function strayGroup(): { pgid: number; member: number } {
+  const out = execFileSync('setsid', ['sh', '-c', 'sleep 120 </dev/null >/dev/null 2>&1 & echo $$ $!'], { encoding: 'utf8' });
+  const [pgid, member] = out.trim().split(' ').map(Number) as [number, number];
+  groups.add(pgid);
+  return { pgid, member };
+}
+
+/** Every file system mounted at `path`, stacked ones too, then the folder. */
+async function unmountAll(path: string): Promise<void> {
+  while (
+    readFileSync('/proc/mounts', 'utf8')
+      .split('\n')
+      .some((line) => line.split(' ')[1] === path)
+  ) {
+    execFileSync('umount', ['-l', path]);
+  }
+  await rm(path, { recursive: true, force: true });
 }
 
 async function until(check: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
@@ -457,7 +480,7 @@ describe.runIf(isRoot)('local executor: as root', () => {
 });
 
 describe.runIf(isRoot)('local executor: a job never acts through the root daemon', () => {
-  const job = { uid: 1234, gid: 1234 };
+  const job = { uid: 1000, gid: 1000 };
   let home: string;
   beforeAll(async () => {
     home = join(base, 'home-attacker');
@@ -465,16 +488,18 @@ describe.runIf(isRoot)('local executor: a job never acts through the root daemon
     await chown(home, job.uid, job.gid);
   });
 
-  it('cannot rewrite its spec.json (logDir) nor turn its log into a link to a root-only file', async () => {
+  it('cannot point its spec.json (logDir) at a link to a root-only file: the logs API and collect serve its own output', async () => {
     const ex = await executor();
     const secret = join(base, 'root-only-secret');
     await writeFile(secret, 'TOPSECRET\n', { mode: 0o600 });
     const s = spec('', { ...job, env: { HOME: home } });
     const dir = join(dataDir, 'local-tasks', s.key);
+    // The attack as a job would run it when its task folder was its own: logDir becomes the
+    // task folder, where its stdout is a link to a file only root may read.
     s.script = [
-      `printf '{"logDir":"${base}"}' > ${dir}/spec.json && echo spec-rewritten`,
-      `ln -sf ${secret} ${dir}/stdout-link && echo link-made`,
-      `rm -f ${s.logDir}/stdout; ln -s ${secret} ${s.logDir}/stdout && echo log-replaced`,
+      `d=${dir}`,
+      `sed 's#"logDir":"[^"]*"#"logDir":"'"$d"'"#' "$d/spec.json" > "$d/spec.new" && mv -f "$d/spec.new" "$d/spec.json"`,
+      `ln -s ${secret} "$d/stdout"`,
       'echo done',
     ].join('\n');
     const handle = await ex.start(s);
@@ -483,41 +508,62 @@ describe.runIf(isRoot)('local executor: a job never acts through the root daemon
     let text = '';
     for await (const chunk of served) text += String(chunk);
     expect(text).toBe('done\n');
+    expect(logOf(s.logDir, 'stderr')).toMatch(/Permission denied/);
     expect(JSON.parse(readFileSync(join(dir, 'spec.json'), 'utf8')).logDir).toBe(s.logDir);
     const elsewhere = join(base, `collected-${s.job.id}`);
     await ex.collect(handle, elsewhere);
     expect(readFileSync(join(elsewhere, 'stdout'), 'utf8')).toBe('done\n');
   });
 
-  it('cannot make the daemon signal another process group by forging its pid files', async () => {
+  it('cannot make the daemon signal a stray process group by forging its pid file', async () => {
     const ex = await executor();
-    const victim = spawn('sleep', ['60'], { detached: true, stdio: 'ignore' });
-    const victimPid = victim.pid as number;
-    groups.add(victimPid);
+    const victim = strayGroup();
     const s = spec('', { ...job, env: { HOME: home } });
     const dir = join(dataDir, 'local-tasks', s.key);
-    s.script = `echo ${victimPid} > ${dir}/pid; echo "${victimPid} 1" > ${dir}/job; sleep 30`;
+    // A group whose leader has left counted as the job's own leftovers for the clean-up.
+    s.script = `printf '%s\\n' ${victim.pgid} > ${dir}/pid.new && mv -f ${dir}/pid.new ${dir}/pid; sleep 30`;
     const handle = await ex.start(s);
-    await until(() => existsSync(join(dir, 'job')));
-    // Even the daemon's own record, were it stale, names the process by its start time too.
-    const recorded = readFileSync(join(dir, 'job'), 'utf8');
-    expect(recorded).not.toContain(String(victimPid));
+    for (let i = 0; i < 5; i++) {
+      expect((await ex.status(handle)).state).toBe('running');
+      await sleep(100);
+    }
+    expect(processAlive(victim.member)).toBe(true);
     await ex.kill(handle, 1);
-    expect(await ex.wait(handle)).toMatchObject({ signal: 'SIGTERM' });
-    expect(processAlive(victimPid)).toBe(true);
+    expect(await ex.wait(handle)).toMatchObject({ exitCode: 143, signal: 'SIGTERM' });
+    await sleep(300);
+    expect(processAlive(victim.member)).toBe(true);
+  });
 
-    const stale = spec('sleep 30', { ...job, env: { HOME: home } });
-    const staleHandle = await ex.start(stale);
-    const staleDir = join(dataDir, 'local-tasks', stale.key);
-    await until(() => existsSync(join(staleDir, 'job')));
-    const real = readFileSync(join(staleDir, 'job'), 'utf8');
-    await writeFile(join(staleDir, 'job'), `${victimPid} 12345\n`);
-    await ex.kill(staleHandle, 0);
-    expect(processAlive(victimPid)).toBe(true);
-    await writeFile(join(staleDir, 'job'), real);
-    await ex.kill(staleHandle, 0);
-    expect(await ex.wait(staleHandle)).toMatchObject({ exitCode: 143, signal: 'SIGTERM' });
-    process.kill(-victimPid, 'SIGKILL');
+  it("kills a vanished monitor's leftovers by pid, start time and uid: never a group it cannot tell is the job's", async () => {
+    const ex = await executor();
+    const victim = strayGroup();
+    const leftover = join(home, `leftover-${nextJobId}`);
+    const { handle } = await started(ex, `sleep 300 & echo $! > ${leftover}; wait`, { ...job, env: { HOME: home } });
+    await until(() => existsSync(leftover) && readFileSync(leftover, 'utf8').endsWith('\n'));
+    const sleeper = Number(readFileSync(leftover, 'utf8'));
+    // The daemon's own record, were it stale: the job's start time, a group id that is no longer the job's.
+    const record = join(dataDir, 'local-tasks', handle.key, 'job');
+    const [, startTime] = readFileSync(record, 'utf8').trim().split(' ');
+    await writeFile(record, `${victim.pgid} ${startTime}\n`);
+    process.kill(Number(handle.id), 'SIGKILL');
+    expect(await ex.wait(handle)).toMatchObject({ exitCode: 137, signal: 'SIGKILL' });
+    // A SIGKILL sent takes a moment to land on a busy machine.
+    await sleep(300);
+    expect(processAlive(victim.member)).toBe(true);
+    process.kill(sleeper, 'SIGKILL');
+  });
+
+  it('never writes through a link planted where its log goes', async () => {
+    const ex = await executor();
+    const precious = join(base, `precious-${nextJobId}`);
+    await writeFile(precious, 'precious\n');
+    const s = spec('echo overwritten');
+    await mkdir(s.logDir, { recursive: true });
+    await symlink(precious, join(s.logDir, 'stdout'));
+    const info = await ex.wait(await ex.start(s));
+    expect(info).toMatchObject({ exitCode: -1, startedAt: null });
+    expect(info.error).toMatch(/ELOOP/);
+    expect(readFileSync(precious, 'utf8')).toBe('precious\n');
   });
 
   it("keeps its task folder out of the job's reach: 0700, the daemon's", async () => {
@@ -545,6 +591,11 @@ describe.runIf(isRoot)('local executor: a job never acts through the root daemon
     expect(info).toMatchObject({ exitCode: -1, startedAt: null });
     expect(info.error).toBe(`cannot enter working directory ${join(vault, 'inner')}: Permission denied (EACCES)`);
     expect(logOf(s.logDir, 'stdout')).toBe('');
+    // And it cannot tell a path that exists there from one that does not.
+    const probe = await ex.wait(
+      (await started(ex, 'true', { ...job, env: { HOME: home }, workdir: join(vault, 'nope') })).handle,
+    );
+    expect(probe.error).toBe(`cannot enter working directory ${join(vault, 'nope')}: Permission denied (EACCES)`);
   });
 
   it("runs with no file of the daemon's folder reachable: a data folder its uid cannot traverse is fine", async () => {
@@ -557,7 +608,7 @@ describe.runIf(isRoot)('local executor: a job never acts through the root daemon
         workdir: '/',
       });
       expect(await ex.wait(handle)).toMatchObject({ exitCode: 0, signal: null, error: null });
-      expect(logOf(s.logDir, 'stdout')).toBe('ran as 1234 in /\n');
+      expect(logOf(s.logDir, 'stdout')).toBe(`ran as ${job.uid} in /\n`);
     } finally {
       await chmod(base, 0o755);
     }
@@ -645,6 +696,29 @@ describe('local executor: files of the job', () => {
       `cannot open output file ${join(base, 'no-such-folder', 'out')}: No such file or directory (ENOENT)`,
     );
   });
+
+  it('a #! line naming an interpreter that does not exist is a start failure that names it', async () => {
+    const ex = await executor();
+    const { handle } = await started(ex, '#!/no/such/interpreter -x\necho never');
+    expect(await ex.wait(handle)).toMatchObject({
+      exitCode: -1,
+      signal: null,
+      startedAt: null,
+      error: "cannot run the job's script with /no/such/interpreter: No such file or directory (ENOENT)",
+    });
+  });
+
+  it.runIf(isRoot)("opens the files as the job's user: a folder only root may write is refused", async () => {
+    const ex = await executor();
+    const folder = join(base, `root-only-${nextJobId}`);
+    await mkdir(folder, { mode: 0o755 });
+    const s = spec('echo never', { uid: 1000, gid: 1000, env: { HOME: '/' } });
+    s.files = { stdout: folder, inDirectory: { stdout: 'job.o1', stderr: 'job.e1' } };
+    const info = await ex.wait(await ex.start(s));
+    expect(info).toMatchObject({ exitCode: -1, startedAt: null });
+    expect(info.error).toBe(`cannot open output file ${folder}/job.o1: Permission denied (EACCES)`);
+    expect(existsSync(join(folder, 'job.o1'))).toBe(false);
+  });
 });
 
 describe.runIf(isRoot)('local executor: a data folder that turns read-only', () => {
@@ -653,22 +727,61 @@ describe.runIf(isRoot)('local executor: a data folder that turns read-only', () 
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=32m,mode=0700', 'tmpfs', mount]);
     const ex = await createLocalExecutor({}, { clusterId, dataDir: mount, logger: recordingLogger(logged) });
     executors.push(ex);
+    const unavailable = (e: unknown) => {
+      expect(e).toBeInstanceOf(ExecutorUnavailableError);
+      expect((e as Error).message).toMatch(/read-only file system \(EROFS\)/);
+    };
     try {
+      const ended = await started(ex, 'exit 4');
+      expect(await ex.wait(ended.handle)).toMatchObject({ exitCode: 4 });
       const { handle } = await started(ex, 'sleep 0.5; exit 3');
+      const pending = ex.wait(handle);
+      const orphaned = await started(ex, 'sleep 30');
+      await until(() => existsSync(join(mount, 'local-tasks', orphaned.handle.key, 'job')));
       execFileSync('mount', ['-o', 'remount,ro', mount]);
       await sleep(1500);
       // The job has ended, but its monitor cannot write that down yet: still running, not vanished.
       expect((await ex.status(handle)).state).toBe('running');
-      const refused = await ex.start(spec('true')).catch((e: unknown) => e);
-      expect(refused).toBeInstanceOf(ExecutorUnavailableError);
-      expect((refused as Error).message).toMatch(/read-only file system \(EROFS\)/);
+      unavailable(await ex.start(spec('true')).catch((e: unknown) => e));
+      // An end that is known is kept until it can be collected.
+      unavailable(await ex.collect(ended.handle, join(base, `ro-${ended.spec.job.id}`)).catch((e: unknown) => e));
+      // A monitor that died while nothing can be written: its end is unknown for now, not recorded.
+      process.kill(Number(orphaned.handle.id), 'SIGKILL');
+      await until(() => !processAlive(Number(orphaned.handle.id)));
+      unavailable(await ex.status(orphaned.handle).catch((e: unknown) => e));
+
       execFileSync('mount', ['-o', 'remount,rw', mount]);
-      expect(await ex.wait(handle)).toMatchObject({ exitCode: 3, signal: null, error: null });
+      expect(await pending).toMatchObject({ exitCode: 3, signal: null, error: null });
+      expect(await ex.status(ended.handle)).toMatchObject({ state: 'exited', exitCode: 4 });
+      await ex.collect(ended.handle, ended.spec.logDir);
+      expect(await ex.status(orphaned.handle)).toMatchObject({ state: 'exited', signal: 'SIGKILL' });
     } finally {
       execFileSync('mount', ['-o', 'remount,rw', mount]);
       await ex.close();
-      execFileSync('umount', ['-l', mount]);
-      await rm(mount, { recursive: true, force: true });
+      await unmountAll(mount);
+    }
+  });
+
+  it('takes a tasks folder that is gone (an unmounted data folder) as an outage, not as tasks that vanished', async () => {
+    const mount = await mkdtemp(join(tmpdir(), 'godocker-local-gone-'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=32m,mode=0700', 'tmpfs', mount]);
+    const ex = await createLocalExecutor({}, { clusterId, dataDir: mount, logger: recordingLogger(logged) });
+    executors.push(ex);
+    try {
+      const { handle } = await started(ex, 'exit 5');
+      expect(await ex.wait(handle)).toMatchObject({ exitCode: 5 });
+      // An empty file system over it: the data folder as an unmounted one looks.
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mount]);
+      for (const call of [() => ex.status(handle), () => ex.wait(handle), () => ex.collect(handle, join(base, 'gone'))]) {
+        const error = await call().catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(ExecutorUnavailableError);
+        expect((error as Error).message).toMatch(/tasks folder .* is gone/);
+      }
+      execFileSync('umount', [mount]);
+      expect(await ex.status(handle)).toMatchObject({ state: 'exited', exitCode: 5 });
+    } finally {
+      await ex.close();
+      await unmountAll(mount);
     }
   });
 });
@@ -690,7 +803,7 @@ describe('local executor: speed', () => {
 
   // The target (80/s on 2 cores) is for the daemon; under vitest, with other suites sharing
   // the cores, the same code runs slower, so this only guards against a gross regression.
-  it('runs trivial jobs 8 at a time, quickly', async () => {
+  it('runs trivial jobs 8 at a time, every one to its end, leaving no staging folder', async () => {
     const ex = await executor();
     const total = 160;
     let next = 0;
@@ -706,8 +819,8 @@ describe('local executor: speed', () => {
       }),
     );
     const perSecond = total / ((performance.now() - t0) / 1000);
+    // Speed is measured against a baseline by bench/local-throughput.ts; a timed bound here only flakes under load.
     console.info(`local executor: ${perSecond.toFixed(0)} trivial jobs/s, 8 at a time`);
-    expect(perSecond).toBeGreaterThan(40);
     expect(await readdir(join(dataDir, 'local-tasks'))).not.toContain(expect.stringContaining('.staging-'));
   });
 });

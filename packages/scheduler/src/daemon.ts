@@ -3,7 +3,7 @@
  * that order and stopped in reverse. Nothing global lives outside this.
  */
 import { randomUUID } from 'node:crypto';
-import { chmod, mkdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createDockerExecutor, createLocalExecutor } from '@godocker/plugins';
 import { type Executor, type Logger, type PluginContext, VERSION } from '@godocker/sdk';
@@ -13,6 +13,7 @@ import { buildApp } from './api/app.js';
 import { ensureAdmin } from './auth/tokens.js';
 import type { DeepPartial, GodockerConfig } from './config/config-schema.js';
 import { loadConfig } from './config/load-config.js';
+import { preparePrivateFolder } from './data-folder.js';
 import { LocalEventBus } from './events/event-bus.js';
 import { JobRuntime } from './runtime/job-runtime.js';
 import { SqliteStore } from './store/sqlite-store.js';
@@ -68,9 +69,8 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     options.logger === false ? null : (options.logger ?? pino({ level: env.GODOCKER_LOG_LEVEL ?? 'info' }, destination(2)));
   const logger: Logger = pinoLogger ?? silent;
 
-  // The daemon's alone: it holds every user's scripts, env values and token hashes, and no job needs a path in it.
-  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
-  await chmod(config.dataDir, 0o700);
+  // The daemon's alone: no job needs a path in it (the local executor hands jobs descriptors).
+  await preparePrivateFolder(config.dataDir, logger);
   await mkdir(join(config.dataDir, 'logs'), { recursive: true });
   const store: Store = SqliteStore.open(config.store.path ?? join(config.dataDir, 'godocker.db'));
   let executor: Executor | undefined;

@@ -13,7 +13,7 @@
  * await scheduler.close();
  * ```
  */
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type SessionManager } from '@godocker/sdk';
@@ -45,8 +45,6 @@ export type EmbeddedScheduler = SessionManager & {
 export async function createEmbeddedScheduler(options: EmbeddedOptions = {}): Promise<EmbeddedScheduler> {
   const ownDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'godocker-embedded-')));
-  // mkdtemp makes 0700; jobs running as their user's uid must reach their task folders.
-  if (ownDir) await chmod(dataDir, 0o711);
   const token = options.token ?? generateToken();
   const config = mergeConfig((options.config ?? {}) as Record<string, unknown>, {
     dataDir,

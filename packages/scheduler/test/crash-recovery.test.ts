@@ -3,36 +3,17 @@
  * every job ends in its right state, none is lost, none runs twice. The daemon
  * runs as a separate process (the built package), killed for real.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { Job } from '@godocker/sdk';
 import { afterEach, describe, expect, it } from 'vitest';
 import { caller } from './helpers/api-caller.js';
+import { spawnDaemon } from './helpers/child-daemon.js';
 import { ADMIN_TOKEN, baseConfig, type ExecutorKind } from './helpers/test-daemon.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
 const children: ChildProcess[] = [];
-
-async function spawnDaemon(config: object): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [join(here, 'helpers', 'daemon-process.mjs'), JSON.stringify(config)], {
-    env: { ...process.env, GODOCKER_ADMIN_TOKEN: ADMIN_TOKEN },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  children.push(child);
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const line = out.split('\n')[0];
-      if (out.includes('\n') && line) resolve((JSON.parse(line) as { url: string }).url);
-    });
-    child.once('exit', (code) => reject(new Error(`daemon exited with ${code} before listening`)));
-  });
-  return { child, url };
-}
 
 afterEach(() => {
   for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
@@ -56,7 +37,7 @@ describe.each<ExecutorKind>(['docker', 'local'])('kill -9 of the daemon (%s exec
       limits: { defaultCpu: 0.5, defaultRam: 64, killGraceSeconds: 1 },
       volumes: [{ name: 'out', hostPath: out, mode: 'rw' }],
     };
-    const first = await spawnDaemon(config);
+    const first = await spawnDaemon(config, children);
     const admin = caller(first.url, ADMIN_TOKEN);
     const ids: number[] = [];
     for (let i = 0; i < 20; i++) {
@@ -74,7 +55,7 @@ describe.each<ExecutorKind>(['docker', 'local'])('kill -9 of the daemon (%s exec
     first.child.kill('SIGKILL');
     await new Promise((r) => first.child.once('exit', r));
 
-    const second = await spawnDaemon(config);
+    const second = await spawnDaemon(config, children);
     const again = caller(second.url, ADMIN_TOKEN);
     const all = await again.call<{ ready: Job[]; timedOut: boolean }>('POST', '/api/v1/jobs/wait', {
       ids,
@@ -96,4 +77,41 @@ describe.each<ExecutorKind>(['docker', 'local'])('kill -9 of the daemon (%s exec
       .sort((a, b) => a - b);
     expect(ran).toEqual([...ids].sort((a, b) => a - b));
   }, 180_000);
+});
+
+describe('kill -9 of the daemon right after a kill of a running job (docker executor)', () => {
+  it('records the end as that kill, with the signal it took, once the daemon is back', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'godocker-crash-kill-'));
+    chmodSync(root, 0o711);
+    const config = {
+      ...baseConfig('docker', join(root, 'data')),
+      limits: { defaultCpu: 0.5, defaultRam: 64, killGraceSeconds: 1 },
+    };
+    const first = await spawnDaemon(config, children);
+    const admin = caller(first.url, ADMIN_TOKEN);
+    const s = await admin.call<Job>('POST', '/api/v1/jobs', { command: { script: 'sleep 300' } });
+    expect(s.status).toBe(201);
+    const id = s.body.id;
+    for (let i = 0; ; i++) {
+      const j = await admin.call<Job>('GET', `/api/v1/jobs/${id}`);
+      if (j.body.status.containerId !== null) break;
+      if (i > 300) throw new Error(`job ${id} got no container in 30 s: ${j.body.status.reason}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    // The kill is answered once the task has stopped (1 s of grace): the daemon dies before that.
+    const killing = admin.call('POST', `/api/v1/jobs/${id}/actions`, { action: 'kill' }).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 400));
+    first.child.kill('SIGKILL');
+    await new Promise((r) => first.child.once('exit', r));
+    await killing;
+    // Whether or not the stop reached the engine, the task has ended by the time the daemon is back.
+    await new Promise((r) => setTimeout(r, 3000));
+
+    const second = await spawnDaemon(config, children);
+    const again = caller(second.url, ADMIN_TOKEN);
+    const w = await again.call<{ job: Job; timedOut: boolean }>('GET', `/api/v1/jobs/${id}/wait?for=terminated&timeout=60`);
+    expect(w.body.timedOut).toBe(false);
+    // sleep is PID 1 of its container and ignores SIGTERM: the engine's SIGKILL after the grace ends it.
+    expect(w.body.job.status).toMatchObject({ state: 'failed', reason: 'killed by admin', exitCode: 137, signal: 'SIGKILL' });
+  }, 120_000);
 });

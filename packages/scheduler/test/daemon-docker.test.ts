@@ -42,8 +42,7 @@ describeDaemonE2E('docker', {
         command: { script: 'x=$(head -c 200000000 /dev/zero | tr "\\000" a); printf %s "$x" | wc -c' },
         requirements: { ram: 16 },
       });
-      expect(job.status.state).toBe('failed');
-      expect(job.status.oomKilled).toBe(true);
+      expect(job.status).toMatchObject({ state: 'failed', oomKilled: true, exitCode: 137, signal: 'SIGKILL' });
       expect(job.status.reason).toMatch(/out of memory/);
     });
 
@@ -107,6 +106,21 @@ describeDaemonE2E('docker', {
       });
       const exited = await t.run(alice, { command: { script: 'exit 130' } });
       expect(exited.status).toMatchObject({ state: 'failed', reason: 'exited with code 130', exitCode: 130, signal: null });
+    });
+
+    it('reports the signal of a stop GoDocker sent (kill, time limit); `exit 137` is an exit code', async () => {
+      const { t, alice } = get();
+      const s = await alice.call<Job>('POST', '/api/v1/jobs', { command: { script: 'sleep 300' } });
+      await waitJob(alice, s.body.id, 'started');
+      await alice.call('POST', `/api/v1/jobs/${s.body.id}/actions`, { action: 'kill' });
+      // sleep is PID 1 of its container and ignores SIGTERM: the SIGKILL after the grace ends it.
+      const killed = await waitJob(alice, s.body.id);
+      expect(killed.status).toMatchObject({ state: 'failed', reason: 'killed by alice', exitCode: 137, signal: 'SIGKILL' });
+      const limited = await t.run(alice, { command: { script: 'sleep 300' }, requirements: { timeLimit: 1 } });
+      expect(limited.status).toMatchObject({ state: 'failed', exitCode: 137, signal: 'SIGKILL', oomKilled: false });
+      expect(limited.status.reason).toMatch(/time limit of 1s exceeded/);
+      const exited = await t.run(alice, { command: { script: 'exit 137' } });
+      expect(exited.status).toMatchObject({ state: 'failed', reason: 'exited with code 137', exitCode: 137, signal: null });
     });
 
     it('fails a job whose image is in the catalogue but not on the engine, saying so', async () => {

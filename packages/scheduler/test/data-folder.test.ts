@@ -3,9 +3,10 @@
  * daemon may read it, whatever mode it had before.
  */
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { chmod } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ConfigError } from '@godocker/sdk';
 import { afterAll, expect, it } from 'vitest';
 import { startTestDaemon } from './helpers/test-daemon.js';
 
@@ -25,4 +26,33 @@ it('makes the data folder 0700 and the store, its WAL and shared memory 0600', a
   } finally {
     await t.stop();
   }
+});
+
+it('makes an existing store left readable (an older version made it 0644) private again', async () => {
+  const old = join(dir, 'older');
+  await mkdir(old);
+  const first = await startTestDaemon('local', {}, old);
+  await first.stop();
+  await chmod(old, 0o755);
+  await chmod(join(old, 'godocker.db'), 0o644);
+  const t = await startTestDaemon('local', {}, old);
+  try {
+    expect(statSync(old).mode & 0o777).toBe(0o700);
+    expect(statSync(join(old, 'godocker.db')).mode & 0o777).toBe(0o600);
+    const r = await t.admin.call('POST', '/api/v1/jobs', { command: { script: 'true' } });
+    expect(r.status).toBe(201);
+    expect(statSync(join(old, 'godocker.db-wal')).mode & 0o777).toBe(0o600);
+  } finally {
+    await t.stop();
+  }
+});
+
+it('refuses a shared folder (sticky, like /tmp) instead of making it private, saying what to do', async () => {
+  const shared = join(dir, 'shared');
+  await mkdir(shared);
+  await chmod(shared, 0o1777);
+  const error = await startTestDaemon('local', {}, shared).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(ConfigError);
+  expect((error as ConfigError).message).toMatch(/shared folder \(mode 1777\).*dataDir/);
+  expect(statSync(shared).mode & 0o7777).toBe(0o1777);
 });

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { earliestStart, freeAt, Reservation, Timeline } from '../src/engine/backfill.js';
 import { FreeTree } from '../src/engine/free-tree.js';
 import { schedulingOrder } from '../src/engine/job-order.js';
+import { quotaOfCode, WAIT_CODES } from '../src/engine/reasons.js';
 import { isoToMillis } from '../src/engine/timestamps.js';
 import { random } from './sim/random.js';
 
@@ -27,6 +28,15 @@ describe('isoToMillis', () => {
     for (const s of ['2025-01-01T00:00:00Z', '2025-01-01', '2023-02-29T00:00:00.000Z', 'yesterday', '2025-13-01T00:00:00.000Z']) {
       expect(isoToMillis(s)).toEqual(Date.parse(s));
     }
+  });
+});
+
+describe('quotaOfCode', () => {
+  it('names a quota for the ten quota codes only (an executor outage is no project quota)', () => {
+    const quotas = WAIT_CODES.filter((code) => quotaOfCode(code) !== undefined);
+    expect(quotas).toEqual(WAIT_CODES.filter((code) => /^(User|Project).*Limit$/.test(code)));
+    expect(quotas).toHaveLength(10);
+    expect(quotaOfCode('ExecutorUnavailable')).toBeUndefined();
   });
 });
 

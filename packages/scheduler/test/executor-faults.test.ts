@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Job } from '@godocker/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type PrivateEngine, startPrivateEngine } from '../../plugins/test/helpers/private-docker.js';
 import type { Caller } from './helpers/api-caller.js';
-import { type PrivateEngine, startPrivateEngine } from './helpers/private-docker.js';
 import { logsOf, startTestDaemon, type TestDaemon, waitJob } from './helpers/test-daemon.js';
 
 async function tasksOf(who: Caller, parent: number): Promise<Job[]> {

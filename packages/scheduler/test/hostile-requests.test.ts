@@ -33,6 +33,13 @@ const cases: Case[] = [
   { name: 'a JSON string instead of an object', body: 'echo hi', status: 400 },
   { name: 'an empty body', raw: '', status: 400, field: 'body' },
   { name: 'a body that is not JSON', raw: 'echo hi', headers: { 'content-type': 'text/plain' }, status: 415, field: 'body' },
+  {
+    name: 'JSON in another charset',
+    raw: '{"command": {"script": "true"}}',
+    headers: { 'content-type': 'application/json; charset=iso-8859-1' },
+    status: 415,
+    field: 'body',
+  },
   { name: 'no command', body: {}, status: 400, field: 'command' },
   { name: 'a script that is a number', body: { command: { script: 123 } }, status: 400, field: 'command.script' },
   { name: 'an empty script', body: { command: { script: '' } }, status: 400, field: 'command.script' },
@@ -78,8 +85,8 @@ const cases: Case[] = [
   },
   {
     name: 'a 300 KB body to a route that takes small ones',
-    path: '/api/v1/jobs/wait',
-    body: { ids: [1], mode: 'any', timeout: 0, pad: 'x'.repeat(300 * 1024) },
+    path: '/api/v1/sessions',
+    body: { name: 'big', pad: 'x'.repeat(300 * 1024) },
     status: 413,
     code: 'GOD_PAYLOAD_TOO_LARGE',
   },
@@ -248,6 +255,15 @@ const cases: Case[] = [
   },
   { name: 'a wait on an unknown id', path: '/api/v1/jobs/wait', body: { ids: [999999] }, status: 404, code: 'GOD_JOB_NOT_FOUND' },
   { name: 'an unknown route', method: 'GET', path: '/api/v1/nothing', status: 404, code: 'GOD_NOT_FOUND' },
+  { name: 'a URL longer than 8 KiB', method: 'GET', path: `/api/v1/jobs?name=${'x'.repeat(9000)}`, status: 414 },
+  {
+    name: 'a wait body larger than a list of ids can be',
+    path: '/api/v1/jobs/wait',
+    body: { ids: [1], pad: 'x'.repeat(3 * 1024 * 1024) },
+    status: 413,
+    code: 'GOD_PAYLOAD_TOO_LARGE',
+    field: 'body',
+  },
 ];
 
 describe('malformed and hostile requests', () => {
@@ -304,6 +320,34 @@ describe('malformed and hostile requests', () => {
       ).toBe(true);
     }
     expect(await snapshot()).toBe(before);
+  });
+});
+
+describe('bytes that are not UTF-8', () => {
+  let t: TestDaemon;
+  beforeAll(async () => {
+    t = await startTestDaemon('local');
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it('are refused (400), not stored with replacement characters', async () => {
+    const bytes = Buffer.concat([
+      Buffer.from('{"command": {"script": "echo '),
+      Buffer.from([0xff, 0xfe, 0xc3]),
+      Buffer.from('"}}'),
+    ]);
+    const res = await fetch(`${t.url}/api/v1/jobs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t.admin.token}`, 'content-type': 'application/json' },
+      body: bytes,
+    });
+    const body = (await res.json()) as { error: { code: string; message: string; field: string } };
+    expect([res.status, body.error.code, body.error.field]).toEqual([400, 'GOD_INVALID_REQUEST', 'body']);
+    expect(body.error.message).toMatch(/not valid UTF-8/);
+    const list = await t.admin.call<JobList>('GET', '/api/v1/jobs');
+    expect(list.body.jobs).toEqual([]);
   });
 });
 

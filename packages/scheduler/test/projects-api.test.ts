@@ -41,6 +41,19 @@ describe('projects API', () => {
     expect(names((await bob.call<ProjectList>('GET', P)).body)).toEqual(['default']);
   });
 
+  it('addresses every name it lets one create: the longest project and session names work in their routes', async () => {
+    const longest = `p${'x'.repeat(127)}`;
+    const project = await t.admin.call<Project>('POST', P, { name: longest });
+    expect(project.status).toBe(201);
+    expect((await t.admin.call<Project>('GET', `${P}/${longest}`)).status).toBe(200);
+    const tooLong = await t.admin.call<{ error: { field: string } }>('POST', P, { name: `${longest}x` });
+    expect([tooLong.status, tooLong.body.error.field]).toEqual([400, 'name']);
+    const session = await alice.call('POST', '/api/v1/sessions', { name: longest });
+    expect(session.status).toBe(201);
+    expect((await alice.call('GET', `/api/v1/sessions/${longest}`)).status).toBe(200);
+    expect((await t.admin.call('DELETE', `${P}/${longest}`)).status).toBe(204);
+  });
+
   it('lets an admin create a project and add members; members see it, others get 404', async () => {
     const created = await t.admin.call<Project>('POST', P, {
       name: 'genomics',

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import type { Info } from '@godocker/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { caller } from './helpers/api-caller.js';
@@ -39,6 +40,35 @@ describe('info, health and the OpenAPI document', () => {
     expect(Object.keys(submit.requestBody?.content?.['application/json']?.schema?.properties ?? {})).toContain('requirements');
   });
 
+  it('documents every status each route can answer, errors in the GOD envelope, text and event streams as such', async () => {
+    type Op = { responses: Record<string, { content?: Record<string, { schema?: { properties?: object } }> }> };
+    const r = await caller(t.url, '').call<{ paths: Record<string, Record<string, Op>> }>('GET', '/api/v1/openapi.json');
+    const missing: string[] = [];
+    for (const [path, methods] of Object.entries(r.body.paths)) {
+      for (const [method, op] of Object.entries(methods)) {
+        for (const status of ['400', '401', '404', '408', '413', '414', '415', '422', '431', '500', '503']) {
+          const schema = op.responses[status]?.content?.['application/json']?.schema;
+          if (!schema?.properties || !('error' in schema.properties)) missing.push(`${method.toUpperCase()} ${path} ${status}`);
+        }
+      }
+    }
+    expect(missing).toEqual([]);
+    const logs = r.body.paths['/api/v1/jobs/{id}/logs/{stream}']?.get;
+    expect(Object.keys(logs?.responses['200']?.content ?? {}).sort()).toEqual(['text/event-stream', 'text/plain']);
+    expect(Object.keys(r.body.paths['/api/v1/events']?.get?.responses['200']?.content ?? {})).toEqual(['text/event-stream']);
+  });
+
+  it('answers what Node and the router refuse (431, 414) in the GOD envelope too', async () => {
+    const big = await rawExchange(t.url, `GET /api/v1/info HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    expect(big).toMatch(/^HTTP\/1\.1 431 /);
+    expect(JSON.parse(big.slice(big.indexOf('\r\n\r\n') + 4))).toMatchObject({ error: { code: 'GOD_INVALID_REQUEST' } });
+    const long = await caller(t.url, t.admin.token).call<{ error: { code: string } }>(
+      'GET',
+      `/api/v1/projects/${'p'.repeat(300)}`,
+    );
+    expect([long.status, long.body.error.code]).toEqual([414, 'GOD_INVALID_REQUEST']);
+  });
+
   it('tells the executor, nodes, catalogues and limits, and who is asking', async () => {
     const anonymous = await caller(t.url, '').call<Info>('GET', '/api/v1/info');
     expect(anonymous.body).toMatchObject({ name: 'GoDocker', executor: 'local', user: null });
@@ -54,3 +84,20 @@ describe('info, health and the OpenAPI document', () => {
     expect((await caller(t.url, '').call('GET', '/readyz')).body).toEqual({ status: 'ready' });
   });
 });
+
+/** One raw HTTP exchange on its own socket: what the server writes until it hangs up. */
+function rawExchange(url: string, request: string): Promise<string> {
+  const { port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), '127.0.0.1');
+    let text = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (d: string) => {
+      text += d;
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => resolve(text));
+    socket.on('connect', () => socket.write(request));
+    setTimeout(() => reject(new Error(`no answer: ${text}`)), 10_000).unref();
+  });
+}

@@ -64,6 +64,7 @@ const CODE_BY_STATUS: Record<number, string> = {
   404: ErrorCodes.NOT_FOUND,
   409: ErrorCodes.CONFLICT,
   413: ErrorCodes.PAYLOAD_TOO_LARGE,
+  422: ErrorCodes.IDEMPOTENCY_KEY_REUSED,
   503: ErrorCodes.UNAVAILABLE,
 };
 

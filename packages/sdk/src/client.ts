@@ -72,6 +72,19 @@ export interface SubmitOptions {
    */
   idempotencyKey?: string;
   signal?: AbortSignal;
+  /**
+   * A large array is answered (202) before all its tasks are stored: by default
+   * `submit` waits until they are (`array.created` reaches `array.count`), so its
+   * tasks can be listed at once. false returns the parent as first answered.
+   */
+  waitForTasks?: boolean;
+}
+
+/** How often `submit` looks whether an array's tasks have all been stored: from the first, up to the second. */
+const LANDING_POLL_MS = [100, 1000] as const;
+
+function stillLanding(job: Job): boolean {
+  return job.array !== null && (job.array.created ?? job.array.count) < job.array.count;
 }
 
 export interface WaitOptions {
@@ -162,17 +175,22 @@ export class GodockerClient {
    * the same Idempotency-Key, so a lost answer never creates a second job.
    */
   async submit(submission: JobSubmission, options: SubmitOptions = {}): Promise<Job> {
-    return this.postRetried<Job>('/jobs', submission, options);
+    const job = await this.postRetried<Job>('/jobs', submission, options);
+    return options.waitForTasks === false ? job : this.untilTasksStored(job, options.signal);
   }
 
   /**
    * Submits several jobs in one request (POST /jobs/batch): all are stored, or none is
    * and the error names the first bad one (`field` starts with `jobs.N`). Resolves with
    * the jobs in order; retried once after a network failure with the same Idempotency-Key,
-   * as `submit` is.
+   * and waits for arrays' tasks, as `submit` does.
    */
   async submitBatch(submissions: readonly JobSubmission[], options: SubmitOptions = {}): Promise<Job[]> {
-    return (await this.postRetried<JobBatchResult>('/jobs/batch', { jobs: submissions }, options)).jobs;
+    const { jobs } = await this.postRetried<JobBatchResult>('/jobs/batch', { jobs: submissions }, options);
+    if (options.waitForTasks === false) return jobs;
+    const stored: Job[] = [];
+    for (const job of jobs) stored.push(await this.untilTasksStored(job, options.signal));
+    return stored;
   }
 
   /** A POST with an Idempotency-Key, sent again once with the same key after a network failure. */
@@ -186,6 +204,18 @@ export class GodockerClient {
       if (!(GodockerError.is(e) && e.code === ErrorCodes.CONNECTION)) throw e;
       return (await send()).body;
     }
+  }
+
+  /** The array's parent once every task exists (any other job as it is). */
+  private async untilTasksStored(job: Job, signal: AbortSignal | undefined): Promise<Job> {
+    let current = job;
+    let pause: number = LANDING_POLL_MS[0];
+    while (stillLanding(current)) {
+      await delay(pause, undefined, signal ? { signal } : undefined);
+      pause = Math.min(pause * 2, LANDING_POLL_MS[1]);
+      current = await this.getJob(job.id, signal ? { signal } : {});
+    }
+    return current;
   }
 
   /** One job. */

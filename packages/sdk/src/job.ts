@@ -208,6 +208,11 @@ export const JobStatusSchema = Type.Object({
   endedAt: Type.Union([Type.String(), Type.Null()]),
   node: Type.Union([Type.String(), Type.Null()]),
   containerId: Type.Union([Type.String(), Type.Null()]),
+  /**
+   * Why GoDocker is stopping the running task (a kill, the time limit), set when it sends the stop:
+   * a daemon restarted before the task's end still records that end as this kill, with its signal.
+   */
+  killReason: Type.Optional(Type.String()),
   history: Type.Array(TransitionSchema),
 });
 export type JobStatus = Static<typeof JobStatusSchema>;
@@ -218,6 +223,11 @@ export const ArrayInfoSchema = Type.Object({
   step: Type.Integer(),
   throttle: Type.Union([Type.Integer(), Type.Null()]),
   count: Type.Integer(),
+  /**
+   * How many tasks exist so far: a large array is answered before all its tasks are
+   * stored (202), and this reaches `count` as they land. Absent on arrays stored whole.
+   */
+  created: Type.Optional(Type.Integer()),
   /** Number of tasks in each state, kept up to date on the parent. */
   tasks: Type.Record(Type.String(), Type.Integer()),
 });

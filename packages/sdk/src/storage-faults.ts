@@ -59,6 +59,21 @@ export async function asStorageFault(doing: string, path: string, error: unknown
   return new ExecutorUnavailableError(`${doing}: cannot write ${path}: ${DESCRIPTIONS[code] ?? code} (${code})`, error);
 }
 
+/**
+ * Runs a read of `path` (a file the daemon itself wrote); a storage fault (an I/O error, a
+ * stale NFS handle) is thrown as ExecutorUnavailableError: what the file says is unknown for
+ * now, not absent. A missing file is the caller's business and comes back as it was.
+ */
+export async function readingFrom<T>(doing: string, path: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    const code = codeOf(error);
+    if (error instanceof GodockerError || code === undefined || !STORAGE_FAULTS.has(code)) throw error;
+    throw new ExecutorUnavailableError(`${doing}: cannot read ${path}: ${DESCRIPTIONS[code] ?? code} (${code})`, error);
+  }
+}
+
 /** Runs a write under `path`; a storage fault is thrown as ExecutorUnavailableError. */
 export async function writingTo<T>(doing: string, path: string, write: () => Promise<T>): Promise<T> {
   try {

@@ -2,7 +2,7 @@
  * GodockerClient against a real daemon, started in this process with the local
  * process executor: no mock of the server anywhere.
  */
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chown, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Daemon, startDaemon } from '@godocker/scheduler';
@@ -19,15 +19,23 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let dir: string;
+let home: string;
 let daemon: Daemon;
 let client: GodockerClient;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'godocker-client-'));
-  // When tests run as root, the local executor runs jobs as their owner's uid: they must reach their task folder.
-  await chmod(dir, 0o711);
+  // The admin's jobs start in its home, which must exist (outside the daemon's own data folder).
+  home = await mkdtemp(join(tmpdir(), 'godocker-client-home-'));
+  if (process.getuid?.() === 0) await chown(home, 1000, 1000);
   daemon = await startDaemon({
-    config: { dataDir: dir, server: { port: 0 }, executor: { type: 'local' }, scheduler: { tickSeconds: 0.2 } },
+    config: {
+      dataDir: dir,
+      server: { port: 0 },
+      executor: { type: 'local' },
+      scheduler: { tickSeconds: 0.2 },
+      auth: { admin: { home } },
+    },
     env: {},
     logger: false,
   });
@@ -37,6 +45,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await daemon?.stop();
   await rm(dir, { recursive: true, force: true });
+  await rm(home, { recursive: true, force: true });
 });
 
 const unique = (prefix: string) => `${prefix}-${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
@@ -54,6 +63,19 @@ describe('GodockerClient', () => {
     expect(await client.logs(job.id, 'stderr')).toBe('');
     expect((await client.getJob(job.id)).status.state).toBe('done');
   });
+
+  it('returns a large array once all its tasks exist, or at once when asked', async () => {
+    const tasks = 12_000;
+    const parent = await client.submit({ command: { script: 'true' }, array: `1-${tasks}`, hold: true });
+    expect(parent.array).toMatchObject({ count: tasks, created: tasks, tasks: { held: tasks } });
+    const first = await client.listJobs({ parent: parent.id, limit: 1 });
+    expect(first.jobs[0]?.taskIndex).toBe(tasks);
+    const early = await client.submit({ command: { script: 'true' }, array: `1-${tasks}`, hold: true }, { waitForTasks: false });
+    expect(early.array?.created).toBeLessThan(tasks);
+    await client.action(early.id, 'kill');
+    expect((await client.getJob(early.id)).array?.tasks).toEqual({ failed: tasks });
+    await client.action(parent.id, 'kill');
+  }, 120_000);
 
   it('waits for ever by default (a long wait is a loop of long-polls)', async () => {
     const job = await client.submit({ command: { script: 'sleep 1; exit 3' } });

@@ -66,6 +66,16 @@ export function isEngineNotReady(error: unknown): boolean {
 }
 
 /**
+ * A start the engine broke off while it stopped leaves the container's network endpoint behind, and
+ * the next start of that container fails with `endpoint with name godocker-x-8 already exists in network
+ * none` (403; seen on a private engine stopped under starts) until the engine, restarted, cleans it up.
+ * The endpoint is named after the container, whose name is the task key: nothing of the job's own makes it.
+ */
+export function isStaleEndpoint(error: unknown): boolean {
+  return statusCodeOf(error) === 403 && /endpoint with name \S+ already exists in network/.test(messageOf(error));
+}
+
+/**
  * Keeps our typed errors as they are; wraps anything from the engine with what we were doing.
  * An engine that does not answer is a passing fault of the executor, not of the job.
  */

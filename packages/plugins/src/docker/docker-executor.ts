@@ -10,13 +10,15 @@ import { setMaxListeners } from 'node:events';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import http from 'node:http';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { addAbortSignal, Readable } from 'node:stream';
+import { text } from 'node:stream/consumers';
 import { setTimeout as delay } from 'node:timers/promises';
 import { inspect } from 'node:util';
 import {
   type Executor,
   ExecutorError,
   type ExecutorFactory,
+  ExecutorUnavailableError,
   type ExitInfo,
   InFlight,
   InvalidStateError,
@@ -40,6 +42,7 @@ import {
   isEngineNotReady,
   isNotFound,
   isNotModified,
+  isStaleEndpoint,
   isUnreachable,
   messageOf,
 } from './docker-errors.js';
@@ -146,7 +149,6 @@ class DockerExecutor implements Executor {
 
   async wait(handle: TaskHandle): Promise<ExitInfo> {
     this.assertOpen();
-    const container = this.container(handle);
     try {
       for (;;) {
         const info = await this.inspect(handle);
@@ -159,7 +161,7 @@ class DockerExecutor implements Executor {
         }
         let result: unknown;
         try {
-          result = await container.wait({ condition: 'not-running', abortSignal: this.closing.signal });
+          result = await this.engineWait(handle);
         } catch (error) {
           if (isNotFound(error)) continue;
           throw error;
@@ -171,6 +173,38 @@ class DockerExecutor implements Executor {
     } catch (error) {
       if (isAbort(error)) throw new ExecutorError(`docker executor closed while waiting for task ${handle.key}`, error);
       throw executorError(`waiting for task ${handle.key}`, error);
+    }
+  }
+
+  /**
+   * `POST /containers/{id}/wait`, its body read as a stream. The engine sends the headers at once
+   * and the body when the container stops; dockerode reads that body with no 'error' listener, so
+   * an engine that dies in between (killed, crashed) left its promise pending forever, and with it
+   * the daemon's stop. Read here, a cut body is an ECONNRESET like any broken connection.
+   */
+  private async engineWait(handle: TaskHandle): Promise<unknown> {
+    const response = await new Promise<Readable>((resolve, reject) => {
+      this.docker.modem.dial(
+        {
+          path: `/containers/${encodeURIComponent(handle.id ?? handle.key)}/wait?`,
+          method: 'POST',
+          isStream: true,
+          abortSignal: this.closing.signal,
+          statusCodes: { 200: true, 400: 'bad parameter', 404: 'no such container', 500: 'server error' },
+          options: { condition: 'not-running' },
+        },
+        (error, body) => (error ? reject(error) : resolve(asReadable(body as NodeJS.ReadableStream))),
+      );
+    });
+    addAbortSignal(this.closing.signal, response);
+    const body = await text(response);
+    try {
+      return JSON.parse(body) as unknown;
+    } catch (error) {
+      throw new ExecutorError(
+        `the Docker engine answered the wait for task ${handle.key} with ${JSON.stringify(body.slice(0, 200))}`,
+        error,
+      );
     }
   }
 
@@ -421,6 +455,12 @@ class DockerExecutor implements Executor {
       if (isNotModified(error)) return;
       // An engine that is stopping or not back yet fails starts that have nothing to do with the job.
       if (isUnreachable(error) || isEngineNotReady(error)) throw executorError(`starting container ${spec.key}`, error);
+      if (isStaleEndpoint(error)) {
+        throw new ExecutorUnavailableError(
+          `starting container ${spec.key}: the Docker engine still holds the network endpoint of a start it broke off (${messageOf(error)})`,
+          error,
+        );
+      }
       // The container stays, "created" with State.Error: status/wait report the failure and collect removes it.
       throw new ExecutorError(`container ${spec.key} could not start: ${messageOf(error)}`, error);
     }

@@ -9,7 +9,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { type FSWatcher, watch } from 'node:fs';
-import { ExecutorError, type ExitInfo, NotFoundError } from '@godocker/sdk';
+import { ExecutorError, type ExitInfo, isExecutorUnavailable, NotFoundError } from '@godocker/sdk';
 import type { TaskState } from './task-state.js';
 
 export const POLL_MS = 250;
@@ -61,7 +61,7 @@ export class EndWatcher {
     return promise;
   }
 
-  /** true when the task ended (or is gone) within `ms`. */
+  /** true when the task ended (or is gone) within `ms`; an end that cannot be read now is not one. */
   async ended(key: string, ms: number): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<boolean>((resolve) => {
@@ -69,7 +69,7 @@ export class EndWatcher {
     });
     const end = this.wait(key).then(
       () => true,
-      () => true,
+      (error: unknown) => (isExecutorUnavailable(error) ? timeout : true),
     );
     try {
       return await Promise.race([end, timeout]);
@@ -118,7 +118,11 @@ export class EndWatcher {
       },
       (error: unknown) => {
         entry.checking = false;
-        this.finish(entry, new ExecutorError(`waiting for task ${entry.key}: ${String(error)}`, error));
+        // Unavailable (the folder cannot be read now) goes to the caller as it is: the end is unknown, not lost.
+        const failure = isExecutorUnavailable(error)
+          ? error
+          : new ExecutorError(`waiting for task ${entry.key}: ${String(error)}`, error);
+        this.finish(entry, failure);
       },
     );
   }

@@ -11,10 +11,11 @@
  * as its user's uid/gid when the daemon is root.
  */
 
-import { createReadStream } from 'node:fs';
-import { chmod, copyFile, mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { chmod, type FileHandle, mkdir, open, readdir, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type Executor,
@@ -29,6 +30,7 @@ import {
   NotFoundError,
   type PluginContext,
   type RunSpec,
+  readingFrom,
   TASK_LABELS,
   type TaskHandle,
   type TaskStatus,
@@ -55,7 +57,7 @@ import {
   writeAtomic,
 } from './task-files.js';
 import { claimFolder, environmentOf, launch, type RunAs, recordStartFailure } from './task-launch.js';
-import { probeTask, type TaskState } from './task-state.js';
+import { checkTasksFolder, probeTask, type TaskState } from './task-state.js';
 
 /**
  * How long a pid-less task folder may be another start's work in progress;
@@ -184,13 +186,8 @@ class LocalExecutor implements Executor {
     if (record === null) throw new NotFoundError(`local task ${handle.key} not found (already collected?)`);
     const path = join(record.logDir, stream);
     if (!options.follow) {
-      try {
-        await stat(path);
-      } catch (error) {
-        if (isMissing(error)) return Readable.from([]);
-        throw error;
-      }
-      return createReadStream(path);
+      const log = await openLogForReading(path);
+      return log === null ? Readable.from([]) : log.createReadStream();
     }
     const follow = new FollowStream(path, [path, paths.dir], () => this.hasEnded(paths), POLL_MS);
     this.follows.add(follow);
@@ -216,6 +213,9 @@ class LocalExecutor implements Executor {
       if (resolve(logDir) !== resolve(record.logDir)) {
         await writingTo(`collecting task ${handle.key}`, logDir, () => copyLogs(record.logDir, logDir));
       }
+    } else {
+      // Nothing to collect is an answer only when the folder of all tasks is there to say so.
+      await checkTasksFolder(paths);
     }
     await writingTo(`collecting task ${handle.key}`, paths.dir, () => rm(paths.dir, { recursive: true, force: true }));
   }
@@ -243,12 +243,13 @@ class LocalExecutor implements Executor {
     }
 
     try {
-      const child = await launch(paths, spec, runAs, env);
+      const child = await launch(paths, spec, runAs, env, this.context.logger);
       if (child === null) return this.handleOf(spec.key, null, spec.node);
       this.ends.adopt(spec.key, child);
       return this.handleOf(spec.key, child.pid ?? null, spec.node);
     } catch (error) {
-      // A data folder that cannot be written now: the job never ran, and goes back to the queue.
+      // A data folder that cannot be written now: no monitor was started, the job never ran,
+      // and goes back to the queue.
       if (isExecutorUnavailable(error)) {
         await rm(paths.dir, { recursive: true, force: true }).catch(() => undefined);
         throw error;
@@ -378,13 +379,28 @@ async function pathExists(path: string): Promise<boolean> {
   }
 }
 
+/** A log file, never through a link; null when there is none (yet). */
+async function openLogForReading(path: string): Promise<FileHandle | null> {
+  try {
+    return await readingFrom('local executor', path, () => open(path, constants.O_RDONLY | constants.O_NOFOLLOW));
+  } catch (error) {
+    if (isMissing(error)) return null;
+    throw error;
+  }
+}
+
+/** Copies as root, so no link is followed, neither where the logs are read nor where they are written. */
 async function copyLogs(from: string, to: string): Promise<void> {
   await mkdir(to, { recursive: true });
   for (const stream of ['stdout', 'stderr'] as const) {
+    const source = await openLogForReading(join(from, stream));
+    if (source === null) continue;
     try {
-      await copyFile(join(from, stream), join(to, stream));
-    } catch (error) {
-      if (!isMissing(error)) throw error;
+      const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW;
+      const target = await open(join(to, stream), flags, 0o640);
+      await pipeline(source.createReadStream(), target.createWriteStream());
+    } finally {
+      await source.close().catch(() => undefined);
     }
   }
 }

@@ -3,7 +3,7 @@
  * while the task runs and ends once the task has ended and the file is read to
  * its end. New data is noticed through fs.watch, with a poll behind it.
  */
-import { type FSWatcher, watch } from 'node:fs';
+import { constants, type FSWatcher, watch } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { isMissing } from './task-files.js';
@@ -99,7 +99,8 @@ export class FollowStream extends Readable {
   private async readChunk(): Promise<Buffer | null> {
     if (this.handle === null) {
       try {
-        this.handle = await open(this.path, 'r');
+        // Never through a link: whoever could plant one would have the daemon read any file for them.
+        this.handle = await open(this.path, constants.O_RDONLY | constants.O_NOFOLLOW);
       } catch (error) {
         if (isMissing(error)) return null;
         throw error;

@@ -7,7 +7,7 @@
  * by the pid *and* start time the monitor recorded in the task folder (which the job
  * cannot write): a group is signalled only while its leader is that very process.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { lstat, readdir, readFile } from 'node:fs/promises';
 import { isMissing, readText, type TaskPaths } from './task-files.js';
 
 const HAS_PROC = process.platform === 'linux';
@@ -117,15 +117,48 @@ export async function signalJob(job: JobProcess, signal: NodeJS.Signals): Promis
   return signalGroup(job.pid, signal);
 }
 
+/** Every process of group `pgid` now, with its start time and its owner. */
+async function groupMembers(pgid: number): Promise<Array<{ pid: number; startTime: number; uid: number }>> {
+  let entries: string[];
+  try {
+    entries = await readdir('/proc');
+  } catch {
+    return [];
+  }
+  const members = await Promise.all(
+    entries
+      .filter((entry) => /^\d+$/.test(entry))
+      .map(async (entry) => {
+        const pid = Number(entry);
+        const stat = await readStat(pid).catch(() => null);
+        if (stat === null || stat.pgid !== pgid || stat.state === 'Z') return null;
+        const owner = await lstat(`/proc/${pid}`).catch(() => null);
+        return owner === null ? null : { pid, startTime: Number(stat.startTime), uid: owner.uid };
+      }),
+  );
+  return members.filter((member) => member !== null);
+}
+
 /**
- * Kills what is left of the job's group when its monitor died without ending it. With
- * the leader gone, its pid cannot be handed out again while the group still has members
- * (Linux does not reuse a live group id), so `-pid` is still ours; with a new process
- * under that pid, the group was empty when it came, and nothing is sent.
+ * Kills what is left of the job's group when its monitor died without ending it. While the
+ * leader is the recorded process, its group is ours. Once it is gone, the group is searched
+ * member by member, and only a process that started after the job did, as the job's user,
+ * is killed: the group id alone could by now be someone else's (a pid reused since, the
+ * group of a daemon whose leader left), and that group is never signalled.
  */
-export async function killLeftovers(job: JobProcess): Promise<void> {
+export async function killLeftovers(job: JobProcess, jobUid: number | null): Promise<void> {
   if (!HAS_PROC) return;
   const same = await isSameProcess(job);
-  if (same === false) return;
-  signalGroup(job.pid, 'SIGKILL');
+  if (same === true) {
+    signalGroup(job.pid, 'SIGKILL');
+    return;
+  }
+  for (const member of await groupMembers(job.pid)) {
+    if (member.startTime < Number(job.startTime) || (jobUid !== null && member.uid !== jobUid)) continue;
+    try {
+      process.kill(member.pid, 'SIGKILL');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+    }
+  }
 }

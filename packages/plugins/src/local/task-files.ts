@@ -3,24 +3,29 @@
  * a restarted daemon (or another one sharing the data folder) knows nothing
  * else, so every fact needed later is written here as soon as it is known.
  *
- *   ${dataDir}/local-tasks/${key}/   owned by the daemon's user, 0700: the job never reaches it
- *     job.sh      the user's script (0500, the job's user's: it reads it through a descriptor
- *                 the monitor hands over, never by this path)
- *     spec.json   who the task belongs to and where its logs go
- *     pid         the monitor's pid (godocker-task, see monitor.ts)
- *     job         "PID STARTTIME" of the job's process, its own process group (by the monitor)
- *     status      how it ended, as waitpid said: "exited N", "signaled N [core]", "failed" (by the monitor)
- *     error       why the task could not start, or how it vanished
- *     paused      present while the process group is stopped
- *     killed      the signal kill() last sent
+ *   ${dataDir}/local-tasks/            the daemon's, 0700
+ *     ${key}/                          the daemon's, 0700: the job never reaches it
+ *       job.sh      the user's script (0500, the job's user's: it reads it through a descriptor
+ *                   the monitor hands over, never by this path)
+ *       env         the job's environment, NUL-separated, for the job's exec only
+ *       spec.json   who the task belongs to and where its logs go
+ *       pid         the monitor's pid (godocker-task, see monitor.ts), by the daemon and the monitor
+ *       job         "PID STARTTIME" of the job's process, its own process group (by the monitor)
+ *       status      how it ended, as waitpid said: "exited N", "signaled N [core]", "failed" (by the monitor)
+ *       error       why the task could not start, or how it vanished
+ *       paused      present while the process group is stopped
+ *
+ * The logs are not here: they go to RunSpec.logDir (the daemon's `logs/ID`), opened by the
+ * daemon without following links, and reach the job only as inherited descriptors.
  *
  * Everything the daemon reads here was written by itself or by the monitor, both as the
- * daemon's user: nothing a job can forge.
+ * daemon's user: nothing a job can forge. A folder that is not the daemon's own, private
+ * one (left by an older version, or planted) is not taken for a task.
  */
 import { randomBytes } from 'node:crypto';
-import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { lstat, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ExecutorError } from '@godocker/sdk';
+import { ExecutorError, readingFrom } from '@godocker/sdk';
 
 export const TASKS_FOLDER = 'local-tasks';
 /** Marks folders still being filled by start(); never a task. */
@@ -35,7 +40,6 @@ export interface TaskPaths {
   status: string;
   error: string;
   paused: string;
-  killed: string;
 }
 
 export function taskPaths(root: string, key: string): TaskPaths {
@@ -49,7 +53,6 @@ export function taskPaths(root: string, key: string): TaskPaths {
     status: join(dir, 'status'),
     error: join(dir, 'error'),
     paused: join(dir, 'paused'),
-    killed: join(dir, 'killed'),
   };
 }
 
@@ -93,17 +96,33 @@ export function isMissing(error: unknown): boolean {
   return code === 'ENOENT' || code === 'ENOTDIR';
 }
 
-/** null when the file does not exist. */
+/**
+ * null when the file does not exist; a file that cannot be read now (an I/O error) throws
+ * ExecutorUnavailableError: what it says is unknown, which is not the same as absent.
+ */
 export async function readText(path: string): Promise<string | null> {
   try {
-    return await readFile(path, 'utf8');
+    return await readingFrom('local executor', path, () => readFile(path, 'utf8'));
   } catch (error) {
     if (isMissing(error)) return null;
     throw error;
   }
 }
 
+/** The task folder is a directory of the daemon's user that nobody else may enter. */
+async function isPrivateFolder(dir: string): Promise<boolean> {
+  try {
+    const info = await readingFrom('local executor', dir, () => lstat(dir));
+    const ours = process.getuid === undefined || info.uid === process.getuid();
+    return info.isDirectory() && ours && (info.mode & 0o077) === 0;
+  } catch (error) {
+    if (isMissing(error)) return false;
+    throw error;
+  }
+}
+
 export async function readRecord(paths: TaskPaths): Promise<TaskRecord | null> {
+  if (!(await isPrivateFolder(paths.dir))) return null;
   const text = await readText(paths.spec);
   if (text === null) return null;
   try {

@@ -16,7 +16,7 @@ import { once } from 'node:events';
 import { constants } from 'node:fs';
 import { chown, type FileHandle, mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type RunSpec, writingTo } from '@godocker/sdk';
+import { type Logger, type RunSpec, writingTo } from '@godocker/sdk';
 import { DEFAULT_PATH, type HomeDirectory, jobEnv } from './job-env.js';
 import { ENV_FILE, MONITOR_PATH, monitorArgs } from './monitor.js';
 import { STAGING_MARK, type TaskPaths, type TaskRecord, writeAtomic } from './task-files.js';
@@ -24,7 +24,7 @@ import { STAGING_MARK, type TaskPaths, type TaskRecord, writeAtomic } from './ta
 /** Set when the daemon is root: the job runs as this user. */
 export type RunAs = { uid: number; gid: number } | null;
 
-/** false when a folder for this key exists already. */
+/** false when a folder for this key exists already. A data folder that cannot be written throws ExecutorUnavailableError. */
 export async function claimFolder(
   root: string,
   paths: TaskPaths,
@@ -34,38 +34,54 @@ export async function claimFolder(
   runAs: RunAs,
 ): Promise<boolean> {
   const staging = join(root, `${spec.key}${STAGING_MARK}${randomBytes(4).toString('hex')}`);
-  await writingTo(`starting task ${spec.key}`, staging, () => mkdir(staging, { mode: 0o700 }));
+  const doing = `starting task ${spec.key}`;
+  await writingTo(doing, staging, () => mkdir(staging, { mode: 0o700 }));
   try {
     const script = join(staging, 'job.sh');
     const envText = Object.entries(env)
       .map(([name, value]) => `${name}=${value}\0`)
       .join('');
     // Independent steps run side by side: each fs call costs a trip through the thread pool.
-    await Promise.all([
-      // The job's own, so its process may read (and, for a #! script, execute) it through the descriptor it is handed.
-      writeFile(script, spec.script, { mode: 0o500 }).then(() => (runAs ? chown(script, runAs.uid, runAs.gid) : undefined)),
-      writeFile(join(staging, ENV_FILE), envText, { mode: 0o600 }),
-      writeFile(join(staging, 'spec.json'), `${JSON.stringify(record)}\n`, { mode: 0o600 }),
-    ]);
-    await rename(staging, paths.dir);
+    await writingTo(doing, staging, () =>
+      Promise.all([
+        // The job's own, so its process may read (and, for a #! script, execute) it through the descriptor it is handed.
+        writeFile(script, spec.script, { mode: 0o500 }).then(() => (runAs ? chown(script, runAs.uid, runAs.gid) : undefined)),
+        writeFile(join(staging, ENV_FILE), envText, { mode: 0o600 }),
+        writeFile(join(staging, 'spec.json'), `${JSON.stringify(record)}\n`, { mode: 0o600 }),
+      ]),
+    );
+    await writingTo(doing, paths.dir, () => rename(staging, paths.dir));
     return true;
   } catch (error) {
-    await rm(staging, { recursive: true, force: true });
+    await rm(staging, { recursive: true, force: true }).catch(() => undefined);
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EEXIST' || code === 'ENOTEMPTY') return false;
     throw error;
   }
 }
 
-/** Recorded the way the monitor records a start failure, so wait() and status() need no special case. */
+/**
+ * Recorded the way the monitor records a start failure, so wait() and status() need no
+ * special case; a folder that cannot take it throws ExecutorUnavailableError (the job never ran).
+ */
 export async function recordStartFailure(paths: TaskPaths, message: string): Promise<void> {
-  await writeAtomic(paths.error, message);
-  await writeAtomic(paths.status, 'failed\n');
+  await writingTo('recording why a task could not start', paths.status, async () => {
+    await writeAtomic(paths.error, message);
+    await writeAtomic(paths.status, 'failed\n');
+  });
 }
 
-/** Log files are the daemon's: opened without following a link, in a folder the job cannot write. */
-async function openLog(path: string): Promise<FileHandle> {
-  return open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o640);
+/**
+ * The task's log files, the daemon's own, opened without following a link (a link planted
+ * in their place is refused, never written through) and handed to the monitor as its output.
+ */
+async function openLogs(logDir: string): Promise<[FileHandle, FileHandle]> {
+  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW;
+  const logs = await Promise.allSettled([open(join(logDir, 'stdout'), flags, 0o640), open(join(logDir, 'stderr'), flags, 0o640)]);
+  const [stdout, stderr] = logs.map((log) => (log.status === 'fulfilled' ? log.value : null));
+  if (stdout && stderr) return [stdout, stderr];
+  await Promise.all([stdout?.close(), stderr?.close()]);
+  throw logs.find((log) => log.status === 'rejected')?.reason;
 }
 
 function spawnError(error: unknown): string {
@@ -80,22 +96,24 @@ export async function environmentOf(spec: RunSpec, runAs: RunAs, homes: HomeDire
 }
 
 /**
- * Starts the monitor and records its pid. Returns the child, or null when the
- * job could not start (the reason is then recorded in the folder).
+ * Starts the monitor and records its pid. Returns the child, or null when the monitor
+ * could not be started (the reason is then recorded in the folder). Throws only before
+ * the monitor exists (ExecutorUnavailableError when the logs cannot be written): once it
+ * runs, the task is started, whatever happens to the daemon's own record of it.
  */
 export async function launch(
   paths: TaskPaths,
   spec: RunSpec,
   runAs: RunAs,
   env: Record<string, string>,
+  logger: Logger,
 ): Promise<ChildProcess | null> {
-  await writingTo(`starting task ${spec.key}`, spec.logDir, () => mkdir(spec.logDir, { recursive: true }));
-  const logs = await Promise.allSettled([openLog(join(spec.logDir, 'stdout')), openLog(join(spec.logDir, 'stderr'))]);
-  const [stdout, stderr] = logs.map((log) => (log.status === 'fulfilled' ? log.value : null));
+  const doing = `starting task ${spec.key}`;
+  await writingTo(doing, spec.logDir, () => mkdir(spec.logDir, { recursive: true }));
+  const [stdout, stderr] = await writingTo(doing, spec.logDir, () => openLogs(spec.logDir));
   let child: ChildProcess;
   let failed: Promise<unknown[]> | null = null;
   try {
-    if (!stdout || !stderr) throw logs.find((log) => log.status === 'rejected')?.reason;
     const home = env.HOME ?? '/';
     const plan = {
       dir: paths.dir,
@@ -115,11 +133,11 @@ export async function launch(
     // Later errors must not crash the daemon; the folder tells the truth.
     else child.on('error', () => undefined);
   } catch (error) {
-    await recordStartFailure(paths, spawnError(error));
+    await recordStartFailure(paths, `cannot start the task monitor: ${spawnError(error)}`);
     return null;
   } finally {
     // The child holds its own copies from here on.
-    await Promise.all([stdout?.close(), stderr?.close()]);
+    await Promise.all([stdout.close(), stderr.close()]);
   }
 
   if (failed !== null) {
@@ -128,6 +146,11 @@ export async function launch(
     return null;
   }
   child.unref();
-  await writeAtomic(paths.pid, `${child.pid}\n`);
+  try {
+    await writeAtomic(paths.pid, `${child.pid}\n`);
+  } catch (error) {
+    // The monitor writes its pid too, and keeps trying while the folder is read-only.
+    logger.warn({ key: spec.key, err: spawnError(error) }, 'local executor: the task runs, its pid is recorded by its monitor');
+  }
   return child;
 }

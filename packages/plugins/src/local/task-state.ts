@@ -5,9 +5,10 @@
 
 import { stat } from 'node:fs/promises';
 import { constants } from 'node:os';
-import { type ExitInfo, writingTo } from '@godocker/sdk';
+import { dirname } from 'node:path';
+import { ExecutorUnavailableError, type ExitInfo, readingFrom, writingTo } from '@godocker/sdk';
 import { type JobProcess, killLeftovers, monitorAlive, readJobProcess } from './process-probe.js';
-import { isMissing, readInteger, readText, type TaskPaths, writeAtomic } from './task-files.js';
+import { isMissing, readInteger, readRecord, readText, type TaskPaths, writeAtomic } from './task-files.js';
 
 export type TaskState =
   | { state: 'missing' }
@@ -25,7 +26,7 @@ const SIGNAL_NAMES = new Map<number, string>(
 
 async function mtime(path: string): Promise<string | null> {
   try {
-    return (await stat(path)).mtime.toISOString();
+    return (await readingFrom('local executor', path, () => stat(path))).mtime.toISOString();
   } catch (error) {
     if (isMissing(error)) return null;
     throw error;
@@ -71,23 +72,47 @@ async function exitInfoOf(paths: TaskPaths, ending: Ending): Promise<ExitInfo> {
   };
 }
 
+/** The uid the job's processes run as: its own when the daemon is root, else the daemon's. */
+async function jobUid(paths: TaskPaths): Promise<number | null> {
+  const daemonUid = process.getuid?.() ?? null;
+  if (daemonUid !== 0) return daemonUid;
+  return (await readRecord(paths))?.uid ?? null;
+}
+
 /**
  * Records the end of a task whose monitor died without writing it (someone killed the
  * monitor): what is left of the job is killed, and the end written down so every later
  * reader agrees. The error file says it vanished; the status is a SIGKILL.
  */
 async function recordVanished(paths: TaskPaths, job: JobProcess | null): Promise<void> {
-  if (job) await killLeftovers(job);
+  if (job) await killLeftovers(job, await jobUid(paths));
   await writingTo('recording how a task vanished', paths.status, async () => {
     await writeAtomic(paths.error, VANISHED);
     await writeAtomic(paths.status, `signaled ${constants.signals.SIGKILL}\n`);
   });
 }
 
+/**
+ * A task folder that is not there, when the folder of all tasks is not there either, says
+ * nothing of the task: the data folder is unmounted or was moved, and the task may well run.
+ */
+export async function checkTasksFolder(paths: TaskPaths): Promise<void> {
+  const root = dirname(paths.dir);
+  if (!(await exists(root))) {
+    throw new ExecutorUnavailableError(
+      `local executor: the tasks folder ${root} is gone (is the data folder mounted?): what became of the tasks is unknown`,
+    );
+  }
+}
+
 export async function probeTask(paths: TaskPaths): Promise<TaskState> {
   const [ended, pid] = await Promise.all([readExitInfo(paths), readInteger(paths.pid)]);
   if (ended !== null) return { state: 'exited', pid, info: ended };
-  if (pid === null) return (await exists(paths.dir)) ? { state: 'created' } : { state: 'missing' };
+  if (pid === null) {
+    if (await exists(paths.dir)) return { state: 'created' };
+    await checkTasksFolder(paths);
+    return { state: 'missing' };
+  }
   const [alive, paused, job] = await Promise.all([monitorAlive(pid, paths.dir), exists(paths.paused), readJobProcess(paths)]);
   if (alive) return { state: paused ? 'paused' : 'running', pid, job };
   // The monitor may have written the end between our first look and its exit.
@@ -97,8 +122,9 @@ export async function probeTask(paths: TaskPaths): Promise<TaskState> {
     await recordVanished(paths, job);
   } catch (error) {
     // collect() removed the folder under our feet.
-    if (isMissing(error)) return { state: 'missing' };
-    throw error;
+    if (!isMissing(error)) throw error;
+    await checkTasksFolder(paths);
+    return { state: 'missing' };
   }
   const recorded = await readExitInfo(paths);
   return recorded === null ? { state: 'missing' } : { state: 'exited', pid, info: recorded };

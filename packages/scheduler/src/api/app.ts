@@ -5,8 +5,11 @@
 import swagger from '@fastify/swagger';
 import { API_PREFIX, VERSION } from '@godocker/sdk';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { clientErrorHandler, documentCommonErrors, frameworkErrors } from './api-responses.js';
 import type { ApiContext } from './context.js';
 import { installErrorHandler } from './error-handler.js';
+import { installJsonParser } from './json-body.js';
+import { limitUrlLength } from './request-limits.js';
 import { drmaa1Routes } from './routes/drmaa1.js';
 import { eventRoutes } from './routes/events.js';
 import { jobRoutes } from './routes/jobs.js';
@@ -21,6 +24,7 @@ import { validatorCompiler } from './validation.js';
 /** The body limit of every route but the submits. */
 export const SMALL_BODY_BYTES = 256 * 1024;
 const REQUEST_TIMEOUT_MS = 30_000;
+const MAX_PARAM_LENGTH = 256;
 
 export interface AppOptions {
   logger: FastifyBaseLogger | false;
@@ -38,13 +42,21 @@ export async function buildApp(ctx: ApiContext, options: AppOptions): Promise<Fa
     // Receiving a request (headers and body) must not take longer: a client trickling a body holds no socket for long.
     // Answering it may (long-polls, event streams): Node's requestTimeout counts only the receiving.
     requestTimeout: REQUEST_TIMEOUT_MS,
+    // Every name a user can create (project, session: 128 characters; user: 64) must be addressable
+    // in a path afterwards; find-my-way answers 414 past 100 by default.
+    maxParamLength: MAX_PARAM_LENGTH,
+    clientErrorHandler,
+    frameworkErrors,
     return503OnClosing: true,
   });
   app.decorateRequest('user', null);
+  app.addHook('onRoute', documentCommonErrors);
   // The API speaks JSON only: a text body is refused (415), not parsed into a string.
   app.removeContentTypeParser('text/plain');
+  installJsonParser(app);
   app.setValidatorCompiler(validatorCompiler);
   installErrorHandler(app);
+  limitUrlLength(app);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

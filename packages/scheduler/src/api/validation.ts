@@ -44,6 +44,12 @@ export function toValidationError(errors: ErrorObject[], context: string): Valid
     case 'maxLength':
       message = `"${base}" is too long: at most ${String(params.limit)} characters`;
       break;
+    case 'minimum':
+      message = `"${base}" must be at least ${String(params.limit)}`;
+      break;
+    case 'maximum':
+      message = `"${base}" must be at most ${String(params.limit)}`;
+      break;
     case 'maxItems':
       message = `"${base}" has too many items: at most ${String(params.limit)}`;
       break;

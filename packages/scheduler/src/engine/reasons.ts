@@ -70,7 +70,6 @@ export const PROJECT_QUOTA_CODES = [
   'ProjectGpuLimit',
   'ProjectRunningJobsLimit',
   'ProjectCpuTimeLimit',
-  'ExecutorUnavailable',
 ] as const;
 
 /** Which holder and which quota a quota code names; undefined for other codes. */

@@ -42,12 +42,13 @@ import { describePriority, type PriorityBreakdown } from '../engine/priority.js'
 import type { WaitReason } from '../engine/reasons.js';
 import { schedule } from '../engine/schedule.js';
 import type { EventBus } from '../events/event-bus.js';
-import type { Idempotency, InsertBatchResult, InsertResult, JobChange, Store } from '../store/store.js';
+import type { Idempotency, InsertBatchResult, InsertResult, JobChange, NewJob, Store } from '../store/store.js';
+import { ANSWER_WHOLE_ARRAY_UP_TO, firstBatch, landArrayTasks } from './array-landing.js';
 import { parentReason, parentState } from './array-parent.js';
 import { endStatus, exitOutcome } from './exit-outcome.js';
 import { buildRunSpec, logDirOf } from './run-spec.js';
 import { SchedulingInputs } from './scheduling-inputs.js';
-import { type ResolvedSubmission, resolveSubmission } from './submission.js';
+import { resolveSubmission } from './submission.js';
 import {
   checkDependencies,
   checkFitsQuotas,
@@ -79,8 +80,13 @@ const PROBE_MAX_MS = 30_000;
  */
 const MAX_REQUEUES = 5;
 
-/** Why the executor cannot take work now, and when to ask it again. */
-interface CheckedSubmission extends ResolvedSubmission {
+/** While an array's tasks land, the scheduler looks at those already stored this often at most. */
+const LANDING_PASS_MS = 250;
+
+/** A submission checked and ready to store: the job, or an array's parent and first tasks. */
+interface CheckedSubmission {
+  jobs: NewJob[];
+  isArray: boolean;
   project: Project | null;
   /** Jobs it adds to the waiting ones: 1, or an array's task count. */
   waiting: number;
@@ -90,6 +96,7 @@ function waitingOf(checked: readonly CheckedSubmission[]): number {
   return checked.reduce((n, c) => n + c.waiting, 0);
 }
 
+/** Why the executor cannot take work now, and when to ask it again. */
 interface ExecutorDown {
   message: string;
   timer: NodeJS.Timeout | undefined;
@@ -136,6 +143,8 @@ export class JobRuntime {
   #orphans = new Set<number>();
   /** Starts of a job in a row that the executor could not make (reset by a start that works). */
   readonly #requeues = new Map<number, number>();
+  /** Arrays whose tasks are still being stored, by parent id. */
+  readonly #landing = new Map<number, Promise<void>>();
   /** Settles when in-flight work (dispatches, exits) is done; used by stop(). */
   readonly #inflight = new Set<Promise<unknown>>();
 
@@ -157,6 +166,7 @@ export class JobRuntime {
       else parents.push(job);
     }
     await this.#inputs.load(this.#now().getTime(), parents);
+    for (const parent of parents) this.#landArray(parent);
     await this.#reconcile();
     const { tickSeconds, reconcileSeconds } = this.#d.config.scheduler;
     this.#tick = setInterval(() => this.requestPass(), tickSeconds * 1000);
@@ -243,6 +253,12 @@ export class JobRuntime {
 
   // ---- submissions and actions ------------------------------------------------
 
+  /**
+   * Stores a submission. An array's parent comes back with its first tasks; the
+   * others land in batches after (`landed`), awaited here up to
+   * ANSWER_WHOLE_ARRAY_UP_TO tasks: a larger array answers while `array.created`
+   * is still below its count.
+   */
   async submit(user: User, sub: JobSubmission, idempotency?: Idempotency): Promise<InsertResult> {
     if (idempotency) {
       // A retry must get the first answer even if the policy checks below would now refuse it
@@ -260,7 +276,7 @@ export class JobRuntime {
     if (!result.created) return result;
     await this.#accepted(result.job, checked.isArray);
     this.requestPass();
-    return result;
+    return { ...result, job: await this.#answer(result.job) };
   }
 
   /**
@@ -292,34 +308,76 @@ export class JobRuntime {
     if (!result.created) return result;
     for (const [i, job] of result.jobs.entries()) await this.#accepted(job, checked[i]?.isArray ?? false);
     this.requestPass();
-    return result;
+    const jobs: Job[] = [];
+    for (const job of result.jobs) jobs.push(await this.#answer(job));
+    return { jobs, created: true };
   }
 
-  /** A submission resolved against the config and checked against the policy, not yet stored. */
+  /**
+   * A submission resolved against the config and checked against the policy, not yet
+   * stored: the job, or an array's parent with its first batch of tasks.
+   */
   async #checkedSubmission(user: User, sub: JobSubmission, now: Date): Promise<CheckedSubmission> {
-    const resolved = resolveSubmission(sub, user, this.#d.config, this.#nodes, now);
-    const first = resolved.jobs[0];
-    if (!first) throw new ValidationError('nothing to submit', 'body');
-    await this.#checkProject(first.project, user);
-    await checkDependencies(first, user, this.#d.store);
-    const project = await this.#d.store.getProject(first.project);
-    checkFitsQuotas(first, user.name, user.quota, 'user');
-    checkFitsQuotas(first, first.project, project?.quota, 'project');
-    return { ...resolved, project, waiting: resolved.isArray ? resolved.jobs.length - 1 : 1 };
+    const { job, isArray } = resolveSubmission(sub, user, this.#d.config, this.#nodes, now);
+    await this.#checkProject(job.project, user);
+    await checkDependencies(job, user, this.#d.store);
+    const project = await this.#d.store.getProject(job.project);
+    checkFitsQuotas(job, user.name, user.quota, 'user');
+    checkFitsQuotas(job, job.project, project?.quota, 'project');
+    const tasks = isArray ? firstBatch(job) : [];
+    if (job.array) job.array = { ...job.array, created: tasks.length, tasks: { [job.status.state]: tasks.length } };
+    return { jobs: [job, ...tasks], isArray, project, waiting: job.array?.count ?? 1 };
   }
 
-  /** A stored submission joins the jobs the runtime watches. */
+  /** A stored submission joins the jobs the runtime watches; an array's other tasks start landing. */
   async #accepted(job: Job, isArray: boolean): Promise<void> {
     if (isArray) {
-      // Tasks got consecutive ids after the parent, in one transaction.
-      const count = job.array?.count ?? 0;
-      const { jobs } = await this.#d.store.listJobs({ parentId: job.id }, { limit: count + 1 });
+      const created = job.array?.created ?? 0;
+      const { jobs } = await this.#d.store.listJobs({ parentId: job.id }, { limit: created + 1 });
       for (const t of jobs) this.#active.set(t.id, t);
       this.#inputs.trackParent(job);
+      this.#landArray(job);
     } else {
       this.#active.set(job.id, job);
     }
     this.#publish(job, null);
+  }
+
+  /** What a submit answers: an array of up to ANSWER_WHOLE_ARRAY_UP_TO tasks once they all exist. */
+  async #answer(job: Job): Promise<Job> {
+    if ((job.array?.count ?? 0) > ANSWER_WHOLE_ARRAY_UP_TO) return job;
+    await this.landed(job.id);
+    return (await this.#d.store.getJob(job.id)) ?? job;
+  }
+
+  /** Resolves once every task of the array exists (at once for any other job). */
+  landed(parentId: number): Promise<void> {
+    return this.#landing.get(parentId) ?? Promise.resolve();
+  }
+
+  /** Stores the tasks the parent does not have yet, in the background; a restart finishes what a crash left. */
+  #landArray(parent: Job): void {
+    const array = parent.array;
+    if (!array || (array.created ?? array.count) >= array.count || this.#landing.has(parent.id)) return;
+    // A pass looks at every active job: one per batch would cost more than the batches themselves.
+    let lastPass = 0;
+    const landing = landArrayTasks(parent, {
+      store: this.#d.store,
+      onTasks: (tasks) => {
+        for (const t of tasks) this.#active.set(t.id, t);
+        if (tasks[0]?.status.state === 'pending' && performance.now() - lastPass >= LANDING_PASS_MS) {
+          lastPass = performance.now();
+          this.requestPass();
+        }
+      },
+      stopped: () => this.#stopped,
+    }).finally(() => {
+      this.#landing.delete(parent.id);
+      this.#markParent(parent.id);
+      this.requestPass();
+    });
+    this.#landing.set(parent.id, landing);
+    this.#track(landing);
   }
 
   async #checkProject(project: string, user: User): Promise<void> {
@@ -363,6 +421,8 @@ export class JobRuntime {
   }
 
   async #arrayAction(parent: Job, action: JobAction, who: string): Promise<Job> {
+    // On every task: those still to be stored too.
+    await this.landed(parent.id);
     const tasks = [...this.#active.values()].filter((t) => t.parentId === parent.id);
     const from: Record<JobAction, JobState[]> = {
       kill: ['pending', 'held', 'running', 'suspended'],
@@ -403,7 +463,7 @@ export class JobRuntime {
       if (j) return j;
     }
     if (state === 'running' || state === 'suspended') {
-      this.#kills.set(job.id, reason);
+      await this.#stopping(job.id, reason);
       const handle = this.#handles.get(job.id);
       // Without a handle the start is still in flight; it sees #kills when it lands.
       if (handle) await this.#d.executor.kill(handle, this.#d.config.limits.killGraceSeconds);
@@ -566,10 +626,9 @@ export class JobRuntime {
       const timer = setTimeout(() => {
         this.#timers.delete(job.id);
         if (!this.#active.has(job.id)) return;
-        this.#kills.set(job.id, `time limit of ${formatDuration(limit)} exceeded: killed`);
         this.#track(
-          this.#d.executor
-            .kill(handle, this.#d.config.limits.killGraceSeconds)
+          this.#stopping(job.id, `time limit of ${formatDuration(limit)} exceeded: killed`)
+            .then(() => this.#d.executor.kill(handle, this.#d.config.limits.killGraceSeconds))
             .catch((e) => this.#d.logger.warn({ err: e, jobId: job.id }, 'time-limit kill failed')),
         );
       }, left);
@@ -591,6 +650,21 @@ export class JobRuntime {
         },
       ),
     );
+  }
+
+  /**
+   * GoDocker is about to stop a running task: why, in memory and in the store, so that a daemon
+   * restarted before the task's end records that end as this kill (the engine's 137 alone is an exit code).
+   */
+  async #stopping(jobId: number, reason: string): Promise<void> {
+    this.#kills.set(jobId, reason);
+    try {
+      const job = await this.#d.store.updateJob(jobId, { status: { killReason: reason } }, { states: ['running', 'suspended'] });
+      if (job) this.#active.set(jobId, job);
+    } catch (e) {
+      // The stop matters more than its record: without it only a restart before the end loses the reason.
+      this.#d.logger.warn({ err: e, jobId }, 'could not record why the job is killed');
+    }
   }
 
   /** Back to pending, as if never dispatched (the task, if the executor made one, is adopted on the next start). */
@@ -719,17 +793,27 @@ export class JobRuntime {
   async #reconcileJob(job: Job): Promise<void> {
     const { executor, clusterId } = this.#d;
     const handle: TaskHandle = { key: taskKey(clusterId, job.id), id: job.status.containerId, node: job.status.node };
+    if (job.status.killReason !== undefined && !this.#kills.has(job.id)) this.#kills.set(job.id, job.status.killReason);
     const st = await executor.status(handle);
     if (st.state === 'exited') {
       await this.#finish(job.id, handle, st);
     } else if (st.state === 'running' || st.state === 'paused') {
       this.#watch(job, handle);
+      // Killed before the daemon went away: its stop may never have reached the executor.
+      if (this.#kills.has(job.id)) {
+        this.#track(
+          executor
+            .kill(handle, this.#d.config.limits.killGraceSeconds)
+            .catch((e) => this.#d.logger.warn({ err: e, jobId: job.id }, 'kill after restart failed')),
+        );
+      }
     } else if (st.state === 'created' || (st.state === 'missing' && job.status.containerId === null)) {
-      // It never ran: safe to run it from the start, once.
+      // It never ran: safe to run it from the start, once (unless it was killed meanwhile).
       if (st.state === 'created') await executor.collect(handle, logDirOf(this.#d.config, job.id));
-      await this.#requeue(job.id, 'requeued: the daemon stopped before the job started');
+      if (this.#kills.has(job.id)) await this.#finish(job.id, null, vanished(null, this.#now()));
+      else await this.#requeue(job.id, 'requeued: the daemon stopped before the job started');
     } else {
-      this.#kills.set(job.id, 'its task vanished from the executor while the daemon was away');
+      this.#kills.set(job.id, this.#kills.get(job.id) ?? 'its task vanished from the executor while the daemon was away');
       await this.#finish(job.id, null, vanished(job.status.startedAt, this.#now()));
     }
   }
@@ -819,7 +903,10 @@ export class JobRuntime {
     const parent = await this.#d.store.getJob(parentId);
     if (!parent?.array) return;
     const counts = await this.#d.store.countByState({ parentId });
-    const state = parentState(counts);
+    // Tasks not stored yet wait as they were submitted: an array still landing has not ended.
+    const unstored = parent.array.count - (parent.array.created ?? parent.array.count);
+    const waiting = parent.hold ? 'held' : 'pending';
+    const state = parentState(unstored > 0 ? { ...counts, [waiting]: (counts[waiting] ?? 0) + unstored } : counts);
     const tasks: Record<string, number> = {};
     for (const [k, v] of Object.entries(counts)) if (v) tasks[k] = v;
     const sameCounts = JSON.stringify(tasks) === JSON.stringify(parent.array.tasks);

@@ -21,7 +21,8 @@ import type { NewJob } from '../store/store.js';
 import { resolveCommandPaths, taskPaths } from './command-paths.js';
 
 export interface ResolvedSubmission {
-  jobs: NewJob[];
+  /** The job, or the array's parent (`array.created` 0: its tasks are made by `arrayTask`). */
+  job: NewJob;
   isArray: boolean;
 }
 
@@ -128,10 +129,7 @@ export function resolveSubmission(
   const array = sub.array === undefined ? null : parseArraySpec(sub.array, limits.maxArraySize);
   const paths = resolveCommandPaths(sub.command, user.home, array !== null);
   const beginAt = sub.beginAt === undefined ? undefined : parseBeginAt(sub.beginAt);
-  const at = now.toISOString();
   const hold = sub.hold ?? false;
-  const state = hold ? 'held' : 'pending';
-  const reason = hold ? 'held at submission: release it to let it run' : 'submitted';
   const base: NewJob = {
     user: { name: user.name, uid: user.uid, gid: user.gid },
     project: sub.project ?? DEFAULT_PROJECT,
@@ -147,36 +145,52 @@ export function resolveSubmission(
     priority: sub.priority ?? 0,
     hold,
     ...(beginAt === undefined ? {} : { beginAt }),
-    status: {
-      state,
-      reason,
-      exitCode: null,
-      signal: null,
-      oomKilled: false,
-      submittedAt: at,
-      startedAt: null,
-      endedAt: null,
-      node: null,
-      containerId: null,
-      history: [{ state, at, reason }],
-    },
+    status: submittedStatus(hold, now.toISOString()),
     usage: { wallSeconds: 0, cpuSeconds: null, maxMemoryMb: null },
   };
-  if (!array) return { jobs: [base], isArray: false };
+  if (!array) return { job: base, isArray: false };
+  return { job: { ...base, array: { ...array, created: 0, tasks: {} } }, isArray: true };
+}
 
-  const parent: NewJob = {
-    ...structuredClone(base),
-    array: { ...array, tasks: { [state]: array.count } },
+function submittedStatus(hold: boolean, at: string): NewJob['status'] {
+  const state = hold ? 'held' : 'pending';
+  const reason = hold ? 'held at submission: release it to let it run' : 'submitted';
+  return {
+    state,
+    reason,
+    exitCode: null,
+    signal: null,
+    oomKilled: false,
+    submittedAt: at,
+    startedAt: null,
+    endedAt: null,
+    node: null,
+    containerId: null,
+    history: [{ state, at, reason }],
   };
-  const jobs: NewJob[] = [parent];
-  for (let i = array.start; i <= array.end; i += array.step) {
-    const task = structuredClone(base);
-    task.taskIndex = i;
-    task.meta.name = `${base.meta.name}[${i}]`;
-    Object.assign(task.command, taskPaths(paths, i));
-    jobs.push(task);
-  }
-  return { jobs, isArray: true };
+}
+
+/**
+ * Task `ordinal` (0-based) of an array, made from its parent alone: the same
+ * document whether it is made at submit or after a restart that finishes the
+ * array (the parent keeps the submission, its paths still holding $GODOCKER_TASK_ID).
+ * What tasks have in common (script, env, container, requirements) is shared with
+ * the parent, not copied: job documents are never changed in place, and 100,000
+ * copies of an environment would cost the daemon's memory for nothing.
+ */
+export function arrayTask(parent: NewJob, ordinal: number): NewJob {
+  if (!parent.array) throw new Error('arrayTask needs an array parent');
+  const index = parent.array.start + ordinal * parent.array.step;
+  return {
+    ...parent,
+    meta: { ...parent.meta, name: `${parent.meta.name}[${index}]` },
+    command: { ...parent.command, ...taskPaths(parent.command, index) },
+    array: null,
+    parentId: null,
+    taskIndex: index,
+    status: submittedStatus(parent.hold, parent.status.submittedAt),
+    usage: { wallSeconds: 0, cpuSeconds: null, maxMemoryMb: null },
+  };
 }
 
 // A zone is required: a bare local time would mean the daemon's zone, which the submitter may not share.

@@ -24,8 +24,17 @@ export function applyJobChange<T extends Omit<Job, 'id'>>(job: T, change: JobCha
     status,
     ...(change.hold === undefined ? {} : { hold: change.hold }),
     ...(change.usage ? { usage: { ...job.usage, ...defined(change.usage, []) } } : {}),
-    ...(change.array ? { array: change.array } : {}),
+    ...(change.array ? { array: withCreated(change.array, job.array) } : {}),
   };
+}
+
+/**
+ * How many tasks of an array exist only ever grows, and only `addArrayTasks` moves
+ * it: a change made from an older copy of the parent must not take it back.
+ */
+function withCreated(next: NonNullable<Job['array']>, stored: Job['array']): NonNullable<Job['array']> {
+  if (stored?.created === undefined) return next;
+  return { ...next, created: Math.max(stored.created, next.created ?? 0) };
 }
 
 /**

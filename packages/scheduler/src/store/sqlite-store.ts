@@ -134,6 +134,7 @@ export class SqliteStore implements Store {
   private readonly projects: SqliteProjects;
   private readonly insertTransaction: Database.Transaction<(request: InsertRequest) => InsertResult>;
   private readonly batchTransaction: Database.Transaction<(request: InsertBatchRequest) => InsertBatchResult>;
+  private readonly addTasksTransaction: Database.Transaction<(parentId: number, tasks: readonly NewJob[]) => Job[]>;
   private readonly updateTransaction: Database.Transaction<
     (id: number, change: JobChange, expect?: { states: JobState[] }) => Job | null
   >;
@@ -143,6 +144,9 @@ export class SqliteStore implements Store {
     this.projects = new SqliteProjects(db);
     this.insertTransaction = db.transaction((request: InsertRequest) => this.insertInTransaction(request));
     this.batchTransaction = db.transaction((request: InsertBatchRequest) => this.insertBatchInTransaction(request));
+    this.addTasksTransaction = db.transaction((parentId: number, tasks: readonly NewJob[]) =>
+      this.addTasksInTransaction(parentId, tasks),
+    );
     this.updateTransaction = db.transaction((id: number, change: JobChange, expect?: { states: JobState[] }) =>
       this.updateInTransaction(id, change, expect),
     );
@@ -288,6 +292,11 @@ export class SqliteStore implements Store {
 
   async getJob(id: number): Promise<Job | null> {
     return this.readJob(id);
+  }
+
+  async addArrayTasks(parentId: number, tasks: readonly NewJob[]): Promise<Job[]> {
+    if (tasks.length === 0) return [];
+    return this.addTasksTransaction.immediate(parentId, tasks);
   }
 
   async findIdempotent(user: string, key: string, fingerprint?: string): Promise<Job | null> {
@@ -539,6 +548,31 @@ export class SqliteStore implements Store {
     const firstId = this.insertOne(first, first.parentId);
     for (const job of rest) this.insertOne(job, isArray ? firstId : job.parentId);
     return firstId;
+  }
+
+  private addTasksInTransaction(parentId: number, tasks: readonly NewJob[]): Job[] {
+    const row = this.q.getJob.get(parentId);
+    const parent = row ? (JSON.parse(row.doc) as NewJob) : null;
+    if (!parent?.array) throw new NotFoundError(`no array job ${parentId} to add tasks to`, ErrorCodes.JOB_NOT_FOUND);
+    const array = parent.array;
+    const created = array.created ?? array.count;
+    const expected = array.start + created * array.step;
+    const first = tasks[0]?.taskIndex;
+    if (first !== expected || created + tasks.length > array.count) {
+      throw new GodockerError(
+        ErrorCodes.CONFLICT,
+        `array ${parentId} has ${created} of its ${array.count} tasks: the next is index ${expected}, not ${first} (another writer?)`,
+      );
+    }
+    const counts = { ...array.tasks };
+    const stored = tasks.map((task) => {
+      const id = this.insertOne(task, parentId);
+      counts[task.status.state] = (counts[task.status.state] ?? 0) + 1;
+      return { ...task, id, parentId };
+    });
+    const next: NewJob = { ...parent, array: { ...array, created: created + tasks.length, tasks: counts } };
+    this.q.updateJob.run(next.status.state, JSON.stringify(next), parentId);
+    return stored;
   }
 
   private updateInTransaction(id: number, change: JobChange, expect?: { states: JobState[] }): Job | null {

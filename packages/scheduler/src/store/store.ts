@@ -151,8 +151,19 @@ export interface Store {
   addToken(userName: string, tokenHash: string, label: string): Promise<void>;
   findUserByTokenHash(tokenHash: string): Promise<StoredUser | null>;
 
-  /** Atomic: all jobs (and the idempotency record) or none. Ids increase. */
+  /**
+   * Atomic: all jobs (and the idempotency record) or none. Ids increase. An array's
+   * parent may come with only its first tasks (`array.created` says how many): the
+   * others follow with `addArrayTasks`.
+   */
   insertJobs(request: InsertRequest): Promise<InsertResult>;
+  /**
+   * Appends the next tasks of an array, atomically with the parent's `array.created`
+   * and task counts, so that after a crash the parent says exactly which tasks exist:
+   * the first task's index must be the one after the last stored (GOD_CONFLICT
+   * otherwise, e.g. two writers). Returns the stored tasks, in order.
+   */
+  addArrayTasks(parentId: number, tasks: readonly NewJob[]): Promise<Job[]>;
   /**
    * The job an earlier insert with this user and idempotency key made, if any. With a
    * fingerprint that differs from the earlier one: IdempotencyKeyReusedError (422).

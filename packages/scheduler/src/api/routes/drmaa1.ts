@@ -107,7 +107,7 @@ export function drmaa1Routes(app: FastifyInstance, ctx: ApiContext): void {
         params: SessionParamsSchema,
         headers: idempotencyHeaders,
         body: Drmaa1JobsBodySchema,
-        response: { 201: Drmaa1JobsResultSchema, ...errors },
+        response: { 201: Drmaa1JobsResultSchema, ...errors, 422: ErrorBodySchema },
       },
     },
     async (request, reply) => {
@@ -119,6 +119,8 @@ export function drmaa1Routes(app: FastifyInstance, ctx: ApiContext): void {
       const job =
         earlier ??
         (await ctx.runtime.submit(user, await drmaa1Submission(request.body, session.name, user, ctx), idempotency)).job;
+      // libdrmaa gets every task id in one answer: a large bulk job is answered once all are stored.
+      await ctx.runtime.landed(job.id);
       const ids = job.array === null ? [job.id] : await ctx.store.listJobIds({ parentId: job.id });
       // 201 for a retry too: libdrmaa reads one answer, and the ids are those the first call created.
       return reply.status(201).send({ jobIds: ids.map(String) });

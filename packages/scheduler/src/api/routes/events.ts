@@ -1,6 +1,7 @@
 /** `GET /api/v1/events`: server-sent job state changes the caller may see. */
 import { ErrorBodySchema, type EventsQuery, EventsQuerySchema, type Job } from '@godocker/sdk';
 import type { FastifyInstance } from 'fastify';
+import { EVENTS_200 } from '../api-responses.js';
 import { type ApiContext, canSee, currentUser, makeAuth } from '../context.js';
 import { openSse } from '../sse.js';
 import { sessionOf } from './sessions.js';
@@ -14,7 +15,7 @@ export function eventRoutes(app: FastifyInstance, ctx: ApiContext): void {
       schema: {
         summary: 'SSE stream of job changes: `event: job`, data {type, job, previousState}; `session` narrows to one session',
         querystring: EventsQuerySchema,
-        response: { 401: ErrorBodySchema, 404: ErrorBodySchema },
+        response: { 200: EVENTS_200, 401: ErrorBodySchema, 404: ErrorBodySchema },
       },
     },
     async (request, reply) => {

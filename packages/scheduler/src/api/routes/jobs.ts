@@ -5,6 +5,7 @@ import {
   ErrorBodySchema,
   ExplanationSchema,
   ForbiddenError,
+  type Job,
   type JobBatch,
   JobBatchResultSchema,
   JobBatchSchema,
@@ -31,9 +32,15 @@ import type { JobFilter } from '../../store/store.js';
 import { type ApiContext, canSee, currentUser, makeAuth, visibleJob } from '../context.js';
 import { idempotencyHeaders, idempotencyOf } from '../idempotency-key.js';
 import { waitForJobs } from '../job-waiter.js';
+import { ID_LIST_BODY_BYTES } from '../request-limits.js';
 import { abortOnClose, loadJobs } from '../wait-support.js';
 
 const errors = { 400: ErrorBodySchema, 401: ErrorBodySchema, 403: ErrorBodySchema, 404: ErrorBodySchema, 409: ErrorBodySchema };
+
+/** 202: an array's parent is stored, its tasks are still landing (`array.created` of `array.count`). */
+function isLanding(job: Job): boolean {
+  return job.array !== null && (job.array.created ?? job.array.count) < job.array.count;
+}
 
 // Checked here rather than in the runtime: sessions are an API concern, the runtime only stores the name.
 async function checkSession(ctx: ApiContext, user: User, session: string | undefined, field: string): Promise<void> {
@@ -54,10 +61,11 @@ export function jobRoutes(app: FastifyInstance, ctx: ApiContext): void {
       onRequest: requireUser,
       bodyLimit: ctx.config.server.bodyLimitBytes,
       schema: {
-        summary: 'Submit a job, or an array of jobs',
+        summary:
+          'Submit a job, or an array of jobs: 201 with the job; 202 with the parent of an array whose tasks are still being stored (array.created of array.count); 200 for a retry with the same Idempotency-Key and body',
         headers: idempotencyHeaders,
         body: JobSubmissionSchema,
-        response: { 200: JobSchema, 201: JobSchema, ...errors },
+        response: { 200: JobSchema, 201: JobSchema, 202: JobSchema, ...errors, 422: ErrorBodySchema },
       },
     },
     async (request, reply) => {
@@ -65,7 +73,7 @@ export function jobRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const idempotency = idempotencyOf(request, user.name);
       await checkSession(ctx, user, request.body.session, 'session');
       const result = await ctx.runtime.submit(user, request.body, idempotency);
-      return reply.status(result.created ? 201 : 200).send(result.job);
+      return reply.status(isLanding(result.job) ? 202 : result.created ? 201 : 200).send(result.job);
     },
   );
 
@@ -75,10 +83,17 @@ export function jobRoutes(app: FastifyInstance, ctx: ApiContext): void {
       onRequest: requireUser,
       bodyLimit: ctx.config.server.bodyLimitBytes,
       schema: {
-        summary: 'Submit several jobs in one request: all are stored, or none is and the error names the first bad one',
+        summary:
+          'Submit several jobs in one request: all are stored, or none is and the error names the first bad one; 201, 202 while an array of it has tasks still being stored, 200 for a retry',
         headers: idempotencyHeaders,
         body: JobBatchSchema,
-        response: { 200: JobBatchResultSchema, 201: JobBatchResultSchema, ...errors },
+        response: {
+          200: JobBatchResultSchema,
+          201: JobBatchResultSchema,
+          202: JobBatchResultSchema,
+          ...errors,
+          422: ErrorBodySchema,
+        },
       },
     },
     async (request, reply) => {
@@ -86,7 +101,8 @@ export function jobRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const idempotency = idempotencyOf(request, user.name);
       for (const [i, job] of request.body.jobs.entries()) await checkSession(ctx, user, job.session, `jobs.${i}.session`);
       const result = await ctx.runtime.submitBatch(user, request.body.jobs, idempotency);
-      return reply.status(result.created ? 201 : 200).send({ jobs: result.jobs });
+      const status = result.jobs.some(isLanding) ? 202 : result.created ? 201 : 200;
+      return reply.status(status).send({ jobs: result.jobs });
     },
   );
 
@@ -196,6 +212,7 @@ export function jobRoutes(app: FastifyInstance, ctx: ApiContext): void {
     '/jobs/wait',
     {
       onRequest: requireUser,
+      bodyLimit: ID_LIST_BODY_BYTES,
       schema: {
         summary: 'Long-poll on several jobs (any or all)',
         body: WaitManyBodySchema,

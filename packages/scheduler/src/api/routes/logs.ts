@@ -18,6 +18,7 @@ import {
 } from '@godocker/sdk';
 import type { FastifyInstance } from 'fastify';
 import { logDirOf } from '../../runtime/run-spec.js';
+import { TEXT_OR_EVENTS_200 } from '../api-responses.js';
 import { type ApiContext, currentUser, makeAuth, visibleJob } from '../context.js';
 import { reached, waitForJobs } from '../job-waiter.js';
 import { openSse } from '../sse.js';
@@ -33,7 +34,7 @@ export function logRoutes(app: FastifyInstance, ctx: ApiContext): void {
         summary: 'stdout or stderr of a job; ?follow=true streams it (SSE: `log` events, then `end` with the job)',
         params: LogStreamParamsSchema,
         querystring: LogQuerySchema,
-        response: { 401: ErrorBodySchema, 404: ErrorBodySchema },
+        response: { 200: TEXT_OR_EVENTS_200, 401: ErrorBodySchema, 404: ErrorBodySchema },
       },
     },
     async (request, reply) => {

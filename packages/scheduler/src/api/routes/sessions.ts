@@ -33,6 +33,7 @@ import {
 import type { FastifyInstance } from 'fastify';
 import { type ApiContext, currentUser, makeAuth } from '../context.js';
 import { waitForJobs } from '../job-waiter.js';
+import { ID_LIST_BODY_BYTES } from '../request-limits.js';
 import { abortOnClose, loadJobs } from '../wait-support.js';
 
 const errors = { 400: ErrorBodySchema, 401: ErrorBodySchema, 404: ErrorBodySchema, 409: ErrorBodySchema };
@@ -191,6 +192,7 @@ export function sessionRoutes(app: FastifyInstance, ctx: ApiContext): void {
     '/sessions/:name/wait',
     {
       onRequest: requireUser,
+      bodyLimit: ID_LIST_BODY_BYTES,
       schema: {
         summary:
           'DRMAA wait: long-poll until any or all of the session\u2019s jobs (or the ids given) have started or terminated; reap marks them',

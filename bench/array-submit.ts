@@ -1,0 +1,89 @@
+/**
+ * One large array submit: 100,000 held tasks in one POST /api/v1/jobs, through the
+ * SDK client (which waits until every task is stored). Measured in the daemon: the
+ * longest event-loop stall while the tasks land (the goal: no request waits more
+ * than 50 ms behind them), how long the answer and the landing took, and the
+ * daemon's peak memory.
+ *
+ * Baseline, in the same run: the daemon's longest stall while it answers GET
+ * /healthz for as long as the landing took (32 in flight), and its memory before
+ * the submit. The stall ratio is what the array costs the loop beyond plain HTTP.
+ */
+import { randomUUID } from 'node:crypto';
+import type { JobSubmission } from '@godocker/sdk';
+import { shutdown, startBenchDaemon } from './lib/daemon.js';
+import { pool } from './lib/pool.js';
+import { fixed, memory, row, target, title } from './lib/report.js';
+
+const TASKS = Number(process.env.BENCH_ARRAY_TASKS ?? 100_000);
+const WIDTH = 32;
+const TARGET_STALL_MS = 50;
+
+async function healthzFor(url: string, ms: number): Promise<number> {
+  const until = performance.now() + ms;
+  let n = 0;
+  await pool(WIDTH, WIDTH, async () => {
+    while (performance.now() < until) {
+      const res = await fetch(`${url}/healthz`);
+      await res.text();
+      n++;
+    }
+  });
+  return n;
+}
+
+async function main(): Promise<void> {
+  const daemon = await startBenchDaemon({ executor: 'local', capacity: { cpu: 8, ram: 16384 } });
+  try {
+    title('array-submit', [
+      `what:     one array of ${TASKS} held tasks, POST /api/v1/jobs (SDK client, waits until every task is stored)`,
+      'baseline: GET /healthz for as long, 32 in flight: the stall plain HTTP shows on this machine; memory before the submit',
+    ]);
+    // Warm both processes up, and start the loop measurement afresh.
+    await healthzFor(daemon.url, 1000);
+    const before = await daemon.memory();
+    await daemon.loopDelay();
+    const start = performance.now();
+    const submission: JobSubmission = { command: { script: 'true' }, array: `1-${TASKS}`, hold: true };
+    const idempotencyKey = randomUUID();
+    const answered = await daemon.client.submit(submission, { idempotencyKey, waitForTasks: false });
+    const answerMs = performance.now() - start;
+    // The same key again: the same array, and the client waits until every task is stored.
+    const landed = await daemon.client.submit(submission, { idempotencyKey });
+    const landMs = performance.now() - start;
+    const array = await daemon.loopDelay();
+    if (landed.array?.created !== TASKS) throw new Error(`the array has ${landed.array?.created} of ${TASKS} tasks`);
+    const after = await daemon.memory();
+
+    const requests = await healthzFor(daemon.url, landMs);
+    const base = await daemon.loopDelay();
+
+    row('answer', `${fixed(answerMs, 0)} ms`, `the parent, with ${answered.array?.created} of ${TASKS} tasks stored`);
+    row('landed', `${fixed(landMs, 0)} ms`, `${fixed((TASKS / landMs) * 1000, 0)} tasks/s`);
+    row(
+      'stall',
+      `${fixed(array.maxMs, 1)} ms`,
+      `longest event-loop delay in the daemon while the tasks landed (p99 ${fixed(array.p99Ms, 1)} ms)`,
+    );
+    row(
+      'baseline',
+      `${fixed(base.maxMs, 1)} ms`,
+      `longest delay while answering ${requests} GET /healthz (p99 ${fixed(base.p99Ms, 1)} ms)`,
+    );
+    row('ratio', fixed(array.maxMs / base.maxMs, 2), 'array stall / healthz stall');
+    row(
+      'peak rss',
+      `${fixed(after.maxRssMiB, 0)} MiB`,
+      `daemon; ${fixed(before.rssMiB, 0)} MiB before the submit, ${fixed(after.rssMiB, 0)} MiB after`,
+    );
+    memory('daemon', after);
+    target(`longest stall <= ${TARGET_STALL_MS} ms while ${TASKS} tasks land`, array.maxMs <= TARGET_STALL_MS);
+  } finally {
+    await shutdown(daemon);
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});

@@ -1,0 +1,29 @@
+/**
+ * A daemon in its own process (daemon-process.mjs, the built packages), so a test
+ * can kill -9 it and start another on the same data folder.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ADMIN_TOKEN } from './test-daemon.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** Starts it with these config overrides; `children` collects it, for the test's clean-up to kill. */
+export async function spawnDaemon(config: object, children: ChildProcess[]): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [join(here, 'daemon-process.mjs'), JSON.stringify(config)], {
+    env: { ...process.env, GODOCKER_ADMIN_TOKEN: ADMIN_TOKEN },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.push(child);
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const line = out.split('\n')[0];
+      if (out.includes('\n') && line) resolve((JSON.parse(line) as { url: string }).url);
+    });
+    child.once('exit', (code) => reject(new Error(`daemon exited with ${code} before listening`)));
+  });
+  return { child, url };
+}
