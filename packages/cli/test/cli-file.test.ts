@@ -162,6 +162,16 @@ describe('POST /api/v1/jobs/batch', () => {
     expect(((await res.json()) as { jobs: Job[] }).jobs.map((j) => j.id)).toEqual(first.map((j) => j.id));
   });
 
+  it('answers an array of the batch once all its tasks are stored, beyond the first batch of them', async () => {
+    const [one, array] = await client.submitBatch(
+      [{ command: { script: 'true' }, hold: true }, { command: { script: 'true' }, hold: true, array: '1-600' }],
+      { waitForTasks: false },
+    );
+    expect(one?.array).toBeNull();
+    expect(array?.array).toMatchObject({ count: 600, created: 600 });
+    expect((await client.listJobs({ parent: array?.id as number, limit: 1000 })).jobs).toHaveLength(600);
+  });
+
   it('refuses an empty batch and names a bad job by its index', async () => {
     await expect(client.submitBatch([])).rejects.toMatchObject({ code: 'GOD_INVALID_REQUEST', field: 'jobs' });
     const before = await jobCount();
