@@ -164,7 +164,10 @@ describe('POST /api/v1/jobs/batch', () => {
 
   it('answers an array of the batch once all its tasks are stored, beyond the first batch of them', async () => {
     const [one, array] = await client.submitBatch(
-      [{ command: { script: 'true' }, hold: true }, { command: { script: 'true' }, hold: true, array: '1-600' }],
+      [
+        { command: { script: 'true' }, hold: true },
+        { command: { script: 'true' }, hold: true, array: '1-600' },
+      ],
       { waitForTasks: false },
     );
     expect(one?.array).toBeNull();
