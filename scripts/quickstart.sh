@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 
 mkdir -p .godocker
-godocker() { node packages/cli/dist/main.js "$@"; }
+godocker() { node packages/cli/dist/godocker.cjs "$@"; }
 # A fixed token for this checkout's demo admin, so re-running the quick start works.
 if [ ! -s .godocker/demo-token ]; then
   node -e "console.log('gdk_demo_' + require('crypto').randomBytes(24).toString('base64url'))" > .godocker/demo-token
@@ -21,7 +21,7 @@ export GODOCKER_TOKEN=$GODOCKER_ADMIN_TOKEN
 ready() { node -e "fetch('$GODOCKER_URL/readyz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"; }
 if ! ready; then
   echo "== starting the daemon (log: .godocker/daemon.log)"
-  nohup node packages/cli/dist/main.js server >.godocker/daemon.log 2>&1 &
+  nohup node packages/cli/dist/godocker.cjs server >.godocker/daemon.log 2>&1 &
   echo $! > .godocker/daemon.pid
   for _ in $(seq 1 100); do ready && break; sleep 0.1; done
 fi
@@ -34,4 +34,4 @@ godocker jobs
 echo
 echo "The daemon is still running at $GODOCKER_URL. Try:"
 echo "  export GODOCKER_URL=$GODOCKER_URL GODOCKER_TOKEN=\$(cat .godocker/demo-token)"
-echo "  node packages/cli/dist/main.js submit --cmd 'sleep 5; echo done' --wait"
+echo "  node packages/cli/dist/godocker.cjs submit --cmd 'sleep 5; echo done' --wait"

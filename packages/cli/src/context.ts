@@ -2,7 +2,8 @@
  * What every command gets: the io, the global options (--url, --token) and a client
  * built from them, plus the exit code the command wants once it returns.
  */
-import { type Connection, GodockerClient, resolveConnection } from '@godocker/sdk';
+import { type Connection, GodockerClient, resolveConnection } from '@godocker/sdk/client';
+import { httpFetch } from './http-fetch.js';
 import type { CliIo } from './io.js';
 import { toJson } from './output.js';
 
@@ -29,7 +30,7 @@ export class Context {
   }
 
   client(connection: Connection = this.connection()): GodockerClient {
-    return new GodockerClient({ url: connection.url, token: connection.token, fetch: this.io.fetch });
+    return new GodockerClient({ url: connection.url, token: connection.token, fetch: this.io.fetch ?? httpFetch });
   }
 
   out(text: string): void {

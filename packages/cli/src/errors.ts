@@ -2,7 +2,7 @@
  * How failures reach the user: `error: MESSAGE (CODE)` on stderr, exit code 1 for
  * failures and 2 for mistakes in the command line itself.
  */
-import { GodockerError } from '@godocker/sdk';
+import { GodockerError } from '@godocker/sdk/client';
 
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;

@@ -2,7 +2,7 @@
  * Everything a command touches outside itself. `run` takes it as a parameter so the
  * whole command tree runs in-process in tests, with captured output and no exits.
  */
-import type { FetchFn } from '@godocker/sdk';
+import type { FetchFn } from '@godocker/sdk/client';
 
 export interface Output {
   write(text: string): unknown;

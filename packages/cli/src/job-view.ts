@@ -1,5 +1,5 @@
 /** How a job is shown to a person: a table row, a description, and the exit code it stands for. */
-import { formatDuration, formatMemory, type Job } from '@godocker/sdk';
+import { formatDuration, formatMemory, type Job } from '@godocker/sdk/client';
 import { formatTable, truncate } from './table.js';
 
 export const JOB_HEADERS = [

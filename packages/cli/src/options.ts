@@ -3,7 +3,7 @@
  * so the message names the option (`option '-m, --mem <size>' argument '4X' is invalid`)
  * and the exit code is the usage one.
  */
-import { GodockerError, JOB_STATES, parseDuration, parseMemory } from '@godocker/sdk';
+import { GodockerError, JOB_STATES, parseDuration, parseMemory } from '@godocker/sdk/client';
 import { InvalidArgumentError } from 'commander';
 import { parseBeginTime } from './begin-time.js';
 import { UsageError } from './errors.js';

@@ -1,22 +1,50 @@
-/** The command tree: global options, output wiring, and one module per command group. */
-import { VERSION } from '@godocker/sdk';
+/**
+ * The command tree: global options, output wiring, and one module per command group.
+ * A command group's module is imported only when the command line names it, so
+ * `godocker submit` loads the submit module and nothing of `project`, `user` or `server`.
+ */
+import { JOB_ACTIONS, VERSION } from '@godocker/sdk/client';
 import type { Command } from 'commander';
-import { registerActions } from './commands/actions.js';
-import { registerInfo } from './commands/info.js';
-import { registerJobs } from './commands/jobs.js';
-import { registerLogin } from './commands/login.js';
-import { registerLogs } from './commands/logs.js';
-import { registerProject } from './commands/project.js';
-import { registerServer } from './commands/server.js';
-import { registerShare } from './commands/share.js';
-import { registerShow } from './commands/show.js';
-import { registerSubmit } from './commands/submit.js';
-import { registerUser } from './commands/user.js';
-import { registerWait } from './commands/wait.js';
-import { registerWhy } from './commands/why.js';
 import type { Context } from './context.js';
 
-export function buildProgram(program: Command, ctx: Context): Command {
+type Register = (program: Command, ctx: Context) => void;
+
+/** Command name -> the module that registers it, in the order `--help` lists them. */
+const COMMANDS: ReadonlyArray<readonly [readonly string[], () => Promise<Register>]> = [
+  [['server'], () => import('./commands/server.js').then((m) => m.registerServer)],
+  [['login'], () => import('./commands/login.js').then((m) => m.registerLogin)],
+  [['submit'], () => import('./commands/submit.js').then((m) => m.registerSubmit)],
+  [['jobs'], () => import('./commands/jobs.js').then((m) => m.registerJobs)],
+  [['show', 'describe'], () => import('./commands/show.js').then((m) => m.registerShow)],
+  [['why'], () => import('./commands/why.js').then((m) => m.registerWhy)],
+  [['share'], () => import('./commands/share.js').then((m) => m.registerShare)],
+  [['logs'], () => import('./commands/logs.js').then((m) => m.registerLogs)],
+  [['wait'], () => import('./commands/wait.js').then((m) => m.registerWait)],
+  [JOB_ACTIONS, () => import('./commands/actions.js').then((m) => m.registerActions)],
+  [['user'], () => import('./commands/user.js').then((m) => m.registerUser)],
+  [['project'], () => import('./commands/project.js').then((m) => m.registerProject)],
+  [['info'], () => import('./commands/info.js').then((m) => m.registerInfo)],
+];
+
+/** Global options that take a value, so the word after them is not the command. */
+const VALUE_OPTIONS = new Set(['--url', '--token']);
+
+/** The first word of the command line that is not a global option (or its value). */
+export function commandWord(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (VALUE_OPTIONS.has(arg)) i++;
+    else if (!arg.startsWith('-')) return arg;
+  }
+  return undefined;
+}
+
+/**
+ * Sets up `program` for `argv`: the named command's module only, none for `--version`,
+ * or every module when the line names none or an unknown one (help, the command
+ * list, "did you mean").
+ */
+export async function buildProgram(program: Command, ctx: Context, argv: readonly string[]): Promise<Command> {
   // Settings made before .command() are inherited by every subcommand.
   program
     .name('godocker')
@@ -33,18 +61,10 @@ export function buildProgram(program: Command, ctx: Context): Command {
     .showHelpAfterError('(run with --help for usage)')
     .configureHelp({ showGlobalOptions: true });
 
-  registerServer(program, ctx);
-  registerLogin(program, ctx);
-  registerSubmit(program, ctx);
-  registerJobs(program, ctx);
-  registerShow(program, ctx);
-  registerWhy(program, ctx);
-  registerShare(program, ctx);
-  registerLogs(program, ctx);
-  registerWait(program, ctx);
-  registerActions(program, ctx);
-  registerUser(program, ctx);
-  registerProject(program, ctx);
-  registerInfo(program, ctx);
+  const word = commandWord(argv);
+  const named = COMMANDS.find(([names]) => word !== undefined && names.includes(word));
+  const versionOnly = word === undefined && (argv.includes('-V') || argv.includes('--version'));
+  const loaders = named ? [named[1]] : versionOnly ? [] : COMMANDS.map(([, load]) => load);
+  for (const register of await Promise.all(loaders.map((load) => load()))) register(program, ctx);
   return program;
 }

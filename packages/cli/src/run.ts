@@ -18,7 +18,7 @@ import { buildProgram } from './program.js';
 export async function run(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   const program = new Command();
   const ctx = new Context(io, () => program.opts<GlobalOptions>());
-  buildProgram(program, ctx);
+  await buildProgram(program, ctx, argv);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return ctx.exitCode;

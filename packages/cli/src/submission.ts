@@ -1,7 +1,7 @@
 /** Turns `godocker submit` options into a JobSubmission (pure, apart from reading the script). */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
-import { type JobSubmission, parseArraySpec, parseDependencies, type VolumeRequest } from '@godocker/sdk';
+import { type JobSubmission, parseArraySpec, parseDependencies, type VolumeRequest } from '@godocker/sdk/client';
 import { UsageError } from './errors.js';
 import type { CliIo } from './io.js';
 
@@ -28,18 +28,24 @@ export interface SubmitFlags {
   begin?: string;
 }
 
+/** A file the command line names, relative to the working folder; a usage error when unreadable. */
+export function readTextFile(file: string, cwd: string, what: string): string {
+  try {
+    // Synchronous on purpose: node:fs/promises alone costs a few ms of startup, and the command waits anyway.
+    return readFileSync(resolve(cwd, file), 'utf8');
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new UsageError(`cannot read ${what} ${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
+  }
+}
+
 /** The script: from the file, from stdin when the file is `-`, or the --cmd text. */
 export async function readScript(file: string | undefined, flags: SubmitFlags, io: CliIo): Promise<string> {
   if (file !== undefined && flags.cmd !== undefined) throw new UsageError('give either a SCRIPT_FILE or --cmd, not both');
   if (flags.cmd !== undefined) return flags.cmd;
   if (file === undefined)
     throw new UsageError("nothing to run: give a SCRIPT_FILE, - to read the script from stdin, or --cmd 'COMMAND'");
-  const script =
-    file === '-'
-      ? await io.readStdin()
-      : await readFile(resolve(io.cwd, file), 'utf8').catch((e: NodeJS.ErrnoException) => {
-          throw new UsageError(`cannot read script file ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
-        });
+  const script = file === '-' ? await io.readStdin() : readTextFile(file, io.cwd, 'script file');
   if (script.trim() === '') throw new UsageError(`the script ${file === '-' ? 'read from stdin' : file} is empty`);
   return script;
 }

@@ -13,6 +13,7 @@ import { type CliIo, run } from '@godocker/cli';
 import { type Daemon, startDaemon } from '@godocker/scheduler';
 import { type Job, VERSION } from '@godocker/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { builtBin } from './helpers/built-bin.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -467,7 +468,7 @@ describe('godocker user, info, --version, server', () => {
 
   it('runs as a built binary', async () => {
     // `npm test` builds every package before the tests; a missing or broken build must fail here, not be skipped.
-    const { stdout } = await promisify(execFile)('node', [join(root, 'packages/cli/dist/main.js'), '--version'], { cwd: root });
+    const { stdout } = await promisify(execFile)('node', [builtBin(), '--version'], { cwd: root });
     expect(stdout).toBe(`${VERSION}\n`);
   }, 120_000);
 });

@@ -316,6 +316,57 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
       });
     });
 
+    describe('insertBatch', () => {
+      const batch = () => [
+        { jobs: [makeJob({ meta: { name: 'one' } })], isArray: false },
+        { jobs: makeArrayJobs(3, { meta: { name: 'arr' } }), isArray: true },
+        { jobs: [makeJob({ meta: { name: 'three' } })], isArray: false },
+      ];
+
+      it('stores every submission in order and returns one job per submission', async () => {
+        const { jobs, created } = await store.insertBatch({ submissions: batch() });
+        expect(created).toBe(true);
+        expect(jobs.map((j) => j.meta.name)).toEqual(['one', 'arr', 'three']);
+        expect(jobs.every((j) => j.parentId === null)).toBe(true);
+        expect(jobs[1]?.id).toBeGreaterThan(jobs[0]?.id as number);
+        expect(jobs[2]?.id).toBeGreaterThan(jobs[1]?.id as number);
+        expect(await listAll({ parentId: jobs[1]?.id as number })).toHaveLength(3);
+        expect(await listAll({})).toHaveLength(6);
+        for (const job of jobs) expect(await store.getJob(job.id)).toEqual(job);
+      });
+
+      it('returns the first jobs again for a retry with the same idempotency key', async () => {
+        const idempotency = { user: 'alice', key: 'batch-1', fingerprint: 'f1' };
+        const first = await store.insertBatch({ submissions: batch(), idempotency });
+        await insert(); // a later job of the same user is not part of the batch
+        const again = await store.insertBatch({ submissions: batch(), idempotency });
+        expect(again).toEqual({ jobs: first.jobs, created: false });
+        expect(await store.findIdempotentBatch('alice', 'batch-1', 'f1', 3)).toEqual(first.jobs);
+        expect(await store.findIdempotentBatch('bob', 'batch-1', 'f1', 3)).toBeNull();
+        expect((await failure(store.findIdempotentBatch('alice', 'batch-1', 'f2', 3))).code).toBe('GOD_IDEMPOTENCY_KEY_REUSED');
+        expect(await listAll({})).toHaveLength(7);
+      });
+
+      it('stores nothing when one job of one submission cannot be stored', async () => {
+        const earlier = await insert();
+        const submissions = batch();
+        submissions[2] = { jobs: [poisoned(makeJob())], isArray: false };
+        const idempotency = { user: 'alice', key: 'batch-atomic' };
+        await expect(store.insertBatch({ submissions, idempotency })).rejects.toThrow();
+        expect(ids(await listAll({}))).toEqual([earlier.id]);
+        // The idempotency record went with the jobs: a retry really inserts.
+        const retry = await store.insertBatch({ submissions: batch(), idempotency });
+        expect(retry.created).toBe(true);
+        expect(await listAll({})).toHaveLength(7);
+      });
+
+      it('refuses an empty batch and a submission of several jobs that is not an array', async () => {
+        await expect(store.insertBatch({ submissions: [] })).rejects.toThrow();
+        await expect(store.insertBatch({ submissions: [{ jobs: [makeJob(), makeJob()], isArray: false }] })).rejects.toThrow();
+        expect(await listAll({})).toEqual([]);
+      });
+    });
+
     describe('listJobs, jobsInStates, countByState', () => {
       /** Jobs varying every filtered field, in insertion (id) order. */
       let seeded: Job[];

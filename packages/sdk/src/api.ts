@@ -3,12 +3,13 @@
  * the OpenAPI document and the HTTP client.
  */
 import { type Static, Type } from '@sinclair/typebox';
-import { JobSchema, JobStateSchema } from './job.js';
+import { JobSchema, JobStateSchema, JobSubmissionSchema } from './job.js';
 import { PrioritySchema, ProjectNameSchema, ProjectSchema, QuotaSchema, SharesSchema } from './projects.js';
 import { DRMAA1_STATE, type Drmaa1State, JOB_ACTIONS } from './states.js';
 
-export const API_PREFIX = '/api/v1';
-export const DEFAULT_PORT = 6543;
+import { MAX_BATCH_JOBS, MAX_WAIT_SECONDS } from './wire-constants.js';
+
+export { API_PREFIX, DEFAULT_PORT, MAX_BATCH_JOBS, MAX_WAIT_SECONDS } from './wire-constants.js';
 
 export const ErrorBodySchema = Type.Object({
   error: Type.Object({ code: Type.String(), message: Type.String(), field: Type.Optional(Type.String()) }),
@@ -45,6 +46,17 @@ export const JobListSchema = Type.Object({
 });
 export type JobList = Static<typeof JobListSchema>;
 
+/** POST /jobs/batch: several jobs in one request, stored all or none. */
+export const JobBatchSchema = Type.Object(
+  { jobs: Type.Array(JobSubmissionSchema, { minItems: 1, maxItems: MAX_BATCH_JOBS }) },
+  { additionalProperties: false },
+);
+export type JobBatch = Static<typeof JobBatchSchema>;
+
+/** The batch's jobs in the order submitted (an array's parent for an array). */
+export const JobBatchResultSchema = Type.Object({ jobs: Type.Array(JobSchema) });
+export type JobBatchResult = Static<typeof JobBatchResultSchema>;
+
 export const ActionBodySchema = Type.Object(
   { action: Type.Union(JOB_ACTIONS.map((a) => Type.Literal(a))) },
   { additionalProperties: false },
@@ -53,9 +65,6 @@ export type ActionBody = Static<typeof ActionBodySchema>;
 
 export const WaitForSchema = Type.Union([Type.Literal('started'), Type.Literal('terminated')]);
 export type WaitFor = Static<typeof WaitForSchema>;
-
-/** Longest single long-poll the server holds; clients loop for longer waits. */
-export const MAX_WAIT_SECONDS = 300;
 
 export const WaitQuerySchema = Type.Object(
   {

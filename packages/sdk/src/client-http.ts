@@ -3,8 +3,9 @@
  * every failure into a typed error (API errors from their body, network failures
  * into a ConnectionError that says how to fix them).
  */
-import { API_PREFIX } from './api.js';
+
 import { ConnectionError, type ErrorBody, ErrorCodes, errorFromBody, GodockerError } from './errors.js';
+import { API_PREFIX } from './wire-constants.js';
 
 export type FetchFn = typeof globalThis.fetch;
 

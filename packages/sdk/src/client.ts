@@ -11,36 +11,36 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import {
-  type AddMemberBody,
-  type CreatedToken,
-  type CreateProjectBody,
-  type CreateSessionBody,
-  type CreateUserBody,
-  type Drmaa1JobState,
-  type Drmaa1JobsBody,
-  type Drmaa1JobsResult,
-  type Explanation,
-  type Info,
-  type JobEvent,
-  type JobList,
-  type ListJobsQuery,
-  type ListProjectsQuery,
-  MAX_WAIT_SECONDS,
-  type ProjectList,
-  type ResetUsageBody,
-  type ResetUsageResult,
-  type Session,
-  type SessionActionResult,
-  type SessionList,
-  type SessionWaitResult,
-  type ShareTreeView,
-  type UpdateProjectBody,
-  type UpdateUserBody,
-  type User,
-  type WaitFor,
-  type WaitManyResult,
-  type WaitResult,
+import type {
+  AddMemberBody,
+  CreatedToken,
+  CreateProjectBody,
+  CreateSessionBody,
+  CreateUserBody,
+  Drmaa1JobState,
+  Drmaa1JobsBody,
+  Drmaa1JobsResult,
+  Explanation,
+  Info,
+  JobBatchResult,
+  JobEvent,
+  JobList,
+  ListJobsQuery,
+  ListProjectsQuery,
+  ProjectList,
+  ResetUsageBody,
+  ResetUsageResult,
+  Session,
+  SessionActionResult,
+  SessionList,
+  SessionWaitResult,
+  ShareTreeView,
+  UpdateProjectBody,
+  UpdateUserBody,
+  User,
+  WaitFor,
+  WaitManyResult,
+  WaitResult,
 } from './api.js';
 import { type FetchFn, HttpTransport, type QueryValue } from './client-http.js';
 import { followLog, jobEvents } from './client-streams.js';
@@ -49,6 +49,7 @@ import type { LogStream } from './executor.js';
 import type { Job, JobSubmission } from './job.js';
 import type { Project } from './projects.js';
 import type { JobAction } from './states.js';
+import { MAX_WAIT_SECONDS } from './wire-constants.js';
 
 export { type FetchFn, normalizeBaseUrl } from './client-http.js';
 
@@ -174,23 +175,35 @@ export class GodockerClient {
    * the same Idempotency-Key, so a lost answer never creates a second job.
    */
   async submit(submission: JobSubmission, options: SubmitOptions = {}): Promise<Job> {
+    const job = await this.postRetried<Job>('/jobs', submission, options);
+    return options.waitForTasks === false ? job : this.untilTasksStored(job, options.signal);
+  }
+
+  /**
+   * Submits several jobs in one request (POST /jobs/batch): all are stored, or none is
+   * and the error names the first bad one (`field` starts with `jobs.N`). Resolves with
+   * the jobs in order; retried once after a network failure with the same Idempotency-Key,
+   * and waits for arrays' tasks, as `submit` does.
+   */
+  async submitBatch(submissions: readonly JobSubmission[], options: SubmitOptions = {}): Promise<Job[]> {
+    const { jobs } = await this.postRetried<JobBatchResult>('/jobs/batch', { jobs: submissions }, options);
+    if (options.waitForTasks === false) return jobs;
+    const stored: Job[] = [];
+    for (const job of jobs) stored.push(await this.untilTasksStored(job, options.signal));
+    return stored;
+  }
+
+  /** A POST with an Idempotency-Key, sent again once with the same key after a network failure. */
+  private async postRetried<T>(path: string, body: unknown, options: SubmitOptions): Promise<T> {
     const key = options.idempotencyKey ?? randomUUID();
     const send = () =>
-      this.http.json<Job>({
-        method: 'POST',
-        path: '/jobs',
-        body: submission,
-        headers: { 'idempotency-key': key },
-        signal: options.signal,
-      });
-    let job: Job;
+      this.http.json<T>({ method: 'POST', path, body, headers: { 'idempotency-key': key }, signal: options.signal });
     try {
-      job = (await send()).body;
+      return (await send()).body;
     } catch (e) {
       if (!(GodockerError.is(e) && e.code === ErrorCodes.CONNECTION)) throw e;
-      job = (await send()).body;
+      return (await send()).body;
     }
-    return options.waitForTasks === false ? job : this.untilTasksStored(job, options.signal);
   }
 
   /** The array's parent once every task exists (any other job as it is). */

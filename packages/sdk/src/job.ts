@@ -7,8 +7,9 @@
  * `timeLimit` in seconds, timestamps as ISO 8601 strings.
  */
 import { type Static, Type } from '@sinclair/typebox';
+import { DEPENDENCY_TYPES, JOB_STATES } from './wire-constants.js';
 
-export const JOB_STATES = ['pending', 'held', 'running', 'suspended', 'done', 'failed'] as const;
+export { DEPENDENCY_TYPES, JOB_STATES } from './wire-constants.js';
 export const JobStateSchema = Type.Union(
   JOB_STATES.map((s) => Type.Literal(s)),
   { description: 'pending, held, running, suspended, done (exit 0) or failed' },
@@ -145,7 +146,6 @@ export const RequirementsSubmitSchema = Type.Object(
   { additionalProperties: false },
 );
 
-export const DEPENDENCY_TYPES = ['afterok', 'afterany', 'afternotok'] as const;
 export type DependencyType = (typeof DEPENDENCY_TYPES)[number];
 
 /** Slurm's words: afterok (ended done), afternotok (ended failed), afterany (ended). */

@@ -11,9 +11,9 @@
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { DEFAULT_PORT } from './api.js';
 import { normalizeBaseUrl } from './client-http.js';
 import { ConfigError } from './errors.js';
+import { DEFAULT_PORT } from './wire-constants.js';
 
 /** What `godocker login` saves. */
 export interface SavedLogin {

@@ -3,12 +3,12 @@
  * of the scheduling engine's policy input.
  */
 import { type Static, Type } from '@sinclair/typebox';
+import { PRIORITY_LIMIT } from './wire-constants.js';
+
+export { PRIORITY_LIMIT, QUOTA_KEYS } from './wire-constants.js';
 
 /** The project a job is accounted to when it names none; every user is a member of it. */
 export const DEFAULT_PROJECT = 'default';
-
-/** Job, user and project priorities all live in -PRIORITY_LIMIT..PRIORITY_LIMIT. */
-export const PRIORITY_LIMIT = 10_000;
 
 /** Upper bound of project and member shares (Slurm's are plain integers too). */
 export const MAX_SHARES = 1_000_000;
@@ -43,8 +43,6 @@ export const QuotaSchema = Type.Object(
   { additionalProperties: false },
 );
 export type Quota = Static<typeof QuotaSchema>;
-
-export const QUOTA_KEYS = ['cpu', 'ram', 'gpus', 'runningJobs', 'pendingJobs', 'cpuTime'] as const;
 
 /**
  * Applies a quota patch key by key: a key that is present replaces the limit,

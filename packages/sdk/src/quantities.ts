@@ -4,7 +4,8 @@
  * `-m 4G --time 1h --array 0-99%10` mean the same everywhere.
  */
 import { ValidationError } from './errors.js';
-import { DEPENDENCY_TYPES, type Dependency, type DependencyType } from './job.js';
+import type { Dependency, DependencyType } from './job.js';
+import { DEPENDENCY_TYPES } from './wire-constants.js';
 
 const MEM_UNITS: Record<string, number> = { '': 1, k: 1 / 1024, m: 1, g: 1024, t: 1024 * 1024 };
 

@@ -9,9 +9,10 @@
  * parseContact(contact); // { url: 'http://127.0.0.1:6543', session: 'run-42' }
  * ```
  */
-import { API_PREFIX } from './api.js';
+
 import { normalizeBaseUrl } from './client-http.js';
 import { InvalidContactStringError } from './drmaa-errors.js';
+import { API_PREFIX } from './wire-constants.js';
 
 export function sessionContact(baseUrl: string, session: string): string {
   return `${normalizeBaseUrl(baseUrl)}${API_PREFIX}/sessions/${encodeURIComponent(session)}`;

@@ -1,5 +1,5 @@
 /** `godocker kill|suspend|resume|hold|release ID...`: one request per job; a failure does not stop the others. */
-import { JOB_ACTIONS, type Job, type JobAction } from '@godocker/sdk';
+import { JOB_ACTIONS, type Job, type JobAction } from '@godocker/sdk/client';
 import type { Command } from 'commander';
 import type { Context } from '../context.js';
 import { formatError } from '../errors.js';

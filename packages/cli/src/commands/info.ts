@@ -1,5 +1,5 @@
 /** `godocker info`: what the daemon offers (executor, nodes, images, volumes, limits) and who you are. */
-import { formatDuration, formatMemory, type Info } from '@godocker/sdk';
+import { formatDuration, formatMemory, type Info } from '@godocker/sdk/client';
 import type { Command } from 'commander';
 import type { Context } from '../context.js';
 import { formatTable } from '../table.js';

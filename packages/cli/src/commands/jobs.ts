@@ -1,5 +1,5 @@
 /** `godocker jobs`: the job table (newest first), `--json` for scripts, `--watch` for changes. */
-import type { Job, ListJobsQuery } from '@godocker/sdk';
+import type { Job, ListJobsQuery } from '@godocker/sdk/client';
 import type { Command } from 'commander';
 import type { Context } from '../context.js';
 import { JOB_HEADERS, jobRow, jobTable } from '../job-view.js';

@@ -1,5 +1,5 @@
 /** `godocker login`: checks a URL and token against the daemon, then saves them for later commands. */
-import { DEFAULT_URL, GodockerClient, loadLogin, normalizeBaseUrl, type SavedLogin, saveLogin } from '@godocker/sdk';
+import { DEFAULT_URL, GodockerClient, loadLogin, normalizeBaseUrl, type SavedLogin, saveLogin } from '@godocker/sdk/client';
 import type { Command } from 'commander';
 import type { Context, GlobalOptions } from '../context.js';
 import { UsageError } from '../errors.js';

@@ -1,5 +1,5 @@
 /** `godocker project create|show|list|update|delete|add-member|update-member|remove-member`. */
-import { PRIORITY_LIMIT, type Project, type Quota } from '@godocker/sdk';
+import { PRIORITY_LIMIT, type Project, type Quota } from '@godocker/sdk/client';
 import type { Command } from 'commander';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';

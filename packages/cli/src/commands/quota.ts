@@ -15,7 +15,7 @@ import {
   QUOTA_KEYS,
   type Quota,
   ValidationError,
-} from '@godocker/sdk';
+} from '@godocker/sdk/client';
 import { InvalidArgumentError } from 'commander';
 
 type QuotaKey = (typeof QUOTA_KEYS)[number];

@@ -1,7 +1,8 @@
 /** `godocker server`: runs the daemon in this process until Ctrl-C or SIGTERM, then stops it cleanly. */
-import { loadLogin, saveLogin } from '@godocker/sdk';
+import { loadLogin, saveLogin } from '@godocker/sdk/client';
 import type { Command } from 'commander';
 import type { Context } from '../context.js';
+import { importScheduler } from '../dynamic-imports.js';
 
 interface ServerOptions {
   config?: string;
@@ -16,7 +17,7 @@ export function registerServer(program: Command, ctx: Context): void {
     .option('--quiet', 'no daemon log on stderr')
     .action(async (opts: ServerOptions) => {
       // Loaded only here: the other commands should not pay for Fastify, SQLite and the executors.
-      const { startDaemon } = await import('@godocker/scheduler');
+      const { startDaemon } = await importScheduler();
       const signal = ctx.io.interrupted();
       const daemon = await startDaemon({
         env: ctx.io.env,

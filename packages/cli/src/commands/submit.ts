@@ -1,13 +1,15 @@
 /** `godocker submit`: send a job; with --wait, run it like a local command (its output, its exit code). */
-import type { GodockerClient, Job } from '@godocker/sdk';
+import type { GodockerClient, Job } from '@godocker/sdk/client';
 import { type Command, Option } from 'commander';
 import type { Context } from '../context.js';
-import { EXIT_INTERRUPTED } from '../errors.js';
+import { EXIT_INTERRUPTED, UsageError } from '../errors.js';
+import { onLine, parseJobFile } from '../job-file.js';
 import { jobExitCode, reasonWorthShowing } from '../job-view.js';
 import { beginOption, collect, cpuOption, durationOption, integerOption, memoryOption } from '../options.js';
-import { buildSubmission, readScript, type SubmitFlags } from '../submission.js';
+import { buildSubmission, readScript, readTextFile, type SubmitFlags } from '../submission.js';
 
 interface SubmitOptions extends SubmitFlags {
+  file?: string;
   wait?: boolean;
   json?: boolean;
   quiet?: boolean;
@@ -43,12 +45,34 @@ async function waitQuietly(client: GodockerClient, job: Job, signal: AbortSignal
   }
 }
 
+/** --file: every command of the file a job with the other options, in one request. */
+async function submitFile(ctx: Context, file: string, script: string | undefined, opts: SubmitOptions): Promise<void> {
+  if (script !== undefined || opts.cmd !== undefined)
+    throw new UsageError('give --file, a SCRIPT_FILE or --cmd, not two of them');
+  if (opts.wait) {
+    throw new UsageError('--wait follows one job; for the jobs of a file: godocker wait $(godocker submit --file FILE)');
+  }
+  const name = file === '-' ? 'stdin' : file;
+  const text = file === '-' ? await ctx.io.readStdin() : readTextFile(file, ctx.io.cwd, 'job file');
+  const commands = parseJobFile(text, name);
+  const submissions = commands.map(({ command }) => buildSubmission(command, undefined, opts, ctx.io.env));
+  const jobs = await ctx
+    .client()
+    .submitBatch(submissions)
+    .catch((e: unknown) => {
+      throw onLine(e, commands, name);
+    });
+  if (opts.json) ctx.json(jobs);
+  else ctx.out(jobs.map((j) => `${j.id}\n`).join(''));
+}
+
 export function registerSubmit(program: Command, ctx: Context): void {
   program
     .command('submit')
     .description('submit a job: a script file, - for stdin, or --cmd')
     .argument('[SCRIPT_FILE]', 'script to run (with /bin/sh unless it starts with #!); - reads it from stdin')
     .option('--cmd <command>', "a one-line script, e.g. --cmd 'echo hi'")
+    .option('--file <file>', 'one job per line of FILE (- for stdin), sent in one request; prints the job ids; # comments')
     .option('-c, --cpu <cores>', 'CPU cores (fractions allowed)', cpuOption)
     .option('-m, --mem <size>', 'memory, e.g. 512M, 4G (a bare number is MiB)', memoryOption)
     .option('--gpus <n>', 'GPUs', integerOption(0))
@@ -75,6 +99,7 @@ export function registerSubmit(program: Command, ctx: Context): void {
     .option('-q, --quiet', 'print only the job id')
     .option('--json', 'print the job as JSON (with --wait: the final job)')
     .action(async (file: string | undefined, opts: SubmitOptions) => {
+      if (opts.file !== undefined) return submitFile(ctx, opts.file, file, opts);
       const script = await readScript(file, opts, ctx.io);
       const submission = buildSubmission(script, file, opts, ctx.io.env);
       const client = ctx.client();

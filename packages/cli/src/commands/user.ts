@@ -1,5 +1,5 @@
 /** `godocker user create|list|token|update` (admin) and `user show` (admin, or yourself). */
-import type { CreatedToken, Project, Quota, UpdateUserBody, User } from '@godocker/sdk';
+import type { CreatedToken, Project, Quota, UpdateUserBody, User } from '@godocker/sdk/client';
 import type { Command } from 'commander';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';

@@ -2,7 +2,7 @@
  * `godocker wait ID...`: block until jobs start or end. For one job the exit code is
  * the job's; for several, 0 when every awaited job ended with 0. 124 on timeout.
  */
-import type { Job } from '@godocker/sdk';
+import type { Job } from '@godocker/sdk/client';
 import { type Command, Option } from 'commander';
 import type { Context } from '../context.js';
 import { EXIT_INTERRUPTED, EXIT_TIMEOUT } from '../errors.js';

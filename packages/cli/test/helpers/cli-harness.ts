@@ -18,7 +18,7 @@ export interface CliHarness {
   daemon: Daemon;
   dir: string;
   adminEnv: Record<string, string>;
-  cli(args: string[], env?: Record<string, string>): Promise<CliResult>;
+  cli(args: string[], env?: Record<string, string>, extra?: Pick<Partial<CliIo>, 'readStdin' | 'fetch'>): Promise<CliResult>;
   stop(): Promise<void>;
 }
 
@@ -49,7 +49,7 @@ export async function startCliHarness(name: string): Promise<CliHarness> {
     daemon,
     dir,
     adminEnv,
-    async cli(args, env = adminEnv) {
+    async cli(args, env = adminEnv, extra = {}) {
       let stdout = '';
       let stderr = '';
       const io: CliIo = {
@@ -59,6 +59,7 @@ export async function startCliHarness(name: string): Promise<CliHarness> {
         env,
         cwd: dir,
         interrupted: () => new AbortController().signal,
+        ...extra,
       };
       const code = await run(args, io);
       return { code, stdout, stderr };

@@ -28,6 +28,7 @@ import {
   type JobSubmission,
   type Logger,
   type NodeInfo,
+  type Project,
   signalOfStopStatus,
   type TaskHandle,
   taskKey,
@@ -41,14 +42,21 @@ import { describePriority, type PriorityBreakdown } from '../engine/priority.js'
 import type { WaitReason } from '../engine/reasons.js';
 import { schedule } from '../engine/schedule.js';
 import type { EventBus } from '../events/event-bus.js';
-import type { Idempotency, InsertResult, JobChange, Store } from '../store/store.js';
+import type { Idempotency, InsertBatchResult, InsertResult, JobChange, NewJob, Store } from '../store/store.js';
 import { ANSWER_WHOLE_ARRAY_UP_TO, firstBatch, landArrayTasks } from './array-landing.js';
 import { parentReason, parentState } from './array-parent.js';
 import { endStatus, exitOutcome } from './exit-outcome.js';
 import { buildRunSpec, logDirOf } from './run-spec.js';
 import { SchedulingInputs } from './scheduling-inputs.js';
 import { resolveSubmission } from './submission.js';
-import { checkDependencies, checkFitsQuotas, checkPendingLimit } from './submit-checks.js';
+import {
+  checkDependencies,
+  checkFitsQuotas,
+  checkPendingLimit,
+  checkProjectPendingLimit,
+  checkUserPendingLimit,
+  inBatch,
+} from './submit-checks.js';
 
 export interface RuntimeDeps {
   store: Store;
@@ -74,6 +82,19 @@ const MAX_REQUEUES = 20;
 
 /** While an array's tasks land, the scheduler looks at those already stored this often at most. */
 const LANDING_PASS_MS = 250;
+
+/** A submission checked and ready to store: the job, or an array's parent and first tasks. */
+interface CheckedSubmission {
+  jobs: NewJob[];
+  isArray: boolean;
+  project: Project | null;
+  /** Jobs it adds to the waiting ones: 1, or an array's task count. */
+  waiting: number;
+}
+
+function waitingOf(checked: readonly CheckedSubmission[]): number {
+  return checked.reduce((n, c) => n + c.waiting, 0);
+}
 
 /** Why the executor cannot take work now, and when to ask it again. */
 interface ExecutorDown {
@@ -245,36 +266,88 @@ export class JobRuntime {
       const earlier = await this.#d.store.findIdempotent(user.name, idempotency.key, idempotency.fingerprint);
       if (earlier) return { job: earlier, created: false };
     }
-    const { job, isArray } = resolveSubmission(sub, user, this.#d.config, this.#nodes, this.#now());
+    const checked = await this.#checkedSubmission(user, sub, this.#now());
+    await checkPendingLimit(checked.waiting, user, checked.project, this.#d.store);
+    const result = await this.#d.store.insertJobs({
+      jobs: checked.jobs,
+      isArray: checked.isArray,
+      ...(idempotency ? { idempotency } : {}),
+    });
+    if (!result.created) return result;
+    await this.#accepted(result.job, checked.isArray);
+    this.requestPass();
+    return { ...result, job: await this.#answer(result.job) };
+  }
+
+  /**
+   * Several submissions in one transaction, all or none (POST /jobs/batch): each is checked
+   * as `submit` checks it, and the pending-jobs quotas against the whole batch.
+   */
+  async submitBatch(user: User, subs: readonly JobSubmission[], idempotency?: Idempotency): Promise<InsertBatchResult> {
+    const store = this.#d.store;
+    if (idempotency) {
+      const earlier = await store.findIdempotentBatch(user.name, idempotency.key, idempotency.fingerprint, subs.length);
+      if (earlier) return { jobs: earlier, created: false };
+    }
+    // One clock reading for the whole batch: a retry finds the batch's jobs by it (see the store).
+    const now = this.#now();
+    const checked: CheckedSubmission[] = [];
+    for (const [i, sub] of subs.entries()) checked.push(await inBatch(i, () => this.#checkedSubmission(user, sub, now)));
+    await checkUserPendingLimit(waitingOf(checked), user, store);
+    const byProject = new Map<string, CheckedSubmission[]>();
+    for (const c of checked) {
+      const group = byProject.get(c.project?.name ?? '');
+      if (group) group.push(c);
+      else byProject.set(c.project?.name ?? '', [c]);
+    }
+    for (const group of byProject.values()) await checkProjectPendingLimit(waitingOf(group), group[0]?.project ?? null, store);
+    const result = await store.insertBatch({
+      submissions: checked.map(({ jobs, isArray }) => ({ jobs, isArray })),
+      ...(idempotency ? { idempotency } : {}),
+    });
+    if (!result.created) return result;
+    for (const [i, job] of result.jobs.entries()) await this.#accepted(job, checked[i]?.isArray ?? false);
+    this.requestPass();
+    const jobs: Job[] = [];
+    for (const job of result.jobs) jobs.push(await this.#answer(job));
+    return { jobs, created: true };
+  }
+
+  /**
+   * A submission resolved against the config and checked against the policy, not yet
+   * stored: the job, or an array's parent with its first batch of tasks.
+   */
+  async #checkedSubmission(user: User, sub: JobSubmission, now: Date): Promise<CheckedSubmission> {
+    const { job, isArray } = resolveSubmission(sub, user, this.#d.config, this.#nodes, now);
     await this.#checkProject(job.project, user);
     await checkDependencies(job, user, this.#d.store);
     const project = await this.#d.store.getProject(job.project);
     checkFitsQuotas(job, user.name, user.quota, 'user');
     checkFitsQuotas(job, job.project, project?.quota, 'project');
-    await checkPendingLimit(job.array?.count ?? 1, user, project, this.#d.store);
     const tasks = isArray ? firstBatch(job) : [];
     if (job.array) job.array = { ...job.array, created: tasks.length, tasks: { [job.status.state]: tasks.length } };
-    const result = await this.#d.store.insertJobs({
-      jobs: [job, ...tasks],
-      isArray,
-      ...(idempotency ? { idempotency } : {}),
-    });
-    if (!result.created) return result;
+    return { jobs: [job, ...tasks], isArray, project, waiting: job.array?.count ?? 1 };
+  }
+
+  /** A stored submission joins the jobs the runtime watches; an array's other tasks start landing. */
+  async #accepted(job: Job, isArray: boolean): Promise<void> {
     if (isArray) {
-      const { jobs } = await this.#d.store.listJobs({ parentId: result.job.id }, { limit: tasks.length + 1 });
+      const created = job.array?.created ?? 0;
+      const { jobs } = await this.#d.store.listJobs({ parentId: job.id }, { limit: created + 1 });
       for (const t of jobs) this.#active.set(t.id, t);
-      this.#inputs.trackParent(result.job);
-      this.#landArray(result.job);
+      this.#inputs.trackParent(job);
+      this.#landArray(job);
     } else {
-      this.#active.set(result.job.id, result.job);
+      this.#active.set(job.id, job);
     }
-    this.#publish(result.job, null);
-    this.requestPass();
-    if ((result.job.array?.count ?? 0) <= ANSWER_WHOLE_ARRAY_UP_TO) {
-      await this.landed(result.job.id);
-      return { ...result, job: (await this.#d.store.getJob(result.job.id)) ?? result.job };
-    }
-    return result;
+    this.#publish(job, null);
+  }
+
+  /** What a submit answers: an array of up to ANSWER_WHOLE_ARRAY_UP_TO tasks once they all exist. */
+  async #answer(job: Job): Promise<Job> {
+    if ((job.array?.count ?? 0) > ANSWER_WHOLE_ARRAY_UP_TO) return job;
+    await this.landed(job.id);
+    return (await this.#d.store.getJob(job.id)) ?? job;
   }
 
   /** Resolves once every task of the array exists (at once for any other job). */

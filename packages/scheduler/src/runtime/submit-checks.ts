@@ -4,7 +4,16 @@
  * exist before it), a job never larger than its quotas, and the maximum number
  * of waiting jobs.
  */
-import { ErrorCodes, ForbiddenError, formatMemory, type Project, type Quota, type User, ValidationError } from '@godocker/sdk';
+import {
+  ErrorCodes,
+  ForbiddenError,
+  formatMemory,
+  GodockerError,
+  type Project,
+  type Quota,
+  type User,
+  ValidationError,
+} from '@godocker/sdk';
 import type { NewJob, Store } from '../store/store.js';
 
 function quotaError(message: string, field: string): ForbiddenError {
@@ -45,10 +54,16 @@ export function checkFitsQuotas(job: NewJob, who: string, quota: Quota | undefin
 }
 
 export async function checkPendingLimit(count: number, user: User, project: Project | null, store: Store): Promise<void> {
-  const states: ('pending' | 'held')[] = ['pending', 'held'];
+  await checkUserPendingLimit(count, user, store);
+  await checkProjectPendingLimit(count, project, store);
+}
+
+const WAITING: ('pending' | 'held')[] = ['pending', 'held'];
+
+export async function checkUserPendingLimit(count: number, user: User, store: Store): Promise<void> {
   const limitUser = user.quota?.pendingJobs;
   if (limitUser != null) {
-    const counts = await store.countByState({ user: user.name, states });
+    const counts = await store.countByState({ user: user.name, states: WAITING });
     const waiting = (counts.pending ?? 0) + (counts.held ?? 0);
     if (waiting + count > limitUser) {
       throw quotaError(
@@ -57,9 +72,12 @@ export async function checkPendingLimit(count: number, user: User, project: Proj
       );
     }
   }
+}
+
+export async function checkProjectPendingLimit(count: number, project: Project | null, store: Store): Promise<void> {
   const limitProject = project?.quota.pendingJobs;
   if (project && limitProject != null) {
-    const counts = await store.countByState({ project: project.name, states });
+    const counts = await store.countByState({ project: project.name, states: WAITING });
     const waiting = (counts.pending ?? 0) + (counts.held ?? 0);
     if (waiting + count > limitProject) {
       throw quotaError(
@@ -67,5 +85,19 @@ export async function checkPendingLimit(count: number, user: User, project: Proj
         'quota.pendingJobs',
       );
     }
+  }
+}
+
+/** Runs the checks of a batch's job `index`; an error names the job (`jobs[3]: ...`, field `jobs.3.command`). */
+export async function inBatch<T>(index: number, check: () => Promise<T>): Promise<T> {
+  try {
+    return await check();
+  } catch (e) {
+    if (!GodockerError.is(e)) throw e;
+    throw new GodockerError(e.code, `jobs[${index}]: ${e.message}`, {
+      field: `jobs.${index}${e.field ? `.${e.field}` : ''}`,
+      status: e.status,
+      cause: e,
+    });
   }
 }

@@ -26,6 +26,8 @@ import { MIGRATIONS, SCHEMA_VERSION } from './sqlite-migrations.js';
 import { isConstraint, parseQuota, SqliteProjects } from './sqlite-projects.js';
 import type {
   CpuTimeRow,
+  InsertBatchRequest,
+  InsertBatchResult,
   InsertRequest,
   InsertResult,
   JobChange,
@@ -100,6 +102,10 @@ function prepareStatements(db: Database.Database) {
     insertIdempotent: db.prepare<[string, string, number, string, string | null]>(
       'INSERT INTO idempotency (user_name, key, job_id, created_at, fingerprint) VALUES (?, ?, ?, ?, ?)',
     ),
+    // A batch's jobs: its first one and the top-level jobs after it, inserted in the same transaction.
+    batchJobs: db.prepare<[number, string, string, number], JobRow>(
+      'SELECT id, doc FROM jobs WHERE id >= ? AND parent_id IS NULL AND user_name = ? AND submitted_at = ? ORDER BY id LIMIT ?',
+    ),
     insertSession: db.prepare<[string, string, string, string]>(
       'INSERT INTO sessions (user_name, name, kind, created_at) VALUES (?, ?, ?, ?)',
     ),
@@ -127,6 +133,7 @@ export class SqliteStore implements Store {
 
   private readonly projects: SqliteProjects;
   private readonly insertTransaction: Database.Transaction<(request: InsertRequest) => InsertResult>;
+  private readonly batchTransaction: Database.Transaction<(request: InsertBatchRequest) => InsertBatchResult>;
   private readonly addTasksTransaction: Database.Transaction<(parentId: number, tasks: readonly NewJob[]) => Job[]>;
   private readonly updateTransaction: Database.Transaction<
     (id: number, change: JobChange, expect?: { states: JobState[] }) => Job | null
@@ -136,6 +143,7 @@ export class SqliteStore implements Store {
     this.db = db;
     this.projects = new SqliteProjects(db);
     this.insertTransaction = db.transaction((request: InsertRequest) => this.insertInTransaction(request));
+    this.batchTransaction = db.transaction((request: InsertBatchRequest) => this.insertBatchInTransaction(request));
     this.addTasksTransaction = db.transaction((parentId: number, tasks: readonly NewJob[]) =>
       this.addTasksInTransaction(parentId, tasks),
     );
@@ -266,14 +274,20 @@ export class SqliteStore implements Store {
   }
 
   async insertJobs(request: InsertRequest): Promise<InsertResult> {
-    if (request.jobs.length === 0) throw new GodockerError(ErrorCodes.INVALID_REQUEST, 'insertJobs needs at least one job');
-    if (!request.isArray && request.jobs.length !== 1) {
-      // The result names one job: the ids of the others would be lost.
-      throw new GodockerError(ErrorCodes.INVALID_REQUEST, 'several jobs can only be inserted as an array (isArray)');
-    }
+    checkSubmission(request);
     // IMMEDIATE takes the write lock before the idempotency lookup, so two
     // retries racing from two processes cannot both miss it and both insert.
     return this.insertTransaction.immediate(request);
+  }
+
+  async insertBatch(request: InsertBatchRequest): Promise<InsertBatchResult> {
+    if (request.submissions.length === 0) throw new GodockerError(ErrorCodes.INVALID_REQUEST, 'insertBatch needs a submission');
+    for (const submission of request.submissions) checkSubmission(submission);
+    return this.batchTransaction.immediate(request);
+  }
+
+  async findIdempotentBatch(user: string, key: string, fingerprint: string | undefined, count: number): Promise<Job[] | null> {
+    return this.earlierBatch(user, key, fingerprint, count);
   }
 
   async getJob(id: number): Promise<Job | null> {
@@ -300,6 +314,24 @@ export class SqliteStore implements Store {
       );
     }
     return this.readJob(earlier.job_id);
+  }
+
+  /**
+   * The idempotency record names the batch's first job; the others are the next top-level
+   * jobs of the same user with the same submittedAt (one transaction, AUTOINCREMENT ids).
+   */
+  private earlierBatch(user: string, key: string, fingerprint: string | undefined, count: number): Job[] | null {
+    const first = this.earlierJob(user, key, fingerprint);
+    if (!first) return null;
+    const jobs = this.q.batchJobs.all(first.id, user, first.status.submittedAt, count).map(toJob);
+    if (jobs.length !== count) {
+      throw new GodockerError(
+        ErrorCodes.CONFLICT,
+        `Idempotency-Key "${key}" answered a batch of ${count} jobs, ${count - jobs.length} of which have since been purged: send the batch with a new key`,
+        { field: 'header.idempotency-key' },
+      );
+    }
+    return jobs;
   }
 
   async listJobs(filter: JobFilter, page: PageRequest): Promise<JobPage> {
@@ -484,9 +516,7 @@ export class SqliteStore implements Store {
       const job = this.earlierJob(idempotency.user, idempotency.key, idempotency.fingerprint);
       if (job) return { job, created: false };
     }
-    const [first, ...rest] = jobs as [NewJob, ...NewJob[]];
-    const firstId = this.insertOne(first, first.parentId);
-    for (const job of rest) this.insertOne(job, isArray ? firstId : job.parentId);
+    const firstId = this.insertSubmission(jobs, isArray);
     if (idempotency) {
       const { user, key, fingerprint } = idempotency;
       this.q.insertIdempotent.run(user, key, firstId, new Date().toISOString(), fingerprint ?? null);
@@ -495,6 +525,29 @@ export class SqliteStore implements Store {
     const job = this.readJob(firstId);
     if (!job) throw new GodockerError(ErrorCodes.INTERNAL, `job ${firstId} vanished inside its own insert`);
     return { job, created: true };
+  }
+
+  private insertBatchInTransaction({ submissions, idempotency }: InsertBatchRequest): InsertBatchResult {
+    if (idempotency) {
+      const jobs = this.earlierBatch(idempotency.user, idempotency.key, idempotency.fingerprint, submissions.length);
+      if (jobs) return { jobs, created: false };
+    }
+    const ids = submissions.map(({ jobs, isArray }) => this.insertSubmission(jobs, isArray));
+    if (idempotency) {
+      const { user, key, fingerprint } = idempotency;
+      this.q.insertIdempotent.run(user, key, ids[0] as number, new Date().toISOString(), fingerprint ?? null);
+    }
+    const jobs = ids.map((id) => this.readJob(id));
+    if (jobs.some((j) => j === null)) throw new GodockerError(ErrorCodes.INTERNAL, 'a job vanished inside its own insert');
+    return { jobs: jobs as Job[], created: true };
+  }
+
+  /** One job, or an array's parent then its tasks; returns the first id. */
+  private insertSubmission(jobs: NewJob[], isArray: boolean): number {
+    const [first, ...rest] = jobs as [NewJob, ...NewJob[]];
+    const firstId = this.insertOne(first, first.parentId);
+    for (const job of rest) this.insertOne(job, isArray ? firstId : job.parentId);
+    return firstId;
   }
 
   private addTasksInTransaction(parentId: number, tasks: readonly NewJob[]): Job[] {
@@ -548,6 +601,14 @@ export class SqliteStore implements Store {
       JSON.stringify(doc),
     );
     return Number(result.lastInsertRowid);
+  }
+}
+
+function checkSubmission({ jobs, isArray }: Omit<InsertRequest, 'idempotency'>): void {
+  if (jobs.length === 0) throw new GodockerError(ErrorCodes.INVALID_REQUEST, 'an insert needs at least one job');
+  if (!isArray && jobs.length !== 1) {
+    // The result names one job: the ids of the others would be lost.
+    throw new GodockerError(ErrorCodes.INVALID_REQUEST, 'several jobs can only be inserted as an array (isArray)');
   }
 }
 

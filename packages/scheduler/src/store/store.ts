@@ -72,6 +72,20 @@ export interface InsertResult {
   created: boolean;
 }
 
+/** Several submissions stored together (POST /jobs/batch): each one job, or an array and its tasks. */
+export interface InsertBatchRequest {
+  submissions: Omit<InsertRequest, 'idempotency'>[];
+  /** A retry with the same user and key returns the first insert's jobs. */
+  idempotency?: Idempotency;
+}
+
+export interface InsertBatchResult {
+  /** One per submission, in order: the job, or the array's parent. */
+  jobs: Job[];
+  /** False when the idempotency key matched an earlier batch. */
+  created: boolean;
+}
+
 export interface StoredUser extends User {}
 
 /** A user to create: priority and quota default to 0 and none. */
@@ -155,6 +169,13 @@ export interface Store {
    * fingerprint that differs from the earlier one: IdempotencyKeyReusedError (422).
    */
   findIdempotent(user: string, key: string, fingerprint?: string): Promise<Job | null>;
+  /**
+   * Atomic: every submission's jobs (and the idempotency record) or none. Ids increase in
+   * submission order, and every top-level job of the batch has the same submittedAt.
+   */
+  insertBatch(request: InsertBatchRequest): Promise<InsertBatchResult>;
+  /** The jobs an earlier insertBatch of `count` submissions with this user and key made, if any; as findIdempotent. */
+  findIdempotentBatch(user: string, key: string, fingerprint: string | undefined, count: number): Promise<Job[] | null>;
   getJob(id: number): Promise<Job | null>;
   /** Newest first. */
   listJobs(filter: JobFilter, page: PageRequest): Promise<JobPage>;

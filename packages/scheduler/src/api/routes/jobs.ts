@@ -5,6 +5,10 @@ import {
   ErrorBodySchema,
   ExplanationSchema,
   ForbiddenError,
+  type Job,
+  type JobBatch,
+  JobBatchResultSchema,
+  JobBatchSchema,
   JobIdParamsSchema,
   JobListSchema,
   JobNotFoundError,
@@ -14,6 +18,7 @@ import {
   JobSubmissionSchema,
   type ListJobsQuery,
   ListJobsQuerySchema,
+  type User,
   ValidationError,
   type WaitFor,
   type WaitManyBody,
@@ -31,6 +36,21 @@ import { ID_LIST_BODY_BYTES } from '../request-limits.js';
 import { abortOnClose, loadJobs } from '../wait-support.js';
 
 const errors = { 400: ErrorBodySchema, 401: ErrorBodySchema, 403: ErrorBodySchema, 404: ErrorBodySchema, 409: ErrorBodySchema };
+
+/** 202: an array's parent is stored, its tasks are still landing (`array.created` of `array.count`). */
+function isLanding(job: Job): boolean {
+  return job.array !== null && (job.array.created ?? job.array.count) < job.array.count;
+}
+
+// Checked here rather than in the runtime: sessions are an API concern, the runtime only stores the name.
+async function checkSession(ctx: ApiContext, user: User, session: string | undefined, field: string): Promise<void> {
+  if (session !== undefined && !(await ctx.store.getSession(user.name, session))) {
+    throw new ValidationError(
+      `you have no session named "${session}": create it first (POST /api/v1/sessions), or leave "session" out`,
+      field,
+    );
+  }
+}
 
 export function jobRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const { requireUser } = makeAuth(ctx);
@@ -51,19 +71,38 @@ export function jobRoutes(app: FastifyInstance, ctx: ApiContext): void {
     async (request, reply) => {
       const user = currentUser(request);
       const idempotency = idempotencyOf(request, user.name);
-      const session = request.body.session;
-      // Checked here rather than in the runtime: sessions are an API concern, the runtime only stores the name.
-      if (session !== undefined && !(await ctx.store.getSession(user.name, session))) {
-        throw new ValidationError(
-          `you have no session named "${session}": create it first (POST /api/v1/sessions), or leave "session" out`,
-          'session',
-        );
-      }
+      await checkSession(ctx, user, request.body.session, 'session');
       const result = await ctx.runtime.submit(user, request.body, idempotency);
-      const array = result.job.array;
-      // 202: the parent is stored, its tasks are still landing (`array.created` of `array.count`).
-      const landing = array !== null && (array.created ?? array.count) < array.count;
-      return reply.status(landing ? 202 : result.created ? 201 : 200).send(result.job);
+      return reply.status(isLanding(result.job) ? 202 : result.created ? 201 : 200).send(result.job);
+    },
+  );
+
+  app.post<{ Body: JobBatch }>(
+    '/jobs/batch',
+    {
+      onRequest: requireUser,
+      bodyLimit: ctx.config.server.bodyLimitBytes,
+      schema: {
+        summary:
+          'Submit several jobs in one request: all are stored, or none is and the error names the first bad one; 201, 202 while an array of it has tasks still being stored, 200 for a retry',
+        headers: idempotencyHeaders,
+        body: JobBatchSchema,
+        response: {
+          200: JobBatchResultSchema,
+          201: JobBatchResultSchema,
+          202: JobBatchResultSchema,
+          ...errors,
+          422: ErrorBodySchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      const user = currentUser(request);
+      const idempotency = idempotencyOf(request, user.name);
+      for (const [i, job] of request.body.jobs.entries()) await checkSession(ctx, user, job.session, `jobs.${i}.session`);
+      const result = await ctx.runtime.submitBatch(user, request.body.jobs, idempotency);
+      const status = result.jobs.some(isLanding) ? 202 : result.created ? 201 : 200;
+      return reply.status(status).send({ jobs: result.jobs });
     },
   );
 

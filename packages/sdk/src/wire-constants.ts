@@ -1,0 +1,23 @@
+/**
+ * The constants of the wire format that clients need, in a module without TypeBox:
+ * the `@godocker/sdk/client` entry (what the `godocker` command loads) reaches them
+ * without building a single schema. api.ts, job.ts and projects.ts re-export them.
+ */
+
+export const API_PREFIX = '/api/v1';
+export const DEFAULT_PORT = 6543;
+
+/** Longest single long-poll the server holds; clients loop for longer waits. */
+export const MAX_WAIT_SECONDS = 300;
+
+export const JOB_STATES = ['pending', 'held', 'running', 'suspended', 'done', 'failed'] as const;
+
+export const DEPENDENCY_TYPES = ['afterok', 'afterany', 'afternotok'] as const;
+
+/** Job, user and project priorities all live in -PRIORITY_LIMIT..PRIORITY_LIMIT. */
+export const PRIORITY_LIMIT = 10_000;
+
+/** Most jobs one POST /jobs/batch may carry (`godocker submit --file`). */
+export const MAX_BATCH_JOBS = 10_000;
+
+export const QUOTA_KEYS = ['cpu', 'ram', 'gpus', 'runningJobs', 'pendingJobs', 'cpuTime'] as const;
