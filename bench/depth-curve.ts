@@ -16,7 +16,8 @@
  * built once and cached). The ratio of a depth is the median of its pairs'
  * ratios; the depth-0 rate printed is the median of every depth-0 run. A run gives
  * up --limit-seconds after its first submit: its rate is then the jobs that ended
- * by that time, so a slow depth costs bounded time and still gives a figure.
+ * by that time, so a slow depth costs bounded time and still gives a figure (its
+ * daemon then stops with jobs still running, and warns that it lost track of them).
  *
  * The jobs are 1,000 single submits (16 in flight) and one POST /api/v1/jobs/wait,
  * as in local-throughput, after 16 jobs to warm the daemon up.
@@ -119,7 +120,7 @@ async function main(): Promise<void> {
     kind: { default: 'begin', help: 'the queued jobs: begin (behind a begin time), held, or both' },
     pairs: { default: '3', help: 'interleaved (depth 0, depth D) pairs per depth' },
     jobs: { default: '1000', help: 'jobs run through each daemon' },
-    'limit-seconds': { default: '60', help: 'a run stops waiting this long after its first submit' },
+    'limit-seconds': { default: '30', help: 'a run stops waiting this long after its first submit' },
   });
   const maxDepth = wholeNumber(options['max-depth'], 'max-depth');
   const depths = DEPTHS.filter((d) => d <= maxDepth);

@@ -98,6 +98,25 @@ async function build(path: string, kind: QueueKind, depth: number): Promise<void
   }
 }
 
+/** The files of builds whose process is gone (interrupted): they would never be finished. */
+async function removeAbandonedBuilds(dir: string, name: string): Promise<void> {
+  const prefix = `${name}.building-`;
+  for (const file of await readdir(dir)) {
+    // building-PID, building-PID-wal, building-PID-shm
+    if (file.startsWith(prefix) && !alive(Number.parseInt(file.slice(prefix.length), 10)))
+      await rm(join(dir, file), { force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /**
  * The path of the cached store with `depth` queued jobs, built first if missing. The
  * file is the cache's: copy it (a daemon writes to its store).
@@ -108,9 +127,9 @@ export async function queueStore(kind: QueueKind, depth: number): Promise<string
   const path = join(dir, name);
   if (existsSync(path)) return path;
   await mkdir(dir, { recursive: true });
-  // A build that was interrupted left its temporary file: start over.
-  for (const f of await readdir(dir)) if (f.startsWith(`${name}.building`)) await rm(join(dir, f), { force: true });
-  const building = `${path}.building`;
+  await removeAbandonedBuilds(dir, name);
+  // Each builder its own file: two benchmarks building the same store at once do not mix their rows.
+  const building = `${path}.building-${process.pid}`;
   const start = performance.now();
   process.stdout.write(`  building the store with ${depth} ${kind} jobs (once; cached in ${dir}) ... `);
   try {
