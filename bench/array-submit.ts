@@ -33,7 +33,11 @@ async function healthzFor(url: string, ms: number): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const daemon = await startBenchDaemon({ executor: 'local', capacity: { cpu: 8, ram: 16384 } });
+  const daemon = await startBenchDaemon({
+    executor: 'local',
+    capacity: { cpu: 8, ram: 16384 },
+    config: { limits: { maxArraySize: Math.max(TASKS, 100_000) } },
+  });
   try {
     title('array-submit', [
       `what:     one array of ${TASKS} held tasks, POST /api/v1/jobs (SDK client, waits until every task is stored)`,

@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DeepPartial, GodockerConfig } from '@godocker/scheduler';
+import { type DeepPartial, type GodockerConfig, mergeConfig } from '@godocker/scheduler';
 import { GodockerClient } from '@godocker/sdk';
 import { CONFIG_ENV, type FromDaemon, type LoopDelay, TOKEN_ENV, type ToDaemon } from './daemon-protocol.js';
 import { removeLabelled } from './docker.js';
@@ -32,6 +32,8 @@ export interface DaemonSetup {
   executor: 'docker' | 'local';
   /** What the one node offers the scheduler: cpu / job cpu = concurrent slots. */
   capacity: { cpu: number; ram: number };
+  /** Config on top of the benchmark's own (e.g. limits.maxArraySize for a larger array). */
+  config?: DeepPartial<GodockerConfig>;
 }
 
 const STOP_TIMEOUT_MS = 30_000;
@@ -59,13 +61,16 @@ export async function startBenchDaemon(setup: DaemonSetup): Promise<BenchDaemon>
   if (process.getuid?.() === 0) await chown(home, 1000, 1000);
   const token = randomBytes(24).toString('hex');
   // Product defaults otherwise (scheduler tick, reconcile period, limits): the daemon as an admin starts it.
-  const config: DeepPartial<GodockerConfig> = {
-    dataDir,
-    server: { host: '127.0.0.1', port: 0 },
-    executor: { type: setup.executor, options: { capacity: setup.capacity } },
-    limits: { killGraceSeconds: 1 },
-    auth: { admin: { home } },
-  };
+  const config = mergeConfig(
+    {
+      dataDir,
+      server: { host: '127.0.0.1', port: 0 },
+      executor: { type: setup.executor, options: { capacity: setup.capacity } },
+      limits: { killGraceSeconds: 1 },
+      auth: { admin: { home } },
+    },
+    (setup.config ?? {}) as Record<string, unknown>,
+  ) as DeepPartial<GodockerConfig>;
   const child = fork(new URL('./daemon-child.js', import.meta.url), [], {
     env: { ...process.env, [CONFIG_ENV]: JSON.stringify(config), [TOKEN_ENV]: token },
     // GODOCKER_BENCH_DAEMON_ARGS adds node flags to the daemon only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".

@@ -46,17 +46,11 @@ import type { Idempotency, InsertBatchResult, InsertResult, JobChange, NewJob, S
 import { ANSWER_WHOLE_ARRAY_UP_TO, firstBatch, landArrayTasks } from './array-landing.js';
 import { parentReason, parentState } from './array-parent.js';
 import { endStatus, exitOutcome } from './exit-outcome.js';
+import { GroupCommit } from './group-commit.js';
 import { buildRunSpec, logDirOf } from './run-spec.js';
 import { SchedulingInputs } from './scheduling-inputs.js';
 import { resolveSubmission } from './submission.js';
-import {
-  checkDependencies,
-  checkFitsQuotas,
-  checkPendingLimit,
-  checkProjectPendingLimit,
-  checkUserPendingLimit,
-  inBatch,
-} from './submit-checks.js';
+import { checkDependencies, checkFitsQuotas, inBatch, waitingLimits } from './submit-checks.js';
 
 export interface RuntimeDeps {
   store: Store;
@@ -147,11 +141,14 @@ export class JobRuntime {
   readonly #landing = new Map<number, Promise<void>>();
   /** Settles when in-flight work (dispatches, exits) is done; used by stop(). */
   readonly #inflight = new Set<Promise<unknown>>();
+  /** Single submits, stored together when they come together. */
+  readonly #submits: GroupCommit;
 
   constructor(deps: RuntimeDeps) {
     this.#d = deps;
     this.#now = deps.clock ?? (() => new Date());
     this.#inputs = new SchedulingInputs(deps.store, deps.config);
+    this.#submits = new GroupCommit(deps.store, deps.config.store.groupCommit);
   }
 
   get nodes(): readonly NodeInfo[] {
@@ -267,15 +264,16 @@ export class JobRuntime {
       if (earlier) return { job: earlier, created: false };
     }
     const checked = await this.#checkedSubmission(user, sub, this.#now());
-    await checkPendingLimit(checked.waiting, user, checked.project, this.#d.store);
-    const result = await this.#d.store.insertJobs({
+    const result = await this.#submits.insert({
       jobs: checked.jobs,
       isArray: checked.isArray,
+      limits: waitingLimits(user, checked.waiting, [{ project: checked.project, adds: checked.waiting }]),
       ...(idempotency ? { idempotency } : {}),
     });
     if (!result.created) return result;
     await this.#accepted(result.job, checked.isArray);
-    this.requestPass();
+    // A held job (or array) can start only once released, and the release asks for a pass.
+    if (result.job.status.state === 'pending') this.requestPass();
     return { ...result, job: await this.#answer(result.job) };
   }
 
@@ -293,21 +291,21 @@ export class JobRuntime {
     const now = this.#now();
     const checked: CheckedSubmission[] = [];
     for (const [i, sub] of subs.entries()) checked.push(await inBatch(i, () => this.#checkedSubmission(user, sub, now)));
-    await checkUserPendingLimit(waitingOf(checked), user, store);
-    const byProject = new Map<string, CheckedSubmission[]>();
+    const byProject = new Map<string, { project: Project | null; adds: number }>();
     for (const c of checked) {
-      const group = byProject.get(c.project?.name ?? '');
-      if (group) group.push(c);
-      else byProject.set(c.project?.name ?? '', [c]);
+      const name = c.project?.name ?? '';
+      const group = byProject.get(name) ?? { project: c.project, adds: 0 };
+      group.adds += c.waiting;
+      byProject.set(name, group);
     }
-    for (const group of byProject.values()) await checkProjectPendingLimit(waitingOf(group), group[0]?.project ?? null, store);
     const result = await store.insertBatch({
       submissions: checked.map(({ jobs, isArray }) => ({ jobs, isArray })),
+      limits: waitingLimits(user, waitingOf(checked), [...byProject.values()]),
       ...(idempotency ? { idempotency } : {}),
     });
     if (!result.created) return result;
     for (const [i, job] of result.jobs.entries()) await this.#accepted(job, checked[i]?.isArray ?? false);
-    this.requestPass();
+    if (result.jobs.some((j) => j.status.state === 'pending')) this.requestPass();
     const jobs: Job[] = [];
     for (const job of result.jobs) jobs.push(await this.#answer(job));
     return { jobs, created: true };
@@ -345,7 +343,7 @@ export class JobRuntime {
 
   /** What a submit answers: an array of up to ANSWER_WHOLE_ARRAY_UP_TO tasks once they all exist. */
   async #answer(job: Job): Promise<Job> {
-    if ((job.array?.count ?? 0) > ANSWER_WHOLE_ARRAY_UP_TO) return job;
+    if (job.array === null || job.array.count > ANSWER_WHOLE_ARRAY_UP_TO) return job;
     await this.landed(job.id);
     return (await this.#d.store.getJob(job.id)) ?? job;
   }
@@ -372,8 +370,8 @@ export class JobRuntime {
       },
       stopped: () => this.#stopped,
     }).finally(() => {
+      // No refresh of the parent: each batch updated its counts in the batch's own transaction.
       this.#landing.delete(parent.id);
-      this.#markParent(parent.id);
       this.requestPass();
     });
     this.#landing.set(parent.id, landing);
