@@ -16,6 +16,8 @@ import type { MemorySnapshot } from './report.js';
 
 export interface BenchDaemon {
   url: string;
+  /** The daemon's data folder (its SQLite file is godocker.db there). */
+  dataDir: string;
   token: string;
   clusterId: string;
   client: GodockerClient;
@@ -102,6 +104,7 @@ export async function startBenchDaemon(setup: DaemonSetup): Promise<BenchDaemon>
   };
   return {
     url,
+    dataDir,
     token,
     clusterId,
     client: new GodockerClient({ url, token }),

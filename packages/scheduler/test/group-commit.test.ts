@@ -52,9 +52,10 @@ describe('GroupCommit', () => {
     const answers = await Promise.all(Array.from({ length: 16 }, (_, i) => outcome(group.insert(request(`j${i}`)))));
     expect(answers).toEqual(Array.from({ length: 16 }, (_, i) => `created j${i}`));
     expect(calls.groups).toEqual([16]);
-    // The next turn starts a new group.
+    // The next turn starts a new group; one insert alone commits as insertJobs would.
     expect(await outcome(group.insert(request('later')))).toBe('created later');
-    expect(calls.groups).toEqual([16, 1]);
+    expect(calls.groups).toEqual([16]);
+    expect(calls.singles).toBe(1);
   });
 
   it('gives a refused insert its own error, and its neighbours their jobs', async () => {
@@ -105,15 +106,20 @@ describe('GroupCommit', () => {
       return store.insertEach(requests);
     });
     const group = new GroupCommit(s, true);
-    const first = outcome(group.insert(request('first')));
+    const first = [outcome(group.insert(request('first'))), outcome(group.insert(request('second')))];
     await new Promise((resolve) => setImmediate(resolve));
-    expect(calls.groups).toEqual([1]);
-    const more = [outcome(group.insert(request('second'))), outcome(group.insert(request('third')))];
+    expect(calls.groups).toEqual([2]);
+    const more = [outcome(group.insert(request('third'))), outcome(group.insert(request('fourth')))];
     await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(calls.groups).toEqual([1]);
+    expect(calls.groups).toEqual([2]);
     release();
-    expect(await Promise.all([first, ...more])).toEqual(['created first', 'created second', 'created third']);
-    expect(calls.groups).toEqual([1, 2]);
+    expect(await Promise.all([...first, ...more])).toEqual([
+      'created first',
+      'created second',
+      'created third',
+      'created fourth',
+    ]);
+    expect(calls.groups).toEqual([2, 2]);
   });
 
   it('stores each insert in its own transaction when turned off', async () => {

@@ -108,6 +108,22 @@ describe(`${CLIENTS} clients submitting at once`, () => {
     expect(sent.length).toBeGreaterThan(byKey.size);
   }, 60_000);
 
+  it('answers a retry with the first job even when the submit would now be refused', async () => {
+    const carol = await t.addUser('carol', 2003);
+    expect((await t.admin.call('POST', '/api/v1/projects', { name: 'lab', shares: 1 })).status).toBe(201);
+    expect((await t.admin.call('POST', '/api/v1/projects/lab/members', { user: 'carol' })).status).toBe(201);
+    const body = { command: { script: 'true' }, project: 'lab', hold: true };
+    const first = await carol.call<Job>('POST', '/api/v1/jobs', body, { 'idempotency-key': 'lab-1' });
+    expect(first.status).toBe(201);
+    expect((await t.admin.call('DELETE', '/api/v1/projects/lab/members/carol')).status).toBe(200);
+    const retry = await carol.call<Job>('POST', '/api/v1/jobs', body, { 'idempotency-key': 'lab-1' });
+    expect(retry.status).toBe(200);
+    expect(retry.body).toEqual(first.body);
+    const fresh = await carol.call<ErrorBody>('POST', '/api/v1/jobs', body, { 'idempotency-key': 'lab-2' });
+    expect(fresh.status).toBe(403);
+    expect(fresh.body.error.message).toMatch(/not a member of project "lab"/);
+  });
+
   it('lets no more jobs wait than the pending-jobs quota allows, whoever races for the last place', async () => {
     const bob = await t.addUser('bob', 2002);
     await t.admin.call('PATCH', '/api/v1/users/bob', { quota: { pendingJobs: 5 } });

@@ -55,7 +55,11 @@ export class GroupCommit {
     try {
       let results: (InsertResult | Error)[];
       try {
-        results = await this.#store.insertEach(group.map((w) => w.request));
+        // Alone, it needs no savepoint of its own: its transaction is its own.
+        results =
+          group.length === 1
+            ? [await this.#store.insertJobs((group[0] as Waiting).request).catch(asError)]
+            : await this.#store.insertEach(group.map((w) => w.request));
       } catch {
         await this.#oneByOne(group);
         return;

@@ -257,13 +257,16 @@ export class JobRuntime {
    * is still below its count.
    */
   async submit(user: User, sub: JobSubmission, idempotency?: Idempotency): Promise<InsertResult> {
-    if (idempotency) {
-      // A retry must get the first answer even if the policy checks below would now refuse it
-      // (the first submit itself may have filled the pending-jobs quota).
-      const earlier = await this.#d.store.findIdempotent(user.name, idempotency.key, idempotency.fingerprint);
+    let checked: CheckedSubmission;
+    try {
+      checked = await this.#checkedSubmission(user, sub, this.#now());
+    } catch (e) {
+      // A retry gets the first answer even if the checks would now refuse it; the store
+      // answers the other retries, in the insert's transaction (before its quota check).
+      const earlier = idempotency && (await this.#d.store.findIdempotent(user.name, idempotency.key, idempotency.fingerprint));
       if (earlier) return { job: earlier, created: false };
+      throw e;
     }
-    const checked = await this.#checkedSubmission(user, sub, this.#now());
     const result = await this.#submits.insert({
       jobs: checked.jobs,
       isArray: checked.isArray,
@@ -317,9 +320,9 @@ export class JobRuntime {
    */
   async #checkedSubmission(user: User, sub: JobSubmission, now: Date): Promise<CheckedSubmission> {
     const { job, isArray } = resolveSubmission(sub, user, this.#d.config, this.#nodes, now);
-    await this.#checkProject(job.project, user);
-    await checkDependencies(job, user, this.#d.store);
     const project = await this.#d.store.getProject(job.project);
+    this.#checkProject(job.project, project, user);
+    await checkDependencies(job, user, this.#d.store);
     checkFitsQuotas(job, user.name, user.quota, 'user');
     checkFitsQuotas(job, job.project, project?.quota, 'project');
     const tasks = isArray ? firstBatch(job) : [];
@@ -378,15 +381,16 @@ export class JobRuntime {
     this.#track(landing);
   }
 
-  async #checkProject(project: string, user: User): Promise<void> {
-    if (await this.#d.store.isMember(project, user.name)) return;
-    if (!(await this.#d.store.getProject(project))) {
-      throw new ValidationError(`project "${project}" does not exist; list yours with \`godocker project list\``, 'project');
+  /** `project` as stored (null: there is none named `name`). */
+  #checkProject(name: string, project: Project | null, user: User): void {
+    if (project?.members.some((m) => m.user === user.name)) return;
+    if (!project) {
+      throw new ValidationError(`project "${name}" does not exist; list yours with \`godocker project list\``, 'project');
     }
     // Admins may charge any project (as Slurm operators may); users only their own.
     if (!user.admin) {
       throw new ForbiddenError(
-        `user ${user.name} is not a member of project "${project}"; ask an admin: godocker project add-member ${project} ${user.name}`,
+        `user ${user.name} is not a member of project "${name}"; ask an admin: godocker project add-member ${name} ${user.name}`,
         'project',
       );
     }
