@@ -95,6 +95,24 @@ describe('GroupCommit', () => {
     },
   );
 
+  it('stores the others when one insert of the group cannot be written, which gets its own error', async () => {
+    const bad = request('bad');
+    Object.defineProperty(bad.jobs[0]?.command, 'script', {
+      enumerable: true,
+      get(): string {
+        throw new Error('unwritable');
+      },
+    });
+    const group = new GroupCommit(store, true);
+    const answers = await Promise.all([
+      outcome(group.insert(request('a', 'ka'))),
+      outcome(group.insert(bad)),
+      outcome(group.insert(request('b', 'kb'))),
+    ]);
+    expect(answers).toEqual(['created a', 'Error: unwritable', 'created b']);
+    expect((await store.listJobs({}, { limit: 10 })).jobs.map((j) => j.meta.name)).toEqual(['b', 'a']);
+  });
+
   it('gathers the inserts asked for while a commit is under way into the next one', async () => {
     let release: () => void = () => {};
     const held = new Promise<void>((resolve) => {

@@ -341,7 +341,7 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
         const results = await store.insertEach([
           { jobs: [makeJob({ meta: { name: 'before' } })], isArray: false },
           { jobs: [makeJob({ meta: { name: 'reused key' } })], isArray: false, idempotency: { ...taken, fingerprint: 'other' } },
-          { jobs: makeArrayJobs(3).map((j, i) => (i === 2 ? poisoned(j) : j)), isArray: true },
+          { jobs: [makeJob(), makeJob()], isArray: false },
           { jobs: [], isArray: false },
           { jobs: [makeJob({ meta: { name: 'after' } })], isArray: false, idempotency: { user: 'alice', key: 'fresh' } },
         ]);
@@ -369,6 +369,18 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
         expect(second).toEqual({ job: (first as { job: Job }).job, created: false });
         expect((reused as GodockerError).code).toBe(ErrorCodes.IDEMPOTENCY_KEY_REUSED);
         expect(await listAll({})).toHaveLength(1);
+      });
+
+      it('stores none of the group when one cannot be written, keys and all', async () => {
+        const earlier = await insert();
+        const idempotency = { user: 'alice', key: 'in-group' };
+        const group = () => [
+          { jobs: [makeJob({ meta: { name: 'fine' } })], isArray: false, idempotency },
+          { jobs: makeArrayJobs(3).map((j, i) => (i === 2 ? poisoned(j) : j)), isArray: true },
+        ];
+        await expect(store.insertEach(group())).rejects.toThrow();
+        expect(ids(await listAll({}))).toEqual([earlier.id]);
+        expect(await store.findIdempotent('alice', 'in-group')).toBeNull();
       });
 
       it('answers an empty group with nothing', async () => {

@@ -292,7 +292,6 @@ export class SqliteStore implements Store {
   }
 
   async insertJobs(request: InsertRequest): Promise<InsertResult> {
-    checkSubmission(request);
     // IMMEDIATE takes the write lock before the idempotency lookup, so two
     // retries racing from two processes cannot both miss it and both insert.
     return this.insertTransaction.immediate(request);
@@ -534,30 +533,48 @@ export class SqliteStore implements Store {
   }
 
   /** Runs inside the insert transaction: any throw rolls every row back. */
-  private insertInTransaction({ jobs, isArray, idempotency, limits }: InsertRequest): InsertResult {
+  private insertInTransaction(request: InsertRequest): InsertResult {
+    return this.answerWithoutWriting(request) ?? this.writeInsert(request);
+  }
+
+  /**
+   * No savepoint per insert: a savepoint makes SQLite copy every page it changes to a
+   * sub-journal first, which costs more than the insert. What refuses one insert alone
+   * (a reused key, a full quota, a malformed request) is known before it writes; a
+   * failure while writing throws out of the whole group, and the caller retries its
+   * inserts one by one.
+   */
+  private insertEachInTransaction(requests: readonly InsertRequest[]): (InsertResult | Error)[] {
+    return requests.map((request) => {
+      let earlier: InsertResult | null;
+      try {
+        earlier = this.answerWithoutWriting(request);
+      } catch (e) {
+        return e instanceof Error ? e : new Error(String(e));
+      }
+      return earlier ?? this.writeInsert(request);
+    });
+  }
+
+  /** A retry's earlier answer, or null when the request is to be stored; throws its refusal. Writes nothing. */
+  private answerWithoutWriting(request: InsertRequest): InsertResult | null {
+    checkSubmission(request);
+    const { idempotency } = request;
     if (idempotency) {
       const job = this.earlierJob(idempotency.user, idempotency.key, idempotency.fingerprint);
       if (job) return { job, created: false };
     }
-    this.checkLimits(limits);
+    this.checkLimits(request.limits);
+    return null;
+  }
+
+  private writeInsert({ jobs, isArray, idempotency }: InsertRequest): InsertResult {
     const job = this.insertSubmission(jobs, isArray);
     if (idempotency) {
       const { user, key, fingerprint } = idempotency;
       this.q.insertIdempotent.run(user, key, job.id, new Date().toISOString(), fingerprint ?? null);
     }
     return { job, created: true };
-  }
-
-  /** Each request in a savepoint of the one transaction: a refusal undoes its own rows only. */
-  private insertEachInTransaction(requests: readonly InsertRequest[]): (InsertResult | Error)[] {
-    return requests.map((request) => {
-      try {
-        checkSubmission(request);
-        return this.insertTransaction(request);
-      } catch (e) {
-        return e instanceof Error ? e : new Error(String(e));
-      }
-    });
   }
 
   private insertBatchInTransaction({ submissions, idempotency, limits }: InsertBatchRequest): InsertBatchResult {

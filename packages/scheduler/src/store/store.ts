@@ -176,9 +176,10 @@ export interface Store {
   insertJobs(request: InsertRequest): Promise<InsertResult>;
   /**
    * Independent inserts committed together (the group commit of concurrent submits): each
-   * is stored or refused on its own, as insertJobs would, and the answers come in request
-   * order, an Error for one refused. Those stored are durable when this resolves. Rejects
-   * only when the commit itself fails, and then stores none.
+   * is stored or refused on its own, as insertJobs would (a reused key, a full quota, a
+   * malformed request), and the answers come in request order, an Error for one refused.
+   * Those stored are durable when this resolves. Rejects, storing none, when the commit
+   * fails or one of them cannot be written: insertJobs then tells each its own fate.
    */
   insertEach(requests: readonly InsertRequest[]): Promise<(InsertResult | Error)[]>;
   /**
