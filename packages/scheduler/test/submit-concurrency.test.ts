@@ -1,19 +1,8 @@
-/**
- * Single submits from many clients at once, stored by group commit: every client
- * still gets its own answer, a retry the first answer, a reused Idempotency-Key its
- * 422, a submit past a quota its 403, whatever else was committed beside it; a
- * pending-jobs quota is never overshot; and a daemon killed while it commits loses
- * no submit it answered.
- */
-import type { ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Job, JobList } from '@godocker/sdk';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Caller, caller, type Reply } from './helpers/api-caller.js';
-import { spawnDaemon } from './helpers/child-daemon.js';
-import { ADMIN_TOKEN, baseConfig, startTestDaemon, type TestDaemon } from './helpers/test-daemon.js';
+import { daemonsOnOneFolder } from './helpers/child-daemon.js';
+import { ADMIN_TOKEN, startTestDaemon, type TestDaemon } from './helpers/test-daemon.js';
 
 const CLIENTS = 16;
 
@@ -145,18 +134,10 @@ describe(`${CLIENTS} clients submitting at once`, () => {
 });
 
 describe('kill -9 while submits are being committed', () => {
-  const children: ChildProcess[] = [];
-  let root: string | undefined;
-  afterEach(() => {
-    for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
-    if (root) rmSync(root, { recursive: true, force: true });
-  });
+  const daemons = daemonsOnOneFolder('godocker-group-commit-');
 
   it('keeps every submit it answered; a retry of the others stores each once', async () => {
-    root = mkdtempSync(join(tmpdir(), 'godocker-group-commit-'));
-    chmodSync(root, 0o711);
-    const config = baseConfig('local', join(root, 'data'));
-    const first = await spawnDaemon(config, children);
+    const first = await daemons.start();
     const before = caller(first.url, ADMIN_TOKEN);
     const answered = new Map<string, Job>();
     const unanswered: Submit[] = [];
@@ -187,7 +168,7 @@ describe('kill -9 while submits are being committed', () => {
     await exited;
     expect(answered.size).toBeGreaterThanOrEqual(300);
 
-    const second = await spawnDaemon(config, children);
+    const second = await daemons.start();
     const after = caller(second.url, ADMIN_TOKEN);
     const stored = new Map((await allJobs(after)).map((j) => [j.id, j]));
     for (const job of answered.values()) expect(stored.get(job.id)).toEqual(job);
