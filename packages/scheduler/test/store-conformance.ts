@@ -484,6 +484,20 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
         expect(jobs[0]).toEqual(seeded.find((j) => j.status.state === 'pending' || j.status.state === 'running'));
         expect(await store.jobsInStates([])).toEqual([]);
       });
+
+      it('jobsInStates reads a deep queue page by page, oldest first, none twice or missed', async () => {
+        const all = ids(await store.jobsInStates(['pending', 'running']));
+        const paged: number[] = [];
+        for (let afterId = 0; ; ) {
+          const page = await store.jobsInStates(['pending', 'running'], { afterId, limit: 2 });
+          if (page.length === 0) break;
+          expect(page.length).toBeLessThanOrEqual(2);
+          paged.push(...ids(page));
+          afterId = page.at(-1)?.id ?? afterId;
+        }
+        expect(paged).toEqual(all);
+        expect(all.length).toBeGreaterThan(2);
+      });
     });
 
     describe('updateJob', () => {

@@ -354,11 +354,16 @@ export class SqliteStore implements Store {
     return { jobs, nextCursor: rows.length > page.limit && last ? last.id : null };
   }
 
-  async jobsInStates(states: JobState[]): Promise<Job[]> {
+  async jobsInStates(states: JobState[], page?: { afterId: number; limit: number }): Promise<Job[]> {
     if (states.length === 0) return [];
-    const sql = `SELECT id, doc FROM jobs WHERE state IN (${placeholders(states.length)}) ORDER BY id`;
+    const inStates = `state IN (${placeholders(states.length)})`;
+    if (!page)
+      return this.jobQuery(`SELECT id, doc FROM jobs WHERE ${inStates} ORDER BY id`)
+        .all(...states)
+        .map(toJob);
+    const sql = `SELECT id, doc FROM jobs WHERE ${inStates} AND id > ? ORDER BY id LIMIT ?`;
     return this.jobQuery(sql)
-      .all(...states)
+      .all(...states, page.afterId, page.limit)
       .map(toJob);
   }
 

@@ -179,8 +179,11 @@ export interface Store {
   getJob(id: number): Promise<Job | null>;
   /** Newest first. */
   listJobs(filter: JobFilter, page: PageRequest): Promise<JobPage>;
-  /** Every job in these states, oldest first (the engine's input). */
-  jobsInStates(states: JobState[]): Promise<Job[]>;
+  /**
+   * Every job in these states, oldest first (the engine's input); with `page`, only the
+   * `limit` first of those with an id above `afterId` (to read a deep queue piece by piece).
+   */
+  jobsInStates(states: JobState[], page?: { afterId: number; limit: number }): Promise<Job[]>;
   countByState(filter: JobFilter): Promise<Partial<Record<JobState, number>>>;
   /**
    * Applies the change if the job exists and (when given) its state is one of
