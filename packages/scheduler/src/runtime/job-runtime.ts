@@ -912,7 +912,8 @@ export class JobRuntime {
     if (state === 'running' || state === 'suspended') this.#active.set(jobId, job);
     else this.#active.delete(jobId);
     if (isTerminal(state)) {
-      this.#inputs.trackEnded(job);
+      // Only for jobs others wait on: a map of every job that ever ended would grow without end.
+      if (this.#queue.isDependedOn(jobId)) this.#inputs.trackEnded(job);
       this.#inputs.usage.charge([], [job], this.#now().getTime());
     }
     if (state === 'pending') await this.#enqueue([job]);
