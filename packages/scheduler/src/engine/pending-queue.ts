@@ -256,11 +256,6 @@ export class PendingQueue {
     return this.#waitingOn.has(jobId);
   }
 
-  /** Ids of the jobs some queued class waits for. */
-  dependedOn(): number[] {
-    return [...this.#waitingOn.keys()];
-  }
-
   /**
    * A job that queued jobs depend on changed state (or is gone: `undefined`). Classes whose
    * dependencies are now all met join the pass (or wait for their begin time); those with one

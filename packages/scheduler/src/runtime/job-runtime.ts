@@ -871,11 +871,6 @@ export class JobRuntime {
         await this.#finish(jobId, null, vanished(null, this.#now()));
       } else if (this.#unwatched.has(jobId)) this.#waitFor(jobId, handle);
     }
-    // Jobs depended on whose end was missed (it came while their dependents were being queued).
-    for (const id of this.#queue.dependedOn()) {
-      const state = this.#active.get(id)?.status.state ?? (await this.#d.store.getJob(id))?.status.state;
-      for (const doomed of this.#queue.dependencyChanged(id, state, this.#now().getTime())) await this.#failDoomed(doomed);
-    }
     // A job left running with no task to watch (its requeue or its end could not be written): look again.
     const seen = this.#orphans;
     this.#orphans = new Set();
@@ -939,10 +934,20 @@ export class JobRuntime {
         const current = await this.#d.store.getJob(job.id);
         if (current?.status.state !== 'pending') continue;
         doomed = this.#queue.add(current, states, now);
+        // A job depended on may have ended while its state was read, before the class listened: ask again.
+        if (!doomed) await this.#recheckDependencies(current, states);
       }
       if (doomed) this.#track(this.#failDoomed(doomed));
     }
     this.requestPass();
+  }
+
+  async #recheckDependencies(job: Job, seen: ReadonlyMap<number, JobState>): Promise<void> {
+    for (const { jobId } of job.dependencies) {
+      const state = this.#active.get(jobId)?.status.state ?? (await this.#d.store.getJob(jobId))?.status.state;
+      if (state === seen.get(jobId)) continue;
+      for (const doomed of this.#queue.dependencyChanged(jobId, state, this.#now().getTime())) await this.#failDoomed(doomed);
+    }
   }
 
   /** Jobs waiting on this one are told its state: they may now run, or never. */
