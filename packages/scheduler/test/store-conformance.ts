@@ -16,7 +16,7 @@
  */
 import { DEFAULT_PROJECT, ErrorCodes, GodockerError, JOB_STATES, type Job, type JobState, type Session } from '@godocker/sdk';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { JobFilter, NewJob, NewProject, Store, StoredUser, UsageRow } from '../src/store/store.js';
+import type { JobFilter, NewJob, NewProject, QueuedJob, Store, StoredUser, UsageRow } from '../src/store/store.js';
 import { FIXTURE_TIME, type JobOverrides, makeArrayJobs, makeJob } from './fixtures/jobs.js';
 
 export interface ConformanceOptions {
@@ -485,18 +485,30 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
         expect(await store.jobsInStates([])).toEqual([]);
       });
 
-      it('jobsInStates reads a deep queue page by page, oldest first, none twice or missed', async () => {
-        const all = ids(await store.jobsInStates(['pending', 'running']));
-        const paged: number[] = [];
+      it('queuedJobs reads the pending jobs page by page, oldest first, tasks without their documents', async () => {
+        const { job: parent } = await store.insertJobs({ jobs: makeArrayJobs(3), isArray: true });
+        const tasks = await store.listJobs({ parentId: parent.id }, { limit: 10 });
+        const pending = [...seeded, parent, ...tasks.jobs.reverse()].filter((j) => j.status.state === 'pending');
+        const paged: QueuedJob[] = [];
         for (let afterId = 0; ; ) {
-          const page = await store.jobsInStates(['pending', 'running'], { afterId, limit: 2 });
+          const page = await store.queuedJobs(afterId, 2);
           if (page.length === 0) break;
           expect(page.length).toBeLessThanOrEqual(2);
-          paged.push(...ids(page));
+          paged.push(...page);
           afterId = page.at(-1)?.id ?? afterId;
         }
-        expect(paged).toEqual(all);
-        expect(all.length).toBeGreaterThan(2);
+        expect(paged.map((q) => q.id)).toEqual(ids(pending));
+        expect(pending.length).toBeGreaterThan(6);
+        expect(paged.filter((q) => q.job === null)).toHaveLength(3);
+        for (const q of paged) {
+          const job = pending.find((j) => j.id === q.id) as Job;
+          expect(q).toEqual({
+            id: job.id,
+            parentId: job.parentId,
+            submittedAt: job.status.submittedAt,
+            job: job.parentId === null ? job : null,
+          });
+        }
       });
     });
 

@@ -46,7 +46,7 @@ import { describePriority, type PriorityBreakdown } from '../engine/priority.js'
 import { type QueuePass, scheduleQueue } from '../engine/queue-pass.js';
 import type { WaitReason } from '../engine/reasons.js';
 import type { EventBus } from '../events/event-bus.js';
-import type { Idempotency, InsertBatchResult, InsertResult, JobChange, NewJob, Store } from '../store/store.js';
+import type { Idempotency, InsertBatchResult, InsertResult, JobChange, NewJob, QueuedJob, Store } from '../store/store.js';
 import { ANSWER_WHOLE_ARRAY_UP_TO, firstBatch, landArrayTasks } from './array-landing.js';
 import { parentReason, parentState } from './array-parent.js';
 import { endStatus, exitOutcome } from './exit-outcome.js';
@@ -181,14 +181,26 @@ export class JobRuntime {
       const parent = await store.getJob(id);
       if (parent) parents.push(parent);
     }
-    // The queue in pages, oldest first: a million pending jobs never sit in memory as documents at once.
-    const pending: Job[] = [];
+    // The queue in pages, oldest first, tasks without their documents: a million pending jobs never sit in memory.
+    const shapes = new Map<number, Job | null>();
     for (let afterId = 0; ; ) {
-      const page = await store.jobsInStates(['pending'], { afterId, limit: LOAD_PAGE });
+      const page = await store.queuedJobs(afterId, LOAD_PAGE);
       if (page.length === 0) break;
-      afterId = (page.at(-1) as Job).id;
-      for (const job of page) (job.array === null ? pending : parents).push(job);
-      await this.#enqueue(pending.splice(0));
+      afterId = (page.at(-1) as QueuedJob).id;
+      const pending: Job[] = [];
+      for (const q of page) {
+        if (q.job?.array) parents.push(q.job);
+        else if (q.job) pending.push(q.job);
+        else if (q.parentId !== null) {
+          let shape = shapes.get(q.parentId);
+          if (shape === undefined) {
+            shape = await store.getJob(q.id);
+            shapes.set(q.parentId, shape);
+          }
+          if (shape) pending.push({ ...shape, id: q.id, status: { ...shape.status, submittedAt: q.submittedAt } });
+        }
+      }
+      await this.#enqueue(pending);
     }
     await this.#inputs.load(this.#now().getTime(), parents);
     for (const parent of parents) this.#landArray(parent);

@@ -38,6 +38,7 @@ import type {
   NewUser,
   PageRequest,
   ProjectPatch,
+  QueuedJob,
   Store,
   StoredUser,
   UsageRow,
@@ -95,6 +96,11 @@ function prepareStatements(db: Database.Database) {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     getJob: db.prepare<[number], JobRow>('SELECT id, doc FROM jobs WHERE id = ?'),
+    // Through jobs_state (state, id): no sort, and no document read for a task.
+    queuedJobs: db.prepare<[number, number], { id: number; parent_id: number | null; submitted_at: string; doc: string | null }>(
+      `SELECT id, parent_id, submitted_at, CASE WHEN parent_id IS NULL THEN doc END AS doc
+       FROM jobs WHERE state = 'pending' AND id > ? ORDER BY id LIMIT ?`,
+    ),
     updateJob: db.prepare<[string, string, number]>('UPDATE jobs SET state = ?, doc = ? WHERE id = ?'),
     findIdempotent: db.prepare<[string, string], { job_id: number; fingerprint: string | null }>(
       'SELECT job_id, fingerprint FROM idempotency WHERE user_name = ? AND key = ?',
@@ -354,17 +360,21 @@ export class SqliteStore implements Store {
     return { jobs, nextCursor: rows.length > page.limit && last ? last.id : null };
   }
 
-  async jobsInStates(states: JobState[], page?: { afterId: number; limit: number }): Promise<Job[]> {
+  async jobsInStates(states: JobState[]): Promise<Job[]> {
     if (states.length === 0) return [];
-    const inStates = `state IN (${placeholders(states.length)})`;
-    if (!page)
-      return this.jobQuery(`SELECT id, doc FROM jobs WHERE ${inStates} ORDER BY id`)
-        .all(...states)
-        .map(toJob);
-    const sql = `SELECT id, doc FROM jobs WHERE ${inStates} AND id > ? ORDER BY id LIMIT ?`;
+    const sql = `SELECT id, doc FROM jobs WHERE state IN (${placeholders(states.length)}) ORDER BY id`;
     return this.jobQuery(sql)
-      .all(...states, page.afterId, page.limit)
+      .all(...states)
       .map(toJob);
+  }
+
+  async queuedJobs(afterId: number, limit: number): Promise<QueuedJob[]> {
+    return this.q.queuedJobs.all(afterId, limit).map((r) => ({
+      id: r.id,
+      parentId: r.parent_id,
+      submittedAt: r.submitted_at,
+      job: r.doc === null ? null : toJob({ id: r.id, doc: r.doc }),
+    }));
   }
 
   async countByState(filter: JobFilter): Promise<Partial<Record<JobState, number>>> {

@@ -86,6 +86,15 @@ export interface InsertBatchResult {
   created: boolean;
 }
 
+/** A pending job as `queuedJobs` reads it. */
+export interface QueuedJob {
+  id: number;
+  parentId: number | null;
+  submittedAt: string;
+  /** Null for an array task. */
+  job: Job | null;
+}
+
 export interface StoredUser extends User {}
 
 /** A user to create: priority and quota default to 0 and none. */
@@ -179,11 +188,15 @@ export interface Store {
   getJob(id: number): Promise<Job | null>;
   /** Newest first. */
   listJobs(filter: JobFilter, page: PageRequest): Promise<JobPage>;
+  /** Every job in these states, oldest first. */
+  jobsInStates(states: JobState[]): Promise<Job[]>;
   /**
-   * Every job in these states, oldest first (the engine's input); with `page`, only the
-   * `limit` first of those with an id above `afterId` (to read a deep queue piece by piece).
+   * The pending jobs with an id above `afterId`, oldest first, at most `limit`: what a
+   * starting daemon queues, read piece by piece. An array task comes without its document
+   * (`job` null): it is its parent's shape with its own id and submission time, since a
+   * task is never changed on its own but for its state, so a deep queue costs its ids.
    */
-  jobsInStates(states: JobState[], page?: { afterId: number; limit: number }): Promise<Job[]>;
+  queuedJobs(afterId: number, limit: number): Promise<QueuedJob[]>;
   countByState(filter: JobFilter): Promise<Partial<Record<JobState, number>>>;
   /**
    * Applies the change if the job exists and (when given) its state is one of
