@@ -1,15 +1,13 @@
 /**
  * The SQL of job lists, id lists and counts, for any JobFilter. Every filter the
- * API sends is answered by walking an index (see migration 5 in
- * sqlite-migrations.ts) in id order, so a page of 50 reads about 50 jobs however
- * many the store holds:
+ * API sends is answered by walking one index (migration 5 of sqlite-migrations.ts)
+ * in id order, so a page of 50 reads about 50 jobs however many the store holds:
  *
- * - several states: one walk per state, each stopped at the page's end, merged
- *   through an id list (a single `state IN (...)` would sort every match first);
+ * - the index is named for each filter shape (`indexFor`);
  * - a tag: the walk is on the job_tags side table;
- * - `arrayParent` and `reaped` match nearly every job one way: they drive the walk
- *   only when nothing else can, and are written so the planner cannot pick their
- *   index otherwise (a `+` before a column, or a form no index holds).
+ * - several states, when the index holds the state: one walk per state, each
+ *   stopped at the page's end, merged through an id list (one `state IN (...)`
+ *   walk would come out of order, and every match would be sorted first).
  */
 import type { JobState } from '@godocker/sdk';
 import type { JobFilter, PageRequest } from './store.js';
@@ -31,55 +29,63 @@ interface Shape {
 
 /** The page of `listJobs`, newest first, one row more than asked; null when nothing can match. */
 export function listQuery(filter: JobFilter, page: PageRequest): Query | null {
-  const states = filter.states;
-  if (states?.length === 0) return null;
+  if (filter.states?.length === 0) return null;
   const limit = page.limit + 1;
-  if (states === undefined || states.length === 1) {
-    const s = shapeOf(filter, states?.[0], page.cursor);
+  const arms = perState(filter);
+  if (arms === null) {
+    const s = shapeOf(filter, filter.states, page.cursor);
     return {
       sql: `SELECT jobs.id AS id, jobs.doc AS doc FROM ${s.from} ${where(s)} ORDER BY ${s.id} DESC LIMIT ?`,
       params: [...s.params, limit],
     };
   }
-  const arms = states.map((state) => shapeOf(filter, state, page.cursor));
-  const union = arms
+  const shapes = arms.map((state) => shapeOf(filter, [state], page.cursor));
+  const union = shapes
     .map((s) => `SELECT id FROM (SELECT ${s.id} AS id FROM ${s.from} ${where(s)} ORDER BY ${s.id} DESC LIMIT ?)`)
     .join(' UNION ALL ');
   return {
     sql: `SELECT id, doc FROM jobs WHERE id IN (${union}) ORDER BY id DESC LIMIT ?`,
-    params: [...arms.flatMap((s) => [...s.params, limit]), limit],
+    params: [...shapes.flatMap((s) => [...s.params, limit]), limit],
   };
 }
 
 /** Every matching id, oldest first; null when nothing can match. */
 export function idsQuery(filter: JobFilter): Query | null {
-  const states = filter.states;
-  if (states?.length === 0) return null;
-  if (states === undefined || states.length === 1) {
-    const s = shapeOf(filter, states?.[0]);
+  if (filter.states?.length === 0) return null;
+  const arms = perState(filter);
+  if (arms === null) {
+    const s = shapeOf(filter, filter.states);
     return { sql: `SELECT ${s.id} AS id FROM ${s.from} ${where(s)} ORDER BY ${s.id}`, params: s.params };
   }
-  const arms = states.map((state) => shapeOf(filter, state));
-  const union = arms.map((s) => `SELECT ${s.id} FROM ${s.from} ${where(s)}`).join(' UNION ALL ');
-  return { sql: `SELECT id FROM jobs WHERE id IN (${union}) ORDER BY id`, params: arms.flatMap((s) => s.params) };
+  const shapes = arms.map((state) => shapeOf(filter, [state]));
+  const union = shapes.map((s) => `SELECT ${s.id} FROM ${s.from} ${where(s)}`).join(' UNION ALL ');
+  return { sql: `SELECT id FROM jobs WHERE id IN (${union}) ORDER BY id`, params: shapes.flatMap((s) => s.params) };
 }
 
 /** Matching jobs counted by state; null when nothing can match. */
 export function countQuery(filter: JobFilter): Query | null {
-  const states = filter.states;
-  if (states?.length === 0) return null;
-  const s = shapeOf({ ...filter, states: undefined }, undefined);
-  if (states) {
-    s.conditions.push(`jobs.state IN (${states.map(() => '?').join(', ')})`);
-    s.params.push(...states);
-  }
+  if (filter.states?.length === 0) return null;
+  // Counting by state: the index that holds the state, so that a count reads no job.
+  const s = shapeOf(filter, filter.states ?? [], undefined);
   return { sql: `SELECT jobs.state AS state, COUNT(*) AS n FROM ${s.from} ${where(s)} GROUP BY jobs.state`, params: s.params };
 }
 
-function shapeOf(filter: JobFilter, state: JobState | undefined, cursor?: number): Shape {
+/** The states to walk one by one, or null when one walk does (one state, none, or an index without the state). */
+function perState(filter: JobFilter): JobState[] | null {
+  const states = filter.states;
+  if (states === undefined || states.length < 2 || filter.tag !== undefined) return null;
+  return STATE_INDEXES.has(indexFor(filter, true) ?? '') ? states : null;
+}
+
+const STATE_INDEXES = new Set(['jobs_state', 'jobs_user_state', 'jobs_project_state', 'jobs_parent_state']);
+
+/** `states`: undefined for any state; empty to pick the index for counting by state, with no condition on it. */
+function shapeOf(filter: JobFilter, states: readonly JobState[] | undefined, cursor?: number): Shape {
   const tagged = filter.tag !== undefined;
+  const index = tagged ? null : indexFor(filter, states !== undefined);
   const s: Shape = {
-    from: tagged ? 'job_tags AS t JOIN jobs ON jobs.id = t.job_id' : 'jobs',
+    // CROSS JOIN keeps job_tags the outer loop: its walk gives the id order.
+    from: tagged ? 'job_tags AS t CROSS JOIN jobs ON jobs.id = t.job_id' : `jobs${index ? ` INDEXED BY ${index}` : ''}`,
     id: tagged ? 't.job_id' : 'jobs.id',
     conditions: [],
     params: [],
@@ -92,31 +98,53 @@ function shapeOf(filter: JobFilter, state: JobState | undefined, cursor?: number
   equal('t.tag', filter.tag);
   // job_tags holds the owner too: a user's jobs with a tag are one walk of its index.
   equal(tagged ? 't.user_name' : 'jobs.user_name', filter.user);
-  equal('jobs.state', state);
+  if (states !== undefined && states.length > 0) {
+    s.conditions.push(states.length === 1 ? 'jobs.state = ?' : `jobs.state IN (${states.map(() => '?').join(', ')})`);
+    s.params.push(...states);
+  }
   equal('jobs.project', filter.project);
   equal('jobs.session', filter.session);
   equal('jobs.name', filter.name);
   equal('jobs.parent_id', filter.parentId);
-  const selective = s.conditions.length > 0;
-  if (filter.reaped !== undefined) {
-    // The expression of the indexes jobs_reaped and jobs_user_session_reaped: a session's
-    // jobs not yet reaped are one walk, however many it has reaped.
-    const indexed = !selective || (filter.session !== undefined && filter.user !== undefined);
-    const reaped = filter.reaped ? 1 : 0;
-    s.conditions.push(
-      indexed ? `(jobs.reaped_at IS NOT NULL) = ${reaped}` : `jobs.reaped_at IS ${filter.reaped ? 'NOT NULL' : 'NULL'}`,
-    );
-  }
-  if (filter.arrayParent !== undefined) {
-    // Parents are few: "only parents" drives the walk; "no parents" drops a few rows of it.
-    const indexed = filter.arrayParent || (!selective && filter.reaped === undefined);
-    s.conditions.push(`${indexed ? '' : '+'}jobs.array_parent = ${filter.arrayParent ? 1 : 0}`);
-  }
+  // The expression the indexes jobs_reaped and jobs_user_session_reaped hold.
+  if (filter.reaped !== undefined) s.conditions.push(`(jobs.reaped_at IS NOT NULL) = ${filter.reaped ? 1 : 0}`);
+  if (filter.arrayParent !== undefined) s.conditions.push(`jobs.array_parent = ${filter.arrayParent ? 1 : 0}`);
   if (cursor !== undefined) {
     s.conditions.push(`${s.id} < ?`);
     s.params.push(cursor);
   }
   return s;
+}
+
+/**
+ * The index a filter walks: the one whose columns it fixes most narrowly, the
+ * others checked on the way. Named (INDEXED BY), as SQLite advises for queries
+ * whose time matters: the planner, going by averages, now and then picks an
+ * index that leaves every match to sort, and a schema change that loses an index
+ * fails loudly instead of scanning. `byState`: the filter fixes the state, or
+ * counts by it (an index that holds the state then answers without the jobs).
+ */
+function indexFor(f: JobFilter, byState: boolean): string | null {
+  if (f.parentId !== undefined) return byState ? 'jobs_parent_state' : 'jobs_parent';
+  // Array parents are few: only they are walked.
+  if (f.arrayParent === true) return 'jobs_array_parent';
+  if (f.session !== undefined) {
+    if (f.user === undefined) return 'jobs_session';
+    return f.reaped === undefined ? 'jobs_user_session' : 'jobs_user_session_reaped';
+  }
+  if (f.name !== undefined) return f.user === undefined ? 'jobs_name' : 'jobs_user_name';
+  if (f.project !== undefined) {
+    if (f.user !== undefined) return 'jobs_user_project';
+    return byState ? 'jobs_project_state' : 'jobs_project';
+  }
+  // Reaped jobs are some of those in sessions; jobs not reaped, nearly all.
+  if (f.reaped === true) return 'jobs_reaped';
+  if (f.user !== undefined) return byState ? 'jobs_user_state' : 'jobs_user';
+  if (byState) return 'jobs_state';
+  if (f.reaped === false) return 'jobs_reaped';
+  if (f.arrayParent === false) return 'jobs_array_parent';
+  // No filter: the primary key, newest first.
+  return null;
 }
 
 function where(s: Shape): string {
