@@ -751,7 +751,11 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
           await move(id, 'running', 1);
           await move(id, 'done', 2);
         }
-        expect((await parentOf(job.id)).status).toMatchObject({ state: 'done', reason: 'all tasks done: 2 done', endedAt: at(2) });
+        expect((await parentOf(job.id)).status).toMatchObject({
+          state: 'done',
+          reason: 'all tasks done: 2 done',
+          endedAt: at(2),
+        });
       });
 
       it('leaves the parent alone when a change does not move its task, or does not apply', async () => {
@@ -766,28 +770,48 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
       it('holds, releases and kills a whole array through its tasks', async () => {
         const { job } = await store.insertJobs({ jobs: makeArrayJobs(3), isArray: true });
         const tasks = await store.listJobIds({ parentId: job.id });
-        await Promise.all(tasks.map((id) => store.updateJob(id, { state: { to: 'held', reason: 'held', at: at(1) }, hold: true }, { states: ['pending'] })));
+        await Promise.all(
+          tasks.map((id) =>
+            store.updateJob(id, { state: { to: 'held', reason: 'held', at: at(1) }, hold: true }, { states: ['pending'] }),
+          ),
+        );
         expect((await parentOf(job.id)).status).toMatchObject({ state: 'held', reason: 'tasks: 3 held' });
         expect((await parentOf(job.id)).array?.tasks).toEqual({ held: 3 });
 
-        await Promise.all(tasks.map((id) => store.updateJob(id, { state: { to: 'pending', reason: 'released', at: at(2) }, hold: false }, { states: ['held'] })));
+        await Promise.all(
+          tasks.map((id) =>
+            store.updateJob(id, { state: { to: 'pending', reason: 'released', at: at(2) }, hold: false }, { states: ['held'] }),
+          ),
+        );
         // Pending with the first task released: the reason gives the counts of that moment.
         expect((await parentOf(job.id)).status).toMatchObject({ state: 'pending', reason: 'tasks: 2 held, 1 pending' });
         expect((await parentOf(job.id)).array?.tasks).toEqual({ pending: 3 });
 
         await move(tasks[0] as number, 'running', 3);
         const kill = (id: number) =>
-          store.updateJob(id, { state: { to: 'failed', reason: 'killed', at: at(4) } }, { states: ['pending', 'held', 'running', 'suspended'] });
+          store.updateJob(
+            id,
+            { state: { to: 'failed', reason: 'killed', at: at(4) } },
+            { states: ['pending', 'held', 'running', 'suspended'] },
+          );
         await Promise.all([...tasks.map(kill), kill(tasks[0] as number)]);
         const parent = await parentOf(job.id);
         expect(parent.array?.tasks).toEqual({ failed: 3 });
-        expect(parent.status).toMatchObject({ state: 'failed', reason: 'some tasks failed: 3 failed', endedAt: at(4), startedAt: at(3) });
+        expect(parent.status).toMatchObject({
+          state: 'failed',
+          reason: 'some tasks failed: 3 failed',
+          endedAt: at(4),
+          startedAt: at(3),
+        });
       });
 
       it('counts the tasks not stored yet as waiting, until the last one lands', async () => {
         const [parentInput, ...taskInputs] = makeArrayJobs(4, { status: { state: 'held' } });
         const parentDoc = parentInput as NewJob;
-        const created: NewJob = { ...parentDoc, array: { ...(parentDoc.array as NonNullable<NewJob['array']>), created: 2, tasks: { held: 2 } } };
+        const created: NewJob = {
+          ...parentDoc,
+          array: { ...(parentDoc.array as NonNullable<NewJob['array']>), created: 2, tasks: { held: 2 } },
+        };
         const { job } = await store.insertJobs({ jobs: [created, ...taskInputs.slice(0, 2)], isArray: true });
         for (const id of await store.listJobIds({ parentId: job.id })) {
           await move(id, 'pending', 1, { hold: false });
@@ -823,7 +847,17 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
         }
         const fromStates = (to: JobState) => JOB_STATES.filter((s) => canTransition(s, to));
         // Terminal states are rare, so most tasks keep moving to the end.
-        const targets: JobState[] = ['pending', 'pending', 'held', 'running', 'running', 'suspended', 'running', 'done', 'failed'];
+        const targets: JobState[] = [
+          'pending',
+          'pending',
+          'held',
+          'running',
+          'running',
+          'suspended',
+          'running',
+          'done',
+          'failed',
+        ];
 
         async function check(): Promise<void> {
           for (const id of parents) {
@@ -850,7 +884,11 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
           minute = (minute + 1) % 60;
           await Promise.all(
             changes.map(({ id, to }) =>
-              store.updateJob(id, { state: { to, reason: `to ${to}`, at: at(minute) }, hold: to === 'held' }, { states: fromStates(to) }),
+              store.updateJob(
+                id,
+                { state: { to, reason: `to ${to}`, at: at(minute) }, hold: to === 'held' },
+                { states: fromStates(to) },
+              ),
             ),
           );
           if (step === 75) await store.addArrayTasks(parents[2] as number, landing.slice(7));

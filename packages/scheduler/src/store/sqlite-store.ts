@@ -608,8 +608,7 @@ export class SqliteStore implements Store {
     const parent = row ? (JSON.parse(row.doc) as NewJob) : null;
     if (!parent?.array) return;
     // Counts that cannot hold the move were set by hand (updateJob with an array): count afresh.
-    const counts =
-      (parent.array.tasks[from] ?? 0) > 0 ? moveTask(parent.array.tasks, from, to) : this.countTasks(parentId);
+    const counts = (parent.array.tasks[from] ?? 0) > 0 ? moveTask(parent.array.tasks, from, to) : this.countTasks(parentId);
     this.writeJob(parentId, parent, settleArrayParent(parent, counts, at));
   }
 
