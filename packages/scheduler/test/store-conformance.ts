@@ -767,6 +767,16 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
         expect(await parentOf(job.id)).toEqual(before);
       });
 
+      it('counts the tasks afresh when counts set by hand cannot hold a change', async () => {
+        const { job } = await store.insertJobs({ jobs: makeArrayJobs(3), isArray: true });
+        const [t0] = (await store.listJobIds({ parentId: job.id })) as [number];
+        const array = (await parentOf(job.id)).array as NonNullable<Job['array']>;
+        await store.updateJob(job.id, { array: { ...array, tasks: { held: 3 } } });
+        await move(t0, 'running', 1);
+        expect((await parentOf(job.id)).array?.tasks).toEqual({ pending: 2, running: 1 });
+        expect((await parentOf(job.id)).status.state).toBe('running');
+      });
+
       it('holds, releases and kills a whole array through its tasks', async () => {
         const { job } = await store.insertJobs({ jobs: makeArrayJobs(3), isArray: true });
         const tasks = await store.listJobIds({ parentId: job.id });
