@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type JobFilter, type NewJob, SqliteStore } from '@godocker/scheduler';
 import type { Job, JobState } from '@godocker/sdk';
+import { pick, random } from './lib/random.js';
 import { fixed, row, target, title } from './lib/report.js';
 import { median } from './lib/stats.js';
 
@@ -33,19 +34,8 @@ const USERS = 20;
 const PROJECTS = 5;
 const T0 = Date.parse('2025-01-01T00:00:00.000Z');
 
-/** A seeded generator (mulberry32), so every run lists the same store. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const rnd = random(7);
-const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
+const choose = <T>(xs: readonly T[]): T => pick(rnd, xs);
 
 /** user0 submits 40% of the jobs, the others share the rest. */
 const userOf = (): number => (rnd() < 0.4 ? 0 : 1 + Math.floor(rnd() * (USERS - 1)));
@@ -64,7 +54,7 @@ function singleState(): JobState {
 
 function doc(n: number, u: number, state: JobState, extra: Partial<NewJob> = {}): NewJob {
   const at = new Date(T0 + n * 1000).toISOString();
-  const tags = rnd() < 0.2 ? [pick(['gpu', 'rna', 'dna', 'urgent'])] : [];
+  const tags = rnd() < 0.2 ? [choose(['gpu', 'rna', 'dna', 'urgent'])] : [];
   if (rnd() < 0.001) tags.push('rare');
   const terminal = state === 'done' || state === 'failed';
   const started = state !== 'pending' && state !== 'held';
@@ -73,7 +63,7 @@ function doc(n: number, u: number, state: JobState, extra: Partial<NewJob> = {})
     project: projectOf(u),
     session: null,
     meta: {
-      name: rnd() < 0.5 ? 'job' : rnd() < 0.9 ? pick(['align', 'call', 'sort', 'index']) : `step${n}`,
+      name: rnd() < 0.5 ? 'job' : rnd() < 0.9 ? choose(['align', 'call', 'sort', 'index']) : `step${n}`,
       description: '',
       tags,
     },
@@ -135,7 +125,7 @@ async function populate(store: SqliteStore): Promise<{ arrays: number[] }> {
     const u = userOf();
     if (rnd() < 0.003) {
       await flush();
-      const count = Math.min(end - n - 1, pick([100, 100, 100, 2000]));
+      const count = Math.min(end - n - 1, choose([100, 100, 100, 2000]));
       if (count < 1) break;
       arrays.push(await array(store, n, u, count, n > JOBS * 0.9));
       n += count + 1;
