@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { JobState } from '@godocker/sdk';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { countQuery, idsQuery, listQuery, type Query } from '../src/store/sqlite-job-queries.js';
+import { countQuery, idsQuery, jobsQuery, listQuery, QUEUED_JOBS_SQL, type Query } from '../src/store/sqlite-job-queries.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
 import type { JobFilter, NewJob } from '../src/store/store.js';
 import { makeArrayJobs, makeJob } from './fixtures/jobs.js';
@@ -153,6 +153,15 @@ describe.each([
     expect(walksEverything(plan), plan.join('\n')).toEqual([]);
     // Covering: the count reads index entries, never a job's row.
     expect(plan.join('\n')).toMatch(/COVERING INDEX/);
+  });
+
+  it('reads the jobs of some states, and the queue page by page, from the state index (a daemon starting)', () => {
+    for (const states of [['running', 'suspended'], ['pending'], ['pending', 'held', 'running', 'suspended']] as JobState[][]) {
+      const plan = planOf(db, jobsQuery({ states }) as Query);
+      expect(walksEverything(plan), plan.join('\n')).toEqual([]);
+    }
+    const plan = planOf(db, { sql: QUEUED_JOBS_SQL, params: [1000, 5000] });
+    expect(plan).toEqual(['SEARCH jobs USING INDEX jobs_state (state=? AND id>?)']);
   });
 
   it('walks the primary key for the unfiltered page, and stops at its end', () => {

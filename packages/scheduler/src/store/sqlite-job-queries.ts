@@ -51,16 +51,34 @@ export function listQuery(filter: JobFilter, page: PageRequest): Query | null {
 
 /** Every matching id, oldest first; null when nothing can match. */
 export function idsQuery(filter: JobFilter): Query | null {
+  return everyQuery(filter, false);
+}
+
+/** Every matching job (id and document), oldest first; null when nothing can match. */
+export function jobsQuery(filter: JobFilter): Query | null {
+  return everyQuery(filter, true);
+}
+
+function everyQuery(filter: JobFilter, withDoc: boolean): Query | null {
   if (filter.states?.length === 0) return null;
+  const columns = withDoc ? 'id, doc' : 'id';
   const arms = perState(filter);
   if (arms === null) {
     const s = shapeOf(filter, filter.states);
-    return { sql: `SELECT ${s.id} AS id FROM ${s.from} ${where(s)} ORDER BY ${s.id}`, params: s.params };
+    const doc = withDoc ? ', jobs.doc AS doc' : '';
+    return { sql: `SELECT ${s.id} AS id${doc} FROM ${s.from} ${where(s)} ORDER BY ${s.id}`, params: s.params };
   }
   const shapes = arms.map((state) => shapeOf(filter, [state]));
   const union = shapes.map((s) => `SELECT ${s.id} FROM ${s.from} ${where(s)}`).join(' UNION ALL ');
-  return { sql: `SELECT id FROM jobs WHERE id IN (${union}) ORDER BY id`, params: shapes.flatMap((s) => s.params) };
+  return { sql: `SELECT ${columns} FROM jobs WHERE id IN (${union}) ORDER BY id`, params: shapes.flatMap((s) => s.params) };
 }
+
+/**
+ * The pending jobs after an id, a page at a time, oldest first (the queue a daemon
+ * reads when it starts): through jobs_state, and no document read for a task.
+ */
+export const QUEUED_JOBS_SQL = `SELECT id, parent_id, submitted_at, CASE WHEN parent_id IS NULL THEN doc END AS doc
+  FROM jobs INDEXED BY jobs_state WHERE state = 'pending' AND id > ? ORDER BY id LIMIT ?`;
 
 /** Matching jobs counted by state; null when nothing can match. */
 export function countQuery(filter: JobFilter): Query | null {

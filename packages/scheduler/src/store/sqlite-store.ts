@@ -23,7 +23,7 @@ import {
 import Database from 'better-sqlite3';
 import { moveTask, settleArrayParent, type TaskCounts } from './array-parent.js';
 import { applyJobChange } from './job-change.js';
-import { countQuery, idsQuery, listQuery, type Param } from './sqlite-job-queries.js';
+import { countQuery, idsQuery, jobsQuery, listQuery, type Param, QUEUED_JOBS_SQL } from './sqlite-job-queries.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './sqlite-migrations.js';
 import { isConstraint, parseQuota, SqliteProjects } from './sqlite-projects.js';
 import type {
@@ -97,10 +97,8 @@ function prepareStatements(db: Database.Database) {
     ),
     insertTag: db.prepare<[string, number, string]>('INSERT OR IGNORE INTO job_tags (tag, job_id, user_name) VALUES (?, ?, ?)'),
     getJob: db.prepare<[number], JobRow>('SELECT id, doc FROM jobs WHERE id = ?'),
-    // Through jobs_state (state, id): no sort, and no document read for a task.
     queuedJobs: db.prepare<[number, number], { id: number; parent_id: number | null; submitted_at: string; doc: string | null }>(
-      `SELECT id, parent_id, submitted_at, CASE WHEN parent_id IS NULL THEN doc END AS doc
-       FROM jobs WHERE state = 'pending' AND id > ? ORDER BY id LIMIT ?`,
+      QUEUED_JOBS_SQL,
     ),
     updateJob: db.prepare<[string, string, number]>('UPDATE jobs SET state = ?, doc = ? WHERE id = ?'),
     // No state change: the indexes that hold the state stay as they are.
@@ -362,10 +360,10 @@ export class SqliteStore implements Store {
   }
 
   async jobsInStates(states: JobState[]): Promise<Job[]> {
-    if (states.length === 0) return [];
-    const sql = `SELECT id, doc FROM jobs WHERE state IN (${placeholders(states.length)}) ORDER BY id`;
-    return this.jobQuery(sql)
-      .all(...states)
+    const query = jobsQuery({ states });
+    if (query === null) return [];
+    return this.jobQuery(query.sql)
+      .all(...query.params)
       .map(toJob);
   }
 
@@ -652,10 +650,6 @@ function checkSubmission({ jobs, isArray }: Omit<InsertRequest, 'idempotency'>):
     // The result names one job: the ids of the others would be lost.
     throw new GodockerError(ErrorCodes.INVALID_REQUEST, 'several jobs can only be inserted as an array (isArray)');
   }
-}
-
-function placeholders(n: number): string {
-  return Array.from({ length: n }, () => '?').join(', ');
 }
 
 function toJob(row: JobRow): Job {
