@@ -48,7 +48,6 @@ import type { WaitReason } from '../engine/reasons.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Idempotency, InsertBatchResult, InsertResult, JobChange, NewJob, QueuedJob, Store } from '../store/store.js';
 import { ANSWER_WHOLE_ARRAY_UP_TO, firstBatch, landArrayTasks } from './array-landing.js';
-import { parentReason, parentState } from './array-parent.js';
 import { endStatus, exitOutcome } from './exit-outcome.js';
 import { buildRunSpec, logDirOf } from './run-spec.js';
 import { SchedulingInputs } from './scheduling-inputs.js';
@@ -482,7 +481,7 @@ export class JobRuntime {
       );
     }
     await Promise.all(targets.map((t) => this.action(t, action, who).catch(() => undefined)));
-    await this.#refreshParent(parent.id);
+    // The store moved the parent with each task; its event follows with the tasks' (#markParent).
     return (await this.#d.store.getJob(parent.id)) ?? parent;
   }
 
@@ -992,31 +991,18 @@ export class JobRuntime {
     });
   }
 
+  /**
+   * The store keeps the parent's counts and state in step with each task, in the
+   * task's own transaction: the parent is only read, once for all the changes of
+   * its tasks since the last look, to publish it.
+   */
   async #refreshParent(parentId: number): Promise<void> {
     const parent = await this.#d.store.getJob(parentId);
     if (!parent?.array) return;
-    const counts = await this.#d.store.countByState({ parentId });
-    // Tasks not stored yet wait as they were submitted: an array still landing has not ended.
-    const unstored = parent.array.count - (parent.array.created ?? parent.array.count);
-    const waiting = parent.hold ? 'held' : 'pending';
-    const state = parentState(unstored > 0 ? { ...counts, [waiting]: (counts[waiting] ?? 0) + unstored } : counts);
-    const tasks: Record<string, number> = {};
-    for (const [k, v] of Object.entries(counts)) if (v) tasks[k] = v;
-    const sameCounts = JSON.stringify(tasks) === JSON.stringify(parent.array.tasks);
-    if (sameCounts && state === parent.status.state) return;
-    const change: JobChange = { array: { ...parent.array, tasks } };
-    if (state !== parent.status.state && !isTerminal(parent.status.state)) {
-      change.state = { to: state, reason: parentReason(state, counts), at: this.#now().toISOString() };
-      if (isTerminal(state)) change.status = { endedAt: this.#now().toISOString() };
-      // An array has started when its first task has.
-      else if (state === 'running' && parent.status.startedAt === null) change.status = { startedAt: this.#now().toISOString() };
-    }
-    const updated = await this.#d.store.updateJob(parentId, change, { states: [parent.status.state] });
-    if (updated) {
-      this.#inputs.trackParent(updated);
-      this.#publish(updated, parent.status.state);
-      this.#dependencyChanged(parentId, updated.status.state);
-    }
+    const previous = this.#inputs.stateOf(parentId) ?? parent.status.state;
+    this.#inputs.trackParent(parent);
+    this.#publish(parent, previous);
+    this.#dependencyChanged(parentId, parent.status.state);
   }
 
   async #user(name: string): Promise<User> {

@@ -42,7 +42,7 @@ import type {
   WaitCode,
   WaitReason,
 } from '../../src/engine/schedule.js';
-import { parentState } from '../../src/runtime/array-parent.js';
+import { parentState } from '../../src/store/array-parent.js';
 import { makeJob } from '../fixtures/jobs.js';
 import { EventQueue } from './event-queue.js';
 
