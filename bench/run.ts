@@ -9,6 +9,9 @@
  * imports package internals from src (scheduling-pass.ts) runs with vite-node
  * and the "@godocker/source" condition of vitest.config.ts.
  *
+ * Options (`--name value` or `--name=value`) go to every benchmark named, e.g.
+ * `npm run bench -- depth-curve --max-depth 1000000`; each says which it takes.
+ *
  * Exit code: non-zero when a benchmark failed to run; a MISS is only printed.
  */
 import { spawn } from 'node:child_process';
@@ -41,11 +44,11 @@ function command(name: string): string[] {
   return [viteNode, '-c', join(rootDir, 'vitest.config.ts'), join(benchDir, `${name}.ts`)];
 }
 
-function runOne(name: string): Promise<Outcome> {
+function runOne(name: string, options: readonly string[]): Promise<Outcome> {
   const start = performance.now();
   return new Promise((resolve) => {
     // --expose-gc: heap figures after a full collection.
-    const child = spawn(process.execPath, ['--expose-gc', ...command(name)], {
+    const child = spawn(process.execPath, ['--expose-gc', ...command(name), ...options], {
       cwd: rootDir,
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -72,9 +75,34 @@ function runOne(name: string): Promise<Outcome> {
   });
 }
 
+/** Benchmark names, and the options with their values (a value is the word after an option without `=`). */
+function splitArgs(args: readonly string[], names: readonly string[]): { asked: string[]; options: string[] } {
+  const asked: string[] = [];
+  const options: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (!arg.startsWith('-')) {
+      asked.push(arg.replace(/^bench\//, '').replace(/\.(ts|js)$/, ''));
+      continue;
+    }
+    options.push(arg);
+    const next = args[i + 1];
+    if (!arg.includes('=') && next !== undefined && !next.startsWith('-') && !names.includes(next)) {
+      options.push(next);
+      i++;
+    }
+  }
+  return { asked, options };
+}
+
 async function main(): Promise<void> {
   const all = available();
-  const asked = process.argv.slice(2).map((a) => a.replace(/^bench\//, '').replace(/\.(ts|js)$/, ''));
+  const { asked, options } = splitArgs(process.argv.slice(2), all);
+  if (options.length > 0 && asked.length === 0) {
+    console.error(`options (${options.join(' ')}) need the benchmark they are for: npm run bench -- NAME ${options.join(' ')}`);
+    process.exitCode = 2;
+    return;
+  }
   const unknown = asked.filter((n) => !all.includes(n));
   if (unknown.length > 0) {
     console.error(`unknown benchmark(s): ${unknown.join(', ')}; available: ${all.join(', ')}`);
@@ -82,7 +110,7 @@ async function main(): Promise<void> {
     return;
   }
   const outcomes: Outcome[] = [];
-  for (const name of asked.length > 0 ? asked : all) outcomes.push(await runOne(name));
+  for (const name of asked.length > 0 ? asked : all) outcomes.push(await runOne(name, options));
   console.log('\n=== summary ===');
   for (const o of outcomes) {
     const head = `  ${o.name.padEnd(20)} ${(o.ok ? 'ran' : 'ERROR').padEnd(6)} ${o.seconds.toFixed(0).padStart(4)} s`;

@@ -5,7 +5,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { chown, copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DeepPartial, type GodockerConfig, mergeConfig } from '@godocker/scheduler';
@@ -18,6 +18,8 @@ export interface BenchDaemon {
   url: string;
   /** The daemon's data folder (its SQLite file is godocker.db there). */
   dataDir: string;
+  /** The daemon process's pid (its /proc/PID/status). */
+  pid: number;
   token: string;
   clusterId: string;
   client: GodockerClient;
@@ -36,6 +38,8 @@ export interface DaemonSetup {
   capacity: { cpu: number; ram: number };
   /** Config on top of the benchmark's own (e.g. limits.maxArraySize for a larger array). */
   config?: DeepPartial<GodockerConfig>;
+  /** A SQLite store to start from (e.g. a deep queue, queue-store.ts): copied into the data folder, never changed. */
+  store?: string;
 }
 
 const STOP_TIMEOUT_MS = 30_000;
@@ -60,7 +64,19 @@ export async function startBenchDaemon(setup: DaemonSetup): Promise<BenchDaemon>
   // The admin's jobs start in its home, which must exist: a folder beside the data folder, the admin's.
   const home = `${dataDir}-home`;
   await mkdir(home, { recursive: true });
+  const removeFolders = async () => {
+    await rm(dataDir, { recursive: true, force: true });
+    await rm(home, { recursive: true, force: true });
+  };
   if (process.getuid?.() === 0) await chown(home, 1000, 1000);
+  if (setup.store) {
+    try {
+      await copyFile(setup.store, join(dataDir, 'godocker.db'));
+    } catch (e) {
+      await removeFolders();
+      throw e;
+    }
+  }
   const token = randomBytes(24).toString('hex');
   // Product defaults otherwise (scheduler tick, reconcile period, limits): the daemon as an admin starts it.
   const config = mergeConfig(
@@ -81,8 +97,7 @@ export async function startBenchDaemon(setup: DaemonSetup): Promise<BenchDaemon>
   });
   const cleanup = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    await rm(dataDir, { recursive: true, force: true });
-    await rm(home, { recursive: true, force: true });
+    await removeFolders();
   };
   let ready: FromDaemon;
   try {
@@ -105,6 +120,7 @@ export async function startBenchDaemon(setup: DaemonSetup): Promise<BenchDaemon>
   return {
     url,
     dataDir,
+    pid: child.pid as number,
     token,
     clusterId,
     client: new GodockerClient({ url, token }),

@@ -24,14 +24,36 @@ export async function runBatch(
   count: number,
   width: number,
 ): Promise<BatchTiming> {
+  const run = await runWithin(client, submission, count, width, WAIT_LIMIT_SECONDS);
+  if (run.ended < count) throw new Error(`only ${run.ended} of ${count} jobs ended within ${WAIT_LIMIT_SECONDS} s`);
+  return run;
+}
+
+export interface BoundedRun extends BatchTiming {
+  /** How many of the jobs ended (all done, exit 0) by `totalMs`. */
+  ended: number;
+}
+
+/**
+ * As runBatch, but gives up waiting `limitSeconds` after the first submit (never
+ * before every submit is answered): a slow daemon still gives a rate, ended / totalMs,
+ * in bounded time. The jobs that had not ended are left to the caller's daemon.
+ */
+export async function runWithin(
+  client: GodockerClient,
+  submission: JobSubmission,
+  count: number,
+  width: number,
+  limitSeconds: number,
+): Promise<BoundedRun> {
   const start = performance.now();
   const ids = await pool(count, width, async () => (await client.submit(submission)).id);
   const submitMs = since(start);
-  const result = await client.waitMany(ids, { mode: 'all', timeout: WAIT_LIMIT_SECONDS });
+  const timeout = Math.max(0, limitSeconds - submitMs / 1000);
+  const result = await client.waitMany(ids, { mode: 'all', timeout });
   const totalMs = since(start);
-  if (result.timedOut) throw new Error(`only ${result.ready.length} of ${count} jobs ended within ${WAIT_LIMIT_SECONDS} s`);
   expectAllDone(result.ready);
-  return { totalMs, submitMs };
+  return { totalMs, submitMs, ended: result.ready.length };
 }
 
 export function expectAllDone(jobs: readonly Job[]): void {

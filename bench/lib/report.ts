@@ -3,6 +3,7 @@
  * the target and PASS or MISS. Targets are informational: a MISS is printed,
  * never turned into a failing exit code (the machine is too noisy for that).
  */
+import { readFileSync } from 'node:fs';
 
 export interface MemorySnapshot {
   rssMiB: number;
@@ -18,6 +19,17 @@ export function processMemory(): MemorySnapshot {
   (globalThis as { gc?: () => void }).gc?.();
   const m = process.memoryUsage();
   return { rssMiB: m.rss / MIB, heapUsedMiB: m.heapUsed / MIB, maxRssMiB: process.resourceUsage().maxRSS / 1024 };
+}
+
+/** A process's resident set and its peak as the kernel counts them (VmRSS, VmHWM of /proc/PID/status), in MiB. */
+export function residentMiB(pid: number): { rssMiB: number; peakMiB: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (field: string) => {
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(status);
+    if (!m) throw new Error(`/proc/${pid}/status has no ${field} line`);
+    return Number(m[1]);
+  };
+  return { rssMiB: kib('VmRSS') / 1024, peakMiB: kib('VmHWM') / 1024 };
 }
 
 /** CPU time (user + system) this process has used so far, in ms. */

@@ -21,7 +21,9 @@ import {
   type SessionKind,
 } from '@godocker/sdk';
 import Database from 'better-sqlite3';
+import { moveTask, settleArrayParent, type TaskCounts } from './array-parent.js';
 import { applyJobChange } from './job-change.js';
+import { countQuery, idsQuery, jobsQuery, listQuery, type Param, QUEUED_JOBS_SQL } from './sqlite-job-queries.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './sqlite-migrations.js';
 import { isConstraint, parseQuota, SqliteProjects } from './sqlite-projects.js';
 import type {
@@ -38,6 +40,7 @@ import type {
   NewUser,
   PageRequest,
   ProjectPatch,
+  QueuedJob,
   Store,
   StoredUser,
   UsageRow,
@@ -71,8 +74,6 @@ interface SessionRow {
   created_at: string;
 }
 
-type Param = string | number | null;
-
 /** Arrays whose shared fields are kept at hand for reading their tasks. */
 const PARENTS_CACHED = 256;
 
@@ -97,12 +98,21 @@ function prepareStatements(db: Database.Database) {
     userByToken: db.prepare<[string], UserRow>(
       'SELECT users.* FROM tokens JOIN users ON users.name = tokens.user_name WHERE tokens.hash = ?',
     ),
-    insertJob: db.prepare<[string, string, string, string | null, string, number | null, string, string]>(
-      `INSERT INTO jobs (state, user_name, project, session, name, parent_id, submitted_at, doc)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    insertJob: db.prepare<[string, string, string, string | null, string, number | null, string, string, number]>(
+      `INSERT INTO jobs (state, user_name, project, session, name, parent_id, submitted_at, doc, array_parent)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
+    insertTag: db.prepare<[string, number, string]>('INSERT OR IGNORE INTO job_tags (tag, job_id, user_name) VALUES (?, ?, ?)'),
     getJob: db.prepare<[number], JobRow>('SELECT id, parent_id, doc FROM jobs WHERE id = ?'),
+    queuedJobs: db.prepare<[number, number], { id: number; parent_id: number | null; submitted_at: string; doc: string | null }>(
+      QUEUED_JOBS_SQL,
+    ),
     updateJob: db.prepare<[string, string, number]>('UPDATE jobs SET state = ?, doc = ? WHERE id = ?'),
+    // No state change: the indexes that hold the state stay as they are.
+    updateDoc: db.prepare<[string, number]>('UPDATE jobs SET doc = ? WHERE id = ?'),
+    countTasks: db.prepare<[number], { state: JobState; n: number }>(
+      'SELECT state, COUNT(*) AS n FROM jobs WHERE parent_id = ? GROUP BY state',
+    ),
     findIdempotent: db.prepare<[string, string], { job_id: number; fingerprint: string | null }>(
       'SELECT job_id, fingerprint FROM idempotency WHERE user_name = ? AND key = ?',
     ),
@@ -113,12 +123,12 @@ function prepareStatements(db: Database.Database) {
     batchJobs: db.prepare<[number, string, string, number], JobRow>(
       'SELECT id, parent_id, doc FROM jobs WHERE id >= ? AND parent_id IS NULL AND user_name = ? AND submitted_at = ? ORDER BY id LIMIT ?',
     ),
-    // Counted up to a bound (countUpTo): a quota check costs the same however long the queue.
+    // Counted up to a bound (countUpTo) along the index that holds the state: a quota check costs the same however long the queue.
     waitingOfUser: db.prepare<[string, number], { n: number }>(
-      "SELECT COUNT(*) AS n FROM (SELECT 1 FROM jobs WHERE user_name = ? AND state IN ('pending', 'held') LIMIT ?)",
+      "SELECT COUNT(*) AS n FROM (SELECT 1 FROM jobs INDEXED BY jobs_user_state WHERE user_name = ? AND state IN ('pending', 'held') LIMIT ?)",
     ),
     waitingOfProject: db.prepare<[string, number], { n: number }>(
-      "SELECT COUNT(*) AS n FROM (SELECT 1 FROM jobs WHERE project = ? AND state IN ('pending', 'held') LIMIT ?)",
+      "SELECT COUNT(*) AS n FROM (SELECT 1 FROM jobs INDEXED BY jobs_project_state WHERE project = ? AND state IN ('pending', 'held') LIMIT ?)",
     ),
     insertSession: db.prepare<[string, string, string, string]>(
       'INSERT INTO sessions (user_name, name, kind, created_at) VALUES (?, ?, ?, ?)',
@@ -362,39 +372,42 @@ export class SqliteStore implements Store {
         field: 'limit',
       });
     }
-    const where = whereOf(filter);
-    if (where === null) return { jobs: [], nextCursor: null };
-    if (page.cursor !== undefined) {
-      where.conditions.push('id < ?');
-      where.params.push(page.cursor);
-    }
-    const sql = `SELECT id, parent_id, doc FROM jobs ${sqlWhere(where.conditions)} ORDER BY id DESC LIMIT ?`;
+    const query = listQuery(filter, page);
+    if (query === null) return { jobs: [], nextCursor: null };
     // One row more than asked tells whether another page exists.
-    const rows = this.jobQuery(sql).all(...where.params, page.limit + 1);
+    const rows = this.jobQuery(query.sql).all(...query.params);
     const jobs = rows.slice(0, page.limit).map((row) => this.toJob(row));
     const last = jobs.at(-1);
     return { jobs, nextCursor: rows.length > page.limit && last ? last.id : null };
   }
 
   async jobsInStates(states: JobState[]): Promise<Job[]> {
-    if (states.length === 0) return [];
-    const sql = `SELECT id, parent_id, doc FROM jobs WHERE state IN (${placeholders(states.length)}) ORDER BY id`;
-    return this.jobQuery(sql)
-      .all(...states)
+    const query = jobsQuery({ states });
+    if (query === null) return [];
+    return this.jobQuery(query.sql)
+      .all(...query.params)
       .map((row) => this.toJob(row));
   }
 
+  async queuedJobs(afterId: number, limit: number): Promise<QueuedJob[]> {
+    return this.q.queuedJobs.all(afterId, limit).map((r) => ({
+      id: r.id,
+      parentId: r.parent_id,
+      submittedAt: r.submitted_at,
+      job: r.doc === null ? null : this.toJob({ id: r.id, parent_id: r.parent_id, doc: r.doc }),
+    }));
+  }
+
   async countByState(filter: JobFilter): Promise<Partial<Record<JobState, number>>> {
-    const where = whereOf(filter);
-    if (where === null) return {};
-    const sql = `SELECT state, COUNT(*) AS n FROM jobs ${sqlWhere(where.conditions)} GROUP BY state`;
-    let statement = this.countQueries.get(sql);
+    const query = countQuery(filter);
+    if (query === null) return {};
+    let statement = this.countQueries.get(query.sql);
     if (!statement) {
-      statement = this.db.prepare<Param[], { state: JobState; n: number }>(sql);
-      this.countQueries.set(sql, statement);
+      statement = this.db.prepare<Param[], { state: JobState; n: number }>(query.sql);
+      this.countQueries.set(query.sql, statement);
     }
     const counts: Partial<Record<JobState, number>> = {};
-    for (const { state, n } of statement.all(...where.params)) counts[state] = n;
+    for (const { state, n } of statement.all(...query.params)) counts[state] = n;
     return counts;
   }
 
@@ -405,15 +418,14 @@ export class SqliteStore implements Store {
   }
 
   async listJobIds(filter: JobFilter): Promise<number[]> {
-    const where = whereOf(filter);
-    if (where === null) return [];
-    const sql = `SELECT id FROM jobs ${sqlWhere(where.conditions)} ORDER BY id`;
-    let statement = this.idQueries.get(sql);
+    const query = idsQuery(filter);
+    if (query === null) return [];
+    let statement = this.idQueries.get(query.sql);
     if (!statement) {
-      statement = this.db.prepare<Param[], { id: number }>(sql);
-      this.idQueries.set(sql, statement);
+      statement = this.db.prepare<Param[], { id: number }>(query.sql);
+      this.idQueries.set(query.sql, statement);
     }
-    return statement.all(...where.params).map((r) => r.id);
+    return statement.all(...query.params).map((r) => r.id);
   }
 
   async createSession(session: Session): Promise<Session> {
@@ -623,15 +635,15 @@ export class SqliteStore implements Store {
         `array ${parentId} has ${created} of its ${array.count} tasks: the next is index ${expected}, not ${first} (another writer?)`,
       );
     }
-    const counts = { ...array.tasks };
+    const counts: TaskCounts = { ...array.tasks };
     const compactor = new TaskCompactor(parent);
     const stored = tasks.map((task) => {
       const { id } = this.insertOne(task, parentId, compactor);
       counts[task.status.state] = (counts[task.status.state] ?? 0) + 1;
       return { ...task, id, parentId };
     });
-    const next: NewJob = { ...parent, array: { ...array, created: created + tasks.length, tasks: counts } };
-    this.q.updateJob.run(next.status.state, JSON.stringify(next), parentId);
+    const grown: NewJob = { ...parent, array: { ...array, created: created + tasks.length } };
+    this.writeJob(parentId, parent, settleArrayParent(grown, counts, new Date().toISOString()));
     return stored;
   }
 
@@ -642,8 +654,33 @@ export class SqliteStore implements Store {
     if (expect && !expect.states.includes(doc.status.state)) return null;
     // A task's own fields are all a change can touch: it is written back as compact as it was.
     const next = applyJobChange(doc, change);
-    this.q.updateJob.run(next.status.state, JSON.stringify(next), id);
+    this.writeJob(id, doc, next);
+    const from = doc.status.state;
+    const to = next.status.state;
+    if (from !== to && doc.parentId !== null) this.moveTaskOfParent(doc.parentId, from, to, change.state?.at);
     return { id, ...this.whole(row.parent_id, next as unknown as Record<string, unknown>) };
+  }
+
+  /** A task of this parent went from one state to another: the parent's counts and state follow, in the same transaction. */
+  private moveTaskOfParent(parentId: number, from: JobState, to: JobState, at = new Date().toISOString()): void {
+    const row = this.q.getJob.get(parentId);
+    const parent = row ? (JSON.parse(row.doc) as NewJob) : null;
+    if (!parent?.array) return;
+    // Counts that cannot hold the move were set by hand (updateJob with an array): count afresh.
+    const counts = (parent.array.tasks[from] ?? 0) > 0 ? moveTask(parent.array.tasks, from, to) : this.countTasks(parentId);
+    this.writeJob(parentId, parent, settleArrayParent(parent, counts, at));
+  }
+
+  private countTasks(parentId: number): TaskCounts {
+    const counts: TaskCounts = {};
+    for (const { state, n } of this.q.countTasks.all(parentId)) counts[state] = n;
+    return counts;
+  }
+
+  private writeJob(id: number, before: NewJob, after: NewJob): void {
+    const doc = JSON.stringify(after);
+    if (after.status.state === before.status.state) this.q.updateDoc.run(doc, id);
+    else this.q.updateJob.run(after.status.state, doc, id);
   }
 
   /** `compactor` (an array's tasks): the document leaves out what the task shares with its parent. */
@@ -662,8 +699,11 @@ export class SqliteStore implements Store {
       parentId,
       copy.status.submittedAt,
       doc,
+      copy.array ? 1 : 0,
     );
-    return { id: Number(result.lastInsertRowid), doc };
+    const id = Number(result.lastInsertRowid);
+    for (const tag of copy.meta.tags) this.q.insertTag.run(tag, id, copy.user.name);
+    return { id, doc };
   }
 
   private toJob(row: JobRow): Job {
@@ -699,60 +739,6 @@ function checkSubmission({ jobs, isArray }: Omit<InsertRequest, 'idempotency'>):
     // The result names one job: the ids of the others would be lost.
     throw new GodockerError(ErrorCodes.INVALID_REQUEST, 'several jobs can only be inserted as an array (isArray)');
   }
-}
-
-interface Where {
-  conditions: string[];
-  params: Param[];
-}
-
-/** SQL conditions for a filter; null when it can match nothing (an empty `states`). */
-function whereOf(filter: JobFilter): Where | null {
-  const conditions: string[] = [];
-  const params: Param[] = [];
-  const equal = (column: string, value: string | number | undefined) => {
-    if (value === undefined) return;
-    conditions.push(`${column} = ?`);
-    params.push(value);
-  };
-  if (filter.states) {
-    if (filter.states.length === 0) return null;
-    conditions.push(`state IN (${placeholders(filter.states.length)})`);
-    params.push(...filter.states);
-  }
-  equal('user_name', filter.user);
-  equal('project', filter.project);
-  equal('session', filter.session);
-  equal('name', filter.name);
-  equal('parent_id', filter.parentId);
-  if (filter.reaped !== undefined) conditions.push(filter.reaped ? 'reaped_at IS NOT NULL' : 'reaped_at IS NULL');
-  // An array parent is the only job whose document has an array (json_extract gives NULL for a JSON null).
-  if (filter.arrayParent !== undefined) {
-    conditions.push(`json_extract(doc, '$.array') IS ${filter.arrayParent ? 'NOT NULL' : 'NULL'}`);
-  }
-  if (filter.tag !== undefined) {
-    // The LIKE on the raw text is cheap and rules out most rows before
-    // json_each parses the document; json_each then makes the match exact
-    // (LIKE ignores ASCII case, and the text could sit in another field).
-    conditions.push(
-      String.raw`doc LIKE ? ESCAPE '\'`,
-      `EXISTS (SELECT 1 FROM json_each(jobs.doc, '$.meta.tags') WHERE json_each.value = ?)`,
-    );
-    params.push(`%${escapeLike(JSON.stringify(filter.tag))}%`, filter.tag);
-  }
-  return { conditions, params };
-}
-
-function sqlWhere(conditions: string[]): string {
-  return conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
-}
-
-function placeholders(n: number): string {
-  return Array.from({ length: n }, () => '?').join(', ');
-}
-
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 function toUser(row: UserRow): StoredUser {
