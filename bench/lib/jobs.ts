@@ -26,10 +26,25 @@ export async function runBatch(
 ): Promise<BatchTiming> {
   const start = performance.now();
   const ids = await pool(count, width, async () => (await client.submit(submission)).id);
+  return waitAllDone(client, ids, start);
+}
+
+/** Submits `count` copies of `submission` in one POST /api/v1/jobs/batch, then waits as runBatch does. */
+export async function runOneBatch(client: GodockerClient, submission: JobSubmission, count: number): Promise<BatchTiming> {
+  const start = performance.now();
+  const jobs = await client.submitBatch(Array.from({ length: count }, () => submission));
+  return waitAllDone(
+    client,
+    jobs.map((job) => job.id),
+    start,
+  );
+}
+
+async function waitAllDone(client: GodockerClient, ids: number[], start: number): Promise<BatchTiming> {
   const submitMs = since(start);
   const result = await client.waitMany(ids, { mode: 'all', timeout: WAIT_LIMIT_SECONDS });
   const totalMs = since(start);
-  if (result.timedOut) throw new Error(`only ${result.ready.length} of ${count} jobs ended within ${WAIT_LIMIT_SECONDS} s`);
+  if (result.timedOut) throw new Error(`only ${result.ready.length} of ${ids.length} jobs ended within ${WAIT_LIMIT_SECONDS} s`);
   expectAllDone(result.ready);
   return { totalMs, submitMs };
 }

@@ -14,24 +14,29 @@
  *       Fills TASKS_FOLDER/KEY.staging-RANDOM (job.sh, env, spec.json, all 0700/0600 and the
  *       daemon's user's, job.sh the job's), renames it to KEY without replacing anything (the
  *       claim on the key), opens LOGDIR/stdout and LOGDIR/stderr without following links,
- *       and starts `MONITOR TASKS_FOLDER/KEY ARG...` in a session of its own, with those
+ *       and becomes `MONITOR TASKS_FOLDER/KEY ARG...` in a session of its own, with those
  *       files as output, /dev/null as input, / as its folder, PATH as its only environment
  *       and no other descriptor. UID and GID are empty when the daemon is not root.
- *       Answers: started ID PID PIDERROR | exists ID | failed ID STAGE ERRNO PATH MESSAGE
- *       (STAGE: claim, nothing was created; logs, the folder is in place and no monitor runs;
- *       spawn, the same; PIDERROR: empty, or the errno of the pid file, which the monitor
- *       writes as well).
+ *       Answers: started ID PID | exists ID | failed ID STAGE ERRNO PATH MESSAGE
+ *       (STAGE: claim, nothing was made; logs or spawn, the folder is in place and no
+ *       monitor runs). When it answers `started`, the monitor's pid is in the folder's `pid`.
  *
  *   remove ID KEY
- *       Removes TASKS_FOLDER/KEY and the files in it (a folder already gone is fine).
- *       Answers: removed ID | failed ID remove ERRNO PATH MESSAGE (EISDIR: it holds a folder).
+ *       Takes TASKS_FOLDER/KEY away (renamed to a staging name, so it is no task any more),
+ *       answers, then deletes it. A folder already gone is fine.
+ *       Answers: removed ID | failed ID remove ERRNO PATH MESSAGE
+ *
+ * Each request is carried out by a process of its own, forked from this small one (the
+ * start's becomes the monitor), so that requests proceed side by side while the file
+ * system is slow; the launcher itself only reads requests and writes answers.
  *
  * A request that is not one of these, well formed, is answered `refused ID MESSAGE` (ID
  * empty when it could not be read) and changes nothing: the launcher carries on.
  *
  * News, unasked: when a monitor it started ends, `ended PID KEY STATUS ERROR JOBMTIME
  * STATUSMTIME` with the task folder's files as the monitor left them (empty when absent;
- * mtimes as SECONDS.NANOSECONDS), so the daemon learns the end without reading them.
+ * ERROR only for a start failure; mtimes as SECONDS.NANOSECONDS), so the daemon learns the
+ * end without reading them.
  *
  * It exits when stdin ends (the daemon is gone or closed it); the monitors run on.
  */
@@ -53,6 +58,7 @@
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Far above a job's script and environment as the daemon accepts them. */
@@ -62,31 +68,18 @@
 #define MONITOR_PATH_ENV "PATH=/usr/local/bin:/usr/bin:/bin"
 /* What the monitor writes at most; more is not a status. */
 #define SMALL_FILE_MAX 8192
+/* The monitor's pid, written by the start's process, renamed to `pid` once it is the monitor's. */
+#define PID_ASIDE ".pid.launch"
 
 static const char *root_path;
 static const char *monitor_path;
-/*
- * The tasks folder, opened by its path for each request (and each batch of news), never
- * kept: a data folder unmounted or moved is seen as gone, as the daemon sees it.
- */
-static int root_fd = -1;
-
-static int open_root(void) {
-  root_fd = open(root_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  return root_fd;
-}
-
-static void close_root(void) {
-  if (root_fd >= 0) close(root_fd);
-  root_fd = -1;
-}
 
 struct field {
   char *data;
   uint32_t len;
 };
 
-/* ---- output ------------------------------------------------------------------- */
+/* ---- output ----------------------------------------------------------------------- */
 
 static void write_all(int fd, const void *buf, size_t len) {
   const char *p = buf;
@@ -139,14 +132,13 @@ static int refuse(const char *id, const char *message) {
   return 0;
 }
 
-static int fail(const char *id, const char *stage, int error, const char *path) {
+static void send_failure(const char *id, const char *stage, int error, const char *path) {
   const char *name = strerrorname_np(error);
   const char *values[] = {"failed", id, stage, name ? name : "EIO", path, strerror(error)};
   send_frame(values, 6);
-  return 0;
 }
 
-/* ---- small helpers ------------------------------------------------------------- */
+/* ---- small helpers ------------------------------------------------------------------ */
 
 static bool valid_key(const char *key, size_t len) {
   if (len == 0 || len > KEY_MAX) return false;
@@ -195,101 +187,276 @@ static int create_file(int dirfd, const char *name, const struct field *content,
   return rc;
 }
 
-/*
- * Empties and removes a folder of plain files (a task or staging folder): 0, or -1 with errno
- * (EISDIR when it holds a folder, which no task folder does). A folder already gone is removed.
- */
-static int remove_folder(int parent, const char *name) {
+/* Empties and removes a folder of plain files (a task or staging folder); a folder inside stays. */
+static void remove_folder(int parent, const char *name) {
   int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) return errno == ENOENT ? 0 : -1;
+  if (fd < 0) return;
   DIR *dir = fdopendir(fd);
   if (dir == NULL) {
-    int saved = errno;
     close(fd);
-    errno = saved;
-    return -1;
+    return;
   }
-  int rc = 0, saved = 0;
   struct dirent *entry;
-  while ((entry = readdir(dir)) != NULL) {
-    if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0) continue;
-    if (unlinkat(fd, entry->d_name, 0) != 0 && errno != ENOENT && rc == 0) {
-      rc = -1;
-      saved = errno;
-    }
-  }
+  while ((entry = readdir(dir)) != NULL)
+    if (strcmp(entry->d_name, ".") != 0 && strcmp(entry->d_name, "..") != 0) unlinkat(fd, entry->d_name, 0);
   closedir(dir);
-  if (rc == 0 && unlinkat(parent, name, AT_REMOVEDIR) != 0 && errno != ENOENT) return -1;
-  errno = saved;
-  return rc;
+  unlinkat(parent, name, AT_REMOVEDIR);
 }
 
 /* mkdir -p, every missing folder 0777 less the umask, as the daemon's own did. */
 static int make_folders(char *path) {
-  struct stat sb;
-  if (stat(path, &sb) == 0) return S_ISDIR(sb.st_mode) ? 0 : (errno = ENOTDIR, -1);
-  for (char *p = path + 1; *p; p++) {
-    if (*p != '/') continue;
-    *p = '\0';
-    int rc = mkdir(path, 0777);
-    int saved = errno;
-    *p = '/';
-    if (rc != 0 && saved != EEXIST) {
-      errno = saved;
-      return -1;
-    }
-  }
-  if (mkdir(path, 0777) != 0 && errno != EEXIST) return -1;
-  return 0;
+  if (mkdir(path, 0777) == 0 || errno == EEXIST) return 0;
+  if (errno != ENOENT) return -1;
+  char *slash = strrchr(path, '/');
+  if (slash == NULL || slash == path) return -1;
+  *slash = '\0';
+  int rc = make_folders(path);
+  *slash = '/';
+  if (rc != 0) return -1;
+  return mkdir(path, 0777) == 0 || errno == EEXIST ? 0 : -1;
 }
 
-static int open_log(const char *dir, const char *name, char *path, size_t size) {
-  snprintf(path, size, "%s/%s", dir, name);
-  return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0640);
+static void random_suffix(char *out, size_t size) {
+  unsigned char random[4] = {0};
+  if (getrandom(random, sizeof random, GRND_NONBLOCK) != (ssize_t)sizeof random) {
+    /* Unique enough without it: the pid and the time. */
+    snprintf(out, size, "%08x", (unsigned)getpid() ^ (unsigned)time(NULL));
+    return;
+  }
+  snprintf(out, size, "%02x%02x%02x%02x", random[0], random[1], random[2], random[3]);
 }
 
-/* Written aside, then renamed over: readers never see half of it. */
-static int write_atomic(int dirfd, const char *name, const char *text) {
-  char tmp[64];
-  snprintf(tmp, sizeof tmp, ".%s.launch.%d.tmp", name, (int)getpid());
-  struct field content = {(char *)text, (uint32_t)strlen(text)};
-  if (create_file(dirfd, tmp, &content, 0600, -1, -1) != 0) {
-    int saved = errno;
-    unlinkat(dirfd, tmp, 0);
-    errno = saved;
-    return -1;
-  }
-  if (renameat(dirfd, tmp, dirfd, name) != 0) {
-    int saved = errno;
-    unlinkat(dirfd, tmp, 0);
-    errno = saved;
-    return -1;
-  }
-  return 0;
-}
+/* ---- the processes carrying out requests, and the monitors -------------------------- */
 
-/* ---- the monitors started, for the news of their end ---------------------------- */
+/* What a request's process tells the launcher, once, through its pipe. */
+enum stage { S_EXISTS, S_CLAIM, S_LOGS, S_SPAWN, S_REMOVED, S_REMOVE };
+/* Which path a failure names. */
+enum path { P_ROOT, P_STAGING, P_DIR, P_LOGDIR, P_STDOUT, P_STDERR, P_MONITOR };
 
-struct monitor {
-  pid_t pid;
-  char key[KEY_MAX + 1];
+struct report {
+  int stage;
+  int error;
+  int path;
 };
 
-static struct monitor *monitors;
-static size_t monitor_count, monitor_room;
+enum kind { K_START, K_REMOVE, K_MONITOR };
 
-static void remember(pid_t pid, const char *key) {
-  if (monitor_count == monitor_room) {
-    size_t room = monitor_room ? monitor_room * 2 : 64;
-    struct monitor *grown = realloc(monitors, room * sizeof *grown);
-    /* Without room the end is still found by the daemon's own checks of the folder. */
-    if (grown == NULL) return;
-    monitors = grown;
-    monitor_room = room;
+struct child {
+  pid_t pid;
+  /* The read end of its report pipe while its answer is still to come; -1 after. */
+  int pipe;
+  enum kind kind;
+  char id[24];
+  char key[KEY_MAX + 1];
+  char staging[KEY_MAX + 32];
+  /* For the paths of a start's failure. */
+  char *logdir;
+};
+
+/* Requests being carried out: a handful. Monitors running: as many as tasks run. */
+static struct child *busy, *monitors;
+static size_t busy_count, busy_room, monitor_count, monitor_room;
+
+/* Room for one more entry; false when there is none to be had. */
+static bool make_room(struct child **table, size_t count, size_t *room) {
+  if (count < *room) return true;
+  size_t grown_room = *room ? *room * 2 : 64;
+  struct child *grown = realloc(*table, grown_room * sizeof *grown);
+  if (grown == NULL) return false;
+  *table = grown;
+  *room = grown_room;
+  return true;
+}
+
+static void report_and_exit(int pipe, int stage, int error, int path) {
+  struct report r = {stage, error, path};
+  ssize_t ignored = write(pipe, &r, sizeof r);
+  (void)ignored;
+  _exit(0);
+}
+
+/* In the process that becomes the monitor: a fresh session, the logs as output, nothing else inherited. */
+static void exec_monitor(int out, int err, int pipe, char **argv) {
+  setsid();
+  int null = open("/dev/null", O_RDONLY);
+  if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(out, STDOUT_FILENO) < 0 || dup2(err, STDERR_FILENO) < 0)
+    report_and_exit(pipe, S_SPAWN, errno, P_MONITOR);
+  /* What the launcher blocks or ignores is not the monitor's business. */
+  for (int sig = 1; sig < NSIG; sig++)
+    if (sig != SIGKILL && sig != SIGSTOP) signal(sig, SIG_DFL);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  if (chdir("/") != 0) report_and_exit(pipe, S_SPAWN, errno, P_MONITOR);
+  /* Every other descriptor closes on exec; so does the report pipe, which so tells of the exec. */
+  if (syscall(SYS_close_range, 3u, ~0u, 4u /* CLOSE_RANGE_CLOEXEC */) != 0)
+    for (int fd = 3; fd < 65536; fd++) fcntl(fd, F_SETFD, FD_CLOEXEC);
+  char *env[] = {MONITOR_PATH_ENV, NULL};
+  execve(monitor_path, argv, env);
+  report_and_exit(pipe, S_SPAWN, errno, P_MONITOR);
+}
+
+enum { F_OP, F_ID, F_KEY, F_UID, F_GID, F_LOGDIR, F_SCRIPT, F_ENV, F_SPEC, F_ARGS };
+
+/* The start's own process: the claim, the logs, then the monitor. Never returns. */
+static void start_task(const struct child *c, struct field *f, size_t count, long long uid, long long gid, int pipe) {
+  int root = open(root_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (root < 0) report_and_exit(pipe, S_CLAIM, errno, P_ROOT);
+  /* The claim: a staging folder filled, then renamed to the key; never a half-filled task. */
+  if (mkdirat(root, c->staging, 0700) != 0) report_and_exit(pipe, S_CLAIM, errno, P_STAGING);
+  int task = openat(root, c->staging, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  /* The script is the job's own, so its process may read (and, for a #! script, execute) it. */
+  if (task < 0 || create_file(task, "job.sh", &f[F_SCRIPT], 0500, uid, gid) != 0 ||
+      create_file(task, "env", &f[F_ENV], 0600, -1, -1) != 0 || create_file(task, "spec.json", &f[F_SPEC], 0600, -1, -1) != 0) {
+    int saved = errno;
+    remove_folder(root, c->staging);
+    report_and_exit(pipe, S_CLAIM, saved, P_STAGING);
   }
-  monitors[monitor_count].pid = pid;
-  snprintf(monitors[monitor_count].key, sizeof monitors[monitor_count].key, "%s", key);
-  monitor_count++;
+  if (renameat2(root, c->staging, root, c->key, RENAME_NOREPLACE) != 0) {
+    int saved = errno;
+    remove_folder(root, c->staging);
+    if (saved == EEXIST || saved == ENOTEMPTY) report_and_exit(pipe, S_EXISTS, 0, P_DIR);
+    report_and_exit(pipe, S_CLAIM, saved, P_DIR);
+  }
+
+  char logs[PATH_MAX], path[PATH_MAX];
+  snprintf(logs, sizeof logs, "%s", c->logdir);
+  if (make_folders(logs) != 0) report_and_exit(pipe, S_LOGS, errno, P_LOGDIR);
+  int flags = O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC;
+  snprintf(path, sizeof path, "%s/stdout", c->logdir);
+  int out = open(path, flags, 0640);
+  if (out < 0) report_and_exit(pipe, S_LOGS, errno, P_STDOUT);
+  snprintf(path, sizeof path, "%s/stderr", c->logdir);
+  int err = open(path, flags, 0640);
+  if (err < 0) report_and_exit(pipe, S_LOGS, errno, P_STDERR);
+
+  /*
+   * Its pid, set aside: the launcher puts it in place once the exec has made this process
+   * the monitor (before, a reader would find a pid that is not yet a monitor's).
+   */
+  char text[24];
+  snprintf(text, sizeof text, "%d\n", (int)getpid());
+  struct field pid = {text, (uint32_t)strlen(text)};
+  create_file(task, PID_ASIDE, &pid, 0600, -1, -1);
+
+  char dir[PATH_MAX];
+  snprintf(dir, sizeof dir, "%s/%s", root_path, c->key);
+  size_t argc = count - F_ARGS;
+  char **argv = calloc(argc + 3, sizeof *argv);
+  if (argv == NULL) report_and_exit(pipe, S_SPAWN, ENOMEM, P_MONITOR);
+  argv[0] = (char *)monitor_path;
+  argv[1] = dir;
+  for (size_t i = 0; i < argc; i++) argv[2 + i] = f[F_ARGS + i].data;
+  exec_monitor(out, err, pipe, argv);
+}
+
+/* The removal's own process: away from its key at once (answered), then deleted. Never returns. */
+static void remove_task(const struct child *c, int pipe) {
+  int root = open(root_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (root < 0) report_and_exit(pipe, S_REMOVE, errno, P_ROOT);
+  char suffix[16], trash[KEY_MAX + 48];
+  random_suffix(suffix, sizeof suffix);
+  snprintf(trash, sizeof trash, "%s%sremoved-%s", c->key, STAGING_MARK, suffix);
+  if (renameat2(root, c->key, root, trash, RENAME_NOREPLACE) != 0) {
+    if (errno == ENOENT) report_and_exit(pipe, S_REMOVED, 0, P_DIR);
+    report_and_exit(pipe, S_REMOVE, errno, P_DIR);
+  }
+  struct report r = {S_REMOVED, 0, P_DIR};
+  ssize_t ignored = write(pipe, &r, sizeof r);
+  (void)ignored;
+  close(pipe);
+  /* What cannot be deleted now is deleted by the next daemon's start, as any staging folder. */
+  remove_folder(root, trash);
+  _exit(0);
+}
+
+/* Forks the process of a request; false (errno set) when it could not be. */
+static bool fork_request(struct child *c, struct field *f, size_t count, long long uid, long long gid) {
+  /* Room first: once forked, its answer must be awaited. */
+  if (!make_room(&busy, busy_count, &busy_room)) {
+    errno = ENOMEM;
+    return false;
+  }
+  int pipefd[2];
+  if (pipe2(pipefd, O_CLOEXEC) != 0) return false;
+  pid_t pid = fork();
+  if (pid < 0) {
+    int saved = errno;
+    close(pipefd[0]);
+    close(pipefd[1]);
+    errno = saved;
+    return false;
+  }
+  if (pid == 0) {
+    close(pipefd[0]);
+    if (c->kind == K_START) start_task(c, f, count, uid, gid, pipefd[1]);
+    remove_task(c, pipefd[1]);
+  }
+  close(pipefd[1]);
+  c->pid = pid;
+  c->pipe = pipefd[0];
+  busy[busy_count++] = *c;
+  return true;
+}
+
+static void path_of(const struct child *c, int which, char *out, size_t size) {
+  switch (which) {
+  case P_STAGING:
+    snprintf(out, size, "%s/%s", root_path, c->staging);
+    break;
+  case P_DIR:
+    snprintf(out, size, "%s/%s", root_path, c->key);
+    break;
+  case P_LOGDIR:
+    snprintf(out, size, "%s", c->logdir);
+    break;
+  case P_STDOUT:
+  case P_STDERR:
+    snprintf(out, size, "%s/%s", c->logdir, which == P_STDOUT ? "stdout" : "stderr");
+    break;
+  case P_MONITOR:
+    snprintf(out, size, "%s", monitor_path);
+    break;
+  default:
+    snprintf(out, size, "%s", root_path);
+  }
+}
+
+static const char *const STAGE_NAMES[] = {"exists", "claim", "logs", "spawn", "removed", "remove"};
+
+/* A request's process has answered (or ended): the answer goes to the daemon. */
+static void answer(struct child *c) {
+  struct report r;
+  ssize_t got;
+  do got = read(c->pipe, &r, sizeof r);
+  while (got < 0 && errno == EINTR);
+  close(c->pipe);
+  c->pipe = -1;
+  if (got == 0 && c->kind == K_START) {
+    /* Closed on exec: the monitor runs. Its pid is recorded; it writes it too, and keeps trying. */
+    char aside[PATH_MAX + KEY_MAX], recorded[PATH_MAX + KEY_MAX];
+    snprintf(aside, sizeof aside, "%s/%s/%s", root_path, c->key, PID_ASIDE);
+    snprintf(recorded, sizeof recorded, "%s/%s/pid", root_path, c->key);
+    rename(aside, recorded);
+    char pid[24];
+    snprintf(pid, sizeof pid, "%d", (int)c->pid);
+    const char *values[] = {"started", c->id, pid};
+    send_frame(values, 3);
+    c->kind = K_MONITOR;
+    return;
+  }
+  if (got != (ssize_t)sizeof r || r.stage < S_EXISTS || r.stage > S_REMOVE) {
+    /* It died before it could tell: whatever it did, it did not finish. */
+    r = (struct report){c->kind == K_START ? S_SPAWN : S_REMOVE, ECHILD, c->kind == K_START ? P_MONITOR : P_DIR};
+  }
+  if (r.stage == S_EXISTS || r.stage == S_REMOVED) {
+    const char *values[] = {STAGE_NAMES[r.stage], c->id};
+    send_frame(values, 2);
+    return;
+  }
+  char path[PATH_MAX + KEY_MAX];
+  path_of(c, r.path, path, sizeof path);
+  send_failure(c->id, STAGE_NAMES[r.stage], r.error, path);
 }
 
 static void read_small(int dirfd, const char *name, char *out, size_t size) {
@@ -304,8 +471,8 @@ static void read_small(int dirfd, const char *name, char *out, size_t size) {
     done += (size_t)n;
   }
   close(fd);
-  out[done] = '\0';
   /* A NUL inside would cut the field short: such a file is no status anyway. */
+  out[done] = '\0';
 }
 
 static void mtime_of(int dirfd, const char *name, char *out, size_t size) {
@@ -317,15 +484,18 @@ static void mtime_of(int dirfd, const char *name, char *out, size_t size) {
   snprintf(out, size, "%lld.%09ld", (long long)sb.st_mtim.tv_sec, sb.st_mtim.tv_nsec);
 }
 
-static void report_end(const struct monitor *m) {
+/* The folder is opened by its path, never kept open: a data folder unmounted is seen as gone. */
+static void report_end(const struct child *m) {
   static char status[SMALL_FILE_MAX], error[SMALL_FILE_MAX];
-  char pid[24], job_mtime[48], status_mtime[48];
+  char pid[24], job_mtime[48], status_mtime[48], dir[PATH_MAX + KEY_MAX];
   snprintf(pid, sizeof pid, "%d", (int)m->pid);
+  snprintf(dir, sizeof dir, "%s/%s", root_path, m->key);
   status[0] = error[0] = job_mtime[0] = status_mtime[0] = '\0';
-  int dirfd = openat(root_fd, m->key, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (dirfd >= 0) {
     read_small(dirfd, "status", status, sizeof status);
-    read_small(dirfd, "error", error, sizeof error);
+    /* Only a start failure has its reason there. */
+    if (strncmp(status, "failed", 6) == 0) read_small(dirfd, "error", error, sizeof error);
     mtime_of(dirfd, "job", job_mtime, sizeof job_mtime);
     mtime_of(dirfd, "status", status_mtime, sizeof status_mtime);
     close(dirfd);
@@ -334,88 +504,56 @@ static void report_end(const struct monitor *m) {
   send_frame(values, 7);
 }
 
+static void forget_busy(size_t i) {
+  free(busy[i].logdir);
+  busy[i] = busy[--busy_count];
+}
+
 static void reap(void) {
-  bool opened = false;
   for (;;) {
-    int st;
-    pid_t pid = waitpid(-1, &st, WNOHANG);
-    if (pid <= 0) break;
-    /* Unopened, the news carries no files: the daemon then reads the folder itself. */
-    if (!opened) {
-      open_root();
-      opened = true;
+    pid_t pid = waitpid(-1, NULL, WNOHANG);
+    if (pid <= 0) return;
+    bool found = false;
+    for (size_t i = 0; i < busy_count && !found; i++) {
+      if (busy[i].pid != pid) continue;
+      found = true;
+      /* Its answer first: a monitor that ended at once was started before its end is told. */
+      if (busy[i].pipe >= 0) answer(&busy[i]);
+      struct child c = busy[i];
+      forget_busy(i);
+      if (c.kind == K_MONITOR) report_end(&c);
     }
-    for (size_t i = 0; i < monitor_count; i++) {
+    for (size_t i = 0; i < monitor_count && !found; i++) {
       if (monitors[i].pid != pid) continue;
-      struct monitor ended = monitors[i];
+      found = true;
+      struct child ended = monitors[i];
       monitors[i] = monitors[--monitor_count];
       report_end(&ended);
+    }
+  }
+}
+
+/* Answers that came in; a start's process that became a monitor moves to the monitors. */
+static void answers(const struct pollfd *fds, size_t n) {
+  for (size_t k = 0; k < n; k++) {
+    if (!(fds[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+    for (size_t i = 0; i < busy_count; i++) {
+      if (busy[i].pipe != fds[k].fd) continue;
+      answer(&busy[i]);
+      /* A process that answered otherwise is forgotten once reaped. */
+      if (busy[i].kind == K_MONITOR) {
+        struct child m = busy[i];
+        m.logdir = NULL;
+        /* Without room its end is still found by the daemon's own checks of the folder. */
+        if (make_room(&monitors, monitor_count, &monitor_room)) monitors[monitor_count++] = m;
+        forget_busy(i);
+      }
       break;
     }
   }
-  close_root();
 }
 
-/* ---- start ----------------------------------------------------------------------- */
-
-/* In the monitor's process, before its exec: a fresh session, the logs as output, nothing else inherited. */
-static void become_monitor(int out, int err, int report, char **argv) {
-  setsid();
-  int null = open("/dev/null", O_RDONLY);
-  if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(out, STDOUT_FILENO) < 0 || dup2(err, STDERR_FILENO) < 0) goto failed;
-  /* What the launcher itself blocks or ignores is not the monitor's business. */
-  for (int sig = 1; sig < NSIG; sig++)
-    if (sig != SIGKILL && sig != SIGSTOP) signal(sig, SIG_DFL);
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, NULL);
-  if (chdir("/") != 0) goto failed;
-  /* Every other descriptor closes on exec; the report pipe so tells of a successful exec. */
-  if (syscall(SYS_close_range, 3u, ~0u, 4u /* CLOSE_RANGE_CLOEXEC */) != 0) {
-    for (int fd = 3; fd < 65536; fd++) fcntl(fd, F_SETFD, FD_CLOEXEC);
-  }
-  char *env[] = {MONITOR_PATH_ENV, NULL};
-  execve(monitor_path, argv, env);
-failed: {
-  int error = errno;
-  ssize_t ignored = write(report, &error, sizeof error);
-  (void)ignored;
-  _exit(127);
-}
-}
-
-/* The monitor's pid, or -1 with errno set when it could not be started. */
-static pid_t start_monitor(int out, int err, char **argv) {
-  int pipefd[2];
-  if (pipe2(pipefd, O_CLOEXEC) != 0) return -1;
-  pid_t pid = fork();
-  if (pid < 0) {
-    int saved = errno;
-    close(pipefd[0]);
-    close(pipefd[1]);
-    errno = saved;
-    return -1;
-  }
-  if (pid == 0) {
-    close(pipefd[0]);
-    become_monitor(out, err, pipefd[1], argv);
-  }
-  close(pipefd[1]);
-  int error = 0;
-  ssize_t got;
-  do got = read(pipefd[0], &error, sizeof error);
-  while (got < 0 && errno == EINTR);
-  close(pipefd[0]);
-  if (got == (ssize_t)sizeof error) {
-    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
-    }
-    errno = error;
-    return -1;
-  }
-  return pid;
-}
-
-enum { F_OP, F_ID, F_KEY, F_UID, F_GID, F_LOGDIR, F_SCRIPT, F_ENV, F_SPEC, F_ARGS };
+/* ---- requests ----------------------------------------------------------------------- */
 
 static int start(struct field *f, size_t count) {
   const char *id = f[F_ID].data;
@@ -424,117 +562,32 @@ static int start(struct field *f, size_t count) {
   if (!valid_key(key, f[F_KEY].len)) return refuse(id, "start: the key is not a plain folder name");
   long long uid = decimal(f[F_UID].data, (long long)UINT32_MAX - 1), gid = decimal(f[F_GID].data, (long long)UINT32_MAX - 1);
   if (uid < -1 || gid < -1 || (uid < 0) != (gid < 0)) return refuse(id, "start: uid and gid are both numbers or both empty");
-  if (logdir[0] != '/' || f[F_LOGDIR].len >= PATH_MAX - 16)
-    return refuse(id, "start: the log folder is not an absolute path");
-
-  char dir[PATH_MAX], staging[KEY_MAX + 32];
-  if (snprintf(dir, sizeof dir, "%s/%s", root_path, key) >= (int)sizeof dir) return refuse(id, "start: the task folder's path is too long");
-  unsigned char random[4] = {0};
-  if (getrandom(random, sizeof random, 0) != (ssize_t)sizeof random) return fail(id, "claim", errno, root_path);
-  snprintf(staging, sizeof staging, "%s%s%02x%02x%02x%02x", key, STAGING_MARK, random[0], random[1], random[2], random[3]);
-  char staging_path[PATH_MAX];
-  snprintf(staging_path, sizeof staging_path, "%s/%s", root_path, staging);
-
-  /* The claim: a staging folder filled, then renamed to the key; never a half-filled task. */
-  if (mkdirat(root_fd, staging, 0700) != 0) return fail(id, "claim", errno, staging_path);
-  int task = openat(root_fd, staging, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (task < 0) {
+  if (logdir[0] != '/' || f[F_LOGDIR].len >= PATH_MAX - 16) return refuse(id, "start: the log folder is not an absolute path");
+  if (strlen(root_path) + f[F_KEY].len + 2 > PATH_MAX) return refuse(id, "start: the task folder's path is too long");
+  struct child c = {.kind = K_START, .pipe = -1};
+  snprintf(c.id, sizeof c.id, "%s", id);
+  snprintf(c.key, sizeof c.key, "%s", key);
+  char suffix[16];
+  random_suffix(suffix, sizeof suffix);
+  snprintf(c.staging, sizeof c.staging, "%s%s%s", key, STAGING_MARK, suffix);
+  c.logdir = strdup(logdir);
+  if (c.logdir == NULL || !fork_request(&c, f, count, uid, gid)) {
     int saved = errno;
-    remove_folder(root_fd, staging);
-    return fail(id, "claim", saved, staging_path);
+    free(c.logdir);
+    send_failure(id, "claim", saved, root_path);
   }
-  /* The script is the job's own, so its process may read (and, for a #! script, execute) it. */
-  if (create_file(task, "job.sh", &f[F_SCRIPT], 0500, uid, gid) != 0 || create_file(task, "env", &f[F_ENV], 0600, -1, -1) != 0 ||
-      create_file(task, "spec.json", &f[F_SPEC], 0600, -1, -1) != 0) {
-    int saved = errno;
-    close(task);
-    remove_folder(root_fd, staging);
-    return fail(id, "claim", saved, staging_path);
-  }
-  if (renameat2(root_fd, staging, root_fd, key, RENAME_NOREPLACE) != 0) {
-    int saved = errno;
-    close(task);
-    remove_folder(root_fd, staging);
-    if (saved == EEXIST || saved == ENOTEMPTY) {
-      const char *values[] = {"exists", id};
-      send_frame(values, 2);
-      return 0;
-    }
-    return fail(id, "claim", saved, dir);
-  }
-
-  char logs[PATH_MAX], out_path[PATH_MAX], err_path[PATH_MAX];
-  snprintf(logs, sizeof logs, "%s", logdir);
-  int out = -1, err = -1;
-  if (make_folders(logs) != 0) {
-    int saved = errno;
-    close(task);
-    return fail(id, "logs", saved, logdir);
-  }
-  out = open_log(logdir, "stdout", out_path, sizeof out_path);
-  int saved = errno;
-  if (out >= 0) {
-    err = open_log(logdir, "stderr", err_path, sizeof err_path);
-    saved = errno;
-  }
-  if (out < 0 || err < 0) {
-    if (out >= 0) close(out);
-    close(task);
-    return fail(id, "logs", saved, out < 0 ? out_path : err_path);
-  }
-
-  size_t argc = count - F_ARGS;
-  char **argv = calloc(argc + 3, sizeof *argv);
-  if (argv == NULL) {
-    close(out);
-    close(err);
-    close(task);
-    return fail(id, "spawn", ENOMEM, monitor_path);
-  }
-  argv[0] = (char *)monitor_path;
-  argv[1] = dir;
-  for (size_t i = 0; i < argc; i++) argv[2 + i] = f[F_ARGS + i].data;
-  pid_t pid = start_monitor(out, err, argv);
-  saved = errno;
-  free(argv);
-  close(out);
-  close(err);
-  if (pid < 0) {
-    close(task);
-    return fail(id, "spawn", saved, monitor_path);
-  }
-  remember(pid, key);
-
-  /* The monitor writes it too, and keeps trying while the folder is read-only. */
-  char text[24], pid_text[24];
-  snprintf(text, sizeof text, "%d\n", (int)pid);
-  snprintf(pid_text, sizeof pid_text, "%d", (int)pid);
-  const char *pid_error = "";
-  if (write_atomic(task, "pid", text) != 0) {
-    const char *name = strerrorname_np(errno);
-    pid_error = name ? name : "EIO";
-  }
-  close(task);
-  const char *values[] = {"started", id, pid_text, pid_error};
-  send_frame(values, 4);
   return 0;
 }
 
-/* remove ID KEY: the task folder and everything in it, once its task has ended. */
-static int remove_task(struct field *f, size_t count) {
+static int remove_request(struct field *f, size_t count) {
   const char *id = f[F_ID].data, *key = count == 3 ? f[F_KEY].data : "";
   if (count != 3 || !valid_key(key, f[F_KEY].len)) return refuse(id, "remove: one field, a key that is a plain folder name");
-  if (remove_folder(root_fd, key) != 0) {
-    char dir[PATH_MAX];
-    snprintf(dir, sizeof dir, "%s/%s", root_path, key);
-    return fail(id, "remove", errno, dir);
-  }
-  const char *values[] = {"removed", id};
-  send_frame(values, 2);
+  struct child c = {.kind = K_REMOVE, .pipe = -1};
+  snprintf(c.id, sizeof c.id, "%s", id);
+  snprintf(c.key, sizeof c.key, "%s", key);
+  if (!fork_request(&c, f, count, -1, -1)) send_failure(id, "remove", errno, root_path);
   return 0;
 }
-
-/* ---- requests ------------------------------------------------------------------- */
 
 /* The fields that must be text (everything but the files' contents) hold no NUL. */
 static bool text_fields(const struct field *f, size_t count) {
@@ -577,14 +630,9 @@ static int handle(char *data, uint32_t len) {
   const char *id = fields[F_ID].data;
   if (!text_fields(fields, 2) || decimal(id, 999999999999999LL) < 0) refuse("", "the request id is not a number");
   else if (!text_fields(fields, (size_t)count)) refuse(id, "a field that must be text holds a NUL byte");
-  else if (strcmp(fields[F_OP].data, "start") == 0) {
-    if (open_root() < 0) fail(id, "claim", errno, root_path);
-    else start(fields, (size_t)count);
-  } else if (strcmp(fields[F_OP].data, "remove") == 0) {
-    if (open_root() < 0) fail(id, "remove", errno, root_path);
-    else remove_task(fields, (size_t)count);
-  } else refuse(id, "unknown operation");
-  close_root();
+  else if (strcmp(fields[F_OP].data, "start") == 0) start(fields, (size_t)count);
+  else if (strcmp(fields[F_OP].data, "remove") == 0) remove_request(fields, (size_t)count);
+  else refuse(id, "unknown operation");
   free(fields);
   return 0;
 }
@@ -627,8 +675,6 @@ static void take(const char *chunk, size_t n) {
     (void)handle(payload, len);
     payload[len] = spare;
     at += 4 + len;
-    /* Between two requests, the ends that came in meanwhile. */
-    reap();
   }
   memmove(inbox, inbox + at, inbox_len - at);
   inbox_len -= at;
@@ -641,11 +687,6 @@ int main(int argc, char **argv) {
   }
   root_path = argv[1];
   monitor_path = argv[2];
-  if (open_root() < 0) {
-    perror("godocker-launch: tasks folder");
-    return 2;
-  }
-  close_root();
   signal(SIGPIPE, SIG_IGN);
   sigset_t chld;
   sigemptyset(&chld);
@@ -657,13 +698,26 @@ int main(int argc, char **argv) {
     return 2;
   }
   static char chunk[65536];
+  struct pollfd *fds = NULL;
+  size_t fds_room = 0;
   for (;;) {
-    struct pollfd fds[2] = {{STDIN_FILENO, POLLIN, 0}, {sfd, POLLIN, 0}};
-    if (poll(fds, 2, -1) < 0) {
+    if (busy_count + 2 > fds_room) {
+      fds_room = (busy_count + 2) * 2;
+      fds = realloc(fds, fds_room * sizeof *fds);
+      if (fds == NULL) _exit(3);
+    }
+    fds[0] = (struct pollfd){STDIN_FILENO, POLLIN, 0};
+    fds[1] = (struct pollfd){sfd, POLLIN, 0};
+    size_t n = 2;
+    for (size_t i = 0; i < busy_count; i++)
+      if (busy[i].pipe >= 0) fds[n++] = (struct pollfd){busy[i].pipe, POLLIN, 0};
+    if (poll(fds, n, -1) < 0) {
       if (errno == EINTR) continue;
       perror("godocker-launch: poll");
       return 2;
     }
+    /* Answers before ends: a start is answered before the end of its monitor is told. */
+    answers(fds + 2, n - 2);
     if (fds[1].revents & POLLIN) {
       struct signalfd_siginfo info;
       while (read(sfd, &info, sizeof info) > 0) {
@@ -671,10 +725,10 @@ int main(int argc, char **argv) {
       reap();
     }
     if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-      ssize_t n = read(STDIN_FILENO, chunk, sizeof chunk);
-      if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-      if (n <= 0) return 0;
-      take(chunk, (size_t)n);
+      ssize_t got = read(STDIN_FILENO, chunk, sizeof chunk);
+      if (got < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+      if (got <= 0) return 0;
+      take(chunk, (size_t)got);
     }
   }
 }

@@ -102,6 +102,10 @@ export class EndWatcher {
     const reported = this.reported.has(key);
     const entry: Waiting = { key, promise, resolve, reject, watcher: null, reported, checking: false, again: false };
     this.waiting.set(key, entry);
+    // Runs for told tasks too, which it skips: a wait keeps the process alive, as a watch would.
+    this.timer ??= setInterval(() => {
+      for (const waiting of this.waiting.values()) if (!waiting.reported) this.check(waiting);
+    }, POLL_MS);
     if (!reported) this.unreport(entry);
     return promise;
   }
@@ -127,9 +131,6 @@ export class EndWatcher {
   private unreport(entry: Waiting): void {
     entry.reported = false;
     entry.watcher ??= this.watchFolder(entry);
-    this.timer ??= setInterval(() => {
-      for (const waiting of this.waiting.values()) if (!waiting.reported) this.check(waiting);
-    }, POLL_MS);
     this.check(entry);
   }
 

@@ -41,13 +41,13 @@ export interface LaunchRequest {
 }
 
 export type LaunchAnswer =
-  | { kind: 'started'; pid: number; pidError: string | null }
+  | { kind: 'started'; pid: number }
   /** The key's folder exists: nothing was done. */
   | { kind: 'exists' }
   | { kind: 'removed' }
   | LaunchFailure;
 
-/** claim: nothing was made; logs, spawn: the folder is in place and no monitor runs. */
+/** claim: nothing was made; logs, spawn: the folder is in place and no monitor runs; remove: the folder stays. */
 export interface LaunchFailure {
   kind: 'failed';
   stage: FailedStage;
@@ -224,7 +224,7 @@ export class TaskLauncher {
   }
 
   private answerOf(kind: string | undefined, fields: string[]): LaunchAnswer | Error {
-    if (kind === 'started') return { kind, pid: Number(fields[0]), pidError: fields[1] || null };
+    if (kind === 'started') return { kind, pid: Number(fields[0]) };
     if (kind === 'exists' || kind === 'removed') return { kind };
     if (kind === 'failed') {
       const [stage, code, path, description] = fields;

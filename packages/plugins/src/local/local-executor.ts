@@ -39,7 +39,7 @@ import {
 } from '@godocker/sdk';
 import { EndWatcher, POLL_MS } from './end-watcher.js';
 import { HomeDirectory } from './job-env.js';
-import { checkLauncher, failureCause, TaskLauncher } from './launcher.js';
+import { checkLauncher, failureCause, type MonitorEnd, TaskLauncher } from './launcher.js';
 import { parseLocalOptions, type ResolvedLocalOptions } from './local-options.js';
 import { FollowStream } from './log-follow.js';
 import { checkMonitor } from './monitor.js';
@@ -58,7 +58,7 @@ import {
   taskPaths,
   writeAtomic,
 } from './task-files.js';
-import { environmentOf, launchTask, type RunAs } from './task-launch.js';
+import { environmentOf, launchTask, type RunAs, recordStartFailure } from './task-launch.js';
 import { checkTasksFolder, probeTask, type TaskState } from './task-state.js';
 
 /**
@@ -94,7 +94,10 @@ class LocalExecutor implements Executor {
       (key) => this.paths(key).dir,
     );
     this.launcher = new TaskLauncher(root, context.logger, {
-      ended: (end) => this.ends.monitorEnded(end),
+      ended: (end) => {
+        if (end.status !== null) this.ends.monitorEnded(end);
+        else void this.monitorDied(end);
+      },
       lost: () => this.ends.lost(),
     });
     // Started now, so that the first job does not wait for it.
@@ -244,6 +247,23 @@ class LocalExecutor implements Executor {
     this.follows.clear();
   }
 
+  /**
+   * A monitor that ended without a status. It records its pid before it starts the job:
+   * without one, the job never ran, and that is its end. With one, the probe that follows
+   * records it vanished.
+   */
+  private async monitorDied(end: MonitorEnd): Promise<void> {
+    const paths = this.paths(end.key);
+    try {
+      if ((await readInteger(paths.pid)) === null && (await pathExists(paths.dir))) {
+        await recordStartFailure(paths, 'the task monitor ended before it started the job');
+      }
+    } catch (error) {
+      this.context.logger.warn({ key: end.key, err: String(error) }, 'local executor: a task monitor ended without a word');
+    }
+    this.ends.monitorEnded(end);
+  }
+
   /** By the launcher, in one request; by the daemon itself when the launcher cannot. */
   private async removeFolder(key: string, paths: TaskPaths): Promise<void> {
     const doing = `collecting task ${key}`;
@@ -260,23 +280,25 @@ class LocalExecutor implements Executor {
 
   private async startOnce(spec: RunSpec): Promise<TaskHandle> {
     const paths = this.paths(spec.key);
-    const existing = await this.existingTask(spec.key, spec.node);
-    if (existing) return existing;
-
     const runAs = this.runAs(spec);
     const env = await environmentOf(spec, runAs, this.homes);
-    const launched = await launchTask(this.launcher, paths, spec, this.recordOf(spec), env, runAs, this.context.logger);
-    if (launched === 'exists') {
-      // Another daemon sharing this data folder won the claim.
-      const other = await this.existingTask(spec.key, spec.node);
-      if (other) return other;
-      throw new ExecutorError(`local task ${spec.key}: its folder appeared and vanished while starting; start it again`);
+    // The claim comes first: the folder of a key already started stops it, with nothing made.
+    for (let tries = 0; ; tries++) {
+      const launched = await launchTask(this.launcher, paths, spec, this.recordOf(spec), env, runAs, this.context.logger);
+      if (launched !== 'exists') {
+        if (launched.pid !== null) {
+          this.ends.adopt(spec.key);
+          this.launched.set(spec.key, resolve(spec.logDir));
+        }
+        return this.handleOf(spec.key, launched.pid, spec.node);
+      }
+      // A start after a daemon crash runs nothing twice; a start that never spawned (its folder now gone) starts afresh.
+      const existing = await this.existingTask(spec.key, spec.node);
+      if (existing) return existing;
+      if (tries > 0) {
+        throw new ExecutorError(`local task ${spec.key}: its folder appeared and vanished while starting; start it again`);
+      }
     }
-    if (launched.pid !== null) {
-      this.ends.adopt(spec.key);
-      this.launched.set(spec.key, resolve(spec.logDir));
-    }
-    return this.handleOf(spec.key, launched.pid, spec.node);
   }
 
   /**

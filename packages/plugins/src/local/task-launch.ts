@@ -84,12 +84,8 @@ export async function launchTask(
     args,
   });
   if (answer.kind === 'exists') return 'exists';
-  if (answer.kind === 'started') {
-    // The monitor writes its pid too, and keeps trying while the folder is read-only.
-    if (answer.pidError)
-      logger.warn({ key: spec.key, err: answer.pidError }, 'local executor: the task runs, its pid is recorded by its monitor');
-    return { pid: answer.pid };
-  }
+  // The monitor records its pid in the folder before it starts the job.
+  if (answer.kind === 'started') return { pid: answer.pid };
   if (answer.kind !== 'failed') throw new ExecutorError(`${doing}: the task launcher answered ${answer.kind}`);
   const { stage, path } = answer;
   const cause = failureCause(answer);
