@@ -23,12 +23,12 @@
  *
  *   remove ID KEY
  *       Takes TASKS_FOLDER/KEY away (renamed to a staging name, so it is no task any more),
- *       answers, then deletes it. A folder already gone is fine.
+ *       answers, then deletes it in a process of its own. A folder already gone is fine.
  *       Answers: removed ID | failed ID remove ERRNO PATH MESSAGE
  *
- * Each request is carried out by a process of its own, forked from this small one (the
- * start's becomes the monitor), so that requests proceed side by side while the file
- * system is slow; the launcher itself only reads requests and writes answers.
+ * Each start is carried out by a process of its own, forked from this small one, which
+ * becomes the monitor: starts proceed side by side while the file system is slow, and the
+ * launcher itself only reads requests, writes answers and reaps.
  *
  * A request that is not one of these, well formed, is answered `refused ID MESSAGE` (ID
  * empty when it could not be read) and changes nothing: the launcher carries on.
@@ -229,7 +229,7 @@ static void random_suffix(char *out, size_t size) {
 /* ---- the processes carrying out requests, and the monitors -------------------------- */
 
 /* What a request's process tells the launcher, once, through its pipe. */
-enum stage { S_EXISTS, S_CLAIM, S_LOGS, S_SPAWN, S_REMOVED, S_REMOVE };
+enum stage { S_EXISTS, S_CLAIM, S_LOGS, S_SPAWN };
 /* Which path a failure names. */
 enum path { P_ROOT, P_STAGING, P_DIR, P_LOGDIR, P_STDOUT, P_STDERR, P_MONITOR };
 
@@ -239,7 +239,7 @@ struct report {
   int path;
 };
 
-enum kind { K_START, K_REMOVE, K_MONITOR };
+enum kind { K_START, K_MONITOR };
 
 struct child {
   pid_t pid;
@@ -281,9 +281,11 @@ static void exec_monitor(int out, int err, int pipe, char **argv) {
   int null = open("/dev/null", O_RDONLY);
   if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(out, STDOUT_FILENO) < 0 || dup2(err, STDERR_FILENO) < 0)
     report_and_exit(pipe, S_SPAWN, errno, P_MONITOR);
-  /* What the launcher blocks or ignores is not the monitor's business. */
-  for (int sig = 1; sig < NSIG; sig++)
-    if (sig != SIGKILL && sig != SIGSTOP) signal(sig, SIG_DFL);
+  /*
+   * What the launcher blocks or ignores is not the monitor's business. It ignores SIGPIPE
+   * only (handlers end with the exec; an ignored signal would stay ignored).
+   */
+  signal(SIGPIPE, SIG_DFL);
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
@@ -350,27 +352,7 @@ static void start_task(const struct child *c, struct field *f, size_t count, lon
   exec_monitor(out, err, pipe, argv);
 }
 
-/* The removal's own process: away from its key at once (answered), then deleted. Never returns. */
-static void remove_task(const struct child *c, int pipe) {
-  int root = open(root_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (root < 0) report_and_exit(pipe, S_REMOVE, errno, P_ROOT);
-  char suffix[16], trash[KEY_MAX + 48];
-  random_suffix(suffix, sizeof suffix);
-  snprintf(trash, sizeof trash, "%s%sremoved-%s", c->key, STAGING_MARK, suffix);
-  if (renameat2(root, c->key, root, trash, RENAME_NOREPLACE) != 0) {
-    if (errno == ENOENT) report_and_exit(pipe, S_REMOVED, 0, P_DIR);
-    report_and_exit(pipe, S_REMOVE, errno, P_DIR);
-  }
-  struct report r = {S_REMOVED, 0, P_DIR};
-  ssize_t ignored = write(pipe, &r, sizeof r);
-  (void)ignored;
-  close(pipe);
-  /* What cannot be deleted now is deleted by the next daemon's start, as any staging folder. */
-  remove_folder(root, trash);
-  _exit(0);
-}
-
-/* Forks the process of a request; false (errno set) when it could not be. */
+/* Forks the process of a start; false (errno set) when it could not be. */
 static bool fork_request(struct child *c, struct field *f, size_t count, long long uid, long long gid) {
   /* Room first: once forked, its answer must be awaited. */
   if (!make_room(&busy, busy_count, &busy_room)) {
@@ -389,8 +371,7 @@ static bool fork_request(struct child *c, struct field *f, size_t count, long lo
   }
   if (pid == 0) {
     close(pipefd[0]);
-    if (c->kind == K_START) start_task(c, f, count, uid, gid, pipefd[1]);
-    remove_task(c, pipefd[1]);
+    start_task(c, f, count, uid, gid, pipefd[1]);
   }
   close(pipefd[1]);
   c->pid = pid;
@@ -422,7 +403,7 @@ static void path_of(const struct child *c, int which, char *out, size_t size) {
   }
 }
 
-static const char *const STAGE_NAMES[] = {"exists", "claim", "logs", "spawn", "removed", "remove"};
+static const char *const STAGE_NAMES[] = {"exists", "claim", "logs", "spawn"};
 
 /* A request's process has answered (or ended): the answer goes to the daemon. */
 static void answer(struct child *c) {
@@ -445,12 +426,12 @@ static void answer(struct child *c) {
     c->kind = K_MONITOR;
     return;
   }
-  if (got != (ssize_t)sizeof r || r.stage < S_EXISTS || r.stage > S_REMOVE) {
+  if (got != (ssize_t)sizeof r || r.stage < S_EXISTS || r.stage > S_SPAWN) {
     /* It died before it could tell: whatever it did, it did not finish. */
-    r = (struct report){c->kind == K_START ? S_SPAWN : S_REMOVE, ECHILD, c->kind == K_START ? P_MONITOR : P_DIR};
+    r = (struct report){S_SPAWN, ECHILD, P_MONITOR};
   }
-  if (r.stage == S_EXISTS || r.stage == S_REMOVED) {
-    const char *values[] = {STAGE_NAMES[r.stage], c->id};
+  if (r.stage == S_EXISTS) {
+    const char *values[] = {"exists", c->id};
     send_frame(values, 2);
     return;
   }
@@ -579,13 +560,36 @@ static int start(struct field *f, size_t count) {
   return 0;
 }
 
+/*
+ * Renamed away at once (the folder is then no task any more), answered, then deleted by a
+ * process of its own: the deletion is off the daemon's way.
+ */
 static int remove_request(struct field *f, size_t count) {
   const char *id = f[F_ID].data, *key = count == 3 ? f[F_KEY].data : "";
   if (count != 3 || !valid_key(key, f[F_KEY].len)) return refuse(id, "remove: one field, a key that is a plain folder name");
-  struct child c = {.kind = K_REMOVE, .pipe = -1};
-  snprintf(c.id, sizeof c.id, "%s", id);
-  snprintf(c.key, sizeof c.key, "%s", key);
-  if (!fork_request(&c, f, count, -1, -1)) send_failure(id, "remove", errno, root_path);
+  char dir[PATH_MAX + KEY_MAX], trash[PATH_MAX + KEY_MAX + 48], suffix[16];
+  random_suffix(suffix, sizeof suffix);
+  snprintf(dir, sizeof dir, "%s/%s", root_path, key);
+  snprintf(trash, sizeof trash, "%s%sremoved-%s", dir, STAGING_MARK, suffix);
+  if (renameat2(AT_FDCWD, dir, AT_FDCWD, trash, RENAME_NOREPLACE) != 0) {
+    int saved = errno;
+    struct stat sb;
+    /* No folder is removed; no tasks folder is an outage, said as such. */
+    if (saved == ENOENT && stat(root_path, &sb) == 0) saved = 0;
+    if (saved != 0) send_failure(id, "remove", saved, saved == ENOENT ? root_path : dir);
+    else {
+      const char *values[] = {"removed", id};
+      send_frame(values, 2);
+    }
+    return 0;
+  }
+  const char *values[] = {"removed", id};
+  send_frame(values, 2);
+  /* Left as it is when this fails: a later daemon's start deletes it, as any staging folder. */
+  if (fork() == 0) {
+    remove_folder(AT_FDCWD, trash);
+    _exit(0);
+  }
   return 0;
 }
 
