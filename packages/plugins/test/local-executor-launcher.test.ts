@@ -102,14 +102,6 @@ function spec(script: string) {
   return makeRunSpec({ clusterId, jobId: nextJobId++, script, logRoot: join(base, 'logs') });
 }
 
-async function linesOf(path: string): Promise<number> {
-  try {
-    return (await readFile(path, 'utf8')).split('\n').filter((l) => l !== '').length;
-  } catch {
-    return 0;
-  }
-}
-
 describe('the launcher fed by hand', () => {
   type Launcher = ChildProcessByStdio<Writable, Readable, Readable>;
   let root: string;
