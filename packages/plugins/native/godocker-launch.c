@@ -68,7 +68,7 @@
 #define MONITOR_PATH_ENV "PATH=/usr/local/bin:/usr/bin:/bin"
 /* What the monitor writes at most; more is not a status. */
 #define SMALL_FILE_MAX 8192
-/* The monitor's pid, written by the start's process, renamed to `pid` once it is the monitor's. */
+/* The monitor's pid, written by the start's process, renamed to `pid` once it is the monitor's (by the launcher or the monitor, whichever comes first). */
 #define PID_ASIDE ".pid.launch"
 
 static const char *root_path;
