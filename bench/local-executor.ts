@@ -18,7 +18,7 @@ import type { JobSubmission } from '@godocker/sdk';
 import { type BenchDaemon, shutdown, startBenchDaemon } from './lib/daemon.js';
 import { runOneBatch } from './lib/jobs.js';
 import { phase } from './lib/phase.js';
-import { fixed, memory, processMemory, row, target, title } from './lib/report.js';
+import { fixed, memories, row, runMain, target, title } from './lib/report.js';
 import { median, perSecond } from './lib/stats.js';
 
 const JOBS = Number(process.env.BENCH_LOCAL_JOBS ?? 1000);
@@ -102,14 +102,10 @@ async function main(): Promise<void> {
       `median of ${PAIRS} runs (${cpuPerJob.map((c) => fixed(c, 2)).join(', ')})`,
     );
     target(`godocker / plain script >= ${TARGET_RATIO}`, ratio >= TARGET_RATIO);
-    memory('bench', processMemory());
-    memory('daemon', await daemon.memory());
+    await memories(daemon);
   } finally {
     await shutdown(daemon);
   }
 }
 
-main().catch((e: unknown) => {
-  console.error(e);
-  process.exitCode = 1;
-});
+runMain(main);
