@@ -297,6 +297,22 @@ describe('the executor and its launcher', () => {
     }
   });
 
+  it('replaces a launcher that dies while nothing is asked of it, and hears the ends of its tasks from the new one', async () => {
+    const { ex, root } = await ownExecutor();
+    const first = await until(() => launcherOf(root));
+    const before = await ex.start(spec('sleep 0.5'));
+    process.kill(first, 'SIGKILL');
+    const second = await until(() => {
+      const now = launcherOf(root);
+      return now !== null && now !== first ? now : null;
+    });
+    // The task of the dead launcher still ends, found by its folder; the new one starts the next.
+    expect(await ex.wait(before)).toMatchObject({ exitCode: 0 });
+    const after = await ex.start(spec('sleep 0.3'));
+    expect(proc(Number(after.id))?.ppid).toBe(second);
+    expect(await ex.wait(after)).toMatchObject({ exitCode: 0 });
+  });
+
   it('ends its launcher on close; the tasks run on', async () => {
     const { ex, root } = await ownExecutor();
     const launcher = await until(() => launcherOf(root));

@@ -7,7 +7,7 @@
  * stops taking requests (its pipe full, or no answer for a long while), is an executor
  * fault: the requests it holds fail with ExecutorUnavailableError (the runtime requeues
  * their jobs; a start it had carried out is found by its folder on the next try, so no job
- * runs twice), it is killed, and the next request starts a new one.
+ * runs twice), it is killed, and a new one is started.
  */
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -23,6 +23,8 @@ export const LAUNCHER_PATH = fileURLToPath(new URL('../../build/godocker-launch'
 
 /** Bytes of requests the launcher has not taken yet (beyond its pipe) past which it counts as stuck. */
 export const BACKLOG_MAX_BYTES = 32 * 1024 * 1024;
+const RESTART_MIN_MS = 100;
+const RESTART_MAX_MS = 30_000;
 /** A launcher that answers nothing for this long while requests wait is stuck: a start takes milliseconds. */
 const STALL_MS = 30_000;
 
@@ -116,6 +118,8 @@ export class TaskLauncher {
   private nextId = 1;
   private stallTimer: NodeJS.Timeout | null = null;
   private closed = false;
+  /** Before a lost launcher is replaced: short, doubled while replacements die without answering. */
+  private restartMs = RESTART_MIN_MS;
 
   constructor(
     private readonly root: string,
@@ -217,6 +221,7 @@ export class TaskLauncher {
       return;
     }
     this.waiting.delete(id);
+    this.restartMs = RESTART_MIN_MS;
     if (this.waiting.size === 0 && this.child) this.idle(this.child);
     const answer = this.answerOf(kind, rest.slice(1));
     if (answer instanceof Error) waiting.reject(answer);
@@ -255,7 +260,7 @@ export class TaskLauncher {
     this.stallTimer = null;
   }
 
-  /** A launcher that cannot be trusted to take requests: killed, and replaced on the next start. */
+  /** A launcher that cannot be trusted to take requests: killed, and replaced. */
   private fault(why: string): ExecutorUnavailableError {
     const child = this.child;
     const error = this.unavailable(why);
@@ -278,6 +283,12 @@ export class TaskLauncher {
     this.idle(child);
     this.failAll(error);
     this.events.lost();
+    // Replaced soon (a start asking meanwhile replaces it at once): the ends of new monitors are told again.
+    const restart = setTimeout(() => {
+      if (!this.closed && this.child === null) this.running();
+    }, this.restartMs);
+    restart.unref();
+    this.restartMs = Math.min(this.restartMs * 2, RESTART_MAX_MS);
   }
 
   private unavailable(why: string): ExecutorUnavailableError {
