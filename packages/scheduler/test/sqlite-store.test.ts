@@ -6,11 +6,12 @@ import { fileURLToPath } from 'node:url';
 import { ErrorCodes, GodockerError, type Job } from '@godocker/sdk';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { arrayTask } from '../src/runtime/submission.js';
 import { parentState } from '../src/store/array-parent.js';
 import { MIGRATIONS, SCHEMA_VERSION } from '../src/store/sqlite-migrations.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
 import type { JobFilter, NewJob, Store } from '../src/store/store.js';
-import { makeArrayJobs, makeJob } from './fixtures/jobs.js';
+import { FIXTURE_TIME, makeArrayJobs, makeJob } from './fixtures/jobs.js';
 import { describeStoreConformance } from './store-conformance.js';
 
 // Created at load time: the conformance suite's factory runs in its hooks.
@@ -264,5 +265,47 @@ describe('SqliteStore', () => {
     expect(tasks.at(-1)?.command.env.GODOCKER_TASK_ID).toBe('0');
     expect(await store.countByState({ parentId: parent.id })).toEqual({ pending: 10_000 });
     expect(await store.jobsInStates(['pending'])).toHaveLength(10_001);
+  });
+
+  it('stores of an array task only what is its own, and reads it back whole', async () => {
+    const { store, path } = await migrated();
+    const script = `#!/bin/sh\n# ${'a long script '.repeat(200)}\n`;
+    const array = { start: 1, end: 6, step: 1, throttle: null, count: 6, created: 3, tasks: { pending: 3 } };
+    const parent = makeJob({ project: 'big', command: { script, env: { THREADS: '8' } }, array });
+    // Made as the runtime makes them; one asks for other requirements than its parent.
+    const tasks = [0, 1, 2].map((i) => arrayTask(parent, i));
+    tasks[2] = { ...(tasks[2] as NewJob), requirements: { ...parent.requirements, cpu: 4 } };
+    const expected = structuredClone(tasks);
+    const { job } = await store.insertJobs({ jobs: [parent, ...tasks], isArray: true });
+    const docOf = (id: number) =>
+      inspect(path).prepare<[number], { doc: string }>('SELECT doc FROM jobs WHERE id = ?').get(id)?.doc ?? '';
+
+    const read = (await store.listJobs({ parentId: job.id }, { limit: 10 })).jobs.reverse();
+    expect(read).toEqual(expected.map((t, i) => ({ ...t, id: read[i]?.id, parentId: job.id })));
+    for (const task of read) {
+      expect(docOf(task.id)).not.toContain('a long script');
+      expect(docOf(task.id).length).toBeLessThan(1000);
+    }
+    expect(JSON.parse(docOf(read[2]?.id as number)).requirements.cpu).toBe(4);
+
+    const landed = await store.addArrayTasks(
+      job.id,
+      [3, 4, 5].map((i) => arrayTask(parent, i)),
+    );
+    for (const task of landed) {
+      expect(await store.getJob(task.id)).toEqual(task);
+      expect(docOf(task.id)).not.toContain('a long script');
+    }
+
+    // A change keeps the task compact and answers the whole job; another connection (a restart) reads the same.
+    const task = read[0] as Job;
+    const changed = await store.updateJob(task.id, { state: { to: 'running', reason: 'placed', at: FIXTURE_TIME } });
+    expect(changed).toEqual({ ...task, status: expect.objectContaining({ state: 'running', reason: 'placed' }) });
+    expect(docOf(task.id)).not.toContain('a long script');
+    const again = SqliteStore.open(path);
+    open.push(again);
+    expect(await again.getJob(task.id)).toEqual(changed);
+    // Its parent is running with it.
+    expect((await again.jobsInStates(['running'])).filter((j) => j.parentId === job.id)).toEqual([changed]);
   });
 });

@@ -356,6 +356,137 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
       });
     });
 
+    describe('insertEach', () => {
+      it('stores every insert of the group and answers each in order, with increasing ids', async () => {
+        const results = await store.insertEach([
+          { jobs: [makeJob({ meta: { name: 'one' } })], isArray: false },
+          { jobs: makeArrayJobs(2, { meta: { name: 'arr' } }), isArray: true },
+          { jobs: [makeJob({ meta: { name: 'three' } })], isArray: false },
+        ]);
+        const jobs = results.map((r) => {
+          if (r instanceof Error) throw r;
+          expect(r.created).toBe(true);
+          return r.job;
+        });
+        expect(jobs.map((j) => j.meta.name)).toEqual(['one', 'arr', 'three']);
+        expect(jobs[1]?.id).toBeGreaterThan(jobs[0]?.id as number);
+        expect(jobs[2]?.id).toBeGreaterThan(jobs[1]?.id as number);
+        expect(await listAll({ parentId: jobs[1]?.id as number })).toHaveLength(2);
+        for (const job of jobs) expect(await store.getJob(job.id)).toEqual(job);
+      });
+
+      it('refuses one insert alone: its neighbours are stored, nothing of it is', async () => {
+        const taken = { user: 'alice', key: 'taken', fingerprint: 'first' };
+        const earlier = await store.insertJobs({ jobs: [makeJob()], isArray: false, idempotency: taken });
+        const results = await store.insertEach([
+          { jobs: [makeJob({ meta: { name: 'before' } })], isArray: false },
+          { jobs: [makeJob({ meta: { name: 'reused key' } })], isArray: false, idempotency: { ...taken, fingerprint: 'other' } },
+          { jobs: [makeJob(), makeJob()], isArray: false },
+          { jobs: [], isArray: false },
+          { jobs: [makeJob({ meta: { name: 'after' } })], isArray: false, idempotency: { user: 'alice', key: 'fresh' } },
+        ]);
+        expect(results.map((r) => (r instanceof Error ? 'error' : r.job.meta.name))).toEqual([
+          'before',
+          'error',
+          'error',
+          'error',
+          'after',
+        ]);
+        expect((results[1] as GodockerError).code).toBe(ErrorCodes.IDEMPOTENCY_KEY_REUSED);
+        expect((await listAll({})).map((j) => j.meta.name).sort()).toEqual(['after', 'before', 'job']);
+        expect(await store.findIdempotent('alice', 'fresh')).toEqual((results[4] as { job: Job }).job);
+        expect(await store.findIdempotent('alice', 'taken')).toEqual(earlier.job);
+      });
+
+      it('answers a second insert with the key of a first in the same group as a retry', async () => {
+        const idempotency = { user: 'alice', key: 'twice', fingerprint: 'f' };
+        const [first, second, reused] = await store.insertEach([
+          { jobs: [makeJob({ meta: { name: 'first' } })], isArray: false, idempotency },
+          { jobs: [makeJob({ meta: { name: 'first' } })], isArray: false, idempotency },
+          { jobs: [makeJob({ meta: { name: 'other' } })], isArray: false, idempotency: { ...idempotency, fingerprint: 'g' } },
+        ]);
+        expect(first).toMatchObject({ created: true });
+        expect(second).toEqual({ job: (first as { job: Job }).job, created: false });
+        expect((reused as GodockerError).code).toBe(ErrorCodes.IDEMPOTENCY_KEY_REUSED);
+        expect(await listAll({})).toHaveLength(1);
+      });
+
+      it('stores none of the group when one cannot be written, keys and all', async () => {
+        const earlier = await insert();
+        const idempotency = { user: 'alice', key: 'in-group' };
+        const group = () => [
+          { jobs: [makeJob({ meta: { name: 'fine' } })], isArray: false, idempotency },
+          { jobs: makeArrayJobs(3).map((j, i) => (i === 2 ? poisoned(j) : j)), isArray: true },
+        ];
+        await expect(store.insertEach(group())).rejects.toThrow();
+        expect(ids(await listAll({}))).toEqual([earlier.id]);
+        expect(await store.findIdempotent('alice', 'in-group')).toBeNull();
+      });
+
+      it('answers an empty group with nothing', async () => {
+        expect(await store.insertEach([])).toEqual([]);
+      });
+    });
+
+    describe('waiting-job limits', () => {
+      const userLimit = (max: number, adds = 1) => ({ scope: 'user' as const, name: 'alice', max, adds });
+
+      it('stores inserts up to the limit and refuses the one past it, counting those of its own group', async () => {
+        await insert({ status: { state: 'held' } });
+        await insert({ status: { state: 'running' } });
+        await insert({ user: { name: 'bob' } });
+        const one = () => ({ jobs: [makeJob()], isArray: false, limits: [userLimit(3)] });
+        const results = await store.insertEach([one(), one(), one()]);
+        expect(results.map((r) => (r instanceof Error ? r.message : 'stored'))).toEqual([
+          'stored',
+          'stored',
+          'user alice has 3 jobs waiting; the quota allows 3 (this submit adds 1)',
+        ]);
+        expect((results[2] as GodockerError).code).toBe(ErrorCodes.QUOTA_EXCEEDED);
+        expect(withoutZeros(await store.countByState({ user: 'alice' }))).toEqual({ held: 1, running: 1, pending: 2 });
+      });
+
+      it('counts what an array adds, and checks a project as a user', async () => {
+        const project = { scope: 'project' as const, name: 'p', max: 3, adds: 3 };
+        await insert({ project: 'p', user: { name: 'bob' } });
+        const refused = await failure(
+          store.insertJobs({ jobs: makeArrayJobs(3, { project: 'p' }), isArray: true, limits: [project] }),
+        );
+        expect(refused.code).toBe(ErrorCodes.QUOTA_EXCEEDED);
+        expect(refused.message).toBe('project p has 1 jobs waiting; its quota allows 3 (this submit adds 3)');
+        expect(await listAll({})).toHaveLength(1);
+        const fits = { ...project, max: 4 };
+        expect(
+          (await store.insertJobs({ jobs: makeArrayJobs(3, { project: 'p' }), isArray: true, limits: [fits] })).created,
+        ).toBe(true);
+      });
+
+      it('says "more than" the limit when more than it already wait, having counted no further', async () => {
+        for (let i = 0; i < 5; i++) await insert();
+        const refused = await failure(store.insertJobs({ jobs: [makeJob()], isArray: false, limits: [userLimit(2)] }));
+        expect(refused.message).toBe('user alice has more than 2 jobs waiting; the quota allows 2 (this submit adds 1)');
+      });
+
+      it('answers a retry with the first job even when the limit is now full', async () => {
+        const idempotency = { user: 'alice', key: 'k', fingerprint: 'f' };
+        const first = await store.insertJobs({ jobs: [makeJob()], isArray: false, idempotency, limits: [userLimit(1)] });
+        const retry = await store.insertJobs({ jobs: [makeJob()], isArray: false, idempotency, limits: [userLimit(1)] });
+        expect(retry).toEqual({ job: first.job, created: false });
+      });
+
+      it('checks a batch as a whole', async () => {
+        const submissions = [
+          { jobs: [makeJob()], isArray: false },
+          { jobs: [makeJob()], isArray: false },
+        ];
+        expect((await failure(store.insertBatch({ submissions, limits: [userLimit(1, 2)] }))).code).toBe(
+          ErrorCodes.QUOTA_EXCEEDED,
+        );
+        expect(await listAll({})).toEqual([]);
+        expect((await store.insertBatch({ submissions, limits: [userLimit(2, 2)] })).created).toBe(true);
+      });
+    });
+
     describe('insertBatch', () => {
       const batch = () => [
         { jobs: [makeJob({ meta: { name: 'one' } })], isArray: false },

@@ -49,17 +49,11 @@ import type { EventBus } from '../events/event-bus.js';
 import type { Idempotency, InsertBatchResult, InsertResult, JobChange, NewJob, QueuedJob, Store } from '../store/store.js';
 import { ANSWER_WHOLE_ARRAY_UP_TO, firstBatch, landArrayTasks } from './array-landing.js';
 import { endStatus, exitOutcome } from './exit-outcome.js';
+import { GroupCommit } from './group-commit.js';
 import { buildRunSpec, logDirOf } from './run-spec.js';
 import { SchedulingInputs } from './scheduling-inputs.js';
 import { resolveSubmission } from './submission.js';
-import {
-  checkDependencies,
-  checkFitsQuotas,
-  checkPendingLimit,
-  checkProjectPendingLimit,
-  checkUserPendingLimit,
-  inBatch,
-} from './submit-checks.js';
+import { checkDependencies, checkFitsQuotas, inBatch, waitingLimits } from './submit-checks.js';
 
 export interface RuntimeDeps {
   store: Store;
@@ -157,11 +151,14 @@ export class JobRuntime {
   readonly #landing = new Map<number, Promise<void>>();
   /** Settles when in-flight work (dispatches, exits) is done; used by stop(). */
   readonly #inflight = new Set<Promise<unknown>>();
+  /** Single submits, stored together when they come together. */
+  readonly #submits: GroupCommit;
 
   constructor(deps: RuntimeDeps) {
     this.#d = deps;
     this.#now = deps.clock ?? (() => new Date());
     this.#inputs = new SchedulingInputs(deps.store, deps.config);
+    this.#submits = new GroupCommit(deps.store, deps.config.store.groupCommit);
   }
 
   get nodes(): readonly NodeInfo[] {
@@ -296,22 +293,26 @@ export class JobRuntime {
    * is still below its count.
    */
   async submit(user: User, sub: JobSubmission, idempotency?: Idempotency): Promise<InsertResult> {
-    if (idempotency) {
-      // A retry must get the first answer even if the policy checks below would now refuse it
-      // (the first submit itself may have filled the pending-jobs quota).
-      const earlier = await this.#d.store.findIdempotent(user.name, idempotency.key, idempotency.fingerprint);
+    let checked: CheckedSubmission;
+    try {
+      checked = await this.#checkedSubmission(user, sub, this.#now());
+    } catch (e) {
+      // A retry gets the first answer even if the checks would now refuse it; the store
+      // answers the other retries, in the insert's transaction (before its quota check).
+      const earlier = idempotency && (await this.#d.store.findIdempotent(user.name, idempotency.key, idempotency.fingerprint));
       if (earlier) return { job: earlier, created: false };
+      throw e;
     }
-    const checked = await this.#checkedSubmission(user, sub, this.#now());
-    await checkPendingLimit(checked.waiting, user, checked.project, this.#d.store);
-    const result = await this.#d.store.insertJobs({
+    const result = await this.#submits.insert({
       jobs: checked.jobs,
       isArray: checked.isArray,
+      limits: waitingLimits(user, checked.waiting, [{ project: checked.project, adds: checked.waiting }]),
       ...(idempotency ? { idempotency } : {}),
     });
     if (!result.created) return result;
     await this.#accepted(result.job, checked.isArray);
-    this.requestPass();
+    // A held job (or array) can start only once released, and the release asks for a pass.
+    if (result.job.status.state === 'pending') this.requestPass();
     return { ...result, job: await this.#answer(result.job) };
   }
 
@@ -329,21 +330,21 @@ export class JobRuntime {
     const now = this.#now();
     const checked: CheckedSubmission[] = [];
     for (const [i, sub] of subs.entries()) checked.push(await inBatch(i, () => this.#checkedSubmission(user, sub, now)));
-    await checkUserPendingLimit(waitingOf(checked), user, store);
-    const byProject = new Map<string, CheckedSubmission[]>();
+    const byProject = new Map<string, { project: Project | null; adds: number }>();
     for (const c of checked) {
-      const group = byProject.get(c.project?.name ?? '');
-      if (group) group.push(c);
-      else byProject.set(c.project?.name ?? '', [c]);
+      const name = c.project?.name ?? '';
+      const group = byProject.get(name) ?? { project: c.project, adds: 0 };
+      group.adds += c.waiting;
+      byProject.set(name, group);
     }
-    for (const group of byProject.values()) await checkProjectPendingLimit(waitingOf(group), group[0]?.project ?? null, store);
     const result = await store.insertBatch({
       submissions: checked.map(({ jobs, isArray }) => ({ jobs, isArray })),
+      limits: waitingLimits(user, waitingOf(checked), [...byProject.values()]),
       ...(idempotency ? { idempotency } : {}),
     });
     if (!result.created) return result;
     for (const [i, job] of result.jobs.entries()) await this.#accepted(job, checked[i]?.isArray ?? false);
-    this.requestPass();
+    if (result.jobs.some((j) => j.status.state === 'pending')) this.requestPass();
     const jobs: Job[] = [];
     for (const job of result.jobs) jobs.push(await this.#answer(job));
     return { jobs, created: true };
@@ -355,9 +356,9 @@ export class JobRuntime {
    */
   async #checkedSubmission(user: User, sub: JobSubmission, now: Date): Promise<CheckedSubmission> {
     const { job, isArray } = resolveSubmission(sub, user, this.#d.config, this.#nodes, now);
-    await this.#checkProject(job.project, user);
-    await checkDependencies(job, user, this.#d.store);
     const project = await this.#d.store.getProject(job.project);
+    this.#checkProject(job.project, project, user);
+    await checkDependencies(job, user, this.#d.store);
     checkFitsQuotas(job, user.name, user.quota, 'user');
     checkFitsQuotas(job, job.project, project?.quota, 'project');
     const tasks = isArray ? firstBatch(job) : [];
@@ -381,7 +382,7 @@ export class JobRuntime {
 
   /** What a submit answers: an array of up to ANSWER_WHOLE_ARRAY_UP_TO tasks once they all exist. */
   async #answer(job: Job): Promise<Job> {
-    if ((job.array?.count ?? 0) > ANSWER_WHOLE_ARRAY_UP_TO) return job;
+    if (job.array === null || job.array.count > ANSWER_WHOLE_ARRAY_UP_TO) return job;
     await this.landed(job.id);
     return (await this.#d.store.getJob(job.id)) ?? job;
   }
@@ -416,15 +417,16 @@ export class JobRuntime {
     this.#track(landing);
   }
 
-  async #checkProject(project: string, user: User): Promise<void> {
-    if (await this.#d.store.isMember(project, user.name)) return;
-    if (!(await this.#d.store.getProject(project))) {
-      throw new ValidationError(`project "${project}" does not exist; list yours with \`godocker project list\``, 'project');
+  /** `project` as stored (null: there is none named `name`). */
+  #checkProject(name: string, project: Project | null, user: User): void {
+    if (project?.members.some((m) => m.user === user.name)) return;
+    if (!project) {
+      throw new ValidationError(`project "${name}" does not exist; list yours with \`godocker project list\``, 'project');
     }
     // Admins may charge any project (as Slurm operators may); users only their own.
     if (!user.admin) {
       throw new ForbiddenError(
-        `user ${user.name} is not a member of project "${project}"; ask an admin: godocker project add-member ${project} ${user.name}`,
+        `user ${user.name} is not a member of project "${name}"; ask an admin: godocker project add-member ${name} ${user.name}`,
         'project',
       );
     }

@@ -35,7 +35,7 @@ export function listQuery(filter: JobFilter, page: PageRequest): Query | null {
   if (arms === null) {
     const s = shapeOf(filter, filter.states, page.cursor);
     return {
-      sql: `SELECT jobs.id AS id, jobs.doc AS doc FROM ${s.from} ${where(s)} ORDER BY ${s.id} DESC LIMIT ?`,
+      sql: `SELECT jobs.id AS id, jobs.parent_id AS parent_id, jobs.doc AS doc FROM ${s.from} ${where(s)} ORDER BY ${s.id} DESC LIMIT ?`,
       params: [...s.params, limit],
     };
   }
@@ -44,7 +44,7 @@ export function listQuery(filter: JobFilter, page: PageRequest): Query | null {
     .map((s) => `SELECT id FROM (SELECT ${s.id} AS id FROM ${s.from} ${where(s)} ORDER BY ${s.id} DESC LIMIT ?)`)
     .join(' UNION ALL ');
   return {
-    sql: `SELECT id, doc FROM jobs WHERE id IN (${union}) ORDER BY id DESC LIMIT ?`,
+    sql: `SELECT id, parent_id, doc FROM jobs WHERE id IN (${union}) ORDER BY id DESC LIMIT ?`,
     params: [...shapes.flatMap((s) => [...s.params, limit]), limit],
   };
 }
@@ -54,18 +54,19 @@ export function idsQuery(filter: JobFilter): Query | null {
   return everyQuery(filter, false);
 }
 
-/** Every matching job (id and document), oldest first; null when nothing can match. */
+/** Every matching job (id, parent id and document), oldest first; null when nothing can match. */
 export function jobsQuery(filter: JobFilter): Query | null {
   return everyQuery(filter, true);
 }
 
 function everyQuery(filter: JobFilter, withDoc: boolean): Query | null {
   if (filter.states?.length === 0) return null;
-  const columns = withDoc ? 'id, doc' : 'id';
+  // A task's document is read with its parent's id: it may leave fields to the parent (task-doc.ts).
+  const columns = withDoc ? 'id, parent_id, doc' : 'id';
   const arms = perState(filter);
   if (arms === null) {
     const s = shapeOf(filter, filter.states);
-    const doc = withDoc ? ', jobs.doc AS doc' : '';
+    const doc = withDoc ? ', jobs.parent_id AS parent_id, jobs.doc AS doc' : '';
     return { sql: `SELECT ${s.id} AS id${doc} FROM ${s.from} ${where(s)} ORDER BY ${s.id}`, params: s.params };
   }
   const shapes = arms.map((state) => shapeOf(filter, [state]));

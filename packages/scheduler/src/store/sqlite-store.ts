@@ -45,10 +45,14 @@ import type {
   StoredUser,
   UsageRow,
   UserPatch,
+  WaitingLimit,
 } from './store.js';
+import { expandTask, type Inherited, inheritedOf, inheritsFields, TaskCompactor } from './task-doc.js';
+import { checkWaitingLimit, countUpTo } from './waiting-limit.js';
 
 interface JobRow {
   id: number;
+  parent_id: number | null;
   doc: string;
 }
 
@@ -69,6 +73,9 @@ interface SessionRow {
   kind: string;
   created_at: string;
 }
+
+/** Arrays whose shared fields are kept at hand for reading their tasks. */
+const PARENTS_CACHED = 256;
 
 function prepareStatements(db: Database.Database) {
   return {
@@ -96,7 +103,7 @@ function prepareStatements(db: Database.Database) {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     insertTag: db.prepare<[string, number, string]>('INSERT OR IGNORE INTO job_tags (tag, job_id, user_name) VALUES (?, ?, ?)'),
-    getJob: db.prepare<[number], JobRow>('SELECT id, doc FROM jobs WHERE id = ?'),
+    getJob: db.prepare<[number], JobRow>('SELECT id, parent_id, doc FROM jobs WHERE id = ?'),
     queuedJobs: db.prepare<[number, number], { id: number; parent_id: number | null; submitted_at: string; doc: string | null }>(
       QUEUED_JOBS_SQL,
     ),
@@ -114,7 +121,14 @@ function prepareStatements(db: Database.Database) {
     ),
     // A batch's jobs: its first one and the top-level jobs after it, inserted in the same transaction.
     batchJobs: db.prepare<[number, string, string, number], JobRow>(
-      'SELECT id, doc FROM jobs WHERE id >= ? AND parent_id IS NULL AND user_name = ? AND submitted_at = ? ORDER BY id LIMIT ?',
+      'SELECT id, parent_id, doc FROM jobs WHERE id >= ? AND parent_id IS NULL AND user_name = ? AND submitted_at = ? ORDER BY id LIMIT ?',
+    ),
+    // Counted up to a bound (countUpTo) along the index that holds the state: a quota check costs the same however long the queue.
+    waitingOfUser: db.prepare<[string, number], { n: number }>(
+      "SELECT COUNT(*) AS n FROM (SELECT 1 FROM jobs INDEXED BY jobs_user_state WHERE user_name = ? AND state IN ('pending', 'held') LIMIT ?)",
+    ),
+    waitingOfProject: db.prepare<[string, number], { n: number }>(
+      "SELECT COUNT(*) AS n FROM (SELECT 1 FROM jobs INDEXED BY jobs_project_state WHERE project = ? AND state IN ('pending', 'held') LIMIT ?)",
     ),
     insertSession: db.prepare<[string, string, string, string]>(
       'INSERT INTO sessions (user_name, name, kind, created_at) VALUES (?, ?, ?, ?)',
@@ -143,6 +157,9 @@ export class SqliteStore implements Store {
 
   private readonly projects: SqliteProjects;
   private readonly insertTransaction: Database.Transaction<(request: InsertRequest) => InsertResult>;
+  private readonly eachTransaction: Database.Transaction<(requests: readonly InsertRequest[]) => (InsertResult | Error)[]>;
+  /** What the tasks of recently read arrays take from their parent (it never changes). */
+  private readonly parents = new Map<number, Inherited>();
   private readonly batchTransaction: Database.Transaction<(request: InsertBatchRequest) => InsertBatchResult>;
   private readonly addTasksTransaction: Database.Transaction<(parentId: number, tasks: readonly NewJob[]) => Job[]>;
   private readonly updateTransaction: Database.Transaction<
@@ -153,6 +170,7 @@ export class SqliteStore implements Store {
     this.db = db;
     this.projects = new SqliteProjects(db);
     this.insertTransaction = db.transaction((request: InsertRequest) => this.insertInTransaction(request));
+    this.eachTransaction = db.transaction((requests: readonly InsertRequest[]) => this.insertEachInTransaction(requests));
     this.batchTransaction = db.transaction((request: InsertBatchRequest) => this.insertBatchInTransaction(request));
     this.addTasksTransaction = db.transaction((parentId: number, tasks: readonly NewJob[]) =>
       this.addTasksInTransaction(parentId, tasks),
@@ -284,10 +302,14 @@ export class SqliteStore implements Store {
   }
 
   async insertJobs(request: InsertRequest): Promise<InsertResult> {
-    checkSubmission(request);
     // IMMEDIATE takes the write lock before the idempotency lookup, so two
     // retries racing from two processes cannot both miss it and both insert.
     return this.insertTransaction.immediate(request);
+  }
+
+  async insertEach(requests: readonly InsertRequest[]): Promise<(InsertResult | Error)[]> {
+    if (requests.length === 0) return [];
+    return this.eachTransaction.immediate(requests);
   }
 
   async insertBatch(request: InsertBatchRequest): Promise<InsertBatchResult> {
@@ -333,7 +355,7 @@ export class SqliteStore implements Store {
   private earlierBatch(user: string, key: string, fingerprint: string | undefined, count: number): Job[] | null {
     const first = this.earlierJob(user, key, fingerprint);
     if (!first) return null;
-    const jobs = this.q.batchJobs.all(first.id, user, first.status.submittedAt, count).map(toJob);
+    const jobs = this.q.batchJobs.all(first.id, user, first.status.submittedAt, count).map((row) => this.toJob(row));
     if (jobs.length !== count) {
       throw new GodockerError(
         ErrorCodes.CONFLICT,
@@ -354,7 +376,7 @@ export class SqliteStore implements Store {
     if (query === null) return { jobs: [], nextCursor: null };
     // One row more than asked tells whether another page exists.
     const rows = this.jobQuery(query.sql).all(...query.params);
-    const jobs = rows.slice(0, page.limit).map(toJob);
+    const jobs = rows.slice(0, page.limit).map((row) => this.toJob(row));
     const last = jobs.at(-1);
     return { jobs, nextCursor: rows.length > page.limit && last ? last.id : null };
   }
@@ -364,7 +386,7 @@ export class SqliteStore implements Store {
     if (query === null) return [];
     return this.jobQuery(query.sql)
       .all(...query.params)
-      .map(toJob);
+      .map((row) => this.toJob(row));
   }
 
   async queuedJobs(afterId: number, limit: number): Promise<QueuedJob[]> {
@@ -372,7 +394,7 @@ export class SqliteStore implements Store {
       id: r.id,
       parentId: r.parent_id,
       submittedAt: r.submitted_at,
-      job: r.doc === null ? null : toJob({ id: r.id, doc: r.doc }),
+      job: r.doc === null ? null : this.toJob({ id: r.id, parent_id: r.parent_id, doc: r.doc }),
     }));
   }
 
@@ -519,47 +541,84 @@ export class SqliteStore implements Store {
 
   private readJob(id: number): Job | null {
     const row = this.q.getJob.get(id);
-    return row ? toJob(row) : null;
+    return row ? this.toJob(row) : null;
   }
 
   /** Runs inside the insert transaction: any throw rolls every row back. */
-  private insertInTransaction({ jobs, isArray, idempotency }: InsertRequest): InsertResult {
+  private insertInTransaction(request: InsertRequest): InsertResult {
+    return this.answerWithoutWriting(request) ?? this.writeInsert(request);
+  }
+
+  /**
+   * No savepoint per insert: a savepoint makes SQLite copy every page it changes to a
+   * sub-journal first, which costs more than the insert. What refuses one insert alone
+   * (a reused key, a full quota, a malformed request) is known before it writes; a
+   * failure while writing throws out of the whole group, and the caller retries its
+   * inserts one by one.
+   */
+  private insertEachInTransaction(requests: readonly InsertRequest[]): (InsertResult | Error)[] {
+    return requests.map((request) => {
+      let earlier: InsertResult | null;
+      try {
+        earlier = this.answerWithoutWriting(request);
+      } catch (e) {
+        return e instanceof Error ? e : new Error(String(e));
+      }
+      return earlier ?? this.writeInsert(request);
+    });
+  }
+
+  /** A retry's earlier answer, or null when the request is to be stored; throws its refusal. Writes nothing. */
+  private answerWithoutWriting(request: InsertRequest): InsertResult | null {
+    checkSubmission(request);
+    const { idempotency } = request;
     if (idempotency) {
       const job = this.earlierJob(idempotency.user, idempotency.key, idempotency.fingerprint);
       if (job) return { job, created: false };
     }
-    const firstId = this.insertSubmission(jobs, isArray);
+    this.checkLimits(request.limits);
+    return null;
+  }
+
+  private writeInsert({ jobs, isArray, idempotency }: InsertRequest): InsertResult {
+    const job = this.insertSubmission(jobs, isArray);
     if (idempotency) {
       const { user, key, fingerprint } = idempotency;
-      this.q.insertIdempotent.run(user, key, firstId, new Date().toISOString(), fingerprint ?? null);
+      this.q.insertIdempotent.run(user, key, job.id, new Date().toISOString(), fingerprint ?? null);
     }
-    // Read back rather than echo the input: the caller gets exactly what is stored.
-    const job = this.readJob(firstId);
-    if (!job) throw new GodockerError(ErrorCodes.INTERNAL, `job ${firstId} vanished inside its own insert`);
     return { job, created: true };
   }
 
-  private insertBatchInTransaction({ submissions, idempotency }: InsertBatchRequest): InsertBatchResult {
+  private insertBatchInTransaction({ submissions, idempotency, limits }: InsertBatchRequest): InsertBatchResult {
     if (idempotency) {
       const jobs = this.earlierBatch(idempotency.user, idempotency.key, idempotency.fingerprint, submissions.length);
       if (jobs) return { jobs, created: false };
     }
-    const ids = submissions.map(({ jobs, isArray }) => this.insertSubmission(jobs, isArray));
+    this.checkLimits(limits);
+    const jobs = submissions.map(({ jobs, isArray }) => this.insertSubmission(jobs, isArray));
     if (idempotency) {
       const { user, key, fingerprint } = idempotency;
-      this.q.insertIdempotent.run(user, key, ids[0] as number, new Date().toISOString(), fingerprint ?? null);
+      this.q.insertIdempotent.run(user, key, (jobs[0] as Job).id, new Date().toISOString(), fingerprint ?? null);
     }
-    const jobs = ids.map((id) => this.readJob(id));
-    if (jobs.some((j) => j === null)) throw new GodockerError(ErrorCodes.INTERNAL, 'a job vanished inside its own insert');
-    return { jobs: jobs as Job[], created: true };
+    return { jobs, created: true };
   }
 
-  /** One job, or an array's parent then its tasks; returns the first id. */
-  private insertSubmission(jobs: NewJob[], isArray: boolean): number {
+  /** Inside the insert's transaction, so that no other insert can take the places it counted as free. */
+  private checkLimits(limits: readonly WaitingLimit[] | undefined): void {
+    for (const limit of limits ?? []) {
+      const count = limit.scope === 'user' ? this.q.waitingOfUser : this.q.waitingOfProject;
+      checkWaitingLimit(limit, count.get(limit.name, countUpTo(limit))?.n ?? 0);
+    }
+  }
+
+  /** One job, or an array's parent then its tasks; returns the first job as stored. */
+  private insertSubmission(jobs: NewJob[], isArray: boolean): Job {
     const [first, ...rest] = jobs as [NewJob, ...NewJob[]];
-    const firstId = this.insertOne(first, first.parentId);
-    for (const job of rest) this.insertOne(job, isArray ? firstId : job.parentId);
-    return firstId;
+    const stored = this.insertOne(first, first.parentId);
+    const compactor = isArray ? new TaskCompactor(first) : null;
+    for (const job of rest) this.insertOne(job, isArray ? stored.id : job.parentId, compactor);
+    // The text just written rather than the input: the caller gets exactly what is stored.
+    return { id: stored.id, ...(JSON.parse(stored.doc) as NewJob) };
   }
 
   private addTasksInTransaction(parentId: number, tasks: readonly NewJob[]): Job[] {
@@ -577,8 +636,9 @@ export class SqliteStore implements Store {
       );
     }
     const counts: TaskCounts = { ...array.tasks };
+    const compactor = new TaskCompactor(parent);
     const stored = tasks.map((task) => {
-      const id = this.insertOne(task, parentId);
+      const { id } = this.insertOne(task, parentId, compactor);
       counts[task.status.state] = (counts[task.status.state] ?? 0) + 1;
       return { ...task, id, parentId };
     });
@@ -592,12 +652,13 @@ export class SqliteStore implements Store {
     if (!row) return null;
     const doc = JSON.parse(row.doc) as NewJob;
     if (expect && !expect.states.includes(doc.status.state)) return null;
+    // A task's own fields are all a change can touch: it is written back as compact as it was.
     const next = applyJobChange(doc, change);
     this.writeJob(id, doc, next);
     const from = doc.status.state;
     const to = next.status.state;
     if (from !== to && doc.parentId !== null) this.moveTaskOfParent(doc.parentId, from, to, change.state?.at);
-    return { id, ...next };
+    return { id, ...this.whole(row.parent_id, next as unknown as Record<string, unknown>) };
   }
 
   /** A task of this parent went from one state to another: the parent's counts and state follow, in the same transaction. */
@@ -622,25 +683,53 @@ export class SqliteStore implements Store {
     else this.q.updateJob.run(after.status.state, doc, id);
   }
 
-  private insertOne(job: NewJob, parentId: number | null): number {
+  /** `compactor` (an array's tasks): the document leaves out what the task shares with its parent. */
+  private insertOne(job: NewJob, parentId: number | null, compactor: TaskCompactor | null = null): { id: number; doc: string } {
     // A shallow copy: the caller's object is not ours to change, and an `id`
     // it may carry (a Job passed as a NewJob) must not shadow the row's id.
-    const { id: _ignored, ...doc } = job as NewJob & { id?: unknown };
-    doc.parentId = parentId;
+    const { id: _ignored, ...copy } = job as NewJob & { id?: unknown };
+    copy.parentId = parentId;
+    const doc = JSON.stringify(compactor ? compactor.compact(copy) : copy);
     const result = this.q.insertJob.run(
-      doc.status.state,
-      doc.user.name,
-      doc.project,
-      doc.session,
-      doc.meta.name,
+      copy.status.state,
+      copy.user.name,
+      copy.project,
+      copy.session,
+      copy.meta.name,
       parentId,
-      doc.status.submittedAt,
-      JSON.stringify(doc),
-      doc.array ? 1 : 0,
+      copy.status.submittedAt,
+      doc,
+      copy.array ? 1 : 0,
     );
     const id = Number(result.lastInsertRowid);
-    for (const tag of doc.meta.tags) this.q.insertTag.run(tag, id, doc.user.name);
-    return id;
+    for (const tag of copy.meta.tags) this.q.insertTag.run(tag, id, copy.user.name);
+    return { id, doc };
+  }
+
+  private toJob(row: JobRow): Job {
+    return { id: row.id, ...this.whole(row.parent_id, JSON.parse(row.doc) as Record<string, unknown>) };
+  }
+
+  /** A stored document as the whole job: a task's with what it takes from its parent. */
+  private whole(parentId: number | null, doc: Record<string, unknown>): NewJob {
+    if (parentId === null || !inheritsFields(doc)) return doc as unknown as NewJob;
+    return expandTask(doc, this.inheritedFrom(parentId));
+  }
+
+  private inheritedFrom(parentId: number): Inherited {
+    const cached = this.parents.get(parentId);
+    if (cached) {
+      // Most recently used last: the oldest entry is the one to drop.
+      this.parents.delete(parentId);
+      this.parents.set(parentId, cached);
+      return cached;
+    }
+    const row = this.q.getJob.get(parentId);
+    if (!row) throw new GodockerError(ErrorCodes.INTERNAL, `the parent ${parentId} of an array task is missing from the store`);
+    const inherited = inheritedOf(JSON.parse(row.doc) as NewJob);
+    this.parents.set(parentId, inherited);
+    if (this.parents.size > PARENTS_CACHED) this.parents.delete(this.parents.keys().next().value as number);
+    return inherited;
   }
 }
 
@@ -650,10 +739,6 @@ function checkSubmission({ jobs, isArray }: Omit<InsertRequest, 'idempotency'>):
     // The result names one job: the ids of the others would be lost.
     throw new GodockerError(ErrorCodes.INVALID_REQUEST, 'several jobs can only be inserted as an array (isArray)');
   }
-}
-
-function toJob(row: JobRow): Job {
-  return { id: row.id, ...(JSON.parse(row.doc) as NewJob) };
 }
 
 function toUser(row: UserRow): StoredUser {

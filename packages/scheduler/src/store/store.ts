@@ -62,6 +62,19 @@ export interface Idempotency {
   fingerprint?: string;
 }
 
+/**
+ * A quota on a user's or a project's waiting (pending or held) jobs, checked inside the
+ * insert's transaction: two submits racing for the last free place cannot both have it.
+ */
+export interface WaitingLimit {
+  scope: 'user' | 'project';
+  /** The user's or the project's name. */
+  name: string;
+  max: number;
+  /** How many waiting jobs the insert adds (an array's whole task count). */
+  adds: number;
+}
+
 export interface InsertRequest {
   /**
    * One job, or an array: `jobs[0]` is the parent and every other job is one of
@@ -71,6 +84,8 @@ export interface InsertRequest {
   isArray: boolean;
   /** A retry with the same user and key returns the first insert's job. */
   idempotency?: Idempotency;
+  /** Refused (GOD_QUOTA_EXCEEDED, nothing stored) when it would take a user or project past one. */
+  limits?: readonly WaitingLimit[];
 }
 
 export interface InsertResult {
@@ -85,6 +100,8 @@ export interface InsertBatchRequest {
   submissions: Omit<InsertRequest, 'idempotency'>[];
   /** A retry with the same user and key returns the first insert's jobs. */
   idempotency?: Idempotency;
+  /** Checked against the whole batch, as InsertRequest's. */
+  limits?: readonly WaitingLimit[];
 }
 
 export interface InsertBatchResult {
@@ -175,6 +192,14 @@ export interface Store {
    * tasks that come with it: from then on the store keeps it.
    */
   insertJobs(request: InsertRequest): Promise<InsertResult>;
+  /**
+   * Independent inserts committed together (the group commit of concurrent submits): each
+   * is stored or refused on its own, as insertJobs would (a reused key, a full quota, a
+   * malformed request), and the answers come in request order, an Error for one refused.
+   * Those stored are durable when this resolves. Rejects, storing none, when the commit
+   * fails or one of them cannot be written: insertJobs then tells each its own fate.
+   */
+  insertEach(requests: readonly InsertRequest[]): Promise<(InsertResult | Error)[]>;
   /**
    * Appends the next tasks of an array, atomically with the parent's `array.created`
    * and task counts (and state), so that after a crash the parent says exactly which tasks exist:
