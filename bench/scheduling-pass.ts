@@ -16,6 +16,7 @@
 import type { Job, JobState, NodeInfo, Quota } from '@godocker/sdk';
 import { userKey } from '../packages/scheduler/src/engine/fairshare.js';
 import { type EngineInput, type ProjectPolicy, schedule, type UserPolicy } from '../packages/scheduler/src/engine/schedule.js';
+import { pick, random } from './lib/random.js';
 import { fixed, memory, processMemory, row, target, title } from './lib/report.js';
 import { median } from './lib/stats.js';
 
@@ -27,21 +28,6 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const TARGET_MS = 50;
 const NOW = Date.parse('2025-06-01T12:00:00.000Z');
 const GiB = 1024;
-
-/** A seeded generator (mulberry32), so every run schedules the same cluster. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function pick<T>(rnd: () => number, xs: readonly T[]): T {
-  return xs[Math.floor(rnd() * xs.length)] as T;
-}
 
 function job(
   id: number,

@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { chown, copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DeepPartial, GodockerConfig } from '@godocker/scheduler';
+import { type DeepPartial, type GodockerConfig, mergeConfig } from '@godocker/scheduler';
 import { GodockerClient } from '@godocker/sdk';
 import { CONFIG_ENV, type FromDaemon, type LoopDelay, TOKEN_ENV, type ToDaemon } from './daemon-protocol.js';
 import { removeLabelled } from './docker.js';
@@ -16,6 +16,8 @@ import type { MemorySnapshot } from './report.js';
 
 export interface BenchDaemon {
   url: string;
+  /** The daemon's data folder (its SQLite file is godocker.db there). */
+  dataDir: string;
   /** The daemon process's pid (its /proc/PID/status). */
   pid: number;
   token: string;
@@ -34,6 +36,8 @@ export interface DaemonSetup {
   executor: 'docker' | 'local';
   /** What the one node offers the scheduler: cpu / job cpu = concurrent slots. */
   capacity: { cpu: number; ram: number };
+  /** Config on top of the benchmark's own (e.g. limits.maxArraySize for a larger array). */
+  config?: DeepPartial<GodockerConfig>;
   /** A SQLite store to start from (e.g. a deep queue, queue-store.ts): copied into the data folder, never changed. */
   store?: string;
 }
@@ -75,13 +79,16 @@ export async function startBenchDaemon(setup: DaemonSetup): Promise<BenchDaemon>
   }
   const token = randomBytes(24).toString('hex');
   // Product defaults otherwise (scheduler tick, reconcile period, limits): the daemon as an admin starts it.
-  const config: DeepPartial<GodockerConfig> = {
-    dataDir,
-    server: { host: '127.0.0.1', port: 0 },
-    executor: { type: setup.executor, options: { capacity: setup.capacity } },
-    limits: { killGraceSeconds: 1 },
-    auth: { admin: { home } },
-  };
+  const config = mergeConfig(
+    {
+      dataDir,
+      server: { host: '127.0.0.1', port: 0 },
+      executor: { type: setup.executor, options: { capacity: setup.capacity } },
+      limits: { killGraceSeconds: 1 },
+      auth: { admin: { home } },
+    },
+    (setup.config ?? {}) as Record<string, unknown>,
+  ) as DeepPartial<GodockerConfig>;
   const child = fork(new URL('./daemon-child.js', import.meta.url), [], {
     env: { ...process.env, [CONFIG_ENV]: JSON.stringify(config), [TOKEN_ENV]: token },
     // GODOCKER_BENCH_DAEMON_ARGS adds node flags to the daemon only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
@@ -112,6 +119,7 @@ export async function startBenchDaemon(setup: DaemonSetup): Promise<BenchDaemon>
   };
   return {
     url,
+    dataDir,
     pid: child.pid as number,
     token,
     clusterId,

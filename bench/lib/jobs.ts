@@ -48,6 +48,25 @@ export async function runWithin(
 ): Promise<BoundedRun> {
   const start = performance.now();
   const ids = await pool(count, width, async () => (await client.submit(submission)).id);
+  return waitEnded(client, ids, start, limitSeconds);
+}
+
+/** Submits `count` copies of `submission` in one POST /api/v1/jobs/batch, then waits as runBatch does. */
+export async function runOneBatch(client: GodockerClient, submission: JobSubmission, count: number): Promise<BatchTiming> {
+  const start = performance.now();
+  const jobs = await client.submitBatch(Array.from({ length: count }, () => submission));
+  const run = await waitEnded(
+    client,
+    jobs.map((job) => job.id),
+    start,
+    WAIT_LIMIT_SECONDS,
+  );
+  if (run.ended < jobs.length) throw new Error(`only ${run.ended} of ${jobs.length} jobs ended within ${WAIT_LIMIT_SECONDS} s`);
+  return run;
+}
+
+/** Waits for the jobs until `limitSeconds` after `start`: those that ended must have ended well. */
+async function waitEnded(client: GodockerClient, ids: number[], start: number, limitSeconds: number): Promise<BoundedRun> {
   const submitMs = since(start);
   const timeout = Math.max(0, limitSeconds - submitMs / 1000);
   const result = await client.waitMany(ids, { mode: 'all', timeout });

@@ -62,3 +62,17 @@ export function memory(label: string, m: MemorySnapshot): void {
 export function fixed(x: number, digits = 1): string {
   return Number.isFinite(x) ? x.toFixed(digits) : String(x);
 }
+
+/** The bench's and the daemon's memory lines, after the figures. */
+export async function memories(daemon: { memory(): Promise<MemorySnapshot> }): Promise<void> {
+  memory('bench', processMemory());
+  memory('daemon', await daemon.memory());
+}
+
+/** Runs a benchmark's main: an error is printed and sets a failing exit code. */
+export function runMain(main: () => Promise<void>): void {
+  main().catch((e: unknown) => {
+    console.error(e);
+    process.exitCode = 1;
+  });
+}

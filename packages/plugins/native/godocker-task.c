@@ -5,13 +5,14 @@
  *                 [--stdin=PATH] [--stdout=PATH] [--stderr=PATH] [--join] [--out-name=N] [--err-name=N]
  *                 -- COMMAND [ARGS...]
  *
- * Started by the daemon (root, or the daemon's own user) as a detached process with an
- * environment of its own and the task's log files as stdout and stderr. The job's environment
+ * Started by the daemon's launcher (godocker-launch.c; root, or the daemon's own user) as a
+ * process in a session of its own, with an environment of its own and the task's log files
+ * as stdout and stderr. The job's environment
  * is the NUL-separated file --env in DIR, given to the job's exec only: a job's LD_PRELOAD
  * never reaches a process running as the daemon's user. It runs as the daemon's
  * user and only ever writes into DIR, the task folder, which the job cannot reach:
  *
- *   pid      its own pid (the daemon writes it too, right after the spawn)
+ *   pid      its own pid (the launcher writes it too, right after the exec)
  *   job      "PID STARTTIME": the job's process (its own process group) and its start time
  *            in clock ticks since boot, so a signal never goes to a recycled pid
  *   status   how the job ended, exactly as waitpid said: "exited N", "signaled N [core]",
@@ -49,6 +50,8 @@
 #define MESSAGE_MAX 8192
 /* Far above what the daemon accepts for a job's environment. */
 #define ENV_MAX_BYTES (64 * 1024 * 1024)
+/* Where the launcher sets the monitor's pid aside before its exec (PID_ASIDE in godocker-launch.c). */
+#define PID_ASIDE ".pid.launch"
 
 /* The job's environment: NAME=VALUE entries, each ended by a NUL. */
 static char **read_env(int dirfd, const char *name) {
@@ -188,6 +191,18 @@ static void write_persistently(int dirfd, const char *name, const char *text) {
     if (errno == ENOENT || errno == ENOTDIR) return;
     sleep(1);
   }
+}
+
+/* NAME in the task folder holds exactly `text`. */
+static bool file_holds(int dirfd, const char *name, const char *text) {
+  char buf[64];
+  int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return false;
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n < 0) return false;
+  buf[n] = '\0';
+  return strcmp(buf, text) == 0;
 }
 
 /* Field 22 of /proc/PID/stat: when the process started, in clock ticks since boot. */
@@ -363,12 +378,15 @@ int main(int argc, char **argv) {
     read_interpreter(script_fd);
   }
   /*
-   * The daemon writes this too, right after the spawn; when it could not (the folder turned
-   * read-only in between) this write, retried, still tells every later reader where the task is.
+   * The launcher set this process's pid aside in PID_ASIDE before the exec and moves it in
+   * place after; whichever of the two moves it first, it is recorded. When neither can (the
+   * folder turned read-only in between, the launcher killed), this write, retried, still tells
+   * every later reader where the task is. It comes before the job's fork: a folder without a
+   * pid never ran a job.
    */
   char text[MESSAGE_MAX];
   snprintf(text, sizeof text, "%d\n", (int)getpid());
-  write_persistently(dirfd, "pid", text);
+  if (renameat(dirfd, PID_ASIDE, dirfd, "pid") != 0 && !file_holds(dirfd, "pid", text)) write_persistently(dirfd, "pid", text);
 
   int pipefd[2];
   if (pipe2(pipefd, O_CLOEXEC) != 0) {

@@ -1,18 +1,9 @@
-/**
- * A 100,000-task array submitted at once: answered at once (202) with its parent,
- * its tasks stored in batches without holding the event loop, every one of them
- * there in the end; and a kill -9 while they land loses none and adds none.
- */
-import type { ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Job, JobList } from '@godocker/sdk';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { type Caller, caller } from './helpers/api-caller.js';
-import { spawnDaemon } from './helpers/child-daemon.js';
-import { ADMIN_TOKEN, baseConfig, startTestDaemon, type TestDaemon } from './helpers/test-daemon.js';
+import { daemonsOnOneFolder } from './helpers/child-daemon.js';
+import { ADMIN_TOKEN, startTestDaemon, type TestDaemon } from './helpers/test-daemon.js';
 
 const TASKS = 100_000;
 
@@ -91,18 +82,10 @@ describe(`a ${TASKS.toLocaleString('en')}-task array`, () => {
 });
 
 describe(`kill -9 while a ${TASKS.toLocaleString('en')}-task array lands`, () => {
-  const children: ChildProcess[] = [];
-  let root: string | undefined;
-  afterEach(() => {
-    for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
-    if (root) rmSync(root, { recursive: true, force: true });
-  });
+  const daemons = daemonsOnOneFolder('godocker-landing-');
 
   it('finishes the array after the restart: every task once, none lost', async () => {
-    root = mkdtempSync(join(tmpdir(), 'godocker-landing-'));
-    chmodSync(root, 0o711);
-    const config = baseConfig('local', join(root, 'data'));
-    const first = await spawnDaemon(config, children);
+    const first = await daemons.start();
     const r = await caller(first.url, ADMIN_TOKEN).call<Job>(
       'POST',
       '/api/v1/jobs',
@@ -113,7 +96,7 @@ describe(`kill -9 while a ${TASKS.toLocaleString('en')}-task array lands`, () =>
     first.child.kill('SIGKILL');
     await new Promise((resolve) => first.child.once('exit', resolve));
 
-    const second = await spawnDaemon(config, children);
+    const second = await daemons.start();
     const admin = caller(second.url, ADMIN_TOKEN);
     const before = await admin.call<Job>('GET', `/api/v1/jobs/${r.body.id}`);
     // The crash came while tasks were landing: the parent says how many exist.

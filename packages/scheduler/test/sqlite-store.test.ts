@@ -1,13 +1,17 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ErrorCodes, GodockerError, type Job } from '@godocker/sdk';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { arrayTask } from '../src/runtime/submission.js';
+import { parentState } from '../src/store/array-parent.js';
 import { MIGRATIONS, SCHEMA_VERSION } from '../src/store/sqlite-migrations.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
-import type { Store } from '../src/store/store.js';
-import { makeArrayJobs, makeJob } from './fixtures/jobs.js';
+import type { JobFilter, NewJob, Store } from '../src/store/store.js';
+import { FIXTURE_TIME, makeArrayJobs, makeJob } from './fixtures/jobs.js';
 import { describeStoreConformance } from './store-conformance.js';
 
 // Created at load time: the conformance suite's factory runs in its hooks.
@@ -105,6 +109,82 @@ describe('SqliteStore', () => {
     ]);
   });
 
+  it('upgrades a database from before the filter indexes: array parents, tags, and counts made true', async () => {
+    const path = join(dir, `v4-${++files}.db`);
+    const db = new Database(path);
+    for (const migration of MIGRATIONS.slice(0, 4)) migration.up(db);
+    db.pragma('user_version = 4');
+    const addJob = db.prepare<[string, string | null, number | null, string]>(
+      "INSERT INTO jobs (state, user_name, project, session, name, parent_id, submitted_at, doc) VALUES (?, 'alice', 'default', ?, 'j', ?, 't', ?)",
+    );
+    const row = (job: NewJob, parentId: number | null = null) =>
+      Number(addJob.run(job.status.state, job.session, parentId, JSON.stringify({ ...job, parentId })).lastInsertRowid);
+    // A parent left behind by a crash of the old daemon: its tasks ended, its counts did not follow.
+    const [stale, ...ended] = makeArrayJobs(3);
+    const staleId = row(stale as NewJob);
+    for (const task of ended) row({ ...task, status: { ...task.status, state: 'done' } }, staleId);
+    const [running, ...tasks] = makeArrayJobs(2, { status: { state: 'running' } });
+    const runningId = row({
+      ...(running as NewJob),
+      array: { ...(running?.array as NonNullable<NewJob['array']>), tasks: { running: 2 } },
+    });
+    const taskIds = tasks.map((task) => row(task, runningId));
+    const tagged = row(makeJob({ meta: { tags: ['gpu', 'two words'] } }));
+    const single = row(makeJob({ session: 's1' }));
+    db.close();
+
+    const store = SqliteStore.open(path);
+    open.push(store);
+    await store.migrate();
+    expect(inspect(path).pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    const parent = await store.getJob(staleId);
+    expect(parent?.array?.tasks).toEqual({ done: 3 });
+    expect(parent?.status).toMatchObject({ state: 'done', reason: 'all tasks done: 3 done' });
+    expect(parent?.status.endedAt).not.toBeNull();
+    expect(parent?.status.history.at(-1)?.state).toBe('done');
+    const ids = async (filter: JobFilter) => (await store.listJobs(filter, { limit: 100 })).jobs.map((j) => j.id);
+    expect(await ids({ arrayParent: true })).toEqual([runningId, staleId]);
+    expect(await ids({ arrayParent: false, session: 's1' })).toEqual([single]);
+    expect((await ids({ arrayParent: false })).sort((a, b) => a - b)).toEqual(
+      (await store.listJobIds({})).filter((id) => id !== runningId && id !== staleId),
+    );
+    expect(await ids({ tag: 'gpu' })).toEqual([tagged]);
+    expect(await ids({ tag: 'two words', user: 'alice' })).toEqual([tagged]);
+    // The counts move on from the true ones.
+    await store.updateJob(taskIds[0] as number, { state: { to: 'done', reason: 'exited', at: 't2' } });
+    expect((await store.getJob(runningId))?.array?.tasks).toEqual({ done: 1, running: 1 });
+  });
+
+  it('never leaves an array\u2019s counts behind its tasks when the writer is killed mid-change', async () => {
+    const { store, path } = await migrated();
+    const parents: number[] = [];
+    for (let a = 0; a < 3; a++) parents.push((await store.insertJobs({ jobs: makeArrayJobs(40), isArray: true })).job.id);
+    const writer = join(fileURLToPath(new URL('.', import.meta.url)), 'helpers', 'store-writer.mjs');
+    let total = 0;
+    for (let round = 1; round <= 3; round++) {
+      const child = spawn(process.execPath, [writer, path, String(round)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      open.push({ close: () => child.kill('SIGKILL') });
+      // Killed after some hundreds of changes, at a moment the writer does not choose.
+      const made = await new Promise<number>((resolve, reject) => {
+        child.stdout.on('data', (d: Buffer) => {
+          const n = Number(d.toString().trim().split('\n').at(-1));
+          if (n >= 300 * round) setTimeout(() => resolve(n), Math.random() * 20);
+        });
+        child.once('exit', (code) => reject(new Error(`the writer exited with ${code}`)));
+      });
+      child.kill('SIGKILL');
+      await new Promise((resolve) => child.once('exit', resolve));
+      total += made;
+      for (const id of parents) {
+        const parent = await store.getJob(id);
+        const counts = await store.countByState({ parentId: id });
+        expect(parent?.array?.tasks, `round ${round}, array ${id}`).toEqual(counts);
+        expect(parent?.status.state, `round ${round}, array ${id}`).toBe(parentState(counts));
+      }
+    }
+    expect(total).toBeGreaterThanOrEqual(1800);
+  }, 120_000);
+
   it('refuses a database written by a newer GoDocker', async () => {
     const path = join(dir, `newer-${++files}.db`);
     const db = new Database(path);
@@ -185,5 +265,47 @@ describe('SqliteStore', () => {
     expect(tasks.at(-1)?.command.env.GODOCKER_TASK_ID).toBe('0');
     expect(await store.countByState({ parentId: parent.id })).toEqual({ pending: 10_000 });
     expect(await store.jobsInStates(['pending'])).toHaveLength(10_001);
+  });
+
+  it('stores of an array task only what is its own, and reads it back whole', async () => {
+    const { store, path } = await migrated();
+    const script = `#!/bin/sh\n# ${'a long script '.repeat(200)}\n`;
+    const array = { start: 1, end: 6, step: 1, throttle: null, count: 6, created: 3, tasks: { pending: 3 } };
+    const parent = makeJob({ project: 'big', command: { script, env: { THREADS: '8' } }, array });
+    // Made as the runtime makes them; one asks for other requirements than its parent.
+    const tasks = [0, 1, 2].map((i) => arrayTask(parent, i));
+    tasks[2] = { ...(tasks[2] as NewJob), requirements: { ...parent.requirements, cpu: 4 } };
+    const expected = structuredClone(tasks);
+    const { job } = await store.insertJobs({ jobs: [parent, ...tasks], isArray: true });
+    const docOf = (id: number) =>
+      inspect(path).prepare<[number], { doc: string }>('SELECT doc FROM jobs WHERE id = ?').get(id)?.doc ?? '';
+
+    const read = (await store.listJobs({ parentId: job.id }, { limit: 10 })).jobs.reverse();
+    expect(read).toEqual(expected.map((t, i) => ({ ...t, id: read[i]?.id, parentId: job.id })));
+    for (const task of read) {
+      expect(docOf(task.id)).not.toContain('a long script');
+      expect(docOf(task.id).length).toBeLessThan(1000);
+    }
+    expect(JSON.parse(docOf(read[2]?.id as number)).requirements.cpu).toBe(4);
+
+    const landed = await store.addArrayTasks(
+      job.id,
+      [3, 4, 5].map((i) => arrayTask(parent, i)),
+    );
+    for (const task of landed) {
+      expect(await store.getJob(task.id)).toEqual(task);
+      expect(docOf(task.id)).not.toContain('a long script');
+    }
+
+    // A change keeps the task compact and answers the whole job; another connection (a restart) reads the same.
+    const task = read[0] as Job;
+    const changed = await store.updateJob(task.id, { state: { to: 'running', reason: 'placed', at: FIXTURE_TIME } });
+    expect(changed).toEqual({ ...task, status: expect.objectContaining({ state: 'running', reason: 'placed' }) });
+    expect(docOf(task.id)).not.toContain('a long script');
+    const again = SqliteStore.open(path);
+    open.push(again);
+    expect(await again.getJob(task.id)).toEqual(changed);
+    // Its parent is running with it.
+    expect((await again.jobsInStates(['running'])).filter((j) => j.parentId === job.id)).toEqual([changed]);
   });
 });

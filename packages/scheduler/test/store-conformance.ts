@@ -14,10 +14,21 @@
  * server), opens the same data again after `previous` was closed; without it
  * the persistence test is not defined (an in-memory store makes no such promise).
  */
-import { DEFAULT_PROJECT, ErrorCodes, GodockerError, JOB_STATES, type Job, type JobState, type Session } from '@godocker/sdk';
+import {
+  canTransition,
+  DEFAULT_PROJECT,
+  ErrorCodes,
+  GodockerError,
+  JOB_STATES,
+  type Job,
+  type JobState,
+  type Session,
+} from '@godocker/sdk';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { JobFilter, NewJob, NewProject, Store, StoredUser, UsageRow } from '../src/store/store.js';
+import { parentState } from '../src/store/array-parent.js';
+import type { JobFilter, NewJob, NewProject, QueuedJob, Store, StoredUser, UsageRow } from '../src/store/store.js';
 import { FIXTURE_TIME, type JobOverrides, makeArrayJobs, makeJob } from './fixtures/jobs.js';
+import { pick, random } from './sim/random.js';
 
 export interface ConformanceOptions {
   reopen?: (previous: Store) => Promise<Store>;
@@ -73,6 +84,35 @@ function poisoned(job: NewJob): NewJob {
 
 function withoutZeros(counts: Partial<Record<JobState, number>>): Partial<Record<JobState, number>> {
   return Object.fromEntries(Object.entries(counts).filter(([, n]) => n !== 0));
+}
+
+/** What a filter means, read plainly: the reference the store's answers are checked against. */
+function matches(job: Job, filter: JobFilter, reaped: ReadonlySet<number>): boolean {
+  return (
+    (filter.states === undefined || filter.states.includes(job.status.state)) &&
+    (filter.user === undefined || job.user.name === filter.user) &&
+    (filter.project === undefined || job.project === filter.project) &&
+    (filter.tag === undefined || job.meta.tags.includes(filter.tag)) &&
+    (filter.name === undefined || job.meta.name === filter.name) &&
+    (filter.session === undefined || job.session === filter.session) &&
+    (filter.parentId === undefined || job.parentId === filter.parentId) &&
+    (filter.reaped === undefined || reaped.has(job.id) === filter.reaped) &&
+    (filter.arrayParent === undefined || (job.array !== null) === filter.arrayParent)
+  );
+}
+
+/** Tasks counted by state, as a parent shows them. */
+function countStates(jobs: readonly Job[]): Partial<Record<JobState, number>> {
+  const counts: Partial<Record<JobState, number>> = {};
+  for (const job of jobs) counts[job.status.state] = (counts[job.status.state] ?? 0) + 1;
+  return counts;
+}
+
+/** An array whose tasks are all in `state`, its parent counting them so. */
+function arrayIn(state: JobState, count: number, overrides: JobOverrides = {}): NewJob[] {
+  const [parent, ...tasks] = makeArrayJobs(count, { ...overrides, status: { state } });
+  const array = parent?.array ? { ...parent.array, tasks: { [state]: count } } : null;
+  return [{ ...(parent as NewJob), array }, ...tasks];
 }
 
 export function describeStoreConformance(name: string, makeStore: () => Promise<Store>, options: ConformanceOptions = {}): void {
@@ -316,6 +356,137 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
       });
     });
 
+    describe('insertEach', () => {
+      it('stores every insert of the group and answers each in order, with increasing ids', async () => {
+        const results = await store.insertEach([
+          { jobs: [makeJob({ meta: { name: 'one' } })], isArray: false },
+          { jobs: makeArrayJobs(2, { meta: { name: 'arr' } }), isArray: true },
+          { jobs: [makeJob({ meta: { name: 'three' } })], isArray: false },
+        ]);
+        const jobs = results.map((r) => {
+          if (r instanceof Error) throw r;
+          expect(r.created).toBe(true);
+          return r.job;
+        });
+        expect(jobs.map((j) => j.meta.name)).toEqual(['one', 'arr', 'three']);
+        expect(jobs[1]?.id).toBeGreaterThan(jobs[0]?.id as number);
+        expect(jobs[2]?.id).toBeGreaterThan(jobs[1]?.id as number);
+        expect(await listAll({ parentId: jobs[1]?.id as number })).toHaveLength(2);
+        for (const job of jobs) expect(await store.getJob(job.id)).toEqual(job);
+      });
+
+      it('refuses one insert alone: its neighbours are stored, nothing of it is', async () => {
+        const taken = { user: 'alice', key: 'taken', fingerprint: 'first' };
+        const earlier = await store.insertJobs({ jobs: [makeJob()], isArray: false, idempotency: taken });
+        const results = await store.insertEach([
+          { jobs: [makeJob({ meta: { name: 'before' } })], isArray: false },
+          { jobs: [makeJob({ meta: { name: 'reused key' } })], isArray: false, idempotency: { ...taken, fingerprint: 'other' } },
+          { jobs: [makeJob(), makeJob()], isArray: false },
+          { jobs: [], isArray: false },
+          { jobs: [makeJob({ meta: { name: 'after' } })], isArray: false, idempotency: { user: 'alice', key: 'fresh' } },
+        ]);
+        expect(results.map((r) => (r instanceof Error ? 'error' : r.job.meta.name))).toEqual([
+          'before',
+          'error',
+          'error',
+          'error',
+          'after',
+        ]);
+        expect((results[1] as GodockerError).code).toBe(ErrorCodes.IDEMPOTENCY_KEY_REUSED);
+        expect((await listAll({})).map((j) => j.meta.name).sort()).toEqual(['after', 'before', 'job']);
+        expect(await store.findIdempotent('alice', 'fresh')).toEqual((results[4] as { job: Job }).job);
+        expect(await store.findIdempotent('alice', 'taken')).toEqual(earlier.job);
+      });
+
+      it('answers a second insert with the key of a first in the same group as a retry', async () => {
+        const idempotency = { user: 'alice', key: 'twice', fingerprint: 'f' };
+        const [first, second, reused] = await store.insertEach([
+          { jobs: [makeJob({ meta: { name: 'first' } })], isArray: false, idempotency },
+          { jobs: [makeJob({ meta: { name: 'first' } })], isArray: false, idempotency },
+          { jobs: [makeJob({ meta: { name: 'other' } })], isArray: false, idempotency: { ...idempotency, fingerprint: 'g' } },
+        ]);
+        expect(first).toMatchObject({ created: true });
+        expect(second).toEqual({ job: (first as { job: Job }).job, created: false });
+        expect((reused as GodockerError).code).toBe(ErrorCodes.IDEMPOTENCY_KEY_REUSED);
+        expect(await listAll({})).toHaveLength(1);
+      });
+
+      it('stores none of the group when one cannot be written, keys and all', async () => {
+        const earlier = await insert();
+        const idempotency = { user: 'alice', key: 'in-group' };
+        const group = () => [
+          { jobs: [makeJob({ meta: { name: 'fine' } })], isArray: false, idempotency },
+          { jobs: makeArrayJobs(3).map((j, i) => (i === 2 ? poisoned(j) : j)), isArray: true },
+        ];
+        await expect(store.insertEach(group())).rejects.toThrow();
+        expect(ids(await listAll({}))).toEqual([earlier.id]);
+        expect(await store.findIdempotent('alice', 'in-group')).toBeNull();
+      });
+
+      it('answers an empty group with nothing', async () => {
+        expect(await store.insertEach([])).toEqual([]);
+      });
+    });
+
+    describe('waiting-job limits', () => {
+      const userLimit = (max: number, adds = 1) => ({ scope: 'user' as const, name: 'alice', max, adds });
+
+      it('stores inserts up to the limit and refuses the one past it, counting those of its own group', async () => {
+        await insert({ status: { state: 'held' } });
+        await insert({ status: { state: 'running' } });
+        await insert({ user: { name: 'bob' } });
+        const one = () => ({ jobs: [makeJob()], isArray: false, limits: [userLimit(3)] });
+        const results = await store.insertEach([one(), one(), one()]);
+        expect(results.map((r) => (r instanceof Error ? r.message : 'stored'))).toEqual([
+          'stored',
+          'stored',
+          'user alice has 3 jobs waiting; the quota allows 3 (this submit adds 1)',
+        ]);
+        expect((results[2] as GodockerError).code).toBe(ErrorCodes.QUOTA_EXCEEDED);
+        expect(withoutZeros(await store.countByState({ user: 'alice' }))).toEqual({ held: 1, running: 1, pending: 2 });
+      });
+
+      it('counts what an array adds, and checks a project as a user', async () => {
+        const project = { scope: 'project' as const, name: 'p', max: 3, adds: 3 };
+        await insert({ project: 'p', user: { name: 'bob' } });
+        const refused = await failure(
+          store.insertJobs({ jobs: makeArrayJobs(3, { project: 'p' }), isArray: true, limits: [project] }),
+        );
+        expect(refused.code).toBe(ErrorCodes.QUOTA_EXCEEDED);
+        expect(refused.message).toBe('project p has 1 jobs waiting; its quota allows 3 (this submit adds 3)');
+        expect(await listAll({})).toHaveLength(1);
+        const fits = { ...project, max: 4 };
+        expect(
+          (await store.insertJobs({ jobs: makeArrayJobs(3, { project: 'p' }), isArray: true, limits: [fits] })).created,
+        ).toBe(true);
+      });
+
+      it('says "more than" the limit when more than it already wait, having counted no further', async () => {
+        for (let i = 0; i < 5; i++) await insert();
+        const refused = await failure(store.insertJobs({ jobs: [makeJob()], isArray: false, limits: [userLimit(2)] }));
+        expect(refused.message).toBe('user alice has more than 2 jobs waiting; the quota allows 2 (this submit adds 1)');
+      });
+
+      it('answers a retry with the first job even when the limit is now full', async () => {
+        const idempotency = { user: 'alice', key: 'k', fingerprint: 'f' };
+        const first = await store.insertJobs({ jobs: [makeJob()], isArray: false, idempotency, limits: [userLimit(1)] });
+        const retry = await store.insertJobs({ jobs: [makeJob()], isArray: false, idempotency, limits: [userLimit(1)] });
+        expect(retry).toEqual({ job: first.job, created: false });
+      });
+
+      it('checks a batch as a whole', async () => {
+        const submissions = [
+          { jobs: [makeJob()], isArray: false },
+          { jobs: [makeJob()], isArray: false },
+        ];
+        expect((await failure(store.insertBatch({ submissions, limits: [userLimit(1, 2)] }))).code).toBe(
+          ErrorCodes.QUOTA_EXCEEDED,
+        );
+        expect(await listAll({})).toEqual([]);
+        expect((await store.insertBatch({ submissions, limits: [userLimit(2, 2)] })).created).toBe(true);
+      });
+    });
+
     describe('insertBatch', () => {
       const batch = () => [
         { jobs: [makeJob({ meta: { name: 'one' } })], isArray: false },
@@ -478,11 +649,74 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
         expect(ids(page.jobs)).toEqual(expected((j) => j.id < cursor));
       });
 
+      it('answers any combination of filters as a plain reading of them would, page after page', async () => {
+        // Array parents and tasks, reaped jobs and sessions besides the seeded jobs.
+        const [parentInput, ...taskInputs] = makeArrayJobs(4, { user: { name: 'bob' }, session: 's1', meta: { tags: ['gpu'] } });
+        const { job: parent } = await store.insertJobs({ jobs: [parentInput as NewJob, ...taskInputs], isArray: true });
+        const taskIds = await store.listJobIds({ parentId: parent.id });
+        await store.updateJob(taskIds[0] as number, { state: { to: 'running', reason: 'started', at: FIXTURE_TIME } });
+        await store.updateJob(taskIds[1] as number, { state: { to: 'held', reason: 'held', at: FIXTURE_TIME }, hold: true });
+        const reapable = [...seeded.filter((j) => j.session !== null && j.id % 3 === 0).map((j) => j.id), taskIds[2] as number];
+        const reaped = new Set(await store.reapJobs(reapable, FIXTURE_TIME));
+        const all = await listAll({});
+
+        const rnd = random(20);
+        const maybe = <T>(values: readonly T[]): T | undefined => (rnd() < 0.5 ? undefined : pick(rnd, values));
+        for (let i = 0; i < 300; i++) {
+          const filter: JobFilter = {};
+          const states = maybe([1, 2, 3]);
+          if (states !== undefined) filter.states = [...JOB_STATES].sort(() => rnd() - 0.5).slice(0, states) as JobState[];
+          const set = <K extends keyof JobFilter>(key: K, values: readonly NonNullable<JobFilter[K]>[]) => {
+            const value = rnd() < 0.6 ? undefined : pick(rnd, values);
+            if (value !== undefined) filter[key] = value;
+          };
+          set('user', ['alice', 'bob', 'nobody']);
+          set('project', ['p1', 'p2', 'default']);
+          set('tag', ['gpu', 'cpu']);
+          set('name', ['align', 'job']);
+          set('session', ['s1', 's2']);
+          set('parentId', [parent.id]);
+          set('reaped', [true, false]);
+          set('arrayParent', [true, false]);
+          const want = all.filter((j) => matches(j, filter, reaped));
+          const label = JSON.stringify(filter);
+          expect(ids(await listAll(filter, 2)), label).toEqual(ids(want));
+          expect(await store.listJobIds(filter), label).toEqual(ids(want).sort((a, b) => a - b));
+          expect(withoutZeros(await store.countByState(filter)), label).toEqual(countStates(want));
+        }
+      });
+
       it('jobsInStates returns those states, oldest first', async () => {
         const jobs = await store.jobsInStates(['pending', 'running']);
         expect(ids(jobs)).toEqual(ids(seeded.filter((j) => ['pending', 'running'].includes(j.status.state))));
         expect(jobs[0]).toEqual(seeded.find((j) => j.status.state === 'pending' || j.status.state === 'running'));
         expect(await store.jobsInStates([])).toEqual([]);
+      });
+
+      it('queuedJobs reads the pending jobs page by page, oldest first, tasks without their documents', async () => {
+        const { job: parent } = await store.insertJobs({ jobs: makeArrayJobs(3), isArray: true });
+        const tasks = await store.listJobs({ parentId: parent.id }, { limit: 10 });
+        const pending = [...seeded, parent, ...tasks.jobs.reverse()].filter((j) => j.status.state === 'pending');
+        const paged: QueuedJob[] = [];
+        for (let afterId = 0; ; ) {
+          const page = await store.queuedJobs(afterId, 2);
+          if (page.length === 0) break;
+          expect(page.length).toBeLessThanOrEqual(2);
+          paged.push(...page);
+          afterId = page.at(-1)?.id ?? afterId;
+        }
+        expect(paged.map((q) => q.id)).toEqual(ids(pending));
+        expect(pending.length).toBeGreaterThan(6);
+        expect(paged.filter((q) => q.job === null)).toHaveLength(3);
+        for (const q of paged) {
+          const job = pending.find((j) => j.id === q.id) as Job;
+          expect(q).toEqual({
+            id: job.id,
+            parentId: job.parentId,
+            submittedAt: job.status.submittedAt,
+            job: job.parentId === null ? job : null,
+          });
+        }
       });
     });
 
@@ -585,6 +819,223 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
         expect(await store.updateJob(job.id + 1000, { hold: true })).toBeNull();
         expect(await store.updateJob(job.id + 1000, { hold: true }, { states: ['pending'] })).toBeNull();
         expect(await listAll({})).toHaveLength(1);
+      });
+    });
+
+    describe('array parents', () => {
+      const at = (minute: number) => `2024-01-01T00:${String(minute).padStart(2, '0')}:00.000Z`;
+      const move = (id: number, to: JobState, minute: number, extra: { hold?: boolean } = {}) =>
+        store.updateJob(id, { state: { to, reason: `to ${to}`, at: at(minute) }, ...extra });
+
+      async function parentOf(id: number): Promise<Job> {
+        const parent = await store.getJob(id);
+        if (!parent) throw new Error(`no parent ${id}`);
+        return parent;
+      }
+
+      it('moves with each task, in the same change: counts, state, reason, start and end', async () => {
+        const { job } = await store.insertJobs({ jobs: makeArrayJobs(3), isArray: true });
+        const [t0, t1, t2] = (await store.listJobIds({ parentId: job.id })) as [number, number, number];
+
+        await move(t0, 'running', 1);
+        let parent = await parentOf(job.id);
+        expect(parent.array?.tasks).toEqual({ pending: 2, running: 1 });
+        expect(parent.status).toMatchObject({ state: 'running', reason: 'tasks: 2 pending, 1 running', startedAt: at(1) });
+        expect(parent.status.endedAt).toBeNull();
+
+        await move(t1, 'running', 2);
+        await move(t0, 'done', 3);
+        parent = await parentOf(job.id);
+        expect(parent.array?.tasks).toEqual({ done: 1, pending: 1, running: 1 });
+        // Still running since minute 1: no transition was recorded for these changes.
+        expect(parent.status).toMatchObject({ state: 'running', reason: 'tasks: 2 pending, 1 running', startedAt: at(1) });
+
+        // No task runs, one waits: the parent waits too.
+        await move(t1, 'failed', 4);
+        parent = await parentOf(job.id);
+        expect(parent.status).toMatchObject({ state: 'pending', reason: 'tasks: 1 done, 1 failed, 1 pending' });
+
+        await move(t2, 'running', 5);
+        await move(t2, 'done', 6);
+        parent = await parentOf(job.id);
+        expect(parent.array?.tasks).toEqual({ done: 2, failed: 1 });
+        expect(parent.status).toMatchObject({
+          state: 'failed',
+          reason: 'some tasks failed: 2 done, 1 failed',
+          startedAt: at(1),
+          endedAt: at(6),
+        });
+        expect(parent.status.history.map((h) => [h.state, h.at])).toEqual([
+          ['pending', FIXTURE_TIME],
+          ['running', at(1)],
+          ['pending', at(4)],
+          ['running', at(5)],
+          ['failed', at(6)],
+        ]);
+        expect(await store.getJob(job.id)).toEqual(parent);
+        expect(ids(await listAll({ states: ['failed'], arrayParent: true }))).toEqual([job.id]);
+      });
+
+      it('ends done when every task is done, and says so', async () => {
+        const { job } = await store.insertJobs({ jobs: makeArrayJobs(2), isArray: true });
+        for (const id of await store.listJobIds({ parentId: job.id })) {
+          await move(id, 'running', 1);
+          await move(id, 'done', 2);
+        }
+        expect((await parentOf(job.id)).status).toMatchObject({
+          state: 'done',
+          reason: 'all tasks done: 2 done',
+          endedAt: at(2),
+        });
+      });
+
+      it('leaves the parent alone when a change does not move its task, or does not apply', async () => {
+        const { job } = await store.insertJobs({ jobs: makeArrayJobs(2), isArray: true });
+        const [t0] = (await store.listJobIds({ parentId: job.id })) as [number];
+        const before = await parentOf(job.id);
+        await store.updateJob(t0, { usage: { wallSeconds: 3 }, status: { node: 'n1' } });
+        expect(await store.updateJob(t0, { state: { to: 'done', reason: 'x', at: at(1) } }, { states: ['running'] })).toBeNull();
+        expect(await parentOf(job.id)).toEqual(before);
+      });
+
+      it('counts the tasks afresh when counts set by hand cannot hold a change', async () => {
+        const { job } = await store.insertJobs({ jobs: makeArrayJobs(3), isArray: true });
+        const [t0] = (await store.listJobIds({ parentId: job.id })) as [number];
+        const array = (await parentOf(job.id)).array as NonNullable<Job['array']>;
+        await store.updateJob(job.id, { array: { ...array, tasks: { held: 3 } } });
+        await move(t0, 'running', 1);
+        expect((await parentOf(job.id)).array?.tasks).toEqual({ pending: 2, running: 1 });
+        expect((await parentOf(job.id)).status.state).toBe('running');
+      });
+
+      it('holds, releases and kills a whole array through its tasks', async () => {
+        const { job } = await store.insertJobs({ jobs: makeArrayJobs(3), isArray: true });
+        const tasks = await store.listJobIds({ parentId: job.id });
+        await Promise.all(
+          tasks.map((id) =>
+            store.updateJob(id, { state: { to: 'held', reason: 'held', at: at(1) }, hold: true }, { states: ['pending'] }),
+          ),
+        );
+        expect((await parentOf(job.id)).status).toMatchObject({ state: 'held', reason: 'tasks: 3 held' });
+        expect((await parentOf(job.id)).array?.tasks).toEqual({ held: 3 });
+
+        await Promise.all(
+          tasks.map((id) =>
+            store.updateJob(id, { state: { to: 'pending', reason: 'released', at: at(2) }, hold: false }, { states: ['held'] }),
+          ),
+        );
+        // Pending with the first task released: the reason gives the counts of that moment.
+        expect((await parentOf(job.id)).status).toMatchObject({ state: 'pending', reason: 'tasks: 2 held, 1 pending' });
+        expect((await parentOf(job.id)).array?.tasks).toEqual({ pending: 3 });
+
+        await move(tasks[0] as number, 'running', 3);
+        const kill = (id: number) =>
+          store.updateJob(
+            id,
+            { state: { to: 'failed', reason: 'killed', at: at(4) } },
+            { states: ['pending', 'held', 'running', 'suspended'] },
+          );
+        await Promise.all([...tasks.map(kill), kill(tasks[0] as number)]);
+        const parent = await parentOf(job.id);
+        expect(parent.array?.tasks).toEqual({ failed: 3 });
+        expect(parent.status).toMatchObject({
+          state: 'failed',
+          reason: 'some tasks failed: 3 failed',
+          endedAt: at(4),
+          startedAt: at(3),
+        });
+      });
+
+      it('counts the tasks not stored yet as waiting, until the last one lands', async () => {
+        const [parentInput, ...taskInputs] = makeArrayJobs(4, { status: { state: 'held' } });
+        const parentDoc = parentInput as NewJob;
+        const created: NewJob = {
+          ...parentDoc,
+          array: { ...(parentDoc.array as NonNullable<NewJob['array']>), created: 2, tasks: { held: 2 } },
+        };
+        const { job } = await store.insertJobs({ jobs: [created, ...taskInputs.slice(0, 2)], isArray: true });
+        for (const id of await store.listJobIds({ parentId: job.id })) {
+          await move(id, 'pending', 1, { hold: false });
+          await move(id, 'running', 2);
+          await move(id, 'done', 3);
+        }
+        // Two done, two still to land (held, as the array was submitted): not ended.
+        let parent = await parentOf(job.id);
+        expect(parent.array?.tasks).toEqual({ done: 2 });
+        expect(parent.status).toMatchObject({ state: 'held', reason: 'tasks: 2 done', endedAt: null });
+
+        const landed = await store.addArrayTasks(job.id, taskInputs.slice(2));
+        parent = await parentOf(job.id);
+        expect(parent.array).toMatchObject({ created: 4, tasks: { done: 2, held: 2 } });
+        expect(parent.status.state).toBe('held');
+        for (const task of landed) {
+          await move(task.id, 'failed', 4);
+        }
+        parent = await parentOf(job.id);
+        expect(parent.status).toMatchObject({ state: 'failed', reason: 'some tasks failed: 2 done, 2 failed', endedAt: at(4) });
+      });
+
+      it('keeps the counts equal to a full count through many random and racing task changes', async () => {
+        const rnd = random(10);
+        const arrays = [makeArrayJobs(5), arrayIn('held', 8), makeArrayJobs(12, { user: { name: 'bob' } })];
+        // The last array lands its second half during the changes.
+        const landing = arrays[2] as NewJob[];
+        const landingParent = landing[0] as NewJob;
+        landingParent.array = { ...(landingParent.array as NonNullable<NewJob['array']>), created: 6, tasks: { pending: 6 } };
+        const parents: number[] = [];
+        for (const jobs of arrays) {
+          parents.push((await store.insertJobs({ jobs: jobs === landing ? jobs.slice(0, 7) : jobs, isArray: true })).job.id);
+        }
+        const fromStates = (to: JobState) => JOB_STATES.filter((s) => canTransition(s, to));
+        // Terminal states are rare, so most tasks keep moving to the end.
+        const targets: JobState[] = [
+          'pending',
+          'pending',
+          'held',
+          'running',
+          'running',
+          'suspended',
+          'running',
+          'done',
+          'failed',
+        ];
+
+        async function check(): Promise<void> {
+          for (const id of parents) {
+            const parent = await parentOf(id);
+            const array = parent.array as NonNullable<Job['array']>;
+            const counts = withoutZeros(await store.countByState({ parentId: id }));
+            expect(array.tasks, `array ${id}`).toEqual(counts);
+            const unstored = array.count - (array.created ?? array.count);
+            const waiting = parent.hold ? 'held' : 'pending';
+            const expected = parentState(unstored > 0 ? { ...counts, [waiting]: (counts[waiting] ?? 0) + unstored } : counts);
+            expect(parent.status.state, `array ${id}`).toBe(expected);
+          }
+        }
+
+        let minute = 0;
+        for (let step = 0; step < 150; step++) {
+          const tasks = await store.listJobIds({ parentId: pick(rnd, parents) });
+          // A few changes at once, and now and then two on the same task (a kill racing an exit).
+          const changes = Array.from({ length: 1 + Math.floor(rnd() * 4) }, () => {
+            const to = pick(rnd, targets);
+            return { id: pick(rnd, tasks), to };
+          });
+          if (rnd() < 0.2) changes.push({ ...(changes[0] as { id: number; to: JobState }), to: pick(rnd, targets) });
+          minute = (minute + 1) % 60;
+          await Promise.all(
+            changes.map(({ id, to }) =>
+              store.updateJob(
+                id,
+                { state: { to, reason: `to ${to}`, at: at(minute) }, hold: to === 'held' },
+                { states: fromStates(to) },
+              ),
+            ),
+          );
+          if (step === 75) await store.addArrayTasks(parents[2] as number, landing.slice(7));
+          await check();
+        }
+        expect((await parentOf(parents[2] as number)).array?.created).toBe(12);
       });
     });
 
@@ -981,6 +1432,29 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
         expect(retry).toEqual({ job: moved, created: false });
         const next = await insert();
         expect(next.id).toBeGreaterThan(Math.max(...ids(before)));
+      });
+
+    if (options.reopen)
+      it('keeps an array\u2019s counts across close and reopen, and goes on moving them', async () => {
+        const reopen = options.reopen as NonNullable<ConformanceOptions['reopen']>;
+        const { job } = await store.insertJobs({ jobs: makeArrayJobs(2, { meta: { tags: ['gpu'] } }), isArray: true });
+        const [t0, t1] = (await store.listJobIds({ parentId: job.id })) as [number, number];
+        await store.updateJob(t0, { state: { to: 'running', reason: 'started', at: FIXTURE_TIME } });
+        const before = await store.getJob(job.id);
+        expect(before?.array?.tasks).toEqual({ pending: 1, running: 1 });
+
+        await store.close();
+        store = await reopen(store);
+        await store.migrate();
+
+        expect(await store.getJob(job.id)).toEqual(before);
+        await store.updateJob(t0, { state: { to: 'done', reason: 'exited', at: FIXTURE_TIME } });
+        await store.updateJob(t1, { state: { to: 'failed', reason: 'killed', at: FIXTURE_TIME } });
+        expect(await store.getJob(job.id)).toMatchObject({
+          array: { tasks: { done: 1, failed: 1 } },
+          status: { state: 'failed', reason: 'some tasks failed: 1 done, 1 failed' },
+        });
+        expect(ids(await listAll({ tag: 'gpu', arrayParent: true }))).toEqual([job.id]);
       });
   });
 }

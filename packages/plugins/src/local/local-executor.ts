@@ -18,6 +18,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  asStorageFault,
   type Executor,
   ExecutorError,
   type ExecutorFactory,
@@ -38,6 +39,7 @@ import {
 } from '@godocker/sdk';
 import { EndWatcher, POLL_MS } from './end-watcher.js';
 import { HomeDirectory } from './job-env.js';
+import { checkLauncher, failureCause, type MonitorEnd, TaskLauncher } from './launcher.js';
 import { parseLocalOptions, type ResolvedLocalOptions } from './local-options.js';
 import { FollowStream } from './log-follow.js';
 import { checkMonitor } from './monitor.js';
@@ -56,7 +58,7 @@ import {
   taskPaths,
   writeAtomic,
 } from './task-files.js';
-import { claimFolder, environmentOf, launch, type RunAs, recordStartFailure } from './task-launch.js';
+import { environmentOf, launchTask, type RunAs, recordStartFailure } from './task-launch.js';
 import { checkTasksFolder, probeTask, type TaskState } from './task-state.js';
 
 /**
@@ -75,6 +77,9 @@ class LocalExecutor implements Executor {
   private readonly starting = new InFlight<string, TaskHandle>();
   private readonly follows = new Set<Readable>();
   private readonly ends: EndWatcher;
+  private readonly launcher: TaskLauncher;
+  /** Tasks this executor started, until collected: their log folder. */
+  private readonly launched = new Map<string, string>();
   private readonly isRoot = process.getuid?.() === 0;
   private warnedUid = false;
   private closed = false;
@@ -88,6 +93,15 @@ class LocalExecutor implements Executor {
       (key) => probeTask(this.paths(key)),
       (key) => this.paths(key).dir,
     );
+    this.launcher = new TaskLauncher(root, context.logger, {
+      ended: (end) => {
+        if (end.status !== null) this.ends.monitorEnded(end);
+        else void this.monitorDied(end);
+      },
+      lost: () => this.ends.lost(),
+    });
+    // Started now, so that the first job does not wait for it.
+    this.launcher.ensure();
   }
 
   async nodes(): Promise<NodeInfo[]> {
@@ -203,10 +217,12 @@ class LocalExecutor implements Executor {
   async collect(handle: TaskHandle, logDir: string): Promise<void> {
     checkKey(handle.key);
     const paths = this.paths(handle.key);
-    const record = await readRecord(paths);
+    // A task this executor started, whose end its launcher told: nothing to read or stop first.
+    const launchedLogDir = this.ends.toldEnded(handle.key) ? this.launched.get(handle.key) : undefined;
+    const record = launchedLogDir === undefined ? await readRecord(paths) : { logDir: launchedLogDir };
     if (record !== null) {
-      const state = await probeTask(paths);
-      if (state.state === 'running' || state.state === 'paused') {
+      const state = launchedLogDir === undefined ? await probeTask(paths) : null;
+      if (state?.state === 'running' || state?.state === 'paused') {
         if (state.job) await signalJob(state.job, 'SIGKILL');
         await this.ends.ended(handle.key, AFTER_KILL_MS);
       }
@@ -217,49 +233,71 @@ class LocalExecutor implements Executor {
       // Nothing to collect is an answer only when the folder of all tasks is there to say so.
       await checkTasksFolder(paths);
     }
-    await writingTo(`collecting task ${handle.key}`, paths.dir, () => rm(paths.dir, { recursive: true, force: true }));
+    await this.removeFolder(handle.key, paths);
+    this.ends.forget(handle.key);
+    this.launched.delete(handle.key);
   }
 
   /** Forgets timers, watchers and streams; the tasks run on, for the next daemon to find. */
   async close(): Promise<void> {
     this.closed = true;
+    this.launcher.close();
     this.ends.close();
     for (const follow of this.follows) follow.destroy();
     this.follows.clear();
   }
 
+  /**
+   * A monitor that ended without a status. It records its pid before it starts the job:
+   * without one, the job never ran, and that is its end. With one, the probe that follows
+   * records it vanished.
+   */
+  private async monitorDied(end: MonitorEnd): Promise<void> {
+    const paths = this.paths(end.key);
+    try {
+      if ((await readInteger(paths.pid)) === null && (await pathExists(paths.dir))) {
+        await recordStartFailure(paths, 'the task monitor ended before it started the job');
+      }
+    } catch (error) {
+      this.context.logger.warn({ key: end.key, err: String(error) }, 'local executor: a task monitor ended without a word');
+    }
+    this.ends.monitorEnded(end);
+  }
+
+  /** By the launcher, in one request; by the daemon itself when the launcher cannot. */
+  private async removeFolder(key: string, paths: TaskPaths): Promise<void> {
+    const doing = `collecting task ${key}`;
+    const answer = await this.launcher.remove(key).catch(() => null);
+    if (answer?.kind === 'removed') return;
+    if (answer?.kind === 'failed') {
+      // The tasks folder itself gone (an unmounted data folder) is an outage, not a task removed.
+      if (answer.code === 'ENOENT') await checkTasksFolder(paths);
+      const fault = await asStorageFault(doing, paths.dir, failureCause(answer));
+      if (isExecutorUnavailable(fault)) throw fault;
+    }
+    await writingTo(doing, paths.dir, () => rm(paths.dir, { recursive: true, force: true }));
+  }
+
   private async startOnce(spec: RunSpec): Promise<TaskHandle> {
     const paths = this.paths(spec.key);
-    const existing = await this.existingTask(spec.key, spec.node);
-    if (existing) return existing;
-
     const runAs = this.runAs(spec);
     const env = await environmentOf(spec, runAs, this.homes);
-    if (!(await claimFolder(this.root, paths, spec, this.recordOf(spec), env, runAs))) {
-      // Another daemon sharing this data folder won the claim.
-      const other = await this.existingTask(spec.key, spec.node);
-      if (other) return other;
-      throw new ExecutorError(`local task ${spec.key}: its folder appeared and vanished while starting; start it again`);
-    }
-
-    try {
-      const child = await launch(paths, spec, runAs, env, this.context.logger);
-      if (child === null) return this.handleOf(spec.key, null, spec.node);
-      this.ends.adopt(spec.key, child);
-      return this.handleOf(spec.key, child.pid ?? null, spec.node);
-    } catch (error) {
-      // A data folder that cannot be written now: no monitor was started, the job never ran,
-      // and goes back to the queue.
-      if (isExecutorUnavailable(error)) {
-        await rm(paths.dir, { recursive: true, force: true }).catch(() => undefined);
-        throw error;
+    // The claim comes first: the folder of a key already started stops it, with nothing made.
+    for (let tries = 0; ; tries++) {
+      const launched = await launchTask(this.launcher, paths, spec, this.recordOf(spec), env, runAs, this.context.logger);
+      if (launched !== 'exists') {
+        if (launched.pid !== null) {
+          this.ends.adopt(spec.key);
+          this.launched.set(spec.key, resolve(spec.logDir));
+        }
+        return this.handleOf(spec.key, launched.pid, spec.node);
       }
-      // Left pid-less, the folder would look like a start still in progress; recorded
-      // as failed, the job ends with the reason instead.
-      const message = error instanceof Error ? error.message : String(error);
-      this.context.logger.warn({ key: spec.key, err: message }, 'local executor: could not start task');
-      await recordStartFailure(paths, message);
-      return this.handleOf(spec.key, null, spec.node);
+      // A start after a daemon crash runs nothing twice; a start that never spawned (its folder now gone) starts afresh.
+      const existing = await this.existingTask(spec.key, spec.node);
+      if (existing) return existing;
+      if (tries > 0) {
+        throw new ExecutorError(`local task ${spec.key}: its folder appeared and vanished while starting; start it again`);
+      }
     }
   }
 
@@ -420,6 +458,7 @@ async function removeStaleStaging(root: string): Promise<void> {
 export const createLocalExecutor: ExecutorFactory = async (options, context) => {
   const resolved = parseLocalOptions(options);
   checkMonitor();
+  checkLauncher();
   const root = join(context.dataDir, TASKS_FOLDER);
   // The daemon's alone: jobs get their script, environment and logs handed over by the monitor.
   await mkdir(root, { recursive: true, mode: 0o700 });

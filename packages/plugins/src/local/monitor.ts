@@ -2,7 +2,8 @@
  * The task monitor, `godocker-task` (native/godocker-task.c, built by `npm run build`):
  * a small C program that outlives the daemon, runs the job's process as the job's user,
  * and records how it ended exactly as waitpid says, in the task folder the job cannot
- * reach. See the C file for what it does and in which order.
+ * reach. See the C file for what it does and in which order. The launcher (launcher.ts)
+ * starts it; this file says with which arguments.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

@@ -52,11 +52,26 @@ function parseStatus(text: string): Ending | null {
 export async function readExitInfo(paths: TaskPaths): Promise<ExitInfo | null> {
   const text = await readText(paths.status);
   const ending = text === null ? null : parseStatus(text);
-  return ending === null ? null : exitInfoOf(paths, ending);
+  if (ending === null) return null;
+  const [startedAt, endedAt, error] = await Promise.all([mtime(paths.job), mtime(paths.status), readText(paths.error)]);
+  return exitInfoOf(ending, { startedAt, endedAt, error });
 }
 
-async function exitInfoOf(paths: TaskPaths, ending: Ending): Promise<ExitInfo> {
-  const [startedAt, endedAt, error] = await Promise.all([mtime(paths.job), mtime(paths.status), readText(paths.error)]);
+/** The task folder's files as the monitor left them: the times of `job` and `status`, the text of `error`. */
+export interface EndFiles {
+  startedAt: string | null;
+  endedAt: string | null;
+  error: string | null;
+}
+
+/** How a task ended from its `status` text and the files beside it; null when the status says it has not. */
+export function exitInfoFromFiles(status: string | null, files: EndFiles): ExitInfo | null {
+  const ending = status === null ? null : parseStatus(status);
+  return ending === null ? null : exitInfoOf(ending, files);
+}
+
+function exitInfoOf(ending: Ending, files: EndFiles): ExitInfo {
+  const { startedAt, endedAt, error } = files;
   const base = { oomKilled: false, endedAt, cpuSeconds: null, maxMemoryMb: null };
   if ('failed' in ending) {
     return { ...base, exitCode: -1, signal: null, startedAt: null, error: error?.trim() || 'could not start' };

@@ -44,7 +44,7 @@ export async function buildApp(ctx: ApiContext, options: AppOptions): Promise<Fa
     requestTimeout: REQUEST_TIMEOUT_MS,
     // Every name a user can create (project, session: 128 characters; user: 64) must be addressable
     // in a path afterwards; find-my-way answers 414 past 100 by default.
-    maxParamLength: MAX_PARAM_LENGTH,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     clientErrorHandler,
     frameworkErrors,
     return503OnClosing: true,

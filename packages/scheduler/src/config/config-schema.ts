@@ -40,6 +40,11 @@ export const ConfigSchema = Type.Object(
         type: Type.Literal('sqlite', { default: 'sqlite' }),
         /** Defaults to DATADIR/godocker.db */
         path: Type.Optional(Type.String({ minLength: 1 })),
+        /**
+         * Submits that arrive together are stored in one transaction (each still answered,
+         * and refused, on its own). false: one transaction each, only to measure the difference.
+         */
+        groupCommit: Type.Boolean({ default: true }),
       },
       Section,
     ),

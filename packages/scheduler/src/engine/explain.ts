@@ -58,6 +58,17 @@ function nodeName(f: PassFacts, k: number): string {
   return f.nodes[k]?.name ?? String(k);
 }
 
+/** The job a `Priority` job waits behind, and how. */
+export function blockingOf(f: PassFacts, i: number): Blocking {
+  const b = f.blocker(i);
+  const jobId = f.jobs[b.index]?.id ?? 0;
+  const priority = f.ranking.priority[b.index] ?? 0;
+  const res = f.reservation(b.index);
+  if (b.kind === RESERVED && res) return { kind: 'reservation', jobId, at: res.at, node: nodeName(f, res.node) };
+  if (b.kind === STRICT) return { kind: 'strict', jobId, priority };
+  return { kind: 'behind', jobId, priority };
+}
+
 export function explainWait(f: PassFacts, i: number, code: WaitCode): string {
   const job = f.jobs[i] as Job;
   const req = job.requirements;
@@ -84,17 +95,8 @@ export function explainWait(f: PassFacts, i: number, code: WaitCode): string {
       if (res) return `${text}; ${reservationText(res.at, nodeName(f, res.node))}`;
       return f.strict ? `${text}; lower-priority jobs wait behind it (backfill is off)` : text;
     }
-    case 'Priority': {
-      const b = f.blocker(i);
-      const jobId = f.jobs[b.index]?.id ?? 0;
-      const priority = f.ranking.priority[b.index] ?? 0;
-      const res = f.reservation(b.index);
-      let blocking: Blocking;
-      if (b.kind === RESERVED && res) blocking = { kind: 'reservation', jobId, at: res.at, node: nodeName(f, res.node) };
-      else if (b.kind === STRICT) blocking = { kind: 'strict', jobId, priority };
-      else blocking = { kind: 'behind', jobId, priority };
-      return prioritySentence(blocking, f.ranking.breakdown(i));
-    }
+    case 'Priority':
+      return prioritySentence(blockingOf(f, i), f.ranking.breakdown(i));
     default: {
       const q = quotaOfCode(code);
       if (!q) return code;

@@ -40,13 +40,14 @@ import { earliestStart, freeAt, type Release, Reservation, Timeline } from './ba
 import { Cluster, hasKeys, type Pool } from './cluster.js';
 import { DEPENDENCIES_NEVER, DEPENDENCIES_WAIT, type DependencyStates, dependenciesStatus, neverMet } from './dependencies.js';
 import type { BackfillSettings, EngineInput, EngineOutput, Placement, ReservationInfo, UnsatisfiableJob } from './engine-io.js';
-import { type ArrayCount, BEHIND, type BlockKind, explainWait, type PassFacts, RESERVED, STRICT } from './explain.js';
+import { type ArrayCount, BEHIND, type BlockKind, blockingOf, explainWait, type PassFacts, RESERVED, STRICT } from './explain.js';
 import { schedulingOrder } from './job-order.js';
 import { type PolicyContext, resolvePolicy } from './policy.js';
-import { DEFAULT_PRIORITY_WEIGHTS } from './priority.js';
+import { DEFAULT_PRIORITY_WEIGHTS, type PriorityBreakdown } from './priority.js';
 import { QUOTA_OK } from './quotas.js';
 import { CODE, type WaitCode, WaitReasons } from './reasons.js';
 import { isoToMillis } from './timestamps.js';
+import type { Blocking } from './wait-sentences.js';
 
 export type * from './engine-io.js';
 export type { Account, Policy, PolicyContext, PolicyName, Ranking } from './policy.js';
@@ -93,6 +94,26 @@ const R_POOL = 6;
 const R_ID = 7;
 
 export function schedule(input: EngineInput): EngineOutput {
+  return schedulePass(input).out;
+}
+
+/**
+ * How a pass left each job it saw, for the incremental queue (`queue-pass.ts`): whether a
+ * later job of the same class would surely fare alike (`absorbed`), and whom a `Priority`
+ * job waits behind.
+ */
+export interface PassDetail {
+  /**
+   * `started`; `open` when a later look-alike could still fare otherwise (it was turned
+   * away by a reservation or, without backfill, by a node claimed for another job, and the
+   * cluster may fill meanwhile); `absorbed` when every later look-alike in the same pass
+   * fails alike, with no effect on any other job; `unknown` for a job not in the pass.
+   */
+  outcome(jobId: number): 'started' | 'open' | 'absorbed' | 'unknown';
+  blocking(jobId: number): Blocking | undefined;
+}
+
+export function schedulePass(input: EngineInput): { out: EngineOutput; detail: PassDetail } {
   const { now, nodes } = input;
   const jobs = input.pending;
   const n = jobs.length;
@@ -405,7 +426,21 @@ export function schedule(input: EngineInput): EngineOutput {
     node: (nodes[r.node] as NodeInfo).name,
     at: r.at,
   }));
-  return {
+  const detail: PassDetail = {
+    outcome: (jobId) => {
+      const i = waiting.indexOf(jobId);
+      if (i < 0) return 'unknown';
+      const code = codes[i] as number;
+      if (code === 0) return 'started';
+      if (code === C_PRIORITY && blockKind[i] !== BEHIND) return 'open';
+      return 'absorbed';
+    },
+    blocking: (jobId) => {
+      const i = waiting.indexOf(jobId);
+      return i < 0 || codes[i] !== C_PRIORITY ? undefined : blockingOf(facts, i);
+    },
+  };
+  const out: EngineOutput = {
     policy: policy.name,
     start,
     waiting,
@@ -417,4 +452,32 @@ export function schedule(input: EngineInput): EngineOutput {
       return i < 0 ? undefined : ranking.breakdown(i);
     },
   };
+  return { out, detail };
+}
+
+/**
+ * The priority a job would have in a pass over `input`, with its factors: for a pending job
+ * the pass did not look at (the incremental queue hands it only the first jobs of each class).
+ */
+export function priorityOfJob(input: EngineInput, job: Job): PriorityBreakdown {
+  const accounts = new Accounts(input.projects ?? [], input.users ?? [], input.cpuTime);
+  const account = accounts.of(job.user.name, job.project);
+  const submitted = parseIso(job.status.submittedAt);
+  let at = Number.isNaN(submitted) ? input.now : submitted;
+  const begin = job.beginAt === undefined ? Number.NaN : parseIso(job.beginAt);
+  // As the pass: a job whose begin time came ages from then.
+  if (!(begin > input.now) && begin > at) at = begin;
+  const ctx: PolicyContext = {
+    now: input.now,
+    weights: input.weights ?? DEFAULT_PRIORITY_WEIGHTS,
+    submittedAt: Float64Array.of(at),
+    jobPriority: Float64Array.of(job.priority),
+    accounts: accounts.list,
+    accountOf: Int32Array.of(account.index),
+    projects: input.projects ?? [],
+    usage: input.usage ?? { project: new Map(), user: new Map() },
+  };
+  return resolvePolicy(input.policy ?? 'fairshare')
+    .order([job], ctx)
+    .breakdown(0);
 }

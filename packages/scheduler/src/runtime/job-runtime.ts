@@ -4,9 +4,12 @@
  * executor, watches tasks to their end, and reconciles with the executor after
  * a restart so that no job is lost or run twice.
  *
- * Active jobs (pending, held, running, suspended) are kept in memory: a pass
- * reads no store. Every change goes to the store first (compare-and-set on the
- * state), then to memory, then to the event bus.
+ * Jobs holding resources (running, suspended) are kept in memory as documents;
+ * pending jobs only in the incremental queue (`engine/pending-queue.ts`: an id
+ * and a time each), held jobs only in the store. A pass reads no store, and
+ * costs the same with a million jobs queued as with ten. Every change goes to
+ * the store first (compare-and-set on the state), then to memory, then to the
+ * event bus.
  */
 import { constants } from 'node:fs';
 import { access, mkdir } from 'node:fs/promises';
@@ -37,26 +40,20 @@ import {
   writingTo,
 } from '@godocker/sdk';
 import type { GodockerConfig } from '../config/config-schema.js';
-import type { EngineOutput } from '../engine/engine-io.js';
+import type { DoomedJobs } from '../engine/pending-queue.js';
+import { PendingQueue } from '../engine/pending-queue.js';
 import { describePriority, type PriorityBreakdown } from '../engine/priority.js';
+import { type QueuePass, scheduleQueue } from '../engine/queue-pass.js';
 import type { WaitReason } from '../engine/reasons.js';
-import { schedule } from '../engine/schedule.js';
 import type { EventBus } from '../events/event-bus.js';
-import type { Idempotency, InsertBatchResult, InsertResult, JobChange, NewJob, Store } from '../store/store.js';
+import type { Idempotency, InsertBatchResult, InsertResult, JobChange, NewJob, QueuedJob, Store } from '../store/store.js';
 import { ANSWER_WHOLE_ARRAY_UP_TO, firstBatch, landArrayTasks } from './array-landing.js';
-import { parentReason, parentState } from './array-parent.js';
 import { endStatus, exitOutcome } from './exit-outcome.js';
+import { GroupCommit } from './group-commit.js';
 import { buildRunSpec, logDirOf } from './run-spec.js';
 import { SchedulingInputs } from './scheduling-inputs.js';
 import { resolveSubmission } from './submission.js';
-import {
-  checkDependencies,
-  checkFitsQuotas,
-  checkPendingLimit,
-  checkProjectPendingLimit,
-  checkUserPendingLimit,
-  inBatch,
-} from './submit-checks.js';
+import { checkDependencies, checkFitsQuotas, inBatch, waitingLimits } from './submit-checks.js';
 
 export interface RuntimeDeps {
   store: Store;
@@ -80,6 +77,9 @@ const PROBE_MAX_MS = 30_000;
  */
 const MAX_REQUEUES = 20;
 
+/** Pending jobs read from the store at a time when the daemon starts. */
+const LOAD_PAGE = 5_000;
+
 /** While an array's tasks land, the scheduler looks at those already stored this often at most. */
 const LANDING_PASS_MS = 250;
 
@@ -102,14 +102,18 @@ interface ExecutorDown {
   timer: NodeJS.Timeout | undefined;
 }
 
+const NO_STATES: ReadonlyMap<number, JobState> = new Map();
+
 const ALL_STATES: JobState[] = ['pending', 'held', 'running', 'suspended', 'done', 'failed'];
 const fromStatesOf = (to: JobState) => ALL_STATES.filter((s) => canTransition(s, to));
 
 export class JobRuntime {
   readonly #d: RuntimeDeps;
   readonly #now: () => Date;
-  /** Non-terminal jobs that are not array parents. */
+  /** Running and suspended jobs that are not array parents. */
   readonly #active = new Map<number, Job>();
+  /** Pending jobs (not held): ids by class, no documents. */
+  readonly #queue = new PendingQueue();
   readonly #handles = new Map<number, TaskHandle>();
   /** Starts in flight: a job is `running` from its dispatch, before its task exists. */
   readonly #launching = new InFlight<number, void>();
@@ -117,7 +121,7 @@ export class JobRuntime {
   readonly #kills = new Map<number, string>();
   readonly #timers = new Map<number, NodeJS.Timeout>();
   readonly #finishing = new Set<number>();
-  #lastPass: EngineOutput | null = null;
+  #lastPass: QueuePass | null = null;
   readonly #inputs: SchedulingInputs;
   #usageTimer: NodeJS.Timeout | undefined;
   readonly #users = new Map<string, User>();
@@ -147,11 +151,14 @@ export class JobRuntime {
   readonly #landing = new Map<number, Promise<void>>();
   /** Settles when in-flight work (dispatches, exits) is done; used by stop(). */
   readonly #inflight = new Set<Promise<unknown>>();
+  /** Single submits, stored together when they come together. */
+  readonly #submits: GroupCommit;
 
   constructor(deps: RuntimeDeps) {
     this.#d = deps;
     this.#now = deps.clock ?? (() => new Date());
     this.#inputs = new SchedulingInputs(deps.store, deps.config);
+    this.#submits = new GroupCommit(deps.store, deps.config.store.groupCommit);
   }
 
   get nodes(): readonly NodeInfo[] {
@@ -160,10 +167,36 @@ export class JobRuntime {
 
   async start(): Promise<void> {
     this.#nodes = await this.#d.executor.nodes();
+    const { store } = this.#d;
     const parents: Job[] = [];
-    for (const job of await this.#d.store.jobsInStates(['pending', 'held', 'running', 'suspended'])) {
+    for (const job of await store.jobsInStates(['running', 'suspended'])) {
       if (job.array === null) this.#active.set(job.id, job);
       else parents.push(job);
+    }
+    for (const id of await store.listJobIds({ states: ['held'], arrayParent: true })) {
+      const parent = await store.getJob(id);
+      if (parent) parents.push(parent);
+    }
+    // The queue in pages, oldest first, tasks without their documents: a million pending jobs never sit in memory.
+    const shapes = new Map<number, Job | null>();
+    for (let afterId = 0; ; ) {
+      const page = await store.queuedJobs(afterId, LOAD_PAGE);
+      if (page.length === 0) break;
+      afterId = (page.at(-1) as QueuedJob).id;
+      const pending: Job[] = [];
+      for (const q of page) {
+        if (q.job?.array) parents.push(q.job);
+        else if (q.job) pending.push(q.job);
+        else if (q.parentId !== null) {
+          let shape = shapes.get(q.parentId);
+          if (shape === undefined) {
+            shape = await store.getJob(q.id);
+            shapes.set(q.parentId, shape);
+          }
+          if (shape) pending.push({ ...shape, id: q.id, status: { ...shape.status, submittedAt: q.submittedAt } });
+        }
+      }
+      await this.#enqueue(pending);
     }
     await this.#inputs.load(this.#now().getTime(), parents);
     for (const parent of parents) this.#landArray(parent);
@@ -193,8 +226,8 @@ export class JobRuntime {
   }
 
   /** Why a pending job waits, as of the last pass (or because the executor does not answer). */
-  waitReason(jobId: number): WaitReason | undefined {
-    const why = this.#lastPass?.waiting.get(jobId);
+  waitReason(job: Job): WaitReason | undefined {
+    const why = this.#lastPass?.reasonOf(job);
     // Only a job that would otherwise start is waiting for the executor; a dependency or a quota still says so.
     if (this.#down && (!why || why.code === 'Priority' || why.code === 'Resources')) {
       return { code: 'ExecutorUnavailable', message: `the executor does not answer: ${this.#down.message}` };
@@ -203,22 +236,22 @@ export class JobRuntime {
   }
 
   /** The priority of a pending job as of the last pass, with its factors. */
-  priority(jobId: number): PriorityBreakdown | undefined {
-    return this.#lastPass?.priority(jobId);
+  priority(job: Job): PriorityBreakdown | undefined {
+    return this.#lastPass?.priorityOf(job);
   }
 
   /** A job as users should see it: a pending job's reason is the engine's latest word on it. */
   present(job: Job): Job {
     if (job.status.state !== 'pending') return job;
-    const why = this.waitReason(job.id);
+    const why = this.waitReason(job);
     return why ? { ...job, status: { ...job.status, reason: why.message } } : job;
   }
 
   /** Explanation of a job's state with the numbers (`godocker why`). */
   explain(job: Job): { code: string; message: string; priority: (PriorityBreakdown & { sentence: string }) | null } {
-    const p = job.status.state === 'pending' ? this.priority(job.id) : undefined;
+    const p = job.status.state === 'pending' ? this.priority(job) : undefined;
     const priority = p ? { ...p, sentence: describePriority(p) } : null;
-    const why = job.status.state === 'pending' ? this.waitReason(job.id) : undefined;
+    const why = job.status.state === 'pending' ? this.waitReason(job) : undefined;
     if (why) return { code: why.code, message: why.message, priority };
     const code = {
       pending: 'Pending',
@@ -260,22 +293,26 @@ export class JobRuntime {
    * is still below its count.
    */
   async submit(user: User, sub: JobSubmission, idempotency?: Idempotency): Promise<InsertResult> {
-    if (idempotency) {
-      // A retry must get the first answer even if the policy checks below would now refuse it
-      // (the first submit itself may have filled the pending-jobs quota).
-      const earlier = await this.#d.store.findIdempotent(user.name, idempotency.key, idempotency.fingerprint);
+    let checked: CheckedSubmission;
+    try {
+      checked = await this.#checkedSubmission(user, sub, this.#now());
+    } catch (e) {
+      // A retry gets the first answer even if the checks would now refuse it; the store
+      // answers the other retries, in the insert's transaction (before its quota check).
+      const earlier = idempotency && (await this.#d.store.findIdempotent(user.name, idempotency.key, idempotency.fingerprint));
       if (earlier) return { job: earlier, created: false };
+      throw e;
     }
-    const checked = await this.#checkedSubmission(user, sub, this.#now());
-    await checkPendingLimit(checked.waiting, user, checked.project, this.#d.store);
-    const result = await this.#d.store.insertJobs({
+    const result = await this.#submits.insert({
       jobs: checked.jobs,
       isArray: checked.isArray,
+      limits: waitingLimits(user, checked.waiting, [{ project: checked.project, adds: checked.waiting }]),
       ...(idempotency ? { idempotency } : {}),
     });
     if (!result.created) return result;
     await this.#accepted(result.job, checked.isArray);
-    this.requestPass();
+    // A held job (or array) can start only once released, and the release asks for a pass.
+    if (result.job.status.state === 'pending') this.requestPass();
     return { ...result, job: await this.#answer(result.job) };
   }
 
@@ -293,21 +330,21 @@ export class JobRuntime {
     const now = this.#now();
     const checked: CheckedSubmission[] = [];
     for (const [i, sub] of subs.entries()) checked.push(await inBatch(i, () => this.#checkedSubmission(user, sub, now)));
-    await checkUserPendingLimit(waitingOf(checked), user, store);
-    const byProject = new Map<string, CheckedSubmission[]>();
+    const byProject = new Map<string, { project: Project | null; adds: number }>();
     for (const c of checked) {
-      const group = byProject.get(c.project?.name ?? '');
-      if (group) group.push(c);
-      else byProject.set(c.project?.name ?? '', [c]);
+      const name = c.project?.name ?? '';
+      const group = byProject.get(name) ?? { project: c.project, adds: 0 };
+      group.adds += c.waiting;
+      byProject.set(name, group);
     }
-    for (const group of byProject.values()) await checkProjectPendingLimit(waitingOf(group), group[0]?.project ?? null, store);
     const result = await store.insertBatch({
       submissions: checked.map(({ jobs, isArray }) => ({ jobs, isArray })),
+      limits: waitingLimits(user, waitingOf(checked), [...byProject.values()]),
       ...(idempotency ? { idempotency } : {}),
     });
     if (!result.created) return result;
     for (const [i, job] of result.jobs.entries()) await this.#accepted(job, checked[i]?.isArray ?? false);
-    this.requestPass();
+    if (result.jobs.some((j) => j.status.state === 'pending')) this.requestPass();
     const jobs: Job[] = [];
     for (const job of result.jobs) jobs.push(await this.#answer(job));
     return { jobs, created: true };
@@ -319,9 +356,9 @@ export class JobRuntime {
    */
   async #checkedSubmission(user: User, sub: JobSubmission, now: Date): Promise<CheckedSubmission> {
     const { job, isArray } = resolveSubmission(sub, user, this.#d.config, this.#nodes, now);
-    await this.#checkProject(job.project, user);
-    await checkDependencies(job, user, this.#d.store);
     const project = await this.#d.store.getProject(job.project);
+    this.#checkProject(job.project, project, user);
+    await checkDependencies(job, user, this.#d.store);
     checkFitsQuotas(job, user.name, user.quota, 'user');
     checkFitsQuotas(job, job.project, project?.quota, 'project');
     const tasks = isArray ? firstBatch(job) : [];
@@ -334,18 +371,18 @@ export class JobRuntime {
     if (isArray) {
       const created = job.array?.created ?? 0;
       const { jobs } = await this.#d.store.listJobs({ parentId: job.id }, { limit: created + 1 });
-      for (const t of jobs) this.#active.set(t.id, t);
+      await this.#enqueue(jobs.reverse());
       this.#inputs.trackParent(job);
       this.#landArray(job);
     } else {
-      this.#active.set(job.id, job);
+      await this.#enqueue([job]);
     }
     this.#publish(job, null);
   }
 
   /** What a submit answers: an array of up to ANSWER_WHOLE_ARRAY_UP_TO tasks once they all exist. */
   async #answer(job: Job): Promise<Job> {
-    if ((job.array?.count ?? 0) > ANSWER_WHOLE_ARRAY_UP_TO) return job;
+    if (job.array === null || job.array.count > ANSWER_WHOLE_ARRAY_UP_TO) return job;
     await this.landed(job.id);
     return (await this.#d.store.getJob(job.id)) ?? job;
   }
@@ -359,12 +396,12 @@ export class JobRuntime {
   #landArray(parent: Job): void {
     const array = parent.array;
     if (!array || (array.created ?? array.count) >= array.count || this.#landing.has(parent.id)) return;
-    // A pass looks at every active job: one per batch would cost more than the batches themselves.
+    // Passes are cheap, but one per batch would still outnumber the batches' own work.
     let lastPass = 0;
     const landing = landArrayTasks(parent, {
       store: this.#d.store,
       onTasks: (tasks) => {
-        for (const t of tasks) this.#active.set(t.id, t);
+        this.#track(this.#enqueue(tasks));
         if (tasks[0]?.status.state === 'pending' && performance.now() - lastPass >= LANDING_PASS_MS) {
           lastPass = performance.now();
           this.requestPass();
@@ -380,15 +417,16 @@ export class JobRuntime {
     this.#track(landing);
   }
 
-  async #checkProject(project: string, user: User): Promise<void> {
-    if (await this.#d.store.isMember(project, user.name)) return;
-    if (!(await this.#d.store.getProject(project))) {
-      throw new ValidationError(`project "${project}" does not exist; list yours with \`godocker project list\``, 'project');
+  /** `project` as stored (null: there is none named `name`). */
+  #checkProject(name: string, project: Project | null, user: User): void {
+    if (project?.members.some((m) => m.user === user.name)) return;
+    if (!project) {
+      throw new ValidationError(`project "${name}" does not exist; list yours with \`godocker project list\``, 'project');
     }
     // Admins may charge any project (as Slurm operators may); users only their own.
     if (!user.admin) {
       throw new ForbiddenError(
-        `user ${user.name} is not a member of project "${project}"; ask an admin: godocker project add-member ${project} ${user.name}`,
+        `user ${user.name} is not a member of project "${name}"; ask an admin: godocker project add-member ${name} ${user.name}`,
         'project',
       );
     }
@@ -423,7 +461,14 @@ export class JobRuntime {
   async #arrayAction(parent: Job, action: JobAction, who: string): Promise<Job> {
     // On every task: those still to be stored too.
     await this.landed(parent.id);
-    const tasks = [...this.#active.values()].filter((t) => t.parentId === parent.id);
+    const tasks: Job[] = [];
+    for (const id of await this.#d.store.listJobIds({
+      parentId: parent.id,
+      states: ['pending', 'held', 'running', 'suspended'],
+    })) {
+      const task = this.#active.get(id) ?? (await this.#d.store.getJob(id));
+      if (task) tasks.push(task);
+    }
     const from: Record<JobAction, JobState[]> = {
       kill: ['pending', 'held', 'running', 'suspended'],
       hold: ['pending'],
@@ -438,7 +483,7 @@ export class JobRuntime {
       );
     }
     await Promise.all(targets.map((t) => this.action(t, action, who).catch(() => undefined)));
-    await this.#refreshParent(parent.id);
+    // The store moved the parent with each task; its event follows with the tasks' (#markParent).
     return (await this.#d.store.getJob(parent.id)) ?? parent;
   }
 
@@ -525,30 +570,25 @@ export class JobRuntime {
   }
 
   async #passOnce(): Promise<void> {
-    const pending: Job[] = [];
-    const busy: Job[] = [];
-    for (const j of this.#active.values()) {
-      if (j.status.state === 'pending') pending.push(j);
-      else if (j.status.state === 'running' || j.status.state === 'suspended') busy.push(j);
-    }
-    if (pending.length === 0) {
+    if (this.#queue.size === 0) {
       this.#wakeAt(null);
       return;
     }
     // A start now would fail for the executor's sake, not the job's: wait for the probe to get an answer.
     if (this.#down) return;
-    const input = await this.#inputs.engineInput(
-      { now: this.#now().getTime(), pending, active: busy, nodes: this.#nodes },
+    const busy = [...this.#active.values()];
+    const {
+      pending: _none,
+      dependencies: _met,
+      ...input
+    } = await this.#inputs.engineInput(
+      { now: this.#now().getTime(), pending: [], active: busy, nodes: this.#nodes },
       this.#active,
     );
-    const out = schedule(input);
-    this.#lastPass = out;
-    this.#wakeAt(out.nextBeginAt);
-    const at = this.#now().toISOString();
-    for (const u of out.unsatisfiable) {
-      await this.#transition(u.jobId, 'failed', u.reason, { status: { endedAt: at } }, ['pending']);
-    }
-    for (const p of out.start) {
+    const pass = scheduleQueue(this.#queue, input);
+    this.#lastPass = pass;
+    this.#wakeAt(pass.nextBeginAt);
+    for (const p of pass.out.start) {
       const job = await this.#transition(p.jobId, 'running', `placed on node ${p.node}`, { status: { node: p.node } }, [
         'pending',
       ]);
@@ -783,6 +823,8 @@ export class JobRuntime {
     // Tasks of jobs that ended (or that the store never had): nothing may run unaccounted for.
     for (const t of await executor.list()) {
       if (this.#active.has(t.jobId)) continue;
+      // A job requeued before its task was made to run: its next start adopts the task.
+      if ((await this.#d.store.getJob(t.jobId))?.status.state === 'pending') continue;
       logger.warn({ jobId: t.jobId, key: t.key }, 'removing a task whose job is not active');
       await executor.kill(t.handle, 0).catch(() => undefined);
       await executor.collect(t.handle, logDirOf(this.#d.config, t.jobId)).catch(() => undefined);
@@ -873,14 +915,66 @@ export class JobRuntime {
     const change: JobChange = { ...extra, state: { to, reason, at: this.#now().toISOString() } };
     const job = await this.#d.store.updateJob(jobId, change, { states: from ?? fromStatesOf(to) });
     if (!job) return null;
-    if (isTerminal(job.status.state)) {
-      this.#active.delete(jobId);
-      this.#inputs.trackEnded(job);
+    const state = job.status.state;
+    if (state !== 'pending') this.#queue.remove(job);
+    if (state === 'running' || state === 'suspended') this.#active.set(jobId, job);
+    else this.#active.delete(jobId);
+    if (isTerminal(state)) {
+      // Only for jobs others wait on: a map of every job that ever ended would grow without end.
+      if (this.#queue.isDependedOn(jobId)) this.#inputs.trackEnded(job);
       this.#inputs.usage.charge([], [job], this.#now().getTime());
-    } else this.#active.set(jobId, job);
+    }
+    if (state === 'pending') await this.#enqueue([job]);
     this.#publish(job, previous);
+    this.#dependencyChanged(jobId, state);
     if (job.parentId !== null) this.#markParent(job.parentId);
     return job;
+  }
+
+  /**
+   * Pending jobs join the queue. Only a job that starts a class and has dependencies needs
+   * their states (from memory, else the store); a job whose dependency can never be met fails.
+   */
+  async #enqueue(jobs: readonly Job[]): Promise<void> {
+    const now = this.#now().getTime();
+    for (const job of jobs) {
+      if (job.status.state !== 'pending' || job.array !== null) continue;
+      let doomed: DoomedJobs | null;
+      if (job.dependencies.length === 0 || this.#queue.classOf(job)) doomed = this.#queue.add(job, NO_STATES, now);
+      else {
+        const states = await this.#inputs.dependencyStates([job], this.#active);
+        // The lookup yielded: the job may have been started, held or killed meanwhile.
+        const current = await this.#d.store.getJob(job.id);
+        if (current?.status.state !== 'pending') continue;
+        doomed = this.#queue.add(current, states, now);
+        // A job depended on may have ended while its state was read, before the class listened: ask again.
+        if (!doomed) await this.#recheckDependencies(current, states);
+      }
+      if (doomed) this.#track(this.#failDoomed(doomed));
+    }
+    this.requestPass();
+  }
+
+  async #recheckDependencies(job: Job, seen: ReadonlyMap<number, JobState>): Promise<void> {
+    for (const { jobId } of job.dependencies) {
+      const state = this.#active.get(jobId)?.status.state ?? (await this.#d.store.getJob(jobId))?.status.state;
+      if (state === seen.get(jobId)) continue;
+      for (const doomed of this.#queue.dependencyChanged(jobId, state, this.#now().getTime())) await this.#failDoomed(doomed);
+    }
+  }
+
+  /** Jobs waiting on this one are told its state: they may now run, or never. */
+  #dependencyChanged(jobId: number, state: JobState): void {
+    if (!this.#queue.isDependedOn(jobId)) return;
+    for (const doomed of this.#queue.dependencyChanged(jobId, state, this.#now().getTime())) {
+      this.#track(this.#failDoomed(doomed));
+    }
+    this.requestPass();
+  }
+
+  async #failDoomed(doomed: DoomedJobs): Promise<void> {
+    const at = this.#now().toISOString();
+    for (const id of doomed.ids) await this.#transition(id, 'failed', doomed.reason, { status: { endedAt: at } }, ['pending']);
   }
 
   #publish(job: Job, previousState: JobState | null): void {
@@ -899,30 +993,18 @@ export class JobRuntime {
     });
   }
 
+  /**
+   * The store keeps the parent's counts and state in step with each task, in the
+   * task's own transaction: the parent is only read, once for all the changes of
+   * its tasks since the last look, to publish it.
+   */
   async #refreshParent(parentId: number): Promise<void> {
     const parent = await this.#d.store.getJob(parentId);
     if (!parent?.array) return;
-    const counts = await this.#d.store.countByState({ parentId });
-    // Tasks not stored yet wait as they were submitted: an array still landing has not ended.
-    const unstored = parent.array.count - (parent.array.created ?? parent.array.count);
-    const waiting = parent.hold ? 'held' : 'pending';
-    const state = parentState(unstored > 0 ? { ...counts, [waiting]: (counts[waiting] ?? 0) + unstored } : counts);
-    const tasks: Record<string, number> = {};
-    for (const [k, v] of Object.entries(counts)) if (v) tasks[k] = v;
-    const sameCounts = JSON.stringify(tasks) === JSON.stringify(parent.array.tasks);
-    if (sameCounts && state === parent.status.state) return;
-    const change: JobChange = { array: { ...parent.array, tasks } };
-    if (state !== parent.status.state && !isTerminal(parent.status.state)) {
-      change.state = { to: state, reason: parentReason(state, counts), at: this.#now().toISOString() };
-      if (isTerminal(state)) change.status = { endedAt: this.#now().toISOString() };
-      // An array has started when its first task has.
-      else if (state === 'running' && parent.status.startedAt === null) change.status = { startedAt: this.#now().toISOString() };
-    }
-    const updated = await this.#d.store.updateJob(parentId, change, { states: [parent.status.state] });
-    if (updated) {
-      this.#inputs.trackParent(updated);
-      this.#publish(updated, parent.status.state);
-    }
+    const previous = this.#inputs.stateOf(parentId) ?? parent.status.state;
+    this.#inputs.trackParent(parent);
+    this.#publish(parent, previous);
+    this.#dependencyChanged(parentId, parent.status.state);
   }
 
   async #user(name: string): Promise<User> {

@@ -57,6 +57,11 @@ export class SchedulingInputs {
     else if (parent.array) this.#arrays.set(parent.id, { throttle: parent.array.throttle });
   }
 
+  /** The state last seen of an array parent (tracked) or of a job that ended. */
+  stateOf(id: number): JobState | undefined {
+    return this.#states.get(id);
+  }
+
   /** A job that ended: later dependencies on it are decided from memory. */
   trackEnded(job: Job): void {
     this.#states.set(job.id, job.status.state);

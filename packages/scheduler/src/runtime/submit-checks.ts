@@ -1,8 +1,8 @@
 /**
  * Checks at submit that need the store: dependencies name existing jobs the
  * user may see (so no cycle can ever form: a job can only depend on jobs that
- * exist before it), a job never larger than its quotas, and the maximum number
- * of waiting jobs.
+ * exist before it), a job never larger than its quotas, and the quotas of
+ * waiting jobs (checked by the store, as it inserts).
  */
 import {
   ErrorCodes,
@@ -14,7 +14,7 @@ import {
   type User,
   ValidationError,
 } from '@godocker/sdk';
-import type { NewJob, Store } from '../store/store.js';
+import type { NewJob, Store, WaitingLimit } from '../store/store.js';
 
 function quotaError(message: string, field: string): ForbiddenError {
   return new ForbiddenError(message, field, ErrorCodes.QUOTA_EXCEEDED);
@@ -53,39 +53,23 @@ export function checkFitsQuotas(job: NewJob, who: string, quota: Quota | undefin
   if (quota.runningJobs === 0) throw quotaError(`the quota of ${of} allows no running job`, 'project');
 }
 
-export async function checkPendingLimit(count: number, user: User, project: Project | null, store: Store): Promise<void> {
-  await checkUserPendingLimit(count, user, store);
-  await checkProjectPendingLimit(count, project, store);
-}
-
-const WAITING: ('pending' | 'held')[] = ['pending', 'held'];
-
-export async function checkUserPendingLimit(count: number, user: User, store: Store): Promise<void> {
-  const limitUser = user.quota?.pendingJobs;
-  if (limitUser != null) {
-    const counts = await store.countByState({ user: user.name, states: WAITING });
-    const waiting = (counts.pending ?? 0) + (counts.held ?? 0);
-    if (waiting + count > limitUser) {
-      throw quotaError(
-        `user ${user.name} has ${waiting} jobs waiting; the quota allows ${limitUser} (this submit adds ${count})`,
-        'quota.pendingJobs',
-      );
-    }
+/**
+ * The quotas of waiting jobs a submit must fit, with how many it adds to each: the
+ * store checks them in the insert's own transaction (see WaitingLimit).
+ */
+export function waitingLimits(
+  user: User,
+  userAdds: number,
+  projects: readonly { project: Project | null; adds: number }[],
+): WaitingLimit[] {
+  const limits: WaitingLimit[] = [];
+  const userMax = user.quota?.pendingJobs;
+  if (userMax != null) limits.push({ scope: 'user', name: user.name, max: userMax, adds: userAdds });
+  for (const { project, adds } of projects) {
+    const max = project?.quota.pendingJobs;
+    if (project && max != null) limits.push({ scope: 'project', name: project.name, max, adds });
   }
-}
-
-export async function checkProjectPendingLimit(count: number, project: Project | null, store: Store): Promise<void> {
-  const limitProject = project?.quota.pendingJobs;
-  if (project && limitProject != null) {
-    const counts = await store.countByState({ project: project.name, states: WAITING });
-    const waiting = (counts.pending ?? 0) + (counts.held ?? 0);
-    if (waiting + count > limitProject) {
-      throw quotaError(
-        `project ${project.name} has ${waiting} jobs waiting; its quota allows ${limitProject} (this submit adds ${count})`,
-        'quota.pendingJobs',
-      );
-    }
-  }
+  return limits;
 }
 
 /** Runs the checks of a batch's job `index`; an error names the job (`jobs[3]: ...`, field `jobs.3.command`). */

@@ -4,8 +4,10 @@
  * at version N to N+1. Append only: never edit a migration that has shipped,
  * add a new one instead, since existing databases have already run the old one.
  */
-import { DEFAULT_PROJECT } from '@godocker/sdk';
+import { DEFAULT_PROJECT, type JobState } from '@godocker/sdk';
 import type Database from 'better-sqlite3';
+import { settleArrayParent, type TaskCounts } from './array-parent.js';
+import type { NewJob } from './store.js';
 
 export interface Migration {
   /** Shown in errors, so a failed upgrade says which step broke. */
@@ -166,6 +168,61 @@ export const MIGRATIONS: readonly Migration[] = [
     up(db) {
       // NULL for keys recorded before: any body is taken as their retry, as it was then.
       db.exec('ALTER TABLE idempotency ADD COLUMN fingerprint TEXT;');
+    },
+  },
+  {
+    description: 'an index for every job list filter; array task counts recounted',
+    up(db) {
+      // Every list is ordered by id, so each index is (the filter's columns, id): the
+      // rowid ends every index, and an equality on the others leaves the walk in id
+      // order, stopping at the page's end. The combinations are those a user's own
+      // listing makes (user and one more filter). array_parent is set once, at insert.
+      db.exec(`
+        ALTER TABLE jobs ADD COLUMN array_parent INTEGER NOT NULL DEFAULT 0 CHECK (array_parent IN (0, 1));
+        UPDATE jobs SET array_parent = 1 WHERE json_extract(doc, '$.array') IS NOT NULL;
+
+        CREATE INDEX jobs_user_state ON jobs(user_name, state);
+        CREATE INDEX jobs_project_state ON jobs(project, state);
+        CREATE INDEX jobs_parent_state ON jobs(parent_id, state);
+        CREATE INDEX jobs_user_project ON jobs(user_name, project);
+        CREATE INDEX jobs_user_name ON jobs(user_name, name);
+        CREATE INDEX jobs_user_session ON jobs(user_name, session);
+        CREATE INDEX jobs_array_parent ON jobs(array_parent);
+        -- A session wait asks for the session's jobs not yet reaped: one walk however
+        -- many it has reaped. Queries write the same expression to use them.
+        CREATE INDEX jobs_reaped ON jobs((reaped_at IS NOT NULL));
+        CREATE INDEX jobs_user_session_reaped ON jobs(user_name, session, (reaped_at IS NOT NULL));
+
+        -- One row per tag of a job (tags never change after submit), with the owner,
+        -- so that a tag, or a user's tag, is one walk in job id order.
+        CREATE TABLE job_tags (
+          tag TEXT NOT NULL,
+          job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+          user_name TEXT NOT NULL,
+          PRIMARY KEY (tag, job_id)
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX job_tags_user ON job_tags(user_name, tag);
+        CREATE INDEX job_tags_job ON job_tags(job_id);
+        INSERT OR IGNORE INTO job_tags (tag, job_id, user_name)
+          SELECT json_each.value, jobs.id, jobs.user_name FROM jobs, json_each(jobs.doc, '$.meta.tags')
+          WHERE json_each.type = 'text';
+      `);
+      // From now on the store moves an array's counts with each task's change, in the
+      // same transaction. Before, they were recounted after the change, so a crash in
+      // between left them behind: start from a true count.
+      const count = db.prepare<[number], { state: JobState; n: number }>(
+        'SELECT state, COUNT(*) AS n FROM jobs WHERE parent_id = ? GROUP BY state',
+      );
+      const write = db.prepare<[string, string, number]>('UPDATE jobs SET state = ?, doc = ? WHERE id = ?');
+      const now = new Date().toISOString();
+      for (const row of db.prepare<[], { id: number; doc: string }>('SELECT id, doc FROM jobs WHERE array_parent = 1').all()) {
+        const parent = JSON.parse(row.doc) as NewJob;
+        const counts: TaskCounts = {};
+        for (const { state, n } of count.all(row.id)) counts[state] = n;
+        const settled = settleArrayParent(parent, counts, now);
+        const doc = JSON.stringify(settled);
+        if (doc !== row.doc) write.run(settled.status.state, doc, row.id);
+      }
     },
   },
 ];

@@ -21,7 +21,9 @@ import {
   type SessionKind,
 } from '@godocker/sdk';
 import Database from 'better-sqlite3';
+import { moveTask, settleArrayParent, type TaskCounts } from './array-parent.js';
 import { applyJobChange } from './job-change.js';
+import { countQuery, idsQuery, jobsQuery, listQuery, type Param, QUEUED_JOBS_SQL } from './sqlite-job-queries.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './sqlite-migrations.js';
 import { isConstraint, parseQuota, SqliteProjects } from './sqlite-projects.js';
 import type {
@@ -38,14 +40,19 @@ import type {
   NewUser,
   PageRequest,
   ProjectPatch,
+  QueuedJob,
   Store,
   StoredUser,
   UsageRow,
   UserPatch,
+  WaitingLimit,
 } from './store.js';
+import { expandTask, type Inherited, inheritedOf, inheritsFields, TaskCompactor } from './task-doc.js';
+import { checkWaitingLimit, countUpTo } from './waiting-limit.js';
 
 interface JobRow {
   id: number;
+  parent_id: number | null;
   doc: string;
 }
 
@@ -67,7 +74,8 @@ interface SessionRow {
   created_at: string;
 }
 
-type Param = string | number | null;
+/** Arrays whose shared fields are kept at hand for reading their tasks. */
+const PARENTS_CACHED = 256;
 
 function prepareStatements(db: Database.Database) {
   return {
@@ -90,12 +98,21 @@ function prepareStatements(db: Database.Database) {
     userByToken: db.prepare<[string], UserRow>(
       'SELECT users.* FROM tokens JOIN users ON users.name = tokens.user_name WHERE tokens.hash = ?',
     ),
-    insertJob: db.prepare<[string, string, string, string | null, string, number | null, string, string]>(
-      `INSERT INTO jobs (state, user_name, project, session, name, parent_id, submitted_at, doc)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    insertJob: db.prepare<[string, string, string, string | null, string, number | null, string, string, number]>(
+      `INSERT INTO jobs (state, user_name, project, session, name, parent_id, submitted_at, doc, array_parent)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
-    getJob: db.prepare<[number], JobRow>('SELECT id, doc FROM jobs WHERE id = ?'),
+    insertTag: db.prepare<[string, number, string]>('INSERT OR IGNORE INTO job_tags (tag, job_id, user_name) VALUES (?, ?, ?)'),
+    getJob: db.prepare<[number], JobRow>('SELECT id, parent_id, doc FROM jobs WHERE id = ?'),
+    queuedJobs: db.prepare<[number, number], { id: number; parent_id: number | null; submitted_at: string; doc: string | null }>(
+      QUEUED_JOBS_SQL,
+    ),
     updateJob: db.prepare<[string, string, number]>('UPDATE jobs SET state = ?, doc = ? WHERE id = ?'),
+    // No state change: the indexes that hold the state stay as they are.
+    updateDoc: db.prepare<[string, number]>('UPDATE jobs SET doc = ? WHERE id = ?'),
+    countTasks: db.prepare<[number], { state: JobState; n: number }>(
+      'SELECT state, COUNT(*) AS n FROM jobs WHERE parent_id = ? GROUP BY state',
+    ),
     findIdempotent: db.prepare<[string, string], { job_id: number; fingerprint: string | null }>(
       'SELECT job_id, fingerprint FROM idempotency WHERE user_name = ? AND key = ?',
     ),
@@ -104,7 +121,14 @@ function prepareStatements(db: Database.Database) {
     ),
     // A batch's jobs: its first one and the top-level jobs after it, inserted in the same transaction.
     batchJobs: db.prepare<[number, string, string, number], JobRow>(
-      'SELECT id, doc FROM jobs WHERE id >= ? AND parent_id IS NULL AND user_name = ? AND submitted_at = ? ORDER BY id LIMIT ?',
+      'SELECT id, parent_id, doc FROM jobs WHERE id >= ? AND parent_id IS NULL AND user_name = ? AND submitted_at = ? ORDER BY id LIMIT ?',
+    ),
+    // Counted up to a bound (countUpTo) along the index that holds the state: a quota check costs the same however long the queue.
+    waitingOfUser: db.prepare<[string, number], { n: number }>(
+      "SELECT COUNT(*) AS n FROM (SELECT 1 FROM jobs INDEXED BY jobs_user_state WHERE user_name = ? AND state IN ('pending', 'held') LIMIT ?)",
+    ),
+    waitingOfProject: db.prepare<[string, number], { n: number }>(
+      "SELECT COUNT(*) AS n FROM (SELECT 1 FROM jobs INDEXED BY jobs_project_state WHERE project = ? AND state IN ('pending', 'held') LIMIT ?)",
     ),
     insertSession: db.prepare<[string, string, string, string]>(
       'INSERT INTO sessions (user_name, name, kind, created_at) VALUES (?, ?, ?, ?)',
@@ -133,6 +157,9 @@ export class SqliteStore implements Store {
 
   private readonly projects: SqliteProjects;
   private readonly insertTransaction: Database.Transaction<(request: InsertRequest) => InsertResult>;
+  private readonly eachTransaction: Database.Transaction<(requests: readonly InsertRequest[]) => (InsertResult | Error)[]>;
+  /** What the tasks of recently read arrays take from their parent (it never changes). */
+  private readonly parents = new Map<number, Inherited>();
   private readonly batchTransaction: Database.Transaction<(request: InsertBatchRequest) => InsertBatchResult>;
   private readonly addTasksTransaction: Database.Transaction<(parentId: number, tasks: readonly NewJob[]) => Job[]>;
   private readonly updateTransaction: Database.Transaction<
@@ -143,6 +170,7 @@ export class SqliteStore implements Store {
     this.db = db;
     this.projects = new SqliteProjects(db);
     this.insertTransaction = db.transaction((request: InsertRequest) => this.insertInTransaction(request));
+    this.eachTransaction = db.transaction((requests: readonly InsertRequest[]) => this.insertEachInTransaction(requests));
     this.batchTransaction = db.transaction((request: InsertBatchRequest) => this.insertBatchInTransaction(request));
     this.addTasksTransaction = db.transaction((parentId: number, tasks: readonly NewJob[]) =>
       this.addTasksInTransaction(parentId, tasks),
@@ -274,10 +302,14 @@ export class SqliteStore implements Store {
   }
 
   async insertJobs(request: InsertRequest): Promise<InsertResult> {
-    checkSubmission(request);
     // IMMEDIATE takes the write lock before the idempotency lookup, so two
     // retries racing from two processes cannot both miss it and both insert.
     return this.insertTransaction.immediate(request);
+  }
+
+  async insertEach(requests: readonly InsertRequest[]): Promise<(InsertResult | Error)[]> {
+    if (requests.length === 0) return [];
+    return this.eachTransaction.immediate(requests);
   }
 
   async insertBatch(request: InsertBatchRequest): Promise<InsertBatchResult> {
@@ -323,7 +355,7 @@ export class SqliteStore implements Store {
   private earlierBatch(user: string, key: string, fingerprint: string | undefined, count: number): Job[] | null {
     const first = this.earlierJob(user, key, fingerprint);
     if (!first) return null;
-    const jobs = this.q.batchJobs.all(first.id, user, first.status.submittedAt, count).map(toJob);
+    const jobs = this.q.batchJobs.all(first.id, user, first.status.submittedAt, count).map((row) => this.toJob(row));
     if (jobs.length !== count) {
       throw new GodockerError(
         ErrorCodes.CONFLICT,
@@ -340,39 +372,42 @@ export class SqliteStore implements Store {
         field: 'limit',
       });
     }
-    const where = whereOf(filter);
-    if (where === null) return { jobs: [], nextCursor: null };
-    if (page.cursor !== undefined) {
-      where.conditions.push('id < ?');
-      where.params.push(page.cursor);
-    }
-    const sql = `SELECT id, doc FROM jobs ${sqlWhere(where.conditions)} ORDER BY id DESC LIMIT ?`;
+    const query = listQuery(filter, page);
+    if (query === null) return { jobs: [], nextCursor: null };
     // One row more than asked tells whether another page exists.
-    const rows = this.jobQuery(sql).all(...where.params, page.limit + 1);
-    const jobs = rows.slice(0, page.limit).map(toJob);
+    const rows = this.jobQuery(query.sql).all(...query.params);
+    const jobs = rows.slice(0, page.limit).map((row) => this.toJob(row));
     const last = jobs.at(-1);
     return { jobs, nextCursor: rows.length > page.limit && last ? last.id : null };
   }
 
   async jobsInStates(states: JobState[]): Promise<Job[]> {
-    if (states.length === 0) return [];
-    const sql = `SELECT id, doc FROM jobs WHERE state IN (${placeholders(states.length)}) ORDER BY id`;
-    return this.jobQuery(sql)
-      .all(...states)
-      .map(toJob);
+    const query = jobsQuery({ states });
+    if (query === null) return [];
+    return this.jobQuery(query.sql)
+      .all(...query.params)
+      .map((row) => this.toJob(row));
+  }
+
+  async queuedJobs(afterId: number, limit: number): Promise<QueuedJob[]> {
+    return this.q.queuedJobs.all(afterId, limit).map((r) => ({
+      id: r.id,
+      parentId: r.parent_id,
+      submittedAt: r.submitted_at,
+      job: r.doc === null ? null : this.toJob({ id: r.id, parent_id: r.parent_id, doc: r.doc }),
+    }));
   }
 
   async countByState(filter: JobFilter): Promise<Partial<Record<JobState, number>>> {
-    const where = whereOf(filter);
-    if (where === null) return {};
-    const sql = `SELECT state, COUNT(*) AS n FROM jobs ${sqlWhere(where.conditions)} GROUP BY state`;
-    let statement = this.countQueries.get(sql);
+    const query = countQuery(filter);
+    if (query === null) return {};
+    let statement = this.countQueries.get(query.sql);
     if (!statement) {
-      statement = this.db.prepare<Param[], { state: JobState; n: number }>(sql);
-      this.countQueries.set(sql, statement);
+      statement = this.db.prepare<Param[], { state: JobState; n: number }>(query.sql);
+      this.countQueries.set(query.sql, statement);
     }
     const counts: Partial<Record<JobState, number>> = {};
-    for (const { state, n } of statement.all(...where.params)) counts[state] = n;
+    for (const { state, n } of statement.all(...query.params)) counts[state] = n;
     return counts;
   }
 
@@ -383,15 +418,14 @@ export class SqliteStore implements Store {
   }
 
   async listJobIds(filter: JobFilter): Promise<number[]> {
-    const where = whereOf(filter);
-    if (where === null) return [];
-    const sql = `SELECT id FROM jobs ${sqlWhere(where.conditions)} ORDER BY id`;
-    let statement = this.idQueries.get(sql);
+    const query = idsQuery(filter);
+    if (query === null) return [];
+    let statement = this.idQueries.get(query.sql);
     if (!statement) {
-      statement = this.db.prepare<Param[], { id: number }>(sql);
-      this.idQueries.set(sql, statement);
+      statement = this.db.prepare<Param[], { id: number }>(query.sql);
+      this.idQueries.set(query.sql, statement);
     }
-    return statement.all(...where.params).map((r) => r.id);
+    return statement.all(...query.params).map((r) => r.id);
   }
 
   async createSession(session: Session): Promise<Session> {
@@ -507,47 +541,84 @@ export class SqliteStore implements Store {
 
   private readJob(id: number): Job | null {
     const row = this.q.getJob.get(id);
-    return row ? toJob(row) : null;
+    return row ? this.toJob(row) : null;
   }
 
   /** Runs inside the insert transaction: any throw rolls every row back. */
-  private insertInTransaction({ jobs, isArray, idempotency }: InsertRequest): InsertResult {
+  private insertInTransaction(request: InsertRequest): InsertResult {
+    return this.answerWithoutWriting(request) ?? this.writeInsert(request);
+  }
+
+  /**
+   * No savepoint per insert: a savepoint makes SQLite copy every page it changes to a
+   * sub-journal first, which costs more than the insert. What refuses one insert alone
+   * (a reused key, a full quota, a malformed request) is known before it writes; a
+   * failure while writing throws out of the whole group, and the caller retries its
+   * inserts one by one.
+   */
+  private insertEachInTransaction(requests: readonly InsertRequest[]): (InsertResult | Error)[] {
+    return requests.map((request) => {
+      let earlier: InsertResult | null;
+      try {
+        earlier = this.answerWithoutWriting(request);
+      } catch (e) {
+        return e instanceof Error ? e : new Error(String(e));
+      }
+      return earlier ?? this.writeInsert(request);
+    });
+  }
+
+  /** A retry's earlier answer, or null when the request is to be stored; throws its refusal. Writes nothing. */
+  private answerWithoutWriting(request: InsertRequest): InsertResult | null {
+    checkSubmission(request);
+    const { idempotency } = request;
     if (idempotency) {
       const job = this.earlierJob(idempotency.user, idempotency.key, idempotency.fingerprint);
       if (job) return { job, created: false };
     }
-    const firstId = this.insertSubmission(jobs, isArray);
+    this.checkLimits(request.limits);
+    return null;
+  }
+
+  private writeInsert({ jobs, isArray, idempotency }: InsertRequest): InsertResult {
+    const job = this.insertSubmission(jobs, isArray);
     if (idempotency) {
       const { user, key, fingerprint } = idempotency;
-      this.q.insertIdempotent.run(user, key, firstId, new Date().toISOString(), fingerprint ?? null);
+      this.q.insertIdempotent.run(user, key, job.id, new Date().toISOString(), fingerprint ?? null);
     }
-    // Read back rather than echo the input: the caller gets exactly what is stored.
-    const job = this.readJob(firstId);
-    if (!job) throw new GodockerError(ErrorCodes.INTERNAL, `job ${firstId} vanished inside its own insert`);
     return { job, created: true };
   }
 
-  private insertBatchInTransaction({ submissions, idempotency }: InsertBatchRequest): InsertBatchResult {
+  private insertBatchInTransaction({ submissions, idempotency, limits }: InsertBatchRequest): InsertBatchResult {
     if (idempotency) {
       const jobs = this.earlierBatch(idempotency.user, idempotency.key, idempotency.fingerprint, submissions.length);
       if (jobs) return { jobs, created: false };
     }
-    const ids = submissions.map(({ jobs, isArray }) => this.insertSubmission(jobs, isArray));
+    this.checkLimits(limits);
+    const jobs = submissions.map(({ jobs, isArray }) => this.insertSubmission(jobs, isArray));
     if (idempotency) {
       const { user, key, fingerprint } = idempotency;
-      this.q.insertIdempotent.run(user, key, ids[0] as number, new Date().toISOString(), fingerprint ?? null);
+      this.q.insertIdempotent.run(user, key, (jobs[0] as Job).id, new Date().toISOString(), fingerprint ?? null);
     }
-    const jobs = ids.map((id) => this.readJob(id));
-    if (jobs.some((j) => j === null)) throw new GodockerError(ErrorCodes.INTERNAL, 'a job vanished inside its own insert');
-    return { jobs: jobs as Job[], created: true };
+    return { jobs, created: true };
   }
 
-  /** One job, or an array's parent then its tasks; returns the first id. */
-  private insertSubmission(jobs: NewJob[], isArray: boolean): number {
+  /** Inside the insert's transaction, so that no other insert can take the places it counted as free. */
+  private checkLimits(limits: readonly WaitingLimit[] | undefined): void {
+    for (const limit of limits ?? []) {
+      const count = limit.scope === 'user' ? this.q.waitingOfUser : this.q.waitingOfProject;
+      checkWaitingLimit(limit, count.get(limit.name, countUpTo(limit))?.n ?? 0);
+    }
+  }
+
+  /** One job, or an array's parent then its tasks; returns the first job as stored. */
+  private insertSubmission(jobs: NewJob[], isArray: boolean): Job {
     const [first, ...rest] = jobs as [NewJob, ...NewJob[]];
-    const firstId = this.insertOne(first, first.parentId);
-    for (const job of rest) this.insertOne(job, isArray ? firstId : job.parentId);
-    return firstId;
+    const stored = this.insertOne(first, first.parentId);
+    const compactor = isArray ? new TaskCompactor(first) : null;
+    for (const job of rest) this.insertOne(job, isArray ? stored.id : job.parentId, compactor);
+    // The text just written rather than the input: the caller gets exactly what is stored.
+    return { id: stored.id, ...(JSON.parse(stored.doc) as NewJob) };
   }
 
   private addTasksInTransaction(parentId: number, tasks: readonly NewJob[]): Job[] {
@@ -564,14 +635,15 @@ export class SqliteStore implements Store {
         `array ${parentId} has ${created} of its ${array.count} tasks: the next is index ${expected}, not ${first} (another writer?)`,
       );
     }
-    const counts = { ...array.tasks };
+    const counts: TaskCounts = { ...array.tasks };
+    const compactor = new TaskCompactor(parent);
     const stored = tasks.map((task) => {
-      const id = this.insertOne(task, parentId);
+      const { id } = this.insertOne(task, parentId, compactor);
       counts[task.status.state] = (counts[task.status.state] ?? 0) + 1;
       return { ...task, id, parentId };
     });
-    const next: NewJob = { ...parent, array: { ...array, created: created + tasks.length, tasks: counts } };
-    this.q.updateJob.run(next.status.state, JSON.stringify(next), parentId);
+    const grown: NewJob = { ...parent, array: { ...array, created: created + tasks.length } };
+    this.writeJob(parentId, parent, settleArrayParent(grown, counts, new Date().toISOString()));
     return stored;
   }
 
@@ -580,27 +652,84 @@ export class SqliteStore implements Store {
     if (!row) return null;
     const doc = JSON.parse(row.doc) as NewJob;
     if (expect && !expect.states.includes(doc.status.state)) return null;
+    // A task's own fields are all a change can touch: it is written back as compact as it was.
     const next = applyJobChange(doc, change);
-    this.q.updateJob.run(next.status.state, JSON.stringify(next), id);
-    return { id, ...next };
+    this.writeJob(id, doc, next);
+    const from = doc.status.state;
+    const to = next.status.state;
+    if (from !== to && doc.parentId !== null) this.moveTaskOfParent(doc.parentId, from, to, change.state?.at);
+    return { id, ...this.whole(row.parent_id, next as unknown as Record<string, unknown>) };
   }
 
-  private insertOne(job: NewJob, parentId: number | null): number {
+  /** A task of this parent went from one state to another: the parent's counts and state follow, in the same transaction. */
+  private moveTaskOfParent(parentId: number, from: JobState, to: JobState, at = new Date().toISOString()): void {
+    const row = this.q.getJob.get(parentId);
+    const parent = row ? (JSON.parse(row.doc) as NewJob) : null;
+    if (!parent?.array) return;
+    // Counts that cannot hold the move were set by hand (updateJob with an array): count afresh.
+    const counts = (parent.array.tasks[from] ?? 0) > 0 ? moveTask(parent.array.tasks, from, to) : this.countTasks(parentId);
+    this.writeJob(parentId, parent, settleArrayParent(parent, counts, at));
+  }
+
+  private countTasks(parentId: number): TaskCounts {
+    const counts: TaskCounts = {};
+    for (const { state, n } of this.q.countTasks.all(parentId)) counts[state] = n;
+    return counts;
+  }
+
+  private writeJob(id: number, before: NewJob, after: NewJob): void {
+    const doc = JSON.stringify(after);
+    if (after.status.state === before.status.state) this.q.updateDoc.run(doc, id);
+    else this.q.updateJob.run(after.status.state, doc, id);
+  }
+
+  /** `compactor` (an array's tasks): the document leaves out what the task shares with its parent. */
+  private insertOne(job: NewJob, parentId: number | null, compactor: TaskCompactor | null = null): { id: number; doc: string } {
     // A shallow copy: the caller's object is not ours to change, and an `id`
     // it may carry (a Job passed as a NewJob) must not shadow the row's id.
-    const { id: _ignored, ...doc } = job as NewJob & { id?: unknown };
-    doc.parentId = parentId;
+    const { id: _ignored, ...copy } = job as NewJob & { id?: unknown };
+    copy.parentId = parentId;
+    const doc = JSON.stringify(compactor ? compactor.compact(copy) : copy);
     const result = this.q.insertJob.run(
-      doc.status.state,
-      doc.user.name,
-      doc.project,
-      doc.session,
-      doc.meta.name,
+      copy.status.state,
+      copy.user.name,
+      copy.project,
+      copy.session,
+      copy.meta.name,
       parentId,
-      doc.status.submittedAt,
-      JSON.stringify(doc),
+      copy.status.submittedAt,
+      doc,
+      copy.array ? 1 : 0,
     );
-    return Number(result.lastInsertRowid);
+    const id = Number(result.lastInsertRowid);
+    for (const tag of copy.meta.tags) this.q.insertTag.run(tag, id, copy.user.name);
+    return { id, doc };
+  }
+
+  private toJob(row: JobRow): Job {
+    return { id: row.id, ...this.whole(row.parent_id, JSON.parse(row.doc) as Record<string, unknown>) };
+  }
+
+  /** A stored document as the whole job: a task's with what it takes from its parent. */
+  private whole(parentId: number | null, doc: Record<string, unknown>): NewJob {
+    if (parentId === null || !inheritsFields(doc)) return doc as unknown as NewJob;
+    return expandTask(doc, this.inheritedFrom(parentId));
+  }
+
+  private inheritedFrom(parentId: number): Inherited {
+    const cached = this.parents.get(parentId);
+    if (cached) {
+      // Most recently used last: the oldest entry is the one to drop.
+      this.parents.delete(parentId);
+      this.parents.set(parentId, cached);
+      return cached;
+    }
+    const row = this.q.getJob.get(parentId);
+    if (!row) throw new GodockerError(ErrorCodes.INTERNAL, `the parent ${parentId} of an array task is missing from the store`);
+    const inherited = inheritedOf(JSON.parse(row.doc) as NewJob);
+    this.parents.set(parentId, inherited);
+    if (this.parents.size > PARENTS_CACHED) this.parents.delete(this.parents.keys().next().value as number);
+    return inherited;
   }
 }
 
@@ -610,64 +739,6 @@ function checkSubmission({ jobs, isArray }: Omit<InsertRequest, 'idempotency'>):
     // The result names one job: the ids of the others would be lost.
     throw new GodockerError(ErrorCodes.INVALID_REQUEST, 'several jobs can only be inserted as an array (isArray)');
   }
-}
-
-interface Where {
-  conditions: string[];
-  params: Param[];
-}
-
-/** SQL conditions for a filter; null when it can match nothing (an empty `states`). */
-function whereOf(filter: JobFilter): Where | null {
-  const conditions: string[] = [];
-  const params: Param[] = [];
-  const equal = (column: string, value: string | number | undefined) => {
-    if (value === undefined) return;
-    conditions.push(`${column} = ?`);
-    params.push(value);
-  };
-  if (filter.states) {
-    if (filter.states.length === 0) return null;
-    conditions.push(`state IN (${placeholders(filter.states.length)})`);
-    params.push(...filter.states);
-  }
-  equal('user_name', filter.user);
-  equal('project', filter.project);
-  equal('session', filter.session);
-  equal('name', filter.name);
-  equal('parent_id', filter.parentId);
-  if (filter.reaped !== undefined) conditions.push(filter.reaped ? 'reaped_at IS NOT NULL' : 'reaped_at IS NULL');
-  // An array parent is the only job whose document has an array (json_extract gives NULL for a JSON null).
-  if (filter.arrayParent !== undefined) {
-    conditions.push(`json_extract(doc, '$.array') IS ${filter.arrayParent ? 'NOT NULL' : 'NULL'}`);
-  }
-  if (filter.tag !== undefined) {
-    // The LIKE on the raw text is cheap and rules out most rows before
-    // json_each parses the document; json_each then makes the match exact
-    // (LIKE ignores ASCII case, and the text could sit in another field).
-    conditions.push(
-      String.raw`doc LIKE ? ESCAPE '\'`,
-      `EXISTS (SELECT 1 FROM json_each(jobs.doc, '$.meta.tags') WHERE json_each.value = ?)`,
-    );
-    params.push(`%${escapeLike(JSON.stringify(filter.tag))}%`, filter.tag);
-  }
-  return { conditions, params };
-}
-
-function sqlWhere(conditions: string[]): string {
-  return conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
-}
-
-function placeholders(n: number): string {
-  return Array.from({ length: n }, () => '?').join(', ');
-}
-
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
-
-function toJob(row: JobRow): Job {
-  return { id: row.id, ...(JSON.parse(row.doc) as NewJob) };
 }
 
 function toUser(row: UserRow): StoredUser {

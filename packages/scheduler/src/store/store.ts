@@ -5,6 +5,14 @@
  *
  * State changes are compare-and-set (`expect.states`), so two actors racing on
  * one job (a kill and an exit, two daemons) cannot both win.
+ *
+ * An array's parent is kept by the store: its `array.tasks` (task counts by state)
+ * and its state (`settleArrayParent` of array-parent.ts) change in the same
+ * transaction as the task that moves them, so no reader, and no restart after a
+ * crash, ever sees them one change behind; nobody has to count the tasks again.
+ *
+ * Every JobFilter, and a user's filter with one more, is answered from an index
+ * in id order: a page costs about what it returns, not what the store holds.
  */
 import type { ArrayInfo, Job, JobState, JobStatus, Project, Quota, Session, User } from '@godocker/sdk';
 
@@ -54,6 +62,19 @@ export interface Idempotency {
   fingerprint?: string;
 }
 
+/**
+ * A quota on a user's or a project's waiting (pending or held) jobs, checked inside the
+ * insert's transaction: two submits racing for the last free place cannot both have it.
+ */
+export interface WaitingLimit {
+  scope: 'user' | 'project';
+  /** The user's or the project's name. */
+  name: string;
+  max: number;
+  /** How many waiting jobs the insert adds (an array's whole task count). */
+  adds: number;
+}
+
 export interface InsertRequest {
   /**
    * One job, or an array: `jobs[0]` is the parent and every other job is one of
@@ -63,6 +84,8 @@ export interface InsertRequest {
   isArray: boolean;
   /** A retry with the same user and key returns the first insert's job. */
   idempotency?: Idempotency;
+  /** Refused (GOD_QUOTA_EXCEEDED, nothing stored) when it would take a user or project past one. */
+  limits?: readonly WaitingLimit[];
 }
 
 export interface InsertResult {
@@ -77,6 +100,8 @@ export interface InsertBatchRequest {
   submissions: Omit<InsertRequest, 'idempotency'>[];
   /** A retry with the same user and key returns the first insert's jobs. */
   idempotency?: Idempotency;
+  /** Checked against the whole batch, as InsertRequest's. */
+  limits?: readonly WaitingLimit[];
 }
 
 export interface InsertBatchResult {
@@ -84,6 +109,15 @@ export interface InsertBatchResult {
   jobs: Job[];
   /** False when the idempotency key matched an earlier batch. */
   created: boolean;
+}
+
+/** A pending job as `queuedJobs` reads it. */
+export interface QueuedJob {
+  id: number;
+  parentId: number | null;
+  submittedAt: string;
+  /** Null for an array task. */
+  job: Job | null;
 }
 
 export interface StoredUser extends User {}
@@ -154,12 +188,21 @@ export interface Store {
   /**
    * Atomic: all jobs (and the idempotency record) or none. Ids increase. An array's
    * parent may come with only its first tasks (`array.created` says how many): the
-   * others follow with `addArrayTasks`.
+   * others follow with `addArrayTasks`. The parent's `array.tasks` must count the
+   * tasks that come with it: from then on the store keeps it.
    */
   insertJobs(request: InsertRequest): Promise<InsertResult>;
   /**
+   * Independent inserts committed together (the group commit of concurrent submits): each
+   * is stored or refused on its own, as insertJobs would (a reused key, a full quota, a
+   * malformed request), and the answers come in request order, an Error for one refused.
+   * Those stored are durable when this resolves. Rejects, storing none, when the commit
+   * fails or one of them cannot be written: insertJobs then tells each its own fate.
+   */
+  insertEach(requests: readonly InsertRequest[]): Promise<(InsertResult | Error)[]>;
+  /**
    * Appends the next tasks of an array, atomically with the parent's `array.created`
-   * and task counts, so that after a crash the parent says exactly which tasks exist:
+   * and task counts (and state), so that after a crash the parent says exactly which tasks exist:
    * the first task's index must be the one after the last stored (GOD_CONFLICT
    * otherwise, e.g. two writers). Returns the stored tasks, in order.
    */
@@ -179,12 +222,25 @@ export interface Store {
   getJob(id: number): Promise<Job | null>;
   /** Newest first. */
   listJobs(filter: JobFilter, page: PageRequest): Promise<JobPage>;
-  /** Every job in these states, oldest first (the engine's input). */
+  /** Every job in these states, oldest first. */
   jobsInStates(states: JobState[]): Promise<Job[]>;
+  /**
+   * The pending jobs with an id above `afterId`, oldest first, at most `limit`: what a
+   * starting daemon queues, read piece by piece. An array task comes without its document
+   * (`job` null): it is its parent's shape with its own id and submission time, since a
+   * task is never changed on its own but for its state, so a deep queue costs its ids.
+   */
+  queuedJobs(afterId: number, limit: number): Promise<QueuedJob[]>;
   countByState(filter: JobFilter): Promise<Partial<Record<JobState, number>>>;
   /**
    * Applies the change if the job exists and (when given) its state is one of
    * `expect.states`; returns the updated job, or null when it did not apply.
+   * When the job is an array task whose state changes, its parent's `array.tasks`
+   * and state follow in the same transaction: the parent goes to the state its
+   * tasks make (tasks not stored yet count as waiting), recorded at `change.state.at`
+   * with a reason that gives the counts ("all tasks done: 4 done"); it has started
+   * (`startedAt`) with its first running task, ended (`endedAt`) with its last task,
+   * and once ended it stays so. A change that gives `array` replaces it as given.
    */
   updateJob(id: number, change: JobChange, expect?: { states: JobState[] }): Promise<Job | null>;
   /** Ids of the matching jobs, oldest first (a session's jobs, without loading their documents). */

@@ -3,9 +3,12 @@
  * can kill -9 it and start another on the same data folder.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ADMIN_TOKEN } from './test-daemon.js';
+import { afterEach } from 'vitest';
+import { ADMIN_TOKEN, baseConfig } from './test-daemon.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -26,4 +29,33 @@ export async function spawnDaemon(config: object, children: ChildProcess[]): Pro
     child.once('exit', (code) => reject(new Error(`daemon exited with ${code} before listening`)));
   });
   return { child, url };
+}
+
+/**
+ * Daemons (local executor) on one data folder per test, for the tests of a describe
+ * block that kill one and start another: each is killed, and the folder removed, after
+ * each test.
+ */
+export function daemonsOnOneFolder(prefix: string): {
+  start(): Promise<{ child: ChildProcess; url: string }>;
+} {
+  const children: ChildProcess[] = [];
+  let root: string | undefined;
+  let config: object | undefined;
+  afterEach(() => {
+    for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
+    if (root) rmSync(root, { recursive: true, force: true });
+    root = undefined;
+    config = undefined;
+  });
+  return {
+    start() {
+      if (!config) {
+        root = mkdtempSync(join(tmpdir(), prefix));
+        chmodSync(root, 0o711);
+        config = baseConfig('local', join(root, 'data'));
+      }
+      return spawnDaemon(config, children);
+    },
+  };
 }

@@ -2,8 +2,10 @@
  * A discrete-event simulator of a GoDocker cluster: a simulated clock, a
  * simulated executor (a job runs for its given duration, or is killed at its
  * time limit), fair-share usage that accrues in billing units and decays with
- * the half-life, and cumulative cpu-time windows. The REAL engine schedules
- * (`schedule`), with the REAL fair-share and priority modules inside it;
+ * the half-life, and cumulative cpu-time windows. The REAL engine schedules,
+ * as the daemon runs it: a pass over the incremental queue (`scheduleQueue`,
+ * which looks at the first jobs of each class and decides as `schedule` over
+ * all of them), with the REAL fair-share and priority modules inside it;
  * usage is charged with the real `billingUnits` and `decay`.
  *
  * After every pass the simulator checks, with its own plain judgement rather
@@ -26,19 +28,21 @@
  */
 import type { Dependency, DependencyType, Job, JobState, NodeInfo } from '@godocker/sdk';
 import { type BillingWeights, billingUnits, DEFAULT_BILLING_WEIGHTS, decay, userKey } from '../../src/engine/fairshare.js';
+import { PendingQueue } from '../../src/engine/pending-queue.js';
 import type { PriorityWeights } from '../../src/engine/priority.js';
-import {
-  type BackfillSettings,
-  type EngineInput,
-  type EngineOutput,
-  type PolicyName,
-  type ProjectPolicy,
-  schedule,
-  type UserPolicy,
-  type WaitCode,
-  type WaitReason,
+import { type QueuePass, scheduleQueue } from '../../src/engine/queue-pass.js';
+import type {
+  BackfillSettings,
+  EngineInput,
+  EngineOutput,
+  PolicyName,
+  ProjectPolicy,
+  UnsatisfiableJob,
+  UserPolicy,
+  WaitCode,
+  WaitReason,
 } from '../../src/engine/schedule.js';
-import { parentState } from '../../src/runtime/array-parent.js';
+import { parentState } from '../../src/store/array-parent.js';
 import { makeJob } from '../fixtures/jobs.js';
 import { EventQueue } from './event-queue.js';
 
@@ -434,10 +438,18 @@ export class Simulation {
       backfill: this.#o.backfill,
       ...(this.#o.weights ? { weights: this.#o.weights } : {}),
     };
-    const out = schedule(input);
+    const queue = new PendingQueue();
+    const doomed: UnsatisfiableJob[] = [];
+    for (const job of pending) {
+      const d = queue.add(job, dependencies, this.epochMs);
+      if (d) for (const jobId of d.ids) doomed.push({ jobId, dependency: d.dependency, reason: d.reason });
+    }
+    const { pending: _all, dependencies: _states, ...rest } = input;
+    const pass = scheduleQueue(queue, rest);
+    const out = pass.out;
     this.passes++;
 
-    for (const u of out.unsatisfiable) {
+    for (const u of [...doomed, ...out.unsatisfiable]) {
       const j = this.#job(u.jobId);
       const s = this.#stateOf(u.dependency.jobId);
       this.#expect(
@@ -470,7 +482,7 @@ export class Simulation {
       this.#queue.push(this.now + (limit === null ? j.duration : Math.min(j.duration, limit)), { kind: 'end', id: j.job.id });
     }
     this.#checkHoldings();
-    this.#checkReasons(out, dependencies, cpuTime);
+    this.#checkReasons(pass, dependencies, cpuTime);
     for (const fn of this.#observers) fn({ at: this.now, input, out }, this);
   }
 
@@ -564,7 +576,7 @@ export class Simulation {
    * pass left it — dependencies as the pass saw them, before the jobs it found
    * doomed were failed.
    */
-  #checkReasons(out: EngineOutput, seen: ReadonlyMap<number, JobState>, cpuTime: NonNullable<EngineInput['cpuTime']>): void {
+  #checkReasons(pass: QueuePass, seen: ReadonlyMap<number, JobState>, cpuTime: NonNullable<EngineInput['cpuTime']>): void {
     const h = this.holdings();
     const free = (n: NodeInfo) => {
       const s = h.node.get(n.name);
@@ -576,14 +588,15 @@ export class Simulation {
     const priorityOf = (id: number) => {
       let p = totals.get(id);
       if (p === undefined) {
-        p = out.priority(id)?.total ?? 0;
+        const j = this.jobs.get(id);
+        p = (j ? pass.priorityOf(j.job)?.total : undefined) ?? 0;
         totals.set(id, p);
       }
       return p;
     };
     for (const j of this.#pendingSet) {
       const job = j.job;
-      const reason = out.waiting.get(job.id);
+      const reason = pass.reasonOf(job);
       this.#expect(reason !== undefined, `pending job ${job.id} did not start and has no reason`);
       if (!reason) continue;
       j.lastReason = reason;
@@ -629,12 +642,12 @@ export class Simulation {
           this.#expect(ahead, `${why}, but job ${blocker} has priority ${theirs} against its ${mine}`);
           if (reason.message.startsWith('would delay')) {
             this.#expect(
-              out.reservations.some((r) => r.jobId === blocker),
+              pass.out.reservations.some((r) => r.jobId === blocker),
               `${why}, but job ${blocker} holds no reservation`,
             );
           } else {
             this.#expect(
-              out.waiting.get(blocker)?.code === 'Resources',
+              (b ? pass.reasonOf(b.job)?.code : undefined) === 'Resources',
               `${why}, but job ${blocker} does not wait for resources`,
             );
           }

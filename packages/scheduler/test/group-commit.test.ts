@@ -1,0 +1,150 @@
+/**
+ * The group commit of submits over a real SQLite store: which inserts go into one
+ * transaction, and what each gets back when a neighbour, or the whole commit, fails.
+ * The store is wrapped only to count its calls, or to make a whole commit fail.
+ */
+import { ErrorCodes, GodockerError } from '@godocker/sdk';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { GroupCommit } from '../src/runtime/group-commit.js';
+import { SqliteStore } from '../src/store/sqlite-store.js';
+import type { InsertRequest, InsertResult, Store } from '../src/store/store.js';
+import { makeJob } from './fixtures/jobs.js';
+
+const request = (name: string, key?: string, fingerprint = name): InsertRequest => ({
+  jobs: [makeJob({ meta: { name } })],
+  isArray: false,
+  ...(key ? { idempotency: { user: 'alice', key, fingerprint } } : {}),
+});
+
+/** The store as GroupCommit uses it, counting the inserts of each call; `each` may replace insertEach. */
+function counted(store: Store, each?: Store['insertEach']) {
+  const calls = { groups: [] as number[], singles: 0 };
+  const wrapped = {
+    insertEach(requests: readonly InsertRequest[]) {
+      calls.groups.push(requests.length);
+      return each ? each(requests) : store.insertEach(requests);
+    },
+    insertJobs(r: InsertRequest) {
+      calls.singles++;
+      return store.insertJobs(r);
+    },
+  };
+  return { store: wrapped as unknown as Store, calls };
+}
+
+const outcome = (p: Promise<InsertResult>) =>
+  p.then(
+    (r) => `${r.created ? 'created' : 'earlier'} ${r.job.meta.name}`,
+    (e: unknown) => (GodockerError.is(e) ? e.code : String(e)),
+  );
+
+describe('GroupCommit', () => {
+  let store: SqliteStore;
+  beforeEach(async () => {
+    store = SqliteStore.open(':memory:');
+    await store.migrate();
+  });
+  afterEach(async () => store.close());
+
+  it('commits the inserts asked for in one turn together, each answered with its own job', async () => {
+    const { store: s, calls } = counted(store);
+    const group = new GroupCommit(s, true);
+    const answers = await Promise.all(Array.from({ length: 16 }, (_, i) => outcome(group.insert(request(`j${i}`)))));
+    expect(answers).toEqual(Array.from({ length: 16 }, (_, i) => `created j${i}`));
+    expect(calls.groups).toEqual([16]);
+    // The next turn starts a new group; one insert alone commits as insertJobs would.
+    expect(await outcome(group.insert(request('later')))).toBe('created later');
+    expect(calls.groups).toEqual([16]);
+    expect(calls.singles).toBe(1);
+  });
+
+  it('gives a refused insert its own error, and its neighbours their jobs', async () => {
+    await store.insertJobs(request('first', 'k'));
+    const group = new GroupCommit(store, true);
+    const answers = await Promise.all([
+      outcome(group.insert(request('a'))),
+      outcome(group.insert(request('first', 'k'))),
+      outcome(group.insert(request('reuse', 'k'))),
+      outcome(group.insert(request('b'))),
+    ]);
+    expect(answers).toEqual(['created a', 'earlier first', ErrorCodes.IDEMPOTENCY_KEY_REUSED, 'created b']);
+  });
+
+  it.each([
+    ['rejects', () => Promise.reject(new Error('disk I/O error'))],
+    [
+      'throws',
+      () => {
+        throw new Error('a bug in the store');
+      },
+    ],
+  ])(
+    'tries each insert alone when the whole commit %s, so each gets its own answer',
+    async (_, fail: () => never | Promise<never>) => {
+      const { store: s, calls } = counted(store, fail);
+      await store.insertJobs(request('first', 'k'));
+      const group = new GroupCommit(s, true);
+      const answers = await Promise.all([
+        outcome(group.insert(request('a'))),
+        outcome(group.insert(request('reuse', 'k'))),
+        outcome(group.insert(request('b'))),
+      ]);
+      expect(answers).toEqual(['created a', ErrorCodes.IDEMPOTENCY_KEY_REUSED, 'created b']);
+      expect(calls.groups).toEqual([3]);
+      expect(calls.singles).toBe(3);
+    },
+  );
+
+  it('stores the others when one insert of the group cannot be written, which gets its own error', async () => {
+    const bad = request('bad');
+    Object.defineProperty(bad.jobs[0]?.command, 'script', {
+      enumerable: true,
+      get(): string {
+        throw new Error('unwritable');
+      },
+    });
+    const group = new GroupCommit(store, true);
+    const answers = await Promise.all([
+      outcome(group.insert(request('a', 'ka'))),
+      outcome(group.insert(bad)),
+      outcome(group.insert(request('b', 'kb'))),
+    ]);
+    expect(answers).toEqual(['created a', 'Error: unwritable', 'created b']);
+    expect((await store.listJobs({}, { limit: 10 })).jobs.map((j) => j.meta.name)).toEqual(['b', 'a']);
+  });
+
+  it('gathers the inserts asked for while a commit is under way into the next one', async () => {
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // A store that takes its time to commit, as a networked one does.
+    const { store: s, calls } = counted(store, async (requests) => {
+      await held;
+      return store.insertEach(requests);
+    });
+    const group = new GroupCommit(s, true);
+    const first = [outcome(group.insert(request('first'))), outcome(group.insert(request('second')))];
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(calls.groups).toEqual([2]);
+    const more = [outcome(group.insert(request('third'))), outcome(group.insert(request('fourth')))];
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(calls.groups).toEqual([2]);
+    release();
+    expect(await Promise.all([...first, ...more])).toEqual([
+      'created first',
+      'created second',
+      'created third',
+      'created fourth',
+    ]);
+    expect(calls.groups).toEqual([2, 2]);
+  });
+
+  it('stores each insert in its own transaction when turned off', async () => {
+    const { store: s, calls } = counted(store);
+    const group = new GroupCommit(s, false);
+    await Promise.all([group.insert(request('a')), group.insert(request('b'))]);
+    expect(calls.groups).toEqual([]);
+    expect(calls.singles).toBe(2);
+  });
+});
