@@ -71,9 +71,14 @@ async function measure(store: string | undefined, jobs: number, limitSeconds: nu
   }
 }
 
+/** Two decimals below 10 jobs/s: a deep queue's 0.27 must not print as 0.0. */
+function rate(jobsPerS: number): string {
+  return fixed(jobsPerS, jobsPerS < 10 ? 2 : 1);
+}
+
 function describe(r: Run, jobs: number): string {
   const partial = r.ended < jobs ? ` (${r.ended} of ${jobs} ended in the time allowed)` : '';
-  return `${fixed(r.jobsPerS, 1)} jobs/s${partial}, daemon ${fixed(r.daemonCpuMsPerJob, 2)} ms CPU/job, ready in ${fixed(r.readyMs / 1000, 1)} s, rss ${fixed(r.rssMiB, 0)} MiB`;
+  return `${rate(r.jobsPerS)} jobs/s${partial}, daemon ${fixed(r.daemonCpuMsPerJob, 2)} ms CPU/job, ready in ${fixed(r.readyMs / 1000, 1)} s, rss ${fixed(r.rssMiB, 0)} MiB`;
 }
 
 async function curve(kind: QueueKind, depths: readonly number[], pairs: number, jobs: number, limit: number): Promise<void> {
@@ -99,17 +104,20 @@ async function curve(kind: QueueKind, depths: readonly number[], pairs: number, 
   const baseRate = median(bases.map((r) => r.jobsPerS));
   console.log(`\n  curve (${kind}): depth, jobs/s (median of ${pairs}), ratio to depth 0 (median of the pair ratios)`);
   row('depth', 'jobs/s', 'ratio    daemon CPU/job   ready   rss');
-  const line = (depth: string, rate: number, ratio: string, runs: readonly Run[]) =>
+  const line = (depth: string, jobsPerS: number, ratio: string, runs: readonly Run[]) =>
     row(
       depth,
-      fixed(rate, 1),
+      rate(jobsPerS),
       `${ratio.padEnd(8)} ${`${fixed(median(runs.map((r) => r.daemonCpuMsPerJob)), 2)} ms`.padStart(12)}   ${`${fixed(median(runs.map((r) => r.readyMs)) / 1000, 1)} s`.padStart(6)}   ${fixed(median(runs.map((r) => r.rssMiB)), 0)} MiB`,
     );
   line('0', baseRate, '1', bases);
-  for (const r of results) line(String(r.depth), median(r.runs.map((x) => x.jobsPerS)), fixed(median(r.ratios), 3), r.runs);
+  for (const r of results) {
+    const ratio = median(r.ratios);
+    line(String(r.depth), median(r.runs.map((x) => x.jobsPerS)), fixed(ratio, ratio < 0.01 ? 4 : 3), r.runs);
+  }
   const worst = Math.min(...results.map((r) => median(r.runs.map((x) => x.jobsPerS))));
   target(
-    `>= ${TARGET_JOBS_PER_S} jobs/s at every depth up to ${depths.at(-1)} (${kind}; slowest ${fixed(worst, 1)})`,
+    `>= ${TARGET_JOBS_PER_S} jobs/s at every depth up to ${depths.at(-1)} (${kind}; slowest ${rate(worst)})`,
     worst >= TARGET_JOBS_PER_S,
   );
 }
