@@ -109,10 +109,6 @@ export class JobClass {
     return true;
   }
 
-  has(id: number, queuedAt: number): boolean {
-    return this.#find(id, queuedAt) >= 0;
-  }
-
   #find(id: number, queuedAt: number): number {
     let lo = this.#head;
     let hi = this.#tail - 1;
@@ -204,10 +200,6 @@ export class PendingQueue {
     return this.#size;
   }
 
-  get classCount(): number {
-    return this.#classes.size;
-  }
-
   /**
    * Adds a pending job (not an array's parent, not held). `states` holds the states of the
    * jobs it depends on (a job missing there does not exist). Returns what dooms it when one
@@ -240,10 +232,6 @@ export class PendingQueue {
     this.#size--;
     if (c.size === 0) this.#drop(c);
     return true;
-  }
-
-  has(job: Job): boolean {
-    return this.#classes.get(classKey(job))?.has(job.id, queuedMs(job)) ?? false;
   }
 
   /** The class a queued job belongs to (whether or not it is still a member). */
@@ -294,11 +282,6 @@ export class PendingQueue {
   /** Classes that may start now, as of the last `promoteDue`. */
   *eligible(): Iterable<JobClass> {
     for (const c of this.#classes.values()) if (c.status === 'eligible') yield c;
-  }
-
-  /** Every class, waiting apart or not. */
-  classes(): Iterable<JobClass> {
-    return this.#classes.values();
   }
 
   #settle(c: JobClass, now: number): void {
