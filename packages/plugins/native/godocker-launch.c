@@ -52,6 +52,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -255,6 +256,7 @@ struct child {
 
 /* Requests being carried out: a handful. Monitors running: as many as tasks run. */
 static struct child *busy, *monitors;
+static pid_t launcher_pid;
 static size_t busy_count, busy_room, monitor_count, monitor_room;
 
 /* Room for one more entry; false when there is none to be had. */
@@ -294,6 +296,8 @@ static void exec_monitor(int out, int err, int pipe, char **argv) {
   if (syscall(SYS_close_range, 3u, ~0u, 4u /* CLOSE_RANGE_CLOEXEC */) != 0)
     for (int fd = 3; fd < 65536; fd++) fcntl(fd, F_SETFD, FD_CLOEXEC);
   char *env[] = {MONITOR_PATH_ENV, NULL};
+  /* The monitor outlives the launcher (it would keep the signal across the exec). */
+  prctl(PR_SET_PDEATHSIG, 0);
   execve(monitor_path, argv, env);
   report_and_exit(pipe, S_SPAWN, errno, P_MONITOR);
 }
@@ -370,6 +374,12 @@ static bool fork_request(struct child *c, struct field *f, size_t count, long lo
     return false;
   }
   if (pid == 0) {
+    /*
+     * Dies with the launcher until its exec: the daemon takes a launcher's death as "not
+     * started" and may start the job again, so no start of a dead launcher may claim its
+     * key later. (A start past its claim is found by its folder.)
+     */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != launcher_pid) _exit(0);
     close(pipefd[0]);
     start_task(c, f, count, uid, gid, pipefd[1]);
   }
@@ -691,6 +701,7 @@ int main(int argc, char **argv) {
   }
   root_path = argv[1];
   monitor_path = argv[2];
+  launcher_pid = getpid();
   signal(SIGPIPE, SIG_IGN);
   sigset_t chld;
   sigemptyset(&chld);

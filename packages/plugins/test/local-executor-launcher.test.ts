@@ -80,6 +80,16 @@ function launcherOf(root: string): number | null {
   return null;
 }
 
+/** A start's process of the launcher `launcher`: its child that has not become a monitor. */
+function startOf(launcher: number): number | null {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const p = proc(Number(entry));
+    if (p !== null && p.ppid === launcher && p.comm === 'godocker-launch' && alive(p.pid)) return p.pid;
+  }
+  return null;
+}
+
 async function until<T>(check: () => T | null | false | Promise<T | null | false>, ms = 5000): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
@@ -266,6 +276,39 @@ describe('the executor and its launcher', () => {
     expect(outages).toBeGreaterThan(0);
     const runs = (await readFile(counter, 'utf8')).trim().split('\n').map(Number);
     expect(runs).toEqual(Array.from({ length: 20 }, (_, i) => i));
+  });
+
+  it('kills the starts of a killed launcher that have not claimed their key: a start caught before its claim never runs later', async () => {
+    const { ex, root } = await ownExecutor();
+    const counter = join(base, `late-${randomBytes(3).toString('hex')}`);
+    // A script large enough that its start's process spends a while writing it, before its claim.
+    const s = spec(`echo ran >> ${counter}\n#${'x'.repeat(48 * 1024 * 1024)}\n`);
+    const launcher = await until(() => launcherOf(root));
+    const starting = ex.start(s);
+    let caught: number | null = null;
+    for (const deadline = Date.now() + 10_000; caught === null && Date.now() < deadline; ) {
+      caught = startOf(launcher);
+      if (caught === null) await new Promise((resume) => setImmediate(resume));
+    }
+    expect(caught).not.toBeNull();
+    const late = caught as number;
+    // Stopped where the machine might have left it, then its launcher dies.
+    process.kill(late, 'SIGSTOP');
+    expect(await readdir(root)).not.toContain(s.key);
+    process.kill(launcher, 'SIGKILL');
+    await expect(starting).rejects.toThrow(ExecutorUnavailableError);
+    await until(() => !alive(late));
+    const handle = await ex.start(s);
+    expect(await ex.wait(handle)).toMatchObject({ exitCode: 0 });
+    await ex.collect(handle, s.logDir);
+    try {
+      process.kill(late, 'SIGCONT');
+    } catch {
+      // Gone, as it should be.
+    }
+    await sleep(300);
+    expect(await readFile(counter, 'utf8')).toBe('ran\n');
+    expect(await readdir(root)).not.toContain(s.key);
   });
 
   it('takes a launcher that stops taking requests (its pipe full) as an outage, and replaces it', async () => {

@@ -5,9 +5,10 @@
  *
  * Its stdin and stdout are pipes only this process holds. A launcher that dies, or that
  * stops taking requests (its pipe full, or no answer for a long while), is an executor
- * fault: the requests it holds fail with ExecutorUnavailableError (the runtime requeues
- * their jobs; a start it had carried out is found by its folder on the next try, so no job
- * runs twice), it is killed, and a new one is started.
+ * fault: it is killed, a new one is started, and once it has exited the requests it held
+ * fail with ExecutorUnavailableError (the runtime requeues their jobs). Its starts die with
+ * it unless past their claim, so a start it had carried out is found by its folder on the
+ * next try and none can claim the key after that try: no job runs twice.
  */
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -27,6 +28,11 @@ const RESTART_MIN_MS = 100;
 const RESTART_MAX_MS = 30_000;
 /** A launcher that answers nothing for this long while requests wait is stuck: a start takes milliseconds. */
 const STALL_MS = 30_000;
+/**
+ * A killed launcher's requests fail at its exit, when its starts have died with it; this
+ * bounds the wait for a launcher stuck in the kernel, which SIGKILL does not end at once.
+ */
+const EXIT_WAIT_MS = 5_000;
 
 export interface LaunchRequest {
   key: string;
@@ -81,6 +87,8 @@ interface Waiting {
   resolve: (answer: LaunchAnswer) => void;
   reject: (error: Error) => void;
   sentAt: number;
+  /** The launcher that holds it. */
+  child: LauncherProcess;
 }
 
 /** Its pipes are sockets: they can be ref'd and unref'd. */
@@ -117,6 +125,8 @@ export class TaskLauncher {
   private readonly waiting = new Map<number, Waiting>();
   private nextId = 1;
   private stallTimer: NodeJS.Timeout | null = null;
+  /** Launchers killed for a fault, until they exit: why. */
+  private readonly faults = new Map<LauncherProcess, ExecutorUnavailableError>();
   private closed = false;
   /** Before a lost launcher is replaced: short, doubled while replacements die without answering. */
   private restartMs = RESTART_MIN_MS;
@@ -163,8 +173,8 @@ export class TaskLauncher {
       return Promise.reject(this.fault(`does not take requests: its pipe is full (${child.stdin.writableLength} bytes wait)`));
     }
     return new Promise<LaunchAnswer>((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject, sentAt: Date.now() });
-      if (this.waiting.size === 1) this.busy(child);
+      this.waiting.set(id, { resolve, reject, sentAt: Date.now(), child });
+      this.busy(child);
       child.stdin.write(frame);
     });
   }
@@ -189,7 +199,7 @@ export class TaskLauncher {
     this.child = child;
     const reader = new FrameReader();
     child.stdout.on('data', (chunk: Buffer) => {
-      for (const frame of reader.push(chunk)) this.received(frame);
+      for (const frame of reader.push(chunk)) this.received(child, frame);
     });
     child.on('error', (error) => this.died(child, `could not be run: ${error.message}`));
     child.on('exit', (code, signal) => this.died(child, signal ? `was killed by ${signal}` : `exited with code ${code}`));
@@ -199,7 +209,7 @@ export class TaskLauncher {
     return child;
   }
 
-  private received(frame: string[] | null): void {
+  private received(child: LauncherProcess, frame: string[] | null): void {
     const [kind, ...rest] = frame ?? [];
     if (kind === 'ended') {
       const [, key, status, error, jobMtime, statusMtime] = rest;
@@ -215,9 +225,9 @@ export class TaskLauncher {
     }
     const id = Number(rest[0]);
     const waiting = this.waiting.get(id);
-    if (waiting === undefined) {
+    if (waiting?.child !== child) {
       // A launcher that answers what nobody asked is not one to trust with the next job.
-      this.fault(`answered ${JSON.stringify(frame)}, which matches no request`);
+      if (child === this.child) this.fault(`answered ${JSON.stringify(frame)}, which matches no request`);
       return;
     }
     this.waiting.delete(id);
@@ -245,7 +255,7 @@ export class TaskLauncher {
   private busy(child: LauncherProcess): void {
     child.stdout.ref();
     this.stallTimer ??= setInterval(() => {
-      const oldest = this.waiting.values().next().value;
+      const oldest = [...this.waiting.values()].find((w) => w.child === this.child);
       if (oldest && Date.now() - oldest.sentAt > STALL_MS) this.fault(`has answered nothing for ${STALL_MS / 1000} s`);
     }, STALL_MS / 4);
     this.stallTimer.unref();
@@ -260,28 +270,32 @@ export class TaskLauncher {
     this.stallTimer = null;
   }
 
-  /** A launcher that cannot be trusted to take requests: killed, and replaced. */
+  /** A launcher that cannot be trusted to take requests: killed, and replaced; its requests fail when it has exited. */
   private fault(why: string): ExecutorUnavailableError {
     const child = this.child;
     const error = this.unavailable(why);
     if (child) {
       this.child = null;
+      this.faults.set(child, error);
       child.kill('SIGKILL');
-      this.lost(child, error);
+      this.logger.warn({ launcher: child.pid }, `local executor: the task launcher ${why}; it is killed and started again`);
+      setTimeout(() => this.failAllOf(child, error), EXIT_WAIT_MS).unref();
+      this.lost(child);
     }
     return error;
   }
 
   private died(child: LauncherProcess, how: string): void {
+    this.failAllOf(child, this.faults.get(child) ?? this.unavailable(how));
+    this.faults.delete(child);
     if (this.child !== child) return;
     this.child = null;
     if (!this.closed) this.logger.warn({ launcher: child.pid }, `local executor: the task launcher ${how}; it is started again`);
-    this.lost(child, this.unavailable(how));
+    this.lost(child);
   }
 
-  private lost(child: LauncherProcess, error: Error): void {
+  private lost(child: LauncherProcess): void {
     this.idle(child);
-    this.failAll(error);
     this.events.lost();
     // Replaced soon (a start asking meanwhile replaces it at once): the ends of new monitors are told again.
     const restart = setTimeout(() => {
@@ -301,5 +315,14 @@ export class TaskLauncher {
     const waiting = [...this.waiting.values()];
     this.waiting.clear();
     for (const w of waiting) w.reject(error);
+  }
+
+  private failAllOf(child: LauncherProcess, error: Error): void {
+    for (const [id, w] of this.waiting) {
+      if (w.child !== child) continue;
+      this.waiting.delete(id);
+      w.reject(error);
+    }
+    if (this.waiting.size === 0 && this.child) this.idle(this.child);
   }
 }
