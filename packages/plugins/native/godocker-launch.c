@@ -11,19 +11,23 @@
  * bytes of fields, each a 32-bit little-endian length and its bytes. Requests:
  *
  *   start ID KEY UID GID LOGDIR SCRIPT ENV SPEC ARG...
- *       Fills TASKS_FOLDER/KEY.staging-RANDOM (job.sh, env, spec.json, all 0700/0600 and the
- *       daemon's user's, job.sh the job's), renames it to KEY without replacing anything (the
- *       claim on the key), opens LOGDIR/stdout and LOGDIR/stderr without following links,
- *       and becomes `MONITOR TASKS_FOLDER/KEY ARG...` in a session of its own, with those
- *       files as output, /dev/null as input, / as its folder, PATH as its only environment
- *       and no other descriptor. UID and GID are empty when the daemon is not root.
+ *       Fills TASKS_FOLDER/KEY.staging-RANDOM (env, spec.json, 0700/0600 and the daemon's
+ *       user's; a spare folder of a collected task when there is one, else a new folder),
+ *       renames it to KEY without replacing anything (the claim on the key), opens
+ *       LOGDIR/stdout and LOGDIR/stderr without following links, puts SCRIPT in a sealed
+ *       memfd (0500, the job's user's), and becomes `MONITOR TASKS_FOLDER/KEY ARG...` in a
+ *       session of its own, with those files as output, the script as descriptor 3,
+ *       /dev/null as input, / as its folder, PATH as its only environment and no other
+ *       descriptor. UID and GID are empty when the daemon is not root.
  *       Answers: started ID PID | exists ID | failed ID STAGE ERRNO PATH MESSAGE
  *       (STAGE: claim, nothing was made; logs or spawn, the folder is in place and no
  *       monitor runs). When it answers `started`, the monitor's pid is in the folder's `pid`.
  *
  *   remove ID KEY
- *       Takes TASKS_FOLDER/KEY away (renamed to a staging name, so it is no task any more),
- *       answers, then deletes it in a process of its own. A folder already gone is fine.
+ *       Takes TASKS_FOLDER/KEY away (renamed, so it is no task any more) and answers. When this
+ *       launcher reaped the key's monitor, the folder is kept as a spare (.spare-RANDOM, at
+ *       most SPARE_MAX) for a later start; otherwise it is deleted in a process of its own. A
+ *       folder already gone is fine.
  *       Answers: removed ID | failed ID remove ERRNO PATH MESSAGE
  *
  * Each start is carried out by a process of its own, forked from this small one, which
@@ -52,6 +56,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/signalfd.h>
@@ -66,6 +71,21 @@
 #define FRAME_MAX (256u * 1024 * 1024)
 #define KEY_MAX 200
 #define STAGING_MARK ".staging-"
+/*
+ * A collected task's folder kept for a later start. Reused, no inode of a task folder is
+ * freed or allocated per job: on ext4 without a journal every allocation scans past the
+ * inodes freed in the last minutes, so a few thousand freed a second make each new file
+ * cost tens of microseconds of the kernel's time, growing with the rate.
+ */
+#define SPARE_MARK ".spare-"
+#define SPARE_MAX 256
+/* Keys whose monitor this launcher has reaped, newest last: their folders may be reused. */
+#define REAPED_MAX 1024
+/* The monitor's descriptor of the job's script (`--script-fd=3` among its arguments). */
+#define SCRIPT_FD 3
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U
+#endif
 #define MONITOR_PATH_ENV "PATH=/usr/local/bin:/usr/bin:/bin"
 /* What the monitor writes at most; more is not a status. */
 #define SMALL_FILE_MAX 8192
@@ -176,12 +196,15 @@ static int write_whole(int fd, const char *data, size_t len) {
   return 0;
 }
 
-/* A new file in `dirfd`: created here, never through a link, whole or failed. */
-static int create_file(int dirfd, const char *name, const struct field *content, mode_t mode, long long uid, long long gid) {
-  int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+/*
+ * A file of the daemon's in `dirfd` (a fresh folder, or a spare whose monitor has ended):
+ * written here, never through a link, whole or failed. An existing one is overwritten in
+ * place, its inode kept.
+ */
+static int create_file(int dirfd, const char *name, const struct field *content) {
+  int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) return -1;
   int rc = write_whole(fd, content->data, content->len);
-  if (rc == 0 && uid >= 0 && fchown(fd, (uid_t)uid, (gid_t)gid) != 0) rc = -1;
   int saved = errno;
   if (close(fd) != 0 && rc == 0) return -1;
   errno = saved;
@@ -250,14 +273,41 @@ struct child {
   char id[24];
   char key[KEY_MAX + 1];
   char staging[KEY_MAX + 32];
+  /* A start's spare folder to reuse; empty for a new one. */
+  char spare[32];
   /* For the paths of a start's failure. */
   char *logdir;
 };
 
 /* Requests being carried out: a handful. Monitors running: as many as tasks run. */
 static struct child *busy, *monitors;
-static pid_t launcher_pid;
 static size_t busy_count, busy_room, monitor_count, monitor_room;
+static pid_t launcher_pid;
+
+/* Spare folders (their names in the tasks folder), and the keys whose monitors were reaped. */
+static char spares[SPARE_MAX][32];
+static size_t spare_count;
+static char reaped[REAPED_MAX][KEY_MAX + 1];
+static size_t reaped_next;
+
+static void forget_reaped(const char *key) {
+  for (size_t i = 0; i < REAPED_MAX; i++)
+    if (reaped[i][0] == key[0] && strcmp(reaped[i], key) == 0) reaped[i][0] = '\0';
+}
+
+/*
+ * The folder of `key` may be reused: its monitor was started and reaped by this launcher,
+ * so no process writes there any more, and no start or monitor of the key is under way.
+ */
+static bool reusable(const char *key) {
+  for (size_t i = 0; i < busy_count; i++)
+    if (strcmp(busy[i].key, key) == 0) return false;
+  for (size_t i = 0; i < monitor_count; i++)
+    if (strcmp(monitors[i].key, key) == 0) return false;
+  for (size_t i = 0; i < REAPED_MAX; i++)
+    if (reaped[i][0] == key[0] && strcmp(reaped[i], key) == 0) return true;
+  return false;
+}
 
 /* Room for one more entry; false when there is none to be had. */
 static bool make_room(struct child **table, size_t count, size_t *room) {
@@ -278,10 +328,18 @@ static void report_and_exit(int pipe, int stage, int error, int path) {
 }
 
 /* In the process that becomes the monitor: a fresh session, the logs as output, nothing else inherited. */
-static void exec_monitor(int out, int err, int pipe, char **argv) {
+static void exec_monitor(int out, int err, int script, int pipe, char **argv) {
   setsid();
   int null = open("/dev/null", O_RDONLY);
   if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(out, STDOUT_FILENO) < 0 || dup2(err, STDERR_FILENO) < 0)
+    report_and_exit(pipe, S_SPAWN, errno, P_MONITOR);
+  /* The script goes to SCRIPT_FD, kept open across the exec; the report pipe moves out of its way. */
+  if (pipe == SCRIPT_FD) {
+    int moved = fcntl(pipe, F_DUPFD_CLOEXEC, SCRIPT_FD + 1);
+    if (moved < 0) report_and_exit(pipe, S_SPAWN, errno, P_MONITOR);
+    pipe = moved;
+  }
+  if (script == SCRIPT_FD ? fcntl(script, F_SETFD, 0) != 0 : dup2(script, SCRIPT_FD) < 0)
     report_and_exit(pipe, S_SPAWN, errno, P_MONITOR);
   /*
    * What the launcher blocks or ignores is not the monitor's business. It ignores SIGPIPE
@@ -293,27 +351,70 @@ static void exec_monitor(int out, int err, int pipe, char **argv) {
   sigprocmask(SIG_SETMASK, &none, NULL);
   if (chdir("/") != 0) report_and_exit(pipe, S_SPAWN, errno, P_MONITOR);
   /* Every other descriptor closes on exec; so does the report pipe, which so tells of the exec. */
-  if (syscall(SYS_close_range, 3u, ~0u, 4u /* CLOSE_RANGE_CLOEXEC */) != 0)
-    for (int fd = 3; fd < 65536; fd++) fcntl(fd, F_SETFD, FD_CLOEXEC);
+  if (syscall(SYS_close_range, SCRIPT_FD + 1u, ~0u, 4u /* CLOSE_RANGE_CLOEXEC */) != 0)
+    for (int fd = SCRIPT_FD + 1; fd < 65536; fd++) fcntl(fd, F_SETFD, FD_CLOEXEC);
   char *env[] = {MONITOR_PATH_ENV, NULL};
-  /* The monitor outlives the launcher (it would keep the signal across the exec). */
-  prctl(PR_SET_PDEATHSIG, 0);
   execve(monitor_path, argv, env);
   report_and_exit(pipe, S_SPAWN, errno, P_MONITOR);
 }
 
 enum { F_OP, F_ID, F_KEY, F_UID, F_GID, F_LOGDIR, F_SCRIPT, F_ENV, F_SPEC, F_ARGS };
 
+/*
+ * The job's script as a sealed memfd: no file of the task folder, so a job's process that
+ * outlived its group never holds a descriptor to what a later job of the same folder reads,
+ * and nothing can change the script under the job. The job's own (0500), as job.sh was.
+ */
+static int script_memfd(const struct field *content, long long uid, long long gid) {
+  unsigned flags = MFD_CLOEXEC | MFD_ALLOW_SEALING;
+  int fd = memfd_create("job.sh", flags | MFD_EXEC);
+  /* Kernels before 6.3 know no MFD_EXEC; their memfds are executable anyway. */
+  if (fd < 0 && errno == EINVAL) fd = memfd_create("job.sh", flags);
+  if (fd < 0) return -1;
+  if (write_whole(fd, content->data, content->len) != 0 || (uid >= 0 && fchown(fd, (uid_t)uid, (gid_t)gid) != 0) ||
+      fchmod(fd, 0500) != 0 || fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) != 0) {
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return -1;
+  }
+  return fd;
+}
+
+/*
+ * A spare folder made ready to be filled: what its last task's monitor wrote goes back to
+ * the names the next monitor writes through (inodes kept), the rest is removed (rare).
+ */
+static int reset_spare(int task) {
+  static const char *const kept[][2] = {{"status", ".status.tmp"}, {"job", ".job.tmp"}, {"pid", PID_ASIDE}};
+  static const char *const dropped[] = {"error", "paused", "job.sh"};
+  for (size_t i = 0; i < sizeof kept / sizeof *kept; i++)
+    if (renameat(task, kept[i][0], task, kept[i][1]) != 0 && errno != ENOENT) return -1;
+  for (size_t i = 0; i < sizeof dropped / sizeof *dropped; i++)
+    if (unlinkat(task, dropped[i], 0) != 0 && errno != ENOENT) return -1;
+  return 0;
+}
+
+/* The staging folder, open: a spare taken over when the launcher gave one, else a new folder. */
+static int staging_folder(int root, const struct child *c) {
+  if (c->spare[0] != '\0' && renameat2(root, c->spare, root, c->staging, RENAME_NOREPLACE) == 0) {
+    int task = openat(root, c->staging, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (task >= 0 && reset_spare(task) == 0) return task;
+    if (task >= 0) close(task);
+    remove_folder(root, c->staging);
+  }
+  if (mkdirat(root, c->staging, 0700) != 0) return -1;
+  return openat(root, c->staging, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
 /* The start's own process: the claim, the logs, then the monitor. Never returns. */
 static void start_task(const struct child *c, struct field *f, size_t count, long long uid, long long gid, int pipe) {
   int root = open(root_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (root < 0) report_and_exit(pipe, S_CLAIM, errno, P_ROOT);
   /* The claim: a staging folder filled, then renamed to the key; never a half-filled task. */
-  if (mkdirat(root, c->staging, 0700) != 0) report_and_exit(pipe, S_CLAIM, errno, P_STAGING);
-  int task = openat(root, c->staging, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  /* The script is the job's own, so its process may read (and, for a #! script, execute) it. */
-  if (task < 0 || create_file(task, "job.sh", &f[F_SCRIPT], 0500, uid, gid) != 0 ||
-      create_file(task, "env", &f[F_ENV], 0600, -1, -1) != 0 || create_file(task, "spec.json", &f[F_SPEC], 0600, -1, -1) != 0) {
+  int task = staging_folder(root, c);
+  if (task < 0) report_and_exit(pipe, S_CLAIM, errno, P_STAGING);
+  if (create_file(task, "env", &f[F_ENV]) != 0 || create_file(task, "spec.json", &f[F_SPEC]) != 0) {
     int saved = errno;
     remove_folder(root, c->staging);
     report_and_exit(pipe, S_CLAIM, saved, P_STAGING);
@@ -324,6 +425,11 @@ static void start_task(const struct child *c, struct field *f, size_t count, lon
     if (saved == EEXIST || saved == ENOTEMPTY) report_and_exit(pipe, S_EXISTS, 0, P_DIR);
     report_and_exit(pipe, S_CLAIM, saved, P_DIR);
   }
+  /*
+   * Claimed: a start again finds the folder and waits for this one's monitor, so it goes on
+   * without the launcher (and the monitor outlives it: the signal would last past the exec).
+   */
+  prctl(PR_SET_PDEATHSIG, 0);
 
   char logs[PATH_MAX], path[PATH_MAX];
   snprintf(logs, sizeof logs, "%s", c->logdir);
@@ -335,6 +441,8 @@ static void start_task(const struct child *c, struct field *f, size_t count, lon
   snprintf(path, sizeof path, "%s/stderr", c->logdir);
   int err = open(path, flags, 0640);
   if (err < 0) report_and_exit(pipe, S_LOGS, errno, P_STDERR);
+  int script = script_memfd(&f[F_SCRIPT], uid, gid);
+  if (script < 0) report_and_exit(pipe, S_SPAWN, errno, P_MONITOR);
 
   /*
    * Its pid, set aside: the launcher puts it in place once the exec has made this process
@@ -343,7 +451,7 @@ static void start_task(const struct child *c, struct field *f, size_t count, lon
   char text[24];
   snprintf(text, sizeof text, "%d\n", (int)getpid());
   struct field pid = {text, (uint32_t)strlen(text)};
-  create_file(task, PID_ASIDE, &pid, 0600, -1, -1);
+  create_file(task, PID_ASIDE, &pid);
 
   char dir[PATH_MAX];
   snprintf(dir, sizeof dir, "%s/%s", root_path, c->key);
@@ -353,7 +461,7 @@ static void start_task(const struct child *c, struct field *f, size_t count, lon
   argv[0] = (char *)monitor_path;
   argv[1] = dir;
   for (size_t i = 0; i < argc; i++) argv[2 + i] = f[F_ARGS + i].data;
-  exec_monitor(out, err, pipe, argv);
+  exec_monitor(out, err, script, pipe, argv);
 }
 
 /* Forks the process of a start; false (errno set) when it could not be. */
@@ -375,7 +483,7 @@ static bool fork_request(struct child *c, struct field *f, size_t count, long lo
   }
   if (pid == 0) {
     /*
-     * Dies with the launcher until its exec: the daemon takes a launcher's death as "not
+     * Dies with the launcher until its claim: the daemon takes a launcher's death as "not
      * started" and may start the job again, so no start of a dead launcher may claim its
      * key later. (A start past its claim is found by its folder.)
      */
@@ -478,6 +586,8 @@ static void mtime_of(int dirfd, const char *name, char *out, size_t size) {
 /* The folder is opened by its path, never kept open: a data folder unmounted is seen as gone. */
 static void report_end(const struct child *m) {
   static char status[SMALL_FILE_MAX], error[SMALL_FILE_MAX];
+  snprintf(reaped[reaped_next], sizeof reaped[reaped_next], "%s", m->key);
+  reaped_next = (reaped_next + 1) % REAPED_MAX;
   char pid[24], job_mtime[48], status_mtime[48], dir[PATH_MAX + KEY_MAX];
   snprintf(pid, sizeof pid, "%d", (int)m->pid);
   snprintf(dir, sizeof dir, "%s/%s", root_path, m->key);
@@ -561,6 +671,8 @@ static int start(struct field *f, size_t count) {
   char suffix[16];
   random_suffix(suffix, sizeof suffix);
   snprintf(c.staging, sizeof c.staging, "%s%s%s", key, STAGING_MARK, suffix);
+  if (spare_count > 0) snprintf(c.spare, sizeof c.spare, "%s", spares[--spare_count]);
+  forget_reaped(key);
   c.logdir = strdup(logdir);
   if (c.logdir == NULL || !fork_request(&c, f, count, uid, gid)) {
     int saved = errno;
@@ -571,8 +683,8 @@ static int start(struct field *f, size_t count) {
 }
 
 /*
- * Renamed away at once (the folder is then no task any more), answered, then deleted by a
- * process of its own: the deletion is off the daemon's way.
+ * Renamed away at once (the folder is then no task any more) and answered: kept as a spare
+ * when it may be reused, else deleted by a process of its own, off the daemon's way.
  */
 static int remove_request(struct field *f, size_t count) {
   const char *id = f[F_ID].data, *key = count == 3 ? f[F_KEY].data : "";
@@ -580,6 +692,19 @@ static int remove_request(struct field *f, size_t count) {
   char dir[PATH_MAX + KEY_MAX], trash[PATH_MAX + KEY_MAX + 48], suffix[16];
   random_suffix(suffix, sizeof suffix);
   snprintf(dir, sizeof dir, "%s/%s", root_path, key);
+  if (spare_count < SPARE_MAX && reusable(key)) {
+    char spare[PATH_MAX + 32];
+    snprintf(spares[spare_count], sizeof spares[spare_count], "%s%s", SPARE_MARK, suffix);
+    snprintf(spare, sizeof spare, "%s/%s", root_path, spares[spare_count]);
+    /* Otherwise removed as any folder, which also tells a folder already gone. */
+    if (renameat2(AT_FDCWD, dir, AT_FDCWD, spare, RENAME_NOREPLACE) == 0) {
+      spare_count++;
+      forget_reaped(key);
+      const char *values[] = {"removed", id};
+      send_frame(values, 2);
+      return 0;
+    }
+  }
   snprintf(trash, sizeof trash, "%s%sremoved-%s", dir, STAGING_MARK, suffix);
   if (renameat2(AT_FDCWD, dir, AT_FDCWD, trash, RENAME_NOREPLACE) != 0) {
     int saved = errno;
@@ -694,6 +819,18 @@ static void take(const char *chunk, size_t n) {
   inbox_len -= at;
 }
 
+/* Spares left by an earlier launcher: made only of folders whose monitors had ended. */
+static void find_spares(void) {
+  DIR *dir = opendir(root_path);
+  if (dir == NULL) return;
+  struct dirent *entry;
+  while ((entry = readdir(dir)) != NULL && spare_count < SPARE_MAX) {
+    if (strncmp(entry->d_name, SPARE_MARK, strlen(SPARE_MARK)) != 0 || strlen(entry->d_name) >= sizeof spares[0]) continue;
+    snprintf(spares[spare_count++], sizeof spares[0], "%s", entry->d_name);
+  }
+  closedir(dir);
+}
+
 int main(int argc, char **argv) {
   if (argc != 3 || argv[1][0] != '/' || argv[2][0] != '/') {
     fprintf(stderr, "usage: godocker-launch TASKS_FOLDER MONITOR (absolute paths)\n");
@@ -702,6 +839,7 @@ int main(int argc, char **argv) {
   root_path = argv[1];
   monitor_path = argv[2];
   launcher_pid = getpid();
+  find_spares();
   signal(SIGPIPE, SIG_IGN);
   sigset_t chld;
   sigemptyset(&chld);

@@ -1,7 +1,7 @@
 /*
  * godocker-task: the monitor of one local task (what conmon is to a container).
  *
- *   godocker-task DIR [--uid=N --gid=N] [--cwd=PATH --cwd-kind=workdir|home] [--script=NAME] [--env=NAME]
+ *   godocker-task DIR [--uid=N --gid=N] [--cwd=PATH --cwd-kind=workdir|home] [--script-fd=N] [--env=NAME]
  *                 [--stdin=PATH] [--stdout=PATH] [--stderr=PATH] [--join] [--out-name=N] [--err-name=N]
  *                 -- COMMAND [ARGS...]
  *
@@ -22,8 +22,8 @@
  * The job's process drops to the job's uid and gid (and no supplementary groups) before
  * it touches any path of the job's: it enters the working directory, opens the input,
  * output and error files as the job's user, then executes COMMAND. "@SCRIPT@" in the
- * command stands for the script, which the monitor opened as the daemon's user and hands
- * over as an inherited descriptor, so the job needs no access to the data folder.
+ * command stands for the script, descriptor --script-fd (a sealed memfd from the launcher),
+ * which the job inherits, so the job needs no access to the data folder.
  * A failure before the exec travels back over a close-on-exec pipe.
  *
  * When the job's process ends, whatever it left in its process group is killed (as a
@@ -97,7 +97,8 @@ struct options {
   long uid, gid;
   const char *cwd;
   const char *cwd_kind;
-  const char *script;
+  /* The script's descriptor; -1 when there is none. */
+  int script;
   const char *env;
   const char *files[3]; /* stdin, stdout, stderr */
   bool join;
@@ -136,6 +137,7 @@ static long number(const char *text, const char *what) {
 static void parse(int argc, char **argv, struct options *o) {
   memset(o, 0, sizeof *o);
   o->uid = o->gid = -1;
+  o->script = -1;
   if (argc < 2) usage("no task folder");
   o->dir = argv[1];
   int i = 2;
@@ -146,7 +148,7 @@ static void parse(int argc, char **argv, struct options *o) {
     else if ((v = option(a, "--gid="))) o->gid = number(v, "bad --gid");
     else if ((v = option(a, "--cwd="))) o->cwd = v;
     else if ((v = option(a, "--cwd-kind="))) o->cwd_kind = v;
-    else if ((v = option(a, "--script="))) o->script = v;
+    else if ((v = option(a, "--script-fd="))) o->script = (int)number(v, "bad --script-fd");
     else if ((v = option(a, "--env="))) o->env = v;
     else if ((v = option(a, "--stdin="))) o->files[0] = v;
     else if ((v = option(a, "--stdout="))) o->files[1] = v;
@@ -160,10 +162,14 @@ static void parse(int argc, char **argv, struct options *o) {
   o->command = argv + i + 1;
 }
 
-/* Writes NAME in the task folder whole or not at all: aside, then renamed over. */
+/*
+ * Writes NAME in the task folder whole or not at all: aside, then renamed over. The aside
+ * name is fixed, so that in a reused folder it is the last task's file, overwritten in place
+ * (the launcher renames NAME back to it): no inode allocated or freed per job.
+ */
 static int write_file(int dirfd, const char *name, const char *text) {
   char tmp[64];
-  snprintf(tmp, sizeof tmp, ".%s.%d.tmp", name, (int)getpid());
+  snprintf(tmp, sizeof tmp, ".%s.tmp", name);
   int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) return -1;
   size_t len = strlen(text), done = 0;
@@ -327,7 +333,7 @@ static void describe(const struct options *o, struct failure f, char *out, size_
   default:
     if (interpreter[0] != '\0')
       snprintf(out, len, "cannot run the job's script with %s: %s (%s)", interpreter, reason, name);
-    else snprintf(out, len, "cannot run %s: %s (%s)", o->script ? "the job's script" : o->command[0], reason, name);
+    else snprintf(out, len, "cannot run %s: %s (%s)", o->script >= 0 ? "the job's script" : o->command[0], reason, name);
   }
 }
 
@@ -365,10 +371,12 @@ int main(int argc, char **argv) {
     write_persistently(dirfd, "status", "failed\n");
     return 0;
   }
-  int script_fd = -1;
-  if (o.script) {
-    script_fd = openat(dirfd, o.script, O_RDONLY | O_NOFOLLOW);
-    if (script_fd < 0) {
+  int script_fd = o.script;
+  if (script_fd >= 0) {
+    struct stat sb;
+    int bad = fstat(script_fd, &sb) != 0 ? errno : S_ISREG(sb.st_mode) ? 0 : EBADF;
+    if (bad != 0) {
+      errno = bad;
       char message[MESSAGE_MAX];
       snprintf(message, sizeof message, "cannot open the job's script: %s (%s)", strerror(errno), errno_name(errno));
       write_persistently(dirfd, "error", message);

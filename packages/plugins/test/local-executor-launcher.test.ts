@@ -5,7 +5,7 @@
  */
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -218,7 +218,7 @@ describe('the launcher fed by hand', () => {
       'echo from-k21; exit 4',
       'PATH=/usr/bin:/bin\0',
       '{}\n',
-      '--script=job.sh',
+      '--script-fd=3',
       '--env=env',
       '--',
       '/bin/sh',
@@ -229,7 +229,7 @@ describe('the launcher fed by hand', () => {
     const ended = await until(() => frames.find((f) => f?.[0] === 'ended') ?? null);
     expect(ended?.slice(0, 5)).toEqual(['ended', pid, 'k21', 'exited 4\n', '']);
     expect(readFileSync(join(logDir, 'stdout'), 'utf8')).toBe('from-k21\n');
-    expect((await readdir(join(root, 'k21'))).sort()).toEqual(['env', 'job', 'job.sh', 'pid', 'spec.json', 'status']);
+    expect((await readdir(join(root, 'k21'))).sort()).toEqual(['env', 'job', 'pid', 'spec.json', 'status']);
     expect(await answer(['start', '3', 'k21', '', '', logDir, 'true', '', '{}\n', '--', '/bin/sh', '@SCRIPT@'])).toEqual([
       'exists',
       '3',
@@ -278,13 +278,50 @@ describe('the executor and its launcher', () => {
     expect(runs).toEqual(Array.from({ length: 20 }, (_, i) => i));
   });
 
+  it('reuses the folder of a collected task for the next start: none of its files shows in the new task, and no job reads another job\'s script', async () => {
+    const { ex, root } = await ownExecutor();
+    const seen = join(base, `seen-${randomBytes(3).toString('hex')}`);
+    // The first job leaves a process outside its group that, once the second job runs, reads the script it inherited.
+    const first = spec(
+      `setsid sh -c 'while [ ! -e ${seen}.go ]; do sleep 0.05; done; cat /proc/self/fd/3 > ${seen}' </dev/null >/dev/null 2>&1 &\nsleep 0.3 # its own session by then\nexit 3 # first`,
+    );
+    const one = await ex.start(first);
+    expect(await ex.wait(one)).toMatchObject({ exitCode: 3 });
+    await ex.collect(one, first.logDir);
+    const spares = (await readdir(root)).filter((name) => name.startsWith('.spare-'));
+    expect(spares).toHaveLength(1);
+    const spareInode = statSync(join(root, spares[0] as string)).ino;
+
+    const second = spec('sleep 0.3; echo second; # second');
+    const two = await ex.start(second);
+    expect(statSync(join(root, second.key)).ino).toBe(spareInode);
+    expect(await readdir(root)).not.toContain(spares[0]);
+    // Running: no status, no error of the task before it.
+    expect(await ex.status(two)).toMatchObject({ state: 'running' });
+    writeFileSync(`${seen}.go`, '');
+    expect(await ex.wait(two)).toMatchObject({ exitCode: 0 });
+    expect(readFileSync(join(second.logDir, 'stdout'), 'utf8')).toBe('second\n');
+    expect(await until(() => existsSync(seen) && readFileSync(seen, 'utf8'))).toContain('exit 3 # first');
+    expect(readFileSync(seen, 'utf8')).not.toContain('# second');
+    await ex.collect(two, second.logDir);
+  });
+
   it('kills the starts of a killed launcher that have not claimed their key: a start caught before its claim never runs later', async () => {
     const { ex, root } = await ownExecutor();
     const counter = join(base, `late-${randomBytes(3).toString('hex')}`);
-    // A script large enough that its start's process spends a while writing it, before its claim.
-    const s = spec(`echo ran >> ${counter}\n#${'x'.repeat(48 * 1024 * 1024)}\n`);
+    // An environment large enough that its start's process spends a while writing it, before its claim.
+    const big = makeRunSpec({
+      clusterId,
+      jobId: nextJobId,
+      script: `echo ran >> ${counter}`,
+      env: { PADDING: 'x'.repeat(48 * 1024 * 1024) },
+      logRoot: join(base, 'logs'),
+    });
+    // The same job started again (an environment that big could not be exec'd: a late start would claim the key and fail).
+    const s = spec(`echo ran >> ${counter}`);
+    expect(s.key).toBe(big.key);
     const launcher = await until(() => launcherOf(root));
-    const starting = ex.start(s);
+    const starting = ex.start(big);
     let caught: number | null = null;
     for (const deadline = Date.now() + 10_000; caught === null && Date.now() < deadline; ) {
       caught = startOf(launcher);
@@ -294,7 +331,7 @@ describe('the executor and its launcher', () => {
     const late = caught as number;
     // Stopped where the machine might have left it, then its launcher dies.
     process.kill(late, 'SIGSTOP');
-    expect(await readdir(root)).not.toContain(s.key);
+    expect(await readdir(root)).not.toContain(big.key);
     process.kill(launcher, 'SIGKILL');
     await expect(starting).rejects.toThrow(ExecutorUnavailableError);
     await until(() => !alive(late));

@@ -46,7 +46,7 @@ export interface MonitorPlan {
 export function monitorArgs(spec: RunSpec, plan: MonitorPlan): string[] {
   const args = [plan.dir];
   if (plan.runAs) args.push(`--uid=${plan.runAs.uid}`, `--gid=${plan.runAs.gid}`);
-  args.push(`--cwd=${plan.cwd}`, `--cwd-kind=${plan.cwdKind}`, '--script=job.sh', `--env=${ENV_FILE}`);
+  args.push(`--cwd=${plan.cwd}`, `--cwd-kind=${plan.cwdKind}`, '--script-fd=3', `--env=${ENV_FILE}`);
   const files = spec.files ?? {};
   if (files.stdin) args.push(`--stdin=${files.stdin}`);
   if (files.stdout) args.push(`--stdout=${files.stdout}`);

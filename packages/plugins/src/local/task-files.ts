@@ -5,8 +5,6 @@
  *
  *   ${dataDir}/local-tasks/            the daemon's, 0700
  *     ${key}/                          the daemon's, 0700: the job never reaches it
- *       job.sh      the user's script (0500, the job's user's: it reads it through a descriptor
- *                   the monitor hands over, never by this path)
  *       env         the job's environment, NUL-separated, for the job's exec only
  *       spec.json   who the task belongs to and where its logs go
  *       pid         the monitor's pid (godocker-task, see monitor.ts), by the daemon and the monitor
@@ -14,6 +12,11 @@
  *       status      how it ended, as waitpid said: "exited N", "signaled N [core]", "failed" (by the monitor)
  *       error       why the task could not start, or how it vanished
  *       paused      present while the process group is stopped
+ *
+ * The script is not here either: the launcher hands it to the monitor as a sealed memfd (the
+ * job's user's, 0500), which the job inherits. The folder of a collected task is kept as a
+ * spare (`.spare-*`) and reused by a later start, its files overwritten in place (see
+ * native/godocker-launch.c): a job allocates and frees no inode here.
  *
  * The logs are not here: they go to RunSpec.logDir (the daemon's `logs/ID`), opened by the
  * daemon without following links, and reach the job only as inherited descriptors.
@@ -33,7 +36,6 @@ export const STAGING_MARK = '.staging-';
 
 export interface TaskPaths {
   dir: string;
-  script: string;
   spec: string;
   pid: string;
   job: string;
@@ -46,7 +48,6 @@ export function taskPaths(root: string, key: string): TaskPaths {
   const dir = join(root, key);
   return {
     dir,
-    script: join(dir, 'job.sh'),
     spec: join(dir, 'spec.json'),
     pid: join(dir, 'pid'),
     job: join(dir, 'job'),
