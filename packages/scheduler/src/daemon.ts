@@ -72,7 +72,9 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
   // The daemon's alone: no job needs a path in it (the local executor hands jobs descriptors).
   await preparePrivateFolder(config.dataDir, logger);
   await mkdir(join(config.dataDir, 'logs'), { recursive: true });
-  const store: Store = SqliteStore.open(config.store.path ?? join(config.dataDir, 'godocker.db'));
+  const store: Store = SqliteStore.open(config.store.path ?? join(config.dataDir, 'godocker.db'), {
+    backgroundCheckpoints: true,
+  });
   let executor: Executor | undefined;
   let runtime: JobRuntime | undefined;
   let app: FastifyInstance | undefined;

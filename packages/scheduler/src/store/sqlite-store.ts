@@ -7,6 +7,7 @@
  * to completion without yielding, so no two calls of this process interleave
  * inside a transaction.
  */
+
 import { chmodSync, closeSync, openSync } from 'node:fs';
 import {
   DEFAULT_PROJECT,
@@ -49,6 +50,7 @@ import type {
 } from './store.js';
 import { expandTask, type Inherited, inheritedOf, inheritsFields, TaskCompactor } from './task-doc.js';
 import { checkWaitingLimit, countUpTo } from './waiting-limit.js';
+import { BACKSTOP_PAGES, WalCheckpointer } from './wal-checkpointer.js';
 
 interface JobRow {
   id: number;
@@ -156,6 +158,7 @@ export class SqliteStore implements Store {
   private readonly idQueries = new Map<string, Database.Statement<Param[], { id: number }>>();
 
   private readonly projects: SqliteProjects;
+  private checkpointer: WalCheckpointer | null = null;
   private readonly insertTransaction: Database.Transaction<(request: InsertRequest) => InsertResult>;
   private readonly eachTransaction: Database.Transaction<(requests: readonly InsertRequest[]) => (InsertResult | Error)[]>;
   /** What the tasks of recently read arrays take from their parent (it never changes). */
@@ -180,8 +183,12 @@ export class SqliteStore implements Store {
     );
   }
 
-  /** Opens (creating if needed) the database at `path`; `':memory:'` for a throwaway one. */
-  static open(path: string): SqliteStore {
+  /**
+   * Opens (creating if needed) the database at `path`; `':memory:'` for a throwaway one.
+   * `backgroundCheckpoints`: the WAL is checkpointed by a worker thread (wal-checkpointer.ts),
+   * not in the commits of this connection (the daemon's choice).
+   */
+  static open(path: string, options: { backgroundCheckpoints?: boolean } = {}): SqliteStore {
     if (path !== ':memory:') ownerOnly(path);
     const db = new Database(path);
     try {
@@ -195,7 +202,12 @@ export class SqliteStore implements Store {
       db.close();
       throw e;
     }
-    return new SqliteStore(db);
+    const store = new SqliteStore(db);
+    if (options.backgroundCheckpoints && path !== ':memory:') {
+      db.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
+      store.checkpointer = new WalCheckpointer(path);
+    }
+    return store;
   }
 
   async migrate(): Promise<void> {
@@ -227,6 +239,8 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.checkpointer?.close();
+    this.checkpointer = null;
     if (!this.db.open) return;
     // SQLite's advice for long-lived connections: refresh the planner's
     // statistics when closing, so combined filters pick the better index.
