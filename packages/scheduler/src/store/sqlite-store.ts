@@ -24,6 +24,7 @@ import {
 import Database from 'better-sqlite3';
 import { moveTask, settleArrayParent, type TaskCounts } from './array-parent.js';
 import { applyJobChange } from './job-change.js';
+import { LookupCache } from './lookup-cache.js';
 import { countQuery, idsQuery, jobsQuery, listQuery, type Param, QUEUED_JOBS_SQL } from './sqlite-job-queries.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './sqlite-migrations.js';
 import { isConstraint, parseQuota, SqliteProjects } from './sqlite-projects.js';
@@ -159,6 +160,7 @@ export class SqliteStore implements Store {
 
   private readonly projects: SqliteProjects;
   private checkpointer: WalCheckpointer | null = null;
+  private readonly lookups: LookupCache;
   private readonly insertTransaction: Database.Transaction<(request: InsertRequest) => InsertResult>;
   private readonly eachTransaction: Database.Transaction<(requests: readonly InsertRequest[]) => (InsertResult | Error)[]>;
   /** What the tasks of recently read arrays take from their parent (it never changes). */
@@ -172,6 +174,7 @@ export class SqliteStore implements Store {
   private constructor(db: Database.Database) {
     this.db = db;
     this.projects = new SqliteProjects(db);
+    this.lookups = new LookupCache(db);
     this.insertTransaction = db.transaction((request: InsertRequest) => this.insertInTransaction(request));
     this.eachTransaction = db.transaction((requests: readonly InsertRequest[]) => this.insertEachInTransaction(requests));
     this.batchTransaction = db.transaction((request: InsertBatchRequest) => this.insertBatchInTransaction(request));
@@ -264,7 +267,7 @@ export class SqliteStore implements Store {
       this.projects.insertMembership(DEFAULT_PROJECT, name, 1);
     };
     try {
-      this.db.transaction(insert).immediate();
+      this.lookups.writing(() => this.db.transaction(insert).immediate());
     } catch (e) {
       if (isConstraint(e, 'SQLITE_CONSTRAINT_PRIMARYKEY')) {
         throw new GodockerError(ErrorCodes.CONFLICT, `a user named "${user.name}" already exists`, { field: 'name' });
@@ -274,6 +277,10 @@ export class SqliteStore implements Store {
   }
 
   async updateUser(name: string, patch: UserPatch): Promise<StoredUser> {
+    return this.lookups.writing(() => this.updateUserNow(name, patch));
+  }
+
+  private updateUserNow(name: string, patch: UserPatch): StoredUser {
     return this.db
       .transaction(() => {
         const row = this.q.getUser.get(name);
@@ -301,7 +308,7 @@ export class SqliteStore implements Store {
 
   async addToken(userName: string, tokenHash: string, label: string): Promise<void> {
     try {
-      this.q.insertToken.run(tokenHash, userName, label, new Date().toISOString());
+      this.lookups.writing(() => this.q.insertToken.run(tokenHash, userName, label, new Date().toISOString()));
     } catch (e) {
       if (isConstraint(e, 'SQLITE_CONSTRAINT_FOREIGNKEY')) throw new NotFoundError(`no user named "${userName}"`);
       if (isConstraint(e, 'SQLITE_CONSTRAINT_PRIMARYKEY'))
@@ -311,8 +318,10 @@ export class SqliteStore implements Store {
   }
 
   async findUserByTokenHash(tokenHash: string): Promise<StoredUser | null> {
-    const row = this.q.userByToken.get(tokenHash);
-    return row ? toUser(row) : null;
+    return this.lookups.get(`token ${tokenHash}`, () => {
+      const row = this.q.userByToken.get(tokenHash);
+      return row ? toUser(row) : null;
+    });
   }
 
   async insertJobs(request: InsertRequest): Promise<InsertResult> {
@@ -480,11 +489,11 @@ export class SqliteStore implements Store {
   }
 
   async createProject(project: NewProject): Promise<Project> {
-    return this.projects.createProject(project);
+    return this.lookups.writing(() => this.projects.createProject(project));
   }
 
   async getProject(name: string): Promise<Project | null> {
-    return this.projects.getProject(name);
+    return this.lookups.get(`project ${name}`, () => this.projects.getProject(name));
   }
 
   async listProjects(): Promise<Project[]> {
@@ -500,23 +509,23 @@ export class SqliteStore implements Store {
   }
 
   async updateProject(name: string, patch: ProjectPatch): Promise<Project> {
-    return this.projects.updateProject(name, patch);
+    return this.lookups.writing(() => this.projects.updateProject(name, patch));
   }
 
   async deleteProject(name: string): Promise<void> {
-    this.projects.deleteProject(name);
+    this.lookups.writing(() => this.projects.deleteProject(name));
   }
 
   async addMember(project: string, user: string, shares: number): Promise<Project> {
-    return this.projects.addMember(project, user, shares);
+    return this.lookups.writing(() => this.projects.addMember(project, user, shares));
   }
 
   async updateMember(project: string, user: string, shares: number): Promise<Project> {
-    return this.projects.updateMember(project, user, shares);
+    return this.lookups.writing(() => this.projects.updateMember(project, user, shares));
   }
 
   async removeMember(project: string, user: string): Promise<Project> {
-    return this.projects.removeMember(project, user);
+    return this.lookups.writing(() => this.projects.removeMember(project, user));
   }
 
   async getUsage(): Promise<UsageRow[]> {
