@@ -7,6 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setImmediate } from 'node:timers/promises';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { hashToken } from '../src/auth/tokens.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
@@ -52,6 +53,8 @@ describe('cached lookups', () => {
     await other.addToken('ana', hashToken('a-token-not-yet-added'), 'later');
     await other.updateProject('genomics', { shares: 4 });
     await other.addMember('genomics', 'ana', 2);
+    // As the next request comes: in a later turn of the event loop (the store reads the database's version once a turn).
+    await setImmediate();
 
     expect(await store.findUserByTokenHash(hashToken('token-of-ana-0123456789'))).toMatchObject({ priority: 7 });
     expect(await store.findUserByTokenHash(hashToken('a-token-not-yet-added'))).toMatchObject({ name: 'ana' });

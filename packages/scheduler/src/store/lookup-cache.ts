@@ -15,6 +15,8 @@ const MAX_ENTRIES = 10_000;
 export class LookupCache {
   readonly #dataVersion: Database.Statement<[], number>;
   #version = -1;
+  /** The version was read in this turn of the event loop: what other connections committed since is as if it came next turn. */
+  #checked = false;
   readonly #entries = new Map<string, unknown>();
 
   constructor(db: Database.Database) {
@@ -22,11 +24,7 @@ export class LookupCache {
   }
 
   get<T extends object>(key: string, load: () => T | null): T | null {
-    const version = this.#dataVersion.get() as number;
-    if (version !== this.#version) {
-      this.#entries.clear();
-      this.#version = version;
-    }
+    if (!this.#checked) this.#check();
     const cached = this.#entries.get(key) as T | undefined;
     if (cached !== undefined) return cached;
     const value = load();
@@ -34,6 +32,18 @@ export class LookupCache {
     if (this.#entries.size >= MAX_ENTRIES) this.#entries.clear();
     this.#entries.set(key, deepFreeze(value));
     return value;
+  }
+
+  #check(): void {
+    const version = this.#dataVersion.get() as number;
+    if (version !== this.#version) {
+      this.#entries.clear();
+      this.#version = version;
+    }
+    this.#checked = true;
+    setImmediate(() => {
+      this.#checked = false;
+    }).unref();
   }
 
   /** Runs a write whose changes a cached answer may hold, and forgets every answer after it (even one that failed midway). */
