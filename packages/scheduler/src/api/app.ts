@@ -71,10 +71,11 @@ export async function buildApp(ctx: ApiContext, options: AppOptions): Promise<Fa
   });
   app.get(`${API_PREFIX}/openapi.json`, { schema: { hide: true } }, async () => app.swagger());
   // Any successful admin change to projects, users or usage reaches the engine's next pass.
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     if (request.method !== 'GET' && reply.statusCode < 400 && /^\/api\/v1\/(projects|users|usage)\b/.test(request.url)) {
       ctx.runtime.policyChanged();
     }
+    done();
   });
   systemRoutes(app, ctx, options.isReady);
   await app.register(

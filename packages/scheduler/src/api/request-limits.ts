@@ -13,13 +13,19 @@ export const MAX_URL_BYTES = 8 * 1024;
 
 /** Refuses a URL over MAX_URL_BYTES before routing work is done on it. */
 export function limitUrlLength(app: FastifyInstance): void {
-  app.addHook('onRequest', async (request) => {
-    if (Buffer.byteLength(request.url) > MAX_URL_BYTES) {
-      throw new GodockerError(
-        ErrorCodes.INVALID_REQUEST,
-        `the URL is longer than ${MAX_URL_BYTES} bytes: send long lists in a body (POST), not in the query`,
-        { status: 414, field: 'path' },
+  // A callback hook, not an async one: it runs for every request, and a promise each is measurable at thousands a second.
+  app.addHook('onRequest', (request, _reply, done) => {
+    // A URL has at most 4 bytes a character: a short one needs no count.
+    if (request.url.length * 4 > MAX_URL_BYTES && Buffer.byteLength(request.url) > MAX_URL_BYTES) {
+      done(
+        new GodockerError(
+          ErrorCodes.INVALID_REQUEST,
+          `the URL is longer than ${MAX_URL_BYTES} bytes: send long lists in a body (POST), not in the query`,
+          { status: 414, field: 'path' },
+        ),
       );
+      return;
     }
+    done();
   });
 }
