@@ -278,7 +278,7 @@ describe('the executor and its launcher', () => {
     expect(runs).toEqual(Array.from({ length: 20 }, (_, i) => i));
   });
 
-  it('reuses the folder of a collected task for the next start: none of its files shows in the new task, and no job reads another job\'s script', async () => {
+  it("reuses the folder of a collected task for the next start: none of its files shows in the new task, and no job reads another job's script", async () => {
     const { ex, root } = await ownExecutor();
     const seen = join(base, `seen-${randomBytes(3).toString('hex')}`);
     // The first job leaves a process outside its group that, once the second job runs, reads the script it inherited.
