@@ -50,6 +50,8 @@ export class WalCheckpointer {
 
   /** Stops after the checkpoint under way, if any, and closes its connection. */
   async close(): Promise<void> {
+    // Unref'd, it would let the process end before its exit is heard, and whoever awaits close() with it.
+    this.#worker.ref();
     this.#worker.postMessage('close');
     await this.#exited;
   }
