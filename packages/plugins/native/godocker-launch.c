@@ -128,12 +128,31 @@ static uint32_t get32(const char *at) {
   return (uint32_t)u[0] | (uint32_t)u[1] << 8 | (uint32_t)u[2] << 16 | (uint32_t)u[3] << 24;
 }
 
+/*
+ * Frames wait here until the loop is about to sleep: the answers and news of one wake-up
+ * go to the daemon in one write, which wakes its event loop once.
+ */
+static char *out_buf;
+static size_t out_len, out_room;
+
+static void flush_output(void) {
+  if (out_len == 0) return;
+  write_all(STDOUT_FILENO, out_buf, out_len);
+  out_len = 0;
+}
+
 /* One frame of NUL-terminated strings, `count` of them. */
 static void send_frame(const char *const *values, size_t count) {
   size_t total = 0;
   for (size_t i = 0; i < count; i++) total += 4 + strlen(values[i]);
-  char *frame = malloc(4 + total);
-  if (frame == NULL) _exit(3);
+  if (out_len + 4 + total > out_room) {
+    size_t room = (out_len + 4 + total) * 2;
+    char *grown = realloc(out_buf, room);
+    if (grown == NULL) _exit(3);
+    out_buf = grown;
+    out_room = room;
+  }
+  char *frame = out_buf + out_len;
   put32(frame, (uint32_t)total);
   char *at = frame + 4;
   for (size_t i = 0; i < count; i++) {
@@ -142,8 +161,7 @@ static void send_frame(const char *const *values, size_t count) {
     memcpy(at + 4, values[i], len);
     at += 4 + len;
   }
-  write_all(STDOUT_FILENO, frame, 4 + total);
-  free(frame);
+  out_len += 4 + total;
 }
 
 /* Returns 0, so that `return refuse(...)` ends a handler. */
@@ -201,10 +219,15 @@ static int write_whole(int fd, const char *data, size_t len) {
  * written here, never through a link, whole or failed. An existing one is overwritten in
  * place, its inode kept.
  */
+/*
+ * Written over what a reused folder left, then cut to length: never emptied first (ext4
+ * writes a file truncated to zero out to disk as soon as it is closed: auto_da_alloc).
+ */
 static int create_file(int dirfd, const char *name, const struct field *content) {
-  int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+  int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) return -1;
   int rc = write_whole(fd, content->data, content->len);
+  if (rc == 0 && ftruncate(fd, (off_t)content->len) != 0) rc = -1;
   int saved = errno;
   if (close(fd) != 0 && rc == 0) return -1;
   errno = saved;
@@ -864,6 +887,7 @@ int main(int argc, char **argv) {
     size_t n = 2;
     for (size_t i = 0; i < busy_count; i++)
       if (busy[i].pipe >= 0) fds[n++] = (struct pollfd){busy[i].pipe, POLLIN, 0};
+    flush_output();
     if (poll(fds, n, -1) < 0) {
       if (errno == EINTR) continue;
       perror("godocker-launch: poll");
@@ -880,7 +904,10 @@ int main(int argc, char **argv) {
     if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
       ssize_t got = read(STDIN_FILENO, chunk, sizeof chunk);
       if (got < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-      if (got <= 0) return 0;
+      if (got <= 0) {
+        flush_output();
+        return 0;
+      }
       take(chunk, (size_t)got);
     }
   }

@@ -170,7 +170,12 @@ static void parse(int argc, char **argv, struct options *o) {
 static int write_file(int dirfd, const char *name, const char *text) {
   char tmp[64];
   snprintf(tmp, sizeof tmp, ".%s.tmp", name);
-  int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+  /*
+   * Written over what a reused folder left, then cut to length: never emptied first. ext4
+   * writes a file out to disk at once when it is closed after being truncated to zero
+   * (auto_da_alloc), which would cost a disk write per file per job.
+   */
+  int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) return -1;
   size_t len = strlen(text), done = 0;
   while (done < len) {
@@ -182,6 +187,11 @@ static int write_file(int dirfd, const char *name, const char *text) {
       return -1;
     }
     done += (size_t)n;
+  }
+  if (ftruncate(fd, (off_t)len) != 0) {
+    close(fd);
+    unlinkat(dirfd, tmp, 0);
+    return -1;
   }
   if (close(fd) != 0 || renameat(dirfd, tmp, dirfd, name) != 0) {
     unlinkat(dirfd, tmp, 0);
@@ -300,9 +310,24 @@ static void run_job(const struct options *o, int report, int script_fd, char **e
 
 static char interpreter[256];
 
+/* glibc names every errno; built on musl (a cheaper exec: no CPUID probing at start, which
+ * a virtual machine traps), the ones a start can meet are named here. */
 static const char *errno_name(int e) {
+#ifdef __GLIBC__
   const char *name = strerrorname_np(e);
   return name ? name : "E?";
+#else
+  switch (e) {
+#define NAME(x) case x: return #x
+    NAME(EPERM); NAME(ENOENT); NAME(ESRCH); NAME(EINTR); NAME(EIO); NAME(ENXIO); NAME(E2BIG);
+    NAME(ENOEXEC); NAME(EBADF); NAME(ECHILD); NAME(EAGAIN); NAME(ENOMEM); NAME(EACCES);
+    NAME(EFAULT); NAME(EBUSY); NAME(EEXIST); NAME(ENOTDIR); NAME(EISDIR); NAME(EINVAL);
+    NAME(ENFILE); NAME(EMFILE); NAME(ETXTBSY); NAME(EFBIG); NAME(ENOSPC); NAME(EROFS);
+    NAME(EMLINK); NAME(ENAMETOOLONG); NAME(ELOOP); NAME(EDQUOT); NAME(ENOSYS); NAME(ESTALE);
+#undef NAME
+  default: return "E?";
+  }
+#endif
 }
 
 static void describe(const struct options *o, struct failure f, char *out, size_t len) {

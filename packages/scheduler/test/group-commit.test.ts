@@ -3,11 +3,11 @@
  * transaction, and what each gets back when a neighbour, or the whole commit, fails.
  * The store is wrapped only to count its calls, or to make a whole commit fail.
  */
-import { ErrorCodes, GodockerError } from '@godocker/sdk';
+import { ErrorCodes, GodockerError, type Job, type JobState } from '@godocker/sdk';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { GroupCommit } from '../src/runtime/group-commit.js';
+import { GroupCommit, UpdateGroup } from '../src/runtime/group-commit.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
-import type { InsertRequest, InsertResult, Store } from '../src/store/store.js';
+import type { InsertRequest, InsertResult, JobChange, JobUpdate, Store } from '../src/store/store.js';
 import { makeJob } from './fixtures/jobs.js';
 
 const request = (name: string, key?: string, fingerprint = name): InsertRequest => ({
@@ -146,5 +146,67 @@ describe('GroupCommit', () => {
     await Promise.all([group.insert(request('a')), group.insert(request('b'))]);
     expect(calls.groups).toEqual([]);
     expect(calls.singles).toBe(2);
+  });
+});
+
+describe('UpdateGroup', () => {
+  const at = '2024-01-01T00:01:00.000Z';
+  let store: SqliteStore;
+  beforeEach(async () => {
+    store = SqliteStore.open(':memory:');
+    await store.migrate();
+  });
+  afterEach(async () => store.close());
+
+  /** The store as UpdateGroup uses it, counting the updates of each call; `each` may replace updateEach. */
+  function countedUpdates(each?: Store['updateEach']) {
+    const calls = { groups: [] as number[], singles: 0 };
+    const wrapped = {
+      updateEach(updates: readonly JobUpdate[]) {
+        calls.groups.push(updates.length);
+        return each ? each(updates) : store.updateEach(updates);
+      },
+      updateJob(id: number, change: JobChange, expect?: { states: JobState[] }) {
+        calls.singles++;
+        return store.updateJob(id, change, expect);
+      },
+    };
+    return { store: wrapped as unknown as Store, calls };
+  }
+
+  async function pendingJobs(n: number): Promise<Job[]> {
+    const created = await store.insertEach(Array.from({ length: n }, (_, i) => request(`j${i}`)));
+    return created.map((r) => (r as InsertResult).job);
+  }
+
+  it("commits the changes of one turn together, each answered with its own job or null (the scheduler's starts)", async () => {
+    const jobs = await pendingJobs(4);
+    const { store: s, calls } = countedUpdates();
+    const group = new UpdateGroup(s, true);
+    const running = { state: { to: 'running' as const, reason: 'placed', at } };
+    const answers = await Promise.all([
+      ...jobs.map((j) => group.update(j.id, running, { states: ['pending'] })),
+      // The same job twice in one group: the second sees the first and does not apply.
+      group.update((jobs[0] as Job).id, running, { states: ['pending'] }),
+    ]);
+    expect(answers.map((j) => j?.status.state ?? null)).toEqual(['running', 'running', 'running', 'running', null]);
+    expect(calls.groups).toEqual([5]);
+    expect(calls.singles).toBe(0);
+    for (const j of jobs) expect((await store.getJob(j.id))?.status.state).toBe('running');
+  });
+
+  it('tries each change alone when the whole commit fails, so that a good one is not lost for a bad neighbour', async () => {
+    const [a, b] = await pendingJobs(2);
+    const { store: s, calls } = countedUpdates(() => Promise.reject(new Error('disk I/O error')));
+    const group = new UpdateGroup(s, true);
+    const answers = await Promise.all([
+      group.update((a as Job).id, { state: { to: 'held', reason: 'held', at } }),
+      group.update((b as Job).id, { status: { reason: 1n as unknown as string } }).catch((e: Error) => e.message),
+    ]);
+    expect((answers[0] as Job).status.state).toBe('held');
+    expect(answers[1]).toMatch(/BigInt/);
+    expect(calls.groups).toEqual([2]);
+    expect(calls.singles).toBe(2);
+    expect(await store.getJob((b as Job).id)).toEqual(b);
   });
 });

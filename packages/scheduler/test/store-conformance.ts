@@ -720,6 +720,62 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
       });
     });
 
+    describe('updateEach', () => {
+      const at = '2024-01-01T00:01:00.000Z';
+
+      it('applies the group in order, each as updateJob would: a later change sees an earlier one', async () => {
+        const a = await insert();
+        const b = await insert({ status: { state: 'running' } });
+        const results = await store.updateEach([
+          { id: a.id, change: { state: { to: 'running', reason: 'started', at } }, expect: { states: ['pending'] } },
+          { id: b.id, change: { state: { to: 'held', reason: 'held', at } }, expect: { states: ['pending'] } },
+          { id: a.id, change: { state: { to: 'done', reason: 'exited with code 0', at }, status: { exitCode: 0 } } },
+          { id: 999_999, change: { state: { to: 'done', reason: 'no such job', at } } },
+          { id: a.id, change: { state: { to: 'failed', reason: 'too late', at } }, expect: { states: ['running'] } },
+        ]);
+        const [started, refused, ended, missing, stale] = results;
+        expect((started as Job).status.state).toBe('running');
+        expect(refused).toBeNull();
+        expect((ended as Job).status).toMatchObject({ state: 'done', exitCode: 0 });
+        expect((ended as Job).status.history.map((h) => h.state)).toEqual([
+          ...a.status.history.map((h) => h.state),
+          'running',
+          'done',
+        ]);
+        expect(missing).toBeNull();
+        expect(stale).toBeNull();
+        expect(await store.getJob(a.id)).toEqual(ended);
+        expect(await store.getJob(b.id)).toEqual(b);
+        expect(withoutZeros(await store.countByState({}))).toEqual({ done: 1, running: 1 });
+      });
+
+      it("keeps an array parent's counts in step with its tasks' changes in the group", async () => {
+        const { job: parent } = await store.insertJobs({ jobs: makeArrayJobs(3), isArray: true });
+        const tasks = await listAll({ parentId: parent.id });
+        const results = await store.updateEach(
+          tasks.map((t) => ({ id: t.id, change: { state: { to: 'running' as const, reason: 'started', at } } })),
+        );
+        expect(results.every((r) => r !== null && !(r instanceof Error))).toBe(true);
+        expect((await store.getJob(parent.id))?.array?.tasks).toEqual({ running: 3 });
+        expect((await store.getJob(parent.id))?.status.state).toBe('running');
+      });
+
+      it('applies none of the group when one cannot be written', async () => {
+        const a = await insert();
+        const b = await insert();
+        const unwritable = { status: { reason: 1n as unknown as string } };
+        await expect(
+          store.updateEach([
+            { id: a.id, change: { state: { to: 'running', reason: 'started', at } } },
+            { id: b.id, change: unwritable },
+          ]),
+        ).rejects.toThrow();
+        expect(await store.getJob(a.id)).toEqual(a);
+        expect(await store.getJob(b.id)).toEqual(b);
+        expect(await store.updateEach([])).toEqual([]);
+      });
+    });
+
     describe('updateJob', () => {
       const at = '2024-01-01T00:01:00.000Z';
 

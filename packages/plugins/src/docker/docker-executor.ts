@@ -399,6 +399,9 @@ class DockerExecutor implements Executor {
   }
 
   private async createAndStart(spec: RunSpec): Promise<TaskHandle> {
+    // A job whose output could not be kept does not start: a read-only or full log disk is a
+    // storage fault, and the job waits for it to pass.
+    await writingTo(`starting task ${spec.key}`, spec.logDir, () => mkdir(spec.logDir, { recursive: true }));
     const found = await this.inspect({ key: spec.key, id: null, node: null });
     if (found) return this.adopt(spec, found);
     let id: string;

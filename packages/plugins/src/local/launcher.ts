@@ -175,8 +175,20 @@ export class TaskLauncher {
     return new Promise<LaunchAnswer>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject, sentAt: Date.now(), child });
       this.busy(child);
+      this.corkUntilTurnEnds(child);
       child.stdin.write(frame);
     });
+  }
+
+  /**
+   * The requests of one turn of the event loop (a pass's starts, the collects of the ends
+   * the launcher reported together) go in one write: each write wakes the launcher, and on
+   * a virtual machine a wake-up of another CPU costs more than the write.
+   */
+  private corkUntilTurnEnds(child: LauncherProcess): void {
+    if (child.stdin.writableCorked > 0) return;
+    child.stdin.cork();
+    setImmediate(() => child.stdin.uncork());
   }
 
   /** Ends the launcher (its monitors run on). Requests still waiting fail. */

@@ -1,38 +1,46 @@
 /**
- * Group commit of concurrent submits: the inserts asked for during one turn of the
- * event loop (16 clients' requests read in one go), or while a commit is still under
- * way (a store that answers asynchronously), are stored in one transaction. Each
- * keeps its own answer and its own refusal (`Store.insertEach`). A commit that fails
- * as a whole is tried again one insert at a time, so that each gets its own error and
- * none is refused for a neighbour's sake.
+ * Group commit: the writes asked for during one turn of the event loop (16 clients'
+ * submits read in one go, the ends a launcher reported together, the starts of one
+ * scheduling pass), or while a commit is still under way (a store that answers
+ * asynchronously), are stored in one transaction. Each keeps its own answer and its own
+ * refusal (`Store.insertEach`, `Store.updateEach`). A commit that fails as a whole is
+ * tried again one write at a time, so that each gets its own error and none is refused
+ * for a neighbour's sake.
  *
- * Nobody waits for company: the first insert of a turn is committed at the end of that
+ * Nobody waits for company: the first write of a turn is committed at the end of that
  * turn, with whatever else arrived by then.
  */
-import type { InsertRequest, InsertResult, Store } from '../store/store.js';
+import type { Job } from '@godocker/sdk';
+import type { InsertRequest, InsertResult, JobUpdate, Store } from '../store/store.js';
 
-interface Waiting {
-  request: InsertRequest;
-  resolve: (result: InsertResult) => void;
+interface Waiting<R, A> {
+  request: R;
+  resolve: (answer: A) => void;
   reject: (error: Error) => void;
 }
 
-export class GroupCommit {
-  readonly #store: Store;
+/** How one kind of write is stored: alone, and as a group (answers in request order, an Error for one refused). */
+export interface GroupWrites<R, A> {
+  one(request: R): Promise<A>;
+  each(requests: readonly R[]): Promise<(A | Error)[]>;
+}
+
+export class CommitGroup<R, A> {
+  readonly #writes: GroupWrites<R, A>;
   readonly #enabled: boolean;
-  #queue: Waiting[] = [];
+  #queue: Waiting<R, A>[] = [];
   #scheduled = false;
   #committing = false;
 
-  /** `enabled` false: each insert in its own transaction (to measure what grouping gains). */
-  constructor(store: Store, enabled: boolean) {
-    this.#store = store;
+  /** `enabled` false: each write in its own transaction (to measure what grouping gains). */
+  constructor(writes: GroupWrites<R, A>, enabled: boolean) {
+    this.#writes = writes;
     this.#enabled = enabled;
   }
 
-  /** Resolves once the jobs are durably stored, or rejects with this insert's own error. */
-  insert(request: InsertRequest): Promise<InsertResult> {
-    if (!this.#enabled) return this.#store.insertJobs(request);
+  /** Resolves once the write is durably stored, or rejects with its own error. */
+  add(request: R): Promise<A> {
+    if (!this.#enabled) return this.#writes.one(request);
     return new Promise((resolve, reject) => {
       this.#queue.push({ request, resolve, reject });
       this.#schedule();
@@ -53,13 +61,13 @@ export class GroupCommit {
     this.#queue = [];
     this.#committing = true;
     try {
-      let results: (InsertResult | Error)[];
+      let results: (A | Error)[];
       try {
         // Alone, it needs no savepoint of its own: its transaction is its own.
         results =
           group.length === 1
-            ? [await this.#store.insertJobs((group[0] as Waiting).request).catch(asError)]
-            : await this.#store.insertEach(group.map((w) => w.request));
+            ? [await this.#writes.one((group[0] as Waiting<R, A>).request).catch(asError)]
+            : await this.#writes.each(group.map((w) => w.request));
       } catch {
         await this.#oneByOne(group);
         return;
@@ -71,10 +79,10 @@ export class GroupCommit {
     }
   }
 
-  async #oneByOne(group: readonly Waiting[]): Promise<void> {
+  async #oneByOne(group: readonly Waiting<R, A>[]): Promise<void> {
     for (const w of group) {
       try {
-        w.resolve(await this.#store.insertJobs(w.request));
+        w.resolve(await this.#writes.one(w.request));
       } catch (e) {
         w.reject(asError(e));
       }
@@ -82,15 +90,37 @@ export class GroupCommit {
   }
 }
 
+/** The group commit of submits. */
+export class GroupCommit extends CommitGroup<InsertRequest, InsertResult> {
+  constructor(store: Store, enabled: boolean) {
+    super({ one: (r) => store.insertJobs(r), each: (rs) => store.insertEach(rs) }, enabled);
+  }
+
+  insert(request: InsertRequest): Promise<InsertResult> {
+    return this.add(request);
+  }
+}
+
+/** The group commit of job changes: two or three per job that runs (started, its task, ended). */
+export class UpdateGroup extends CommitGroup<JobUpdate, Job | null> {
+  constructor(store: Store, enabled: boolean) {
+    super({ one: (u) => store.updateJob(u.id, u.change, u.expect), each: (us) => store.updateEach(us) }, enabled);
+  }
+
+  update(id: number, change: JobUpdate['change'], expect?: JobUpdate['expect']): Promise<Job | null> {
+    return this.add(expect ? { id, change, expect } : { id, change });
+  }
+}
+
 function asError(e: unknown): Error {
   return e instanceof Error ? e : new Error(String(e));
 }
 
-function settle(group: readonly Waiting[], results: readonly (InsertResult | Error)[]): void {
+function settle<R, A>(group: readonly Waiting<R, A>[], results: readonly (A | Error)[]): void {
   group.forEach((w, i) => {
     const result = results[i];
-    if (result === undefined) w.reject(new Error('the store answered fewer inserts than it was given'));
+    if (i >= results.length) w.reject(new Error('the store answered fewer writes than it was given'));
     else if (result instanceof Error) w.reject(result);
-    else w.resolve(result);
+    else w.resolve(result as A);
   });
 }

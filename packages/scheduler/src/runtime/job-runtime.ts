@@ -49,7 +49,7 @@ import type { EventBus } from '../events/event-bus.js';
 import type { Idempotency, InsertBatchResult, InsertResult, JobChange, NewJob, QueuedJob, Store } from '../store/store.js';
 import { ANSWER_WHOLE_ARRAY_UP_TO, firstBatch, landArrayTasks } from './array-landing.js';
 import { endStatus, exitOutcome } from './exit-outcome.js';
-import { GroupCommit } from './group-commit.js';
+import { GroupCommit, UpdateGroup } from './group-commit.js';
 import { buildRunSpec, logDirOf } from './run-spec.js';
 import { SchedulingInputs } from './scheduling-inputs.js';
 import { resolveSubmission } from './submission.js';
@@ -153,12 +153,14 @@ export class JobRuntime {
   readonly #inflight = new Set<Promise<unknown>>();
   /** Single submits, stored together when they come together. */
   readonly #submits: GroupCommit;
+  readonly #updates: UpdateGroup;
 
   constructor(deps: RuntimeDeps) {
     this.#d = deps;
     this.#now = deps.clock ?? (() => new Date());
     this.#inputs = new SchedulingInputs(deps.store, deps.config);
     this.#submits = new GroupCommit(deps.store, deps.config.store.groupCommit);
+    this.#updates = new UpdateGroup(deps.store, deps.config.store.groupCommit);
   }
 
   get nodes(): readonly NodeInfo[] {
@@ -588,12 +590,23 @@ export class JobRuntime {
     const pass = scheduleQueue(this.#queue, input);
     this.#lastPass = pass;
     this.#wakeAt(pass.nextBeginAt);
-    for (const p of pass.out.start) {
-      const job = await this.#transition(p.jobId, 'running', `placed on node ${p.node}`, { status: { node: p.node } }, [
-        'pending',
-      ]);
-      if (job) this.#track(this.#launching.run(job.id, () => this.#launch(job, p.node)));
-    }
+    // Together, so that the pass's starts are one commit; launched in the pass's order. A job
+    // whose change was stored is launched even when a neighbour's failed.
+    const started = await Promise.allSettled(
+      pass.out.start.map((p) =>
+        this.#transition(p.jobId, 'running', `placed on node ${p.node}`, { status: { node: p.node } }, ['pending']),
+      ),
+    );
+    let failure: unknown = null;
+    pass.out.start.forEach((p, i) => {
+      const outcome = started[i] as PromiseSettledResult<Job | null>;
+      if (outcome.status === 'rejected') failure ??= outcome.reason;
+      else if (outcome.value) {
+        const job = outcome.value;
+        this.#track(this.#launching.run(job.id, () => this.#launch(job, p.node)));
+      }
+    });
+    if (failure !== null) throw failure;
   }
 
   /**
@@ -621,7 +634,6 @@ export class JobRuntime {
     try {
       const user = await this.#user(job.user.name);
       const spec = buildRunSpec(job, node, user, this.#d.config, this.#d.clusterId);
-      await writingTo(`starting job ${job.id}`, spec.logDir, () => mkdir(spec.logDir, { recursive: true }));
       handle = await this.#d.executor.start(spec);
     } catch (e) {
       const tries = (this.#requeues.get(job.id) ?? 0) + 1;
@@ -643,7 +655,7 @@ export class JobRuntime {
     this.#handles.set(job.id, handle);
     this.#probeDelayMs = PROBE_MIN_MS;
     this.#requeues.delete(job.id);
-    const updated = await this.#d.store.updateJob(
+    const updated = await this.#updates.update(
       job.id,
       { status: { containerId: handle.id, startedAt: this.#now().toISOString(), reason: `running on node ${node}` } },
       { states: ['running', 'suspended'] },
@@ -699,7 +711,7 @@ export class JobRuntime {
   async #stopping(jobId: number, reason: string): Promise<void> {
     this.#kills.set(jobId, reason);
     try {
-      const job = await this.#d.store.updateJob(jobId, { status: { killReason: reason } }, { states: ['running', 'suspended'] });
+      const job = await this.#updates.update(jobId, { status: { killReason: reason } }, { states: ['running', 'suspended'] });
       if (job) this.#active.set(jobId, job);
     } catch (e) {
       // The stop matters more than its record: without it only a restart before the end loses the reason.
@@ -913,7 +925,7 @@ export class JobRuntime {
   ): Promise<Job | null> {
     const previous = this.#active.get(jobId)?.status.state ?? null;
     const change: JobChange = { ...extra, state: { to, reason, at: this.#now().toISOString() } };
-    const job = await this.#d.store.updateJob(jobId, change, { states: from ?? fromStatesOf(to) });
+    const job = await this.#updates.update(jobId, change, { states: from ?? fromStatesOf(to) });
     if (!job) return null;
     const state = job.status.state;
     if (state !== 'pending') this.#queue.remove(job);

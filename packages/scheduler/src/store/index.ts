@@ -8,6 +8,7 @@ export type {
   JobChange,
   JobFilter,
   JobPage,
+  JobUpdate,
   NewJob,
   NewProject,
   NewUser,

@@ -37,6 +37,7 @@ import type {
   JobChange,
   JobFilter,
   JobPage,
+  JobUpdate,
   NewJob,
   NewProject,
   NewUser,
@@ -149,6 +150,12 @@ function prepareStatements(db: Database.Database) {
 
 type Statements = ReturnType<typeof prepareStatements>;
 
+interface PlannedUpdate {
+  row: JobRow;
+  doc: NewJob;
+  next: NewJob;
+}
+
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   /** Prepared on first use: the tables they name exist only after `migrate()`. */
@@ -170,6 +177,7 @@ export class SqliteStore implements Store {
   private readonly updateTransaction: Database.Transaction<
     (id: number, change: JobChange, expect?: { states: JobState[] }) => Job | null
   >;
+  private readonly updateEachTransaction: Database.Transaction<(updates: readonly JobUpdate[]) => (Job | null | Error)[]>;
 
   private constructor(db: Database.Database) {
     this.db = db;
@@ -184,6 +192,7 @@ export class SqliteStore implements Store {
     this.updateTransaction = db.transaction((id: number, change: JobChange, expect?: { states: JobState[] }) =>
       this.updateInTransaction(id, change, expect),
     );
+    this.updateEachTransaction = db.transaction((updates: readonly JobUpdate[]) => this.updateEachInTransaction(updates));
   }
 
   /**
@@ -440,6 +449,11 @@ export class SqliteStore implements Store {
     return this.updateTransaction.immediate(id, change, expect);
   }
 
+  async updateEach(updates: readonly JobUpdate[]): Promise<(Job | null | Error)[]> {
+    if (updates.length === 0) return [];
+    return this.updateEachTransaction.immediate(updates);
+  }
+
   async listJobIds(filter: JobFilter): Promise<number[]> {
     const query = idsQuery(filter);
     if (query === null) return [];
@@ -671,12 +685,37 @@ export class SqliteStore implements Store {
   }
 
   private updateInTransaction(id: number, change: JobChange, expect?: { states: JobState[] }): Job | null {
+    const planned = this.planUpdate(id, change, expect);
+    return planned && this.writeUpdate(id, change, planned);
+  }
+
+  /**
+   * No savepoint per update (as for insertEach): what refuses one update alone is known
+   * before it writes; a failure while writing throws out of the whole group.
+   */
+  private updateEachInTransaction(updates: readonly JobUpdate[]): (Job | null | Error)[] {
+    return updates.map(({ id, change, expect }) => {
+      let planned: PlannedUpdate | null;
+      try {
+        planned = this.planUpdate(id, change, expect);
+      } catch (e) {
+        return e instanceof Error ? e : new Error(String(e));
+      }
+      return planned && this.writeUpdate(id, change, planned);
+    });
+  }
+
+  /** The job's document before and after the change, or null when it does not apply. Writes nothing. */
+  private planUpdate(id: number, change: JobChange, expect?: { states: JobState[] }): PlannedUpdate | null {
     const row = this.q.getJob.get(id);
     if (!row) return null;
     const doc = JSON.parse(row.doc) as NewJob;
     if (expect && !expect.states.includes(doc.status.state)) return null;
     // A task's own fields are all a change can touch: it is written back as compact as it was.
-    const next = applyJobChange(doc, change);
+    return { row, doc, next: applyJobChange(doc, change) };
+  }
+
+  private writeUpdate(id: number, change: JobChange, { row, doc, next }: PlannedUpdate): Job {
     this.writeJob(id, doc, next);
     const from = doc.status.state;
     const to = next.status.state;

@@ -75,6 +75,13 @@ export interface WaitingLimit {
   adds: number;
 }
 
+/** One change of updateEach: as updateJob's arguments. */
+export interface JobUpdate {
+  id: number;
+  change: JobChange;
+  expect?: { states: JobState[] };
+}
+
 export interface InsertRequest {
   /**
    * One job, or an array: `jobs[0]` is the parent and every other job is one of
@@ -243,6 +250,13 @@ export interface Store {
    * and once ended it stays so. A change that gives `array` replaces it as given.
    */
   updateJob(id: number, change: JobChange, expect?: { states: JobState[] }): Promise<Job | null>;
+  /**
+   * Updates committed together (the group commit of state changes), applied in order, each
+   * as updateJob would apply it alone: the answers come in request order, the job, null when
+   * it did not apply, or an Error for one refused before it wrote. Rejects, applying none,
+   * when the commit fails or one of them cannot be written: updateJob then tells each its own fate.
+   */
+  updateEach(updates: readonly JobUpdate[]): Promise<(Job | null | Error)[]>;
   /** Ids of the matching jobs, oldest first (a session's jobs, without loading their documents). */
   listJobIds(filter: JobFilter): Promise<number[]>;
 
