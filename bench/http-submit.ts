@@ -10,26 +10,22 @@
  * and each figure is the median over the rounds; the ratio is the median of the
  * per-round ratios, since one baseline then one measured run swings ±25% here.
  *
- * The client is node:http on keep-alive connections with the body serialised once
- * (lib/json-poster.ts), each client sending its next submit when the last is
- * answered: on 2 cores the client shares the machine with the daemon, and fetch
- * would cost more CPU than the daemon does. Targets (group commit on):
- * >= 5,000 submits/s with 16 clients, >= 2,000 with 1.
+ * The load comes from wrk (lib/wrk.ts), each connection sending its next submit when
+ * the last is answered: on 2 cores the client shares the machine with the daemon, and
+ * a client in Node costs as much CPU per request as a third of the daemon's work.
+ * Targets (group commit on): >= 5,000 submits/s with 16 clients, >= 2,000 with 1.
  *
- * BENCH_HTTP_ROUNDS (default 5) and BENCH_HTTP_COUNT (submits per 16-client run,
- * default 5000; a 1-client run sends 2/5 of it) make it longer or shorter.
+ * BENCH_HTTP_ROUNDS (default 5) and BENCH_HTTP_SECONDS (per run, default 3) make it
+ * longer or shorter. Needs wrk (apt-get install wrk; scripts/setup.sh installs it).
  */
-import { randomUUID } from 'node:crypto';
 import { type BenchDaemon, shutdown, startBenchDaemon } from './lib/daemon.js';
-import { type JsonPoster, jsonPoster } from './lib/json-poster.js';
 import { phase } from './lib/phase.js';
-import { pool } from './lib/pool.js';
 import { fixed, memory, row, target, title } from './lib/report.js';
-import { median, perSecond } from './lib/stats.js';
+import { median } from './lib/stats.js';
+import { checkWrk, wrk } from './lib/wrk.js';
 
 const ROUNDS = Number(process.env.BENCH_HTTP_ROUNDS ?? 5);
-const MANY_COUNT = Number(process.env.BENCH_HTTP_COUNT ?? 5000);
-const ONE_COUNT = Math.round((MANY_COUNT * 2) / 5);
+const SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 3);
 const CLIENTS = 16;
 const TARGET_MANY = 5000;
 const TARGET_ONE = 2000;
@@ -39,7 +35,6 @@ const BODY = JSON.stringify({ command: { script: 'true' }, hold: true });
 interface Side {
   label: string;
   daemon: BenchDaemon;
-  posters: Map<number, JsonPoster>;
 }
 
 interface Run {
@@ -48,21 +43,15 @@ interface Run {
   cpuMs: number;
 }
 
-/** `count` submits, `clients` at a time; every one must be answered 201. */
-async function submits(side: Side, count: number, clients: number): Promise<Run> {
-  let poster = side.posters.get(clients);
-  if (!poster) {
-    poster = jsonPoster(side.daemon.url, side.daemon.token, clients);
-    side.posters.set(clients, poster);
-  }
-  const client = poster;
-  const p = await phase(side.daemon, () =>
-    pool(count, clients, async () => {
-      const r = await client.post('/api/v1/jobs', BODY, { 'idempotency-key': randomUUID() });
-      if (r.status !== 201) throw new Error(`${side.label}: POST /api/v1/jobs answered ${r.status}: ${r.text}`);
-    }),
+/** Submits for `seconds` from `clients` connections; every one must be answered 2xx. */
+async function submits(side: Side, clients: number, seconds = SECONDS): Promise<Run> {
+  const { daemon } = side;
+  const p = await phase(daemon, () =>
+    wrk({ url: daemon.url, token: daemon.token, path: '/api/v1/jobs', body: BODY, connections: clients, seconds }),
   );
-  return { perSecond: perSecond(count, p.wallMs), cpuMs: p.daemonCpuMs / count };
+  const { requests, perSecond, failed } = p.result;
+  if (failed > 0) throw new Error(`${side.label}: ${failed} of ${requests} submits failed (not 2xx, or a socket error)`);
+  return { perSecond, cpuMs: p.daemonCpuMs / requests };
 }
 
 async function start(label: string, groupCommit: boolean): Promise<Side> {
@@ -71,7 +60,7 @@ async function start(label: string, groupCommit: boolean): Promise<Side> {
     capacity: { cpu: 8, ram: 16384 },
     config: { store: { groupCommit } },
   });
-  return { label, daemon, posters: new Map() };
+  return { label, daemon };
 }
 
 function report(label: string, on: Run[], off: Run[], goal: number): void {
@@ -91,32 +80,32 @@ function report(label: string, on: Run[], off: Run[], goal: number): void {
 }
 
 async function main(): Promise<void> {
+  await checkWrk();
   const on = await start('group commit on', true);
   const off = await start('group commit off', false);
   try {
     title('http-submit', [
-      `what:     single submits (POST /api/v1/jobs, a held job, an Idempotency-Key each) from ${CLIENTS} clients at once (${MANY_COUNT} a run) and from 1 (${ONE_COUNT} a run)`,
+      `what:     single submits (POST /api/v1/jobs, a held job, an Idempotency-Key each) from ${CLIENTS} clients at once and from 1, ${SECONDS} s a run`,
       'baseline: the same against a second daemon with group commit off (store.groupCommit: false), runs interleaved',
-      'client:   node:http keep-alive, one connection per client, body serialised once',
+      'client:   undici Pool, keep-alive, one connection per client, body serialised once',
     ]);
     // The JIT of both processes settles; not timed.
     for (const side of [on, off]) {
-      await submits(side, 2000, CLIENTS);
-      await submits(side, 300, 1);
+      await submits(side, CLIENTS, 2);
+      await submits(side, 1, 1);
     }
     const many = { on: [] as Run[], off: [] as Run[] };
     const one = { on: [] as Run[], off: [] as Run[] };
     for (let round = 0; round < ROUNDS; round++) {
       const order = round % 2 === 0 ? [on, off] : [off, on];
-      for (const side of order) (side === on ? many.on : many.off).push(await submits(side, MANY_COUNT, CLIENTS));
-      for (const side of order) (side === on ? one.on : one.off).push(await submits(side, ONE_COUNT, 1));
+      for (const side of order) (side === on ? many.on : many.off).push(await submits(side, CLIENTS));
+      for (const side of order) (side === on ? one.on : one.off).push(await submits(side, 1));
     }
     report(`${CLIENTS} clients`, many.on, many.off, TARGET_MANY);
     report('1 client', one.on, one.off, TARGET_ONE);
     memory('on', await on.daemon.memory());
     memory('off', await off.daemon.memory());
   } finally {
-    for (const side of [on, off]) for (const p of side.posters.values()) p.close();
     await shutdown(on.daemon);
     await shutdown(off.daemon);
   }

@@ -5,7 +5,7 @@
  */
 import { ErrorCodes, GodockerError, type Job, type JobState } from '@godocker/sdk';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { GroupCommit, UpdateGroup } from '../src/runtime/group-commit.js';
+import { type CommitGroup, GroupCommit, UpdateGroup } from '../src/runtime/group-commit.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
 import type { InsertRequest, InsertResult, JobChange, JobUpdate, Store } from '../src/store/store.js';
 import { makeJob } from './fixtures/jobs.js';
@@ -17,8 +17,9 @@ const request = (name: string, key?: string, fingerprint = name): InsertRequest 
 });
 
 /** The store as GroupCommit uses it, counting the inserts of each call; `each` may replace insertEach. */
-function counted(store: Store, each?: Store['insertEach']) {
+function counted(store: Store, initial?: Store['insertEach']) {
   const calls = { groups: [] as number[], singles: 0 };
+  let each = initial;
   const wrapped = {
     insertEach(requests: readonly InsertRequest[]) {
       calls.groups.push(requests.length);
@@ -29,7 +30,11 @@ function counted(store: Store, each?: Store['insertEach']) {
       return store.insertJobs(r);
     },
   };
-  return { store: wrapped as unknown as Store, calls };
+  /** From now on, `insertEach` is this. */
+  const use = (replacement: Store['insertEach']) => {
+    each = replacement;
+  };
+  return { store: wrapped as unknown as Store, calls, use };
 }
 
 const outcome = (p: Promise<InsertResult>) =>
@@ -37,6 +42,28 @@ const outcome = (p: Promise<InsertResult>) =>
     (r) => `${r.created ? 'created' : 'earlier'} ${r.job.meta.name}`,
     (e: unknown) => (GodockerError.is(e) ? e.code : String(e)),
   );
+
+/**
+ * Two writes in one turn: the group is then under load and gathers the writes of each turn
+ * (a quiet group commits a lone write at once). The counts start again after it.
+ */
+async function underLoad<R, A>(group: CommitGroup<R, A>, writes: [R, R], calls: { groups: number[]; singles: number }) {
+  await Promise.all(writes.map((w) => group.add(w)));
+  calls.groups.length = 0;
+  calls.singles = 0;
+}
+
+/** Whether the write was answered within the turn that asked for it, or only after that turn ended. */
+async function whenCommitted(write: () => Promise<unknown>): Promise<'in its turn' | 'after its turn'> {
+  let turnEnded = false;
+  setImmediate(() => {
+    turnEnded = true;
+  });
+  await write();
+  const when = turnEnded ? 'after its turn' : 'in its turn';
+  await new Promise((resolve) => setImmediate(resolve));
+  return when;
+}
 
 describe('GroupCommit', () => {
   let store: SqliteStore;
@@ -49,6 +76,7 @@ describe('GroupCommit', () => {
   it('commits the inserts asked for in one turn together, each answered with its own job', async () => {
     const { store: s, calls } = counted(store);
     const group = new GroupCommit(s, true);
+    await underLoad(group, [request('p1'), request('p2')], calls);
     const answers = await Promise.all(Array.from({ length: 16 }, (_, i) => outcome(group.insert(request(`j${i}`)))));
     expect(answers).toEqual(Array.from({ length: 16 }, (_, i) => `created j${i}`));
     expect(calls.groups).toEqual([16]);
@@ -56,6 +84,23 @@ describe('GroupCommit', () => {
     expect(await outcome(group.insert(request('later')))).toBe('created later');
     expect(calls.groups).toEqual([16]);
     expect(calls.singles).toBe(1);
+  });
+
+  it('commits at once while inserts come one at a time, and gathers them again when two come in one turn', async () => {
+    const { store: s, calls } = counted(store);
+    const group = new GroupCommit(s, true);
+    // A lone client: each insert commits in its own turn, before the turn ends (no wait for company).
+    for (let i = 0; i < 3; i++) expect(await whenCommitted(() => group.insert(request(`alone${i}`)))).toBe('in its turn');
+    expect(calls).toEqual({ groups: [], singles: 3 });
+    // Four in one turn: the first went at once, the three after it wait for the end of the turn, together.
+    const burst = await Promise.all(Array.from({ length: 4 }, (_, i) => outcome(group.insert(request(`burst${i}`)))));
+    expect(burst).toEqual(['created burst0', 'created burst1', 'created burst2', 'created burst3']);
+    expect(calls).toEqual({ groups: [3], singles: 4 });
+    // Still under load: the next lone insert waits for its turn's end (a group of one), then the group is quiet again.
+    expect(await whenCommitted(() => group.insert(request('after')))).toBe('after its turn');
+    expect(await whenCommitted(() => group.insert(request('quiet')))).toBe('in its turn');
+    expect(calls).toEqual({ groups: [3], singles: 6 });
+    expect((await store.listJobs({}, { limit: 20 })).jobs).toHaveLength(9);
   });
 
   it('gives a refused insert its own error, and its neighbours their jobs', async () => {
@@ -81,9 +126,11 @@ describe('GroupCommit', () => {
   ])(
     'tries each insert alone when the whole commit %s, so each gets its own answer',
     async (_, fail: () => never | Promise<never>) => {
-      const { store: s, calls } = counted(store, fail);
+      const { store: s, calls, use } = counted(store);
       await store.insertJobs(request('first', 'k'));
       const group = new GroupCommit(s, true);
+      await underLoad(group, [request('p1'), request('p2')], calls);
+      use(fail);
       const answers = await Promise.all([
         outcome(group.insert(request('a'))),
         outcome(group.insert(request('reuse', 'k'))),
@@ -103,14 +150,17 @@ describe('GroupCommit', () => {
         throw new Error('unwritable');
       },
     });
-    const group = new GroupCommit(store, true);
+    const { store: s, calls } = counted(store);
+    const group = new GroupCommit(s, true);
+    await underLoad(group, [request('p1'), request('p2')], calls);
     const answers = await Promise.all([
       outcome(group.insert(request('a', 'ka'))),
       outcome(group.insert(bad)),
       outcome(group.insert(request('b', 'kb'))),
     ]);
     expect(answers).toEqual(['created a', 'Error: unwritable', 'created b']);
-    expect((await store.listJobs({}, { limit: 10 })).jobs.map((j) => j.meta.name)).toEqual(['b', 'a']);
+    expect(calls).toEqual({ groups: [3], singles: 3 });
+    expect((await store.listJobs({}, { limit: 10 })).jobs.map((j) => j.meta.name)).toEqual(['b', 'a', 'p2', 'p1']);
   });
 
   it('gathers the inserts asked for while a commit is under way into the next one', async () => {
@@ -119,11 +169,13 @@ describe('GroupCommit', () => {
       release = resolve;
     });
     // A store that takes its time to commit, as a networked one does.
-    const { store: s, calls } = counted(store, async (requests) => {
+    const { store: s, calls, use } = counted(store);
+    const group = new GroupCommit(s, true);
+    await underLoad(group, [request('p1'), request('p2')], calls);
+    use(async (requests) => {
       await held;
       return store.insertEach(requests);
     });
-    const group = new GroupCommit(s, true);
     const first = [outcome(group.insert(request('first'))), outcome(group.insert(request('second')))];
     await new Promise((resolve) => setImmediate(resolve));
     expect(calls.groups).toEqual([2]);
@@ -159,8 +211,15 @@ describe('UpdateGroup', () => {
   afterEach(async () => store.close());
 
   /** The store as UpdateGroup uses it, counting the updates of each call; `each` may replace updateEach. */
-  function countedUpdates(each?: Store['updateEach']) {
+  /** A change that applies to nothing (no such job): it loads the group, and is answered null. */
+  const nothing: JobUpdate = { id: 999_999, change: { hold: true } };
+
+  function countedUpdates() {
     const calls = { groups: [] as number[], singles: 0 };
+    let each: Store['updateEach'] | undefined;
+    const use = (replacement: Store['updateEach']) => {
+      each = replacement;
+    };
     const wrapped = {
       updateEach(updates: readonly JobUpdate[]) {
         calls.groups.push(updates.length);
@@ -171,7 +230,7 @@ describe('UpdateGroup', () => {
         return store.updateJob(id, change, expect);
       },
     };
-    return { store: wrapped as unknown as Store, calls };
+    return { store: wrapped as unknown as Store, calls, use };
   }
 
   async function pendingJobs(n: number): Promise<Job[]> {
@@ -183,6 +242,7 @@ describe('UpdateGroup', () => {
     const jobs = await pendingJobs(4);
     const { store: s, calls } = countedUpdates();
     const group = new UpdateGroup(s, true);
+    await underLoad(group, [nothing, nothing], calls);
     const running = { state: { to: 'running' as const, reason: 'placed', at } };
     const answers = await Promise.all([
       ...jobs.map((j) => group.update(j.id, running, { states: ['pending'] })),
@@ -197,8 +257,10 @@ describe('UpdateGroup', () => {
 
   it('tries each change alone when the whole commit fails, so that a good one is not lost for a bad neighbour', async () => {
     const [a, b] = await pendingJobs(2);
-    const { store: s, calls } = countedUpdates(() => Promise.reject(new Error('disk I/O error')));
+    const { store: s, calls, use } = countedUpdates();
     const group = new UpdateGroup(s, true);
+    await underLoad(group, [nothing, nothing], calls);
+    use(() => Promise.reject(new Error('disk I/O error')));
     const answers = await Promise.all([
       group.update((a as Job).id, { state: { to: 'held', reason: 'held', at } }),
       group.update((b as Job).id, { status: { reason: 1n as unknown as string } }).catch((e: Error) => e.message),

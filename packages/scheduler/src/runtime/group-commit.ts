@@ -8,7 +8,10 @@
  * for a neighbour's sake.
  *
  * Nobody waits for company: the first write of a turn is committed at the end of that
- * turn, with whatever else arrived by then.
+ * turn, with whatever else arrived by then. And while writes come one at a time (the last
+ * group held one), a write is committed at once, as if there were no grouping: the wait
+ * for the end of the turn costs a lone client (one `for` loop of submits) a tenth of its
+ * rate. A second write in the same turn goes back to grouping.
  */
 import type { Job } from '@godocker/sdk';
 import type { InsertRequest, InsertResult, JobUpdate, Store } from '../store/store.js';
@@ -31,6 +34,11 @@ export class CommitGroup<R, A> {
   #queue: Waiting<R, A>[] = [];
   #scheduled = false;
   #committing = false;
+  /** The last group held one write, and no other went at once since: the next is committed at once. */
+  #alone = true;
+  #wentAtOnce = false;
+  /** A write was asked for in this turn of the event loop. */
+  #turnHasWrite = false;
 
   /** `enabled` false: each write in its own transaction (to measure what grouping gains). */
   constructor(writes: GroupWrites<R, A>, enabled: boolean) {
@@ -41,9 +49,24 @@ export class CommitGroup<R, A> {
   /** Resolves once the write is durably stored, or rejects with its own error. */
   add(request: R): Promise<A> {
     if (!this.#enabled) return this.#writes.one(request);
+    const first = !this.#turnHasWrite;
+    this.#markTurn();
+    if (this.#alone && first && !this.#committing && this.#queue.length === 0) {
+      this.#wentAtOnce = true;
+      return this.#writes.one(request);
+    }
+    this.#alone = false;
     return new Promise((resolve, reject) => {
       this.#queue.push({ request, resolve, reject });
       this.#schedule();
+    });
+  }
+
+  #markTurn(): void {
+    if (this.#turnHasWrite) return;
+    this.#turnHasWrite = true;
+    setImmediate(() => {
+      this.#turnHasWrite = false;
     });
   }
 
@@ -59,6 +82,9 @@ export class CommitGroup<R, A> {
   async #commit(): Promise<void> {
     const group = this.#queue;
     this.#queue = [];
+    // Two clients: one write at once, its neighbour in a group of one, turn after turn. Not alone.
+    this.#alone = group.length === 1 && !this.#wentAtOnce;
+    this.#wentAtOnce = false;
     this.#committing = true;
     try {
       let results: (A | Error)[];
