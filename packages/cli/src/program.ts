@@ -23,6 +23,7 @@ const COMMANDS: ReadonlyArray<readonly [readonly string[], () => Promise<Registe
   [JOB_ACTIONS, () => import('./commands/actions.js').then((m) => m.registerActions)],
   [['user'], () => import('./commands/user.js').then((m) => m.registerUser)],
   [['project'], () => import('./commands/project.js').then((m) => m.registerProject)],
+  [['nodes', 'node'], () => import('./commands/nodes.js').then((m) => m.registerNodes)],
   [['info'], () => import('./commands/info.js').then((m) => m.registerInfo)],
 ];
 

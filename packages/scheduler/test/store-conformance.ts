@@ -720,6 +720,24 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
       });
     });
 
+    describe('drained nodes', () => {
+      const at = '2024-01-01T00:01:00.000Z';
+
+      it('keeps a drained node until it is resumed; draining again replaces the reason', async () => {
+        expect(await store.drainedNodes()).toEqual([]);
+        await store.drainNode({ name: 'node-b', reason: 'disk swap', by: 'admin', at });
+        await store.drainNode({ name: 'node-a', reason: 'kernel update', by: 'admin', at });
+        await store.drainNode({ name: 'node-b', reason: 'disk swap, day 2', by: 'root', at: '2024-01-02T00:00:00.000Z' });
+        expect(await store.drainedNodes()).toEqual([
+          { name: 'node-a', reason: 'kernel update', by: 'admin', at },
+          { name: 'node-b', reason: 'disk swap, day 2', by: 'root', at: '2024-01-02T00:00:00.000Z' },
+        ]);
+        expect(await store.resumeNode('node-a')).toBe(true);
+        expect(await store.resumeNode('node-a')).toBe(false);
+        expect((await store.drainedNodes()).map((n) => n.name)).toEqual(['node-b']);
+      });
+    });
+
     describe('updateEach', () => {
       const at = '2024-01-01T00:01:00.000Z';
 
@@ -1467,6 +1485,7 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
         await store.createSession(session);
         const reaped = await insert({ session: 's1', status: { state: 'done' } });
         await store.reapJobs([reaped.id], FIXTURE_TIME);
+        const drained = await store.drainNode({ name: 'node-1', reason: 'maintenance', by: 'alice', at: FIXTURE_TIME });
 
         await store.close();
         store = await reopen(store);
@@ -1480,6 +1499,7 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
         expect(await store.cpuTimeSince(0)).toEqual([{ project: 'genomics', user: 'alice', cpuSeconds: 30 }]);
         expect(await store.getMeta('instance')).toBe('one');
         expect(await store.listSessions('alice')).toEqual([session]);
+        expect(await store.drainedNodes()).toEqual([drained]);
         expect(await store.listJobIds({ reaped: true })).toEqual([reaped.id]);
         expect((await listAll({})).filter((j) => j.id !== reaped.id)).toEqual(before);
         expect(await store.getJob(parent.id)).toEqual(moved);

@@ -236,6 +236,31 @@ export const NodeInfoSchema = Type.Object({
   labels: Type.Record(Type.String(), Type.String()),
 });
 
+const ResourcesSchema = Type.Object({ cpu: Type.Number(), ram: Type.Integer({ description: 'MiB' }), gpus: Type.Integer() });
+
+/** A node as `GET /api/v1/nodes` shows it (`godocker nodes`, like Slurm's sinfo). */
+export const NodeViewSchema = Type.Object({
+  name: Type.String(),
+  /** `drained`: an admin took it out of scheduling; what runs there goes on, nothing new starts. */
+  state: Type.Union([Type.Literal('ready'), Type.Literal('drained')]),
+  drain: Type.Union([Type.Object({ reason: Type.String(), by: Type.String(), at: Type.String() }), Type.Null()]),
+  labels: Type.Record(Type.String(), Type.String()),
+  capacity: ResourcesSchema,
+  /** What the running and suspended jobs placed there ask for. */
+  used: ResourcesSchema,
+  jobs: Type.Integer({ description: 'running and suspended jobs on the node' }),
+});
+export type NodeView = Static<typeof NodeViewSchema>;
+
+export const NodeListSchema = Type.Object({ nodes: Type.Array(NodeViewSchema) });
+export type NodeList = Static<typeof NodeListSchema>;
+
+export const DrainRequestSchema = Type.Object(
+  { reason: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })) },
+  { additionalProperties: false },
+);
+export type DrainRequest = Static<typeof DrainRequestSchema>;
+
 export const InfoSchema = Type.Object({
   name: Type.Literal('GoDocker'),
   version: Type.String(),

@@ -27,6 +27,8 @@ import type {
   JobList,
   ListJobsQuery,
   ListProjectsQuery,
+  NodeList,
+  NodeView,
   ProjectList,
   ResetUsageBody,
   ResetUsageResult,
@@ -437,6 +439,22 @@ export class GodockerClient {
   /** Version, executor, catalogues and limits of the daemon, and who the caller is. */
   async info(): Promise<Info> {
     return (await this.http.json<Info>({ method: 'GET', path: '/info' })).body;
+  }
+
+  /** The nodes with their state, capacity and what runs there (`godocker nodes`). */
+  async nodes(): Promise<NodeView[]> {
+    return (await this.http.json<NodeList>({ method: 'GET', path: '/nodes' })).body.nodes;
+  }
+
+  /** Admin: the node takes no new job; what runs there goes on. */
+  async drainNode(name: string, reason?: string): Promise<NodeView> {
+    const body = reason === undefined ? {} : { reason };
+    return (await this.http.json<NodeView>({ method: 'POST', path: `/nodes/${encodeURIComponent(name)}/drain`, body })).body;
+  }
+
+  /** Admin: the node takes new jobs again (a node that was not drained stays as it is). */
+  async resumeNode(name: string): Promise<NodeView> {
+    return (await this.http.json<NodeView>({ method: 'POST', path: `/nodes/${encodeURIComponent(name)}/resume`, body: {} })).body;
   }
 
   /** The user the token belongs to; the way to check a token. */

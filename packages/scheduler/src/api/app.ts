@@ -14,6 +14,7 @@ import { drmaa1Routes } from './routes/drmaa1.js';
 import { eventRoutes } from './routes/events.js';
 import { jobRoutes } from './routes/jobs.js';
 import { logRoutes } from './routes/logs.js';
+import { nodeRoutes } from './routes/nodes.js';
 import { projectRoutes } from './routes/projects.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { shareRoutes } from './routes/share.js';
@@ -88,6 +89,7 @@ export async function buildApp(ctx: ApiContext, options: AppOptions): Promise<Fa
       projectRoutes(api, ctx);
       sessionRoutes(api, ctx);
       drmaa1Routes(api, ctx);
+      nodeRoutes(api, ctx);
       done();
     },
     { prefix: API_PREFIX },

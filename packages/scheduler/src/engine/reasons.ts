@@ -14,6 +14,7 @@
  * | `User…Limit` / `Project…Limit` | QOSMax…PerUser / AssocGrp…Limit | a concurrent quota would be broken |
  * | `UserCpuTimeLimit` / `ProjectCpuTimeLimit` | AssocGrpCPUMinutesLimit | the cumulative cpu-time quota is used up |
  * | `ExecutorUnavailable` | (NodeDown) | the executor or the data folder does not answer; set by the runtime, not the engine |
+ * | `NodesDrained` | (ReqNodeNotAvail) | only drained nodes could run it; set by the runtime, which knows the drains |
  *
  * A pass may leave 100,000 jobs waiting; building 100,000 sentences would
  * cost more than the pass (a sentence with six numbers is ~1 µs). So the pass
@@ -40,6 +41,7 @@ export const WAIT_CODES = [
   'ProjectRunningJobsLimit',
   'ProjectCpuTimeLimit',
   'ExecutorUnavailable',
+  'NodesDrained',
 ] as const;
 
 export type WaitCode = (typeof WAIT_CODES)[number];

@@ -31,6 +31,8 @@ import {
   type JobSubmission,
   type Logger,
   type NodeInfo,
+  type NodeView,
+  NotFoundError,
   type Project,
   signalOfStopStatus,
   type TaskHandle,
@@ -46,13 +48,22 @@ import { describePriority, type PriorityBreakdown } from '../engine/priority.js'
 import { type QueuePass, scheduleQueue } from '../engine/queue-pass.js';
 import type { WaitReason } from '../engine/reasons.js';
 import type { EventBus } from '../events/event-bus.js';
-import type { Idempotency, InsertBatchResult, InsertResult, JobChange, NewJob, QueuedJob, Store } from '../store/store.js';
+import type {
+  DrainedNode,
+  Idempotency,
+  InsertBatchResult,
+  InsertResult,
+  JobChange,
+  NewJob,
+  QueuedJob,
+  Store,
+} from '../store/store.js';
 import { ANSWER_WHOLE_ARRAY_UP_TO, firstBatch, landArrayTasks } from './array-landing.js';
 import { endStatus, exitOutcome } from './exit-outcome.js';
 import { GroupCommit, UpdateGroup } from './group-commit.js';
 import { buildRunSpec, logDirOf } from './run-spec.js';
 import { SchedulingInputs } from './scheduling-inputs.js';
-import { resolveSubmission } from './submission.js';
+import { nodeFits, resolveSubmission } from './submission.js';
 import { checkDependencies, checkFitsQuotas, inBatch, waitingLimits } from './submit-checks.js';
 
 export interface RuntimeDeps {
@@ -127,6 +138,8 @@ export class JobRuntime {
   readonly #users = new Map<string, User>();
   readonly #dirtyParents = new Set<number>();
   #nodes: NodeInfo[] = [];
+  /** Drained by an admin, by node name (the store keeps them across restarts). */
+  readonly #drained = new Map<string, DrainedNode>();
   #passScheduled = false;
   #passRunning = false;
   #passAgain = false;
@@ -167,9 +180,89 @@ export class JobRuntime {
     return this.#nodes;
   }
 
+  /** The nodes as `godocker nodes` shows them: state, capacity, and what the running jobs use. */
+  nodeViews(): NodeView[] {
+    const used = new Map<string, NodeView['used'] & { jobs: number }>();
+    for (const job of this.#active.values()) {
+      const node = job.status.node;
+      if (node === null) continue;
+      const u = used.get(node) ?? { cpu: 0, ram: 0, gpus: 0, jobs: 0 };
+      u.cpu += job.requirements.cpu;
+      u.ram += job.requirements.ram;
+      u.gpus += job.requirements.gpus;
+      u.jobs += 1;
+      used.set(node, u);
+    }
+    return this.#nodes.map((n) => {
+      const { jobs, ...u } = used.get(n.name) ?? { cpu: 0, ram: 0, gpus: 0, jobs: 0 };
+      const drain = this.#drained.get(n.name);
+      return {
+        name: n.name,
+        state: drain ? 'drained' : 'ready',
+        drain: drain ? { reason: drain.reason, by: drain.by, at: drain.at } : null,
+        labels: { ...n.labels },
+        capacity: { cpu: n.cpu, ram: n.ram, gpus: n.gpus },
+        used: u,
+        jobs,
+      };
+    });
+  }
+
+  /** An admin drains a node: it takes no new job; what runs there goes on. The latest reason wins. */
+  async drainNode(name: string, reason: string, by: string): Promise<NodeView> {
+    this.#knownNode(name);
+    const drained = await this.#d.store.drainNode({ name, reason, by, at: this.#now().toISOString() });
+    this.#drained.set(name, drained);
+    this.#d.logger.info({ node: name, by, reason }, 'node drained');
+    return this.#nodeView(name);
+  }
+
+  /**
+   * The node takes new jobs again. Resuming a node that is not drained is not an error (as
+   * `kubectl uncordon` answers "already uncordoned"): a script that resumes every node after
+   * maintenance should not fail on those that were never drained.
+   */
+  async resumeNode(name: string, by: string): Promise<NodeView> {
+    if (!this.#drained.has(name)) this.#knownNode(name);
+    if (await this.#d.store.resumeNode(name)) this.#d.logger.info({ node: name, by }, 'node resumed');
+    this.#drained.delete(name);
+    this.requestPass();
+    return this.#nodeView(name);
+  }
+
+  #knownNode(name: string): void {
+    if (!this.#nodes.some((n) => n.name === name)) {
+      const names = this.#nodes.map((n) => n.name).join(', ') || 'none';
+      throw new NotFoundError(`no node named "${name}" (the executor's nodes: ${names}; \`godocker nodes\` lists them)`);
+    }
+  }
+
+  #nodeView(name: string): NodeView {
+    const view = this.nodeViews().find((v) => v.name === name);
+    if (view) return view;
+    // A drained node the executor no longer reports: its drain is all there is to show.
+    const drain = this.#drained.get(name);
+    return {
+      name,
+      state: drain ? 'drained' : 'ready',
+      drain: drain ? { reason: drain.reason, by: drain.by, at: drain.at } : null,
+      labels: {},
+      capacity: { cpu: 0, ram: 0, gpus: 0 },
+      used: { cpu: 0, ram: 0, gpus: 0 },
+      jobs: 0,
+    };
+  }
+
+  /** The nodes a pass may place jobs on: the executor's, less the drained ones. */
+  #placeable(): NodeInfo[] {
+    if (this.#drained.size === 0) return this.#nodes;
+    return this.#nodes.filter((n) => !this.#drained.has(n.name));
+  }
+
   async start(): Promise<void> {
     this.#nodes = await this.#d.executor.nodes();
     const { store } = this.#d;
+    for (const drained of await store.drainedNodes()) this.#drained.set(drained.name, drained);
     const parents: Job[] = [];
     for (const job of await store.jobsInStates(['running', 'suspended'])) {
       if (job.array === null) this.#active.set(job.id, job);
@@ -233,6 +326,16 @@ export class JobRuntime {
     // Only a job that would otherwise start is waiting for the executor; a dependency or a quota still says so.
     if (this.#down && (!why || why.code === 'Priority' || why.code === 'Resources')) {
       return { code: 'ExecutorUnavailable', message: `the executor does not answer: ${this.#down.message}` };
+    }
+    if (why?.code === 'NoNodeFits' && this.#drained.size > 0) {
+      const fits = this.#nodes.filter((n) => this.#drained.has(n.name) && nodeFits(job.requirements, n));
+      if (fits.length > 0) {
+        const names = fits.map((n) => {
+          const d = this.#drained.get(n.name) as DrainedNode;
+          return `${n.name} (drained by ${d.by}: ${d.reason})`;
+        });
+        return { code: 'NodesDrained', message: `only drained nodes can run it: ${names.join(', ')}` };
+      }
     }
     return why;
   }
@@ -584,7 +687,7 @@ export class JobRuntime {
       dependencies: _met,
       ...input
     } = await this.#inputs.engineInput(
-      { now: this.#now().getTime(), pending: [], active: busy, nodes: this.#nodes },
+      { now: this.#now().getTime(), pending: [], active: busy, nodes: this.#placeable() },
       this.#active,
     );
     const pass = scheduleQueue(this.#queue, input);

@@ -221,6 +221,11 @@ export function parseBeginAt(text: string): string {
   return new Date(ms).toISOString();
 }
 
+/** Whether the node carries the job's labels and is big enough for it, empty. */
+export function nodeFits(r: { cpu: number; ram: number; gpus: number; labels: Record<string, string> }, n: NodeInfo): boolean {
+  return Object.entries(r.labels).every(([k, v]) => n.labels[k] === v) && n.cpu >= r.cpu && n.ram >= r.ram && n.gpus >= r.gpus;
+}
+
 function checkFitsSomeNode(
   r: { cpu: number; ram: number; gpus: number; labels: Record<string, string> },
   nodes: readonly NodeInfo[],

@@ -3,6 +3,7 @@ export { MIGRATIONS, type Migration, SCHEMA_VERSION } from './sqlite-migrations.
 export { SqliteStore } from './sqlite-store.js';
 export type {
   CpuTimeRow,
+  DrainedNode,
   InsertRequest,
   InsertResult,
   JobChange,

@@ -246,6 +246,20 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    description: 'drained nodes: what an admin drained stays drained across restarts',
+    up(db) {
+      // Only drained nodes have a row: the executor says which nodes exist, the admin which take no new job.
+      db.exec(`
+        CREATE TABLE drained_nodes (
+          name TEXT PRIMARY KEY,
+          reason TEXT NOT NULL,
+          by_user TEXT NOT NULL,
+          at TEXT NOT NULL
+        ) STRICT;
+      `);
+    },
+  },
 ];
 
 /** The version a fully migrated database reports in `PRAGMA user_version`. */

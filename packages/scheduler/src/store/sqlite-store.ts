@@ -30,6 +30,7 @@ import { MIGRATIONS, SCHEMA_VERSION } from './sqlite-migrations.js';
 import { isConstraint, parseQuota, SqliteProjects } from './sqlite-projects.js';
 import type {
   CpuTimeRow,
+  DrainedNode,
   InsertBatchRequest,
   InsertBatchResult,
   InsertRequest,
@@ -452,6 +453,26 @@ export class SqliteStore implements Store {
   async updateEach(updates: readonly JobUpdate[]): Promise<(Job | null | Error)[]> {
     if (updates.length === 0) return [];
     return this.updateEachTransaction.immediate(updates);
+  }
+
+  async drainNode(node: DrainedNode): Promise<DrainedNode> {
+    this.db
+      .prepare<[string, string, string, string]>(
+        'INSERT INTO drained_nodes (name, reason, by_user, at) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET reason = excluded.reason, by_user = excluded.by_user, at = excluded.at',
+      )
+      .run(node.name, node.reason, node.by, node.at);
+    return { ...node };
+  }
+
+  async resumeNode(name: string): Promise<boolean> {
+    return this.db.prepare<[string]>('DELETE FROM drained_nodes WHERE name = ?').run(name).changes > 0;
+  }
+
+  async drainedNodes(): Promise<DrainedNode[]> {
+    return this.db
+      .prepare<[], DrainedNode>('SELECT name, reason, by_user AS by, at FROM drained_nodes ORDER BY name')
+      .all()
+      .map((r) => ({ ...r }));
   }
 
   async listJobIds(filter: JobFilter): Promise<number[]> {

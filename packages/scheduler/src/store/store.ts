@@ -75,6 +75,15 @@ export interface WaitingLimit {
   adds: number;
 }
 
+/** A node an admin drained: it takes no new job until resumed (Slurm's `scontrol update state=drain`). */
+export interface DrainedNode {
+  name: string;
+  reason: string;
+  /** The admin who drained it. */
+  by: string;
+  at: string;
+}
+
 /** One change of updateEach: as updateJob's arguments. */
 export interface JobUpdate {
   id: number;
@@ -257,6 +266,14 @@ export interface Store {
    * when the commit fails or one of them cannot be written: updateJob then tells each its own fate.
    */
   updateEach(updates: readonly JobUpdate[]): Promise<(Job | null | Error)[]>;
+
+  // Nodes. The executor says which nodes exist; the store keeps which of them are drained.
+  /** Drains a node, or says again why it is drained (the latest reason wins). */
+  drainNode(node: DrainedNode): Promise<DrainedNode>;
+  /** Resumes a node; false when it was not drained. */
+  resumeNode(name: string): Promise<boolean>;
+  /** Every drained node, by name. */
+  drainedNodes(): Promise<DrainedNode[]>;
   /** Ids of the matching jobs, oldest first (a session's jobs, without loading their documents). */
   listJobIds(filter: JobFilter): Promise<number[]>;
 
