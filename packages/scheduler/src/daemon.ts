@@ -27,6 +27,8 @@ export interface DaemonOptions {
   env?: NodeJS.ProcessEnv;
   /** false: silent; undefined: pino to stderr at GODOCKER_LOG_LEVEL (info). */
   logger?: false | PinoLogger;
+  /** The embedder's executor (a plugin built on `@godocker/sdk` alone), instead of `executor.type`. */
+  executor?: (context: PluginContext) => Executor | Promise<Executor>;
 }
 
 export interface Daemon {
@@ -86,7 +88,8 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
       await store.setMeta('clusterId', clusterId);
     }
     const seed = await ensureAdmin(store, config, env, new Date());
-    executor = await pickExecutor(config, { clusterId, dataDir: config.dataDir, logger }, logger);
+    const context: PluginContext = { clusterId, dataDir: config.dataDir, logger };
+    executor = options.executor ? await options.executor(context) : await pickExecutor(config, context, logger);
     const bus = new LocalEventBus();
     const shutdown = new AbortController();
     runtime = new JobRuntime({ store, executor, bus, config, clusterId, logger });

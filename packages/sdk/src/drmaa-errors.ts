@@ -79,6 +79,7 @@ export const DRMAA_ERROR_TABLE: Readonly<Record<ErrorCode, { drmaa1: Drmaa1Error
   GOD_QUOTA_EXCEEDED: { drmaa1: 'DENIED_BY_DRM', drmaa2: 'OutOfResourceException' },
   GOD_PAYLOAD_TOO_LARGE: { drmaa1: 'INVALID_ARGUMENT', drmaa2: 'InvalidArgumentException' },
   GOD_CONFLICT: { drmaa1: 'INVALID_ARGUMENT', drmaa2: 'InvalidArgumentException' },
+  GOD_NOT_SUPPORTED: { drmaa1: 'DENIED_BY_DRM', drmaa2: 'UnsupportedOperationException' },
   GOD_CONFIG_INVALID: { drmaa1: 'INTERNAL_ERROR', drmaa2: 'InternalException' },
   GOD_EXECUTOR_ERROR: { drmaa1: 'INTERNAL_ERROR', drmaa2: 'InternalException' },
   GOD_EXECUTOR_UNAVAILABLE: { drmaa1: 'TRY_LATER', drmaa2: 'TryLaterException' },

@@ -20,6 +20,7 @@ export const ErrorCodes = {
   QUOTA_EXCEEDED: 'GOD_QUOTA_EXCEEDED',
   PAYLOAD_TOO_LARGE: 'GOD_PAYLOAD_TOO_LARGE',
   CONFLICT: 'GOD_CONFLICT',
+  NOT_SUPPORTED: 'GOD_NOT_SUPPORTED',
   IDEMPOTENCY_KEY_REUSED: 'GOD_IDEMPOTENCY_KEY_REUSED',
   CONFIG_INVALID: 'GOD_CONFIG_INVALID',
   EXECUTOR: 'GOD_EXECUTOR_ERROR',
@@ -52,6 +53,7 @@ const STATUS: Record<ErrorCode, number> = {
   GOD_QUOTA_EXCEEDED: 403,
   GOD_PAYLOAD_TOO_LARGE: 413,
   GOD_CONFLICT: 409,
+  GOD_NOT_SUPPORTED: 409,
   GOD_IDEMPOTENCY_KEY_REUSED: 422,
   GOD_CONFIG_INVALID: 500,
   GOD_EXECUTOR_ERROR: 500,
@@ -131,6 +133,14 @@ export class JobNotFoundError extends NotFoundError {
     super(`job ${jobId} not found (or not yours): list your jobs with \`godocker jobs\``, ErrorCodes.JOB_NOT_FOUND);
     this.name = 'JobNotFoundError';
     this.jobId = jobId;
+  }
+}
+
+/** The executor cannot do this action at all (Swarm cannot pause a service): refused before anything is done. */
+export class NotSupportedError extends GodockerError {
+  constructor(executor: string, action: string) {
+    super(ErrorCodes.NOT_SUPPORTED, `the ${executor} executor cannot ${action}`);
+    this.name = 'NotSupportedError';
   }
 }
 

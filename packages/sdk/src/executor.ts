@@ -115,8 +115,27 @@ export interface ListedTask {
 
 export type LogStream = 'stdout' | 'stderr';
 
+/**
+ * What an executor can do beyond running, waiting and collecting. An action it cannot do
+ * is refused by the API (409, GOD_NOT_SUPPORTED, naming the executor and the action)
+ * before anything is done, never half-done.
+ */
+export interface ExecutorFeatures {
+  /** Pause and continue a running task (`suspend`, `resume`). */
+  suspend: boolean;
+  /** Stream a running task's output as it comes (`logs --follow`). */
+  logsFollow: boolean;
+  /** Run a command inside a running task (the SSH gateway's shell). */
+  exec: boolean;
+  /** Publish a task's ports on its node. */
+  ports: boolean;
+  /** Give a task GPUs. */
+  gpus: boolean;
+}
+
 export interface Executor {
   readonly name: string;
+  features(): ExecutorFeatures;
   /** Capacities of the nodes jobs may be placed on. */
   nodes(): Promise<NodeInfo[]>;
   /** Creates and starts the task; returns the existing one if `key` already exists. */

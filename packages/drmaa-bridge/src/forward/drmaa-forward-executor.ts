@@ -26,6 +26,7 @@ import {
   type Executor,
   ExecutorError,
   type ExecutorFactory,
+  type ExecutorFeatures,
   type ExitInfo,
   InconsistentStateError,
   InFlight,
@@ -75,6 +76,11 @@ class DrmaaForwardExecutor implements Executor {
   private reaper: Promise<void> | null = null;
   private orphanTimer: NodeJS.Timeout | null = null;
   private closed = false;
+
+  /** DRMAA suspends and resumes (drmaa_control); the spool files are followed; DRMAA has no exec, ports or GPUs. */
+  features(): ExecutorFeatures {
+    return { suspend: true, logsFollow: true, exec: false, ports: false, gpus: false };
+  }
 
   constructor(
     private readonly lib: DrmaaLibrary,

@@ -18,6 +18,7 @@ import {
   type Executor,
   ExecutorError,
   type ExecutorFactory,
+  type ExecutorFeatures,
   ExecutorUnavailableError,
   type ExitInfo,
   InFlight,
@@ -109,6 +110,10 @@ class DockerExecutor implements Executor {
   /** Tasks this executor stopped: their 128+N status is the signal it sent (a restarted daemon knows from its kill reason). */
   private readonly stopped = new Set<string>();
   private closed = false;
+
+  features(): ExecutorFeatures {
+    return { suspend: true, logsFollow: true, exec: true, ports: true, gpus: true };
+  }
 
   constructor(
     private readonly docker: Docker,

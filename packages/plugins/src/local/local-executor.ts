@@ -22,6 +22,7 @@ import {
   type Executor,
   ExecutorError,
   type ExecutorFactory,
+  type ExecutorFeatures,
   type ExitInfo,
   InFlight,
   isExecutorUnavailable,
@@ -83,6 +84,11 @@ class LocalExecutor implements Executor {
   private readonly isRoot = process.getuid?.() === 0;
   private warnedUid = false;
   private closed = false;
+
+  /** Plain processes on the host: no namespace to exec into, no ports to map, no GPUs to hand out. */
+  features(): ExecutorFeatures {
+    return { suspend: true, logsFollow: true, exec: false, ports: false, gpus: false };
+  }
 
   constructor(
     private readonly options: ResolvedLocalOptions,

@@ -33,6 +33,7 @@ import {
   type NodeInfo,
   type NodeView,
   NotFoundError,
+  NotSupportedError,
   type Project,
   signalOfStopStatus,
   type TaskHandle,
@@ -461,6 +462,9 @@ export class JobRuntime {
    */
   async #checkedSubmission(user: User, sub: JobSubmission, now: Date): Promise<CheckedSubmission> {
     const { job, isArray } = resolveSubmission(sub, user, this.#d.config, this.#nodes, now);
+    if (job.requirements.gpus > 0 && !this.#d.executor.features().gpus) {
+      throw new NotSupportedError(this.#d.executor.name, 'give jobs GPUs');
+    }
     const project = await this.#d.store.getProject(job.project);
     this.#checkProject(job.project, project, user);
     await checkDependencies(job, user, this.#d.store);
@@ -623,6 +627,9 @@ export class JobRuntime {
   }
 
   async #suspendResume(job: Job, to: 'suspended' | 'running', who: string): Promise<Job> {
+    if (!this.#d.executor.features().suspend) {
+      throw new NotSupportedError(this.#d.executor.name, to === 'suspended' ? 'suspend jobs' : 'resume jobs');
+    }
     const from = to === 'suspended' ? 'running' : 'suspended';
     // A client that saw `running` may suspend at once: let the task come into being first.
     await this.#launching.get(job.id)?.catch(() => undefined);

@@ -5,7 +5,14 @@
 import { chmod, chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Daemon, type DeepPartial, type GodockerConfig, mergeConfig, startDaemon } from '@godocker/scheduler';
+import {
+  type Daemon,
+  type DaemonOptions,
+  type DeepPartial,
+  type GodockerConfig,
+  mergeConfig,
+  startDaemon,
+} from '@godocker/scheduler';
 import type { Job, User } from '@godocker/sdk';
 import { type Caller, caller } from './api-caller.js';
 
@@ -44,6 +51,7 @@ export async function startTestDaemon(
   kind: ExecutorKind,
   overrides: DeepPartial<GodockerConfig> = {},
   dataDir?: string,
+  executor?: DaemonOptions['executor'],
 ): Promise<TestDaemon> {
   const dir = dataDir ?? (await mkdtemp(join(tmpdir(), `godocker-${kind}-`)));
   // Jobs start in their user's home, which must exist (the data folder is the daemon's alone).
@@ -55,7 +63,12 @@ export async function startTestDaemon(
     }),
     overrides as Record<string, unknown>,
   ) as DeepPartial<GodockerConfig>;
-  const daemon = await startDaemon({ config, env: { GODOCKER_ADMIN_TOKEN: ADMIN_TOKEN, HOME: dir }, logger: false });
+  const daemon = await startDaemon({
+    config,
+    env: { GODOCKER_ADMIN_TOKEN: ADMIN_TOKEN, HOME: dir },
+    logger: false,
+    ...(executor ? { executor } : {}),
+  });
   const admin = caller(daemon.url, ADMIN_TOKEN);
   return {
     daemon,

@@ -14,6 +14,7 @@ import {
   LogQuerySchema,
   type LogStream,
   LogStreamParamsSchema,
+  NotSupportedError,
   taskKey,
 } from '@godocker/sdk';
 import type { FastifyInstance } from 'fastify';
@@ -34,7 +35,7 @@ export function logRoutes(app: FastifyInstance, ctx: ApiContext): void {
         summary: 'stdout or stderr of a job; ?follow=true streams it (SSE: `log` events, then `end` with the job)',
         params: LogStreamParamsSchema,
         querystring: LogQuerySchema,
-        response: { 200: TEXT_OR_EVENTS_200, 401: ErrorBodySchema, 404: ErrorBodySchema },
+        response: { 200: TEXT_OR_EVENTS_200, 401: ErrorBodySchema, 404: ErrorBodySchema, 409: ErrorBodySchema },
       },
     },
     async (request, reply) => {
@@ -44,6 +45,9 @@ export function logRoutes(app: FastifyInstance, ctx: ApiContext): void {
         const body = await openLog(ctx, job, stream, false);
         return reply.type('text/plain; charset=utf-8').send(body ?? '');
       }
+      const live = job.status.state === 'running' || job.status.state === 'suspended';
+      if (live && !ctx.executor.features().logsFollow)
+        throw new NotSupportedError(ctx.executor.name, 'follow the logs of a running job');
       const sse = openSse(reply, ctx.shutdown);
       await followLog(ctx, job, stream, (text) => sse.send('log', { text }), sse.done);
       if (!sse.closed) {
