@@ -10,6 +10,8 @@ export interface SubmitFlags {
   cpu?: number;
   mem?: number;
   gpus?: number;
+  /** KEY=VALUE node labels the job must run on (repeatable). */
+  constraint?: string[];
   image?: string;
   volume?: string[];
   time?: number;
@@ -55,6 +57,21 @@ export function parseVolume(text: string): VolumeRequest {
   if (!m)
     throw new UsageError(`invalid --volume "${text}": use a catalogue volume NAME or NAME:ro / NAME:rw (see \`godocker info\`)`);
   return m[2] ? { name: m[1] as string, mode: m[2] as 'ro' | 'rw' } : { name: m[1] as string };
+}
+
+/** `--constraint disk=ssd`: the node labels a job asks for (GoDocker's constraints, Slurm's --constraint). */
+export function parseConstraints(list: readonly string[]): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const text of list) {
+    const m = /^([A-Za-z0-9][A-Za-z0-9._/-]*)=(.+)$/.exec(text);
+    if (!m) throw new UsageError(`invalid --constraint "${text}": use KEY=VALUE, a node label (see \`godocker nodes\`)`);
+    const [, key, value] = m as unknown as [string, string, string];
+    if (key in labels && labels[key] !== value) {
+      throw new UsageError(`--constraint ${key} is given twice, as ${labels[key]} and ${value}: a node has one value per label`);
+    }
+    labels[key] = value;
+  }
+  return labels;
 }
 
 /** K=V; a bare K takes the value from this shell's environment, as `docker run -e K` does. */
@@ -106,6 +123,7 @@ export function buildSubmission(script: string, file: string | undefined, f: Sub
   if (f.cpu !== undefined) req.cpu = f.cpu;
   if (f.mem !== undefined) req.ram = f.mem;
   if (f.gpus !== undefined) req.gpus = f.gpus;
+  if (f.constraint?.length) req.labels = parseConstraints(f.constraint);
   if (f.time !== undefined) req.timeLimit = f.time;
   if (Object.keys(req).length) sub.requirements = req;
 

@@ -76,6 +76,11 @@ export function registerSubmit(program: Command, ctx: Context): void {
     .option('-c, --cpu <cores>', 'CPU cores (fractions allowed)', cpuOption)
     .option('-m, --mem <size>', 'memory, e.g. 512M, 4G (a bare number is MiB)', memoryOption)
     .option('--gpus <n>', 'GPUs', integerOption(0))
+    .option(
+      '--constraint <KEY=VALUE>',
+      'run only on nodes with this label, e.g. disk=ssd (repeatable; `godocker nodes` lists labels)',
+      collect,
+    )
     .option('--image <image>', 'container image (see `godocker info` for the catalogue)')
     .option('--volume <name[:ro|rw]>', 'mount a catalogue volume (repeatable)', collect)
     .option('--time <duration>', 'time limit, e.g. 90, 10m, 1h30m, 2-00:00:00', durationOption)

@@ -33,7 +33,8 @@ export async function startCliHarness(name: string): Promise<CliHarness> {
     config: {
       dataDir: join(dir, 'data'),
       server: { port: 0 },
-      executor: { type: 'local' },
+      // A label, so that `submit --constraint` has one to match.
+      executor: { type: 'local', options: { labels: { disk: 'ssd' } } },
       auth: { admin: { home } },
     },
     env: {},
