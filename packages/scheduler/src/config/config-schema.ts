@@ -159,6 +159,12 @@ export const ConfigSchema = Type.Object(
         tickSeconds: Type.Number({ exclusiveMinimum: 0, default: 10 }),
         /** Seconds between checks of running tasks against the executor (a safety net for missed exits). */
         reconcileSeconds: Type.Number({ exclusiveMinimum: 0, default: 30 }),
+        /**
+         * GoDocker's failure_policy: a running job whose task vanished (its node or engine went
+         * away, its container was removed) is put back in the queue this many times, then fails
+         * with a reason that names the node.
+         */
+        failurePolicy: Type.Object({ requeues: Type.Integer({ minimum: 0, maximum: 100, default: 1 }) }, Section),
       },
       Section,
     ),

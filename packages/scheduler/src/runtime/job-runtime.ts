@@ -977,9 +977,39 @@ export class JobRuntime {
       if (this.#kills.has(job.id)) await this.#finish(job.id, null, vanished(null, this.#now()));
       else await this.#requeue(job.id, 'requeued: the daemon stopped before the job started');
     } else {
-      this.#kills.set(job.id, this.#kills.get(job.id) ?? 'its task vanished from the executor while the daemon was away');
-      await this.#finish(job.id, null, vanished(job.status.startedAt, this.#now()));
+      await this.#taskVanished(job.id, handle, 'while the daemon was away');
     }
+  }
+
+  /**
+   * A running job's task is gone and nobody here stopped it: its node or engine went away, or
+   * someone removed it. The failure policy puts it back in the queue (its history counts how
+   * often, across restarts), then fails it with a reason that names the node.
+   */
+  async #taskVanished(jobId: number, handle: TaskHandle, when: string | null): Promise<void> {
+    const job = this.#active.get(jobId) ?? (await this.#d.store.getJob(jobId));
+    if (!job || isTerminal(job.status.state)) return;
+    const node = job.status.node ?? handle.node ?? 'unknown';
+    const where = `its task vanished from node ${node}${when ? ` ${when}` : ''}`;
+    if (this.#kills.has(jobId)) {
+      await this.#finish(jobId, null, vanished(job.status.startedAt, this.#now()));
+      return;
+    }
+    const allowed = this.#d.config.scheduler.failurePolicy.requeues;
+    const done = job.status.history.filter((h) => h.reason.startsWith(VANISHED_REQUEUE)).length;
+    if (done < allowed) {
+      clearTimeout(this.#timers.get(jobId));
+      this.#timers.delete(jobId);
+      this.#handles.delete(jobId);
+      this.#unwatched.delete(jobId);
+      // Whatever the executor still holds under its key (a created container) must not be adopted as this run's.
+      await this.#d.executor.collect(handle, logDirOf(this.#d.config, jobId)).catch(() => undefined);
+      await this.#requeue(jobId, `requeued: ${where} (requeue ${done + 1} of ${allowed})`);
+      this.requestPass();
+      return;
+    }
+    this.#kills.set(jobId, allowed > 0 ? `${where}, after ${allowed} requeue${allowed === 1 ? '' : 's'}` : where);
+    await this.#finish(jobId, null, vanished(job.status.startedAt, this.#now()));
   }
 
   async #periodicCheck(): Promise<void> {
@@ -1001,10 +1031,8 @@ export class JobRuntime {
         continue;
       }
       if (st.state === 'exited') await this.#finish(jobId, handle, st);
-      else if (st.state === 'missing') {
-        this.#kills.set(jobId, this.#kills.get(jobId) ?? 'its task vanished from the executor');
-        await this.#finish(jobId, null, vanished(null, this.#now()));
-      } else if (this.#unwatched.has(jobId)) this.#waitFor(jobId, handle);
+      else if (st.state === 'missing') await this.#taskVanished(jobId, handle, null);
+      else if (this.#unwatched.has(jobId)) this.#waitFor(jobId, handle);
     }
     // A job left running with no task to watch (its requeue or its end could not be written): look again.
     const seen = this.#orphans;
@@ -1148,6 +1176,9 @@ export class JobRuntime {
 function pastTense(action: JobAction): string {
   return { kill: 'killed', hold: 'held', release: 'released', suspend: 'suspended', resume: 'resumed' }[action];
 }
+
+/** How a requeue by the failure policy starts its reason: the history counts them by it. */
+const VANISHED_REQUEUE = 'requeued: its task vanished';
 
 /** Exit info for a task that is gone without a trace (exit code unknown: -1). */
 function vanished(startedAt: string | null, now: Date): ExitInfo {
