@@ -5,7 +5,7 @@
  */
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -88,6 +88,21 @@ function startOf(launcher: number): number | null {
     if (p !== null && p.ppid === launcher && p.comm === 'godocker-launch' && alive(p.pid)) return p.pid;
   }
   return null;
+}
+
+/** Whether the process has `folder` open (a start's process opens the tasks folder once its death signal is set). */
+function holdsFolder(pid: number, folder: string): boolean {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`) === folder;
+      } catch {
+        return false;
+      }
+    });
+  } catch {
+    return false;
+  }
 }
 
 async function until<T>(check: () => T | null | false | Promise<T | null | false>, ms = 5000): Promise<T> {
@@ -325,6 +340,9 @@ describe('the executor and its launcher', () => {
     let caught: number | null = null;
     for (const deadline = Date.now() + 10_000; caught === null && Date.now() < deadline; ) {
       caught = startOf(launcher);
+      // Past its PR_SET_PDEATHSIG (it opens the tasks folder right after): stopped any earlier, it
+      // would outlive its launcher until continued, then see its parent gone and exit, running nothing.
+      if (caught !== null && !holdsFolder(caught, root)) caught = null;
       if (caught === null) await new Promise((resume) => setImmediate(resume));
     }
     expect(caught).not.toBeNull();
