@@ -58,7 +58,8 @@ function labelKey(labels: Readonly<Record<string, string>>): string {
   return JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-function matches(node: NodeInfo, labels: Readonly<Record<string, string>>): boolean {
+/** Whether the node carries every label the job asks for (own keys only, values equal). */
+export function carriesLabels(node: NodeInfo, labels: Readonly<Record<string, string>>): boolean {
   for (const k in labels) if (!Object.hasOwn(node.labels, k) || node.labels[k] !== labels[k]) return false;
   return true;
 }
@@ -111,7 +112,7 @@ export class Cluster {
     const members: number[] = [];
     const pos = new Int32Array(this.nodes.length).fill(-1);
     this.nodes.forEach((node, k) => {
-      if (this.byName.get(node.name) === k && matches(node, labels)) {
+      if (this.byName.get(node.name) === k && carriesLabels(node, labels)) {
         pos[k] = members.length;
         members.push(k);
       }

@@ -17,6 +17,7 @@ import {
   WIRE_LIMITS,
 } from '@godocker/sdk';
 import type { GodockerConfig } from '../config/config-schema.js';
+import { carriesLabels } from '../engine/cluster.js';
 import type { NewJob } from '../store/store.js';
 import { resolveCommandPaths, taskPaths } from './command-paths.js';
 
@@ -223,7 +224,7 @@ export function parseBeginAt(text: string): string {
 
 /** Whether the node carries the job's labels and is big enough for it, empty. */
 export function nodeFits(r: { cpu: number; ram: number; gpus: number; labels: Record<string, string> }, n: NodeInfo): boolean {
-  return Object.entries(r.labels).every(([k, v]) => n.labels[k] === v) && n.cpu >= r.cpu && n.ram >= r.ram && n.gpus >= r.gpus;
+  return carriesLabels(n, r.labels) && n.cpu >= r.cpu && n.ram >= r.ram && n.gpus >= r.gpus;
 }
 
 function checkFitsSomeNode(
@@ -231,7 +232,7 @@ function checkFitsSomeNode(
   nodes: readonly NodeInfo[],
 ): void {
   if (nodes.length === 0) return;
-  const matching = nodes.filter((n) => Object.entries(r.labels).every(([k, v]) => n.labels[k] === v));
+  const matching = nodes.filter((n) => carriesLabels(n, r.labels));
   if (matching.length === 0) throw limitError(`no node has the labels ${JSON.stringify(r.labels)}`, 'requirements.labels');
   const maxCpu = Math.max(...matching.map((n) => n.cpu));
   const maxRam = Math.max(...matching.map((n) => n.ram));

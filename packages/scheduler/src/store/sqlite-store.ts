@@ -146,6 +146,12 @@ function prepareStatements(db: Database.Database) {
       "UPDATE jobs SET session = NULL, doc = json_set(doc, '$.session', NULL) WHERE user_name = ? AND session = ?",
     ),
     reapJob: db.prepare<[string, number]>('UPDATE jobs SET reaped_at = ? WHERE id = ? AND reaped_at IS NULL'),
+    drainNode: db.prepare<[string, string, string, string]>(
+      `INSERT INTO drained_nodes (name, reason, by_user, at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (name) DO UPDATE SET reason = excluded.reason, by_user = excluded.by_user, at = excluded.at`,
+    ),
+    resumeNode: db.prepare<[string]>('DELETE FROM drained_nodes WHERE name = ?'),
+    drainedNodes: db.prepare<[], DrainedNode>('SELECT name, reason, by_user AS by, at FROM drained_nodes ORDER BY name'),
   };
 }
 
@@ -456,23 +462,16 @@ export class SqliteStore implements Store {
   }
 
   async drainNode(node: DrainedNode): Promise<DrainedNode> {
-    this.db
-      .prepare<[string, string, string, string]>(
-        'INSERT INTO drained_nodes (name, reason, by_user, at) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET reason = excluded.reason, by_user = excluded.by_user, at = excluded.at',
-      )
-      .run(node.name, node.reason, node.by, node.at);
+    this.q.drainNode.run(node.name, node.reason, node.by, node.at);
     return { ...node };
   }
 
   async resumeNode(name: string): Promise<boolean> {
-    return this.db.prepare<[string]>('DELETE FROM drained_nodes WHERE name = ?').run(name).changes > 0;
+    return this.q.resumeNode.run(name).changes > 0;
   }
 
   async drainedNodes(): Promise<DrainedNode[]> {
-    return this.db
-      .prepare<[], DrainedNode>('SELECT name, reason, by_user AS by, at FROM drained_nodes ORDER BY name')
-      .all()
-      .map((r) => ({ ...r }));
+    return this.q.drainedNodes.all();
   }
 
   async listJobIds(filter: JobFilter): Promise<number[]> {
