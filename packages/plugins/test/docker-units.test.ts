@@ -233,22 +233,74 @@ describe('start prelude', () => {
 });
 
 describe('docker options', () => {
-  it('defaults the socket from DOCKER_HOST, else /var/run/docker.sock', () => {
-    expect(parseDockerOptions({}, {}).socketPath).toBe('/var/run/docker.sock');
-    expect(parseDockerOptions({}, { DOCKER_HOST: 'unix:///run/user/1000/docker.sock' }).socketPath).toBe(
-      '/run/user/1000/docker.sock',
-    );
-    expect(parseDockerOptions({ socketPath: '/x.sock' }, { DOCKER_HOST: 'tcp://h:2375' }).socketPath).toBe('/x.sock');
-    expect(() => parseDockerOptions({}, { DOCKER_HOST: 'tcp://h:2375' })).toThrow(ConfigError);
+  const one = (raw: Record<string, unknown>, env: NodeJS.ProcessEnv = {}) => parseDockerOptions(raw, env)[0];
+
+  it('defaults the engine from DOCKER_HOST, else /var/run/docker.sock', () => {
+    expect(one({})?.address).toBe('unix:///var/run/docker.sock');
+    expect(one({}, { DOCKER_HOST: 'unix:///run/user/1000/docker.sock' })?.endpoint).toEqual({
+      kind: 'unix',
+      socketPath: '/run/user/1000/docker.sock',
+    });
+    expect(one({ socketPath: '/x.sock' }, { DOCKER_HOST: 'tcp://h:2375' })?.address).toBe('unix:///x.sock');
+    expect(one({}, { DOCKER_HOST: 'tcp://h:2375' })?.endpoint).toEqual({ kind: 'tcp', host: 'h', port: 2375, tls: null });
+    expect(() => one({}, { DOCKER_HOST: 'ssh://h' })).toThrow(ConfigError);
   });
 
   it('keeps capacity overrides, labels and the kill grace', () => {
-    expect(parseDockerOptions({ capacity: { cpu: 0.5, ram: 2048 }, labels: { ssd: 'yes' }, killGraceSeconds: 3 }, {})).toEqual({
-      socketPath: '/var/run/docker.sock',
+    expect(one({ capacity: { cpu: 0.5, ram: 2048 }, labels: { ssd: 'yes' }, killGraceSeconds: 3 })).toEqual({
+      endpoint: { kind: 'unix', socketPath: '/var/run/docker.sock' },
+      address: 'unix:///var/run/docker.sock',
       nodeName: null,
       capacity: { cpu: 0.5, ram: 2048, gpus: null },
       labels: { ssd: 'yes' },
       killGraceSeconds: 3,
     });
+  });
+
+  it('takes a list of named engines, each its own node, and says which entry is wrong', () => {
+    const engines = parseDockerOptions(
+      {
+        killGraceSeconds: 2,
+        engines: [
+          { name: 'n1', socketPath: '/a.sock', labels: { disk: 'ssd' } },
+          { name: 'n2', host: 'tcp://127.0.0.1:2375', capacity: { cpu: 4 } },
+        ],
+      },
+      {},
+    );
+    expect(engines.map((e) => [e.nodeName, e.address, e.killGraceSeconds])).toEqual([
+      ['n1', 'unix:///a.sock', 2],
+      ['n2', 'tcp://127.0.0.1:2375', 2],
+    ]);
+    expect(engines[1]?.capacity.cpu).toBe(4);
+    const error = (raw: Record<string, unknown>) => {
+      try {
+        parseDockerOptions(raw, {});
+      } catch (e) {
+        return (e as ConfigError).message;
+      }
+      return 'no error';
+    };
+    expect(error({ engines: [{ socketPath: '/a.sock' }] })).toMatch(/engines\.0\.name: is required/);
+    expect(
+      error({
+        engines: [
+          { name: 'a', socketPath: '/a' },
+          { name: 'a', socketPath: '/b' },
+        ],
+      }),
+    ).toMatch(/engines\.1\.name: "a" names two engines/);
+    expect(error({ engines: [{ name: 'a' }] })).toMatch(/engines\.0\.host: give the engine socketPath/);
+    expect(error({ engines: [{ name: 'a', host: 'http://x' }] })).toMatch(/engines\.0\.host: "http:\/\/x" is not an address/);
+    expect(error({ engines: [{ name: 'a', socketPath: '/a', tls: { ca: '/x' } }] })).toMatch(
+      /engines\.0\.tls: TLS needs a tcp:\/\/ host/,
+    );
+    expect(error({ engines: [{ name: 'a', host: 'tcp://h:1', tls: { ca: '/nope/ca.pem', cert: '/c', key: '/k' } }] })).toMatch(
+      /engines\.0\.tls\.ca: cannot read \/nope\/ca\.pem/,
+    );
+    expect(error({ socketPath: '/a', engines: [{ name: 'a', socketPath: '/a' }] })).toMatch(
+      /socketPath: give it in each entry of engines/,
+    );
+    expect(error({ engines: [] })).toMatch(/engines: must be a non-empty list/);
   });
 });

@@ -6,12 +6,21 @@ import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createDockerExecutor, createLocalExecutor } from '@godocker/plugins';
-import { type Executor, type Logger, type PluginContext, VERSION } from '@godocker/sdk';
+import {
+  ConfigError,
+  type Executor,
+  ExecutorSet,
+  type ExecutorSetMember,
+  GodockerError,
+  type Logger,
+  type PluginContext,
+  VERSION,
+} from '@godocker/sdk';
 import type { FastifyInstance } from 'fastify';
 import { destination, type Logger as PinoLogger, pino } from 'pino';
 import { buildApp } from './api/app.js';
 import { ensureAdmin } from './auth/tokens.js';
-import type { DeepPartial, GodockerConfig } from './config/config-schema.js';
+import type { DeepPartial, ExecutorType, GodockerConfig } from './config/config-schema.js';
 import { loadConfig } from './config/load-config.js';
 import { preparePrivateFolder } from './data-folder.js';
 import { LocalEventBus } from './events/event-bus.js';
@@ -44,15 +53,18 @@ export interface Daemon {
 
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
+async function createExecutor(type: ExecutorType, options: Record<string, unknown>, context: PluginContext): Promise<Executor> {
+  if (type === 'docker') return createDockerExecutor(options, context);
+  if (type === 'local') return createLocalExecutor(options, context);
+  // Loaded only when chosen: it brings koffi and a native library into the process.
+  const { createDrmaaForwardExecutor } = await import('@godocker/drmaa-bridge');
+  return createDrmaaForwardExecutor(options, context);
+}
+
+/** The one-executor form, `executor:`; `auto` is docker when an engine answers, else local. */
 async function pickExecutor(config: GodockerConfig, context: PluginContext, logger: Logger): Promise<Executor> {
-  const options = config.executor.options;
-  if (config.executor.type === 'docker') return createDockerExecutor(options, context);
-  if (config.executor.type === 'local') return createLocalExecutor(options, context);
-  if (config.executor.type === 'drmaa-forward') {
-    // Loaded only when chosen: it brings koffi and a native library into the process.
-    const { createDrmaaForwardExecutor } = await import('@godocker/drmaa-bridge');
-    return createDrmaaForwardExecutor(options, context);
-  }
+  const { type, options } = config.executor;
+  if (type !== 'auto') return createExecutor(type, options, context);
   try {
     return await createDockerExecutor(options, context);
   } catch (e) {
@@ -62,6 +74,48 @@ async function pickExecutor(config: GodockerConfig, context: PluginContext, logg
     );
     return createLocalExecutor({}, context);
   }
+}
+
+/**
+ * Every executor of the config behind one `ExecutorSet`, even a lone one: its nodes then carry
+ * the executor label like any, and `--executor NAME` means the same whatever the site runs.
+ */
+async function buildExecutors(
+  config: GodockerConfig,
+  context: PluginContext,
+  logger: Logger,
+  injected: DaemonOptions['executor'],
+): Promise<ExecutorSet> {
+  const members: ExecutorSetMember[] = [];
+  try {
+    if (injected) {
+      const one = await injected(context);
+      members.push({ name: one.name, executor: one });
+    } else if (config.executors) {
+      for (const [i, e] of config.executors.entries()) {
+        try {
+          members.push({ name: e.name, executor: await createExecutor(e.type, e.options, context) });
+        } catch (error) {
+          if (!(error instanceof GodockerError)) throw error;
+          // The admin reads which of several executors failed, and where its options sit.
+          throw new ConfigError(`executor "${e.name}" (executors.${i}): ${error.message}`, `executors.${i}.options`);
+        }
+      }
+    } else {
+      const one = await pickExecutor(config, context, logger);
+      members.push({ name: one.name, executor: one });
+    }
+  } catch (e) {
+    await Promise.allSettled(members.map((m) => m.executor.close()));
+    throw e;
+  }
+  return new ExecutorSet({
+    name: members.map((m) => m.name).join('+'),
+    members,
+    labelNodes: true,
+    qualifyNodes: members.length > 1,
+    logger,
+  });
 }
 
 export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> {
@@ -89,10 +143,11 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     }
     const seed = await ensureAdmin(store, config, env, new Date());
     const context: PluginContext = { clusterId, dataDir: config.dataDir, logger };
-    executor = options.executor ? await options.executor(context) : await pickExecutor(config, context, logger);
+    const executors = await buildExecutors(config, context, logger, options.executor);
+    executor = executors;
     const bus = new LocalEventBus();
     const shutdown = new AbortController();
-    runtime = new JobRuntime({ store, executor, bus, config, clusterId, logger });
+    runtime = new JobRuntime({ store, executor, executorNames: executors.memberNames, bus, config, clusterId, logger });
     let ready = false;
     app = await buildApp(
       { store, runtime, bus, config, executor, clusterId, shutdown: shutdown.signal },

@@ -241,8 +241,13 @@ const ResourcesSchema = Type.Object({ cpu: Type.Number(), ram: Type.Integer({ de
 /** A node as `GET /api/v1/nodes` shows it (`godocker nodes`, like Slurm's sinfo). */
 export const NodeViewSchema = Type.Object({
   name: Type.String(),
-  /** `drained`: an admin took it out of scheduling; what runs there goes on, nothing new starts. */
-  state: Type.Union([Type.Literal('ready'), Type.Literal('drained')]),
+  /**
+   * `drained`: an admin took it out of scheduling; what runs there goes on, nothing new starts.
+   * `down`: its backend does not answer; its jobs are requeued if it stays down (failure policy).
+   */
+  state: Type.Union([Type.Literal('ready'), Type.Literal('drained'), Type.Literal('down')]),
+  /** Why it is down, as its backend said; null when it is not. */
+  downReason: Type.Union([Type.String(), Type.Null()]),
   drain: Type.Union([Type.Object({ reason: Type.String(), by: Type.String(), at: Type.String() }), Type.Null()]),
   labels: Type.Record(Type.String(), Type.String()),
   capacity: ResourcesSchema,

@@ -172,9 +172,16 @@ export class ExecutorError extends GodockerError {
  * that fails with it leaves the job as it is, to be reconciled once the backend answers.
  */
 export class ExecutorUnavailableError extends GodockerError {
-  constructor(message: string, cause?: unknown) {
+  /**
+   * Set when only this node's backend is away (one engine of several): the daemon marks that
+   * node down and goes on with the others. Absent: nothing can be started anywhere.
+   */
+  readonly node: string | undefined;
+
+  constructor(message: string, cause?: unknown, options: { node?: string } = {}) {
     super(ErrorCodes.EXECUTOR_UNAVAILABLE, message, cause === undefined ? {} : { cause });
     this.name = 'ExecutorUnavailableError';
+    this.node = options.node;
   }
 }
 

@@ -20,7 +20,17 @@ export interface NodeInfo {
   ram: number;
   gpus: number;
   labels: Record<string, string>;
+  /**
+   * `down`: the node's backend does not answer (its engine stopped, its machine is gone); nothing
+   * is placed there, and its jobs go through the failure policy if it stays down. Absent: ready.
+   */
+  state?: 'ready' | 'down';
+  /** Why the node is down, as the backend said it. */
+  reason?: string;
 }
+
+/** Label every node of a daemon with several executors carries: the executor it belongs to. */
+export const EXECUTOR_LABEL = 'godocker.io/executor';
 
 export interface Mount {
   hostPath: string;
@@ -135,9 +145,17 @@ export interface ExecutorFeatures {
 
 export interface Executor {
   readonly name: string;
-  features(): ExecutorFeatures;
+  /** What it can do; with several executors, what the one behind `node` can do (absent: any of them). */
+  features(node?: string | null): ExecutorFeatures;
   /** Capacities of the nodes jobs may be placed on. */
   nodes(): Promise<NodeInfo[]>;
+  /**
+   * Calls `listener` whenever `nodes()` would answer differently (a node joined, left, went down
+   * or came back, its labels or capacity changed); returns a function that stops the calls. The
+   * daemon reads the nodes again then, instead of on a timer. An executor without it is read at
+   * every reconcile tick.
+   */
+  watchNodes?(listener: () => void): () => void;
   /** Creates and starts the task; returns the existing one if `key` already exists. */
   start(spec: RunSpec): Promise<TaskHandle>;
   /** Resolves when the task has ended (at once if it already has). */

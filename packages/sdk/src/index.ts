@@ -49,6 +49,7 @@ export {
 } from './drmaa2/index.js';
 export * from './errors.js';
 export * from './executor.js';
+export * from './executor-set.js';
 export * from './in-flight.js';
 export * from './job.js';
 export * from './job-paths.js';

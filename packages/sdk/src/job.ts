@@ -136,6 +136,11 @@ export const RequirementsSubmitSchema = Type.Object(
     timeLimit: Type.Optional(
       Type.Integer({ minimum: 1, maximum: WIRE_LIMITS.timeLimitSeconds, description: 'seconds of wall time' }),
     ),
+    /**
+     * The executor to run on, by its name in the daemon's `executors:` list (`--executor k8s`);
+     * absent: the first. Stored as the `godocker.io/executor` label its nodes carry.
+     */
+    executor: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9-]{0,31}$' })),
     labels: Type.Optional(
       Type.Record(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$' }), Type.String({ maxLength: 63 }), {
         additionalProperties: false,

@@ -9,6 +9,7 @@
 import { setMaxListeners } from 'node:events';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import http from 'node:http';
+import https from 'node:https';
 import { join } from 'node:path';
 import { addAbortSignal, Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
@@ -19,6 +20,8 @@ import {
   ExecutorError,
   type ExecutorFactory,
   type ExecutorFeatures,
+  ExecutorSet,
+  type ExecutorSetMember,
   ExecutorUnavailableError,
   type ExitInfo,
   InFlight,
@@ -55,6 +58,9 @@ import { PRELUDE_FAILED_EXIT, PRELUDE_LINE_MAX_BYTES, preludeArgs, preludeFailur
 
 const MIB = 1024 * 1024;
 const PING_TIMEOUT_MS = 5_000;
+/** First and longest delay before the engine's event stream is opened again after it broke. */
+const WATCH_RETRY_MIN_MS = 250;
+const WATCH_RETRY_MAX_MS = 5_000;
 /** How often `wait` looks at a task that exists but was never started (a start is in progress elsewhere). */
 const CREATED_POLL_MS = 500;
 /** How long an OOM kill may take to show on a stopped container: 5 × 40 ms, only for exits by SIGKILL. */
@@ -71,10 +77,10 @@ interface EngineInfo {
   MemTotal: number;
 }
 
-function engineInfo(value: unknown, socketPath: string): EngineInfo {
+function engineInfo(value: unknown, address: string): EngineInfo {
   const v = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
   if (typeof v.Name !== 'string' || typeof v.NCPU !== 'number' || typeof v.MemTotal !== 'number') {
-    throw new ExecutorError(`the Docker engine at ${socketPath} answered /info without Name, NCPU or MemTotal`);
+    throw new ExecutorError(`the Docker engine at ${address} answered /info without Name, NCPU or MemTotal`);
   }
   return { Name: v.Name, NCPU: v.NCPU, MemTotal: v.MemTotal };
 }
@@ -110,6 +116,8 @@ class DockerExecutor implements Executor {
   /** Tasks this executor stopped: their 128+N status is the signal it sent (a restarted daemon knows from its kill reason). */
   private readonly stopped = new Set<string>();
   private closed = false;
+  private readonly nodeListeners = new Set<() => void>();
+  private watching = false;
 
   features(): ExecutorFeatures {
     return { suspend: true, logsFollow: true, exec: true, ports: true, gpus: true };
@@ -130,9 +138,9 @@ class DockerExecutor implements Executor {
     this.assertOpen();
     let info: EngineInfo;
     try {
-      info = engineInfo(await this.docker.info(), this.options.socketPath);
+      info = engineInfo(await this.docker.info(), this.options.address);
     } catch (error) {
-      throw executorError(`reading docker info from ${this.options.socketPath}`, error);
+      throw executorError(`reading docker info from ${this.options.address}`, error);
     }
     const { capacity } = this.options;
     return [
@@ -213,6 +221,70 @@ class DockerExecutor implements Executor {
     }
   }
 
+  watchNodes(listener: () => void): () => void {
+    this.nodeListeners.add(listener);
+    if (!this.watching) {
+      this.watching = true;
+      void this.watchEngine();
+    }
+    return () => this.nodeListeners.delete(listener);
+  }
+
+  /**
+   * The engine's event stream stays open while the engine runs: its end is the first sign the
+   * engine went away (long before a job's wait breaks, and with no job there at all). It is opened
+   * again, with a growing delay, until the engine answers; each change between "answers" and "does
+   * not" is told to the listeners, who read `nodes()` again. Its `daemon` events (a reload that
+   * changed the engine's labels) are told too.
+   */
+  private async watchEngine(): Promise<void> {
+    let answering = true;
+    let delayMs = WATCH_RETRY_MIN_MS;
+    while (!this.closed) {
+      try {
+        const events = await new Promise<Readable>((resolve, reject) => {
+          this.docker.modem.dial(
+            {
+              path: '/events?',
+              method: 'GET',
+              isStream: true,
+              abortSignal: this.closing.signal,
+              statusCodes: { 200: true, 500: 'server error' },
+              options: { filters: { type: ['daemon'] } },
+            },
+            (error, body) => (error ? reject(error) : resolve(asReadable(body as NodeJS.ReadableStream))),
+          );
+        });
+        addAbortSignal(this.closing.signal, events);
+        if (!answering) {
+          answering = true;
+          this.emitNodes();
+        }
+        delayMs = WATCH_RETRY_MIN_MS;
+        for await (const _event of events) this.emitNodes();
+      } catch {
+        // Ended or refused: told below, then tried again.
+      }
+      if (this.closed) return;
+      if (answering) {
+        answering = false;
+        this.emitNodes();
+      }
+      await delay(delayMs, undefined, { signal: this.closing.signal }).catch(() => undefined);
+      delayMs = Math.min(delayMs * 2, WATCH_RETRY_MAX_MS);
+    }
+  }
+
+  private emitNodes(): void {
+    for (const listener of this.nodeListeners) {
+      try {
+        listener();
+      } catch (error) {
+        this.context.logger.warn({ error: messageOf(error) }, 'a node listener failed');
+      }
+    }
+  }
+
   /**
    * Inspects a container that has just stopped. The engine handles the OOM event
    * apart from the exit: right after a SIGKILL (137) `OOMKilled` may still be false
@@ -247,7 +319,7 @@ class DockerExecutor implements Executor {
         filters: { label: [`${TASK_LABELS.cluster}=${this.context.clusterId}`] },
       });
     } catch (error) {
-      throw executorError(`listing containers on ${this.options.socketPath}`, error);
+      throw executorError(`listing containers on ${this.options.address}`, error);
     }
     const tasks: ListedTask[] = [];
     for (const c of containers) {
@@ -420,7 +492,7 @@ class DockerExecutor implements Executor {
       }
       if (isNotFound(error)) {
         throw new ExecutorError(
-          `image ${spec.image} is not on the Docker engine at ${this.options.socketPath} (node ${this.nodeName}); ` +
+          `image ${spec.image} is not on the Docker engine at ${this.options.address} (node ${this.nodeName}); ` +
             'GoDocker does not pull images: load it there (docker load, docker import or docker build) or choose another image',
           error,
         );
@@ -437,7 +509,7 @@ class DockerExecutor implements Executor {
     const owner = info.Config.Labels?.[TASK_LABELS.cluster];
     if (owner !== this.context.clusterId) {
       throw new ExecutorError(
-        `a container named ${spec.key} exists on ${this.options.socketPath} but belongs to cluster ${owner ?? '(none)'}, ` +
+        `a container named ${spec.key} exists on ${this.options.address} but belongs to cluster ${owner ?? '(none)'}, ` +
           `not ${this.context.clusterId}; remove or rename it`,
       );
     }
@@ -517,7 +589,7 @@ class DockerExecutor implements Executor {
       return await this.container(handle).inspect();
     } catch (error) {
       if (isNotFound(error)) return null;
-      throw executorError(`inspecting task ${handle.key} on ${this.options.socketPath}`, error);
+      throw executorError(`inspecting task ${handle.key} on ${this.options.address}`, error);
     }
   }
 
@@ -588,31 +660,79 @@ async function writeLogFiles(frames: AsyncIterable<{ stream: LogStream; data: Bu
   await rename(parts.stderr, paths.stderr);
 }
 
-export const createDockerExecutor: ExecutorFactory = async (rawOptions, context) => {
-  const options = parseDockerOptions(rawOptions);
+/** The agent and client of one engine: unix socket, plain tcp, or tcp with TLS. */
+function connect(options: ResolvedDockerOptions): { docker: Docker; agent: http.Agent } {
+  const { endpoint } = options;
   // Our own agent, so close() can drop every socket this executor opened and nothing else.
-  const agent = new http.Agent({ keepAlive: true });
+  const agent =
+    endpoint.kind === 'tcp' && endpoint.tls
+      ? new https.Agent({ keepAlive: true, ca: endpoint.tls.ca, cert: endpoint.tls.cert, key: endpoint.tls.key })
+      : new http.Agent({ keepAlive: true });
   // docker-modem util.inspect()s its request options (agent and every open socket included) on each
   // call, debug or not: with many running jobs holding wait sockets that cost ~100 ms of CPU per call.
   Object.defineProperty(agent, inspect.custom, { value: () => 'http.Agent(godocker docker executor)' });
-  const dockerOptions: Docker.DockerOptions & { agent: http.Agent } = { socketPath: options.socketPath, agent };
-  const docker = new Docker(dockerOptions);
-  let info: EngineInfo;
+  const dockerOptions: Docker.DockerOptions & { agent: http.Agent } =
+    endpoint.kind === 'unix'
+      ? { socketPath: endpoint.socketPath, agent }
+      : {
+          host: endpoint.host,
+          port: endpoint.port,
+          protocol: endpoint.tls ? 'https' : 'http',
+          ...(endpoint.tls ? { ca: endpoint.tls.ca, cert: endpoint.tls.cert, key: endpoint.tls.key } : {}),
+          agent,
+        };
+  return { docker: new Docker(dockerOptions), agent };
+}
+
+async function engineAnswers(docker: Docker, address: string): Promise<EngineInfo> {
+  // dockerode passes abortSignal through although its types for ping() take no options.
+  const ping = docker.ping.bind(docker) as (opts: { abortSignal: AbortSignal }) => Promise<unknown>;
+  await ping({ abortSignal: AbortSignal.timeout(PING_TIMEOUT_MS) });
+  return engineInfo(await docker.info(), address);
+}
+
+/** One engine, one node. It must answer now unless the admin named its node (an engine of a list). */
+async function connectEngine(
+  options: ResolvedDockerOptions,
+  context: PluginContext,
+  mayBeAway: boolean,
+): Promise<DockerExecutor> {
+  const { docker, agent } = connect(options);
+  let info: EngineInfo | null = null;
   try {
-    // dockerode passes abortSignal through although its types for ping() take no options.
-    const ping = docker.ping.bind(docker) as (opts: { abortSignal: AbortSignal }) => Promise<unknown>;
-    await ping({ abortSignal: AbortSignal.timeout(PING_TIMEOUT_MS) });
-    info = engineInfo(await docker.info(), options.socketPath);
+    info = await engineAnswers(docker, options.address);
   } catch (error) {
-    agent.destroy();
-    throw new ExecutorError(
-      `the Docker engine at unix://${options.socketPath} does not answer (${messageOf(error)}). ` +
-        'Start it (systemctl start docker, or scripts/docker-up.sh), give the daemon user access to the socket ' +
-        '(the docker group), or point the docker executor option socketPath (or DOCKER_HOST=unix://...) at the right socket',
-      error,
+    if (!(mayBeAway && options.nodeName !== null)) {
+      agent.destroy();
+      throw new ExecutorError(
+        `the Docker engine at ${options.address} does not answer (${messageOf(error)}). ` +
+          'Start it (systemctl start docker, or scripts/docker-up.sh), give the daemon user access to the socket ' +
+          '(the docker group), or point the docker executor option socketPath or host (or DOCKER_HOST) at the right engine',
+        error,
+      );
+    }
+    context.logger.warn(
+      { address: options.address, node: options.nodeName, error: messageOf(error) },
+      'a Docker engine does not answer: its node is down',
     );
   }
-  const nodeName = options.nodeName ?? info.Name;
-  context.logger.info({ socketPath: options.socketPath, node: nodeName, cpus: info.NCPU }, 'docker executor ready');
+  const nodeName = options.nodeName ?? (info as EngineInfo).Name;
+  if (info) context.logger.info({ address: options.address, node: nodeName, cpus: info.NCPU }, 'docker engine ready');
   return new DockerExecutor(docker, agent, options, context, nodeName);
+}
+
+export const createDockerExecutor: ExecutorFactory = async (rawOptions, context) => {
+  const engines = parseDockerOptions(rawOptions);
+  if (rawOptions.engines === undefined) return connectEngine(engines[0] as ResolvedDockerOptions, context, false);
+  const members: ExecutorSetMember[] = [];
+  try {
+    for (const engine of engines) {
+      members.push({ name: engine.nodeName as string, executor: await connectEngine(engine, context, true) });
+    }
+  } catch (error) {
+    await Promise.allSettled(members.map((m) => m.executor.close()));
+    throw error;
+  }
+  // Engines are named by the admin, uniquely: their node names stay as they are.
+  return new ExecutorSet({ name: 'docker', members, labelNodes: false, qualifyNodes: false, logger: context.logger });
 };

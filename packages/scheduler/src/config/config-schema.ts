@@ -22,6 +22,10 @@ export const VolumeConfigSchema = Type.Object(
 );
 export type VolumeConfig = Static<typeof VolumeConfigSchema>;
 
+/** The executors GoDocker brings; `auto` (docker if an engine answers, else local) only in the one-executor form. */
+const ExecutorTypeSchema = Type.Union([Type.Literal('docker'), Type.Literal('local'), Type.Literal('drmaa-forward')]);
+export type ExecutorType = Static<typeof ExecutorTypeSchema>;
+
 export const ConfigSchema = Type.Object(
   {
     /** Folder for the SQLite file, job logs and executor state. */
@@ -54,13 +58,29 @@ export const ConfigSchema = Type.Object(
          * auto: docker when an engine answers, else local (with a warning).
          * drmaa-forward: jobs go to another DRMAA system through its libdrmaa.so (@godocker/drmaa-bridge).
          */
-        type: Type.Union([Type.Literal('auto'), Type.Literal('docker'), Type.Literal('local'), Type.Literal('drmaa-forward')], {
-          default: 'auto',
-        }),
+        type: Type.Union([Type.Literal('auto'), ExecutorTypeSchema], { default: 'auto' }),
         /** Passed to the executor plugin (see its options). */
         options: Type.Record(Type.String(), Type.Unknown(), { default: {} }),
       },
       Section,
+    ),
+    /**
+     * Several executors at once, each named: `[{ name: k8s, type: kubernetes, options: {...} }, ...]`.
+     * A job asks for one with `--executor NAME` (the `godocker.io/executor` node label); a job that
+     * asks for none goes to the first. When set, `executor` is not used: it is the one-executor form.
+     */
+    executors: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            name: Type.String({ pattern: '^[a-z][a-z0-9-]{0,31}$' }),
+            type: ExecutorTypeSchema,
+            options: Type.Record(Type.String(), Type.Unknown(), { default: {} }),
+          },
+          Strict,
+        ),
+        { minItems: 1, maxItems: 16 },
+      ),
     ),
     images: Type.Object(
       {
@@ -164,7 +184,18 @@ export const ConfigSchema = Type.Object(
          * away, its container was removed) is put back in the queue this many times, then fails
          * with a reason that names the node.
          */
-        failurePolicy: Type.Object({ requeues: Type.Integer({ minimum: 0, maximum: 100, default: 1 }) }, Section),
+        failurePolicy: Type.Object(
+          {
+            requeues: Type.Integer({ minimum: 0, maximum: 100, default: 1 }),
+            /**
+             * How long a node may not answer before its jobs count as lost and go through the
+             * policy. Shorter outages (an engine restart with live-restore, a network blip) leave
+             * them running.
+             */
+            nodeLostSeconds: Type.Number({ minimum: 0, maximum: 86_400, default: 60 }),
+          },
+          Section,
+        ),
       },
       Section,
     ),

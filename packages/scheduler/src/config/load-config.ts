@@ -114,6 +114,13 @@ function checkConsistency(c: GodockerConfig): void {
       throw new ConfigError(`config key "volumes.${i}.name": volume "${v.name}" is defined twice`, `volumes.${i}.name`);
     names.add(v.name);
   });
+  const executorNames = new Set<string>();
+  c.executors?.forEach((e, i) => {
+    if (executorNames.has(e.name)) {
+      throw new ConfigError(`config key "executors.${i}.name": executor "${e.name}" is defined twice`, `executors.${i}.name`);
+    }
+    executorNames.add(e.name);
+  });
   if (!c.images.allowUserImages && !c.images.catalogue.includes(c.images.default)) {
     throw new ConfigError(
       `config key "images.default": "${c.images.default}" is not in images.catalogue; add it there`,

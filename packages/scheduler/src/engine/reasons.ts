@@ -15,6 +15,7 @@
  * | `UserCpuTimeLimit` / `ProjectCpuTimeLimit` | AssocGrpCPUMinutesLimit | the cumulative cpu-time quota is used up |
  * | `ExecutorUnavailable` | (NodeDown) | the executor or the data folder does not answer; set by the runtime, not the engine |
  * | `NodesDrained` | (ReqNodeNotAvail) | only drained nodes could run it; set by the runtime, which knows the drains |
+ * | `NodesDown` | (ReqNodeNotAvail) | only nodes whose backend does not answer could run it (some of them drained too) |
  *
  * A pass may leave 100,000 jobs waiting; building 100,000 sentences would
  * cost more than the pass (a sentence with six numbers is ~1 µs). So the pass
@@ -42,6 +43,7 @@ export const WAIT_CODES = [
   'ProjectCpuTimeLimit',
   'ExecutorUnavailable',
   'NodesDrained',
+  'NodesDown',
 ] as const;
 
 export type WaitCode = (typeof WAIT_CODES)[number];

@@ -16,7 +16,9 @@ import { access, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   canTransition,
+  EXECUTOR_LABEL,
   type Executor,
+  type ExecutorFeatures,
   type ExecutorUnavailableError,
   type ExitInfo,
   ForbiddenError,
@@ -62,6 +64,7 @@ import type {
 import { ANSWER_WHOLE_ARRAY_UP_TO, firstBatch, landArrayTasks } from './array-landing.js';
 import { endStatus, exitOutcome } from './exit-outcome.js';
 import { GroupCommit, UpdateGroup } from './group-commit.js';
+import { NodeStates } from './node-states.js';
 import { buildRunSpec, logDirOf } from './run-spec.js';
 import { SchedulingInputs } from './scheduling-inputs.js';
 import { nodeFits, resolveSubmission } from './submission.js';
@@ -70,6 +73,8 @@ import { checkDependencies, checkFitsQuotas, inBatch, waitingLimits } from './su
 export interface RuntimeDeps {
   store: Store;
   executor: Executor;
+  /** Names a job may ask for with `requirements.executor`, the default first. */
+  executorNames: readonly string[];
   bus: EventBus;
   config: GodockerConfig;
   clusterId: string;
@@ -139,6 +144,11 @@ export class JobRuntime {
   readonly #users = new Map<string, User>();
   readonly #dirtyParents = new Set<number>();
   #nodes: NodeInfo[] = [];
+  #anyDown = false;
+  readonly #nodeStates: NodeStates;
+  #unwatchNodes: (() => void) | undefined;
+  #refreshing = false;
+  #refreshAgain = false;
   /** Drained by an admin, by node name (the store keeps them across restarts). */
   readonly #drained = new Map<string, DrainedNode>();
   #passScheduled = false;
@@ -175,6 +185,9 @@ export class JobRuntime {
     this.#inputs = new SchedulingInputs(deps.store, deps.config);
     this.#submits = new GroupCommit(deps.store, deps.config.store.groupCommit);
     this.#updates = new UpdateGroup(deps.store, deps.config.store.groupCommit);
+    this.#nodeStates = new NodeStates(deps.config.scheduler.failurePolicy.nodeLostSeconds * 1000, (node, ms) =>
+      this.#track(this.#nodeLost(node, ms)),
+    );
   }
 
   get nodes(): readonly NodeInfo[] {
@@ -197,9 +210,12 @@ export class JobRuntime {
     return this.#nodes.map((n) => {
       const { jobs, ...u } = used.get(n.name) ?? { cpu: 0, ram: 0, gpus: 0, jobs: 0 };
       const drain = this.#drained.get(n.name);
+      const down = n.state === 'down';
       return {
         name: n.name,
-        state: drain ? 'drained' : 'ready',
+        // Down says more than drained: nothing runs there whatever the admin decides.
+        state: down ? 'down' : drain ? 'drained' : 'ready',
+        downReason: down ? (n.reason ?? 'its backend does not answer') : null,
         drain: drain ? { reason: drain.reason, by: drain.by, at: drain.at } : null,
         labels: { ...n.labels },
         capacity: { cpu: n.cpu, ram: n.ram, gpus: n.gpus },
@@ -246,6 +262,7 @@ export class JobRuntime {
     return {
       name,
       state: drain ? 'drained' : 'ready',
+      downReason: null,
       drain: drain ? { reason: drain.reason, by: drain.by, at: drain.at } : null,
       labels: {},
       capacity: { cpu: 0, ram: 0, gpus: 0 },
@@ -254,14 +271,119 @@ export class JobRuntime {
     };
   }
 
-  /** The nodes a pass may place jobs on: the executor's, less the drained ones. */
+  /**
+   * The executor a job runs on (its node's) or will run on (the one its labels ask for), with
+   * what it can do: an action it cannot do is refused before anything is done.
+   */
+  executorOf(job: { status: { node: string | null }; requirements: { labels: Record<string, string> } }): {
+    name: string;
+    features: ExecutorFeatures;
+  } {
+    const asked = job.requirements.labels[EXECUTOR_LABEL];
+    const node =
+      job.status.node ?? (asked === undefined ? undefined : this.#nodes.find((n) => n.labels[EXECUTOR_LABEL] === asked)?.name);
+    const info = node === undefined ? undefined : this.#nodes.find((n) => n.name === node);
+    return {
+      name: info?.labels[EXECUTOR_LABEL] ?? asked ?? this.#d.executor.name,
+      features: this.#d.executor.features(node ?? null),
+    };
+  }
+
+  /** The nodes a pass may place jobs on: the executor's, less the drained and the down ones. */
   #placeable(): NodeInfo[] {
-    if (this.#drained.size === 0) return this.#nodes;
-    return this.#nodes.filter((n) => !this.#drained.has(n.name));
+    if (this.#drained.size === 0 && !this.#anyDown) return this.#nodes;
+    return this.#nodes.filter((n) => !this.#drained.has(n.name) && n.state !== 'down');
+  }
+
+  // ---- nodes, as the executor reports them --------------------------------------
+
+  /** Reads the executor's nodes; a node back from down gets its leftovers reconciled. */
+  async #readNodes(): Promise<void> {
+    const nodes = await this.#d.executor.nodes();
+    this.#nodes = nodes;
+    this.#anyDown = nodes.some((n) => n.state === 'down');
+    const changes = this.#nodeStates.update(nodes, Date.now());
+    for (const node of changes.wentDown) {
+      this.#d.logger.warn({ node, reason: nodes.find((n) => n.name === node)?.reason }, 'node down: nothing new goes there');
+    }
+    if (changes.returned.length > 0) await this.#reconcileReturned(new Set(changes.returned));
+    if (changes.returned.length > 0 || changes.wentDown.length > 0) this.requestPass();
+  }
+
+  /** The executor says its nodes changed: read them again (reads asked for meanwhile make one more). */
+  #refreshNodes(): void {
+    if (this.#stopped) return;
+    if (this.#refreshing) {
+      this.#refreshAgain = true;
+      return;
+    }
+    this.#refreshing = true;
+    this.#track(
+      (async () => {
+        try {
+          do {
+            this.#refreshAgain = false;
+            await this.#readNodes();
+          } while (this.#refreshAgain && !this.#stopped);
+        } catch (e) {
+          if (isExecutorUnavailable(e) && e.node === undefined) this.#executorDown(e);
+          else this.#d.logger.warn({ err: e }, 'executor did not report its nodes');
+        } finally {
+          this.#refreshing = false;
+        }
+      })(),
+    );
+  }
+
+  /** One node's backend does not answer: that node is down, the others go on; else nothing can start. */
+  #unavailable(e: ExecutorUnavailableError): void {
+    if (e.node !== undefined) this.#refreshNodes();
+    else this.#executorDown(e);
+  }
+
+  /** A node down for `nodeLostSeconds`: its jobs go through the failure policy. */
+  async #nodeLost(node: string, downForMs: number): Promise<void> {
+    const seconds = Math.round(downForMs / 1000);
+    for (const job of [...this.#active.values()]) {
+      const { state } = job.status;
+      if (job.status.node !== node || (state !== 'running' && state !== 'suspended') || this.#finishing.has(job.id)) continue;
+      const handle = this.#handles.get(job.id) ?? { key: taskKey(this.#d.clusterId, job.id), id: job.status.containerId, node };
+      await this.#taskVanished(job.id, handle, `its node ${node} has not answered for ${seconds} s`).catch((e) =>
+        this.#d.logger.warn({ err: e, jobId: job.id }, 'could not requeue a job of a lost node'),
+      );
+    }
+  }
+
+  /**
+   * A node answers again. What it still holds may belong to jobs that the failure policy has
+   * moved on (requeued and run elsewhere, or failed): those tasks go, so that none runs twice.
+   * The jobs still placed there are watched again.
+   */
+  async #reconcileReturned(nodes: ReadonlySet<string>): Promise<void> {
+    const { executor, logger } = this.#d;
+    let tasks: Awaited<ReturnType<Executor['list']>>;
+    try {
+      tasks = await executor.list();
+    } catch (e) {
+      logger.warn({ err: e }, 'could not list the tasks of nodes that came back');
+      return;
+    }
+    for (const t of tasks) {
+      if (t.handle.node === null || !nodes.has(t.handle.node) || this.#launching.get(t.jobId) !== undefined) continue;
+      const job = this.#active.get(t.jobId);
+      if (job && job.status.node === t.handle.node) continue;
+      logger.warn({ jobId: t.jobId, key: t.key, node: t.handle.node }, 'removing a task its job no longer runs on this node');
+      await executor.kill(t.handle, 0).catch(() => undefined);
+      await executor.collect(t.handle, logDirOf(this.#d.config, t.jobId)).catch(() => undefined);
+    }
+    for (const [jobId, handle] of [...this.#handles]) {
+      if (this.#unwatched.has(jobId) && handle.node !== null && nodes.has(handle.node)) this.#waitFor(jobId, handle);
+    }
   }
 
   async start(): Promise<void> {
-    this.#nodes = await this.#d.executor.nodes();
+    this.#unwatchNodes = this.#d.executor.watchNodes?.(() => this.#refreshNodes());
+    await this.#readNodes();
     const { store } = this.#d;
     for (const drained of await store.drainedNodes()) this.#drained.set(drained.name, drained);
     const parents: Job[] = [];
@@ -310,6 +432,8 @@ export class JobRuntime {
   /** Stops scheduling and watching; running tasks keep running (a restart picks them up). */
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#unwatchNodes?.();
+    this.#nodeStates.close();
     clearInterval(this.#tick);
     clearInterval(this.#reconcileTimer);
     clearInterval(this.#usageTimer);
@@ -328,13 +452,17 @@ export class JobRuntime {
     if (this.#down && (!why || why.code === 'Priority' || why.code === 'Resources')) {
       return { code: 'ExecutorUnavailable', message: `the executor does not answer: ${this.#down.message}` };
     }
-    if (why?.code === 'NoNodeFits' && this.#drained.size > 0) {
-      const fits = this.#nodes.filter((n) => this.#drained.has(n.name) && nodeFits(job.requirements, n));
-      if (fits.length > 0) {
-        const names = fits.map((n) => {
-          const d = this.#drained.get(n.name) as DrainedNode;
-          return `${n.name} (drained by ${d.by}: ${d.reason})`;
+    if (why?.code === 'NoNodeFits' && (this.#drained.size > 0 || this.#anyDown)) {
+      const out = this.#nodes.filter((n) => (this.#drained.has(n.name) || n.state === 'down') && nodeFits(job.requirements, n));
+      if (out.length > 0) {
+        const names = out.map((n) => {
+          const d = this.#drained.get(n.name);
+          if (n.state === 'down') return `${n.name} (down: ${n.reason ?? 'does not answer'})`;
+          return `${n.name} (drained by ${d?.by}: ${d?.reason})`;
         });
+        if (out.some((n) => n.state === 'down')) {
+          return { code: 'NodesDown', message: `only nodes that are down or drained can run it: ${names.join(', ')}` };
+        }
         return { code: 'NodesDrained', message: `only drained nodes can run it: ${names.join(', ')}` };
       }
     }
@@ -461,9 +589,10 @@ export class JobRuntime {
    * stored: the job, or an array's parent with its first batch of tasks.
    */
   async #checkedSubmission(user: User, sub: JobSubmission, now: Date): Promise<CheckedSubmission> {
-    const { job, isArray } = resolveSubmission(sub, user, this.#d.config, this.#nodes, now);
-    if (job.requirements.gpus > 0 && !this.#d.executor.features().gpus) {
-      throw new NotSupportedError(this.#d.executor.name, 'give jobs GPUs');
+    const { job, isArray } = resolveSubmission(sub, user, this.#d.config, this.#nodes, now, this.#d.executorNames);
+    if (job.requirements.gpus > 0) {
+      const runner = this.executorOf({ status: { node: null }, requirements: job.requirements });
+      if (!runner.features.gpus) throw new NotSupportedError(runner.name, 'give jobs GPUs');
     }
     const project = await this.#d.store.getProject(job.project);
     this.#checkProject(job.project, project, user);
@@ -627,8 +756,9 @@ export class JobRuntime {
   }
 
   async #suspendResume(job: Job, to: 'suspended' | 'running', who: string): Promise<Job> {
-    if (!this.#d.executor.features().suspend) {
-      throw new NotSupportedError(this.#d.executor.name, to === 'suspended' ? 'suspend jobs' : 'resume jobs');
+    const runner = this.executorOf(job);
+    if (!runner.features.suspend) {
+      throw new NotSupportedError(runner.name, to === 'suspended' ? 'suspend jobs' : 'resume jobs');
     }
     const from = to === 'suspended' ? 'running' : 'suspended';
     // A client that saw `running` may suspend at once: let the task come into being first.
@@ -750,7 +880,7 @@ export class JobRuntime {
       if (isExecutorUnavailable(e) && !this.#kills.has(job.id) && tries <= MAX_REQUEUES) {
         // It never ran: back in the queue, and no more starts until the executor answers.
         this.#requeues.set(job.id, tries);
-        this.#executorDown(e);
+        this.#unavailable(e);
         await this.#requeue(job.id, `requeued: the executor could not start it (${e.message})`);
         return;
       }
@@ -807,7 +937,7 @@ export class JobRuntime {
         (info) => this.#finish(jobId, handle, info),
         (e) => {
           this.#unwatched.add(jobId);
-          if (isExecutorUnavailable(e)) this.#executorDown(e);
+          if (isExecutorUnavailable(e)) this.#unavailable(e);
           else this.#d.logger.warn({ err: e, jobId }, 'lost track of a task; the periodic check will pick it up');
         },
       ),
@@ -867,7 +997,7 @@ export class JobRuntime {
         await mkdir(logs, { recursive: true });
         await access(logs, constants.W_OK);
       });
-      this.#nodes = await this.#d.executor.nodes();
+      await this.#readNodes();
     } catch (e) {
       down.message = isExecutorUnavailable(e) ? e.message : (e as Error).message;
       this.#scheduleProbe();
@@ -897,7 +1027,7 @@ export class JobRuntime {
         } catch (e) {
           if (isExecutorUnavailable(e)) {
             // The end is known but its logs cannot be kept now: the job stays running until they can.
-            this.#executorDown(e);
+            this.#unavailable(e);
             return;
           }
           this.#d.logger.warn({ err: e, jobId }, 'could not collect the task logs');
@@ -977,7 +1107,11 @@ export class JobRuntime {
       if (this.#kills.has(job.id)) await this.#finish(job.id, null, vanished(null, this.#now()));
       else await this.#requeue(job.id, 'requeued: the daemon stopped before the job started');
     } else {
-      await this.#taskVanished(job.id, handle, 'while the daemon was away');
+      await this.#taskVanished(
+        job.id,
+        handle,
+        `its task vanished from node ${job.status.node ?? handle.node ?? 'unknown'} while the daemon was away`,
+      );
     }
   }
 
@@ -986,17 +1120,15 @@ export class JobRuntime {
    * someone removed it. The failure policy puts it back in the queue (its history counts how
    * often, across restarts), then fails it with a reason that names the node.
    */
-  async #taskVanished(jobId: number, handle: TaskHandle, when: string | null): Promise<void> {
+  async #taskVanished(jobId: number, handle: TaskHandle, where: string): Promise<void> {
     const job = this.#active.get(jobId) ?? (await this.#d.store.getJob(jobId));
     if (!job || isTerminal(job.status.state)) return;
-    const node = job.status.node ?? handle.node ?? 'unknown';
-    const where = `its task vanished from node ${node}${when ? ` ${when}` : ''}`;
     if (this.#kills.has(jobId)) {
       await this.#finish(jobId, null, vanished(job.status.startedAt, this.#now()));
       return;
     }
     const allowed = this.#d.config.scheduler.failurePolicy.requeues;
-    const done = job.status.history.filter((h) => h.reason.startsWith(VANISHED_REQUEUE)).length;
+    const done = job.status.history.filter((h) => POLICY_REQUEUE.test(h.reason)).length;
     if (done < allowed) {
       clearTimeout(this.#timers.get(jobId));
       this.#timers.delete(jobId);
@@ -1014,11 +1146,14 @@ export class JobRuntime {
 
   async #periodicCheck(): Promise<void> {
     if (this.#stopped) return;
-    try {
-      this.#nodes = await this.#d.executor.nodes();
-    } catch (e) {
-      if (isExecutorUnavailable(e)) this.#executorDown(e);
-      this.#d.logger.warn({ err: e }, 'executor did not report its nodes');
+    // An executor that says when its nodes change is read then, not on this tick.
+    if (this.#d.executor.watchNodes === undefined) {
+      try {
+        await this.#readNodes();
+      } catch (e) {
+        if (isExecutorUnavailable(e)) this.#unavailable(e);
+        this.#d.logger.warn({ err: e }, 'executor did not report its nodes');
+      }
     }
     for (const [jobId, handle] of [...this.#handles]) {
       if (this.#finishing.has(jobId)) continue;
@@ -1027,12 +1162,14 @@ export class JobRuntime {
         st = await this.#d.executor.status(handle);
       } catch (e) {
         // Its end is unknown, not failed: asked again next time.
-        if (isExecutorUnavailable(e)) this.#executorDown(e);
+        if (isExecutorUnavailable(e)) this.#unavailable(e);
         continue;
       }
       if (st.state === 'exited') await this.#finish(jobId, handle, st);
-      else if (st.state === 'missing') await this.#taskVanished(jobId, handle, null);
-      else if (this.#unwatched.has(jobId)) this.#waitFor(jobId, handle);
+      else if (st.state === 'missing') {
+        const node = this.#active.get(jobId)?.status.node ?? handle.node ?? 'unknown';
+        await this.#taskVanished(jobId, handle, `its task vanished from node ${node}`);
+      } else if (this.#unwatched.has(jobId)) this.#waitFor(jobId, handle);
     }
     // A job left running with no task to watch (its requeue or its end could not be written): look again.
     const seen = this.#orphans;
@@ -1046,7 +1183,7 @@ export class JobRuntime {
         continue;
       }
       await this.#reconcileJob(job).catch((e) => {
-        if (isExecutorUnavailable(e)) this.#executorDown(e);
+        if (isExecutorUnavailable(e)) this.#unavailable(e);
         else this.#d.logger.warn({ err: e, jobId: job.id }, 'could not reconcile a running job');
       });
     }
@@ -1177,8 +1314,8 @@ function pastTense(action: JobAction): string {
   return { kill: 'killed', hold: 'held', release: 'released', suspend: 'suspended', resume: 'resumed' }[action];
 }
 
-/** How a requeue by the failure policy starts its reason: the history counts them by it. */
-const VANISHED_REQUEUE = 'requeued: its task vanished';
+/** How a requeue by the failure policy ends its reason: the history counts them by it. */
+const POLICY_REQUEUE = /^requeued: .* \(requeue \d+ of \d+\)$/;
 
 /** Exit info for a task that is gone without a trace (exit code unknown: -1). */
 function vanished(startedAt: string | null, now: Date): ExitInfo {

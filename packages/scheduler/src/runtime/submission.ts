@@ -6,6 +6,7 @@
 import {
   DEFAULT_PROJECT,
   ErrorCodes,
+  EXECUTOR_LABEL,
   ForbiddenError,
   formatMemory,
   type Job,
@@ -41,6 +42,8 @@ export function resolveSubmission(
   config: GodockerConfig,
   nodes: readonly NodeInfo[],
   now: Date,
+  /** The daemon's executors, the default first. */
+  executors: readonly string[],
 ): ResolvedSubmission {
   const limits = config.limits;
   const script = sub.command.script;
@@ -81,7 +84,7 @@ export function resolveSubmission(
   if (timeLimit !== null && timeLimit > limits.maxTimeLimit) {
     throw limitError(`timeLimit ${timeLimit}s is over the limit of ${limits.maxTimeLimit}s`, 'requirements.timeLimit');
   }
-  const labels = req.labels ?? {};
+  const labels = withExecutor(req.labels ?? {}, req.executor, executors);
   checkFitsSomeNode({ cpu, ram, gpus, labels }, nodes);
 
   const c = sub.container ?? {};
@@ -220,6 +223,38 @@ export function parseBeginAt(text: string): string {
     );
   }
   return new Date(ms).toISOString();
+}
+
+/**
+ * The job's labels with the executor it runs on. With several executors every job names one
+ * (the first when it asks for none), so the engine places it only on that executor's nodes;
+ * with one, every node is that executor's and the label would say nothing.
+ */
+function withExecutor(
+  labels: Record<string, string>,
+  asked: string | undefined,
+  executors: readonly string[],
+): Record<string, string> {
+  const labelled = labels[EXECUTOR_LABEL];
+  if (asked !== undefined && labelled !== undefined && asked !== labelled) {
+    throw new ValidationError(
+      `executor "${asked}" and label ${EXECUTOR_LABEL}=${labelled} disagree: ask for one executor`,
+      'requirements.executor',
+    );
+  }
+  const name = asked ?? labelled;
+  if (name !== undefined && !executors.includes(name)) {
+    throw new ValidationError(
+      `no executor named "${name}" (this daemon runs: ${executors.join(', ')})`,
+      asked !== undefined ? 'requirements.executor' : 'requirements.labels',
+    );
+  }
+  if (executors.length < 2) {
+    if (labelled === undefined) return labels;
+    const { [EXECUTOR_LABEL]: _one, ...rest } = labels;
+    return rest;
+  }
+  return { ...labels, [EXECUTOR_LABEL]: name ?? (executors[0] as string) };
 }
 
 /** Whether the node carries the job's labels and is big enough for it, empty. */

@@ -63,6 +63,9 @@ export async function startTestDaemon(
     }),
     overrides as Record<string, unknown>,
   ) as DeepPartial<GodockerConfig>;
+  // Engines carry their own capacity: the one-engine default would be refused next to them.
+  const options = config.executor?.options as Record<string, unknown> | undefined;
+  if (options?.engines !== undefined) delete options.capacity;
   const daemon = await startDaemon({
     config,
     env: { GODOCKER_ADMIN_TOKEN: ADMIN_TOKEN, HOME: dir },

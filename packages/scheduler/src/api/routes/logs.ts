@@ -46,8 +46,8 @@ export function logRoutes(app: FastifyInstance, ctx: ApiContext): void {
         return reply.type('text/plain; charset=utf-8').send(body ?? '');
       }
       const live = job.status.state === 'running' || job.status.state === 'suspended';
-      if (live && !ctx.executor.features().logsFollow)
-        throw new NotSupportedError(ctx.executor.name, 'follow the logs of a running job');
+      const runner = ctx.runtime.executorOf(job);
+      if (live && !runner.features.logsFollow) throw new NotSupportedError(runner.name, 'follow the logs of a running job');
       const sse = openSse(reply, ctx.shutdown);
       await followLog(ctx, job, stream, (text) => sse.send('log', { text }), sse.done);
       if (!sse.closed) {
