@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what GoDocker and its tests need on a fresh Debian 12 machine, starts a
-# Docker engine if none answers, builds the local test images and the packages.
+# Docker engine if none answers and a one-node Docker Swarm on an engine of its own,
+# builds the local test images and the packages.
 # Idempotent: a second run only checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +25,8 @@ echo "== Docker engine"
 bash scripts/docker-up.sh
 echo "== test images"
 bash scripts/build-test-images.sh
+echo "== Docker Swarm (its own engine, for the swarm executor tests)"
+bash scripts/swarm-up.sh
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "== npm ci"

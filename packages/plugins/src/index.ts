@@ -1,7 +1,9 @@
 /**
  * @godocker/plugins — executors that run GoDocker jobs: `docker` (a Docker
- * engine) and `local` (plain processes, for machines without Docker).
+ * engine), `swarm` (a Docker Swarm, one service per job) and `local` (plain
+ * processes, for machines without Docker).
  * Each is an `ExecutorFactory` of `@godocker/sdk`.
  */
 export * from './docker/index.js';
 export * from './local/index.js';
+export * from './swarm/index.js';

@@ -7,10 +7,9 @@
  * with AutoRemove off, so the exit code and logs outlive the job until `collect`.
  */
 import { setMaxListeners } from 'node:events';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
-import { join } from 'node:path';
 import { addAbortSignal, Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -51,7 +50,9 @@ import {
   messageOf,
 } from './docker-errors.js';
 import { parseDockerOptions, type ResolvedDockerOptions } from './docker-options.js';
+import { asReadable, toBuffer } from './engine-streams.js';
 import { exitInfoOf, hasEnded } from './exit-info.js';
+import { writeLogFiles } from './log-files.js';
 import { logFrames, streamBytes } from './log-frames.js';
 import { buildScriptArchive, needsScriptFile } from './script-archive.js';
 import { PRELUDE_FAILED_EXIT, PRELUDE_LINE_MAX_BYTES, preludeArgs, preludeFailure } from './start-prelude.js';
@@ -66,8 +67,6 @@ const CREATED_POLL_MS = 500;
 /** How long an OOM kill may take to show on a stopped container: 5 × 40 ms, only for exits by SIGKILL. */
 const OOM_SETTLE_TRIES = 5;
 const OOM_SETTLE_MS = 40;
-/** Log bytes gathered per stream before a file write in `collect`: fewer syscalls for chatty jobs. */
-const COLLECT_BATCH_BYTES = 64 * 1024;
 
 type Inspect = Docker.ContainerInspectInfo;
 
@@ -606,58 +605,6 @@ class DockerExecutor implements Executor {
   private closedError(): ExecutorError {
     return new ExecutorError('the docker executor is closed');
   }
-}
-
-function asReadable(stream: NodeJS.ReadableStream): Readable {
-  // dockerode hands back the HTTP response (a Readable); its types only promise the older interface.
-  return stream instanceof Readable ? stream : new Readable().wrap(stream);
-}
-
-function toBuffer(body: unknown): Buffer {
-  // docker-modem hands back a Buffer unless the body parsed as JSON, which a multiplexed log never does.
-  if (Buffer.isBuffer(body)) return body;
-  return Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
-}
-
-/** Writes stdout and stderr beside each other, via temporary names so a crash never truncates a kept log. */
-async function writeLogFiles(frames: AsyncIterable<{ stream: LogStream; data: Buffer }>, logDir: string): Promise<void> {
-  const paths = { stdout: join(logDir, 'stdout'), stderr: join(logDir, 'stderr') };
-  const parts = { stdout: `${paths.stdout}.part`, stderr: `${paths.stderr}.part` };
-  const stdout = await open(parts.stdout, 'w');
-  const stderr = await open(parts.stderr, 'w').catch(async (error: unknown) => {
-    await stdout.close();
-    throw error;
-  });
-  const files = { stdout, stderr };
-  const batches: Record<LogStream, { chunks: Buffer[]; size: number }> = {
-    stdout: { chunks: [], size: 0 },
-    stderr: { chunks: [], size: 0 },
-  };
-  const flush = async (stream: LogStream): Promise<void> => {
-    const batch = batches[stream];
-    if (batch.size === 0) return;
-    const data = Buffer.concat(batch.chunks, batch.size);
-    batch.chunks = [];
-    batch.size = 0;
-    await files[stream].write(data);
-  };
-  let written = false;
-  try {
-    for await (const frame of frames) {
-      const batch = batches[frame.stream];
-      batch.chunks.push(frame.data);
-      batch.size += frame.data.length;
-      if (batch.size >= COLLECT_BATCH_BYTES) await flush(frame.stream);
-    }
-    await flush('stdout');
-    await flush('stderr');
-    written = true;
-  } finally {
-    await Promise.allSettled([files.stdout.close(), files.stderr.close()]);
-    if (!written) await Promise.allSettled([rm(parts.stdout, { force: true }), rm(parts.stderr, { force: true })]);
-  }
-  await rename(parts.stdout, paths.stdout);
-  await rename(parts.stderr, paths.stderr);
 }
 
 /** The agent and client of one engine: unix socket, plain tcp, or tcp with TLS. */

@@ -23,7 +23,12 @@ export const VolumeConfigSchema = Type.Object(
 export type VolumeConfig = Static<typeof VolumeConfigSchema>;
 
 /** The executors GoDocker brings; `auto` (docker if an engine answers, else local) only in the one-executor form. */
-const ExecutorTypeSchema = Type.Union([Type.Literal('docker'), Type.Literal('local'), Type.Literal('drmaa-forward')]);
+const ExecutorTypeSchema = Type.Union([
+  Type.Literal('docker'),
+  Type.Literal('swarm'),
+  Type.Literal('local'),
+  Type.Literal('drmaa-forward'),
+]);
 export type ExecutorType = Static<typeof ExecutorTypeSchema>;
 
 export const ConfigSchema = Type.Object(

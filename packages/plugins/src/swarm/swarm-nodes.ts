@@ -1,0 +1,53 @@
+/**
+ * The swarm's nodes as the scheduler sees them, and the constraint that pins a task to the
+ * node the scheduler chose.
+ *
+ * A node is named by its host name, which is what `docker node ls` shows and what admins
+ * know. Host names need not be unique in a swarm: nodes that share one are named
+ * `HOSTNAME/NODE_ID`, and their tasks are pinned by id.
+ */
+import type { NodeInfo } from '@godocker/sdk';
+import type { SwarmNode } from './swarm-objects.js';
+
+const MIB = 1024 * 1024;
+
+/** Every node of the swarm (ready or not, so names stay put while one is down) by its name. */
+export function nodesByName(nodes: readonly SwarmNode[]): Map<string, SwarmNode> {
+  const count = new Map<string, number>();
+  for (const n of nodes) count.set(n.hostname, (count.get(n.hostname) ?? 0) + 1);
+  const named = new Map<string, SwarmNode>();
+  for (const n of nodes)
+    named.set((count.get(n.hostname) ?? 0) > 1 || n.hostname === '' ? `${n.hostname}/${n.id}` : n.hostname, n);
+  return named;
+}
+
+export function nodeName(nodes: readonly SwarmNode[], id: string): string | null {
+  for (const [name, n] of nodesByName(nodes)) if (n.id === id) return name;
+  return null;
+}
+
+/** Nodes that can take a task now: ready, and active (not paused or drained by an admin). */
+export function nodeInfos(
+  nodes: readonly SwarmNode[],
+  capacity: { cpu: number | null; ram: number | null; gpus: number | null },
+): NodeInfo[] {
+  const infos: NodeInfo[] = [];
+  for (const [name, n] of nodesByName(nodes)) {
+    if (n.state !== 'ready' || n.availability !== 'active') continue;
+    infos.push({
+      name,
+      cpu: capacity.cpu ?? n.nanoCpus / 1e9,
+      ram: capacity.ram ?? Math.floor(n.memoryBytes / MIB),
+      // Swarm reports GPUs only as generic resources an admin declared on each engine; this executor gives none.
+      gpus: capacity.gpus ?? 0,
+      labels: { ...n.labels },
+    });
+  }
+  return infos;
+}
+
+/** The placement constraint for a node name of `nodesByName`. */
+export function nodeConstraint(name: string): string {
+  const slash = name.lastIndexOf('/');
+  return slash >= 0 ? `node.id==${name.slice(slash + 1)}` : `node.hostname==${name}`;
+}
