@@ -12,6 +12,8 @@ export interface SubmitFlags {
   gpus?: number;
   /** KEY=VALUE node labels the job must run on (repeatable). */
   constraint?: string[];
+  /** The executor to run on, by its name in the daemon's `executors:` list. */
+  executor?: string;
   image?: string;
   volume?: string[];
   time?: number;
@@ -124,6 +126,7 @@ export function buildSubmission(script: string, file: string | undefined, f: Sub
   if (f.mem !== undefined) req.ram = f.mem;
   if (f.gpus !== undefined) req.gpus = f.gpus;
   if (f.constraint?.length) req.labels = parseConstraints(f.constraint);
+  if (f.executor !== undefined) req.executor = f.executor;
   if (f.time !== undefined) req.timeLimit = f.time;
   if (Object.keys(req).length) sub.requirements = req;
 

@@ -19,7 +19,7 @@ afterEach(() => {
   for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
 });
 
-describe.each<ExecutorKind>(['docker', 'local'])('kill -9 of the daemon (%s executor)', (kind) => {
+describe.each<ExecutorKind>(['docker', 'swarm', 'local'])('kill -9 of the daemon (%s executor)', (kind) => {
   it('loses no job and runs none twice', async () => {
     const root = mkdtempSync(join(tmpdir(), `godocker-crash-${kind}-`));
     chmodSync(root, 0o711);
@@ -30,10 +30,11 @@ describe.each<ExecutorKind>(['docker', 'local'])('kill -9 of the daemon (%s exec
     const home = join(root, 'admin-home');
     mkdirSync(home);
     chownSync(home, 1000, 1000);
+    const base = baseConfig(kind, join(root, 'data'));
     const config = {
-      ...baseConfig(kind, join(root, 'data')),
+      ...base,
       auth: { admin: { home } },
-      executor: { type: kind, options: { capacity: { cpu: 4, ram: 16384 } } },
+      executor: { type: kind, options: { ...base.executor?.options, capacity: { cpu: 4, ram: 16384 } } },
       limits: { defaultCpu: 0.5, defaultRam: 64, killGraceSeconds: 1 },
       volumes: [{ name: 'out', hostPath: out, mode: 'rw' }],
     };

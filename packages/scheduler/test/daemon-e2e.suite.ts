@@ -1,7 +1,7 @@
 /**
  * What a user relies on, end to end through the REST API, against a real daemon
- * and a real executor. Run for each executor by daemon-docker.test.ts and
- * daemon-local.test.ts.
+ * and a real executor. Run for each executor by daemon-docker.test.ts,
+ * daemon-swarm.test.ts and daemon-local.test.ts.
  */
 
 import type { DeepPartial, GodockerConfig } from '@godocker/scheduler';
@@ -19,10 +19,12 @@ export interface E2EOptions {
   overrides?: DeepPartial<GodockerConfig>;
   /** Tests that only apply to this executor, sharing the daemon. */
   extra?: (get: () => E2EContext) => void;
+  /** false: the executor cannot pause a task (Swarm), so suspend must be refused, not tested. */
+  suspend?: boolean;
 }
 
 export function describeDaemonE2E(kind: ExecutorKind, options: E2EOptions = {}): void {
-  const { overrides, extra } = options;
+  const { overrides, extra, suspend = true } = options;
   describe(`daemon end to end (${kind} executor)`, () => {
     let t: TestDaemon;
     let alice: Caller;
@@ -83,28 +85,44 @@ export function describeDaemonE2E(kind: ExecutorKind, options: E2EOptions = {}):
       expect(again.status).toBe(409);
     });
 
-    it('suspend stops the processes and resume continues them', async () => {
-      const s = await alice.call<Job>('POST', '/api/v1/jobs', {
-        command: { script: 'i=0; while true; do i=$((i+1)); echo $i; sleep 0.1; done' },
-      });
+    const refuseSuspend = async () => {
+      const s = await alice.call<Job>('POST', '/api/v1/jobs', { command: { script: 'sleep 300' } });
       await waitJob(alice, s.body.id, 'started');
-      await sleep(800);
-      const sus = await alice.call<Job>('POST', `/api/v1/jobs/${s.body.id}/actions`, { action: 'suspend' });
-      expect(sus.status).toBe(200);
-      expect(sus.body.status.state).toBe('suspended');
-      await sleep(300);
-      const n1 = lines(await logsOf(alice, s.body.id));
-      await sleep(1000);
-      const n2 = lines(await logsOf(alice, s.body.id));
-      expect(n2).toBe(n1);
-      const res = await alice.call<Job>('POST', `/api/v1/jobs/${s.body.id}/actions`, { action: 'resume' });
-      expect(res.body.status.state).toBe('running');
-      await sleep(1000);
-      const n3 = lines(await logsOf(alice, s.body.id));
-      expect(n3).toBeGreaterThan(n2 + 3);
+      const sus = await alice.call<{ error: { code: string; message: string } }>('POST', `/api/v1/jobs/${s.body.id}/actions`, {
+        action: 'suspend',
+      });
+      expect(sus.status).toBe(409);
+      expect(sus.body.error).toMatchObject({ code: 'GOD_NOT_SUPPORTED', message: `the ${kind} executor cannot suspend jobs` });
+      expect((await alice.call<Job>('GET', `/api/v1/jobs/${s.body.id}`)).body.status.state).toBe('running');
       await alice.call('POST', `/api/v1/jobs/${s.body.id}/actions`, { action: 'kill' });
       expect((await waitJob(alice, s.body.id)).status.state).toBe('failed');
-    });
+    };
+
+    // One test either way: what suspend does on this executor (Swarm cannot pause a service).
+    if (!suspend) it('suspend is refused (409, naming the executor) and the job runs on', refuseSuspend);
+    else
+      it('suspend stops the processes and resume continues them', async () => {
+        const s = await alice.call<Job>('POST', '/api/v1/jobs', {
+          command: { script: 'i=0; while true; do i=$((i+1)); echo $i; sleep 0.1; done' },
+        });
+        await waitJob(alice, s.body.id, 'started');
+        await sleep(800);
+        const sus = await alice.call<Job>('POST', `/api/v1/jobs/${s.body.id}/actions`, { action: 'suspend' });
+        expect(sus.status).toBe(200);
+        expect(sus.body.status.state).toBe('suspended');
+        await sleep(300);
+        const n1 = lines(await logsOf(alice, s.body.id));
+        await sleep(1000);
+        const n2 = lines(await logsOf(alice, s.body.id));
+        expect(n2).toBe(n1);
+        const res = await alice.call<Job>('POST', `/api/v1/jobs/${s.body.id}/actions`, { action: 'resume' });
+        expect(res.body.status.state).toBe('running');
+        await sleep(1000);
+        const n3 = lines(await logsOf(alice, s.body.id));
+        expect(n3).toBeGreaterThan(n2 + 3);
+        await alice.call('POST', `/api/v1/jobs/${s.body.id}/actions`, { action: 'kill' });
+        expect((await waitJob(alice, s.body.id)).status.state).toBe('failed');
+      });
 
     it('hold keeps a pending job from starting; release lets it run', async () => {
       const s = await alice.call<Job>('POST', '/api/v1/jobs', { command: { script: 'echo released' }, hold: true });

@@ -17,7 +17,7 @@ function nodesTable(nodes: readonly NodeView[]): string {
       Object.entries(n.labels)
         .map(([k, v]) => `${k}=${v}`)
         .join(',') || '-',
-      n.drain ? `${n.drain.reason} (${n.drain.by}, ${n.drain.at})` : '',
+      [n.downReason, n.drain ? `${n.drain.reason} (${n.drain.by}, ${n.drain.at})` : null].filter(Boolean).join('; '),
     ]),
   );
 }

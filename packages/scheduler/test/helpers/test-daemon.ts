@@ -16,7 +16,10 @@ import {
 import type { Job, User } from '@godocker/sdk';
 import { type Caller, caller } from './api-caller.js';
 
-export type ExecutorKind = 'docker' | 'local';
+export type ExecutorKind = 'docker' | 'local' | 'swarm';
+
+/** The test swarm's manager (scripts/swarm-up.sh), apart from the main engine. */
+export const SWARM_SOCKET = process.env.GODOCKER_SWARM_SOCKET ?? '/var/run/godocker-swarm.sock';
 
 export const TEST_IMAGE = 'local/busybox:latest';
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -40,7 +43,11 @@ export function baseConfig(kind: ExecutorKind, dataDir: string): DeepPartial<God
     executor: {
       type: kind,
       // Room for many small jobs at once on a 2-core machine.
-      options: kind === 'docker' ? { capacity: { cpu: 16, ram: 16384 } } : { capacity: { cpu: 16, ram: 16384 } },
+      options:
+        kind === 'swarm'
+          ? // Swarm itself keeps a task pending while reservations are full: over-subscribing needs them off.
+            { socketPath: SWARM_SOCKET, capacity: { cpu: 16, ram: 16384 }, reserveResources: false }
+          : { capacity: { cpu: 16, ram: 16384 } },
     },
     limits: { defaultCpu: 0.5, defaultRam: 128, killGraceSeconds: 1 },
     scheduler: { tickSeconds: 1, reconcileSeconds: 2 },
