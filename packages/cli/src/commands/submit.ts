@@ -81,7 +81,7 @@ export function registerSubmit(program: Command, ctx: Context): void {
       'run only on nodes with this label, e.g. disk=ssd (repeatable; `godocker nodes` lists labels)',
       collect,
     )
-    .option('--executor <name>', 'run on this executor of the daemon (default: its first; `godocker nodes` shows each node\'s)')
+    .option('--executor <name>', "run on this executor of the daemon (default: its first; `godocker nodes` shows each node's)")
     .option('--image <image>', 'container image (see `godocker info` for the catalogue)')
     .option('--volume <name[:ro|rw]>', 'mount a catalogue volume (repeatable)', collect)
     .option('--time <duration>', 'time limit, e.g. 90, 10m, 1h30m, 2-00:00:00', durationOption)
