@@ -33,7 +33,9 @@ export interface BenchDaemon {
 }
 
 export interface DaemonSetup {
-  executor: 'docker' | 'local';
+  executor: 'docker' | 'local' | 'swarm';
+  /** Executor options besides the capacity (the swarm manager's socketPath). */
+  options?: Record<string, unknown>;
   /** What the one node offers the scheduler: cpu / job cpu = concurrent slots. */
   capacity: { cpu: number; ram: number };
   /** Config on top of the benchmark's own (e.g. limits.maxArraySize for a larger array). */
@@ -83,7 +85,7 @@ export async function startBenchDaemon(setup: DaemonSetup): Promise<BenchDaemon>
     {
       dataDir,
       server: { host: '127.0.0.1', port: 0 },
-      executor: { type: setup.executor, options: { capacity: setup.capacity } },
+      executor: { type: setup.executor, options: { ...setup.options, capacity: setup.capacity } },
       limits: { killGraceSeconds: 1 },
       auth: { admin: { home } },
     },
