@@ -75,6 +75,11 @@ export class ExecutorSet implements Executor {
   readonly #listeners = new Set<() => void>();
   readonly #options: Required<Pick<ExecutorSetOptions, 'probeMinMs' | 'probeMaxMs'>> & ExecutorSetOptions;
   #closed = false;
+  /**
+   * Only when every member says when its nodes change: one that does not (local processes,
+   * a third party's) must be read on the daemon's tick, so the set as a whole is.
+   */
+  readonly watchNodes?: (listener: () => void) => () => void;
 
   constructor(options: ExecutorSetOptions) {
     if (options.members.length === 0) throw new ExecutorError(`${options.name}: no executor to run jobs on`);
@@ -93,6 +98,12 @@ export class ExecutorSet implements Executor {
       if (this.#byName.has(m.name)) throw new ExecutorError(`${options.name}: two members are named "${m.name}"`);
       this.#byName.set(m.name, m);
       m.unwatch = m.executor.watchNodes?.(() => this.#emit());
+    }
+    if (this.#members.every((m) => m.executor.watchNodes !== undefined)) {
+      this.watchNodes = (listener) => {
+        this.#listeners.add(listener);
+        return () => this.#listeners.delete(listener);
+      };
     }
   }
 
@@ -138,11 +149,6 @@ export class ExecutorSet implements Executor {
     return this.#members.flatMap((m) =>
       m.down ? m.nodes.map((n) => ({ ...n, state: 'down' as const, reason: m.down?.message ?? '' })) : m.nodes,
     );
-  }
-
-  watchNodes(listener: () => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
   }
 
   async start(spec: RunSpec): Promise<TaskHandle> {
