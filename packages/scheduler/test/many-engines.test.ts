@@ -105,6 +105,13 @@ describe('many Docker hosts', () => {
       return n?.state === 'down' ? n : undefined;
     });
     expect(down.downReason).toBeTruthy();
+    // A job only e2 can run waits, saying which of its labels only a down node has.
+    const ssd = await submit({ command: { script: 'echo ssd' }, requirements: { cpu: 0.5, labels: { disk: 'ssd' } } });
+    const why = await until('a reason for the ssd job', async () => {
+      const r = await alice.call<{ code: string; message: string }>('GET', `/api/v1/jobs/${ssd}/explain`);
+      return r.body.code === 'NodesDown' ? r.body : undefined;
+    });
+    expect(why.message).toMatch(/^only nodes that are down or drained can run it \(the nodes with disk=ssd\): e2 \(down: .+\)$/);
 
     let seen: Job | undefined;
     const requeued = await until('the job requeued', async () => {
@@ -123,6 +130,7 @@ describe('many Docker hosts', () => {
 
     await engine2.start();
     await until('e2 ready again', async () => (await node('e2'))?.state === 'ready');
+    expect((await waitJob(alice, ssd)).status).toMatchObject({ state: 'done', node: 'e2' });
     // What e2 kept of the job's first run is removed: it now belongs to e1's run.
     await until('no container of the moved job on e2', async () => (await containersOf(moved)).length === 0);
     expect((await get(busy)).status.state).toMatch(/running|done/);

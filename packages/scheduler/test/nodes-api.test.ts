@@ -89,7 +89,7 @@ describe('nodes: list, drain, resume', () => {
     const why = await alice.call<{ code: string; message: string }>('GET', `/api/v1/jobs/${waiting.body.id}/explain`);
     expect(why.body).toMatchObject({
       code: 'NodesDrained',
-      message: `only drained nodes can run it: ${name} (drained by admin: disk swap)`,
+      message: `only drained nodes can run it (the nodes with disk=ssd): ${name} (drained by admin: disk swap)`,
     });
     expect((await alice.call<Job>('GET', `/api/v1/jobs/${waiting.body.id}`)).body.status.state).toBe('pending');
 

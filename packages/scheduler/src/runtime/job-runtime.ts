@@ -460,10 +460,19 @@ export class JobRuntime {
           if (n.state === 'down') return `${n.name} (down: ${n.reason ?? 'does not answer'})`;
           return `${n.name} (drained by ${d?.by}: ${d?.reason})`;
         });
+        // Which of its constraints only those nodes meet: what the user may want to change.
+        const asked = Object.entries(job.requirements.labels)
+          .filter(([k]) => k !== EXECUTOR_LABEL)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(', ');
+        const carrying = asked === '' ? '' : ` (the nodes with ${asked})`;
         if (out.some((n) => n.state === 'down')) {
-          return { code: 'NodesDown', message: `only nodes that are down or drained can run it: ${names.join(', ')}` };
+          return {
+            code: 'NodesDown',
+            message: `only nodes that are down or drained can run it${carrying}: ${names.join(', ')}`,
+          };
         }
-        return { code: 'NodesDrained', message: `only drained nodes can run it: ${names.join(', ')}` };
+        return { code: 'NodesDrained', message: `only drained nodes can run it${carrying}: ${names.join(', ')}` };
       }
     }
     return why;
