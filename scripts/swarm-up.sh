@@ -28,23 +28,7 @@ state=${1:-/var/lib/godocker-ci/swarm}
 sock=${GODOCKER_SWARM_SOCKET:-/var/run/godocker-swarm.sock}
 d() { docker -H "unix://$sock" "$@"; }
 
-if ! d version >/dev/null 2>&1; then
-  command -v dockerd >/dev/null || { echo "dockerd not found: apt-get install docker.io" >&2; exit 1; }
-  mkdir -p "$state/data" "$state/exec"
-  # setsid: the engine must outlive the shell (and the process group) that started it.
-  setsid nohup dockerd --storage-driver=vfs --iptables=false --ip6tables=false --bridge=none \
-    --data-root "$state/data" --exec-root "$state/exec" -H "unix://$sock" \
-    --pidfile "$state/dockerd.pid" >>"$state/dockerd.log" 2>&1 </dev/null &
-  for _ in $(seq 1 120); do
-    d version >/dev/null 2>&1 && break
-    sleep 0.5
-  done
-  if ! d version >/dev/null 2>&1; then
-    echo "the swarm engine did not answer on $sock within 60 s; its log:" >&2
-    tail -30 "$state/dockerd.log" >&2
-    exit 1
-  fi
-fi
+GODOCKER_DOCKER_SOCKET=$sock bash scripts/docker-up.sh "$state" >/dev/null
 
 case "$(d info --format '{{.Swarm.LocalNodeState}}')" in
   active) ;;
