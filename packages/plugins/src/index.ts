@@ -1,9 +1,11 @@
 /**
  * @godocker/plugins — executors that run GoDocker jobs: `docker` (a Docker
- * engine), `swarm` (a Docker Swarm, one service per job) and `local` (plain
- * processes, for machines without Docker).
+ * engine), `swarm` (a Docker Swarm, one service per job), `kubernetes` (a
+ * Kubernetes cluster, one batch/v1 Job per job) and `local` (plain processes,
+ * for machines without Docker).
  * Each is an `ExecutorFactory` of `@godocker/sdk`.
  */
 export * from './docker/index.js';
+export * from './kubernetes/index.js';
 export * from './local/index.js';
 export * from './swarm/index.js';

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createDockerExecutor, createLocalExecutor, createSwarmExecutor } from '@godocker/plugins';
+import { createDockerExecutor, createKubernetesExecutor, createLocalExecutor, createSwarmExecutor } from '@godocker/plugins';
 import {
   ConfigError,
   type Executor,
@@ -56,6 +56,7 @@ const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 async function createExecutor(type: ExecutorType, options: Record<string, unknown>, context: PluginContext): Promise<Executor> {
   if (type === 'docker') return createDockerExecutor(options, context);
   if (type === 'swarm') return createSwarmExecutor(options, context);
+  if (type === 'kubernetes') return createKubernetesExecutor(options, context);
   if (type === 'local') return createLocalExecutor(options, context);
   // Loaded only when chosen: it brings koffi and a native library into the process.
   const { createDrmaaForwardExecutor } = await import('@godocker/drmaa-bridge');

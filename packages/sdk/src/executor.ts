@@ -22,10 +22,12 @@ export interface NodeInfo {
   labels: Record<string, string>;
   /**
    * `down`: the node's backend does not answer (its engine stopped, its machine is gone); nothing
-   * is placed there, and its jobs go through the failure policy if it stays down. Absent: ready.
+   * is placed there, and its jobs go through the failure policy if it stays down. `drained`: the
+   * backend takes no new task there (a cordoned Kubernetes node) but what runs there goes on.
+   * Absent: ready.
    */
-  state?: 'ready' | 'down';
-  /** Why the node is down, as the backend said it. */
+  state?: 'ready' | 'down' | 'drained';
+  /** Why the node is down or drained, as the backend said it. */
   reason?: string;
 }
 

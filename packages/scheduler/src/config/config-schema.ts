@@ -26,6 +26,7 @@ export type VolumeConfig = Static<typeof VolumeConfigSchema>;
 const ExecutorTypeSchema = Type.Union([
   Type.Literal('docker'),
   Type.Literal('swarm'),
+  Type.Literal('kubernetes'),
   Type.Literal('local'),
   Type.Literal('drmaa-forward'),
 ]);

@@ -209,8 +209,11 @@ export class JobRuntime {
     }
     return this.#nodes.map((n) => {
       const { jobs, ...u } = used.get(n.name) ?? { cpu: 0, ram: 0, gpus: 0, jobs: 0 };
-      const drain = this.#drained.get(n.name);
       const down = n.state === 'down';
+      // An admin's drain says who and when; a backend's (a cordoned node) says why, as the backend put it.
+      const drain =
+        this.#drained.get(n.name) ??
+        (n.state === 'drained' ? { reason: n.reason ?? 'drained in its backend', by: this.#executorName(n), at: '' } : undefined);
       return {
         name: n.name,
         // Down says more than drained: nothing runs there whatever the admin decides.
@@ -292,7 +295,16 @@ export class JobRuntime {
   /** The nodes a pass may place jobs on: the executor's, less the drained and the down ones. */
   #placeable(): NodeInfo[] {
     if (this.#drained.size === 0 && !this.#anyDown) return this.#nodes;
-    return this.#nodes.filter((n) => !this.#drained.has(n.name) && n.state !== 'down');
+    return this.#nodes.filter((n) => !this.#isDrained(n) && n.state !== 'down');
+  }
+
+  /** Drained by an admin here, or by its backend (a cordoned node). */
+  #isDrained(n: NodeInfo): boolean {
+    return this.#drained.has(n.name) || n.state === 'drained';
+  }
+
+  #executorName(n: NodeInfo): string {
+    return n.labels[EXECUTOR_LABEL] ?? this.#d.executor.name;
   }
 
   // ---- nodes, as the executor reports them --------------------------------------
@@ -301,7 +313,8 @@ export class JobRuntime {
   async #readNodes(): Promise<void> {
     const nodes = await this.#d.executor.nodes();
     this.#nodes = nodes;
-    this.#anyDown = nodes.some((n) => n.state === 'down');
+    // Any node the pass must leave out for the backend's own reasons (down, or drained there).
+    this.#anyDown = nodes.some((n) => n.state === 'down' || n.state === 'drained');
     const changes = this.#nodeStates.update(nodes, Date.now());
     for (const node of changes.wentDown) {
       this.#d.logger.warn({ node, reason: nodes.find((n) => n.name === node)?.reason }, 'node down: nothing new goes there');
@@ -453,12 +466,13 @@ export class JobRuntime {
       return { code: 'ExecutorUnavailable', message: `the executor does not answer: ${this.#down.message}` };
     }
     if (why?.code === 'NoNodeFits' && (this.#drained.size > 0 || this.#anyDown)) {
-      const out = this.#nodes.filter((n) => (this.#drained.has(n.name) || n.state === 'down') && nodeFits(job.requirements, n));
+      const out = this.#nodes.filter((n) => (this.#isDrained(n) || n.state === 'down') && nodeFits(job.requirements, n));
       if (out.length > 0) {
         const names = out.map((n) => {
           const d = this.#drained.get(n.name);
           if (n.state === 'down') return `${n.name} (down: ${n.reason ?? 'does not answer'})`;
-          return `${n.name} (drained by ${d?.by}: ${d?.reason})`;
+          if (!d) return `${n.name} (drained in ${this.#executorName(n)}: ${n.reason ?? 'no reason given'})`;
+          return `${n.name} (drained by ${d.by}: ${d.reason})`;
         });
         // Which of its constraints only those nodes meet: what the user may want to change.
         const asked = Object.entries(job.requirements.labels)

@@ -1,0 +1,155 @@
+/**
+ * Options of the kubernetes executor, as an admin writes them in the daemon config, and their
+ * validation. Every error names the offending key, because the admin reading it has only the
+ * config file in front of them.
+ */
+import { ConfigError } from '@godocker/sdk';
+
+export interface KubernetesExecutorOptions {
+  /**
+   * Path of a kubeconfig file. Absent: $KUBECONFIG, then the service account of the pod the daemon
+   * runs in (in-cluster), then ~/.kube/config.
+   */
+  kubeconfig?: string;
+  /** A context of the kubeconfig other than its current one. */
+  context?: string;
+  /** Use the in-cluster service account even when a kubeconfig is around. */
+  inCluster?: boolean;
+  /** Namespace the jobs run in; it must exist. Default "godocker". */
+  namespace?: string;
+  /**
+   * Seconds between SIGTERM and SIGKILL when a job is stopped: the pods' terminationGracePeriodSeconds,
+   * which the kubelet applies when it ends a pod. Default 10.
+   */
+  killGraceSeconds?: number;
+  /**
+   * A finished Job (and its pod and logs) is deleted by GoDocker once it has kept the logs; the
+   * cluster's TTL controller deletes it after this many seconds if no daemon did (ttlSecondsAfterFinished).
+   * Default 86400.
+   */
+  ttlSecondsAfterFinished?: number;
+  /**
+   * The daemon ends a job at its time limit and records why; the Job's activeDeadlineSeconds (the
+   * time limit plus this many seconds) ends it even when no daemon is there to. Default 60.
+   */
+  deadlineSlackSeconds?: number;
+  /** imagePullPolicy of the job's container. Default IfNotPresent. */
+  imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
+  /**
+   * Host folders (as the volume catalogue names them) that are a PersistentVolumeClaim in the cluster:
+   * a mount at or under `hostPath` becomes that claim, with the rest of the path as its subPath.
+   * Other mounts are hostPath volumes.
+   */
+  volumeClaims?: { hostPath: string; claim: string }[];
+  /**
+   * Subtract what pods that are not GoDocker's request on each node from the capacity GoDocker sees.
+   * Needs the right to list pods of every namespace. Default true.
+   */
+  countOtherPods?: boolean;
+  /** Name of the resource that counts GPUs. Default nvidia.com/gpu. */
+  gpuResource?: string;
+}
+
+export interface ResolvedKubernetesOptions {
+  kubeconfig: string | null;
+  context: string | null;
+  inCluster: boolean;
+  namespace: string;
+  killGraceSeconds: number;
+  ttlSecondsAfterFinished: number;
+  deadlineSlackSeconds: number;
+  imagePullPolicy: 'Always' | 'IfNotPresent' | 'Never';
+  volumeClaims: { hostPath: string; claim: string }[];
+  countOtherPods: boolean;
+  gpuResource: string;
+}
+
+const KEYS = [
+  'kubeconfig',
+  'context',
+  'inCluster',
+  'namespace',
+  'killGraceSeconds',
+  'ttlSecondsAfterFinished',
+  'deadlineSlackSeconds',
+  'imagePullPolicy',
+  'volumeClaims',
+  'countOtherPods',
+  'gpuResource',
+] as const;
+const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'] as const;
+/** A namespace, a claim: a DNS-1123 label. */
+const DNS_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+const PREFIX = 'executor.options';
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function bad(key: string, message: string): ConfigError {
+  return new ConfigError(`kubernetes executor option ${key}: ${message}`, `${PREFIX}.${key}`);
+}
+
+function optionalString(raw: Record<string, unknown>, key: string): string | null {
+  const value = raw[key];
+  if (value === undefined) return null;
+  if (typeof value !== 'string' || value.trim() === '') throw bad(key, 'must be a non-empty string');
+  return value;
+}
+
+function optionalBoolean(raw: Record<string, unknown>, key: string): boolean | null {
+  const value = raw[key];
+  if (value === undefined) return null;
+  if (typeof value !== 'boolean') throw bad(key, 'must be true or false');
+  return value;
+}
+
+function optionalInteger(raw: Record<string, unknown>, key: string, min: number): number | null {
+  const value = raw[key];
+  if (value === undefined) return null;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw bad(key, `must be an integer >= ${min}, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function volumeClaims(raw: unknown): { hostPath: string; claim: string }[] {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw)) throw bad('volumeClaims', 'must be a list like [{ hostPath: /data, claim: data }]');
+  return raw.map((entry: unknown, i) => {
+    const key = `volumeClaims[${i}]`;
+    if (!isRecord(entry)) throw bad(key, 'must be { hostPath, claim }');
+    const { hostPath, claim } = entry;
+    if (typeof hostPath !== 'string' || !hostPath.startsWith('/')) throw bad(`${key}.hostPath`, 'must be an absolute path');
+    if (typeof claim !== 'string' || !DNS_LABEL.test(claim)) {
+      throw bad(`${key}.claim`, 'must be the name of a PersistentVolumeClaim of the namespace (lowercase letters, digits, -)');
+    }
+    return { hostPath: hostPath.length > 1 ? hostPath.replace(/\/+$/, '') : hostPath, claim };
+  });
+}
+
+export function parseKubernetesOptions(raw: Record<string, unknown>): ResolvedKubernetesOptions {
+  if (!isRecord(raw)) throw new ConfigError('kubernetes executor options must be an object', PREFIX);
+  for (const key of Object.keys(raw)) {
+    if (!(KEYS as readonly string[]).includes(key)) throw bad(key, `unknown option (known: ${KEYS.join(', ')})`);
+  }
+  const namespace = optionalString(raw, 'namespace') ?? 'godocker';
+  if (!DNS_LABEL.test(namespace)) throw bad('namespace', `"${namespace}" is not a namespace name (lowercase letters, digits, -)`);
+  const pull = raw.imagePullPolicy ?? 'IfNotPresent';
+  if (!PULL_POLICIES.includes(pull as (typeof PULL_POLICIES)[number])) {
+    throw bad('imagePullPolicy', `must be one of ${PULL_POLICIES.join(', ')}, got ${JSON.stringify(pull)}`);
+  }
+  return {
+    kubeconfig: optionalString(raw, 'kubeconfig'),
+    context: optionalString(raw, 'context'),
+    inCluster: optionalBoolean(raw, 'inCluster') ?? false,
+    namespace,
+    killGraceSeconds: optionalInteger(raw, 'killGraceSeconds', 0) ?? 10,
+    ttlSecondsAfterFinished: optionalInteger(raw, 'ttlSecondsAfterFinished', 0) ?? 86_400,
+    deadlineSlackSeconds: optionalInteger(raw, 'deadlineSlackSeconds', 0) ?? 60,
+    imagePullPolicy: pull as ResolvedKubernetesOptions['imagePullPolicy'],
+    volumeClaims: volumeClaims(raw.volumeClaims),
+    countOtherPods: optionalBoolean(raw, 'countOtherPods') ?? true,
+    gpuResource: optionalString(raw, 'gpuResource') ?? 'nvidia.com/gpu',
+  };
+}

@@ -1,0 +1,640 @@
+/**
+ * The kubernetes executor: runs each job as a batch/v1 Job of one pod in one namespace, on the node
+ * the daemon chose, through the API server (`@kubernetes/client-node`).
+ *
+ * State comes from watches (list+watch caches of the namespace's Jobs and pods, and of the nodes),
+ * not from polling: a wait sleeps until its pod changes. While a watch is broken, calls ask the API
+ * server directly, and one that gets no answer is an ExecutorUnavailableError, a passing fault.
+ *
+ * What Kubernetes cannot do, and what is done instead:
+ * - Pause a pod: there is no such call (a Job's `suspend` deletes its running pods). suspend/resume
+ *   are refused (NotSupportedError).
+ * - Signal a container with a grace of the caller's choosing: `kill` sets the pod's
+ *   activeDeadlineSeconds (a field a running pod may have lowered), and the kubelet stops the pod
+ *   with SIGTERM, then SIGKILL after the pod's terminationGracePeriodSeconds (the `killGraceSeconds`
+ *   option), and keeps it, its exit code and its log. Deleting the pod instead would lose both.
+ *   A pod not placed on a node yet is deleted with its Job.
+ * - Keep stdout and stderr apart: one log per container, both streams in it (see pod-logs.ts). The
+ *   job's `stdout` file holds both; `stderr` is empty (DRMAA's output and error paths still split them).
+ */
+import { setMaxListeners } from 'node:events';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import {
+  EXECUTOR_LABEL,
+  type Executor,
+  ExecutorError,
+  type ExecutorFactory,
+  type ExecutorFeatures,
+  type ExitInfo,
+  InFlight,
+  type ListedTask,
+  type LogStream,
+  type NodeInfo,
+  NotSupportedError,
+  type PluginContext,
+  type RunSpec,
+  signalOfStopStatus,
+  TASK_LABELS,
+  type TaskHandle,
+  type TaskStatus,
+  writingTo,
+} from '@godocker/sdk';
+import {
+  BatchV1Api,
+  CoreV1Api,
+  KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+  type V1Job,
+  type V1Node,
+  type V1Pod,
+} from '@kubernetes/client-node';
+import { writeLogFiles } from '../docker/log-files.js';
+import { PRELUDE_FAILED_EXIT, PRELUDE_LINE_MAX_BYTES, preludeArgs, preludeFailure } from '../docker/start-prelude.js';
+import {
+  CONTAINER,
+  checkClusterId,
+  clusterSelector,
+  jobManifest,
+  jobName,
+  KEY_ANNOTATION,
+  scriptConfigMap,
+} from './job-manifest.js';
+import { KubeCache } from './kube-cache.js';
+import { isAlreadyExists, isNotFound, kubeError, messageOf } from './kube-errors.js';
+import { nodeFingerprint, nodeInfos, requestsByNode } from './kube-nodes.js';
+import { parseKubernetesOptions, type ResolvedKubernetesOptions } from './kube-options.js';
+import { podLog } from './pod-logs.js';
+import { phaseOf, type TaskPhase } from './pod-outcome.js';
+
+/** The label the Job controller puts on its pods (Kubernetes ≥ 1.27). */
+const JOB_NAME_LABEL = 'batch.kubernetes.io/job-name';
+const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+/** How often node listeners are told at most: a busy cluster changes its pods many times a second. */
+const NODES_COALESCE_MS = 200;
+
+interface View {
+  job: V1Job | undefined;
+  pod: V1Pod | undefined;
+  phase: TaskPhase;
+}
+
+/** The pod of a Job that counts: the newest one (a Job with backoffLimit 0 makes one). */
+function newest(pods: Iterable<V1Pod>): V1Pod | undefined {
+  let best: V1Pod | undefined;
+  for (const p of pods) {
+    const t = p.metadata?.creationTimestamp ? new Date(p.metadata.creationTimestamp).getTime() : 0;
+    const b = best?.metadata?.creationTimestamp ? new Date(best.metadata.creationTimestamp).getTime() : -1;
+    if (t >= b) best = p;
+  }
+  return best;
+}
+
+export function loadKubeConfig(o: ResolvedKubernetesOptions, env: NodeJS.ProcessEnv = process.env): KubeConfig {
+  const kc = new KubeConfig();
+  try {
+    if (o.inCluster) kc.loadFromCluster();
+    else if (o.kubeconfig) kc.loadFromFile(o.kubeconfig);
+    else if (env.KUBECONFIG || existsSync(join(homedir(), '.kube', 'config')) || !env.KUBERNETES_SERVICE_HOST)
+      kc.loadFromDefault();
+    else kc.loadFromCluster();
+    if (o.context) kc.setCurrentContext(o.context);
+  } catch (e) {
+    throw new ExecutorError(
+      `kubernetes executor: cannot load the kubeconfig${o.kubeconfig ? ` ${o.kubeconfig}` : ''}: ${messageOf(e)}`,
+      e,
+    );
+  }
+  if (!kc.getCurrentCluster()) {
+    throw new ExecutorError(
+      'kubernetes executor: no cluster to talk to: set the option kubeconfig (or KUBECONFIG), or run the daemon in a pod (inCluster: true)',
+    );
+  }
+  return kc;
+}
+
+export class KubernetesExecutor implements Executor {
+  readonly name = 'kubernetes';
+  private readonly closing = new AbortController();
+  private readonly starting = new InFlight<string, TaskHandle>();
+  private readonly openLogs = new Set<Readable>();
+  /** Tasks this executor stopped: their 128+N status is the signal it sent. */
+  private readonly stopped = new Set<string>();
+  /** Waiters per Job name, woken when its Job or pod changes. */
+  private readonly waiters = new Map<string, Set<() => void>>();
+  /** Pods per Job name, kept from the pod watch. */
+  private readonly podsByJob = new Map<string, Map<string, V1Pod>>();
+  private readonly nodeListeners = new Set<() => void>();
+  private readonly nodePrints = new Map<string, string>();
+  private nodesTimer: NodeJS.Timeout | null = null;
+  private readonly jobs: KubeCache<V1Job>;
+  private readonly pods: KubeCache<V1Pod>;
+  private readonly nodeCache: KubeCache<V1Node>;
+  private readonly otherPods: KubeCache<V1Pod> | null;
+  private readonly batch: BatchV1Api;
+  private readonly core: CoreV1Api;
+  private closed = false;
+
+  /**
+   * No suspend (a pod cannot be paused), no exec yet (the SSH gateway is a later issue), no ports.
+   * GPUs as the cluster's device plugin counts them (`gpuResource`).
+   */
+  features(): ExecutorFeatures {
+    return { suspend: false, logsFollow: true, exec: false, ports: false, gpus: true };
+  }
+
+  constructor(
+    private readonly kc: KubeConfig,
+    private readonly options: ResolvedKubernetesOptions,
+    private readonly context: PluginContext,
+  ) {
+    setMaxListeners(0, this.closing.signal);
+    this.batch = kc.makeApiClient(BatchV1Api);
+    this.core = kc.makeApiClient(CoreV1Api);
+    const ns = options.namespace;
+    const selector = clusterSelector(context.clusterId);
+    const log = context.logger;
+    const wakeAll = () => this.wakeAll();
+    this.jobs = new KubeCache<V1Job>(
+      kc,
+      'jobs',
+      `/apis/batch/v1/namespaces/${ns}/jobs`,
+      () => this.batch.listNamespacedJob({ namespace: ns, labelSelector: selector }),
+      { label: selector },
+      { change: (job) => this.wake(job.metadata?.name), health: wakeAll },
+      log,
+    );
+    this.pods = new KubeCache<V1Pod>(
+      kc,
+      'pods',
+      `/api/v1/namespaces/${ns}/pods`,
+      () => this.core.listNamespacedPod({ namespace: ns, labelSelector: selector }),
+      { label: selector },
+      { change: (pod, deleted) => this.podChanged(pod, deleted), health: wakeAll },
+      log,
+    );
+    this.nodeCache = new KubeCache<V1Node>(
+      kc,
+      'nodes',
+      '/api/v1/nodes',
+      () => this.core.listNode({}),
+      {},
+      { change: (node, deleted) => this.nodeChanged(node, deleted), health: () => this.nodesChanged() },
+      log,
+    );
+    // Pods that are not this cluster's jobs and hold resources: what they request is not GoDocker's to give.
+    const others = `${TASK_LABELS.cluster}!=${context.clusterId}`;
+    const live = 'status.phase!=Succeeded,status.phase!=Failed';
+    this.otherPods = options.countOtherPods
+      ? new KubeCache<V1Pod>(
+          kc,
+          'pods of other workloads',
+          '/api/v1/pods',
+          () => this.core.listPodForAllNamespaces({ labelSelector: others, fieldSelector: live }),
+          { label: others, field: live },
+          { change: () => this.nodesChanged(), health: () => this.nodesChanged() },
+          log,
+        )
+      : null;
+  }
+
+  async init(): Promise<void> {
+    checkClusterId(this.context.clusterId);
+    try {
+      await this.core.readNamespace({ name: this.options.namespace });
+    } catch (e) {
+      if (isNotFound(e)) {
+        throw new ExecutorError(
+          `kubernetes executor: the namespace ${this.options.namespace} does not exist: create it (kubectl create namespace ${this.options.namespace}) or set the option namespace`,
+        );
+      }
+      throw kubeError(`kubernetes executor: reading namespace ${this.options.namespace}`, e);
+    }
+    await Promise.all([this.jobs.start(), this.pods.start(), this.nodeCache.start(), this.otherPods?.start()]);
+    const broken = [this.jobs, this.pods, this.nodeCache, this.otherPods].find((c) => c && !c.current);
+    if (broken) {
+      await this.stopCaches();
+      throw kubeError(`kubernetes executor: watching ${broken.what}`, broken.lastError);
+    }
+  }
+
+  // ---- nodes ---------------------------------------------------------------------------
+
+  async nodes(): Promise<NodeInfo[]> {
+    this.assertOpen();
+    const nodes = this.nodeCache.current
+      ? this.nodeCache.list()
+      : await this.call('listing nodes', () => this.core.listNode({})).then((l) => l.items);
+    let others: readonly V1Pod[] = [];
+    if (this.otherPods) {
+      others = this.otherPods.current
+        ? this.otherPods.list()
+        : await this.call('listing the pods of other workloads', () =>
+            this.core.listPodForAllNamespaces({
+              labelSelector: `${TASK_LABELS.cluster}!=${this.context.clusterId}`,
+              fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed',
+            }),
+          ).then((l) => l.items);
+    }
+    return nodeInfos(nodes, requestsByNode(others, this.options.gpuResource), this.options.gpuResource);
+  }
+
+  watchNodes(listener: () => void): () => void {
+    this.nodeListeners.add(listener);
+    return () => this.nodeListeners.delete(listener);
+  }
+
+  private nodeChanged(node: V1Node, deleted: boolean): void {
+    const name = node.metadata?.name ?? '';
+    const print = deleted ? null : nodeFingerprint(node);
+    if (print !== null && this.nodePrints.get(name) === print) return;
+    if (print === null) this.nodePrints.delete(name);
+    else this.nodePrints.set(name, print);
+    this.nodesChanged();
+  }
+
+  private nodesChanged(): void {
+    if (this.nodesTimer || this.nodeListeners.size === 0) return;
+    this.nodesTimer = setTimeout(() => {
+      this.nodesTimer = null;
+      for (const l of this.nodeListeners) l();
+    }, NODES_COALESCE_MS);
+    this.nodesTimer.unref();
+  }
+
+  // ---- tasks ---------------------------------------------------------------------------
+
+  start(spec: RunSpec): Promise<TaskHandle> {
+    if (this.closed) return Promise.reject(this.closedError());
+    return this.starting.run(spec.key, () => this.createJob(spec));
+  }
+
+  private async createJob(spec: RunSpec): Promise<TaskHandle> {
+    await writingTo(`starting task ${spec.key}`, spec.logDir, () => mkdir(spec.logDir, { recursive: true }));
+    const ns = this.options.namespace;
+    const name = jobName(spec.key);
+    const handle: TaskHandle = { key: spec.key, id: name, node: spec.node || null };
+    const configMap = scriptConfigMap(spec, this.context.clusterId, ns);
+    const manifest = jobManifest(spec, this.context.clusterId, this.options, EXECUTOR_LABEL);
+    const doing = `starting task ${spec.key}`;
+    if (configMap) {
+      await this.call(doing, () => this.core.createNamespacedConfigMap({ namespace: ns, body: configMap })).catch((e) => {
+        if (!isAlreadyExists(e.cause ?? e)) throw e;
+      });
+    }
+    let job: V1Job;
+    try {
+      job = await this.batch.createNamespacedJob({ namespace: ns, body: manifest });
+    } catch (e) {
+      // The same key started before (a daemon that crashed after its create): that Job is the task.
+      if (!isAlreadyExists(e)) throw kubeError(doing, e);
+      job = await this.call(doing, () => this.batch.readNamespacedJob({ name, namespace: ns }));
+    }
+    if (configMap && job.metadata?.uid) {
+      // Owned by the Job: deleted with it, by whoever deletes it (collect, or the TTL controller).
+      const owner = { apiVersion: 'batch/v1', kind: 'Job', name, uid: job.metadata.uid, blockOwnerDeletion: false };
+      await this.core
+        .patchNamespacedConfigMap({ name, namespace: ns, body: { metadata: { ownerReferences: [owner] } } }, MERGE_PATCH)
+        .catch((e: unknown) =>
+          this.context.logger.warn(
+            { err: e, key: spec.key },
+            'could not make the Job own its script ConfigMap; collect removes it',
+          ),
+        );
+    }
+    return handle;
+  }
+
+  async wait(handle: TaskHandle): Promise<ExitInfo> {
+    this.assertOpen();
+    const name = jobName(handle.key);
+    for (;;) {
+      // Registered before the read, so a change between the read and the sleep is not missed.
+      const changed = this.changed(name);
+      try {
+        const view = await this.view(handle);
+        if (!view) throw this.missing(handle, 'wait for');
+        if (view.phase.phase === 'ended') return await this.endOf(handle, view);
+        if (view.phase.phase === 'lost') throw this.lost(handle, view.phase.why);
+        await changed.promise;
+      } finally {
+        changed.cancel();
+      }
+      if (this.closed) throw new ExecutorError(`kubernetes executor closed while waiting for task ${handle.key}`);
+    }
+  }
+
+  async status(handle: TaskHandle): Promise<TaskStatus> {
+    this.assertOpen();
+    // Straight from the API server: the reconciler asks to compare with the store, and a watch may lag.
+    const view = await this.view(handle, { fresh: true });
+    if (!view) return { state: 'missing' };
+    switch (view.phase.phase) {
+      case 'created':
+        return { state: 'created' };
+      case 'running':
+        return { state: 'running' };
+      case 'ended':
+        return { state: 'exited', ...(await this.endOf(handle, view)) };
+      case 'lost':
+        return { state: 'missing' };
+    }
+  }
+
+  async list(): Promise<ListedTask[]> {
+    this.assertOpen();
+    const jobs = this.jobs.current
+      ? this.jobs.list()
+      : await this.call('listing jobs', () =>
+          this.batch.listNamespacedJob({
+            namespace: this.options.namespace,
+            labelSelector: clusterSelector(this.context.clusterId),
+          }),
+        ).then((l) => l.items);
+    const tasks: ListedTask[] = [];
+    for (const job of jobs) {
+      const key = job.metadata?.annotations?.[KEY_ANNOTATION];
+      const jobId = Number(job.metadata?.labels?.[TASK_LABELS.job]);
+      const name = job.metadata?.name;
+      if (!key || !name || !Number.isInteger(jobId)) continue;
+      const pod = newest(this.podsByJob.get(name)?.values() ?? []);
+      tasks.push({ key, jobId, handle: { key, id: name, node: pod?.spec?.nodeName ?? null } });
+    }
+    return tasks;
+  }
+
+  async kill(handle: TaskHandle, _graceSeconds: number): Promise<void> {
+    this.assertOpen();
+    const view = await this.view(handle, { fresh: true });
+    if (!view || view.phase.phase === 'ended' || view.phase.phase === 'lost') return;
+    this.stopped.add(handle.key);
+    const ns = this.options.namespace;
+    const pod = view.pod;
+    if (pod?.metadata?.name && pod.spec?.nodeName && pod.status?.startTime) {
+      // The kubelet ends a pod past its deadline with the pod's grace and keeps its exit code and log.
+      await this.call(`killing task ${handle.key}`, () =>
+        this.core.patchNamespacedPod(
+          { name: pod.metadata?.name as string, namespace: ns, body: { spec: { activeDeadlineSeconds: 1 } } },
+          MERGE_PATCH,
+        ),
+      ).catch((e) => {
+        if (!isNotFound(e.cause)) throw e;
+      });
+      return;
+    }
+    // Not on a node yet: nothing ran, nothing to keep.
+    this.killedBeforeStart.add(handle.key);
+    await this.deleteJob(handle, `killing task ${handle.key}`);
+    this.wake(jobName(handle.key));
+  }
+
+  /** Tasks killed before their pod reached a node: their Job is gone, their end is this kill. */
+  private readonly killedBeforeStart = new Set<string>();
+
+  async suspend(_handle: TaskHandle): Promise<void> {
+    this.assertOpen();
+    throw new NotSupportedError(this.name, 'suspend jobs');
+  }
+
+  async resume(_handle: TaskHandle): Promise<void> {
+    this.assertOpen();
+    throw new NotSupportedError(this.name, 'resume jobs');
+  }
+
+  async logs(handle: TaskHandle, stream: LogStream, options: { follow: boolean }): Promise<Readable> {
+    this.assertOpen();
+    const view = await this.view(handle);
+    if (!view) throw this.missing(handle, 'read the logs of');
+    const pod = view.pod;
+    const started = pod?.status?.containerStatuses?.some((c) => c.state?.running || c.state?.terminated);
+    // Both streams are in the container's one log: stderr has nothing of its own to show.
+    if (stream === 'stderr' || !pod?.metadata?.name || !started) return Readable.from([]);
+    const hangUp = new AbortController();
+    const signal = AbortSignal.any([hangUp.signal, this.closing.signal]);
+    const source = await this.call(`reading the logs of task ${handle.key}`, () =>
+      podLog(this.kc, this.options.namespace, pod.metadata?.name as string, CONTAINER, { follow: options.follow, signal }),
+    );
+    const out = new PassThrough();
+    source.pipe(out);
+    source.on('error', (e) => out.destroy(e));
+    out.on('close', () => {
+      hangUp.abort();
+      this.openLogs.delete(out);
+    });
+    this.openLogs.add(out);
+    return out;
+  }
+
+  async collect(handle: TaskHandle, logDir: string): Promise<void> {
+    this.assertOpen();
+    await writingTo(`collecting task ${handle.key}`, logDir, () => mkdir(logDir, { recursive: true }));
+    const view = await this.view(handle, { fresh: true });
+    const pod = view?.pod;
+    const ran = pod?.status?.containerStatuses?.some((c) => c.state?.running || c.state?.terminated);
+    if (pod?.metadata?.name && ran) {
+      const source = await this.call(`collecting task ${handle.key}`, () =>
+        podLog(this.kc, this.options.namespace, pod.metadata?.name as string, CONTAINER, {
+          follow: false,
+          signal: this.closing.signal,
+        }),
+      );
+      await writingTo(`collecting task ${handle.key}`, logDir, () => writeLogFiles(stdoutFrames(source), logDir));
+    } else if (view) {
+      await writingTo(`collecting task ${handle.key}`, logDir, () => writeLogFiles(stdoutFrames(Readable.from([])), logDir));
+    }
+    await this.deleteJob(handle, `collecting task ${handle.key}`);
+    this.killedBeforeStart.delete(handle.key);
+    this.stopped.delete(handle.key);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.closing.abort();
+    if (this.nodesTimer) clearTimeout(this.nodesTimer);
+    for (const s of this.openLogs) s.destroy();
+    this.wakeAll();
+    await this.stopCaches();
+  }
+
+  // ---- inner workings ----------------------------------------------------------------
+
+  private async stopCaches(): Promise<void> {
+    await Promise.all([this.jobs.stop(), this.pods.stop(), this.nodeCache.stop(), this.otherPods?.stop()]);
+  }
+
+  /** The Job and its pod, from the watches when they are current, else from the API server. */
+  private async view(handle: TaskHandle, o: { fresh?: boolean } = {}): Promise<View | null> {
+    const name = jobName(handle.key);
+    const ns = this.options.namespace;
+    let job: V1Job | undefined;
+    let pod: V1Pod | undefined;
+    const cached = !o.fresh && this.jobs.current && this.pods.current ? this.jobs.get(name, ns) : undefined;
+    if (cached) {
+      job = cached;
+      pod = newest(this.podsByJob.get(name)?.values() ?? []);
+    } else {
+      const doing = `reading task ${handle.key}`;
+      job = await this.call(doing, () => this.batch.readNamespacedJob({ name, namespace: ns })).catch((e) => {
+        if (isNotFound(e.cause)) return undefined;
+        throw e;
+      });
+      if (job) {
+        const pods = await this.call(doing, () =>
+          this.core.listNamespacedPod({ namespace: ns, labelSelector: `${JOB_NAME_LABEL}=${name}` }),
+        );
+        pod = newest(pods.items);
+      }
+    }
+    if (!job) {
+      if (!this.killedBeforeStart.has(handle.key)) return null;
+      return { job, pod, phase: { phase: 'ended', deadline: false, info: killedInfo() } };
+    }
+    const image = job.spec?.template.spec?.containers.find((c) => c.name === CONTAINER)?.image;
+    return { job, pod, phase: phaseOf(job, pod, image) };
+  }
+
+  private async endOf(handle: TaskHandle, view: View): Promise<ExitInfo> {
+    if (view.phase.phase !== 'ended') throw new Error('endOf on a task that has not ended');
+    const info = { ...view.phase.info };
+    if (info.error === null && info.signal === null && (this.stopped.has(handle.key) || view.phase.deadline)) {
+      info.signal = signalOfStopStatus(info.exitCode);
+    }
+    if (info.exitCode === PRELUDE_FAILED_EXIT && info.error === null && view.pod?.metadata?.name) {
+      const args = preludeArgs(view.job?.spec?.template.spec?.containers.find((c) => c.name === CONTAINER)?.command);
+      if (args) {
+        const last = await this.lastLogLine(view.pod.metadata.name).catch(() => '');
+        const error = preludeFailure(args, last);
+        if (error) return { ...info, error };
+      }
+    }
+    return info;
+  }
+
+  /** The last line of a pod's log, read bounded (the prelude's failure line is short). */
+  private async lastLogLine(pod: string): Promise<string> {
+    const source = await podLog(this.kc, this.options.namespace, pod, CONTAINER, { follow: false, signal: this.closing.signal });
+    let tail = Buffer.alloc(0);
+    for await (const chunk of source) {
+      tail = Buffer.concat([tail, chunk as Buffer]);
+      if (tail.length > 2 * PRELUDE_LINE_MAX_BYTES) tail = tail.subarray(tail.length - 2 * PRELUDE_LINE_MAX_BYTES);
+    }
+    const text = tail.toString('utf8').replace(/\n$/, '');
+    return text.slice(text.lastIndexOf('\n') + 1);
+  }
+
+  private async deleteJob(handle: TaskHandle, doing: string): Promise<void> {
+    const name = jobName(handle.key);
+    const ns = this.options.namespace;
+    // Background: the Job goes now, the garbage collector deletes its pod and its ConfigMap after it.
+    await this.call(doing, () => this.batch.deleteNamespacedJob({ name, namespace: ns, propagationPolicy: 'Background' })).catch(
+      (e) => {
+        if (!isNotFound(e.cause)) throw e;
+      },
+    );
+    await this.core.deleteNamespacedConfigMap({ name, namespace: ns }).catch(() => undefined);
+  }
+
+  /** Runs an API call; its failure becomes a typed error that keeps the API's own as its cause. */
+  private async call<T>(doing: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      throw kubeError(doing, e);
+    }
+  }
+
+  private podChanged(pod: V1Pod, deleted: boolean): void {
+    const job = pod.metadata?.labels?.[JOB_NAME_LABEL];
+    const name = pod.metadata?.name;
+    if (!job || !name) return;
+    let pods = this.podsByJob.get(job);
+    if (deleted) {
+      pods?.delete(name);
+      if (pods?.size === 0) this.podsByJob.delete(job);
+    } else {
+      if (!pods) {
+        pods = new Map();
+        this.podsByJob.set(job, pods);
+      }
+      pods.set(name, pod);
+    }
+    this.wake(job);
+  }
+
+  private changed(name: string): { promise: Promise<void>; cancel: () => void } {
+    let wake = () => {};
+    const promise = new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+    let set = this.waiters.get(name);
+    if (!set) {
+      set = new Set();
+      this.waiters.set(name, set);
+    }
+    set.add(wake);
+    return {
+      promise,
+      cancel: () => {
+        set.delete(wake);
+        if (set.size === 0 && this.waiters.get(name) === set) this.waiters.delete(name);
+      },
+    };
+  }
+
+  private wake(name: string | undefined): void {
+    if (!name) return;
+    for (const w of this.waiters.get(name) ?? []) w();
+  }
+
+  private wakeAll(): void {
+    for (const set of this.waiters.values()) for (const w of set) w();
+  }
+
+  private missing(handle: TaskHandle, doing: string): ExecutorError {
+    return new ExecutorError(
+      `cannot ${doing} task ${handle.key}: no such Job in namespace ${this.options.namespace} (collected or deleted)`,
+    );
+  }
+
+  private lost(handle: TaskHandle, why: string): ExecutorError {
+    return new ExecutorError(`task ${handle.key} is lost: ${why}; how the job would have ended is unknown`);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw this.closedError();
+  }
+
+  private closedError(): ExecutorError {
+    return new ExecutorError('the kubernetes executor is closed');
+  }
+}
+
+function killedInfo(): ExitInfo {
+  return {
+    exitCode: 137,
+    signal: 'SIGKILL',
+    oomKilled: false,
+    startedAt: null,
+    endedAt: null,
+    error: null,
+    cpuSeconds: null,
+    maxMemoryMb: null,
+  };
+}
+
+async function* stdoutFrames(source: Readable): AsyncGenerator<{ stream: LogStream; data: Buffer }> {
+  for await (const chunk of source)
+    yield { stream: 'stdout', data: Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string) };
+}
+
+export const createKubernetesExecutor: ExecutorFactory = async (options, context) => {
+  const resolved = parseKubernetesOptions(options);
+  const executor = new KubernetesExecutor(loadKubeConfig(resolved), resolved, context);
+  await executor.init();
+  return executor;
+};

@@ -1,0 +1,54 @@
+/**
+ * A pod's log as a stream, straight from the API server (GET .../pods/NAME/log). The client's own
+ * `Log` class turns every failure into "Error occurred in log request" (HTTP 500), which hides the
+ * one thing GoDocker must tell apart: a server that does not answer. This asks with Node's https
+ * and the kubeconfig's credentials, and keeps the real error.
+ *
+ * Kubernetes keeps one log per container with stdout and stderr interleaved; reading them apart
+ * (`stream=Stdout`) is behind the PodLogsQuerySplitStreams feature gate, off by default through 1.34.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import type { Readable } from 'node:stream';
+import { ApiException, type KubeConfig } from '@kubernetes/client-node';
+
+export interface PodLogOptions {
+  follow: boolean;
+  signal?: AbortSignal;
+}
+
+export async function podLog(
+  kc: KubeConfig,
+  namespace: string,
+  pod: string,
+  container: string,
+  o: PodLogOptions,
+): Promise<Readable> {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new Error('the kubeconfig has no current cluster');
+  const url = new URL(
+    `${cluster.server.replace(/\/+$/, '')}/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/log`,
+  );
+  url.searchParams.set('container', container);
+  if (o.follow) url.searchParams.set('follow', 'true');
+  const options: https.RequestOptions = { method: 'GET', headers: {} };
+  await kc.applyToHTTPSOptions(options);
+  const client = url.protocol === 'http:' ? http : https;
+  return new Promise<Readable>((resolve, reject) => {
+    const req = client.request(url, { ...options, ...(o.signal ? { signal: o.signal } : {}) }, (res) => {
+      if (res.statusCode === 200) {
+        resolve(res);
+        return;
+      }
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        reject(new ApiException(res.statusCode ?? 500, `reading the log of pod ${pod}`, body, {}));
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}

@@ -1,0 +1,377 @@
+/**
+ * The kubernetes executor against a real one-node cluster (no mocks): the API server, scheduler,
+ * controllers, kubelet and containerd that scripts/k8s-up.sh starts, with local/busybox:latest
+ * imported into its containerd. Each run works in a namespace of its own.
+ * If the cluster does not answer, every test fails with how to start it.
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { text } from 'node:stream/consumers';
+import { setTimeout as delay } from 'node:timers/promises';
+import {
+  ConfigError,
+  type Executor,
+  ExecutorError,
+  ExecutorUnavailableError,
+  type ExitInfo,
+  NotSupportedError,
+  type RunSpec,
+  type TaskHandle,
+} from '@godocker/sdk';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createKubernetesExecutor, parseKubernetesOptions } from '../src/index.js';
+import { jobName } from '../src/kubernetes/job-manifest.js';
+import { K8S_NODE, KUBECONFIG, kubectl, requireKubernetes, testNamespace } from './helpers/kubernetes.js';
+import { makeRunSpec, type RunSpecOverrides, testLogger } from './helpers/run-spec.js';
+
+const clusterId = `k8stest-${process.pid}-${Date.now().toString(36)}`;
+const context = { clusterId, dataDir: '/tmp', logger: testLogger };
+
+let executor: Executor;
+let scratch: string;
+let ns: { name: string; remove: () => void };
+let nextJobId = 1;
+
+function spec(overrides: RunSpecOverrides & { timeLimit?: number } = {}): RunSpec {
+  const jobId = nextJobId++;
+  const { timeLimit, ...rest } = overrides;
+  const s = makeRunSpec(clusterId, jobId, { logDir: join(scratch, 'logs', String(jobId)), node: K8S_NODE, ...rest });
+  if (timeLimit !== undefined) s.job.requirements.timeLimit = timeLimit;
+  return s;
+}
+
+interface Finished {
+  handle: TaskHandle;
+  exit: ExitInfo;
+  stdout: string;
+  stderr: string;
+}
+
+/** start, wait, collect: what the daemon does with every job. */
+async function run(overrides: RunSpecOverrides = {}, on: Executor = executor): Promise<Finished> {
+  const s = spec(overrides);
+  const handle = await on.start(s);
+  const exit = await on.wait(handle);
+  await on.collect(handle, s.logDir);
+  return {
+    handle,
+    exit,
+    stdout: await readFile(join(s.logDir, 'stdout'), 'utf8'),
+    stderr: await readFile(join(s.logDir, 'stderr'), 'utf8'),
+  };
+}
+
+async function until(check: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await delay(200);
+  }
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: kubectl's JSON, read by path in the assertions that follow
+function getJson(kind: string, name: string): Record<string, any> | null {
+  try {
+    return JSON.parse(kubectl('-n', ns.name, 'get', kind, name, '-o', 'json'));
+  } catch (e) {
+    if (/NotFound/.test((e as Error & { stderr?: string }).stderr ?? (e as Error).message)) return null;
+    throw e;
+  }
+}
+
+beforeAll(async () => {
+  requireKubernetes();
+  scratch = await mkdtemp(join(tmpdir(), 'godocker-k8s-test-'));
+  ns = testNamespace('gdk8s');
+  executor = await createKubernetesExecutor(
+    { kubeconfig: KUBECONFIG, namespace: ns.name, killGraceSeconds: 2, imagePullPolicy: 'Never', countOtherPods: true },
+    context,
+  );
+}, 60_000);
+
+afterAll(async () => {
+  await executor?.close();
+  ns?.remove();
+  if (scratch) await rm(scratch, { recursive: true, force: true });
+});
+
+describe('kubernetes executor: running jobs', () => {
+  it('runs a script as a Job of one pod on the chosen node and keeps its exit code and output', async () => {
+    const s = spec({ script: 'echo out; echo err >&2; exit 3' });
+    const handle = await executor.start(s);
+    expect(handle).toMatchObject({ key: s.key, id: jobName(s.key), node: K8S_NODE });
+    const job = getJson('job', jobName(s.key));
+    expect(job?.spec).toMatchObject({ backoffLimit: 0, completions: 1, ttlSecondsAfterFinished: 86_400 });
+    expect(job?.spec.template.spec).toMatchObject({ restartPolicy: 'Never', terminationGracePeriodSeconds: 2 });
+    expect(
+      job?.spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms,
+    ).toEqual([{ matchFields: [{ key: 'metadata.name', operator: 'In', values: [K8S_NODE] }] }]);
+    const exit = await executor.wait(handle);
+    expect(exit).toMatchObject({ exitCode: 3, signal: null, oomKilled: false, error: null });
+    expect(Date.parse(exit.endedAt ?? '')).toBeGreaterThanOrEqual(Date.parse(exit.startedAt ?? ''));
+    await executor.collect(handle, s.logDir);
+    // One log per container in Kubernetes: both streams land in stdout, in order.
+    expect(await readFile(join(s.logDir, 'stdout'), 'utf8')).toBe('out\nerr\n');
+    expect(await readFile(join(s.logDir, 'stderr'), 'utf8')).toBe('');
+    // collect deletes the Job (and the garbage collector its pod).
+    expect(getJson('job', jobName(s.key))).toBeNull();
+    await executor.collect(handle, s.logDir);
+  });
+
+  it('runs as the job user with no privilege escalation, and requests equal to limits', async () => {
+    const s = spec({ script: 'id -u; id -g; grep NoNewPrivs /proc/self/status', uid: 1234, gid: 4321, cpu: 0.25, ram: 48 });
+    const handle = await executor.start(s);
+    const pod = getJson('job', jobName(s.key))?.spec.template.spec;
+    expect(pod.securityContext).toMatchObject({ runAsUser: 1234, runAsGroup: 4321, runAsNonRoot: true });
+    expect(pod.containers[0].securityContext).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    expect(pod.containers[0].resources.requests).toEqual(pod.containers[0].resources.limits);
+    expect(pod.containers[0].resources.limits).toMatchObject({ cpu: '250m', memory: String(48 * 1024 * 1024) });
+    const exit = await executor.wait(handle);
+    await executor.collect(handle, s.logDir);
+    expect(exit.exitCode).toBe(0);
+    expect((await readFile(join(s.logDir, 'stdout'), 'utf8')).split('\n').map((l) => l.replace(/\s+/g, ' '))).toEqual([
+      '1234',
+      '4321',
+      'NoNewPrivs: 1',
+      '',
+    ]);
+  });
+
+  it('passes the environment and the arguments', async () => {
+    const r = await run({ script: 'echo "$GREETING $1 $2"', args: ['a b', 'c'], env: { GREETING: 'hi' } });
+    expect(r.exit.exitCode).toBe(0);
+    expect(r.stdout).toBe('hi a b c\n');
+  });
+
+  it('runs a script with a shebang from a ConfigMap the Job owns', async () => {
+    const s = spec({ script: '#!/bin/sh\necho "from file $0"\n' });
+    const handle = await executor.start(s);
+    const cm = getJson('configmap', jobName(s.key));
+    expect(cm?.data['job.sh']).toBe(s.script);
+    expect(cm?.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'Job', name: jobName(s.key) });
+    expect((await executor.wait(handle)).exitCode).toBe(0);
+    await executor.collect(handle, s.logDir);
+    expect(await readFile(join(s.logDir, 'stdout'), 'utf8')).toBe('from file /godocker/job.sh\n');
+    expect(getJson('configmap', jobName(s.key))).toBeNull();
+  });
+
+  it('starts each key once: a second start of the same key returns the same task', async () => {
+    const s = spec({ script: 'sleep 1; echo once' });
+    const [a, b] = await Promise.all([executor.start(s), executor.start(s)]);
+    const c = await executor.start(s);
+    expect(a).toEqual(b);
+    expect(c).toEqual(a);
+    expect((await executor.list()).filter((t) => t.key === s.key)).toHaveLength(1);
+    await executor.wait(a);
+    await executor.collect(a, s.logDir);
+    expect(await readFile(join(s.logDir, 'stdout'), 'utf8')).toBe('once\n');
+  });
+
+  it('lists its tasks with their job ids, and forgets them once collected', async () => {
+    const s = spec({ script: 'sleep 30' });
+    const handle = await executor.start(s);
+    const listed = (await executor.list()).find((t) => t.key === s.key);
+    expect(listed).toMatchObject({ key: s.key, jobId: s.job.id, handle: { id: jobName(s.key) } });
+    await executor.kill(handle, 1);
+    await executor.wait(handle);
+    await executor.collect(handle, s.logDir);
+    expect((await executor.list()).some((t) => t.key === s.key)).toBe(false);
+  });
+
+  it('OOM-kills a job over its memory and says so', async () => {
+    const r = await run({ script: "x=$(head -c 100000000 /dev/zero | tr '\\0' a); echo survived", ram: 16 });
+    expect(r.exit).toMatchObject({ oomKilled: true, exitCode: 137, signal: 'SIGKILL' });
+    expect(r.stdout).not.toContain('survived');
+  });
+
+  it('mounts host folders read-only or read-write', async () => {
+    const dir = await mkdtemp(join(scratch, 'vol-'));
+    await writeFile(join(dir, 'in.txt'), 'data\n');
+    const { chmod } = await import('node:fs/promises');
+    await chmod(dir, 0o777);
+    const r = await run({
+      script: 'cat /in/in.txt; echo made > /out/made.txt; echo no > /in/x.txt || echo refused',
+      mounts: [
+        { hostPath: dir, containerPath: '/in', readOnly: true },
+        { hostPath: dir, containerPath: '/out', readOnly: false },
+      ],
+    });
+    expect(r.stdout).toContain('data\n');
+    expect(r.stdout).toContain('refused');
+    expect(await readFile(join(dir, 'made.txt'), 'utf8')).toBe('made\n');
+  });
+
+  it('a missing working directory is a start failure that names it; the command never runs', async () => {
+    const r = await run({ script: 'echo ran', workdir: '/no/such/dir' });
+    expect(r.exit.error).toBe('working directory /no/such/dir does not exist');
+    expect(r.stdout).not.toContain('ran');
+  });
+
+  it('an image that is not on the node is a start failure that names it', async () => {
+    const r = await run({ image: 'local/not-here:1', script: 'echo ran' });
+    expect(r.exit.error).toMatch(/^image local\/not-here:1: ErrImageNeverPull/);
+    expect(r.exit.exitCode).toBe(-1);
+  });
+
+  it('sets activeDeadlineSeconds from the time limit (the daemon kills at the limit; the cluster is the backstop)', async () => {
+    const s = spec({ script: 'true', timeLimit: 120 });
+    const handle = await executor.start(s);
+    expect(getJson('job', jobName(s.key))?.spec.activeDeadlineSeconds).toBe(120 + 2 + 60);
+    await executor.wait(handle);
+    await executor.collect(handle, s.logDir);
+  });
+});
+
+describe('kubernetes executor: kill, logs, what it cannot do', () => {
+  it('kills a running job with SIGTERM and keeps its exit code and its output', async () => {
+    const s = spec({ script: "trap 'echo got TERM; exit 143' TERM; echo started; while true; do sleep 0.1; done" });
+    const handle = await executor.start(s);
+    await until(async () => (await executor.status(handle)).state === 'running');
+    await until(async () => (await text(await executor.logs(handle, 'stdout', { follow: false }))).includes('started'));
+    await executor.kill(handle, 2);
+    const exit = await executor.wait(handle);
+    expect(exit).toMatchObject({ exitCode: 143, signal: 'SIGTERM', error: null });
+    await executor.collect(handle, s.logDir);
+    expect(await readFile(join(s.logDir, 'stdout'), 'utf8')).toBe('started\ngot TERM\n');
+  });
+
+  it('kills a job that ignores SIGTERM with SIGKILL after the grace', async () => {
+    const s = spec({ script: "trap '' TERM; echo started; while true; do sleep 0.1; done" });
+    const handle = await executor.start(s);
+    await until(async () => (await text(await executor.logs(handle, 'stdout', { follow: false }))).includes('started'));
+    const t0 = Date.now();
+    await executor.kill(handle, 2);
+    const exit = await executor.wait(handle);
+    expect(exit).toMatchObject({ exitCode: 137, signal: 'SIGKILL' });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1_500);
+    await executor.collect(handle, s.logDir);
+  });
+
+  it('a job no node can take waits as created; killed, it ends without having run', async () => {
+    const s = spec({ script: 'echo ran', labels: {} });
+    s.job.requirements.labels = { 'disk.godocker.test/kind': 'none-has-this' };
+    const handle = await executor.start(s);
+    await delay(1_500);
+    expect(await executor.status(handle)).toEqual({ state: 'created' });
+    await executor.kill(handle, 1);
+    const exit = await executor.wait(handle);
+    expect(exit).toMatchObject({ exitCode: 137, signal: 'SIGKILL', startedAt: null });
+    await executor.collect(handle, s.logDir);
+    expect(await readFile(join(s.logDir, 'stdout'), 'utf8')).toBe('');
+  });
+
+  it('follows the output of a running job until it ends', async () => {
+    const s = spec({ script: 'for i in 1 2 3 4 5; do echo line $i; sleep 0.3; done' });
+    const handle = await executor.start(s);
+    await until(async () => (await executor.status(handle)).state !== 'created');
+    const followed = await text(await executor.logs(handle, 'stdout', { follow: true }));
+    expect(followed).toBe('line 1\nline 2\nline 3\nline 4\nline 5\n');
+    await executor.wait(handle);
+    await executor.collect(handle, s.logDir);
+  });
+
+  it('refuses to suspend or resume, naming the executor', async () => {
+    const handle: TaskHandle = { key: 'x', id: null, node: null };
+    await expect(executor.suspend(handle)).rejects.toThrow(NotSupportedError);
+    await expect(executor.resume(handle)).rejects.toThrow('the kubernetes executor cannot resume jobs');
+    expect(executor.features()).toMatchObject({ suspend: false, logsFollow: true });
+  });
+
+  it('waiting for, or reading the logs of, a task that is not there is a clear error', async () => {
+    const handle: TaskHandle = { key: 'godocker-nope-1', id: null, node: null };
+    expect(await executor.status(handle)).toEqual({ state: 'missing' });
+    await expect(executor.wait(handle)).rejects.toThrow(ExecutorError);
+    await expect(executor.logs(handle, 'stdout', { follow: false })).rejects.toThrow(/no such Job in namespace/);
+  });
+});
+
+describe('kubernetes executor: nodes', () => {
+  it('reports the node with its allocatable resources and labels', async () => {
+    const nodes = await executor.nodes();
+    const node = nodes.find((n) => n.name === K8S_NODE);
+    expect(node).toBeDefined();
+    expect(node?.cpu).toBeGreaterThan(0);
+    expect(node?.ram).toBeGreaterThan(1024);
+    expect(node?.labels['kubernetes.io/hostname']).toBe(K8S_NODE);
+    expect(node?.state).toBeUndefined();
+  });
+
+  it('less what pods of other workloads request there', async () => {
+    const before = (await executor.nodes()).find((n) => n.name === K8S_NODE);
+    kubectl(
+      '-n',
+      ns.name,
+      'run',
+      'other-workload',
+      '--image=local/busybox:latest',
+      '--image-pull-policy=Never',
+      '--restart=Never',
+      '--overrides={"spec":{"containers":[{"name":"other-workload","image":"local/busybox:latest","imagePullPolicy":"Never","command":["sleep","60"],"resources":{"requests":{"cpu":"500m","memory":"100Mi"}}}]}}',
+    );
+    try {
+      await until(async () => (await executor.nodes()).find((n) => n.name === K8S_NODE)?.cpu === (before?.cpu ?? 0) - 0.5);
+      expect((await executor.nodes()).find((n) => n.name === K8S_NODE)?.ram).toBe((before?.ram ?? 0) - 100);
+    } finally {
+      kubectl('-n', ns.name, 'delete', 'pod', 'other-workload', '--grace-period=0', '--force', '--wait=false');
+    }
+  });
+
+  it('a cordoned node is drained (its jobs go on, nothing new goes there), and watchNodes says when', async () => {
+    let calls = 0;
+    const stop = executor.watchNodes?.(() => {
+      calls += 1;
+    });
+    kubectl('cordon', K8S_NODE);
+    try {
+      await until(async () => (await executor.nodes()).find((n) => n.name === K8S_NODE)?.state === 'drained');
+      expect((await executor.nodes()).find((n) => n.name === K8S_NODE)?.reason).toMatch(/cordoned/);
+      await until(() => calls > 0);
+    } finally {
+      kubectl('uncordon', K8S_NODE);
+    }
+    const seen = calls;
+    await until(async () => (await executor.nodes()).find((n) => n.name === K8S_NODE)?.state === undefined);
+    await until(() => calls > seen);
+    stop?.();
+  });
+});
+
+describe('kubernetes executor: configuration', () => {
+  it('refuses unknown or malformed options, naming the key', () => {
+    expect(() => parseKubernetesOptions({ namespce: 'x' })).toThrow(ConfigError);
+    expect(() => parseKubernetesOptions({ namespce: 'x' })).toThrow(/option namespce: unknown option/);
+    expect(() => parseKubernetesOptions({ namespace: 'Bad_NS' })).toThrow(/namespace: "Bad_NS" is not a namespace name/);
+    expect(() => parseKubernetesOptions({ imagePullPolicy: 'Sometimes' })).toThrow(/imagePullPolicy: must be one of/);
+    expect(() => parseKubernetesOptions({ volumeClaims: [{ hostPath: 'rel', claim: 'c' }] })).toThrow(
+      /volumeClaims\[0\]\.hostPath/,
+    );
+  });
+
+  it('a namespace that does not exist is a clear error at start', async () => {
+    await expect(
+      createKubernetesExecutor({ kubeconfig: KUBECONFIG, namespace: 'no-such-namespace-here' }, context),
+    ).rejects.toThrow(
+      /namespace no-such-namespace-here does not exist: create it \(kubectl create namespace no-such-namespace-here\)/,
+    );
+  });
+
+  it('an API server that does not answer is ExecutorUnavailableError', async () => {
+    const dir = await mkdtemp(join(scratch, 'kc-'));
+    const path = join(dir, 'kubeconfig');
+    // The same credentials, aimed at a port nothing listens on.
+    await writeFile(
+      path,
+      (await readFile(KUBECONFIG, 'utf8')).replace(/server: https:\/\/127\.0\.0\.1:\d+/, 'server: https://127.0.0.1:1'),
+    );
+    await expect(createKubernetesExecutor({ kubeconfig: path, namespace: ns.name }, context)).rejects.toThrow(
+      ExecutorUnavailableError,
+    );
+  });
+
+  it('a missing kubeconfig file is a clear error', async () => {
+    await expect(createKubernetesExecutor({ kubeconfig: '/no/such/kubeconfig' }, context)).rejects.toThrow(
+      /cannot load the kubeconfig \/no\/such\/kubeconfig/,
+    );
+  });
+});
