@@ -142,6 +142,18 @@ start etcd /usr/bin/etcd --name godocker-k8s --data-dir "$K/etcd" \
 wait_for "etcd health" 30 etcd curl -fsS "http://127.0.0.1:$etcd_port/health"
 
 # ---------------------------------------------------------------- control plane
+# A controller manager that outlived its API server stops creating service accounts (seen here
+# after the API server alone was restarted): with a new API server, the controllers start anew too.
+if ! running kube-apiserver "$bin/kube-apiserver"; then
+  for c in kube-controller-manager kube-scheduler; do
+    if running "$c" "$bin/$c"; then
+      say "stopping $c: the API server is starting again"
+      pid=$(cat "$run/$c.pid")
+      kill "$pid" 2>/dev/null || true
+      for _ in $(seq 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+    fi
+  done
+fi
 start kube-apiserver "$bin/kube-apiserver" \
   --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$api_port" \
   --etcd-servers "http://127.0.0.1:$etcd_port" \
@@ -153,7 +165,9 @@ start kube-apiserver "$bin/kube-apiserver" \
   --service-cluster-ip-range "$svc_cidr" \
   --authorization-mode Node,RBAC --enable-admission-plugins NodeRestriction --allow-privileged=true \
   `# the kubernetes Service's endpoint would be 127.0.0.1, which Endpoints validation rejects` \
-  --endpoint-reconciler-type none
+  --endpoint-reconciler-type none \
+  `# stdout and stderr of a pod's log read apart (alpha through 1.34); the executor falls back without it` \
+  --feature-gates PodLogsQuerySplitStreams=true
 wait_for "kube-apiserver readiness" 120 kube-apiserver kubectl get --raw /readyz
 
 cm_kc=$K/controller-manager.kubeconfig
@@ -298,6 +312,9 @@ containerRuntimeEndpoint: unix://$csock
 # cgroup v1 here, and no systemd as PID 1.
 cgroupDriver: cgroupfs
 failCgroupV1: false
+# The kubelet serves a container's stdout and stderr apart when asked (see the API server's flag).
+featureGates:
+  PodLogsQuerySplitStreams: true
 failSwapOn: false
 resolvConf: /etc/resolv.conf
 clusterDomain: cluster.local

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what GoDocker and its tests need on a fresh Debian 12 machine, starts a
-# Docker engine if none answers and a one-node Docker Swarm on an engine of its own,
+# Docker engine if none answers, a one-node Docker Swarm on an engine of its own and a
+# one-node Kubernetes cluster (built from source once, then cached),
 # builds the local test images and the packages.
 # Idempotent: a second run only checks.
 set -euo pipefail
@@ -27,6 +28,9 @@ echo "== test images"
 bash scripts/build-test-images.sh
 echo "== Docker Swarm (its own engine, for the swarm executor tests)"
 bash scripts/swarm-up.sh
+echo "== Kubernetes (a one-node cluster for the kubernetes executor tests; built once into /var/cache/godocker/k8s)"
+bash scripts/k8s-build.sh >/dev/null
+bash scripts/k8s-up.sh >/dev/null
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "== npm ci"

@@ -14,8 +14,10 @@
  *   with SIGTERM, then SIGKILL after the pod's terminationGracePeriodSeconds (the `killGraceSeconds`
  *   option), and keeps it, its exit code and its log. Deleting the pod instead would lose both.
  *   A pod not placed on a node yet is deleted with its Job.
- * - Keep stdout and stderr apart: one log per container, both streams in it (see pod-logs.ts). The
- *   job's `stdout` file holds both; `stderr` is empty (DRMAA's output and error paths still split them).
+ * - Keep stdout and stderr apart, on a cluster without the PodLogsQuerySplitStreams feature gate:
+ *   one log per container, both streams in it (see pod-logs.ts). The executor asks for them apart
+ *   and, once the API server has refused that, reads the one log into the job's `stdout` and leaves
+ *   `stderr` empty (DRMAA's output and error paths still split them: they are files the job writes).
  */
 import { setMaxListeners } from 'node:events';
 import { existsSync } from 'node:fs';
@@ -68,7 +70,7 @@ import { KubeCache } from './kube-cache.js';
 import { isAlreadyExists, isNotFound, kubeError, messageOf } from './kube-errors.js';
 import { nodeFingerprint, nodeInfos, requestsByNode } from './kube-nodes.js';
 import { parseKubernetesOptions, type ResolvedKubernetesOptions } from './kube-options.js';
-import { podLog } from './pod-logs.js';
+import { isSplitRefused, podLog } from './pod-logs.js';
 import { phaseOf, type TaskPhase } from './pod-outcome.js';
 
 /** The label the Job controller puts on its pods (Kubernetes ≥ 1.27). */
@@ -138,6 +140,8 @@ export class KubernetesExecutor implements Executor {
   private readonly batch: BatchV1Api;
   private readonly core: CoreV1Api;
   private closed = false;
+  /** Whether the API server reads stdout and stderr apart; null until it has been asked once. */
+  private splitStreams: boolean | null = null;
 
   /**
    * No suspend (a pod cannot be paused), no exec yet (the SSH gateway is a later issue), no ports.
@@ -347,21 +351,28 @@ export class KubernetesExecutor implements Executor {
 
   async list(): Promise<ListedTask[]> {
     this.assertOpen();
-    const jobs = this.jobs.current
-      ? this.jobs.list()
-      : await this.call('listing jobs', () =>
-          this.batch.listNamespacedJob({
-            namespace: this.options.namespace,
-            labelSelector: clusterSelector(this.context.clusterId),
-          }),
-        ).then((l) => l.items);
+    // Straight from the API server: the reconciler compares it with the store, and a Job created a
+    // moment ago may not have reached the watch yet.
+    const namespace = this.options.namespace;
+    const labelSelector = clusterSelector(this.context.clusterId);
+    const [jobs, pods] = await this.call('listing jobs', () =>
+      Promise.all([
+        this.batch.listNamespacedJob({ namespace, labelSelector }),
+        this.core.listNamespacedPod({ namespace, labelSelector }),
+      ]),
+    );
+    const podsByJob = new Map<string, V1Pod[]>();
+    for (const pod of pods.items) {
+      const job = pod.metadata?.labels?.[JOB_NAME_LABEL];
+      if (job) podsByJob.set(job, [...(podsByJob.get(job) ?? []), pod]);
+    }
     const tasks: ListedTask[] = [];
-    for (const job of jobs) {
+    for (const job of jobs.items) {
       const key = job.metadata?.annotations?.[KEY_ANNOTATION];
       const jobId = Number(job.metadata?.labels?.[TASK_LABELS.job]);
       const name = job.metadata?.name;
       if (!key || !name || !Number.isInteger(jobId)) continue;
-      const pod = newest(this.podsByJob.get(name)?.values() ?? []);
+      const pod = newest(podsByJob.get(name) ?? []);
       tasks.push({ key, jobId, handle: { key, id: name, node: pod?.spec?.nodeName ?? null } });
     }
     return tasks;
@@ -411,13 +422,12 @@ export class KubernetesExecutor implements Executor {
     if (!view) throw this.missing(handle, 'read the logs of');
     const pod = view.pod;
     const started = pod?.status?.containerStatuses?.some((c) => c.state?.running || c.state?.terminated);
-    // Both streams are in the container's one log: stderr has nothing of its own to show.
-    if (stream === 'stderr' || !pod?.metadata?.name || !started) return Readable.from([]);
+    if (!pod?.metadata?.name || !started) return Readable.from([]);
     const hangUp = new AbortController();
     const signal = AbortSignal.any([hangUp.signal, this.closing.signal]);
-    const source = await this.call(`reading the logs of task ${handle.key}`, () =>
-      podLog(this.kc, this.options.namespace, pod.metadata?.name as string, CONTAINER, { follow: options.follow, signal }),
-    );
+    const source = await this.podStream(handle, pod.metadata.name, stream, { follow: options.follow, signal });
+    // Without split streams both are in the container's one log, shown as stdout: stderr has nothing of its own.
+    if (!source) return Readable.from([]);
     const out = new PassThrough();
     source.pipe(out);
     source.on('error', (e) => out.destroy(e));
@@ -436,15 +446,17 @@ export class KubernetesExecutor implements Executor {
     const pod = view?.pod;
     const ran = pod?.status?.containerStatuses?.some((c) => c.state?.running || c.state?.terminated);
     if (pod?.metadata?.name && ran) {
-      const source = await this.call(`collecting task ${handle.key}`, () =>
-        podLog(this.kc, this.options.namespace, pod.metadata?.name as string, CONTAINER, {
-          follow: false,
-          signal: this.closing.signal,
-        }),
-      );
-      await writingTo(`collecting task ${handle.key}`, logDir, () => writeLogFiles(stdoutFrames(source), logDir));
+      const name = pod.metadata.name;
+      const o = { follow: false, signal: this.closing.signal };
+      // Both read before the files are opened: a log the API server cannot give leaves no empty files behind.
+      const stdout = await this.podStream(handle, name, 'stdout', o);
+      const stderr = await this.podStream(handle, name, 'stderr', o).catch((e: unknown) => {
+        stdout?.destroy();
+        throw e;
+      });
+      await writingTo(`collecting task ${handle.key}`, logDir, () => writeLogFiles(frames(stdout, stderr), logDir));
     } else if (view) {
-      await writingTo(`collecting task ${handle.key}`, logDir, () => writeLogFiles(stdoutFrames(Readable.from([])), logDir));
+      await writingTo(`collecting task ${handle.key}`, logDir, () => writeLogFiles(frames(null, null), logDir));
     }
     await this.deleteJob(handle, `collecting task ${handle.key}`);
     this.killedBeforeStart.delete(handle.key);
@@ -507,7 +519,7 @@ export class KubernetesExecutor implements Executor {
     if (info.exitCode === PRELUDE_FAILED_EXIT && info.error === null && view.pod?.metadata?.name) {
       const args = preludeArgs(view.job?.spec?.template.spec?.containers.find((c) => c.name === CONTAINER)?.command);
       if (args) {
-        const last = await this.lastLogLine(view.pod.metadata.name).catch(() => '');
+        const last = await this.lastLogLine(handle, view.pod.metadata.name).catch(() => '');
         const error = preludeFailure(args, last);
         if (error) return { ...info, error };
       }
@@ -515,9 +527,43 @@ export class KubernetesExecutor implements Executor {
     return info;
   }
 
-  /** The last line of a pod's log, read bounded (the prelude's failure line is short). */
-  private async lastLogLine(pod: string): Promise<string> {
-    const source = await podLog(this.kc, this.options.namespace, pod, CONTAINER, { follow: false, signal: this.closing.signal });
+  /**
+   * One stream of a pod's log. Without split streams on the API server, stdout is the whole log
+   * and stderr is null (nothing of its own).
+   */
+  private async podStream(
+    handle: TaskHandle,
+    pod: string,
+    stream: LogStream,
+    o: { follow: boolean; signal: AbortSignal },
+  ): Promise<Readable | null> {
+    const doing = `reading the ${stream} of task ${handle.key}`;
+    const read = (split: 'Stdout' | 'Stderr' | undefined) =>
+      this.call(doing, () =>
+        podLog(this.kc, this.options.namespace, pod, CONTAINER, { ...o, ...(split ? { stream: split } : {}) }),
+      );
+    if (this.splitStreams !== false) {
+      try {
+        const source = await read(stream === 'stdout' ? 'Stdout' : 'Stderr');
+        this.splitStreams = true;
+        return source;
+      } catch (e) {
+        if (!isSplitRefused(e)) throw e;
+        this.splitStreams = false;
+        this.context.logger.info(
+          { namespace: this.options.namespace },
+          'the Kubernetes API server cannot read stdout and stderr apart (feature gate PodLogsQuerySplitStreams off): both go to the stdout log',
+        );
+      }
+    }
+    return stream === 'stdout' ? read(undefined) : null;
+  }
+
+  /** The last line of a pod's log, read bounded (the prelude's failure line is short, on stderr). */
+  private async lastLogLine(handle: TaskHandle, pod: string): Promise<string> {
+    const o = { follow: false, signal: this.closing.signal };
+    const source = (await this.podStream(handle, pod, 'stderr', o)) ?? (await this.podStream(handle, pod, 'stdout', o));
+    if (!source) return '';
     let tail = Buffer.alloc(0);
     for await (const chunk of source) {
       tail = Buffer.concat([tail, chunk as Buffer]);
@@ -627,9 +673,14 @@ function killedInfo(): ExitInfo {
   };
 }
 
-async function* stdoutFrames(source: Readable): AsyncGenerator<{ stream: LogStream; data: Buffer }> {
-  for await (const chunk of source)
-    yield { stream: 'stdout', data: Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string) };
+async function* frames(stdout: Readable | null, stderr: Readable | null): AsyncGenerator<{ stream: LogStream; data: Buffer }> {
+  for (const [stream, source] of [
+    ['stdout', stdout],
+    ['stderr', stderr],
+  ] as const) {
+    if (!source) continue;
+    for await (const chunk of source) yield { stream, data: Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string) };
+  }
 }
 
 export const createKubernetesExecutor: ExecutorFactory = async (options, context) => {

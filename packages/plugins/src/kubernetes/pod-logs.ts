@@ -5,7 +5,9 @@
  * and the kubeconfig's credentials, and keeps the real error.
  *
  * Kubernetes keeps one log per container with stdout and stderr interleaved; reading them apart
- * (`stream=Stdout`) is behind the PodLogsQuerySplitStreams feature gate, off by default through 1.34.
+ * (`stream=Stdout`, `stream=Stderr`) needs the PodLogsQuerySplitStreams feature gate on the API server
+ * and the kubelets (alpha, off by default through 1.34). An API server without it refuses the
+ * parameter (422, "stream: Forbidden: may not be specified"): `isSplitRefused` tells.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -15,6 +17,14 @@ import { ApiException, type KubeConfig } from '@kubernetes/client-node';
 export interface PodLogOptions {
   follow: boolean;
   signal?: AbortSignal;
+  /** One stream only; absent: both, interleaved. */
+  stream?: 'Stdout' | 'Stderr';
+}
+
+/** The API server does not know `stream` (its PodLogsQuerySplitStreams gate is off). */
+export function isSplitRefused(error: unknown): boolean {
+  const cause = error instanceof Error && error.cause !== undefined ? error.cause : error;
+  return cause instanceof ApiException && (cause.code === 422 || cause.code === 400) && /stream/i.test(String(cause.body));
 }
 
 export async function podLog(
@@ -31,6 +41,7 @@ export async function podLog(
   );
   url.searchParams.set('container', container);
   if (o.follow) url.searchParams.set('follow', 'true');
+  if (o.stream) url.searchParams.set('stream', o.stream);
   const options: https.RequestOptions = { method: 'GET', headers: {} };
   await kc.applyToHTTPSOptions(options);
   const client = url.protocol === 'http:' ? http : https;

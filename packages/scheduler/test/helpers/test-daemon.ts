@@ -16,10 +16,14 @@ import {
 import type { Job, User } from '@godocker/sdk';
 import { type Caller, caller } from './api-caller.js';
 
-export type ExecutorKind = 'docker' | 'local' | 'swarm';
+export type ExecutorKind = 'docker' | 'local' | 'swarm' | 'kubernetes';
 
 /** The test swarm's manager (scripts/swarm-up.sh), apart from the main engine. */
 export const SWARM_SOCKET = process.env.GODOCKER_SWARM_SOCKET ?? '/var/run/godocker-swarm.sock';
+
+/** The test cluster's admin kubeconfig (scripts/k8s-up.sh) and the namespace daemons under test run jobs in. */
+export const K8S_KUBECONFIG = process.env.GODOCKER_K8S_KUBECONFIG ?? '/var/lib/godocker-ci/k8s/admin.kubeconfig';
+export const K8S_NAMESPACE = 'godocker-test';
 
 export const TEST_IMAGE = 'local/busybox:latest';
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -47,7 +51,10 @@ export function baseConfig(kind: ExecutorKind, dataDir: string): DeepPartial<God
         kind === 'swarm'
           ? // Swarm itself keeps a task pending while reservations are full: over-subscribing needs them off.
             { socketPath: SWARM_SOCKET, capacity: { cpu: 16, ram: 16384 }, reserveResources: false }
-          : { capacity: { cpu: 16, ram: 16384 } },
+          : kind === 'kubernetes'
+            ? // The cluster reserves what each job asks: capacity is the node's, as the cluster says.
+              { kubeconfig: K8S_KUBECONFIG, namespace: K8S_NAMESPACE, imagePullPolicy: 'Never', killGraceSeconds: 1 }
+            : { capacity: { cpu: 16, ram: 16384 } },
     },
     limits: { defaultCpu: 0.5, defaultRam: 128, killGraceSeconds: 1 },
     scheduler: { tickSeconds: 1, reconcileSeconds: 2 },
