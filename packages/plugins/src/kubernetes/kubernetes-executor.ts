@@ -418,10 +418,25 @@ export class KubernetesExecutor implements Executor {
 
   async logs(handle: TaskHandle, stream: LogStream, options: { follow: boolean }): Promise<Readable> {
     this.assertOpen();
-    const view = await this.view(handle);
+    let view = await this.view(handle);
     if (!view) throw this.missing(handle, 'read the logs of');
+    // Followed before its container started (the pod is being placed, its image unpacked): the
+    // output is to come, so wait for the start rather than end the stream empty.
+    while (options.follow && view.phase.phase === 'created' && !containerStarted(view.pod)) {
+      const changed = this.changed(jobName(handle.key));
+      try {
+        const again = await this.view(handle);
+        if (!again) throw this.missing(handle, 'read the logs of');
+        view = again;
+        if (view.phase.phase !== 'created' || containerStarted(view.pod)) break;
+        await changed.promise;
+      } finally {
+        changed.cancel();
+      }
+      if (this.closed) throw this.closedError();
+    }
     const pod = view.pod;
-    const started = pod?.status?.containerStatuses?.some((c) => c.state?.running || c.state?.terminated);
+    const started = containerStarted(pod);
     if (!pod?.metadata?.name || !started) return Readable.from([]);
     const hangUp = new AbortController();
     const signal = AbortSignal.any([hangUp.signal, this.closing.signal]);
@@ -444,8 +459,7 @@ export class KubernetesExecutor implements Executor {
     await writingTo(`collecting task ${handle.key}`, logDir, () => mkdir(logDir, { recursive: true }));
     const view = await this.view(handle, { fresh: true });
     const pod = view?.pod;
-    const ran = pod?.status?.containerStatuses?.some((c) => c.state?.running || c.state?.terminated);
-    if (pod?.metadata?.name && ran) {
+    if (pod?.metadata?.name && containerStarted(pod)) {
       const name = pod.metadata.name;
       const o = { follow: false, signal: this.closing.signal };
       // Both read before the files are opened: a log the API server cannot give leaves no empty files behind.
@@ -658,6 +672,10 @@ export class KubernetesExecutor implements Executor {
   private closedError(): ExecutorError {
     return new ExecutorError('the kubernetes executor is closed');
   }
+}
+
+function containerStarted(pod: V1Pod | undefined): boolean {
+  return Boolean(pod?.status?.containerStatuses?.some((c) => c.state?.running || c.state?.terminated));
 }
 
 function killedInfo(): ExitInfo {
