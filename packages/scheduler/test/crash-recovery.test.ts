@@ -19,7 +19,7 @@ afterEach(() => {
   for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
 });
 
-describe.each<ExecutorKind>(['docker', 'swarm', 'local'])('kill -9 of the daemon (%s executor)', (kind) => {
+describe.each<ExecutorKind>(['docker', 'swarm', 'kubernetes', 'local'])('kill -9 of the daemon (%s executor)', (kind) => {
   it('loses no job and runs none twice', async () => {
     const root = mkdtempSync(join(tmpdir(), `godocker-crash-${kind}-`));
     chmodSync(root, 0o711);
@@ -34,7 +34,11 @@ describe.each<ExecutorKind>(['docker', 'swarm', 'local'])('kill -9 of the daemon
     const config = {
       ...base,
       auth: { admin: { home } },
-      executor: { type: kind, options: { ...base.executor?.options, capacity: { cpu: 4, ram: 16384 } } },
+      executor: {
+        type: kind,
+        // A Kubernetes node's capacity is what the cluster says it can give (2 cpu here).
+        options: kind === 'kubernetes' ? base.executor?.options : { ...base.executor?.options, capacity: { cpu: 4, ram: 16384 } },
+      },
       limits: { defaultCpu: 0.5, defaultRam: 64, killGraceSeconds: 1 },
       volumes: [{ name: 'out', hostPath: out, mode: 'rw' }],
     };
@@ -49,7 +53,7 @@ describe.each<ExecutorKind>(['docker', 'swarm', 'local'])('kill -9 of the daemon
       expect(r.status).toBe(201);
       ids.push(r.body.id);
     }
-    // 8 fit at once (4 cpu / 0.5): some run, the rest wait.
+    // 8 fit at once (4 cpu / 0.5; 4 on Kubernetes): some run, the rest wait.
     const started = await admin.call<{ timedOut: boolean }>('GET', `/api/v1/jobs/${ids[0]}/wait?for=started&timeout=30`);
     expect(started.body.timedOut).toBe(false);
     await new Promise((r) => setTimeout(r, 500));

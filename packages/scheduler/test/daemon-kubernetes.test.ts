@@ -3,21 +3,9 @@
  * of one pod. A pod cannot be paused, so suspend is refused; what the cluster enforces (memory and
  * cpu limits, OOM) is checked here as for the docker executor.
  */
-import { execFileSync } from 'node:child_process';
-import { beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { describeDaemonE2E } from './daemon-e2e.suite.js';
-import { K8S_KUBECONFIG, K8S_NAMESPACE, logsOf } from './helpers/test-daemon.js';
-
-const KUBECTL = process.env.GODOCKER_KUBECTL ?? '/var/cache/godocker/k8s/v1.34.4/bin/kubectl';
-
-beforeAll(() => {
-  // Daemons under test share one namespace; each one's Jobs carry its own cluster id.
-  try {
-    execFileSync(KUBECTL, ['--kubeconfig', K8S_KUBECONFIG, 'get', 'namespace', K8S_NAMESPACE], { stdio: 'ignore' });
-  } catch {
-    execFileSync(KUBECTL, ['--kubeconfig', K8S_KUBECONFIG, 'create', 'namespace', K8S_NAMESPACE], { stdio: 'pipe' });
-  }
-});
+import { logsOf } from './helpers/test-daemon.js';
 
 describeDaemonE2E('kubernetes', {
   suspend: false,

@@ -2,6 +2,7 @@
  * A real daemon for tests: in-process, on a free port, with its own data folder
  * and the executor under test (the real Docker engine, or local processes).
  */
+import { execFileSync } from 'node:child_process';
 import { chmod, chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +25,7 @@ export const SWARM_SOCKET = process.env.GODOCKER_SWARM_SOCKET ?? '/var/run/godoc
 /** The test cluster's admin kubeconfig (scripts/k8s-up.sh) and the namespace daemons under test run jobs in. */
 export const K8S_KUBECONFIG = process.env.GODOCKER_K8S_KUBECONFIG ?? '/var/lib/godocker-ci/k8s/admin.kubeconfig';
 export const K8S_NAMESPACE = 'godocker-test';
+const K8S_KUBECTL = process.env.GODOCKER_KUBECTL ?? '/var/cache/godocker/k8s/v1.34.4/bin/kubectl';
 
 export const TEST_IMAGE = 'local/busybox:latest';
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -40,7 +42,19 @@ export interface TestDaemon {
   stop(): Promise<void>;
 }
 
+/** The namespace daemons under test share (each one's Jobs carry its own cluster id); made once. */
+function ensureK8sNamespace(): void {
+  const kubectl = (...args: string[]) =>
+    execFileSync(K8S_KUBECTL, ['--kubeconfig', K8S_KUBECONFIG, ...args], { stdio: 'pipe', timeout: 30_000 });
+  try {
+    kubectl('get', 'namespace', K8S_NAMESPACE);
+  } catch {
+    kubectl('create', 'namespace', K8S_NAMESPACE);
+  }
+}
+
 export function baseConfig(kind: ExecutorKind, dataDir: string): DeepPartial<GodockerConfig> {
+  if (kind === 'kubernetes') ensureK8sNamespace();
   return {
     dataDir,
     server: { host: '127.0.0.1', port: 0 },
