@@ -12,23 +12,7 @@ import type { Job } from '@godocker/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PrivateEngine, startPrivateEngine } from '../../plugins/test/helpers/private-docker.js';
 import type { Caller } from './helpers/api-caller.js';
-import { logsOf, startTestDaemon, type TestDaemon, waitJob } from './helpers/test-daemon.js';
-
-async function tasksOf(who: Caller, parent: number): Promise<Job[]> {
-  const r = await who.call<{ jobs: Job[] }>('GET', `/api/v1/jobs?parent=${parent}&limit=1000`);
-  if (r.status !== 200) throw new Error(`list failed: ${r.status} ${r.text}`);
-  return r.body.jobs;
-}
-
-async function until<T>(what: string, seconds: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const end = Date.now() + seconds * 1000;
-  for (;;) {
-    const found = await probe().catch(() => undefined);
-    if (found !== undefined) return found;
-    if (Date.now() > end) throw new Error(`${what}: not seen within ${seconds} s`);
-    await delay(100);
-  }
-}
+import { logsOf, startTestDaemon, type TestDaemon, tasksOf, until, waitJob } from './helpers/test-daemon.js';
 
 describe('the Docker engine restarts under a queue of 100 jobs', () => {
   let engine: PrivateEngine;

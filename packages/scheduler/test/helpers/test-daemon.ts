@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { chmod, chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import {
   type Daemon,
   type DaemonOptions,
@@ -157,4 +158,22 @@ export async function logsOf(who: Caller, id: number, stream: 'stdout' | 'stderr
   const r = await who.call('GET', `/api/v1/jobs/${id}/logs/${stream}`);
   if (r.status !== 200) throw new Error(`logs failed: ${r.status} ${r.text}`);
   return r.text;
+}
+
+/** The tasks of an array job. */
+export async function tasksOf(who: Caller, parent: number): Promise<Job[]> {
+  const r = await who.call<{ jobs: Job[] }>('GET', `/api/v1/jobs?parent=${parent}&limit=1000`);
+  if (r.status !== 200) throw new Error(`list failed: ${r.status} ${r.text}`);
+  return r.body.jobs;
+}
+
+/** Polls `probe` until it gives a value (its errors count as not yet). */
+export async function until<T>(what: string, seconds: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const end = Date.now() + seconds * 1000;
+  for (;;) {
+    const found = await probe().catch(() => undefined);
+    if (found !== undefined) return found;
+    if (Date.now() > end) throw new Error(`${what}: not seen within ${seconds} s`);
+    await delay(100);
+  }
 }
