@@ -216,6 +216,86 @@ describe('kubernetes executor: running jobs', () => {
     expect(r.exit.exitCode).toBe(-1);
   });
 
+  it('asks the cluster for GPUs as nvidia.com/gpu; a node without any never takes the job', async () => {
+    const s = spec({ script: 'echo ran', gpus: 1 });
+    const handle = await executor.start(s);
+    const limits = getJson('job', jobName(s.key))?.spec.template.spec.containers[0].resources.limits;
+    expect(limits).toMatchObject({ 'nvidia.com/gpu': '1' });
+    expect((await executor.nodes()).find((n) => n.name === K8S_NODE)?.gpus).toBe(0);
+    await delay(1_000);
+    expect(await executor.status(handle)).toEqual({ state: 'created' });
+    await executor.kill(handle, 1);
+    await executor.wait(handle);
+    await executor.collect(handle, s.logDir);
+  });
+
+  it('mounts a catalogue folder the admin mapped to a PersistentVolumeClaim from that claim, with its subPath', async () => {
+    const backing = await mkdtemp(join(scratch, 'pv-'));
+    const { chmod, mkdir } = await import('node:fs/promises');
+    await mkdir(join(backing, 'alice'));
+    await chmod(join(backing, 'alice'), 0o777);
+    const pv = `${ns.name}-pv`;
+    const manifest = join(scratch, 'pv.json');
+    await writeFile(
+      manifest,
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'List',
+        items: [
+          {
+            apiVersion: 'v1',
+            kind: 'PersistentVolume',
+            metadata: { name: pv },
+            spec: {
+              capacity: { storage: '1Mi' },
+              accessModes: ['ReadWriteOnce'],
+              storageClassName: 'manual',
+              hostPath: { path: backing },
+              claimRef: { namespace: ns.name, name: 'site-data' },
+            },
+          },
+          {
+            apiVersion: 'v1',
+            kind: 'PersistentVolumeClaim',
+            metadata: { name: 'site-data', namespace: ns.name },
+            spec: {
+              accessModes: ['ReadWriteOnce'],
+              storageClassName: 'manual',
+              volumeName: pv,
+              resources: { requests: { storage: '1Mi' } },
+            },
+          },
+        ],
+      }),
+    );
+    kubectl('apply', '-f', manifest);
+    const withClaims = await createKubernetesExecutor(
+      {
+        kubeconfig: KUBECONFIG,
+        namespace: ns.name,
+        imagePullPolicy: 'Never',
+        volumeClaims: [{ hostPath: '/srv/site-data', claim: 'site-data' }],
+      },
+      context,
+    );
+    try {
+      const s = spec({
+        script: 'echo via-claim > /data/out.txt && cat /data/out.txt',
+        mounts: [{ hostPath: '/srv/site-data/alice', containerPath: '/data', readOnly: false }],
+      });
+      const handle = await withClaims.start(s);
+      const pod = getJson('job', jobName(s.key))?.spec.template.spec;
+      expect(pod.volumes[0]).toMatchObject({ name: 'vol-0', persistentVolumeClaim: { claimName: 'site-data' } });
+      expect(pod.containers[0].volumeMounts[0]).toMatchObject({ mountPath: '/data', subPath: 'alice' });
+      expect(await withClaims.wait(handle)).toMatchObject({ exitCode: 0, error: null });
+      await withClaims.collect(handle, s.logDir);
+      expect(await readFile(join(backing, 'alice', 'out.txt'), 'utf8')).toBe('via-claim\n');
+    } finally {
+      await withClaims.close();
+      kubectl('delete', '-f', manifest, '--wait=false', '--ignore-not-found');
+    }
+  });
+
   it('sets activeDeadlineSeconds from the time limit (the daemon kills at the limit; the cluster is the backstop)', async () => {
     const s = spec({ script: 'true', timeLimit: 120 });
     const handle = await executor.start(s);
