@@ -44,7 +44,7 @@ export interface TestDaemon {
 }
 
 /** The namespace daemons under test share (each one's Jobs carry its own cluster id); made once. */
-function ensureK8sNamespace(): void {
+export function ensureK8sNamespace(): void {
   const kubectl = (...args: string[]) =>
     execFileSync(K8S_KUBECTL, ['--kubeconfig', K8S_KUBECONFIG, ...args], { stdio: 'pipe', timeout: 30_000 });
   try {
