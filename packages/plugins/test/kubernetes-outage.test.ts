@@ -4,16 +4,16 @@
  * (helpers/tcp-cut.ts), so every call meets a refused port and connections reset under open
  * requests and watches, as when the API server or the path to it goes away.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { type Executor, ExecutorUnavailableError, type RunSpec } from '@godocker/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKubernetesExecutor } from '../src/index.js';
-import { K8S_NODE, KUBECONFIG, requireKubernetes, testNamespace } from './helpers/kubernetes.js';
+import { K8S_NODE, relayedKubeconfig, requireKubernetes, testNamespace } from './helpers/kubernetes.js';
 import { makeRunSpec, type RunSpecOverrides, testLogger } from './helpers/run-spec.js';
-import { startTcpCut, type TcpCut } from './helpers/tcp-cut.js';
+import type { TcpCut } from './helpers/tcp-cut.js';
 
 const clusterId = `k8soutage-${process.pid}-${Date.now().toString(36)}`;
 let relay: TcpCut;
@@ -31,13 +31,9 @@ beforeAll(async () => {
   requireKubernetes();
   scratch = await mkdtemp(join(tmpdir(), 'godocker-k8s-outage-'));
   ns = testNamespace('gdk8s-outage');
-  const admin = await readFile(KUBECONFIG, 'utf8');
-  const server = /server: https:\/\/([\d.]+):(\d+)/.exec(admin);
-  if (!server) throw new Error(`no server: line in ${KUBECONFIG}`);
-  relay = await startTcpCut({ host: server[1] as string, port: Number(server[2]) });
-  const kubeconfig = join(scratch, 'kubeconfig');
-  // The same credentials; the server certificate names 127.0.0.1, whatever the port.
-  await writeFile(kubeconfig, admin.replace(server[0], `server: https://127.0.0.1:${relay.port}`));
+  const relayed = await relayedKubeconfig(scratch);
+  relay = relayed.relay;
+  const kubeconfig = relayed.kubeconfig;
   executor = await createKubernetesExecutor(
     { kubeconfig, namespace: ns.name, imagePullPolicy: 'Never', killGraceSeconds: 1 },
     { clusterId, dataDir: scratch, logger: testLogger },

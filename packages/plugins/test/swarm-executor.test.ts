@@ -14,6 +14,7 @@ import {
   ConfigError,
   type Executor,
   ExecutorError,
+  ExecutorUnavailableError,
   type ExitInfo,
   NotSupportedError,
   type RunSpec,
@@ -511,7 +512,7 @@ describe('swarm executor: configuration and lifecycle', () => {
   it('says which socket does not answer, and refuses an engine that is not a swarm manager', async () => {
     const missing = join(scratch, 'no-docker.sock');
     const error = await createSwarmExecutor({ socketPath: missing }, context).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ExecutorError);
+    expect(error).toBeInstanceOf(ExecutorUnavailableError);
     expect((error as Error).message).toContain(missing);
     expect((error as Error).message).toMatch(/socketPath/);
     // The main test engine is a plain engine, not in a swarm: only its /info is read.

@@ -12,6 +12,7 @@ import {
   ExecutorSet,
   type ExecutorSetMember,
   GodockerError,
+  isExecutorUnavailable,
   type Logger,
   type PluginContext,
   VERSION,
@@ -23,6 +24,7 @@ import { ensureAdmin } from './auth/tokens.js';
 import type { DeepPartial, ExecutorType, GodockerConfig } from './config/config-schema.js';
 import { loadConfig } from './config/load-config.js';
 import { preparePrivateFolder } from './data-folder.js';
+import { DeferredExecutor } from './deferred-executor.js';
 import { LocalEventBus } from './events/event-bus.js';
 import { JobRuntime } from './runtime/job-runtime.js';
 import { SqliteStore } from './store/sqlite-store.js';
@@ -82,6 +84,9 @@ async function pickExecutor(config: GodockerConfig, context: PluginContext, logg
  * Every executor of the config behind one `ExecutorSet`, even a lone one: its nodes then carry
  * the executor label like any, and `--executor NAME` means the same whatever the site runs.
  */
+/** The executors that say when their nodes change (`watchNodes`), known before one is made. */
+const WATCHES_NODES = new Set<ExecutorType>(['docker', 'kubernetes']);
+
 async function buildExecutors(
   config: GodockerConfig,
   context: PluginContext,
@@ -98,6 +103,19 @@ async function buildExecutors(
         try {
           members.push({ name: e.name, executor: await createExecutor(e.type, e.options, context) });
         } catch (error) {
+          if (isExecutorUnavailable(error) && config.executors.length > 1) {
+            // One backend away at start does not keep the others from running jobs.
+            logger.error(
+              { executor: e.name, reason: error.message },
+              'an executor does not answer: the daemon starts without it and keeps asking',
+            );
+            const make = () => createExecutor(e.type, e.options, context);
+            members.push({
+              name: e.name,
+              executor: new DeferredExecutor(e.type, make, error.message, logger, WATCHES_NODES.has(e.type)),
+            });
+            continue;
+          }
           if (!(error instanceof GodockerError)) throw error;
           // The admin reads which of several executors failed, and where its options sit.
           throw new ConfigError(`executor "${e.name}" (executors.${i}): ${error.message}`, `executors.${i}.options`);

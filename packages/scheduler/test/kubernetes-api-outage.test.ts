@@ -5,15 +5,24 @@
  * What a user relies on: no job fails for it, the jobs that were running end as they really ended,
  * the queue runs once the API server is back, and none runs twice.
  */
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Job } from '@godocker/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTcpCut, type TcpCut } from '../../plugins/test/helpers/tcp-cut.js';
+import { relayedKubeconfig } from '../../plugins/test/helpers/kubernetes.js';
+import type { TcpCut } from '../../plugins/test/helpers/tcp-cut.js';
 import type { Caller } from './helpers/api-caller.js';
-import { K8S_KUBECONFIG, startTestDaemon, type TestDaemon, tasksOf, until, waitJob } from './helpers/test-daemon.js';
+import {
+  ensureK8sNamespace,
+  K8S_NAMESPACE,
+  startTestDaemon,
+  type TestDaemon,
+  tasksOf,
+  until,
+  waitJob,
+} from './helpers/test-daemon.js';
 
 const OUTAGE_MS = 30_000;
 
@@ -25,12 +34,9 @@ describe('the Kubernetes API server does not answer for 30 s under a queue of jo
   const runs = join(scratch, 'runs');
 
   beforeAll(async () => {
-    const admin = readFileSync(K8S_KUBECONFIG, 'utf8');
-    const server = /server: https:\/\/([\d.]+):(\d+)/.exec(admin);
-    if (!server) throw new Error(`no server: line in ${K8S_KUBECONFIG}`);
-    relay = await startTcpCut({ host: server[1] as string, port: Number(server[2]) });
-    const kubeconfig = join(scratch, 'kubeconfig');
-    writeFileSync(kubeconfig, admin.replace(server[0], `server: https://127.0.0.1:${relay.port}`));
+    const relayed = await relayedKubeconfig(scratch);
+    relay = relayed.relay;
+    const kubeconfig = relayed.kubeconfig;
     mkdirSync(runs);
     chmodSync(scratch, 0o755);
     chmodSync(runs, 0o777);
@@ -83,4 +89,54 @@ describe('the Kubernetes API server does not answer for 30 s under a queue of jo
     expect(end.status.state).toBe('done');
     expect(readdirSync(runs)).toHaveLength(24);
   }, 360_000);
+});
+
+describe('a daemon with docker and kubernetes starts while the API server does not answer', () => {
+  let relay: TcpCut;
+  let t: TestDaemon;
+  let alice: Caller;
+  const scratch = mkdtempSync(join(tmpdir(), 'godocker-k8s-late-'));
+
+  beforeAll(async () => {
+    ensureK8sNamespace();
+    const relayed = await relayedKubeconfig(scratch);
+    relay = relayed.relay;
+    const kubeconfig = relayed.kubeconfig;
+    await relay.cut();
+    t = await startTestDaemon('docker', {
+      executors: [
+        { name: 'docker', type: 'docker', options: { capacity: { cpu: 4, ram: 4096 } } },
+        {
+          name: 'k8s',
+          type: 'kubernetes',
+          options: { kubeconfig, namespace: K8S_NAMESPACE, imagePullPolicy: 'Never', killGraceSeconds: 1 },
+        },
+      ],
+    });
+    alice = await t.addUser('alice', 2001);
+  }, 120_000);
+  afterAll(async () => {
+    await t?.stop();
+    await relay?.close();
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it('runs docker jobs at once; the kubernetes job waits, and runs once the API server answers', async () => {
+    const onK8s = await alice.call<Job>('POST', '/api/v1/jobs', {
+      command: { script: 'echo late' },
+      requirements: { executor: 'k8s' },
+    });
+    expect(onK8s.status, onK8s.text).toBe(201);
+    const onDocker = await t.run(alice, { command: { script: 'echo now' } });
+    expect(onDocker.status).toMatchObject({ state: 'done', node: expect.stringMatching(/^docker\//) });
+    await delay(2_000);
+    expect((await alice.call<Job>('GET', `/api/v1/jobs/${onK8s.body.id}`)).body.status.state).toBe('pending');
+    const why = await alice.call<{ code: string; message: string }>('GET', `/api/v1/jobs/${onK8s.body.id}/explain`);
+    expect(why.body.code).toBe('ExecutorUnavailable');
+    expect(why.body.message).toMatch(/^the k8s executor does not answer: .*Kubernetes API server does not answer/);
+    await relay.restore();
+    const done = await waitJob(alice, onK8s.body.id, 'terminated', 60);
+    expect(done.status).toMatchObject({ state: 'done', node: 'k8s/127.0.0.1' });
+    expect((await alice.call('GET', `/api/v1/jobs/${onK8s.body.id}/logs/stdout`)).text).toBe('late\n');
+  }, 120_000);
 });

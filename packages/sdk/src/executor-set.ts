@@ -107,6 +107,11 @@ export class ExecutorSet implements Executor {
     }
   }
 
+  /** Why the member of that name does not answer, or null when it does (or there is none). */
+  memberDown(name: string): string | null {
+    return this.#byName.get(name)?.down?.message ?? null;
+  }
+
   /** The member names, in order (the first is the default). */
   get memberNames(): string[] {
     return this.#members.map((m) => m.name);

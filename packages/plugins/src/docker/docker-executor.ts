@@ -651,7 +651,7 @@ async function connectEngine(
   } catch (error) {
     if (!(mayBeAway && options.nodeName !== null)) {
       agent.destroy();
-      throw new ExecutorError(
+      throw new ExecutorUnavailableError(
         `the Docker engine at ${options.address} does not answer (${messageOf(error)}). ` +
           'Start it (systemctl start docker, or scripts/docker-up.sh), give the daemon user access to the socket ' +
           '(the docker group), or point the docker executor option socketPath or host (or DOCKER_HOST) at the right engine',

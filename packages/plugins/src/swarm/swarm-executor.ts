@@ -34,6 +34,7 @@ import {
   ExecutorError,
   type ExecutorFactory,
   type ExecutorFeatures,
+  ExecutorUnavailableError,
   type ExitInfo,
   GodockerError,
   InFlight,
@@ -825,7 +826,7 @@ export const createSwarmExecutor: ExecutorFactory = async (rawOptions, context) 
       info = swarmInfo(await docker.info(), options.socketPath);
     } catch (error) {
       if (error instanceof ExecutorError) throw error;
-      throw new ExecutorError(
+      throw new ExecutorUnavailableError(
         `the Docker engine at unix://${options.socketPath} does not answer (${messageOf(error)}). ` +
           'Start it (systemctl start docker, or scripts/swarm-up.sh), give the daemon user access to the socket ' +
           '(the docker group), or point the swarm executor option socketPath (or DOCKER_HOST=unix://...) at a manager',

@@ -4,6 +4,9 @@
  * It must answer: a test run without it fails and says how to start it, it does not skip.
  */
 import { execFileSync } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { startTcpCut, type TcpCut } from './tcp-cut.js';
 
 export const KUBECONFIG = process.env.GODOCKER_K8S_KUBECONFIG ?? '/var/lib/godocker-ci/k8s/admin.kubeconfig';
 const K8S_VERSION = process.env.GODOCKER_K8S_VERSION ?? 'v1.34.4';
@@ -39,4 +42,19 @@ export function testNamespace(prefix: string): { name: string; remove: () => voi
   const name = `${prefix}-${process.pid}-${Date.now().toString(36)}`.toLowerCase();
   kubectl('create', 'namespace', name);
   return { name, remove: () => void kubectl('delete', 'namespace', name, '--wait=false') };
+}
+
+/**
+ * A kubeconfig with the admin's credentials that reaches the API server through a relay the
+ * caller can cut (helpers/tcp-cut.ts): the API server goes away for that client alone, while the
+ * cluster and every other test go on. The server certificate names 127.0.0.1, whatever the port.
+ */
+export async function relayedKubeconfig(dir: string): Promise<{ relay: TcpCut; kubeconfig: string }> {
+  const admin = await readFile(KUBECONFIG, 'utf8');
+  const server = /server: https:\/\/([\d.]+):(\d+)/.exec(admin);
+  if (!server) throw new Error(`no server: line in ${KUBECONFIG}`);
+  const relay = await startTcpCut({ host: server[1] as string, port: Number(server[2]) });
+  const kubeconfig = join(dir, 'kubeconfig');
+  await writeFile(kubeconfig, admin.replace(server[0], `server: https://127.0.0.1:${relay.port}`));
+  return { relay, kubeconfig };
 }

@@ -19,6 +19,7 @@ import {
   EXECUTOR_LABEL,
   type Executor,
   type ExecutorFeatures,
+  ExecutorSet,
   type ExecutorUnavailableError,
   type ExitInfo,
   ForbiddenError,
@@ -464,6 +465,15 @@ export class JobRuntime {
     // Only a job that would otherwise start is waiting for the executor; a dependency or a quota still says so.
     if (this.#down && (!why || why.code === 'Priority' || why.code === 'Resources')) {
       return { code: 'ExecutorUnavailable', message: `the executor does not answer: ${this.#down.message}` };
+    }
+    if (why?.code === 'NoNodeFits') {
+      // Its executor has not answered since the daemon started: none of its nodes is known.
+      const asked = job.requirements.labels[EXECUTOR_LABEL];
+      const executor = this.#d.executor;
+      const away = asked !== undefined && executor instanceof ExecutorSet ? executor.memberDown(asked) : null;
+      if (away !== null && !this.#nodes.some((n) => n.labels[EXECUTOR_LABEL] === asked)) {
+        return { code: 'ExecutorUnavailable', message: `the ${asked} executor does not answer: ${away}` };
+      }
     }
     if (why?.code === 'NoNodeFits' && (this.#drained.size > 0 || this.#anyDown)) {
       const out = this.#nodes.filter((n) => (this.#isDrained(n) || n.state === 'down') && nodeFits(job.requirements, n));

@@ -266,8 +266,12 @@ function checkFitsSomeNode(
   r: { cpu: number; ram: number; gpus: number; labels: Record<string, string> },
   nodes: readonly NodeInfo[],
 ): void {
-  if (nodes.length === 0) return;
-  const matching = nodes.filter((n) => carriesLabels(n, r.labels));
+  // Nothing known yet of the nodes of the job's executor (it has not answered since the daemon
+  // started): the job is taken and waits for it, as a job does before any node is known.
+  const executor = r.labels[EXECUTOR_LABEL];
+  const own = executor === undefined ? nodes : nodes.filter((n) => n.labels[EXECUTOR_LABEL] === executor);
+  if (own.length === 0) return;
+  const matching = own.filter((n) => carriesLabels(n, r.labels));
   if (matching.length === 0) throw limitError(`no node has the labels ${JSON.stringify(r.labels)}`, 'requirements.labels');
   const maxCpu = Math.max(...matching.map((n) => n.cpu));
   const maxRam = Math.max(...matching.map((n) => n.ram));
