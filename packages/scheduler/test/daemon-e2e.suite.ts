@@ -86,13 +86,16 @@ export function describeDaemonE2E(kind: ExecutorKind, options: E2EOptions = {}):
     });
 
     const refuseSuspend = async () => {
-      const s = await alice.call<Job>('POST', '/api/v1/jobs', { command: { script: 'sleep 300' } });
+      const s = await alice.call<Job>('POST', '/api/v1/jobs', { command: { script: 'echo up; sleep 300' } });
       await waitJob(alice, s.body.id, 'started');
+      // Really running, not only sent (a Kubernetes Job may be suspended while its pod waits for a node).
+      for (let i = 0; i < 100 && !(await logsOf(alice, s.body.id)).includes('up'); i++) await sleep(200);
       const sus = await alice.call<{ error: { code: string; message: string } }>('POST', `/api/v1/jobs/${s.body.id}/actions`, {
         action: 'suspend',
       });
       expect(sus.status).toBe(409);
-      expect(sus.body.error).toMatchObject({ code: 'GOD_NOT_SUPPORTED', message: `the ${kind} executor cannot suspend jobs` });
+      expect(sus.body.error.code).toBe('GOD_NOT_SUPPORTED');
+      expect(sus.body.error.message).toMatch(new RegExp(`^the ${kind} executor cannot suspend`));
       expect((await alice.call<Job>('GET', `/api/v1/jobs/${s.body.id}`)).body.status.state).toBe('running');
       await alice.call('POST', `/api/v1/jobs/${s.body.id}/actions`, { action: 'kill' });
       expect((await waitJob(alice, s.body.id)).status.state).toBe('failed');

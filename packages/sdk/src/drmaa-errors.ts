@@ -83,6 +83,7 @@ export const DRMAA_ERROR_TABLE: Readonly<Record<ErrorCode, { drmaa1: Drmaa1Error
   GOD_CONFIG_INVALID: { drmaa1: 'INTERNAL_ERROR', drmaa2: 'InternalException' },
   GOD_EXECUTOR_ERROR: { drmaa1: 'INTERNAL_ERROR', drmaa2: 'InternalException' },
   GOD_EXECUTOR_UNAVAILABLE: { drmaa1: 'TRY_LATER', drmaa2: 'TryLaterException' },
+  GOD_TASK_NOT_PLACED: { drmaa1: 'TRY_LATER', drmaa2: 'TryLaterException' },
   GOD_IDEMPOTENCY_KEY_REUSED: { drmaa1: 'INVALID_ARGUMENT', drmaa2: 'InvalidArgumentException' },
   GOD_UNAVAILABLE: { drmaa1: 'TRY_LATER', drmaa2: 'TryLaterException' },
   GOD_CONNECTION_ERROR: { drmaa1: 'DRM_COMMUNICATION_FAILURE', drmaa2: 'DrmCommunicationException' },

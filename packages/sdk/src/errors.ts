@@ -25,6 +25,7 @@ export const ErrorCodes = {
   CONFIG_INVALID: 'GOD_CONFIG_INVALID',
   EXECUTOR: 'GOD_EXECUTOR_ERROR',
   EXECUTOR_UNAVAILABLE: 'GOD_EXECUTOR_UNAVAILABLE',
+  TASK_NOT_PLACED: 'GOD_TASK_NOT_PLACED',
   UNAVAILABLE: 'GOD_UNAVAILABLE',
   CONNECTION: 'GOD_CONNECTION_ERROR',
   INTERNAL: 'GOD_INTERNAL',
@@ -58,6 +59,7 @@ const STATUS: Record<ErrorCode, number> = {
   GOD_CONFIG_INVALID: 500,
   GOD_EXECUTOR_ERROR: 500,
   GOD_EXECUTOR_UNAVAILABLE: 503,
+  GOD_TASK_NOT_PLACED: 503,
   GOD_UNAVAILABLE: 503,
   GOD_CONNECTION_ERROR: 503,
   GOD_INTERNAL: 500,
@@ -183,6 +185,22 @@ export class ExecutorUnavailableError extends GodockerError {
     this.name = 'ExecutorUnavailableError';
     this.node = options.node;
   }
+}
+
+/**
+ * The backend gave up placing a task the daemon sent to a node (a Kubernetes pod that stayed
+ * unschedulable): nothing ran, and the executor has removed what it had made. The job goes back
+ * to pending with this reason, without counting as a failure of its node.
+ */
+export class TaskNotPlacedError extends GodockerError {
+  constructor(message: string) {
+    super(ErrorCodes.TASK_NOT_PLACED, message);
+    this.name = 'TaskNotPlacedError';
+  }
+}
+
+export function isTaskNotPlaced(error: unknown): error is TaskNotPlacedError {
+  return error instanceof GodockerError && error.code === ErrorCodes.TASK_NOT_PLACED;
 }
 
 export function isExecutorUnavailable(error: unknown): error is ExecutorUnavailableError {

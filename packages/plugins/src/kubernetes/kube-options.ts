@@ -48,6 +48,12 @@ export interface KubernetesExecutorOptions {
   countOtherPods?: boolean;
   /** Name of the resource that counts GPUs. Default nvidia.com/gpu. */
   gpuResource?: string;
+  /**
+   * A pod the cluster's scheduler cannot place on the node GoDocker chose (its resources taken by
+   * other workloads, a taint, a volume) for this many seconds is deleted, and its job goes back
+   * to pending with the scheduler's reason. Default 60.
+   */
+  unschedulableSeconds?: number;
 }
 
 export interface ResolvedKubernetesOptions {
@@ -62,6 +68,7 @@ export interface ResolvedKubernetesOptions {
   volumeClaims: { hostPath: string; claim: string }[];
   countOtherPods: boolean;
   gpuResource: string;
+  unschedulableSeconds: number;
 }
 
 const KEYS = [
@@ -76,6 +83,7 @@ const KEYS = [
   'volumeClaims',
   'countOtherPods',
   'gpuResource',
+  'unschedulableSeconds',
 ] as const;
 const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'] as const;
 /** A namespace, a claim: a DNS-1123 label. */
@@ -151,5 +159,6 @@ export function parseKubernetesOptions(raw: Record<string, unknown>): ResolvedKu
     volumeClaims: volumeClaims(raw.volumeClaims),
     countOtherPods: optionalBoolean(raw, 'countOtherPods') ?? true,
     gpuResource: optionalString(raw, 'gpuResource') ?? 'nvidia.com/gpu',
+    unschedulableSeconds: optionalInteger(raw, 'unschedulableSeconds', 1) ?? 60,
   };
 }

@@ -7,8 +7,11 @@
  * server directly, and one that gets no answer is an ExecutorUnavailableError, a passing fault.
  *
  * What Kubernetes cannot do, and what is done instead:
- * - Pause a pod: there is no such call (a Job's `suspend` deletes its running pods). suspend/resume
- *   are refused (NotSupportedError).
+ * - Pause a pod: there is no such call. A job still waiting to be placed is suspended with its
+ *   Job's spec.suspend (its pod is deleted, and made again on resume); one on a node is refused.
+ * - Place a pod where the scheduler cannot: a pod left unschedulable for `unschedulableSeconds` is
+ *   deleted and `wait` says TaskNotPlacedError, with the scheduler's reason; the job goes back to
+ *   pending (the first GoDocker did the same).
  * - Signal a container with a grace of the caller's choosing: `kill` sets the pod's
  *   activeDeadlineSeconds (a field a running pod may have lowered), and the kubelet stops the pod
  *   with SIGTERM, then SIGKILL after the pod's terminationGracePeriodSeconds (the `killGraceSeconds`
@@ -25,6 +28,7 @@ import { mkdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
+import { setTimeout as delay } from 'node:timers/promises';
 import {
   EXECUTOR_LABEL,
   type Executor,
@@ -42,6 +46,7 @@ import {
   signalOfStopStatus,
   TASK_LABELS,
   type TaskHandle,
+  TaskNotPlacedError,
   type TaskStatus,
   writingTo,
 } from '@godocker/sdk';
@@ -71,7 +76,7 @@ import { isAlreadyExists, isNotFound, kubeError, messageOf } from './kube-errors
 import { nodeFingerprint, nodeInfos, requestsByNode } from './kube-nodes.js';
 import { parseKubernetesOptions, type ResolvedKubernetesOptions } from './kube-options.js';
 import { isSplitRefused, podLog } from './pod-logs.js';
-import { phaseOf, type TaskPhase } from './pod-outcome.js';
+import { phaseOf, type TaskPhase, unschedulable } from './pod-outcome.js';
 
 /** The label the Job controller puts on its pods (Kubernetes ≥ 1.27). */
 const JOB_NAME_LABEL = 'batch.kubernetes.io/job-name';
@@ -144,11 +149,12 @@ export class KubernetesExecutor implements Executor {
   private splitStreams: boolean | null = null;
 
   /**
-   * No suspend (a pod cannot be paused), no exec yet (the SSH gateway is a later issue), no ports.
-   * GPUs as the cluster's device plugin counts them (`gpuResource`).
+   * Suspend only before the pod has a node (the Job's spec.suspend; a running pod cannot be paused,
+   * and `suspend` refuses it), no exec yet (the SSH gateway is a later issue), no ports. GPUs as the
+   * cluster's device plugin counts them (`gpuResource`).
    */
   features(): ExecutorFeatures {
-    return { suspend: false, logsFollow: true, exec: false, ports: false, gpus: true };
+    return { suspend: true, logsFollow: true, exec: false, ports: false, gpus: true };
   }
 
   constructor(
@@ -324,6 +330,20 @@ export class KubernetesExecutor implements Executor {
         if (!view) throw this.missing(handle, 'wait for');
         if (view.phase.phase === 'ended') return await this.endOf(handle, view);
         if (view.phase.phase === 'lost') throw this.lost(handle, view.phase.why);
+        const stuck = view.phase.phase === 'created' ? unschedulable(view.pod) : null;
+        if (stuck) {
+          const left = stuck.since + this.options.unschedulableSeconds * 1000 - Date.now();
+          if (left <= 0) {
+            // Deleted before the job goes back to the queue: it must not start here later as well.
+            await this.deleteJob(handle, `giving up on placing task ${handle.key}`);
+            throw new TaskNotPlacedError(
+              `the cluster could not place it on node ${handle.node ?? '(any)'} for ${this.options.unschedulableSeconds} s: ${stuck.why}`,
+            );
+          }
+          const timer = delay(left, undefined, { signal: this.closing.signal }).catch(() => undefined);
+          await Promise.race([changed.promise, timer]);
+          continue;
+        }
         await changed.promise;
       } finally {
         changed.cancel();
@@ -340,6 +360,8 @@ export class KubernetesExecutor implements Executor {
     switch (view.phase.phase) {
       case 'created':
         return { state: 'created' };
+      case 'suspended':
+        return { state: 'paused' };
       case 'running':
         return { state: 'running' };
       case 'ended':
@@ -406,14 +428,43 @@ export class KubernetesExecutor implements Executor {
   /** Tasks killed before their pod reached a node: their Job is gone, their end is this kill. */
   private readonly killedBeforeStart = new Set<string>();
 
-  async suspend(_handle: TaskHandle): Promise<void> {
+  /**
+   * Only a job whose pod has no node yet: the Job's spec.suspend makes the Job controller delete
+   * that pod, and resume makes a new one. Once the scheduler has bound the pod its kubelet may
+   * start it at any moment, and suspending would then kill a running job: refused.
+   */
+  async suspend(handle: TaskHandle): Promise<void> {
     this.assertOpen();
-    throw new NotSupportedError(this.name, 'suspend jobs');
+    const view = await this.view(handle, { fresh: true });
+    if (!view) throw this.missing(handle, 'suspend');
+    if (view.phase.phase === 'suspended') return;
+    if (view.phase.phase !== 'created' || view.pod?.spec?.nodeName) {
+      throw new NotSupportedError(
+        this.name,
+        'suspend a job once its pod is on a node (Kubernetes cannot pause a pod; a job is suspended only while it waits to be placed)',
+      );
+    }
+    await this.call(`suspending task ${handle.key}`, () =>
+      this.batch.patchNamespacedJob(
+        { name: jobName(handle.key), namespace: this.options.namespace, body: { spec: { suspend: true } } },
+        MERGE_PATCH,
+      ),
+    );
+    this.wake(jobName(handle.key));
   }
 
-  async resume(_handle: TaskHandle): Promise<void> {
+  async resume(handle: TaskHandle): Promise<void> {
     this.assertOpen();
-    throw new NotSupportedError(this.name, 'resume jobs');
+    const view = await this.view(handle, { fresh: true });
+    if (!view) throw this.missing(handle, 'resume');
+    if (view.phase.phase !== 'suspended') return;
+    await this.call(`resuming task ${handle.key}`, () =>
+      this.batch.patchNamespacedJob(
+        { name: jobName(handle.key), namespace: this.options.namespace, body: { spec: { suspend: false } } },
+        MERGE_PATCH,
+      ),
+    );
+    this.wake(jobName(handle.key));
   }
 
   async logs(handle: TaskHandle, stream: LogStream, options: { follow: boolean }): Promise<Readable> {

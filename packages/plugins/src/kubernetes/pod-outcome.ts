@@ -19,6 +19,7 @@ import { CONTAINER } from './job-manifest.js';
 
 export type TaskPhase =
   | { phase: 'created' }
+  | { phase: 'suspended' }
   | { phase: 'running' }
   | { phase: 'ended'; info: ExitInfo; deadline: boolean }
   | { phase: 'lost'; why: string };
@@ -98,6 +99,7 @@ export function phaseOf(job: V1Job | undefined, pod: V1Pod | undefined, image: s
   }
   if (container?.state?.running && !pod?.metadata?.deletionTimestamp) return { phase: 'running' };
   if (pod?.metadata?.deletionTimestamp && container?.state?.running) return { phase: 'running' };
+  if (job?.spec?.suspend === true && !container?.state?.running) return { phase: 'suspended' };
   if (job) {
     const failed = conditionOf(job, 'Failed');
     if (failed && !pod) {
@@ -110,9 +112,14 @@ export function phaseOf(job: V1Job | undefined, pod: V1Pod | undefined, image: s
   return { phase: 'created' };
 }
 
-/** Why a pod that has not started waits, when the cluster says (the scheduler's message). */
-export function pendingReason(pod: V1Pod | undefined): string | null {
-  const scheduled = pod?.status?.conditions?.find((c) => c.type === 'PodScheduled');
-  if (scheduled && scheduled.status === 'False') return scheduled.message ?? scheduled.reason ?? null;
-  return null;
+/**
+ * Since when the cluster's scheduler has failed to place the pod, and why (its message, the one
+ * of its FailedScheduling events), or null while it is placed or has not been tried yet.
+ */
+export function unschedulable(pod: V1Pod | undefined): { since: number; why: string } | null {
+  if (!pod || pod.spec?.nodeName) return null;
+  const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
+  if (!scheduled || scheduled.status !== 'False' || scheduled.reason !== 'Unschedulable') return null;
+  const at = scheduled.lastTransitionTime ? new Date(scheduled.lastTransitionTime).getTime() : Date.now();
+  return { since: at, why: scheduled.message ?? scheduled.reason };
 }

@@ -27,6 +27,7 @@ import {
   InFlight,
   InvalidStateError,
   isExecutorUnavailable,
+  isTaskNotPlaced,
   isTerminal,
   type Job,
   type JobAction,
@@ -969,6 +970,10 @@ export class JobRuntime {
       this.#d.executor.wait(handle).then(
         (info) => this.#finish(jobId, handle, info),
         (e) => {
+          if (isTaskNotPlaced(e)) {
+            this.#track(this.#notPlaced(jobId, handle, e.message));
+            return;
+          }
           this.#unwatched.add(jobId);
           if (isExecutorUnavailable(e)) this.#unavailable(e);
           else this.#d.logger.warn({ err: e, jobId }, 'lost track of a task; the periodic check will pick it up');
@@ -1146,6 +1151,27 @@ export class JobRuntime {
         `its task vanished from node ${job.status.node ?? handle.node ?? 'unknown'} while the daemon was away`,
       );
     }
+  }
+
+  /**
+   * The backend gave up placing the task on the node the pass chose (a pod that stayed
+   * unschedulable) and removed it: nothing ran. Back to pending with the backend's reason, as the
+   * first GoDocker did; not a failure of the node, so the failure policy does not count it.
+   */
+  async #notPlaced(jobId: number, handle: TaskHandle, why: string): Promise<void> {
+    const job = this.#active.get(jobId) ?? (await this.#d.store.getJob(jobId));
+    if (!job || isTerminal(job.status.state)) return;
+    if (this.#kills.has(jobId)) {
+      await this.#finish(jobId, null, vanished(job.status.startedAt, this.#now()));
+      return;
+    }
+    clearTimeout(this.#timers.get(jobId));
+    this.#timers.delete(jobId);
+    this.#handles.delete(jobId);
+    this.#unwatched.delete(jobId);
+    await this.#d.executor.collect(handle, logDirOf(this.#d.config, jobId)).catch(() => undefined);
+    await this.#requeue(jobId, `requeued: ${why}`);
+    this.requestPass();
   }
 
   /**
