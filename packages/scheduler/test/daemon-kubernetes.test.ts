@@ -26,7 +26,7 @@ describeDaemonE2E('kubernetes', {
     });
 
     it('a pod the cluster cannot place goes back to pending with the scheduler’s reason, then runs', async () => {
-      const { t, alice } = get();
+      const { alice } = get();
       // Tainted, the node stays Ready for GoDocker but takes no pod without a toleration.
       kubectl('taint', 'node', K8S_NODE, 'godocker.test/maintenance=1:NoSchedule');
       let untainted = false;

@@ -119,7 +119,7 @@ export function phaseOf(job: V1Job | undefined, pod: V1Pod | undefined, image: s
 export function unschedulable(pod: V1Pod | undefined): { since: number; why: string } | null {
   if (!pod || pod.spec?.nodeName) return null;
   const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
-  if (!scheduled || scheduled.status !== 'False' || scheduled.reason !== 'Unschedulable') return null;
+  if (scheduled?.status !== 'False' || scheduled.reason !== 'Unschedulable') return null;
   const at = scheduled.lastTransitionTime ? new Date(scheduled.lastTransitionTime).getTime() : Date.now();
   return { since: at, why: scheduled.message ?? scheduled.reason };
 }
