@@ -176,13 +176,18 @@ export function jobManifest(spec: RunSpec, clusterId: string, o: ResolvedKuberne
           terminationGracePeriodSeconds: o.killGraceSeconds,
           automountServiceAccountToken: false,
           enableServiceLinks: false,
-          affinity: {
-            nodeAffinity: {
-              requiredDuringSchedulingIgnoredDuringExecution: {
-                nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: [spec.node] }] }],
-              },
-            },
-          },
+          // No node chosen (a caller other than the daemon's scheduler): the cluster's scheduler picks one.
+          ...(spec.node
+            ? {
+                affinity: {
+                  nodeAffinity: {
+                    requiredDuringSchedulingIgnoredDuringExecution: {
+                      nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: [spec.node] }] }],
+                    },
+                  },
+                },
+              }
+            : {}),
           nodeSelector: nodeSelector(spec.job.requirements.labels ?? {}, executorLabel),
           securityContext: {
             runAsUser: spec.uid,
