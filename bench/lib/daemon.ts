@@ -33,11 +33,14 @@ export interface BenchDaemon {
 }
 
 export interface DaemonSetup {
-  executor: 'docker' | 'local' | 'swarm';
+  executor: 'docker' | 'local' | 'swarm' | 'kubernetes';
   /** Executor options besides the capacity (the swarm manager's socketPath). */
   options?: Record<string, unknown>;
-  /** What the one node offers the scheduler: cpu / job cpu = concurrent slots. */
-  capacity: { cpu: number; ram: number };
+  /**
+   * What the one node offers the scheduler: cpu / job cpu = concurrent slots. Absent: what the
+   * backend says (a Kubernetes node's allocatable resources; that executor takes no capacity).
+   */
+  capacity?: { cpu: number; ram: number };
   /** Config on top of the benchmark's own (e.g. limits.maxArraySize for a larger array). */
   config?: DeepPartial<GodockerConfig>;
   /** A SQLite store to start from (e.g. a deep queue, queue-store.ts): copied into the data folder, never changed. */
@@ -85,7 +88,7 @@ export async function startBenchDaemon(setup: DaemonSetup): Promise<BenchDaemon>
     {
       dataDir,
       server: { host: '127.0.0.1', port: 0 },
-      executor: { type: setup.executor, options: { ...setup.options, capacity: setup.capacity } },
+      executor: { type: setup.executor, options: { ...setup.options, ...(setup.capacity ? { capacity: setup.capacity } : {}) } },
       limits: { killGraceSeconds: 1 },
       auth: { admin: { home } },
     },

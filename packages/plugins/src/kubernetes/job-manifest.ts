@@ -30,6 +30,9 @@ export const KEY_ANNOTATION = 'godocker.io/key';
 export const USER_ANNOTATION = 'godocker.io/user';
 export const LABELS_ANNOTATION = 'godocker.io/labels';
 
+/** The pod volume that carries the script's ConfigMap. */
+export const SCRIPT_VOLUME = 'godocker-script';
+
 /** A ConfigMap holds at most 1 MiB. */
 export const CONFIG_MAP_MAX_BYTES = 1024 * 1024 - 1024;
 
@@ -147,8 +150,8 @@ export function jobManifest(spec: RunSpec, clusterId: string, o: ResolvedKuberne
   if (spec.gpus > 0) resources[o.gpuResource] = String(spec.gpus);
   const { volumes, volumeMounts } = podVolumes(spec.mounts, o.volumeClaims);
   if (needsScriptFile(spec.script)) {
-    volumes.push({ name: 'godocker-script', configMap: { name, defaultMode: 0o755 } });
-    volumeMounts.push({ name: 'godocker-script', mountPath: SCRIPT_DIR, readOnly: true });
+    volumes.push({ name: SCRIPT_VOLUME, configMap: { name, defaultMode: 0o755 } });
+    volumeMounts.push({ name: SCRIPT_VOLUME, mountPath: SCRIPT_DIR, readOnly: true });
   }
   const root = spec.uid === 0;
   const labels = taskLabels(clusterId, spec.job.id);

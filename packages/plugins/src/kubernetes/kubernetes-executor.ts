@@ -69,6 +69,7 @@ import {
   jobManifest,
   jobName,
   KEY_ANNOTATION,
+  SCRIPT_VOLUME,
   scriptConfigMap,
 } from './job-manifest.js';
 import { KubeCache } from './kube-cache.js';
@@ -335,7 +336,7 @@ export class KubernetesExecutor implements Executor {
           const left = stuck.since + this.options.unschedulableSeconds * 1000 - Date.now();
           if (left <= 0) {
             // Deleted before the job goes back to the queue: it must not start here later as well.
-            await this.deleteJob(handle, `giving up on placing task ${handle.key}`);
+            await this.deleteJob(handle, `giving up on placing task ${handle.key}`, view.job);
             throw new TaskNotPlacedError(
               `the cluster could not place it on node ${handle.node ?? '(any)'} for ${this.options.unschedulableSeconds} s: ${stuck.why}`,
             );
@@ -421,7 +422,7 @@ export class KubernetesExecutor implements Executor {
     }
     // Not on a node yet: nothing ran, nothing to keep.
     this.killedBeforeStart.add(handle.key);
-    await this.deleteJob(handle, `killing task ${handle.key}`);
+    await this.deleteJob(handle, `killing task ${handle.key}`, view.job);
     this.wake(jobName(handle.key));
   }
 
@@ -523,7 +524,7 @@ export class KubernetesExecutor implements Executor {
     } else if (view) {
       await writingTo(`collecting task ${handle.key}`, logDir, () => writeLogFiles(frames(null, null), logDir));
     }
-    await this.deleteJob(handle, `collecting task ${handle.key}`);
+    await this.deleteJob(handle, `collecting task ${handle.key}`, view?.job);
     this.killedBeforeStart.delete(handle.key);
     this.stopped.delete(handle.key);
   }
@@ -638,7 +639,7 @@ export class KubernetesExecutor implements Executor {
     return text.slice(text.lastIndexOf('\n') + 1);
   }
 
-  private async deleteJob(handle: TaskHandle, doing: string): Promise<void> {
+  private async deleteJob(handle: TaskHandle, doing: string, job?: V1Job): Promise<void> {
     const name = jobName(handle.key);
     const ns = this.options.namespace;
     // Background: the Job goes now, the garbage collector deletes its pod and its ConfigMap after it.
@@ -647,7 +648,10 @@ export class KubernetesExecutor implements Executor {
         if (!isNotFound(e.cause)) throw e;
       },
     );
-    await this.core.deleteNamespacedConfigMap({ name, namespace: ns }).catch(() => undefined);
+    // Its script's ConfigMap, when it has one, or when the Job is not known (a start cut off
+    // between the two creates): the Job's owner reference alone would miss both a failed patch and that.
+    const script = job?.spec?.template.spec?.volumes?.some((v) => v.name === SCRIPT_VOLUME) ?? true;
+    if (script) await this.core.deleteNamespacedConfigMap({ name, namespace: ns }).catch(() => undefined);
   }
 
   /** Runs an API call; its failure becomes a typed error that keeps the API's own as its cause. */
