@@ -552,6 +552,30 @@ describe('swarm executor: configuration and lifecycle', () => {
   });
 });
 
+describe('swarm executor: node events', () => {
+  it('a node drained in the swarm is drained for the daemon, and watchNodes says when it is and when it is back', async () => {
+    let calls = 0;
+    const stop = executor.watchNodes?.(() => {
+      calls += 1;
+    });
+    expect(stop).toBeDefined();
+    // The event stream opens in the background: let it, so the drain is an event, not a reconnect.
+    await delay(500);
+    swarmDocker('node', 'update', '--availability', 'drain', nodeId);
+    try {
+      await until(async () => calls > 0);
+      const drained = (await executor.nodes()).find((n) => n.name === nodeName);
+      expect(drained).toMatchObject({ state: 'drained', reason: expect.stringMatching(/availability drain in the swarm/) });
+    } finally {
+      swarmDocker('node', 'update', '--availability', 'active', nodeId);
+    }
+    const seen = calls;
+    await until(async () => calls > seen);
+    expect((await executor.nodes()).find((n) => n.name === nodeName)?.state).toBeUndefined();
+    stop?.();
+  });
+});
+
 describe('swarm executor: a second node (a worker engine joined for these tests)', () => {
   let worker: SwarmWorker;
   let onWorker: string;
@@ -611,7 +635,13 @@ describe('swarm executor: a second node (a worker engine joined for these tests)
     const error = await waiting;
     expect(error).toBeInstanceOf(ExecutorError);
     expect((error as Error).message).toMatch(/is lost: Swarm stopped it/);
-    expect((await executor.nodes()).map((n) => n.name)).toEqual([`${nodeName}/${nodeId}`]);
+    // The node is still the swarm's, down: the daemon shows it so, and places nothing there.
+    const nodes = await executor.nodes();
+    expect(nodes.find((n) => n.name === `${nodeName}/${nodeId}`)?.state).toBeUndefined();
+    expect(nodes.find((n) => n.name === onWorker)).toMatchObject({
+      state: 'down',
+      reason: expect.stringMatching(/the swarm says the node is (down|unknown|disconnected)/),
+    });
     await executor.collect(handle, s.logDir);
     expect(await servicesOf(s.key)).toHaveLength(0);
   }, 120_000);

@@ -161,7 +161,7 @@ describe('nodes', () => {
     });
   });
 
-  it('reports ready, active nodes by host name, by host name/id when names collide, with overrides', () => {
+  it('reports nodes by host name, by host name/id when names collide, down or drained as the swarm says, with overrides', () => {
     const nodes = [
       node('a1', 'alpha', { labels: { disk: 'ssd' } }),
       node('b1', 'beta'),
@@ -174,6 +174,16 @@ describe('nodes', () => {
       { name: 'alpha', cpu: 4, ram: 8192, gpus: 0, labels: { disk: 'ssd' } },
       { name: 'beta/b1', cpu: 4, ram: 8192, gpus: 0, labels: {} },
       { name: 'beta/b2', cpu: 4, ram: 8192, gpus: 0, labels: {} },
+      { name: 'gamma', cpu: 4, ram: 8192, gpus: 0, labels: {}, state: 'down', reason: 'the swarm says the node is down' },
+      {
+        name: 'delta',
+        cpu: 4,
+        ram: 8192,
+        gpus: 0,
+        labels: {},
+        state: 'drained',
+        reason: 'availability drain in the swarm (docker node update --availability)',
+      },
     ]);
     expect(nodeInfos([node('a1', 'alpha')], { cpu: 64, ram: 1000, gpus: 2 })).toEqual([
       { name: 'alpha', cpu: 64, ram: 1000, gpus: 2, labels: {} },

@@ -85,7 +85,7 @@ async function pickExecutor(config: GodockerConfig, context: PluginContext, logg
  * the executor label like any, and `--executor NAME` means the same whatever the site runs.
  */
 /** The executors that say when their nodes change (`watchNodes`), known before one is made. */
-const WATCHES_NODES = new Set<ExecutorType>(['docker', 'kubernetes']);
+const WATCHES_NODES = new Set<ExecutorType>(['docker', 'swarm', 'kubernetes']);
 
 async function buildExecutors(
   config: GodockerConfig,

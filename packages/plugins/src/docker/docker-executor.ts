@@ -50,6 +50,7 @@ import {
   messageOf,
 } from './docker-errors.js';
 import { parseDockerOptions, type ResolvedDockerOptions } from './docker-options.js';
+import { watchEngineEvents } from './engine-events.js';
 import { asReadable, toBuffer } from './engine-streams.js';
 import { exitInfoOf, hasEnded } from './exit-info.js';
 import { writeLogFiles } from './log-files.js';
@@ -60,8 +61,6 @@ import { PRELUDE_FAILED_EXIT, PRELUDE_LINE_MAX_BYTES, preludeArgs, preludeFailur
 const MIB = 1024 * 1024;
 const PING_TIMEOUT_MS = 5_000;
 /** First and longest delay before the engine's event stream is opened again after it broke. */
-const WATCH_RETRY_MIN_MS = 250;
-const WATCH_RETRY_MAX_MS = 5_000;
 /** How often `wait` looks at a task that exists but was never started (a start is in progress elsewhere). */
 const CREATED_POLL_MS = 500;
 /** How long an OOM kill may take to show on a stopped container: 5 × 40 ms, only for exits by SIGKILL. */
@@ -229,49 +228,9 @@ class DockerExecutor implements Executor {
     return () => this.nodeListeners.delete(listener);
   }
 
-  /**
-   * The engine's event stream stays open while the engine runs: its end is the first sign the
-   * engine went away (long before a job's wait breaks, and with no job there at all). It is opened
-   * again, with a growing delay, until the engine answers; each change between "answers" and "does
-   * not" is told to the listeners, who read `nodes()` again. Its `daemon` events (a reload that
-   * changed the engine's labels) are told too.
-   */
-  private async watchEngine(): Promise<void> {
-    let answering = true;
-    let delayMs = WATCH_RETRY_MIN_MS;
-    while (!this.closed) {
-      try {
-        const events = await new Promise<Readable>((resolve, reject) => {
-          this.docker.modem.dial(
-            {
-              path: '/events?',
-              method: 'GET',
-              isStream: true,
-              abortSignal: this.closing.signal,
-              statusCodes: { 200: true, 500: 'server error' },
-              options: { filters: { type: ['daemon'] } },
-            },
-            (error, body) => (error ? reject(error) : resolve(asReadable(body as NodeJS.ReadableStream))),
-          );
-        });
-        addAbortSignal(this.closing.signal, events);
-        if (!answering) {
-          answering = true;
-          this.emitNodes();
-        }
-        delayMs = WATCH_RETRY_MIN_MS;
-        for await (const _event of events) this.emitNodes();
-      } catch {
-        // Ended or refused: told below, then tried again.
-      }
-      if (this.closed) return;
-      if (answering) {
-        answering = false;
-        this.emitNodes();
-      }
-      await delay(delayMs, undefined, { signal: this.closing.signal }).catch(() => undefined);
-      delayMs = Math.min(delayMs * 2, WATCH_RETRY_MAX_MS);
-    }
+  /** The engine's `daemon` events, and its going away and coming back (engine-events.ts). */
+  private watchEngine(): Promise<void> {
+    return watchEngineEvents(this.docker, ['daemon'], this.closing.signal, () => this.emitNodes());
   }
 
   private emitNodes(): void {

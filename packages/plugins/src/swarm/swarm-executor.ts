@@ -61,6 +61,7 @@ import {
   messageOf,
   statusCodeOf,
 } from '../docker/docker-errors.js';
+import { watchEngineEvents } from '../docker/engine-events.js';
 import { asReadable } from '../docker/engine-streams.js';
 import { exitInfoOf, hasEnded } from '../docker/exit-info.js';
 import { writeLogFiles } from '../docker/log-files.js';
@@ -85,6 +86,8 @@ const PING_TIMEOUT_MS = 5_000;
 /** How long an OOM kill may take to show on a stopped container: 5 × 40 ms, only for exits by SIGKILL. */
 const OOM_SETTLE_TRIES = 5;
 const OOM_SETTLE_MS = 40;
+/** Node listeners are told at most this often: one node update comes as several events. */
+const NODES_COALESCE_MS = 200;
 /** An update made against an older version of the service is refused; tries before giving up. */
 const UPDATE_TRIES = 5;
 
@@ -164,6 +167,9 @@ export class SwarmExecutor implements Executor {
   private readonly stopped = new Set<string>();
   private readonly watch: TaskWatch;
   private closed = false;
+  private readonly nodeListeners = new Set<() => void>();
+  private watchingNodes = false;
+  private nodesTimer: NodeJS.Timeout | null = null;
 
   /**
    * No suspend (Swarm cannot pause a service), no exec (the interface has no exec call to make
@@ -195,6 +201,35 @@ export class SwarmExecutor implements Executor {
   async nodes(): Promise<NodeInfo[]> {
     this.assertOpen();
     return nodeInfos(await this.swarmNodes(), this.options.capacity);
+  }
+
+  /**
+   * The manager's `node` events (a node joined, left, went down or came back, was drained, its
+   * labels changed), and the manager going away and coming back (engine-events.ts), coalesced:
+   * a node's update comes as a few events at once.
+   */
+  watchNodes(listener: () => void): () => void {
+    this.nodeListeners.add(listener);
+    if (!this.watchingNodes) {
+      this.watchingNodes = true;
+      void watchEngineEvents(this.docker, ['node'], this.closing.signal, () => this.nodesChanged());
+    }
+    return () => this.nodeListeners.delete(listener);
+  }
+
+  private nodesChanged(): void {
+    if (this.nodesTimer || this.closed) return;
+    this.nodesTimer = setTimeout(() => {
+      this.nodesTimer = null;
+      for (const listener of this.nodeListeners) {
+        try {
+          listener();
+        } catch (error) {
+          this.context.logger.warn({ error: messageOf(error) }, 'a node listener failed');
+        }
+      }
+    }, NODES_COALESCE_MS);
+    this.nodesTimer.unref();
   }
 
   start(spec: RunSpec): Promise<TaskHandle> {
@@ -463,6 +498,7 @@ export class SwarmExecutor implements Executor {
     if (this.closed) return;
     this.closed = true;
     this.closing.abort();
+    if (this.nodesTimer) clearTimeout(this.nodesTimer);
     for (const out of this.openLogs) out.destroy();
     this.openLogs.clear();
     this.agent.destroy();

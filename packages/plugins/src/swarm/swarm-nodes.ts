@@ -26,14 +26,19 @@ export function nodeName(nodes: readonly SwarmNode[], id: string): string | null
   return null;
 }
 
-/** Nodes that can take a task now: ready, and active (not paused or drained by an admin). */
+/**
+ * Every node, with its state as the daemon counts it: a node that is not ready (its engine
+ * stopped, its machine gone) is down, and its jobs go through the failure policy if it stays so
+ * (Swarm does not restart them: their restart condition is none); one an admin drained or paused
+ * (`docker node update --availability`) is drained: nothing new goes there. Swarm itself stops
+ * the tasks of a drained node, which the daemon then sees end.
+ */
 export function nodeInfos(
   nodes: readonly SwarmNode[],
   capacity: { cpu: number | null; ram: number | null; gpus: number | null },
 ): NodeInfo[] {
   const infos: NodeInfo[] = [];
   for (const [name, n] of nodesByName(nodes)) {
-    if (n.state !== 'ready' || n.availability !== 'active') continue;
     infos.push({
       name,
       cpu: capacity.cpu ?? n.nanoCpus / 1e9,
@@ -41,9 +46,18 @@ export function nodeInfos(
       // Swarm reports GPUs only as generic resources an admin declared on each engine; this executor gives none.
       gpus: capacity.gpus ?? 0,
       labels: { ...n.labels },
+      ...stateOf(n),
     });
   }
   return infos;
+}
+
+function stateOf(n: SwarmNode): Pick<NodeInfo, 'state' | 'reason'> {
+  if (n.state !== 'ready') return { state: 'down', reason: `the swarm says the node is ${n.state || 'unknown'}` };
+  if (n.availability !== 'active') {
+    return { state: 'drained', reason: `availability ${n.availability} in the swarm (docker node update --availability)` };
+  }
+  return {};
 }
 
 /** The placement constraint for a node name of `nodesByName`. */
