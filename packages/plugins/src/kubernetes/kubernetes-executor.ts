@@ -78,6 +78,7 @@ import { nodeFingerprint, nodeInfos, requestsByNode } from './kube-nodes.js';
 import { parseKubernetesOptions, type ResolvedKubernetesOptions } from './kube-options.js';
 import { isSplitRefused, podLog } from './pod-logs.js';
 import { phaseOf, type TaskPhase, unschedulable } from './pod-outcome.js';
+import { poolAgents } from './pooled-agents.js';
 
 /** The label the Job controller puts on its pods (Kubernetes ≥ 1.27). */
 const JOB_NAME_LABEL = 'batch.kubernetes.io/job-name';
@@ -146,6 +147,7 @@ export class KubernetesExecutor implements Executor {
   private readonly batch: BatchV1Api;
   private readonly core: CoreV1Api;
   private closed = false;
+  private readonly releaseAgents: () => void;
   /** Whether the API server reads stdout and stderr apart; null until it has been asked once. */
   private splitStreams: boolean | null = null;
 
@@ -164,6 +166,7 @@ export class KubernetesExecutor implements Executor {
     private readonly context: PluginContext,
   ) {
     setMaxListeners(0, this.closing.signal);
+    this.releaseAgents = poolAgents(kc);
     this.batch = kc.makeApiClient(BatchV1Api);
     this.core = kc.makeApiClient(CoreV1Api);
     const ns = options.namespace;
@@ -228,7 +231,6 @@ export class KubernetesExecutor implements Executor {
     await Promise.all([this.jobs.start(), this.pods.start(), this.nodeCache.start(), this.otherPods?.start()]);
     const broken = [this.jobs, this.pods, this.nodeCache, this.otherPods].find((c) => c && !c.current);
     if (broken) {
-      await this.stopCaches();
       throw kubeError(`kubernetes executor: watching ${broken.what}`, broken.lastError);
     }
   }
@@ -537,6 +539,7 @@ export class KubernetesExecutor implements Executor {
     for (const s of this.openLogs) s.destroy();
     this.wakeAll();
     await this.stopCaches();
+    this.releaseAgents();
   }
 
   // ---- inner workings ----------------------------------------------------------------
@@ -759,6 +762,12 @@ async function* frames(stdout: Readable | null, stderr: Readable | null): AsyncG
 export const createKubernetesExecutor: ExecutorFactory = async (options, context) => {
   const resolved = parseKubernetesOptions(options);
   const executor = new KubernetesExecutor(loadKubeConfig(resolved), resolved, context);
-  await executor.init();
+  try {
+    await executor.init();
+  } catch (e) {
+    // Its watches and pooled connections must not outlive a start that failed.
+    await executor.close();
+    throw e;
+  }
   return executor;
 };
