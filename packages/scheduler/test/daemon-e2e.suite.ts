@@ -240,6 +240,29 @@ export function describeDaemonE2E(kind: ExecutorKind, options: E2EOptions = {}):
       expect(all.body.ready.map((j) => j.id).sort()).toEqual([...ids].sort());
     });
 
+    it('a project cpu quota holds the job past it (ProjectCpuLimit) until the running one ends', async () => {
+      const project = `quota-${kind}`;
+      expect((await t.admin.call('POST', '/api/v1/projects', { name: project, quota: { cpu: 1 } })).status).toBe(201);
+      expect((await t.admin.call('POST', `/api/v1/projects/${project}/members`, { user: 'alice' })).status).toBe(201);
+      const submit = async (script: string) => {
+        const r = await alice.call<Job>('POST', '/api/v1/jobs', { command: { script }, project, requirements: { cpu: 1 } });
+        expect(r.status, r.text).toBe(201);
+        return r.body.id;
+      };
+      const first = await submit('sleep 3');
+      await waitJob(alice, first, 'started');
+      const second = await submit('echo second');
+      let why = { code: '', message: '' };
+      for (let i = 0; i < 50 && why.code !== 'ProjectCpuLimit'; i++) {
+        why = (await alice.call<{ code: string; message: string }>('GET', `/api/v1/jobs/${second}/explain`)).body;
+        if (why.code !== 'ProjectCpuLimit') await sleep(100);
+      }
+      expect(why.code).toBe('ProjectCpuLimit');
+      const [a, b] = [await waitJob(alice, first), await waitJob(alice, second)];
+      expect([a.status.state, b.status.state]).toEqual(['done', 'done']);
+      expect(Date.parse(b.status.startedAt ?? '')).toBeGreaterThanOrEqual(Date.parse(a.status.endedAt ?? '') - 1000);
+    });
+
     it('lists with filters and cursor pagination', async () => {
       for (let i = 0; i < 5; i++)
         await alice.call('POST', '/api/v1/jobs', {
