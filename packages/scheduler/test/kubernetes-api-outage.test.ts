@@ -5,7 +5,7 @@
  * What a user relies on: no job fails for it, the jobs that were running end as they really ended,
  * the queue runs once the API server is back, and none runs twice.
  */
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -14,17 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { relayedKubeconfig } from '../../plugins/test/helpers/kubernetes.js';
 import type { TcpCut } from '../../plugins/test/helpers/tcp-cut.js';
 import type { Caller } from './helpers/api-caller.js';
-import {
-  ensureK8sNamespace,
-  K8S_NAMESPACE,
-  startTestDaemon,
-  type TestDaemon,
-  tasksOf,
-  until,
-  waitJob,
-} from './helpers/test-daemon.js';
-
-const OUTAGE_MS = 30_000;
+import { expectOutageLosesNothing } from './helpers/outage.js';
+import { ensureK8sNamespace, K8S_NAMESPACE, startTestDaemon, type TestDaemon, waitJob } from './helpers/test-daemon.js';
 
 describe('the Kubernetes API server does not answer for 30 s under a queue of jobs', () => {
   let relay: TcpCut;
@@ -54,40 +45,15 @@ describe('the Kubernetes API server does not answer for 30 s under a queue of jo
   });
 
   it('fails no job: those running end as they ended, the queue runs once it is back, none twice', async () => {
-    // mkdir fails on a second run of the same task, so a task run twice would end failed.
-    const s = await alice.call<Job>('POST', '/api/v1/jobs', {
-      command: { script: 'mkdir /runs/$GODOCKER_TASK_ID && sleep 3' },
-      container: { volumes: [{ name: 'runs' }] },
-      array: '1-24',
+    await expectOutageLosesNothing({
+      alice,
+      runs,
+      tasks: 24,
+      seconds: 30,
+      cut: () => relay.cut(),
+      restore: () => relay.restore(),
+      unavailable: /executor does not answer.*Kubernetes API server does not answer/,
     });
-    expect(s.status).toBe(201);
-    const parent = s.body.id;
-    await until('some tasks running', 60, async () =>
-      (await tasksOf(alice, parent)).some((j) => j.status.state === 'running') ? true : undefined,
-    );
-
-    const cutAt = Date.now();
-    await relay.cut();
-    const waiting = await until('a task waiting for the executor', 20, async () => {
-      const j = (await tasksOf(alice, parent)).find((x) => x.status.state === 'pending');
-      if (!j) return undefined;
-      const why = await alice.call<{ code: string; message: string }>('GET', `/api/v1/jobs/${j.id}/explain`);
-      return why.body.code === 'ExecutorUnavailable' ? why.body : undefined;
-    });
-    expect(waiting.message).toMatch(/executor does not answer.*Kubernetes API server does not answer/);
-    while (Date.now() - cutAt < OUTAGE_MS) {
-      const failed = (await tasksOf(alice, parent)).filter((j) => j.status.state === 'failed');
-      expect(failed.map((j) => `${j.id}: ${j.status.reason}`)).toEqual([]);
-      await delay(2_000);
-    }
-    await relay.restore();
-
-    const end = await waitJob(alice, parent, 'terminated', 240);
-    const tasks = await tasksOf(alice, parent);
-    expect(tasks.filter((j) => j.status.state !== 'done').map((j) => [j.id, j.status.reason])).toEqual([]);
-    expect(tasks).toHaveLength(24);
-    expect(end.status.state).toBe('done');
-    expect(readdirSync(runs)).toHaveLength(24);
   }, 360_000);
 });
 

@@ -1,24 +1,29 @@
 /**
- * A fault injector on loopback: a TCP relay between a client and a real server that can be cut
- * (every open connection reset, new ones refused: the port is closed) and restored on the same
- * port. Nothing is faked: the bytes are the server's, TLS included; only the network fails, as it
- * does when an API server or the path to it goes away.
+ * A fault injector on this machine: a relay between a client and a real server, over TCP on
+ * loopback or over a unix socket, that can be cut (every open connection reset, new ones refused:
+ * the port is closed, the socket file gone) and restored at the same address. Nothing is faked:
+ * the bytes are the server's, TLS included; only the path fails, as it does when an API server,
+ * an engine or the way to it goes away.
  */
+import { rmSync } from 'node:fs';
 import net from 'node:net';
 
 export interface TcpCut {
+  /** The TCP port (0 for a unix socket relay). */
   port: number;
   /** Resets every open connection and closes the port. */
   cut(): Promise<void>;
-  /** Listens again on the same port. */
+  /** Listens again at the same address. */
   restore(): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function startTcpCut(target: { host: string; port: number }): Promise<TcpCut> {
+type Address = { host: string; port: number } | { path: string };
+
+async function startCut(listenAt: { port: number } | { path: string }, target: Address): Promise<TcpCut> {
   const open = new Set<net.Socket>();
   const server = net.createServer((client) => {
-    const upstream = net.connect(target.port, target.host);
+    const upstream = 'path' in target ? net.connect(target.path) : net.connect(target.port, target.host);
     open.add(client);
     open.add(upstream);
     const drop = () => {
@@ -32,28 +37,46 @@ export async function startTcpCut(target: { host: string; port: number }): Promi
     client.pipe(upstream);
     upstream.pipe(client);
   });
-  const listen = (port: number) =>
-    new Promise<number>((resolve, reject) => {
+  let at = listenAt;
+  const listen = () =>
+    new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => {
+      const done = () => {
         server.off('error', reject);
-        resolve((server.address() as net.AddressInfo).port);
-      });
+        const address = server.address();
+        if (typeof address === 'object' && address !== null) at = { port: address.port };
+        resolve();
+      };
+      if ('path' in at) {
+        rmSync(at.path, { force: true });
+        server.listen(at.path, done);
+      } else server.listen(at.port, '127.0.0.1', done);
     });
-  const port = await listen(0);
+  await listen();
   const stop = () =>
     new Promise<void>((resolve) => {
-      for (const s of open) s.resetAndDestroy();
+      // A TCP connection is reset (RST); a unix socket connection has no reset and is closed.
+      for (const s of open) 'path' in target ? s.destroy() : s.resetAndDestroy();
       open.clear();
       if (!server.listening) resolve();
       else server.close(() => resolve());
     });
   return {
-    port,
+    port: 'port' in at ? at.port : 0,
     cut: stop,
     restore: async () => {
-      if (!server.listening) await listen(port);
+      if (!server.listening) await listen();
     },
     close: stop,
   };
+}
+
+/** A TCP relay on a free loopback port to `target`. */
+export function startTcpCut(target: { host: string; port: number }): Promise<TcpCut> {
+  return startCut({ port: 0 }, target);
+}
+
+/** A unix socket relay at `path` to the unix socket `target` (a Docker engine's). */
+export function startUnixCut(path: string, target: string): Promise<TcpCut> {
+  return startCut({ path }, { path: target });
 }
