@@ -515,6 +515,30 @@ describe('kubernetes executor: configuration', () => {
     );
   });
 
+  it('close() ends pending waits (a running job, a job that cannot be placed) and later calls are refused', async () => {
+    const own = await createKubernetesExecutor(
+      { kubeconfig: KUBECONFIG, namespace: ns.name, imagePullPolicy: 'Never', unschedulableSeconds: 3600, killGraceSeconds: 1 },
+      context,
+    );
+    const running = spec({ script: 'sleep 60' });
+    const stuck = spec({ script: 'echo never' });
+    stuck.job.requirements.labels = { 'disk.godocker.test/kind': 'none-has-this' };
+    const handles = [await own.start(running), await own.start(stuck)];
+    const waits = handles.map((h) => own.wait(h).catch((e: unknown) => e));
+    await delay(1_000);
+    const t0 = Date.now();
+    await own.close();
+    for (const w of waits) expect(await w).toBeInstanceOf(ExecutorError);
+    expect(Date.now() - t0).toBeLessThan(2_000);
+    await expect(own.status(handles[0] as TaskHandle)).rejects.toThrow('the kubernetes executor is closed');
+    // What it started is still there for the next daemon to adopt or remove.
+    for (const h of handles) {
+      await executor.kill(h, 1);
+      await executor.wait(h);
+      await executor.collect(h, running.logDir);
+    }
+  });
+
   it('a missing kubeconfig file is a clear error', async () => {
     await expect(createKubernetesExecutor({ kubeconfig: '/no/such/kubeconfig' }, context)).rejects.toThrow(
       /cannot load the kubeconfig \/no\/such\/kubeconfig/,

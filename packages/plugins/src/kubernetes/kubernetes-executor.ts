@@ -326,6 +326,8 @@ export class KubernetesExecutor implements Executor {
     this.assertOpen();
     const name = jobName(handle.key);
     for (;;) {
+      // At the top, so that no path through the loop (the unschedulable one continues) outlives close().
+      if (this.closed) throw new ExecutorError(`kubernetes executor closed while waiting for task ${handle.key}`);
       // Registered before the read, so a change between the read and the sleep is not missed.
       const changed = this.changed(name);
       try {
@@ -351,7 +353,6 @@ export class KubernetesExecutor implements Executor {
       } finally {
         changed.cancel();
       }
-      if (this.closed) throw new ExecutorError(`kubernetes executor closed while waiting for task ${handle.key}`);
     }
   }
 
