@@ -16,9 +16,15 @@ const here = dirname(fileURLToPath(import.meta.url));
 export async function spawnDaemon(config: object, children: ChildProcess[]): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, [join(here, 'daemon-process.mjs'), JSON.stringify(config)], {
     env: { ...process.env, GODOCKER_ADMIN_TOKEN: ADMIN_TOKEN },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
+  // Passed on as it comes, and its end kept for the error: a CI log shows only the failure.
+  let err = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    process.stderr.write(d);
+    err = (err + d.toString()).slice(-4000);
+  });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout?.on('data', (d: Buffer) => {
@@ -26,7 +32,7 @@ export async function spawnDaemon(config: object, children: ChildProcess[]): Pro
       const line = out.split('\n')[0];
       if (out.includes('\n') && line) resolve((JSON.parse(line) as { url: string }).url);
     });
-    child.once('exit', (code) => reject(new Error(`daemon exited with ${code} before listening`)));
+    child.once('exit', (code) => reject(new Error(`daemon exited with ${code} before listening; its stderr ends:\n${err}`)));
   });
   return { child, url };
 }
