@@ -97,6 +97,8 @@ interface View {
   service: SwarmService;
   task: SwarmTask | null;
   phase: TaskPhase;
+  /** The swarm's nodes, when the phase depended on them (dependsOnNode). */
+  nodes: readonly SwarmNode[] | null;
 }
 
 function contextOf(service: SwarmService, task: SwarmTask | null, nodes: readonly SwarmNode[] | null): TaskContext {
@@ -304,7 +306,7 @@ export class SwarmExecutor implements Executor {
       case 'ended':
         return { state: 'exited', ...(await this.endOf(handle, view)) };
       case 'lost':
-        // Stopped by Swarm (its node went away): to the daemon, a task that vanished (its failure policy applies).
+        // Stopped by Swarm (its node went away or was drained): to the daemon, a task that vanished (its failure policy applies).
         return { state: 'missing' };
     }
   }
@@ -777,7 +779,7 @@ export class SwarmExecutor implements Executor {
     // The service filter also matches services whose name starts with the id given: keep ours.
     const task = jobTask(tasks.filter((t) => t.serviceId === service.id));
     const nodes = dependsOnNode(task) ? await this.swarmNodes() : null;
-    return { service, task, phase: phaseOf(task, contextOf(service, task, nodes)) };
+    return { service, task, phase: phaseOf(task, contextOf(service, task, nodes)), nodes };
   }
 
   private async inspectService(handle: TaskHandle): Promise<SwarmService | null> {
@@ -839,9 +841,19 @@ export class SwarmExecutor implements Executor {
   }
 
   private lost(handle: TaskHandle, view: View): ExecutorError {
+    const nodeId = view.task?.nodeId ?? '';
+    const nodes = view.nodes ?? [];
+    const node = nodes.find((n) => n.id === nodeId);
+    const name = nodeName(nodes, nodeId) ?? nodeId;
+    let why: string;
+    if (view.task?.state === 'orphaned') why = `its node ${name} was away too long`;
+    else if (!node) why = view.nodes === null ? `its node ${name} went away` : `its node ${name} left the swarm`;
+    else if (node.state !== 'ready') why = `its node ${name} went ${node.state || 'away'}`;
+    else if (node.availability === 'drain') why = `its node ${name} was drained (docker node update --availability drain)`;
+    else why = `its node ${name} went away`;
     return new ExecutorError(
       `task ${handle.key} is lost: Swarm stopped it (${view.task?.state ?? ''}, desired ${view.task?.desiredState ?? ''}) ` +
-        `when its node ${view.task?.nodeId ?? ''} went away; how the job would have ended is unknown`,
+        `when ${why}; how the job would have ended is unknown`,
     );
   }
 
