@@ -553,27 +553,34 @@ describe('swarm executor: configuration and lifecycle', () => {
 });
 
 describe('swarm executor: node events', () => {
-  it('a node paused in the swarm is drained for the daemon, and watchNodes says when it is and when it is back', async () => {
+  it('a node paused in the swarm is drained for the daemon, and watchNodes says when it is and when it is back, not at an update that changes nothing', async () => {
     let calls = 0;
     const stop = executor.watchNodes?.(() => {
       calls += 1;
     });
     expect(stop).toBeDefined();
-    // The event stream opens in the background: let it, so the drain is an event, not a reconnect.
-    await delay(500);
-    // Paused, not drained: a drain would stop the tasks other test files run on this swarm meanwhile.
-    swarmDocker('node', 'update', '--availability', 'pause', nodeId);
     try {
-      await until(async () => calls > 0);
-      const drained = (await executor.nodes()).find((n) => n.name === nodeName);
-      expect(drained).toMatchObject({ state: 'drained', reason: expect.stringMatching(/availability pause in the swarm/) });
+      // The event stream opens in the background, and its opening is told once.
+      await until(async () => calls === 1);
+      // An update of the node that changes nothing the daemon sees: the manager sends an event, nodes() answers the same.
+      swarmDocker('node', 'update', nodeId);
+      await delay(1_500);
+      expect(calls).toBe(1);
+      // Paused, not drained: a drain would stop the tasks other test files run on this swarm meanwhile.
+      swarmDocker('node', 'update', '--availability', 'pause', nodeId);
+      try {
+        await until(async () => calls > 1);
+        const drained = (await executor.nodes()).find((n) => n.name === nodeName);
+        expect(drained).toMatchObject({ state: 'drained', reason: expect.stringMatching(/availability pause in the swarm/) });
+      } finally {
+        swarmDocker('node', 'update', '--availability', 'active', nodeId);
+      }
+      const seen = calls;
+      await until(async () => calls > seen);
+      expect((await executor.nodes()).find((n) => n.name === nodeName)?.state).toBeUndefined();
     } finally {
-      swarmDocker('node', 'update', '--availability', 'active', nodeId);
+      stop?.();
     }
-    const seen = calls;
-    await until(async () => calls > seen);
-    expect((await executor.nodes()).find((n) => n.name === nodeName)?.state).toBeUndefined();
-    stop?.();
   });
 });
 
@@ -622,6 +629,51 @@ describe('swarm executor: a second node (a worker engine joined for these tests)
     await executor.collect(handle, s.logDir);
     expect(await readFile(join(s.logDir, 'stdout'), 'utf8')).toBe('started\ngot TERM\n');
   }, 60_000);
+
+  it('a node drained in the swarm is drained for the daemon, and watchNodes says when it is and when it is active again; Swarm stops its job, which is lost', async () => {
+    let calls = 0;
+    const stop = executor.watchNodes?.(() => {
+      calls += 1;
+    });
+    const s = spec({ script: 'echo before; sleep 600', node: onWorker });
+    const handle = await executor.start(s);
+    try {
+      await until(async () => (await executor.status(handle)).state === 'running');
+      // Past the event stream's opening (told once, if this is the first watch of this executor).
+      await delay(1_000);
+      const before = calls;
+      const waiting = executor.wait(handle).then(
+        () => 'resolved',
+        (e: unknown) => e,
+      );
+      // The worker is this file's alone: draining it stops no task of another test file.
+      swarmDocker('node', 'update', '--availability', 'drain', worker.nodeId);
+      try {
+        await until(async () => calls > before);
+        expect((await executor.nodes()).find((n) => n.name === onWorker)).toMatchObject({
+          state: 'drained',
+          reason: expect.stringMatching(/availability drain in the swarm/),
+        });
+        await until(async () => (await executor.status(handle)).state === 'missing', 60_000);
+        const error = await waiting;
+        expect(error).toBeInstanceOf(ExecutorError);
+        expect((error as Error).message).toMatch(
+          /is lost: Swarm stopped it \(shutdown, desired shutdown\) when its node .* was drained/,
+        );
+        // Swarm stops the task and, its restart condition being none, makes no other: the job does not run twice.
+        expect(await docker.listTasks({ filters: { service: [handle.id ?? ''] } })).toHaveLength(1);
+      } finally {
+        swarmDocker('node', 'update', '--availability', 'active', worker.nodeId);
+      }
+      const seen = calls;
+      await until(async () => calls > seen);
+      expect((await executor.nodes()).find((n) => n.name === onWorker)?.state).toBeUndefined();
+    } finally {
+      stop?.();
+    }
+    await executor.collect(handle, s.logDir);
+    expect(await servicesOf(s.key)).toHaveLength(0);
+  }, 120_000);
 
   it('a job whose node goes down is lost: status missing, wait says so, collect removes its service', async () => {
     const s = spec({ script: 'echo before; sleep 600', node: onWorker });

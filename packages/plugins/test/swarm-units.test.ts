@@ -4,7 +4,7 @@ import { ConfigError, ExecutorError, TASK_LABELS } from '@godocker/sdk';
 import { describe, expect, it } from 'vitest';
 import { type LogFrame, logFrames } from '../src/docker/log-frames.js';
 import { KEY_LABEL, labelConstraints, scriptConfig, serviceName, serviceSpec, taskNetworks } from '../src/swarm/service-spec.js';
-import { nodeConstraint, nodeInfos, nodesByName } from '../src/swarm/swarm-nodes.js';
+import { nodeConstraint, nodeInfos, nodesByName, nodesFingerprint } from '../src/swarm/swarm-nodes.js';
 import { jobTask, nodeOf, type SwarmNode, type SwarmTask, taskOf } from '../src/swarm/swarm-objects.js';
 import { parseSwarmOptions } from '../src/swarm/swarm-options.js';
 import { exitInfoOfTask, phaseOf, RETIRED_CONSTRAINT, taskError } from '../src/swarm/task-outcome.js';
@@ -190,6 +190,21 @@ describe('nodes', () => {
     ]);
     expect(nodeConstraint('alpha')).toBe('node.hostname==alpha');
     expect(nodeConstraint('beta/b2')).toBe('node.id==b2');
+  });
+  it('fingerprints what nodes() answers: the same whatever the order of nodes and labels, otherwise at any change the daemon sees', () => {
+    const none = { cpu: null, ram: null, gpus: null };
+    const print = (nodes: SwarmNode[]) => nodesFingerprint(nodeInfos(nodes, none));
+    const base = print([node('a1', 'alpha', { labels: { disk: 'ssd', zone: 'x' } }), node('b1', 'beta')]);
+    expect(print([node('b1', 'beta'), node('a1', 'alpha', { labels: { zone: 'x', disk: 'ssd' } })])).toBe(base);
+    const changes: SwarmNode[][] = [
+      [node('a1', 'alpha', { labels: { disk: 'ssd', zone: 'x' } })],
+      [node('a1', 'alpha', { labels: { disk: 'hdd', zone: 'x' } }), node('b1', 'beta')],
+      [node('a1', 'alpha', { labels: { disk: 'ssd', zone: 'x' } }), node('b1', 'beta', { availability: 'pause' })],
+      [node('a1', 'alpha', { labels: { disk: 'ssd', zone: 'x' } }), node('b1', 'beta', { state: 'down' })],
+      [node('a1', 'alpha', { labels: { disk: 'ssd', zone: 'x' } }), node('b1', 'beta', { nanoCpus: 8e9 })],
+      [node('a1', 'alpha', { labels: { disk: 'ssd', zone: 'x' } }), node('b1', 'beta'), node('c1', 'gamma')],
+    ];
+    for (const nodes of changes) expect(print(nodes)).not.toBe(base);
   });
 });
 

@@ -230,7 +230,10 @@ class DockerExecutor implements Executor {
 
   /** The engine's `daemon` events, and its going away and coming back (engine-events.ts). */
   private watchEngine(): Promise<void> {
-    return watchEngineEvents(this.docker, ['daemon'], this.closing.signal, () => this.emitNodes());
+    // Its first opening is no change: the daemon reads the nodes when it starts watching them.
+    return watchEngineEvents(this.docker, ['daemon'], this.closing.signal, (change) => {
+      if (change !== 'open') this.emitNodes();
+    });
   }
 
   private emitNodes(): void {

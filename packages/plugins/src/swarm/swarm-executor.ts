@@ -61,7 +61,7 @@ import {
   messageOf,
   statusCodeOf,
 } from '../docker/docker-errors.js';
-import { watchEngineEvents } from '../docker/engine-events.js';
+import { type EngineChange, watchEngineEvents } from '../docker/engine-events.js';
 import { asReadable } from '../docker/engine-streams.js';
 import { exitInfoOf, hasEnded } from '../docker/exit-info.js';
 import { writeLogFiles } from '../docker/log-files.js';
@@ -76,7 +76,7 @@ import {
   serviceName,
   serviceSpec,
 } from './service-spec.js';
-import { nodeConstraint, nodeInfos, nodeName, nodesByName } from './swarm-nodes.js';
+import { nodeConstraint, nodeInfos, nodeName, nodesByName, nodesFingerprint } from './swarm-nodes.js';
 import { jobTask, nodeOf, type SwarmNode, type SwarmService, type SwarmTask, serviceOf, taskOf } from './swarm-objects.js';
 import { parseSwarmOptions, type ResolvedSwarmOptions } from './swarm-options.js';
 import { dependsOnNode, exitInfoOfTask, phaseOf, RETIRED_CONSTRAINT, type TaskContext, type TaskPhase } from './task-outcome.js';
@@ -97,6 +97,8 @@ interface View {
   service: SwarmService;
   task: SwarmTask | null;
   phase: TaskPhase;
+  /** The swarm's nodes, when the phase depended on them (dependsOnNode). */
+  nodes: readonly SwarmNode[] | null;
 }
 
 function contextOf(service: SwarmService, task: SwarmTask | null, nodes: readonly SwarmNode[] | null): TaskContext {
@@ -170,6 +172,12 @@ export class SwarmExecutor implements Executor {
   private readonly nodeListeners = new Set<() => void>();
   private watchingNodes = false;
   private nodesTimer: NodeJS.Timeout | null = null;
+  /** Node events or changes of the manager's answering not yet looked at; `nodesBack`: one of the latter. */
+  private nodesPending = false;
+  private nodesBack = false;
+  private nodesChecking = false;
+  /** nodesFingerprint of what `nodes()` answered when last read for the listeners (null: unknown). */
+  private nodesPrint: string | null = null;
 
   /**
    * No suspend (Swarm cannot pause a service), no exec (the interface has no exec call to make
@@ -204,32 +212,64 @@ export class SwarmExecutor implements Executor {
   }
 
   /**
-   * The manager's `node` events (a node joined, left, went down or came back, was drained, its
-   * labels changed), and the manager going away and coming back (engine-events.ts), coalesced:
-   * a node's update comes as a few events at once.
+   * The manager's `node` events (a node joined, left, went down or came back, was drained or
+   * paused, its labels or resources changed), and the manager going away and coming back
+   * (engine-events.ts), coalesced: a node's update comes as a few events at once. After events the
+   * nodes are read, and the listeners told only if `nodes()` answers otherwise than it did: a node
+   * also has update events for what the daemon does not see (its manager status, its certificate).
+   * They are told in any case when the event stream opens (a change may have come between the
+   * daemon's first read and the stream), when it ends (the manager does not answer) and when it
+   * opens again (anything may have changed meanwhile).
    */
   watchNodes(listener: () => void): () => void {
     this.nodeListeners.add(listener);
     if (!this.watchingNodes) {
       this.watchingNodes = true;
-      void watchEngineEvents(this.docker, ['node'], this.closing.signal, () => this.nodesChanged());
+      void watchEngineEvents(this.docker, ['node'], this.closing.signal, (change) => this.nodesChanged(change));
     }
     return () => this.nodeListeners.delete(listener);
   }
 
-  private nodesChanged(): void {
-    if (this.nodesTimer || this.closed) return;
-    this.nodesTimer = setTimeout(() => {
-      this.nodesTimer = null;
-      for (const listener of this.nodeListeners) {
-        try {
-          listener();
-        } catch (error) {
-          this.context.logger.warn({ error: messageOf(error) }, 'a node listener failed');
-        }
-      }
-    }, NODES_COALESCE_MS);
+  private nodesChanged(change: EngineChange): void {
+    this.nodesPending = true;
+    if (change !== 'event') this.nodesBack = true;
+    if (this.nodesTimer || this.nodesChecking || this.closed) return;
+    this.nodesTimer = setTimeout(() => void this.checkNodes(), NODES_COALESCE_MS);
     this.nodesTimer.unref();
+  }
+
+  /** One look at a time, so that what is compared is always the last read; events during one make another. */
+  private async checkNodes(): Promise<void> {
+    this.nodesTimer = null;
+    this.nodesChecking = true;
+    try {
+      while (this.nodesPending && !this.closed) {
+        const always = this.nodesBack;
+        this.nodesPending = false;
+        this.nodesBack = false;
+        // Read before the listeners are told: what they read then is this or newer, and a change
+        // after this read has an event of its own, compared with this.
+        const print = await this.swarmNodes().then(
+          (nodes) => nodesFingerprint(nodeInfos(nodes, this.options.capacity)),
+          () => null,
+        );
+        const changed = always || print === null || print !== this.nodesPrint;
+        this.nodesPrint = print;
+        if (changed && !this.closed) this.emitNodes();
+      }
+    } finally {
+      this.nodesChecking = false;
+    }
+  }
+
+  private emitNodes(): void {
+    for (const listener of this.nodeListeners) {
+      try {
+        listener();
+      } catch (error) {
+        this.context.logger.warn({ error: messageOf(error) }, 'a node listener failed');
+      }
+    }
   }
 
   start(spec: RunSpec): Promise<TaskHandle> {
@@ -266,7 +306,7 @@ export class SwarmExecutor implements Executor {
       case 'ended':
         return { state: 'exited', ...(await this.endOf(handle, view)) };
       case 'lost':
-        // Stopped by Swarm (its node went away): to the daemon, a task that vanished (its failure policy applies).
+        // Stopped by Swarm (its node went away or was drained): to the daemon, a task that vanished (its failure policy applies).
         return { state: 'missing' };
     }
   }
@@ -739,7 +779,7 @@ export class SwarmExecutor implements Executor {
     // The service filter also matches services whose name starts with the id given: keep ours.
     const task = jobTask(tasks.filter((t) => t.serviceId === service.id));
     const nodes = dependsOnNode(task) ? await this.swarmNodes() : null;
-    return { service, task, phase: phaseOf(task, contextOf(service, task, nodes)) };
+    return { service, task, phase: phaseOf(task, contextOf(service, task, nodes)), nodes };
   }
 
   private async inspectService(handle: TaskHandle): Promise<SwarmService | null> {
@@ -801,9 +841,19 @@ export class SwarmExecutor implements Executor {
   }
 
   private lost(handle: TaskHandle, view: View): ExecutorError {
+    const nodeId = view.task?.nodeId ?? '';
+    const nodes = view.nodes ?? [];
+    const node = nodes.find((n) => n.id === nodeId);
+    const name = nodeName(nodes, nodeId) ?? nodeId;
+    let why: string;
+    if (view.task?.state === 'orphaned') why = `its node ${name} was away too long`;
+    else if (!node) why = view.nodes === null ? `its node ${name} went away` : `its node ${name} left the swarm`;
+    else if (node.state !== 'ready') why = `its node ${name} went ${node.state || 'away'}`;
+    else if (node.availability === 'drain') why = `its node ${name} was drained (docker node update --availability drain)`;
+    else why = `its node ${name} went away`;
     return new ExecutorError(
       `task ${handle.key} is lost: Swarm stopped it (${view.task?.state ?? ''}, desired ${view.task?.desiredState ?? ''}) ` +
-        `when its node ${view.task?.nodeId ?? ''} went away; how the job would have ended is unknown`,
+        `when ${why}; how the job would have ended is unknown`,
     );
   }
 

@@ -30,8 +30,14 @@ export function nodeName(nodes: readonly SwarmNode[], id: string): string | null
  * Every node, with its state as the daemon counts it: a node that is not ready (its engine
  * stopped, its machine gone) is down, and its jobs go through the failure policy if it stays so
  * (Swarm does not restart them: their restart condition is none); one an admin drained or paused
- * (`docker node update --availability`) is drained: nothing new goes there. Swarm itself stops
- * the tasks of a drained node, which the daemon then sees end.
+ * (`docker node update --availability`) is drained: nothing new goes there.
+ *
+ * What the daemon should then expect of the jobs already there: on a paused node they go on, and
+ * end as they end. On a drained one Swarm itself stops their tasks (desired state shutdown), not
+ * the job nor GoDocker: this executor reads such a task as lost (task-outcome.ts, phaseOf), so
+ * `status` says missing and the daemon sees a task that vanished, whose failure policy applies (a
+ * requeue, to another node, if the job allows one). Draining a node is thus not a quiet way to empty it
+ * under running jobs; pausing it is.
  */
 export function nodeInfos(
   nodes: readonly SwarmNode[],
@@ -58,6 +64,26 @@ function stateOf(n: SwarmNode): Pick<NodeInfo, 'state' | 'reason'> {
     return { state: 'drained', reason: `availability ${n.availability} in the swarm (docker node update --availability)` };
   }
   return {};
+}
+
+/**
+ * What `nodes()` answers, as one string: equal for two answers the daemon would take alike
+ * (whatever the order of the nodes or of their labels). A node's update event comes for changes
+ * the daemon does not see (its manager status, its certificate): compared by this, they are no change.
+ */
+export function nodesFingerprint(infos: readonly NodeInfo[]): string {
+  const sorted = [...infos].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return JSON.stringify(
+    sorted.map((n) => [
+      n.name,
+      n.cpu,
+      n.ram,
+      n.gpus,
+      Object.entries(n.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+      n.state ?? 'ready',
+      n.reason ?? '',
+    ]),
+  );
 }
 
 /** The placement constraint for a node name of `nodesByName`. */

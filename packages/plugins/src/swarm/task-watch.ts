@@ -8,7 +8,8 @@
  * waits). Swarm publishes no task events (API 1.41), and the engine only reports containers of
  * its own node: a task that ends on another node is seen at the next round. After an event the
  * task's state may still lag the container's end by a few milliseconds, so rounds come quickly
- * for a short while. The stream is never trusted alone: rounds go on whether or not it answers.
+ * for a short while. The stream is never trusted alone: rounds go on whether or not it answers,
+ * and one comes at once when it breaks.
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from '@godocker/sdk';
@@ -162,6 +163,9 @@ export class TaskWatch {
           this.logger.debug({ error: String(error) }, 'swarm executor: engine event stream broke; polling goes on');
       }
       if (signal.aborted) return;
+      // The stream ended: maybe the manager went away. A round now tells the waiters so at once
+      // (its snapshot fails), rather than at the next poll.
+      this.wake?.();
       await delay(retryMs, undefined, { signal }).catch(() => undefined);
       retryMs = Math.min(retryMs * 2, EVENTS_RETRY_MAX_MS);
     }
