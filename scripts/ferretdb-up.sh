@@ -20,7 +20,7 @@ bin=$(bash scripts/ferretdb-build.sh)
 mkdir -p "$state/data"
 pidfile="$state/ferretdb.pid"
 # A pidfile of an earlier boot names a pid some other process may hold now: only ours counts.
-if [ -s "$pidfile" ] && tr '\0' ' ' <"/proc/$(cat "$pidfile")/cmdline" 2>/dev/null | grep -qF -- "$state"; then
+if [ -s "$pidfile" ] && { tr '\0' ' ' <"/proc/$(cat "$pidfile")/cmdline"; } 2>/dev/null | grep -qF -- "$state"; then
   kill "$(cat "$pidfile")" 2>/dev/null || true
   sleep 1
 fi
