@@ -1,4 +1,5 @@
 export { applyJobChange } from './job-change.js';
+export { MONGO_SCHEMA_VERSION, MongoStore, type MongoStoreOptions } from './mongo-store.js';
 export { MIGRATIONS, type Migration, SCHEMA_VERSION } from './sqlite-migrations.js';
 export { SqliteStore } from './sqlite-store.js';
 export type {

@@ -1,0 +1,107 @@
+/**
+ * How a job is kept in the MongoDB store's `jobs` collection: the fields every list
+ * filter reads, each at the top with an index, and the job document itself as JSON text
+ * (`doc`), written and read exactly as the SQLite store does. Text, not a sub-document:
+ * user-chosen keys (env names, labels) may hold '.' or '$', which MongoDB-wire servers
+ * refuse as field names, and the text round-trips any document the Job schema allows.
+ */
+import type { JobState } from '@godocker/sdk';
+import type { Document, Filter } from 'mongodb';
+import type { Version } from './mongo-versions.js';
+import type { JobFilter, NewJob } from './store.js';
+import type { TaskCompactor } from './task-doc.js';
+
+export interface JobFields {
+  state: JobState;
+  user: string;
+  project: string;
+  session: string | null;
+  name: string;
+  parentId: number | null;
+  submittedAt: string;
+  arrayParent: boolean;
+  tags: string[];
+  reaped: boolean;
+  /** When a session wait reaped it. */
+  reapedAt?: string;
+  doc: string;
+}
+
+/** A job as stored: its key `k` is its id. */
+export type StoredJob = Version<JobFields> & { k: number };
+
+/** The indexes a filter walks (the SQLite store's, as MongoDB keys). */
+export const JOB_INDEXES: readonly { key: Document }[] = [
+  { key: { state: 1, k: 1 } },
+  { key: { user: 1, state: 1, k: 1 } },
+  { key: { project: 1, state: 1, k: 1 } },
+  { key: { parentId: 1, state: 1, k: 1 } },
+  { key: { session: 1, user: 1, reaped: 1, k: 1 } },
+  { key: { name: 1, user: 1, k: 1 } },
+  { key: { tags: 1, user: 1, k: 1 } },
+  { key: { reaped: 1, k: 1 } },
+  { key: { arrayParent: 1, k: 1 } },
+];
+
+export function idemKey(user: string, key: string): string {
+  return `${user}\u0000${key}`;
+}
+
+/**
+ * The stored fields of `job` (its `parentId` set), compacted against its parent when it is
+ * an array task. Throws, before anything is written, for a document that cannot be stored.
+ */
+export function jobFields(job: NewJob, parentId: number | null, compactor: TaskCompactor | null): JobFields {
+  // A shallow copy: the caller's object is not ours, and an `id` it carries must not be stored.
+  const { id: _ignored, ...copy } = job as NewJob & { id?: unknown };
+  copy.parentId = parentId;
+  return fieldsOfDoc(copy, JSON.stringify(compactor ? compactor.compact(copy) : copy));
+}
+
+/** The fields of a document already written as `text` (its compact form for a task). */
+export function fieldsOfDoc(job: NewJob, text: string): JobFields {
+  return {
+    state: job.status.state,
+    user: job.user.name,
+    project: job.project,
+    session: job.session,
+    name: job.meta.name,
+    parentId: job.parentId,
+    submittedAt: job.status.submittedAt,
+    arrayParent: job.array !== null,
+    tags: [...new Set(job.meta.tags)],
+    reaped: false,
+    doc: text,
+  };
+}
+
+/** The server-side condition for a filter; null when nothing can match. */
+export function jobQuery(filter: JobFilter): Filter<Document> | null {
+  if (filter.states?.length === 0) return null;
+  const q: Record<string, unknown> = {};
+  if (filter.states) q.state = filter.states.length === 1 ? filter.states[0] : { $in: filter.states };
+  if (filter.user !== undefined) q.user = filter.user;
+  if (filter.project !== undefined) q.project = filter.project;
+  if (filter.tag !== undefined) q.tags = filter.tag;
+  if (filter.name !== undefined) q.name = filter.name;
+  if (filter.session !== undefined) q.session = filter.session;
+  if (filter.parentId !== undefined) q.parentId = filter.parentId;
+  if (filter.reaped !== undefined) q.reaped = filter.reaped;
+  if (filter.arrayParent !== undefined) q.arrayParent = filter.arrayParent;
+  return q;
+}
+
+/** The same condition read in JavaScript, for documents whose committed form the server has not indexed yet. */
+export function matchesFilter(job: JobFields, filter: JobFilter): boolean {
+  return (
+    (filter.states === undefined || filter.states.includes(job.state)) &&
+    (filter.user === undefined || job.user === filter.user) &&
+    (filter.project === undefined || job.project === filter.project) &&
+    (filter.tag === undefined || job.tags.includes(filter.tag)) &&
+    (filter.name === undefined || job.name === filter.name) &&
+    (filter.session === undefined || job.session === filter.session) &&
+    (filter.parentId === undefined || job.parentId === filter.parentId) &&
+    (filter.reaped === undefined || job.reaped === filter.reaped) &&
+    (filter.arrayParent === undefined || job.arrayParent === filter.arrayParent)
+  );
+}

@@ -1,0 +1,186 @@
+/**
+ * The MongoDB store against a real MongoDB-wire server (FerretDB, helpers/mongo.ts): the
+ * conformance suite the SQLite store passes, every test of it, and what the store adds for
+ * a server without multi-document transactions (a writer that died half-way).
+ */
+import { ErrorCodes, type GodockerError } from '@godocker/sdk';
+import { MongoClient } from 'mongodb';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { jobFields } from '../src/store/mongo-job-docs.js';
+import { MongoStore } from '../src/store/mongo-store.js';
+import { STALE_MS } from '../src/store/mongo-versions.js';
+import type { NewJob, Store } from '../src/store/store.js';
+import { FIXTURE_TIME, makeArrayJobs, makeJob } from './fixtures/jobs.js';
+import { MONGO_URL, mongoDatabases, requireMongo } from './helpers/mongo.js';
+import { describeStoreConformance } from './store-conformance.js';
+
+beforeAll(requireMongo);
+
+const newDatabase = mongoDatabases('godocker_store');
+const databaseOf = new WeakMap<Store, string>();
+
+async function open(database = newDatabase()): Promise<MongoStore> {
+  const store = await MongoStore.open({ url: MONGO_URL, database });
+  databaseOf.set(store, database);
+  return store;
+}
+
+describeStoreConformance('mongodb (FerretDB)', () => open(), {
+  reopen: async (previous) => {
+    const database = databaseOf.get(previous);
+    if (database === undefined) throw new Error('reopen was given a store this test did not open');
+    return open(database);
+  },
+});
+
+/** Two daemons on one database: each its own store (its own connections), as on two machines. */
+async function twoStores(): Promise<[MongoStore, MongoStore]> {
+  const database = newDatabase();
+  const a = await open(database);
+  await a.migrate();
+  const b = await open(database);
+  await b.migrate();
+  return [a, b];
+}
+
+describe('MongoStore: several daemons on a server whose conditional updates are not atomic', () => {
+  let stores: MongoStore[] = [];
+  afterEach(async () => {
+    await Promise.all(stores.map((s) => s.close()));
+    stores = [];
+  });
+
+  it('the server itself: of racing conditional updates of one document, several report that they won (recorded: FerretDB 1.24)', async () => {
+    // What the store is built around (mongo-versions.ts). On MongoDB exactly one would win.
+    const client = new MongoClient(MONGO_URL);
+    const coll = client.db(newDatabase()).collection<{ _id: number; v: number }>('race');
+    try {
+      let doubleWins = 0;
+      for (let i = 0; i < 20; i++) {
+        await coll.insertOne({ _id: i, v: 0 });
+        const r = await Promise.all([0, 1, 2, 3].map(() => coll.updateOne({ _id: i, v: 0 }, { $set: { v: 1 } })));
+        if (r.filter((x) => x.modifiedCount === 1).length > 1) doubleWins++;
+      }
+      expect(doubleWins).toBeGreaterThan(0);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('lets exactly one of racing compare-and-sets from two daemons win, every time', async () => {
+    stores = await twoStores();
+    const [a, b] = stores as [MongoStore, MongoStore];
+    for (let i = 0; i < 20; i++) {
+      const { job } = await a.insertJobs({ jobs: [makeJob()], isArray: false });
+      const change = (who: string) => ({ state: { to: 'running' as const, reason: `started by ${who}`, at: FIXTURE_TIME } });
+      const results = await Promise.all([
+        a.updateJob(job.id, change('a'), { states: ['pending'] }),
+        b.updateJob(job.id, change('b'), { states: ['pending'] }),
+        a.updateJob(job.id, change('a2'), { states: ['pending'] }),
+        b.updateJob(job.id, change('b2'), { states: ['pending'] }),
+      ]);
+      const winners = results.filter((r) => r !== null);
+      expect(winners).toHaveLength(1);
+      const stored = await b.getJob(job.id);
+      expect(stored?.status.history.filter((h) => h.state === 'running')).toHaveLength(1);
+      expect(stored?.status.reason).toBe(winners[0]?.status.reason);
+    }
+  });
+
+  it('stores one job for racing submits with one idempotency key from two daemons', async () => {
+    stores = await twoStores();
+    const [a, b] = stores as [MongoStore, MongoStore];
+    const idempotency = { user: 'alice', key: 'once' };
+    const results = await Promise.all(
+      [a, b, a, b, a, b].map((s) => s.insertJobs({ jobs: makeArrayJobs(3), isArray: true, idempotency })),
+    );
+    expect(results.filter((r) => r.created)).toHaveLength(1);
+    expect(new Set(results.map((r) => r.job.id)).size).toBe(1);
+    expect(await a.countByState({})).toEqual({ pending: 4 });
+  });
+
+  it('keeps a quota of waiting jobs against racing submits from two daemons', async () => {
+    stores = await twoStores();
+    const [a, b] = stores as [MongoStore, MongoStore];
+    const limits = [{ scope: 'user' as const, name: 'alice', max: 5, adds: 1 }];
+    const results = await Promise.allSettled(
+      Array.from({ length: 12 }, (_, i) => (i % 2 === 0 ? a : b).insertJobs({ jobs: [makeJob()], isArray: false, limits })),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(5);
+    for (const r of results)
+      if (r.status === 'rejected') expect((r.reason as GodockerError).code).toBe(ErrorCodes.QUOTA_EXCEEDED);
+    expect(await b.countByState({ user: 'alice' })).toEqual({ pending: 5 });
+  });
+
+  it('shows nothing of an array whose writer died before it committed, and removes it once stale', async () => {
+    stores = await twoStores();
+    const [a] = stores as [MongoStore];
+    const before = await a.insertJobs({ jobs: [makeJob()], isArray: false });
+    // What a writer killed half-way through an array's insert leaves: some versions of its change, no decision.
+    const db = new MongoClient(MONGO_URL);
+    try {
+      const jobs = db.db(databaseOfStore(a)).collection<{ _id: string }>('jobs');
+      const tx = 'dead-writer';
+      await jobs.insertMany(
+        [100, 101, 102].map((k, i) => ({
+          _id: `${k}#1`,
+          k,
+          v: 1,
+          at: Date.now(),
+          tx,
+          ...jobFields(makeJob({ taskIndex: i === 0 ? null : i }), i === 0 ? null : 100, null),
+        })),
+      );
+      expect((await a.listJobs({}, { limit: 10 })).jobs.map((j) => j.id)).toEqual([before.job.id]);
+      expect(await a.getJob(101)).toBeNull();
+      expect(await a.countByState({})).toEqual({ pending: 1 });
+      await a.recover(Date.now() + STALE_MS + 1_000);
+      expect(await jobs.countDocuments({ tx })).toBe(0);
+      expect(
+        await db
+          .db(databaseOfStore(a))
+          .collection('txns')
+          .findOne({ _id: tx as never }),
+      ).toMatchObject({ state: 'aborted' });
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('shows all of a change whose writer died after it committed, and finishes it', async () => {
+    stores = await twoStores();
+    const [a] = stores as [MongoStore];
+    const { job } = await a.insertJobs({ jobs: [makeJob()], isArray: false });
+    const db = new MongoClient(MONGO_URL);
+    try {
+      const database = db.db(databaseOfStore(a));
+      const tx = 'committed-then-died';
+      const versions = database.collection<Record<string, unknown>>('jobs');
+      const stored = (await versions.findOne({ k: job.id })) as unknown as Record<string, unknown>;
+      const doc = JSON.parse(stored.doc as string) as NewJob;
+      const next = { ...doc, status: { ...doc.status, state: 'running' as const, reason: 'started' } };
+      await versions.insertOne({
+        ...stored,
+        _id: `${job.id}#2` as never,
+        v: 2,
+        tx,
+        state: 'running',
+        doc: JSON.stringify(next),
+      });
+      await database.collection('txns').insertOne({ _id: tx as never, state: 'committed', at: Date.now() });
+      expect((await a.getJob(job.id))?.status.state).toBe('running');
+      expect(await a.countByState({})).toEqual({ running: 1 });
+      await a.recover(Date.now() + STALE_MS + 1_000);
+      expect(await database.collection('jobs').countDocuments({ k: job.id })).toBe(1);
+      expect(await database.collection('jobs').countDocuments({ tx })).toBe(0);
+    } finally {
+      await db.close();
+    }
+  });
+});
+
+function databaseOfStore(store: MongoStore): string {
+  const name = databaseOf.get(store);
+  if (!name) throw new Error('a store this file did not open');
+  return name;
+}
