@@ -27,7 +27,7 @@ import { preparePrivateFolder } from './data-folder.js';
 import { DeferredExecutor } from './deferred-executor.js';
 import { LocalEventBus } from './events/event-bus.js';
 import { JobRuntime } from './runtime/job-runtime.js';
-import { SqliteStore } from './store/sqlite-store.js';
+import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
 
 export interface DaemonOptions {
@@ -148,9 +148,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
   // The daemon's alone: no job needs a path in it (the local executor hands jobs descriptors).
   await preparePrivateFolder(config.dataDir, logger);
   await mkdir(join(config.dataDir, 'logs'), { recursive: true });
-  const store: Store = SqliteStore.open(config.store.path ?? join(config.dataDir, 'godocker.db'), {
-    backgroundCheckpoints: true,
-  });
+  const store: Store = await openStore(config);
   let executor: Executor | undefined;
   let runtime: JobRuntime | undefined;
   let app: FastifyInstance | undefined;

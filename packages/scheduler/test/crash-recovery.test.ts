@@ -11,6 +11,7 @@ import type { Job } from '@godocker/sdk';
 import { afterEach, describe, expect, it } from 'vitest';
 import { caller } from './helpers/api-caller.js';
 import { spawnDaemon } from './helpers/child-daemon.js';
+import { MONGO_URL, mongoDatabases } from './helpers/mongo.js';
 import { ADMIN_TOKEN, baseConfig, type ExecutorKind } from './helpers/test-daemon.js';
 
 const children: ChildProcess[] = [];
@@ -19,7 +20,15 @@ afterEach(() => {
   for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
 });
 
-describe.each<ExecutorKind>(['docker', 'swarm', 'kubernetes', 'local'])('kill -9 of the daemon (%s executor)', (kind) => {
+const newMongoDatabase = mongoDatabases('godocker_crash');
+
+describe.each<[ExecutorKind, 'sqlite' | 'mongodb']>([
+  ['docker', 'sqlite'],
+  ['swarm', 'sqlite'],
+  ['kubernetes', 'sqlite'],
+  ['local', 'sqlite'],
+  ['local', 'mongodb'],
+])('kill -9 of the daemon (%s executor, %s store)', (kind, storeType) => {
   it('loses no job and runs none twice', async () => {
     const root = mkdtempSync(join(tmpdir(), `godocker-crash-${kind}-`));
     chmodSync(root, 0o711);
@@ -33,6 +42,7 @@ describe.each<ExecutorKind>(['docker', 'swarm', 'kubernetes', 'local'])('kill -9
     const base = baseConfig(kind, join(root, 'data'));
     const config = {
       ...base,
+      ...(storeType === 'mongodb' ? { store: { type: 'mongodb', url: MONGO_URL, database: newMongoDatabase() } } : {}),
       auth: { admin: { home } },
       executor: {
         type: kind,

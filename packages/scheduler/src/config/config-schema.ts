@@ -47,9 +47,17 @@ export const ConfigSchema = Type.Object(
     ),
     store: Type.Object(
       {
-        type: Type.Literal('sqlite', { default: 'sqlite' }),
-        /** Defaults to DATADIR/godocker.db */
+        /**
+         * sqlite: one file in the data folder (one daemon). mongodb: a MongoDB-wire server
+         * (MongoDB, FerretDB) that several daemons share; GODOCKER_MONGO_URL sets it.
+         */
+        type: Type.Union([Type.Literal('sqlite'), Type.Literal('mongodb')], { default: 'sqlite' }),
+        /** sqlite: defaults to DATADIR/godocker.db */
         path: Type.Optional(Type.String({ minLength: 1 })),
+        /** mongodb: mongodb://host:port/ */
+        url: Type.Optional(Type.String({ pattern: '^mongodb(\\+srv)?://' })),
+        /** mongodb: the database GoDocker keeps its collections in. */
+        database: Type.String({ minLength: 1, pattern: '^[^/\\\\. "$]+$', default: 'godocker' }),
         /**
          * Submits that arrive together are stored in one transaction (each still answered,
          * and refused, on its own). false: one transaction each, only to measure the difference.

@@ -60,6 +60,11 @@ function envOverrides(env: NodeJS.ProcessEnv): Plain {
     cur[path[path.length - 1] as string] = value;
   };
   if (env.GODOCKER_DATA_DIR) set(['dataDir'], env.GODOCKER_DATA_DIR);
+  if (env.GODOCKER_MONGO_URL) {
+    set(['store', 'type'], 'mongodb');
+    set(['store', 'url'], env.GODOCKER_MONGO_URL);
+  }
+  if (env.GODOCKER_MONGO_DATABASE) set(['store', 'database'], env.GODOCKER_MONGO_DATABASE);
   if (env.GODOCKER_HOST) set(['server', 'host'], env.GODOCKER_HOST);
   if (env.GODOCKER_PORT) set(['server', 'port'], numberFromEnv('GODOCKER_PORT', env.GODOCKER_PORT));
   if (env.GODOCKER_EXECUTOR) set(['executor', 'type'], env.GODOCKER_EXECUTOR);
@@ -108,6 +113,12 @@ export function loadConfig(options: LoadConfigOptions = {}): GodockerConfig {
 }
 
 function checkConsistency(c: GodockerConfig): void {
+  if (c.store.type === 'mongodb' && c.store.url === undefined) {
+    throw new ConfigError(
+      'config key "store.url" is needed with store.type mongodb: mongodb://HOST:PORT/ of the MongoDB-wire server (or set GODOCKER_MONGO_URL)',
+      'store.url',
+    );
+  }
   const names = new Set<string>();
   c.volumes.forEach((v, i) => {
     if (names.has(v.name))
