@@ -84,6 +84,12 @@ interface IdempotencyFields {
   fingerprint: string | null;
 }
 
+/** A job for `importJobs`: its id and its stored fields. */
+export interface ImportedJob {
+  id: number;
+  fields: JobFields;
+}
+
 /** What one submission writes, and the job it answers with. */
 interface Planned {
   writes: VersionWrite[];
@@ -255,6 +261,29 @@ export class MongoStore implements Store {
   }
   resetCpuTime(project?: string, user?: string): Promise<number> {
     return this.accounts.resetCpuTime(project, user);
+  }
+
+  // Imports: `godocker admin migrate` (sqlite-to-mongo.ts) moving another store's jobs with their ids.
+
+  /** Jobs as another store kept them (a task's document compact as there), with their ids. Only into a store without them. */
+  async importJobs(jobs: readonly ImportedJob[]): Promise<void> {
+    if (jobs.length === 0) return;
+    await this.jobs.importRecords(jobs.map((j) => ({ k: j.id, fields: j.fields })));
+    const last = Math.max(...jobs.map((j) => j.id));
+    await this.counters.updateOne({ _id: 'jobs' }, { $max: { seq: last } }, { upsert: true });
+  }
+
+  /** An idempotency key another store kept: a retry of that submit answers its job here too. */
+  async importIdempotency(idempotency: Idempotency, jobIds: number[]): Promise<void> {
+    await this.idempotency.write(idemKey(idempotency.user, idempotency.key), 1, {
+      jobIds,
+      fingerprint: idempotency.fingerprint ?? null,
+    });
+  }
+
+  /** How many idempotency keys are kept. */
+  async countIdempotencyKeys(): Promise<number> {
+    return (await this.idempotency.find({}, () => true, { order: 1 })).length;
   }
 
   // Inserts.

@@ -283,6 +283,15 @@ export class Versions<T extends Document> {
     await this.coll.deleteMany({ k, v: { $lt: v } }).catch(() => undefined);
   }
 
+  /** Records copied from elsewhere (a migration): each its version 1, into a collection without them. */
+  async importRecords(records: readonly { k: Key; fields: Document }[]): Promise<void> {
+    if (records.length === 0) return;
+    await this.coll.insertMany(
+      records.map((r) => this.versionDoc(r.k, 1, r.fields, false, undefined)),
+      { ordered: false },
+    );
+  }
+
   /** Part of Decisions.run: the versions of one change in this collection. */
   async insertVersions(writes: readonly VersionWrite[], tx: string): Promise<void> {
     if (writes.length === 0) return;
