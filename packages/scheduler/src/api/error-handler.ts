@@ -5,7 +5,11 @@
 
 import { ErrorCodes, GodockerError, ValidationError } from '@godocker/sdk';
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { isStoreUnavailable } from '../store/mongo-store.js';
 import { toValidationError } from './validation.js';
+
+/** What a client waits before it asks again after a 503. */
+const RETRY_AFTER_SECONDS = 5;
 
 function fromFastify(err: FastifyError): GodockerError | null {
   if (err.validation) return toValidationError(err.validation as never, err.validationContext ?? 'body');
@@ -33,11 +37,19 @@ function fromFastify(err: FastifyError): GodockerError | null {
 
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
-    const known = GodockerError.is(err) ? err : fromFastify(err);
+    const known = GodockerError.is(err)
+      ? err
+      : isStoreUnavailable(err)
+        ? new GodockerError(
+            ErrorCodes.UNAVAILABLE,
+            `the store does not answer (${err.message}): the change may not have been made; try again (a submit with the same Idempotency-Key is stored once)`,
+          )
+        : fromFastify(err);
     // Refused before its body arrived (no token, too large): hang up instead of reading the rest of it.
     if (!request.raw.complete) void reply.header('connection', 'close');
     if (known) {
       if (known.status >= 500) request.log.error({ err }, 'request failed');
+      if (known.status === 503) void reply.header('retry-after', String(RETRY_AFTER_SECONDS));
       return reply.status(known.status).send(known.toBody());
     }
     request.log.error({ err }, 'unexpected error');

@@ -169,6 +169,10 @@ export class JobRuntime {
   #probeDelayMs = PROBE_MIN_MS;
   /** Jobs whose task wait broke (the executor went away): their ends are read again once it answers. */
   readonly #unwatched = new Set<number>();
+  /** Ends seen, and tasks collected, that the store has not taken yet (it did not answer): recorded at the next try. */
+  readonly #collected = new Map<number, ExitInfo>();
+  /** Jobs whose start the store refused with an error: it may have taken it all the same. */
+  readonly #uncertain = new Set<number>();
   /** Running jobs with no task watched at the last periodic check (a dispatch may just be landing: wait one more). */
   #orphans = new Set<number>();
   /** Starts of a job in a row that the executor could not make (reset by a start that works). */
@@ -874,8 +878,11 @@ export class JobRuntime {
     let failure: unknown = null;
     pass.out.start.forEach((p, i) => {
       const outcome = started[i] as PromiseSettledResult<Job | null>;
-      if (outcome.status === 'rejected') failure ??= outcome.reason;
-      else if (outcome.value) {
+      if (outcome.status === 'rejected') {
+        failure ??= outcome.reason;
+        // The store may have taken the start though it did not say so (its answer lost): looked at again.
+        this.#uncertain.add(p.jobId);
+      } else if (outcome.value) {
         const job = outcome.value;
         this.#track(this.#launching.run(job.id, () => this.#launch(job, p.node)));
       }
@@ -929,11 +936,17 @@ export class JobRuntime {
     this.#handles.set(job.id, handle);
     this.#probeDelayMs = PROBE_MIN_MS;
     this.#requeues.delete(job.id);
-    const updated = await this.#updates.update(
-      job.id,
-      { status: { containerId: handle.id, startedAt: this.#now().toISOString(), reason: `running on node ${node}` } },
-      { states: ['running', 'suspended'] },
-    );
+    let updated: Job | null = null;
+    try {
+      updated = await this.#updates.update(
+        job.id,
+        { status: { containerId: handle.id, startedAt: this.#now().toISOString(), reason: `running on node ${node}` } },
+        { states: ['running', 'suspended'] },
+      );
+    } catch (e) {
+      // The task runs: it is watched all the same, and its end is recorded when the store answers.
+      this.#d.logger.warn({ err: e, jobId: job.id }, 'could not record where the job started');
+    }
     if (updated) {
       this.#active.set(job.id, updated);
       this.#publish(updated, 'running');
@@ -1058,10 +1071,12 @@ export class JobRuntime {
         recorded = true;
         return;
       }
-      if (handle) {
+      if (handle && !this.#collected.has(jobId)) {
         // Logs are on disk before anyone can see the job as ended.
         try {
           await this.#d.executor.collect(handle, logDirOf(this.#d.config, jobId));
+          // The task is gone from the executor now: until the end is in the store, only this remembers it.
+          this.#collected.set(jobId, info);
         } catch (e) {
           if (isExecutorUnavailable(e)) {
             // The end is known but its logs cannot be kept now: the job stays running until they can.
@@ -1091,6 +1106,7 @@ export class JobRuntime {
     } finally {
       this.#finishing.delete(jobId);
       if (recorded) {
+        this.#collected.delete(jobId);
         clearTimeout(this.#timers.get(jobId));
         this.#timers.delete(jobId);
         this.#handles.delete(jobId);
@@ -1126,6 +1142,12 @@ export class JobRuntime {
     const { executor, clusterId } = this.#d;
     const handle: TaskHandle = { key: taskKey(clusterId, job.id), id: job.status.containerId, node: job.status.node };
     if (job.status.killReason !== undefined && !this.#kills.has(job.id)) this.#kills.set(job.id, job.status.killReason);
+    // Its end was seen and its task collected, but the store did not take the end then (it was away).
+    const ended = this.#collected.get(job.id);
+    if (ended) {
+      await this.#finish(job.id, handle, ended);
+      return;
+    }
     const st = await executor.status(handle);
     if (st.state === 'exited') {
       await this.#finish(job.id, handle, st);
@@ -1216,6 +1238,12 @@ export class JobRuntime {
     }
     for (const [jobId, handle] of [...this.#handles]) {
       if (this.#finishing.has(jobId)) continue;
+      // Its task was collected at its end, which the store did not take then: recorded now, not taken as vanished.
+      const ended = this.#collected.get(jobId);
+      if (ended) {
+        await this.#finish(jobId, handle, ended);
+        continue;
+      }
       let st: Awaited<ReturnType<Executor['status']>> | null = null;
       try {
         st = await this.#d.executor.status(handle);
@@ -1229,6 +1257,24 @@ export class JobRuntime {
         const node = this.#active.get(jobId)?.status.node ?? handle.node ?? 'unknown';
         await this.#taskVanished(jobId, handle, `its task vanished from node ${node}`);
       } else if (this.#unwatched.has(jobId)) this.#waitFor(jobId, handle);
+    }
+    // Starts the store may have taken without saying so: one it took has no task, so it goes back to the queue.
+    for (const jobId of [...this.#uncertain]) {
+      if (this.#handles.has(jobId) || this.#launching.get(jobId)) {
+        this.#uncertain.delete(jobId);
+        continue;
+      }
+      let job: Job | null;
+      try {
+        job = await this.#d.store.getJob(jobId);
+      } catch {
+        break;
+      }
+      this.#uncertain.delete(jobId);
+      if (job?.status.state === 'running' && !this.#active.has(jobId)) {
+        this.#active.set(jobId, job);
+        await this.#reconcileJob(job).catch((e) => this.#d.logger.warn({ err: e, jobId }, 'could not reconcile a running job'));
+      }
     }
     // A job left running with no task to watch (its requeue or its end could not be written): look again.
     const seen = this.#orphans;

@@ -10,7 +10,16 @@
  * with one decision record. Users, projects and usage: mongo-projects.ts.
  */
 import { ErrorCodes, GodockerError, type Job, type JobState, NotFoundError, type Session, type SessionKind } from '@godocker/sdk';
-import { type Collection, type Db, type Document, MongoClient } from 'mongodb';
+import {
+  type Collection,
+  type Db,
+  type Document,
+  MongoClient,
+  MongoNetworkError,
+  MongoNotConnectedError,
+  MongoServerSelectionError,
+  MongoTopologyClosedError,
+} from 'mongodb';
 import { moveTask, settleArrayParent, type TaskCounts } from './array-parent.js';
 import { applyJobChange } from './job-change.js';
 import { idemKey, JOB_INDEXES, type JobFields, jobFields, jobQuery, matchesFilter, type StoredJob } from './mongo-job-docs.js';
@@ -84,6 +93,19 @@ interface IdempotencyFields {
   fingerprint: string | null;
 }
 
+/**
+ * Whether an error says the MongoDB-wire server cannot be reached now (down, restarting,
+ * the network cut): a fault of the place, answered 503 with Retry-After, not of the request.
+ */
+export function isStoreUnavailable(error: unknown): boolean {
+  return (
+    error instanceof MongoNetworkError ||
+    error instanceof MongoServerSelectionError ||
+    error instanceof MongoNotConnectedError ||
+    error instanceof MongoTopologyClosedError
+  );
+}
+
 /** A job for `importJobs`: its id and its stored fields. */
 export interface ImportedJob {
   id: number;
@@ -137,7 +159,12 @@ export class MongoStore implements Store {
 
   static async open(options: MongoStoreOptions): Promise<MongoStore> {
     const client = new MongoClient(options.url, {
-      serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 10_000,
+      // A call while the server is away fails after this (the API answers 503), not at the client's timeout.
+      serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 5_000,
+      // A server that stopped answering on an open connection (a paused process, a cut network).
+      socketTimeoutMS: 20_000,
+      // How soon a server that is back is seen again.
+      heartbeatFrequencyMS: 2_000,
       // A write is acknowledged once it is durable on the server's journal.
       writeConcern: { w: 'majority', journal: true },
     });

@@ -3,7 +3,14 @@
  * which setup.sh runs), at GODOCKER_MONGO_URL or its default address. Each test takes a
  * database of its own, dropped at the end of the file.
  */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { type AddressInfo, connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { MongoClient } from 'mongodb';
 import { afterAll } from 'vitest';
 
@@ -40,4 +47,79 @@ export async function requireMongo(): Promise<void> {
   } finally {
     await client.close();
   }
+}
+
+/** A FerretDB of the test's own (the cached build of scripts/ferretdb-build.sh), to stop and start under a daemon. */
+export interface PrivateFerretDB {
+  url: string;
+  start(): Promise<void>;
+  /** kill -9: connections are refused until start(). Its data (SQLite files) stays. */
+  kill(): Promise<void>;
+  destroy(): Promise<void>;
+}
+
+export async function startPrivateFerretDB(): Promise<PrivateFerretDB> {
+  const root = resolve(import.meta.dirname, '../../../..');
+  const bin = execFileSync('bash', [join(root, 'scripts/ferretdb-build.sh')], { encoding: 'utf8' }).trim();
+  const state = mkdtempSync(join(tmpdir(), 'godocker-ferretdb-'));
+  mkdirSync(join(state, 'data'));
+  const port = await freePort();
+  const url = `mongodb://127.0.0.1:${port}/`;
+  let child: ChildProcess | null = null;
+  const answers = () =>
+    new Promise<boolean>((done) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        done(true);
+      });
+      socket.once('error', () => done(false));
+    });
+  const self: PrivateFerretDB = {
+    url,
+    async start() {
+      child = spawn(
+        bin,
+        [
+          '--handler=sqlite',
+          `--sqlite-url=file:${join(state, 'data')}/`,
+          `--listen-addr=127.0.0.1:${port}`,
+          `--state-dir=${state}`,
+          '--telemetry=disable',
+          '--debug-addr=-',
+          '--log-level=error',
+        ],
+        { stdio: 'ignore' },
+      );
+      for (let i = 0; i < 100; i++) {
+        if (await answers()) return;
+        await delay(100);
+      }
+      throw new Error(`the private FerretDB did not answer on port ${port} within 10 s`);
+    },
+    async kill() {
+      const c = child;
+      child = null;
+      if (!c || c.exitCode !== null) return;
+      c.kill('SIGKILL');
+      await once(c, 'exit');
+    },
+    async destroy() {
+      await self.kill();
+      rmSync(state, { recursive: true, force: true });
+    },
+  };
+  await self.start();
+  return self;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => done(port));
+    });
+  });
 }

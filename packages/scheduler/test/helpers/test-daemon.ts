@@ -2,6 +2,7 @@
  * A real daemon for tests: in-process, on a free port, with its own data folder
  * and the executor under test (the real Docker engine, or local processes).
  */
+
 import { execFileSync } from 'node:child_process';
 import { chmod, chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,6 +17,7 @@ import {
   startDaemon,
 } from '@godocker/scheduler';
 import type { Job, User } from '@godocker/sdk';
+import { destination, pino } from 'pino';
 import { type Caller, caller } from './api-caller.js';
 
 export type ExecutorKind = 'docker' | 'local' | 'swarm' | 'kubernetes';
@@ -98,7 +100,10 @@ export async function startTestDaemon(
   const daemon = await startDaemon({
     config,
     env: { GODOCKER_ADMIN_TOKEN: ADMIN_TOKEN, HOME: dir },
-    logger: false,
+    // GODOCKER_TEST_DAEMON_LOG=FILE: the daemon's log, to read what it did in a test that failed.
+    logger: process.env.GODOCKER_TEST_DAEMON_LOG
+      ? pino({ level: 'debug' }, destination(process.env.GODOCKER_TEST_DAEMON_LOG))
+      : false,
     ...(executor ? { executor } : {}),
   });
   const admin = caller(daemon.url, ADMIN_TOKEN);
