@@ -20,8 +20,17 @@
 
 export { ConfigSchema, type DeepPartial, type GodockerConfig } from './config/config-schema.js';
 export { defaultDataDir, type LoadConfigOptions, loadConfig, mergeConfig } from './config/load-config.js';
+export {
+  CoordinationUnavailableError,
+  type LeaseLossReason,
+  LeaseLostError,
+  NotLeaderError,
+} from './coordination/coordination-errors.js';
+export { type CoordinationKeys, coordinationKeys, epochKeyFor } from './coordination/coordination-keys.js';
+export { RedisLeaderLease, type RedisLeaderLeaseOptions } from './coordination/leader-lease.js';
+export { RedisEventBus, type RedisEventBusOptions, type ResyncReason } from './coordination/redis-event-bus.js';
 export { type Daemon, type DaemonOptions, startDaemon } from './daemon.js';
 export { createEmbeddedScheduler, type EmbeddedOptions, type EmbeddedScheduler } from './embedded.js';
 export { type EngineInput, type EngineOutput, type Placement, schedule, type WaitReason } from './engine/fifo-engine.js';
-export { type EventBus, LocalEventBus } from './events/event-bus.js';
+export { type EventBus, type JobListener, LocalEventBus } from './events/event-bus.js';
 export * from './store/index.js';
