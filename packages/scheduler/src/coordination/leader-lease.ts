@@ -9,7 +9,10 @@
  * deadline falls before the key's expiry, and a woken process reads an expired deadline
  * before it acts. The epoch is the fencing token: each leadership's is greater than any
  * before, even across a Redis restart that lost the counter (see `minEpoch`), so a store
- * can refuse the writes of a leader that no longer is.
+ * can refuse the writes of a leader that no longer is. When Redis comes back empty (restarted
+ * without persistence) while an epoch was known, nobody leads for one lease period: the last
+ * leader may still count on its deadline, and two leaders at once is what the lease is for
+ * preventing.
  *
  * ```ts
  * const lease = new RedisLeaderLease({ redis: 'redis://127.0.0.1:6379', key: coordinationKeys(id).leader, holder: daemonId });
@@ -25,7 +28,7 @@ import { ConfigError, InvalidStateError, type Logger } from '@godocker/sdk';
 import type { Redis } from 'ioredis';
 import { type LeaseLossReason, LeaseLostError, NotLeaderError } from './coordination-errors.js';
 import { epochKeyFor } from './coordination-keys.js';
-import { ACQUIRE, parseLeaseValue, RELEASE, RENEW } from './lease-scripts.js';
+import { ACQUIRE, parseLeaseValue, REDIS_RESTARTED, RELEASE, RENEW } from './lease-scripts.js';
 import { RateLimitedWarning, silentLogger } from './rate-limited-warning.js';
 import { closeConnection, connect, type RedisConnection, withTimeout } from './redis-connection.js';
 
@@ -242,6 +245,10 @@ export class RedisLeaderLease {
     const [won, value] = Array.isArray(reply) ? reply : [];
     const parsed = this.#see(value);
     if (!parsed) return;
+    if (value === REDIS_RESTARTED) {
+      this.#warning.warn({ key: this.#key }, 'leader lease: redis lost its data; no leader for one lease period');
+      return;
+    }
     if (won === 1) {
       await this.#claim(parsed.epoch, value as string, sentAt);
     } else if (parsed.token === this.#token) {

@@ -5,6 +5,9 @@
  * GET and the write.
  */
 
+/** What holds the lease key for one lease period after Redis was found to have lost its data. */
+export const REDIS_RESTARTED = '0|redis-restarted';
+
 /**
  * KEYS: lease, epoch counter. ARGV: instance token, lease ms, least epoch the new one must exceed.
  * Returns {1, value} when acquired, {0, value or false} when someone holds it.
@@ -12,6 +15,14 @@
 export const ACQUIRE = `
 local current = redis.call('GET', KEYS[1])
 if current then return {0, current} end
+if tonumber(ARGV[3]) > 0 and redis.call('EXISTS', KEYS[2]) == 0 then
+  -- Redis lost its data (restarted without persistence) although leaders were known: the last
+  -- one may still count itself leader until its deadline, less than a lease from now. Nobody
+  -- leads before then; the counter resumes above the floor.
+  redis.call('SET', KEYS[2], ARGV[3])
+  redis.call('SET', KEYS[1], '${REDIS_RESTARTED}', 'PX', ARGV[2])
+  return {0, '${REDIS_RESTARTED}'}
+end
 local epoch = redis.call('INCR', KEYS[2])
 if epoch <= tonumber(ARGV[3]) then
   -- The counter was lost (Redis restarted without persistence): continue above what the store has seen.
