@@ -206,7 +206,7 @@ describe('RedisEventBus', () => {
     const raw = new Redis(server.url);
     clients.push(raw);
     // Publishers are ordinary clients, subscribers are not: this cuts the former only (and not raw itself).
-    await raw.client('KILL', 'TYPE', 'normal');
+    await raw.call('CLIENT', 'KILL', 'TYPE', 'normal');
     let id = 1;
     await waitFor('b to be asked to resync by a', 5000, () => {
       if (b.resyncs.includes('peer-dropped-events')) return true;

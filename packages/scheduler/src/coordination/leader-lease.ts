@@ -261,7 +261,7 @@ export class RedisLeaderLease {
   async #adopt(epoch: number, value: string): Promise<void> {
     const sentAt = this.#now();
     const renewed = await withTimeout(
-      this.#connection.client.eval(RENEW, 1, this.#key, value, String(this.leaseMs)),
+      this.#connection.client.eval(RENEW, 2, this.#key, this.#epochKey, value, String(this.leaseMs), String(epoch)),
       this.#commandTimeoutMs,
       'a lease renewal',
     );
@@ -286,7 +286,7 @@ export class RedisLeaderLease {
     if (!held || !this.isLeader()) return;
     const sentAt = this.#now();
     const renewed = await withTimeout(
-      this.#connection.client.eval(RENEW, 1, this.#key, held.value, String(this.leaseMs)),
+      this.#connection.client.eval(RENEW, 2, this.#key, this.#epochKey, held.value, String(this.leaseMs), String(held.epoch)),
       this.#commandTimeoutMs,
       'a lease renewal',
     );

@@ -9,36 +9,50 @@
 export const REDIS_RESTARTED = '0|redis-restarted';
 
 /**
- * KEYS: lease, epoch counter. ARGV: instance token, lease ms, least epoch the new one must exceed.
- * Returns {1, value} when acquired, {0, value or false} when someone holds it.
+ * KEYS: lease, epoch counter. ARGV: instance token, lease ms, the greatest epoch the caller
+ * knows of (its own memory, the store's). Returns {1, value} when acquired, {0, value} when
+ * someone holds it. Every attempt, won or not, lifts the counter to the caller's floor: what
+ * each daemon remembers of the epochs is pooled, so a counter Redis lost resumes above all of it.
  */
 export const ACQUIRE = `
+local floor = tonumber(ARGV[3])
+local counter = redis.call('GET', KEYS[2])
 local current = redis.call('GET', KEYS[1])
-if current then return {0, current} end
-if tonumber(ARGV[3]) > 0 and redis.call('EXISTS', KEYS[2]) == 0 then
+if not counter and not current and floor > 0 then
   -- Redis lost its data (restarted without persistence) although leaders were known: the last
   -- one may still count itself leader until its deadline, less than a lease from now. Nobody
-  -- leads before then; the counter resumes above the floor.
+  -- leads before then.
   redis.call('SET', KEYS[2], ARGV[3])
   redis.call('SET', KEYS[1], '${REDIS_RESTARTED}', 'PX', ARGV[2])
   return {0, '${REDIS_RESTARTED}'}
 end
-local epoch = redis.call('INCR', KEYS[2])
-if epoch <= tonumber(ARGV[3]) then
-  -- The counter was lost (Redis restarted without persistence): continue above what the store has seen.
-  redis.call('SET', KEYS[2], ARGV[3])
-  redis.call('INCR', KEYS[2])
-end
+if floor > 0 and (not counter or tonumber(counter) < floor) then redis.call('SET', KEYS[2], ARGV[3]) end
+if current then return {0, current} end
+redis.call('INCR', KEYS[2])
 local value = redis.call('GET', KEYS[2]) .. '|' .. ARGV[1]
 redis.call('SET', KEYS[1], value, 'PX', ARGV[2])
 return {1, value}
 `;
 
-/** KEYS: lease. ARGV: our value, lease ms. 1 when extended, 0 when the key is no longer ours. */
+/**
+ * KEYS: lease, epoch counter. ARGV: our value, lease ms, our epoch. 1 when extended, 0 when the
+ * key is no longer ours. A refused renewal lifts the counter to our epoch: after a restart that
+ * lost it, the last leader's epoch is the one every daemon must go beyond. It also holds the
+ * lease free for a lease period when Redis lost its data: the refusal reaches the leader one
+ * network trip later, and until then it still counts itself leader.
+ */
 export const RENEW = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then
+local current = redis.call('GET', KEYS[1])
+if current == ARGV[1] then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
   return 1
+end
+local counter = redis.call('GET', KEYS[2])
+if not counter then
+  redis.call('SET', KEYS[2], ARGV[3])
+  if not current then redis.call('SET', KEYS[1], '${REDIS_RESTARTED}', 'PX', ARGV[2]) end
+elseif tonumber(counter) < tonumber(ARGV[3]) then
+  redis.call('SET', KEYS[2], ARGV[3])
 end
 return 0
 `;
