@@ -233,6 +233,17 @@ describe('RedisLeaderLease', () => {
     expect(next.lease.epoch()).toBeGreaterThan(epochA);
   }, 20_000);
 
+  it('a host suspension (the monotonic clock stood still, the wall clock went on) also ends leadership', async () => {
+    const key = freshKey();
+    let skew = 0;
+    const a = newLease(key, 'a', { wallNow: () => Date.now() + skew });
+    await a.lease.start();
+    expect(a.lease.isLeader()).toBe(true);
+    skew = 2 * LEASE_MS;
+    expect(a.lease.isLeader()).toBe(false);
+    expect(a.lost.map((l) => l.reason)).toEqual(['deadline-passed']);
+  }, 10_000);
+
   it('redis frozen longer than the lease: the leader loses at its deadline, nobody leads meanwhile, then one does with a greater epoch', async () => {
     const key = freshKey();
     const all = ['a', 'b'].map((h) => newLease(key, h));

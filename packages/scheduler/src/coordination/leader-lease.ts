@@ -5,14 +5,17 @@
  * is replaced within about `leaseMs + acquireEveryMs`. A leader that cannot renew (Redis away,
  * process paused by SIGSTOP or a long GC) cannot know what Redis decided meanwhile, so it
  * counts itself leader only until `send time of its last successful renewal + leaseMs −
- * safetyMarginMs` on the monotonic clock: Redis started the key's time after we sent, so our
- * deadline falls before the key's expiry, and a woken process reads an expired deadline
- * before it acts. The epoch is the fencing token: each leadership's is greater than any
- * before, even across a Redis restart that lost the counter (see `minEpoch`), so a store
- * can refuse the writes of a leader that no longer is. When Redis comes back empty (restarted
- * without persistence) while an epoch was known, nobody leads for one lease period: the last
- * leader may still count on its deadline, and two leaders at once is what the lease is for
- * preventing.
+ * safetyMarginMs` on the monotonic clock (and on the wall clock, which goes on while a host
+ * is suspended): Redis started the key's time after we sent, so our deadline falls before
+ * the key's expiry, and a woken process reads an expired deadline before it acts.
+ *
+ * The epoch is the fencing token: each leadership's is greater than any before, so a store
+ * can refuse the writes of a leader that no longer is. A Redis restarted without persistence
+ * forgets the counter; the next epoch still exceeds every epoch a running daemon has seen
+ * (each attempt lifts the counter to what its daemon knows) and, with `minEpoch`, every
+ * epoch the store has seen, which also covers daemons that are gone. When Redis comes back
+ * empty while an epoch was known, nobody leads for one lease period: the last leader may
+ * still count on its deadline, and two leaders at once is what the lease is for preventing.
  *
  * ```ts
  * const lease = new RedisLeaderLease({ redis: 'redis://127.0.0.1:6379', key: coordinationKeys(id).leader, holder: daemonId });
@@ -58,6 +61,8 @@ export interface RedisLeaderLeaseOptions {
   logger?: Logger;
   /** The monotonic clock, in ms; performance.now by default. */
   now?: () => number;
+  /** The wall clock, in ms; Date.now by default. */
+  wallNow?: () => number;
 }
 
 interface Held {
@@ -65,9 +70,20 @@ interface Held {
   value: string;
   /** On the monotonic clock: leader strictly before it. */
   deadline: number;
+  /**
+   * The same deadline on the wall clock. Linux's monotonic clock stands still while the host or
+   * VM is suspended, and Redis's does not; the wall clock goes on. Leader only before both: a
+   * wall clock set back is caught by the monotonic one, a suspension by the wall clock.
+   */
+  wallDeadline: number;
 }
 
 type Listener<T> = (value: T) => void;
+
+interface SendTimes {
+  mono: number;
+  wall: number;
+}
 
 export class RedisLeaderLease {
   readonly holder: string;
@@ -83,6 +99,7 @@ export class RedisLeaderLease {
   readonly #logger: Logger;
   readonly #warning: RateLimitedWarning;
   readonly #now: () => number;
+  readonly #wallNow: () => number;
   /** Tells our own value apart from that of an earlier run of the same daemon. */
   readonly #token: string;
 
@@ -120,6 +137,7 @@ export class RedisLeaderLease {
     this.#logger = options.logger ?? silentLogger;
     this.#warning = new RateLimitedWarning(this.#logger);
     this.#now = options.now ?? (() => performance.now());
+    this.#wallNow = options.wallNow ?? (() => Date.now());
     this.#token = `${randomBytes(8).toString('hex')}:${options.holder}`;
     this.#connection = connect(options.redis, this.#logger);
   }
@@ -167,7 +185,7 @@ export class RedisLeaderLease {
   isLeader(): boolean {
     const held = this.#held;
     if (!held) return false;
-    if (this.#now() >= held.deadline) {
+    if (this.#remainingMs(held) <= 0) {
       this.#lose('deadline-passed');
       return false;
     }
@@ -189,7 +207,16 @@ export class RedisLeaderLease {
   /** How long this daemon may still act as leader without a further renewal (0 when not leader). */
   validForMs(): number {
     const held = this.#held;
-    return held && this.isLeader() ? held.deadline - this.#now() : 0;
+    return held && this.isLeader() ? this.#remainingMs(held) : 0;
+  }
+
+  #remainingMs(held: Held): number {
+    return Math.min(held.deadline - this.#now(), held.wallDeadline - this.#wallNow());
+  }
+
+  /** When the caller sends a command that, if it succeeds, makes the key ours for leaseMs from then on. */
+  #sendTimes(): SendTimes {
+    return { mono: this.#now(), wall: this.#wallNow() };
   }
 
   /** Called with the epoch each time this daemon becomes leader. Returns the function that unsubscribes. */
@@ -236,7 +263,7 @@ export class RedisLeaderLease {
       if (!Number.isSafeInteger(min) || min < 0) throw new ConfigError(`minEpoch() gave ${min}, not a non-negative integer`);
       floor = Math.max(floor, min);
     }
-    const sentAt = this.#now();
+    const sentAt = this.#sendTimes();
     const reply = await withTimeout(
       client.eval(ACQUIRE, 2, this.#key, this.#epochKey, this.#token, String(this.leaseMs), String(floor)),
       this.#commandTimeoutMs,
@@ -259,7 +286,7 @@ export class RedisLeaderLease {
   }
 
   async #adopt(epoch: number, value: string): Promise<void> {
-    const sentAt = this.#now();
+    const sentAt = this.#sendTimes();
     const renewed = await withTimeout(
       this.#connection.client.eval(RENEW, 2, this.#key, this.#epochKey, value, String(this.leaseMs), String(epoch)),
       this.#commandTimeoutMs,
@@ -268,14 +295,15 @@ export class RedisLeaderLease {
     if (renewed === 1) await this.#claim(epoch, value, sentAt);
   }
 
-  async #claim(epoch: number, value: string, sentAt: number): Promise<void> {
-    const deadline = sentAt + this.leaseMs - this.safetyMarginMs;
-    if (!this.#running || this.#now() >= deadline) {
+  async #claim(epoch: number, value: string, sentAt: SendTimes): Promise<void> {
+    const valid = this.leaseMs - this.safetyMarginMs;
+    const held: Held = { epoch, value, deadline: sentAt.mono + valid, wallDeadline: sentAt.wall + valid };
+    if (!this.#running || this.#remainingMs(held) <= 0) {
       // Stopped meanwhile, or the answer came too late to lead on: hand it on at once.
       await this.#deleteIfOurs(value);
       return;
     }
-    this.#held = { epoch, value, deadline };
+    this.#held = held;
     this.#armDeadline();
     this.#logger.info({ key: this.#key, holder: this.holder, epoch }, 'leader lease acquired');
     for (const listener of [...this.#acquiredListeners]) this.#call(listener, epoch);
@@ -284,7 +312,7 @@ export class RedisLeaderLease {
   async #renew(): Promise<void> {
     const held = this.#held;
     if (!held || !this.isLeader()) return;
-    const sentAt = this.#now();
+    const sentAt = this.#sendTimes();
     const renewed = await withTimeout(
       this.#connection.client.eval(RENEW, 2, this.#key, this.#epochKey, held.value, String(this.leaseMs), String(held.epoch)),
       this.#commandTimeoutMs,
@@ -296,7 +324,9 @@ export class RedisLeaderLease {
       this.#lose('renewal-refused');
       return;
     }
-    held.deadline = Math.max(held.deadline, sentAt + this.leaseMs - this.safetyMarginMs);
+    const valid = this.leaseMs - this.safetyMarginMs;
+    held.deadline = Math.max(held.deadline, sentAt.mono + valid);
+    held.wallDeadline = Math.max(held.wallDeadline, sentAt.wall + valid);
     if (this.isLeader()) this.#armDeadline();
   }
 
@@ -309,7 +339,7 @@ export class RedisLeaderLease {
       () => {
         if (this.isLeader()) this.#armDeadline();
       },
-      Math.max(0, held.deadline - this.#now()) + 1,
+      Math.max(0, this.#remainingMs(held)) + 1,
     );
     this.#deadlineTimer.unref();
   }
