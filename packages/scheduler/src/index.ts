@@ -16,6 +16,17 @@
  * const session = await scheduler.createJobSession();
  * await scheduler.close();
  * ```
+ *
+ * Several daemons on one store coordinate through Redis: one leader schedules, every daemon
+ * hears every job event.
+ *
+ * ```ts
+ * import { coordinationKeys, RedisEventBus, RedisLeaderLease } from '@godocker/scheduler';
+ * const keys = coordinationKeys(clusterId);
+ * const lease = new RedisLeaderLease({ redis: url, key: keys.leader, holder: daemonId });
+ * const bus = new RedisEventBus({ redis: url, channel: keys.events, daemonId });
+ * await Promise.all([lease.start(), bus.start()]);
+ * ```
  */
 
 export { ConfigSchema, type DeepPartial, type GodockerConfig } from './config/config-schema.js';

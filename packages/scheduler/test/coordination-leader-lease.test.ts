@@ -134,6 +134,20 @@ describe('RedisLeaderLease', () => {
     expect(b.lease.epoch()).toBeGreaterThan(epochA);
   }, 15_000);
 
+  it('release deletes the key only while it is ours', async () => {
+    const key = freshKey();
+    const raw = new Redis(server.url);
+    clients.push(raw);
+    const a = newLease(key, 'a');
+    await a.lease.start();
+    expect(a.lease.isLeader()).toBe(true);
+    // As if the key had expired and another daemon had taken it meanwhile.
+    await raw.set(key, '999|someone-else', 'PX', 60_000);
+    expect(await a.lease.release()).toBe(false);
+    expect(await raw.get(key)).toBe('999|someone-else');
+    expect(a.lease.isLeader()).toBe(false);
+  }, 10_000);
+
   it('a leader that crashes (its connection cut, no release) is followed within lease + 1 s, after it knew it lost', async () => {
     const key = freshKey();
     const clientA = new Redis(server.url);
