@@ -110,7 +110,7 @@ describe('RedisEventBus', () => {
 
   it('garbage on the channel is dropped with one rate-limited warning, and the bus keeps working', async () => {
     const channel = freshChannel();
-    const b = await newBus(channel, 'daemon-b', { maxMessageBytes: 64 * 1024 });
+    const b = await newBus(channel, 'daemon-b', { maxMessageLength: 64 * 1024 });
     const a = await newBus(channel, 'daemon-a');
     const raw = new Redis(server.url);
     clients.push(raw);

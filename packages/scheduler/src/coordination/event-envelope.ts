@@ -22,9 +22,9 @@ export function encodeEnvelope(envelope: Envelope): string {
   return JSON.stringify(envelope);
 }
 
-export function decodeEnvelope(message: string, maxBytes: number): Decoded {
+export function decodeEnvelope(message: string, maxLength: number): Decoded {
   // Checked before parsing: JSON.parse of a huge message would block every other listener.
-  if (message.length > maxBytes) return { ok: false, why: `message of ${message.length} characters, over ${maxBytes}` };
+  if (message.length > maxLength) return { ok: false, why: `message of ${message.length} characters, over ${maxLength}` };
   let parsed: unknown;
   try {
     parsed = JSON.parse(message);

@@ -36,8 +36,8 @@ export interface RedisEventBusOptions {
   /** This daemon's id, carried in each message for the logs of the others. */
   daemonId: string;
   logger?: Logger;
-  /** Longer messages are dropped unread; default 8 MiB. */
-  maxMessageBytes?: number;
+  /** Messages longer than this (in characters) are dropped unread; default 8 Mi. */
+  maxMessageLength?: number;
   /** How long start waits for the first subscription; default 10 s. */
   startTimeoutMs?: number;
   /** At most one warning per this many ms for dropped messages and failed publishes; default 10 s. */
@@ -62,7 +62,7 @@ export class RedisEventBus implements EventBus {
   readonly #logger: Logger;
   readonly #dropWarning: RateLimitedWarning;
   readonly #publishWarning: RateLimitedWarning;
-  readonly #maxMessageBytes: number;
+  readonly #maxMessageLength: number;
   readonly #startTimeoutMs: number;
   readonly #resyncListeners = new Set<(reason: ResyncReason) => void>();
   #subscribed = false;
@@ -77,7 +77,7 @@ export class RedisEventBus implements EventBus {
     this.#logger = options.logger ?? silentLogger;
     this.#dropWarning = new RateLimitedWarning(this.#logger, options.warnEveryMs);
     this.#publishWarning = new RateLimitedWarning(this.#logger, options.warnEveryMs);
-    this.#maxMessageBytes = options.maxMessageBytes ?? 8 * 1024 * 1024;
+    this.#maxMessageLength = options.maxMessageLength ?? 8 * 1024 * 1024;
     this.#startTimeoutMs = options.startTimeoutMs ?? 10_000;
     this.#publisher = connect(options.redis, this.#logger);
     // Resubscription is ours, not ioredis's: only we know when it is done, which is when a resync may begin.
@@ -156,7 +156,7 @@ export class RedisEventBus implements EventBus {
   }
 
   #receive(message: string): void {
-    const decoded = decodeEnvelope(message, this.#maxMessageBytes);
+    const decoded = decodeEnvelope(message, this.#maxMessageLength);
     if (!decoded.ok) {
       this.#dropWarning.warn(
         { channel: this.channel, why: decoded.why },
