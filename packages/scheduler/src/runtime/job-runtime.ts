@@ -1260,7 +1260,7 @@ export class JobRuntime {
     }
     // Starts the store may have taken without saying so: one it took has no task, so it goes back to the queue.
     for (const jobId of [...this.#uncertain]) {
-      if (this.#handles.has(jobId) || this.#launching.get(jobId)) {
+      if (this.#handles.has(jobId) || this.#launching.get(jobId) !== undefined) {
         this.#uncertain.delete(jobId);
         continue;
       }
