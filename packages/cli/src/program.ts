@@ -25,6 +25,7 @@ const COMMANDS: ReadonlyArray<readonly [readonly string[], () => Promise<Registe
   [['project'], () => import('./commands/project.js').then((m) => m.registerProject)],
   [['nodes', 'node'], () => import('./commands/nodes.js').then((m) => m.registerNodes)],
   [['info'], () => import('./commands/info.js').then((m) => m.registerInfo)],
+  [['status'], () => import('./commands/status.js').then((m) => m.registerStatus)],
   [['admin'], () => import('./commands/admin.js').then((m) => m.registerAdmin)],
 ];
 

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { createDockerExecutor, createKubernetesExecutor, createLocalExecutor, createSwarmExecutor } from '@godocker/plugins';
 import {
@@ -20,13 +21,19 @@ import {
 import type { FastifyInstance } from 'fastify';
 import { destination, type Logger as PinoLogger, pino } from 'pino';
 import { buildApp } from './api/app.js';
+import type { ApiContext } from './api/context.js';
 import { ensureAdmin } from './auth/tokens.js';
 import type { DeepPartial, ExecutorType, GodockerConfig } from './config/config-schema.js';
 import { loadConfig } from './config/load-config.js';
+import { coordinationKeys } from './coordination/coordination-keys.js';
+import { DaemonHeartbeat } from './coordination/daemon-status.js';
+import { RedisEventBus } from './coordination/redis-event-bus.js';
+import { SiteRole } from './coordination/site-role.js';
 import { preparePrivateFolder } from './data-folder.js';
 import { DeferredExecutor } from './deferred-executor.js';
-import { LocalEventBus } from './events/event-bus.js';
+import { type EventBus, LocalEventBus } from './events/event-bus.js';
 import { JobRuntime } from './runtime/job-runtime.js';
+import { MongoStore } from './store/mongo-store.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
 
@@ -152,6 +159,9 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
   let executor: Executor | undefined;
   let runtime: JobRuntime | undefined;
   let app: FastifyInstance | undefined;
+  let site: SiteRole | undefined;
+  let bus: EventBus | undefined;
+  let heartbeat: DaemonHeartbeat | undefined;
   try {
     await store.migrate();
     let clusterId = await store.getMeta('clusterId');
@@ -163,20 +173,79 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     const context: PluginContext = { clusterId, dataDir: config.dataDir, logger };
     const executors = await buildExecutors(config, context, logger, options.executor);
     executor = executors;
-    const bus = new LocalEventBus();
+    const redisUrl = config.coordination.type === 'redis' ? (config.coordination.url as string) : null;
+    const daemonId = `${hostname()}-${process.pid}-${randomUUID().slice(0, 4)}`;
+    if (redisUrl) {
+      const redisBus = new RedisEventBus({ redis: redisUrl, channel: coordinationKeys(clusterId).events, daemonId, logger });
+      await redisBus.start();
+      bus = redisBus;
+    } else bus = new LocalEventBus();
     const shutdown = new AbortController();
-    runtime = new JobRuntime({ store, executor, executorNames: executors.memberNames, bus, config, clusterId, logger });
+    const runtimeDeps = { store, executor, executorNames: executors.memberNames, bus, config, clusterId, logger };
+    runtime = new JobRuntime(runtimeDeps);
+    const ctx: ApiContext = { store, runtime, bus, config, executor, clusterId, shutdown: shutdown.signal };
+    if (redisUrl) {
+      const role = new SiteRole(redisUrl, clusterId, config.coordination.leaseMs, logger);
+      site = role;
+      if (store instanceof MongoStore) {
+        const mongo = store;
+        // Job changes carry this daemon's epoch while it leads, and are refused once a later leader claimed the site.
+        mongo.fence(() => (role.isLeader() ? role.epoch() : null));
+        role.minEpoch = () => mongo.siteEpoch();
+      }
+    }
     let ready = false;
-    app = await buildApp(
-      { store, runtime, bus, config, executor, clusterId, shutdown: shutdown.signal },
-      { logger: pinoLogger ?? false, isReady: () => ready },
-    );
-    await runtime.start();
+    app = await buildApp(ctx, {
+      logger: pinoLogger ?? false,
+      isReady: () => ready,
+      ...(site ? { follower: site } : {}),
+    });
+    // One daemon alone leads from the start; on a site, the one the election picks.
+    if (!site) await runtime.start();
     const address = await app.listen({ host: config.server.host, port: config.server.port });
-    ready = true;
     const url = address.replace('[::1]', 'localhost');
-    logger.info({ url, executor: executor.name, dataDir: config.dataDir, version: VERSION }, 'GoDocker is listening');
-    const stoppers = { app, runtime, executor };
+    if (site) {
+      await site.start(config.coordination.advertiseUrl ?? url, {
+        lead: async (epoch) => {
+          if (store instanceof MongoStore) await store.claimLeadership(epoch);
+          const leading = new JobRuntime(runtimeDeps);
+          ctx.runtime = leading;
+          runtime = leading;
+          await leading.start();
+          await heartbeat?.beat();
+        },
+        follow: async () => {
+          await runtime?.stop();
+          await heartbeat?.beat();
+        },
+      });
+    }
+    heartbeat = new DaemonHeartbeat(
+      store,
+      () => ({
+        id: daemonId,
+        role: site ? (site.isLeader() ? 'leader' : 'follower') : 'single',
+        epoch: site?.isLeader() ? site.epoch() : null,
+        version: VERSION,
+        url: config.coordination.advertiseUrl ?? url,
+        executors: executors.memberNames.map((name) => ({ name, answers: executors.memberDown(name) === null })),
+      }),
+      logger,
+    );
+    await heartbeat.start();
+    ready = true;
+    logger.info(
+      {
+        url,
+        executor: executor.name,
+        dataDir: config.dataDir,
+        version: VERSION,
+        store: config.store.type,
+        coordination: config.coordination.type,
+      },
+      'GoDocker is listening',
+    );
+    const stoppers = { app, executor, site, bus, heartbeat: heartbeat as DaemonHeartbeat };
     return {
       url,
       config,
@@ -188,14 +257,20 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
         ready = false;
         shutdown.abort();
         await stoppers.app.close();
-        await stoppers.runtime.stop();
+        await stoppers.heartbeat.stop();
+        // Released before anything else stops: a follower takes over at once, not a lease later.
+        await stoppers.site?.stop();
+        await runtime?.stop();
         await stoppers.executor.close();
+        if (stoppers.bus instanceof RedisEventBus) await stoppers.bus.stop();
         await store.close();
       },
     };
   } catch (e) {
     await app?.close().catch(() => undefined);
+    await site?.stop().catch(() => undefined);
     await runtime?.stop().catch(() => undefined);
+    if (bus instanceof RedisEventBus) await bus.stop().catch(() => undefined);
     await executor?.close().catch(() => undefined);
     await store.close().catch(() => undefined);
     throw e;

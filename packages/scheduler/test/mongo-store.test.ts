@@ -184,3 +184,42 @@ function databaseOfStore(store: MongoStore): string {
   if (!name) throw new Error('a store this file did not open');
   return name;
 }
+
+describe('MongoStore: fencing a leader that was taken over', () => {
+  let stores: MongoStore[] = [];
+  afterEach(async () => {
+    await Promise.all(stores.map((s) => s.close()));
+    stores = [];
+  });
+
+  it('refuses every job change of a daemon whose epoch a later leader left behind, and keeps the site epoch from going back', async () => {
+    stores = await twoStores();
+    const [old, next] = stores as [MongoStore, MongoStore];
+    let oldEpoch: number | null = 1;
+    old.fence(() => oldEpoch);
+    next.fence(() => 2);
+    expect(await old.claimLeadership(1)).toBe(1);
+    const { job } = await old.insertJobs({ jobs: [makeJob()], isArray: false });
+    const running = { state: { to: 'running' as const, reason: 'placed', at: FIXTURE_TIME } };
+    expect(await old.updateJob(job.id, running, { states: ['pending'] })).not.toBeNull();
+
+    // The old leader was paused past its lease; the next one claimed the site.
+    expect(await next.claimLeadership(2)).toBe(2);
+    const ended = { state: { to: 'done' as const, reason: 'exited with code 0', at: FIXTURE_TIME } };
+    const refused = await old.updateJob(job.id, ended).then(
+      () => null,
+      (e: unknown) => e as GodockerError,
+    );
+    expect(refused?.name).toBe('FencedError');
+    expect(refused?.message).toMatch(/epoch 1.*taken over.*epoch 2/);
+    await expect(old.insertJobs({ jobs: [makeJob()], isArray: false })).rejects.toThrow(/taken over/);
+    expect((await next.getJob(job.id))?.status.state).toBe('running');
+    // A daemon that does not lead (no epoch) changes nothing either.
+    oldEpoch = null;
+    await expect(old.updateJob(job.id, ended)).rejects.toThrow(/does not lead/);
+    // The new leader goes on; an older claim does not take the site back.
+    expect((await next.updateJob(job.id, ended))?.status.state).toBe('done');
+    expect(await old.claimLeadership(1)).toBe(2);
+    expect(await old.siteEpoch()).toBe(2);
+  });
+});

@@ -173,6 +173,19 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
         await store.setMeta('empty', '');
         expect(await store.getMeta('empty')).toBe('');
       });
+
+      it('lists the keys under a prefix, in order, a prefix with % or _ meaning itself', async () => {
+        await store.setMeta('daemon:b', '2');
+        await store.setMeta('daemon:a', '1');
+        await store.setMeta('daemonx', 'no');
+        await store.setMeta('d%_:z', 'odd');
+        expect(await store.listMeta('daemon:')).toEqual([
+          { key: 'daemon:a', value: '1' },
+          { key: 'daemon:b', value: '2' },
+        ]);
+        expect(await store.listMeta('d%_')).toEqual([{ key: 'd%_:z', value: 'odd' }]);
+        expect(await store.listMeta('none:')).toEqual([]);
+      });
     });
 
     describe('users', () => {

@@ -266,6 +266,25 @@ export const DrainRequestSchema = Type.Object(
 );
 export type DrainRequest = Static<typeof DrainRequestSchema>;
 
+/** One daemon of the site, as its last heartbeat in the store says (`GET /api/v1/status`). */
+export const DaemonStatusSchema = Type.Object({
+  id: Type.String(),
+  /** leader: schedules, starts and watches; follower: serves the API, forwards to the leader; single: alone on its store. */
+  role: Type.Union([Type.Literal('leader'), Type.Literal('follower'), Type.Literal('single'), Type.Literal('stopped')]),
+  /** The leader's fencing epoch while it leads. */
+  epoch: Type.Union([Type.Integer(), Type.Null()]),
+  version: Type.String(),
+  url: Type.String(),
+  heartbeatAt: Type.String(),
+  /** No heartbeat for three periods: the daemon is gone or cannot reach the store. */
+  stale: Type.Boolean(),
+  executors: Type.Array(Type.Object({ name: Type.String(), answers: Type.Boolean() })),
+});
+export type DaemonStatus = Static<typeof DaemonStatusSchema>;
+
+export const SiteStatusSchema = Type.Object({ daemons: Type.Array(DaemonStatusSchema) });
+export type SiteStatus = Static<typeof SiteStatusSchema>;
+
 export const InfoSchema = Type.Object({
   name: Type.Literal('GoDocker'),
   version: Type.String(),

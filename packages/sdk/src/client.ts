@@ -37,6 +37,7 @@ import type {
   SessionList,
   SessionWaitResult,
   ShareTreeView,
+  SiteStatus,
   UpdateProjectBody,
   UpdateUserBody,
   User,
@@ -439,6 +440,11 @@ export class GodockerClient {
   /** Version, executor, catalogues and limits of the daemon, and who the caller is. */
   async info(): Promise<Info> {
     return (await this.http.json<Info>({ method: 'GET', path: '/info' })).body;
+  }
+
+  /** Every daemon of the site: role, version, address, last heartbeat, whether its executors answer (`godocker status`). */
+  async status(): Promise<SiteStatus> {
+    return (await this.http.json<SiteStatus>({ method: 'GET', path: '/status' })).body;
   }
 
   /** The nodes with their state, capacity and what runs there (`godocker nodes`). */

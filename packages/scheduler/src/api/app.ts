@@ -8,6 +8,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { clientErrorHandler, documentCommonErrors, frameworkErrors } from './api-responses.js';
 import type { ApiContext } from './context.js';
 import { installErrorHandler } from './error-handler.js';
+import { type FollowerRole, forwardToLeader } from './follower-proxy.js';
 import { installJsonParser } from './json-body.js';
 import { limitUrlLength } from './request-limits.js';
 import { drmaa1Routes } from './routes/drmaa1.js';
@@ -30,6 +31,8 @@ const MAX_PARAM_LENGTH = 256;
 export interface AppOptions {
   logger: FastifyBaseLogger | false;
   isReady: () => boolean;
+  /** Several daemons on one store: while this one does not lead, what only the leader answers goes there. */
+  follower?: FollowerRole;
 }
 
 export async function buildApp(ctx: ApiContext, options: AppOptions): Promise<FastifyInstance> {
@@ -57,6 +60,7 @@ export async function buildApp(ctx: ApiContext, options: AppOptions): Promise<Fa
   installJsonParser(app);
   app.setValidatorCompiler(validatorCompiler);
   installErrorHandler(app);
+  if (options.follower) await forwardToLeader(app, options.follower);
   limitUrlLength(app);
   await app.register(swagger, {
     openapi: {
@@ -73,7 +77,14 @@ export async function buildApp(ctx: ApiContext, options: AppOptions): Promise<Fa
   app.get(`${API_PREFIX}/openapi.json`, { schema: { hide: true } }, async () => app.swagger());
   // Any successful admin change to projects, users or usage reaches the engine's next pass.
   app.addHook('onResponse', (request, reply, done) => {
-    if (request.method !== 'GET' && reply.statusCode < 400 && /^\/api\/v1\/(projects|users|usage)\b/.test(request.url)) {
+    // A change forwarded to the leader reaches its engine there.
+    const forwarded = reply.getHeader('x-godocker-forwarded-to') !== undefined;
+    if (
+      !forwarded &&
+      request.method !== 'GET' &&
+      reply.statusCode < 400 &&
+      /^\/api\/v1\/(projects|users|usage)\b/.test(request.url)
+    ) {
       ctx.runtime.policyChanged();
     }
     done();

@@ -66,6 +66,23 @@ export const ConfigSchema = Type.Object(
       },
       Section,
     ),
+    /**
+     * How several daemons on one store agree (store.type mongodb): none, one daemon per store;
+     * redis, every daemon serves the API, one elected leader schedules, starts and watches.
+     * GODOCKER_REDIS_URL sets it.
+     */
+    coordination: Type.Object(
+      {
+        type: Type.Union([Type.Literal('none'), Type.Literal('redis')], { default: 'none' }),
+        /** redis://host:port */
+        url: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+        /** How long the leader's lease lasts unless renewed: a follower takes over within this and 1 s. */
+        leaseMs: Type.Integer({ minimum: 1000, maximum: 600_000, default: 10_000 }),
+        /** The address other daemons forward to when this one leads (default: the address it listens on). */
+        advertiseUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
+      },
+      Section,
+    ),
     executor: Type.Object(
       {
         /**

@@ -65,6 +65,10 @@ function envOverrides(env: NodeJS.ProcessEnv): Plain {
     set(['store', 'url'], env.GODOCKER_MONGO_URL);
   }
   if (env.GODOCKER_MONGO_DATABASE) set(['store', 'database'], env.GODOCKER_MONGO_DATABASE);
+  if (env.GODOCKER_REDIS_URL) {
+    set(['coordination', 'type'], 'redis');
+    set(['coordination', 'url'], env.GODOCKER_REDIS_URL);
+  }
   if (env.GODOCKER_HOST) set(['server', 'host'], env.GODOCKER_HOST);
   if (env.GODOCKER_PORT) set(['server', 'port'], numberFromEnv('GODOCKER_PORT', env.GODOCKER_PORT));
   if (env.GODOCKER_EXECUTOR) set(['executor', 'type'], env.GODOCKER_EXECUTOR);
@@ -113,6 +117,20 @@ export function loadConfig(options: LoadConfigOptions = {}): GodockerConfig {
 }
 
 function checkConsistency(c: GodockerConfig): void {
+  if (c.coordination.type === 'redis') {
+    if (c.coordination.url === undefined) {
+      throw new ConfigError(
+        'config key "coordination.url" is needed with coordination.type redis: redis://HOST:PORT (or set GODOCKER_REDIS_URL)',
+        'coordination.url',
+      );
+    }
+    if (c.store.type !== 'mongodb') {
+      throw new ConfigError(
+        'config key "coordination.type": several daemons share one store, which the SQLite file cannot be: set store.type mongodb (or GODOCKER_MONGO_URL)',
+        'coordination.type',
+      );
+    }
+  }
   if (c.store.type === 'mongodb' && c.store.url === undefined) {
     throw new ConfigError(
       'config key "store.url" is needed with store.type mongodb: mongodb://HOST:PORT/ of the MongoDB-wire server (or set GODOCKER_MONGO_URL)',

@@ -1072,6 +1072,26 @@ export class JobRuntime {
         return;
       }
       if (handle && !this.#collected.has(jobId)) {
+        // How it ended is in the store before its task is removed: a daemon that dies in between (or
+        // the leader after it) records this end, instead of finding no task and running the job again.
+        const end = endStatus(job, info);
+        const noted = await this.#updates.update(
+          jobId,
+          {
+            status: {
+              exitCode: end.exitCode,
+              signal: end.signal,
+              oomKilled: info.oomKilled,
+              endedAt: info.endedAt ?? this.#now().toISOString(),
+            },
+          },
+          { states: ['running', 'suspended'] },
+        );
+        if (!noted) {
+          recorded = true;
+          return;
+        }
+        if (this.#active.has(jobId)) this.#active.set(jobId, noted);
         // Logs are on disk before anyone can see the job as ended.
         try {
           await this.#d.executor.collect(handle, logDirOf(this.#d.config, jobId));
@@ -1166,6 +1186,9 @@ export class JobRuntime {
       if (st.state === 'created') await executor.collect(handle, logDirOf(this.#d.config, job.id));
       if (this.#kills.has(job.id)) await this.#finish(job.id, null, vanished(null, this.#now()));
       else await this.#requeue(job.id, 'requeued: the daemon stopped before the job started');
+    } else if (job.status.endedAt) {
+      // It ended, and its end was noted, before the daemon that ran it could record it (it died, or lost the lead).
+      await this.#finish(job.id, null, noted(job));
     } else {
       await this.#taskVanished(
         job.id,
@@ -1254,7 +1277,13 @@ export class JobRuntime {
       }
       if (st.state === 'exited') await this.#finish(jobId, handle, st);
       else if (st.state === 'missing') {
-        const node = this.#active.get(jobId)?.status.node ?? handle.node ?? 'unknown';
+        const known = this.#active.get(jobId);
+        if (known?.status.endedAt) {
+          // Its end was noted and its task removed: the end is recorded, not taken for a vanishing.
+          await this.#finish(jobId, null, noted(known));
+          continue;
+        }
+        const node = known?.status.node ?? handle.node ?? 'unknown';
         await this.#taskVanished(jobId, handle, `its task vanished from node ${node}`);
       } else if (this.#unwatched.has(jobId)) this.#waitFor(jobId, handle);
     }
@@ -1271,7 +1300,9 @@ export class JobRuntime {
         break;
       }
       this.#uncertain.delete(jobId);
-      if (job?.status.state === 'running' && !this.#active.has(jobId)) {
+      // Looked at again after the read: a pass may have started it meanwhile.
+      const known = this.#active.has(jobId) || this.#handles.has(jobId) || this.#launching.get(jobId) !== undefined;
+      if (job?.status.state === 'running' && !known) {
         this.#active.set(jobId, job);
         await this.#reconcileJob(job).catch((e) => this.#d.logger.warn({ err: e, jobId }, 'could not reconcile a running job'));
       }
@@ -1423,6 +1454,20 @@ function pastTense(action: JobAction): string {
 const POLICY_REQUEUE = /^requeued: .* \(requeue \d+ of \d+\)$/;
 
 /** Exit info for a task that is gone without a trace (exit code unknown: -1). */
+/** The end a job's status holds once #finish noted it (its task then removed). */
+function noted(job: Job): ExitInfo {
+  return {
+    exitCode: job.status.exitCode ?? -1,
+    signal: job.status.signal,
+    oomKilled: job.status.oomKilled,
+    startedAt: job.status.startedAt,
+    endedAt: job.status.endedAt,
+    error: null,
+    cpuSeconds: null,
+    maxMemoryMb: null,
+  };
+}
+
 function vanished(startedAt: string | null, now: Date): ExitInfo {
   return {
     exitCode: -1,

@@ -106,6 +106,19 @@ export function isStoreUnavailable(error: unknown): boolean {
   );
 }
 
+/** A change by a daemon that no longer leads the site (a later leader's epoch is recorded). */
+export class FencedError extends GodockerError {
+  constructor(mine: number | null, site: number) {
+    super(
+      ErrorCodes.UNAVAILABLE,
+      mine === null
+        ? 'this daemon does not lead the site: it may not change jobs'
+        : `this daemon's leadership (epoch ${mine}) has been taken over (epoch ${site}): it may not change jobs`,
+    );
+    this.name = 'FencedError';
+  }
+}
+
 /** A job for `importJobs`: its id and its stored fields. */
 export interface ImportedJob {
   id: number;
@@ -138,6 +151,10 @@ export class MongoStore implements Store {
   private readonly drained: Collection<DrainedDoc>;
   private readonly counters: Collection<{ _id: string; seq: number }>;
   private readonly accounts: MongoProjects;
+  /** The site's leadership: the highest epoch any leader claimed (fencing). */
+  private readonly site: Versions<{ epoch: number }>;
+  /** This daemon's epoch while it leads a site; job changes are refused once a later leader claimed the site. */
+  private fencing: (() => number | null) | null = null;
   /** What the tasks of recently read arrays take from their parent (it never changes). */
   private readonly parents = new Map<number, Inherited>();
   private recovery: NodeJS.Timeout | null = null;
@@ -155,6 +172,42 @@ export class MongoStore implements Store {
     this.drained = db.collection<DrainedDoc>('drained_nodes');
     this.counters = db.collection('counters');
     this.accounts = new MongoProjects(db, this.decisions);
+    this.site = new Versions<{ epoch: number }>(db, 'site', this.decisions);
+  }
+
+  /**
+   * A leader's epoch is recorded as the site's unless a later one is: from then on, job changes
+   * of a store fenced with an earlier epoch are refused (a leader that was paused past its lease
+   * and woke up cannot act). Returns the epoch the site has.
+   */
+  async claimLeadership(epoch: number): Promise<number> {
+    for (let round = 0; ; round++) {
+      const head = await this.site.head('leader').catch((e: unknown) => {
+        if (e instanceof ConflictError) return null;
+        throw e;
+      });
+      if (head) {
+        if ((head.current?.epoch ?? 0) >= epoch) return head.current?.epoch ?? epoch;
+        try {
+          await this.site.write('leader', head.next, { epoch });
+          return epoch;
+        } catch (e) {
+          if (!(e instanceof ConflictError)) throw e;
+        }
+      }
+      if (round >= ROUNDS) throw new GodockerError(ErrorCodes.UNAVAILABLE, 'the site leadership record kept changing');
+      await pause(round);
+    }
+  }
+
+  /** The highest epoch a leader claimed (0: none). */
+  async siteEpoch(): Promise<number> {
+    return (await this.site.get('leader'))?.epoch ?? 0;
+  }
+
+  /** Job changes through this store carry `epoch()` and are refused once the site has a later one. */
+  fence(epoch: () => number | null): void {
+    this.fencing = epoch;
   }
 
   static async open(options: MongoStoreOptions): Promise<MongoStore> {
@@ -163,8 +216,10 @@ export class MongoStore implements Store {
       serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 5_000,
       // A server that stopped answering on an open connection (a paused process, a cut network).
       socketTimeoutMS: 20_000,
-      // How soon a server that is back is seen again.
+      // How soon a server that is back is seen again: asked every 2 s, not over a streaming
+      // hello, which a server killed under it left hanging here (FerretDB, under load).
       heartbeatFrequencyMS: 2_000,
+      serverMonitoringMode: 'poll',
       // A write is acknowledged once it is durable on the server's journal.
       writeConcern: { w: 'majority', journal: true },
     });
@@ -216,6 +271,15 @@ export class MongoStore implements Store {
 
   async setMeta(key: string, value: string): Promise<void> {
     await this.meta.updateOne({ _id: key }, { $set: { value } }, { upsert: true });
+  }
+
+  async listMeta(prefix: string): Promise<{ key: string; value: string }[]> {
+    // Read whole and filtered here: the keys are few, and a prefix is then never a pattern.
+    const docs = await this.meta.find({}).toArray();
+    return docs
+      .filter((d) => d._id.startsWith(prefix))
+      .map((d) => ({ key: d._id, value: d.value }))
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
   // Users, tokens, projects and usage: mongo-projects.ts.
@@ -450,6 +514,7 @@ export class MongoStore implements Store {
       });
       const grown: NewJob = { ...parent, array: { ...array, created: created + tasks.length } };
       writes.push(this.jobWrite(stored, head.next, settleArrayParent(grown, counts, new Date().toISOString())));
+      await this.checkFence();
       await this.decisions.run(writes);
       return out;
     });
@@ -552,6 +617,7 @@ export class MongoStore implements Store {
         const head = await this.jobs.head(id);
         const stored = head.current as StoredJob | null;
         if (!stored || stored.reaped) return false;
+        await this.checkFence();
         await this.jobs.write(id, head.next, { ...fieldsOf(stored), reaped: true, reapedAt: at });
         return true;
       });
@@ -795,6 +861,7 @@ export class MongoStore implements Store {
   /** One record is one compare-and-set (the insert of its version); more are one change. */
   private async write(writes: readonly VersionWrite[]): Promise<void> {
     if (writes.length === 0) return;
+    await this.checkFence();
     if (writes.length > 1) return this.decisions.run(writes);
     const w = writes[0] as VersionWrite;
     await w.versions.write(w.k, w.v, w.fields, w.gone ?? false);
@@ -864,6 +931,14 @@ export class MongoStore implements Store {
       counts[state] = (counts[state] ?? 0) + 1;
     }
     return counts;
+  }
+
+  /** Refuses a change of a leader whose epoch the site has left behind. */
+  private async checkFence(): Promise<void> {
+    if (!this.fencing) return;
+    const mine = this.fencing();
+    const site = await this.siteEpoch();
+    if (mine === null || mine < site) throw new FencedError(mine, site);
   }
 
   /** Runs `attempt` again while it meets other writers' changes, with a short growing pause. */

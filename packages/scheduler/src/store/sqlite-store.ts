@@ -85,6 +85,10 @@ const PARENTS_CACHED = 256;
 function prepareStatements(db: Database.Database) {
   return {
     getMeta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
+    // substr, not LIKE: a prefix holding % or _ means itself.
+    listMeta: db.prepare<[string, string], { key: string; value: string }>(
+      'SELECT key, value FROM meta WHERE substr(key, 1, length(?)) = ? ORDER BY key',
+    ),
     setMeta: db.prepare<[string, string]>(
       'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
     ),
@@ -273,6 +277,10 @@ export class SqliteStore implements Store {
 
   async setMeta(key: string, value: string): Promise<void> {
     this.q.setMeta.run(key, value);
+  }
+
+  async listMeta(prefix: string): Promise<{ key: string; value: string }[]> {
+    return this.q.listMeta.all(prefix, prefix);
   }
 
   async createUser(user: NewUser): Promise<void> {

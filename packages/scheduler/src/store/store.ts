@@ -185,6 +185,8 @@ export interface Store {
 
   getMeta(key: string): Promise<string | null>;
   setMeta(key: string, value: string): Promise<void>;
+  /** Every key that starts with `prefix`, with its value, ordered by key. */
+  listMeta(prefix: string): Promise<{ key: string; value: string }[]>;
 
   /**
    * Creates the user and, in the same transaction, their membership of the

@@ -1,8 +1,9 @@
 /** info, health and readiness. */
-import { ErrorBodySchema, type Info, InfoSchema, VERSION } from '@godocker/sdk';
+import { ErrorBodySchema, type Info, InfoSchema, type SiteStatus, SiteStatusSchema, VERSION } from '@godocker/sdk';
 import type { FastifyInstance } from 'fastify';
 import { authenticate } from '../../auth/tokens.js';
-import type { ApiContext } from '../context.js';
+import { siteStatus } from '../../coordination/daemon-status.js';
+import { type ApiContext, makeAuth } from '../context.js';
 
 export function systemRoutes(app: FastifyInstance, ctx: ApiContext, isReady: () => boolean): void {
   app.get(
@@ -33,6 +34,18 @@ export function systemRoutes(app: FastifyInstance, ctx: ApiContext, isReady: () 
         user,
       };
     },
+  );
+  app.get(
+    '/api/v1/status',
+    {
+      onRequest: makeAuth(ctx).requireUser,
+      schema: {
+        summary:
+          'Every daemon of the site: role (leader, follower), version, address, last heartbeat, whether its executors answer',
+        response: { 200: SiteStatusSchema, 401: ErrorBodySchema },
+      },
+    },
+    async (): Promise<SiteStatus> => siteStatus(ctx.store),
   );
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (_request, reply) =>
