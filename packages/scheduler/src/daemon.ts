@@ -27,6 +27,7 @@ import type { DeepPartial, ExecutorType, GodockerConfig } from './config/config-
 import { loadConfig } from './config/load-config.js';
 import { coordinationKeys } from './coordination/coordination-keys.js';
 import { DaemonHeartbeat } from './coordination/daemon-status.js';
+import { EtcdDaemonKey } from './coordination/etcd-daemon-key.js';
 import { RedisEventBus } from './coordination/redis-event-bus.js';
 import { SiteRole } from './coordination/site-role.js';
 import { preparePrivateFolder } from './data-folder.js';
@@ -231,6 +232,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
         executors: executors.memberNames.map((name) => ({ name, answers: executors.memberDown(name) === null })),
       }),
       logger,
+      config.status.etcd ? new EtcdDaemonKey(config.status.etcd, clusterId, daemonId, logger) : null,
     );
     await heartbeat.start();
     ready = true;

@@ -51,7 +51,12 @@ describe('each daemon keeps a key with a TTL in etcd', () => {
       { stdio: 'ignore' },
     );
     client = new Etcd3({ hosts: [endpoint] });
-    await until('etcd answering', 20, () => client.get('probe').then(() => true, () => undefined));
+    await until('etcd answering', 20, () =>
+      client.get('probe').then(
+        () => true,
+        () => undefined,
+      ),
+    );
   }, 30_000);
 
   afterAll(async () => {

@@ -83,6 +83,24 @@ export const ConfigSchema = Type.Object(
       },
       Section,
     ),
+    /** Where else each daemon says it runs: `etcd`, a key with a TTL per daemon (service discovery, monitoring). */
+    status: Type.Object(
+      {
+        etcd: Type.Optional(
+          Type.Object(
+            {
+              endpoints: Type.Array(Type.String({ pattern: '^https?://' }), { minItems: 1 }),
+              /** Keys go under PREFIX/CLUSTER-ID/daemons/DAEMON-ID. */
+              prefix: Type.String({ default: '/godocker', pattern: '^/' }),
+              /** A daemon that dies loses its key this long after. */
+              ttlSeconds: Type.Integer({ minimum: 5, maximum: 3600, default: 15 }),
+            },
+            { additionalProperties: false },
+          ),
+        ),
+      },
+      Section,
+    ),
     executor: Type.Object(
       {
         /**

@@ -6,6 +6,7 @@
 import { type DaemonStatus, DaemonStatusSchema, type Logger, type SiteStatus } from '@godocker/sdk';
 import { Value } from '@sinclair/typebox/value';
 import type { Store } from '../store/store.js';
+import type { EtcdDaemonKey } from './etcd-daemon-key.js';
 
 export const HEARTBEAT_MS = 5_000;
 const PREFIX = 'daemon:';
@@ -21,6 +22,8 @@ export class DaemonHeartbeat {
     private readonly store: Store,
     private readonly self: () => DaemonSelf,
     private readonly logger: Logger,
+    /** Also said there (`status.etcd`). */
+    private readonly etcd: EtcdDaemonKey | null = null,
   ) {}
 
   async start(): Promise<void> {
@@ -33,6 +36,7 @@ export class DaemonHeartbeat {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
     await this.#beat('stopped');
+    await this.etcd?.stop();
   }
 
   /** Says it now (a change of role), not at the next period. */
@@ -52,6 +56,7 @@ export class DaemonHeartbeat {
     } catch (error) {
       this.logger.warn({ err: error }, 'could not write this daemon’s heartbeat to the store');
     }
+    if (this.etcd && role !== 'stopped') await this.etcd.put(JSON.stringify({ ...said, stale: false }));
   }
 }
 
