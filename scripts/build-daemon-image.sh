@@ -59,6 +59,7 @@ build_base() {
     exit 1
   }
   rm -f "$root.log"
+  chmod 755 "$root" # mktemp made it 700: it becomes the image's /
   install -m 755 "$node_bin" "$root/usr/local/bin/node"
   # Every library Node links must be in the rootfs (minbase has libc6, libstdc++6, libgcc-s1).
   local lib missing=""
@@ -131,6 +132,7 @@ if [ -n "$previous" ] && [ "$previous" != "$(d image inspect -f '{{.Id}}' local/
   [ "$(d image inspect -f '{{len .RepoTags}}' "$previous" 2>/dev/null)" = 0 ]; then
   d rmi "$previous" >/dev/null 2>&1 || true
 fi
+rm -rf "$stage" # made again at each build
 log "built local/godocker:$version and local/godocker:latest ($(d image inspect -f '{{.Size}}' local/godocker:latest | awk '{printf "%.0f MB", $1/1e6}'))"
 
 # ---- 3. the services of deploy/compose.yaml ------------------------------------------------
@@ -167,7 +169,7 @@ else
   # apt resolves them against the base image's dpkg status (the host's package lists, its mirror).
   d run --rm --network none "$base" cat /var/lib/dpkg/status >"$ctx/status"
   mkdir -p "$ctx/debs/partial"
-  apt-get -qq -o Debug::NoLocking=1 -o "Dir::State::status=$ctx/status" -o "Dir::Cache::archives=$ctx/debs" \
+  apt-get -qq -o Debug::NoLocking=1 -o APT::Sandbox::User=root -o "Dir::State::status=$ctx/status" -o "Dir::Cache::archives=$ctx/debs" \
     --download-only --no-install-recommends -y install redis-server >/dev/null
   rm -rf "$ctx/debs/partial" "$ctx/debs/lock" "$ctx/status"
   cat >"$ctx/Dockerfile" <<'DOCKERFILE'
