@@ -132,6 +132,8 @@ if [ -n "$previous" ] && [ "$previous" != "$(d image inspect -f '{{.Id}}' local/
   [ "$(d image inspect -f '{{len .RepoTags}}' "$previous" 2>/dev/null)" = 0 ]; then
   d rmi "$previous" >/dev/null 2>&1 || true
 fi
+# Of the build stage's images (untagged, the cache of the next build), only the newest is of use.
+d images -q --filter dangling=true --filter label=org.godocker.image-build-stage=1 | tail -n +2 | xargs -r docker -H "unix://$sock" rmi >/dev/null 2>&1 || true
 rm -rf "$stage" # made again at each build
 log "built local/godocker:$version and local/godocker:latest ($(d image inspect -f '{{.Size}}' local/godocker:latest | awk '{printf "%.0f MB", $1/1e6}'))"
 
