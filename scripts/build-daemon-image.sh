@@ -15,7 +15,6 @@
 # Needs root (debootstrap, chroot), debootstrap, npm, and a Docker engine on the socket.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-repo=$PWD
 release=${GODOCKER_DEBIAN_RELEASE:-bookworm}
 sock=${GODOCKER_DOCKER_SOCKET:-/var/run/docker.sock}
 with_services=false
