@@ -1,0 +1,182 @@
+/**
+ * The site layout of deploy/compose.yaml on the real Docker engine (issue 12, part 4): the images
+ * built here by scripts/build-daemon-image.sh (nothing is pulled), FerretDB, Redis and the daemon
+ * in containers, the daemon running as a non-root user with the docker executor over the host's
+ * socket. A job submitted through the daemon's REST API runs on the host's engine; a second daemon
+ * on the same store answers for it.
+ *
+ * The images are built from the packages as `npm run build` left them: the test does not build
+ * them itself (tsup cleans dist/ while other test files may be running what is in it), it runs the
+ * script with --no-build. `npm test` builds first.
+ */
+import { execFile, execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const repo = fileURLToPath(new URL('../../../', import.meta.url));
+const composeFile = `${repo}deploy/compose.yaml`;
+const SOCKET = process.env.GODOCKER_DOCKER_SOCKET ?? '/var/run/docker.sock';
+const project = `gdtest${process.pid}${randomBytes(3).toString('hex')}`;
+const token = randomBytes(24).toString('hex');
+
+/** `docker compose` (the plugin) when this engine's CLI has it, else `docker-compose`. */
+function composeCommand(): string[] {
+  for (const cmd of [['docker', 'compose'], ['docker-compose']]) {
+    try {
+      execFileSync(cmd[0] as string, [...cmd.slice(1), 'version'], { stdio: 'ignore', timeout: 15_000 });
+      return cmd;
+    } catch {
+      // not this one
+    }
+  }
+  throw new Error('neither `docker compose` nor `docker-compose` is installed: apt-get install docker-compose');
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+let compose: string[] = [];
+let env: NodeJS.ProcessEnv = {};
+let port1 = 0;
+let port2 = 0;
+let jobContainer: string | null = null;
+
+async function composeRun(args: string[], timeout = 180_000): Promise<string> {
+  const [cmd, ...pre] = compose;
+  const { stdout } = await run(cmd as string, [...pre, '-f', composeFile, '-p', project, ...args], {
+    env,
+    timeout,
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  return stdout;
+}
+
+async function composeLogs(): Promise<string> {
+  return composeRun(['logs', '--no-color', '--tail', '40'], 30_000).catch((e: Error) => `(no logs: ${e.message})`);
+}
+
+async function api(port: number, path: string, init: RequestInit = {}): Promise<Response> {
+  return fetch(`http://127.0.0.1:${port}${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...init.headers },
+    signal: AbortSignal.timeout(90_000),
+  });
+}
+
+/** Until GET /healthz answers 200, at most `seconds`; the compose logs in the error otherwise. */
+async function waitHealthy(port: number, seconds: number): Promise<void> {
+  const deadline = Date.now() + seconds * 1000;
+  while (Date.now() < deadline) {
+    const ok = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(2_000) }).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`no answer on 127.0.0.1:${port}/healthz within ${seconds} s; the logs:\n${await composeLogs()}`);
+}
+
+describe('deploy/compose.yaml: the daemon in a container, on FerretDB and Redis', () => {
+  beforeAll(async () => {
+    try {
+      execFileSync('docker', ['-H', `unix://${SOCKET}`, 'version'], { stdio: 'ignore', timeout: 15_000 });
+    } catch {
+      throw new Error(`no Docker engine answers on ${SOCKET}: start one with \`bash scripts/docker-up.sh\``);
+    }
+    if (!existsSync(`${repo}packages/cli/dist/godocker.cjs`)) throw new Error('the packages are not built: npm run build');
+    compose = composeCommand();
+    [port1, port2] = [await freePort(), await freePort()];
+    env = {
+      ...process.env,
+      DOCKER_HOST: `unix://${SOCKET}`,
+      GODOCKER_ADMIN_TOKEN: token,
+      GODOCKER_DOCKER_GID: String(statSync(SOCKET).gid),
+      GODOCKER_PORT1: String(port1),
+      GODOCKER_PORT2: String(port2),
+      GODOCKER_BIND: '127.0.0.1',
+    };
+    const scriptEnv = { ...process.env, GODOCKER_DOCKER_SOCKET: SOCKET };
+    await run('bash', [`${repo}scripts/build-test-images.sh`], { env: scriptEnv, timeout: 120_000 });
+    // Cold (debootstrap, every image) about 4 min on this 2-core machine, warm about 2.
+    await run('bash', [`${repo}scripts/build-daemon-image.sh`, '--with-services', '--no-build'], {
+      env: scriptEnv,
+      timeout: 600_000,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+  }, 720_000);
+
+  afterAll(async () => {
+    if (compose.length > 0) {
+      await composeRun(['down', '-v', '--remove-orphans', '--timeout', '5'], 120_000).catch((e: Error) => {
+        console.error(`compose down -v of ${project}: ${e.message}`);
+      });
+    }
+    // The executor removes a job's container once it has its end; if the test stopped before that.
+    if (jobContainer) {
+      try {
+        execFileSync('docker', ['-H', `unix://${SOCKET}`, 'rm', '-f', jobContainer], { stdio: 'ignore', timeout: 30_000 });
+      } catch {
+        // gone already
+      }
+    }
+  }, 180_000);
+
+  it('runs a job submitted to daemon 1 on the host engine; daemon 2 on the same store answers for it', async () => {
+    // Leader election is not wired into the daemon yet: two daemons on one store would both
+    // schedule. So daemon 1 alone runs the job, and daemon 2 starts afterwards, as a second
+    // instance of the site's API on the same store.
+    await composeRun(['up', '-d', 'ferretdb', 'redis', 'daemon1']);
+    await waitHealthy(port1, 90);
+
+    const submitted = await api(port1, '/api/v1/jobs', {
+      method: 'POST',
+      body: JSON.stringify({ command: { script: 'echo hello' }, container: { image: 'local/busybox:latest' } }),
+    });
+    expect(submitted.status, await submitted.clone().text()).toBe(201);
+    const job = (await submitted.json()) as { id: number };
+
+    const waited = await api(port1, `/api/v1/jobs/${job.id}/wait?timeout=60&for=terminated`);
+    const ended = (await waited.json()) as {
+      timedOut: boolean;
+      job: { id: number; status: { state: string; containerId?: string; submittedAt: string; endedAt: string } };
+    };
+    jobContainer = ended.job.status.containerId ?? null;
+    expect(ended.timedOut, await composeLogs()).toBe(false);
+    expect(ended.job.status.state, JSON.stringify(ended.job.status)).toBe('done');
+    const stdout = await api(port1, `/api/v1/jobs/${job.id}/logs/stdout`);
+    expect(stdout.status).toBe(200);
+    expect(await stdout.text()).toBe('hello\n');
+
+    await composeRun(['up', '-d', '--no-deps', 'daemon2']);
+    await waitHealthy(port2, 90);
+    const seen = await api(port2, `/api/v1/jobs/${job.id}`);
+    expect(seen.status).toBe(200);
+    const same = (await seen.json()) as { id: number; status: { state: string; submittedAt: string; endedAt: string } };
+    expect(same.id).toBe(job.id);
+    expect(same.status).toMatchObject({
+      state: 'done',
+      submittedAt: ended.job.status.submittedAt,
+      endedAt: ended.job.status.endedAt,
+    });
+    // A gap the site layout shows: a job's logs are kept in the data folder of the daemon that
+    // ran it (a volume per daemon here), and daemon 2 answers them empty, not from daemon 1. When
+    // logs are shared (a common volume, or asking the daemon that has them), this becomes 'hello\n'.
+    const logs2 = await api(port2, `/api/v1/jobs/${job.id}/logs/stdout`);
+    expect(logs2.status).toBe(200);
+    expect(await logs2.text()).toBe('');
+  }, 300_000);
+});

@@ -1,0 +1,191 @@
+#!/usr/bin/env bash
+# Builds the daemon's container image locally (issue 12, part 4): nothing can be pulled here, so
+# every FROM image is made on this machine.
+#   1. local/godocker-base:RELEASE  a Debian minbase rootfs (debootstrap) with this host's Node 20
+#      binary in /usr/local/bin/node. Made once: skipped when the image exists with the same Node.
+#   2. local/godocker:VERSION and :latest  deploy/Dockerfile on deploy/.stage: the packages built by
+#      `npm run build` and a production node_modules (the repo's, pruned by `npm prune --offline`).
+#   3. with --with-services (what deploy/compose.yaml needs): local/ferretdb:1.24.2 (the FerretDB
+#      binary of scripts/ferretdb-build.sh on the base) and local/redis:7 (Debian's redis-server
+#      installed with dpkg on the base). Each skipped when it exists.
+# Usage: scripts/build-daemon-image.sh [--with-services] [--no-build]
+#   --no-build: do not run `npm run build` first (the packages are built already).
+# Env: GODOCKER_DEBIAN_RELEASE (bookworm), GODOCKER_DEBIAN_MIRROR (the mirror apt uses here),
+#      GODOCKER_DOCKER_SOCKET (/var/run/docker.sock), GODOCKER_FERRETDB_VERSION (v1.24.2).
+# Needs root (debootstrap, chroot), debootstrap, npm, and a Docker engine on the socket.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+release=${GODOCKER_DEBIAN_RELEASE:-bookworm}
+sock=${GODOCKER_DOCKER_SOCKET:-/var/run/docker.sock}
+with_services=false
+npm_build=true
+for arg in "$@"; do
+  case "$arg" in
+    --with-services) with_services=true ;;
+    --no-build) npm_build=false ;;
+    *) echo "unknown argument: $arg" >&2; exit 2 ;;
+  esac
+done
+d() { docker -H "unix://$sock" "$@"; }
+log() { echo "== $*" >&2; }
+has_image() { d image inspect "$1" >/dev/null 2>&1; }
+
+version=$(sed -n "s/^export const VERSION = '\(.*\)';/\1/p" packages/sdk/src/version.ts)
+[ -n "$version" ] || { echo "no VERSION in packages/sdk/src/version.ts" >&2; exit 1; }
+
+mirror() {
+  if [ -n "${GODOCKER_DEBIAN_MIRROR:-}" ]; then echo "$GODOCKER_DEBIAN_MIRROR"; return; fi
+  # The first Debian archive (not security) apt uses here, deb822 or one-line format.
+  local m
+  m=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null | sed -n 's/^URIs: *\(\S*\/debian\/\?\)$/\1/p' | head -1)
+  [ -n "$m" ] || m=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | sed -n 's/^deb \+\(\[[^]]*\] \+\)\?\(\S*\/debian\/\?\) .*/\2/p' | head -1)
+  echo "${m:-http://deb.debian.org/debian}"
+}
+
+node_bin=$(readlink -f "$(command -v node)")
+node_version=$("$node_bin" --version)
+base="local/godocker-base:$release"
+
+# ---- 1. the base image ---------------------------------------------------------------------
+build_base() {
+  local root
+  root=$(mktemp -d /var/tmp/godocker-base.XXXXXX)
+  # shellcheck disable=SC2064 # the path now
+  trap "rm -rf '$root'" RETURN
+  log "debootstrap --variant=minbase $release from $(mirror) (about 30 s)"
+  debootstrap --variant=minbase "$release" "$root" "$(mirror)" >"$root.log" 2>&1 || {
+    tail -20 "$root.log" >&2
+    exit 1
+  }
+  rm -f "$root.log"
+  chmod 755 "$root" # mktemp made it 700: it becomes the image's /
+  install -m 755 "$node_bin" "$root/usr/local/bin/node"
+  # Every library Node links must be in the rootfs (minbase has libc6, libstdc++6, libgcc-s1).
+  local lib missing=""
+  for lib in $(ldd "$node_bin" | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p'); do
+    [ -e "$root$lib" ] || [ -e "$root/usr$lib" ] || missing="$missing $lib"
+  done
+  [ -z "$missing" ] || { echo "libraries of node missing in the rootfs:$missing" >&2; exit 1; }
+  chroot "$root" /usr/local/bin/node -e 'process.stdout.write("")' || { echo "node does not run in the rootfs" >&2; exit 1; }
+  # What runs in a container needs no docs, man pages, locales or apt lists.
+  rm -rf "$root"/usr/share/doc/* "$root"/usr/share/man/* "$root"/usr/share/info/* "$root"/usr/share/locale/* \
+    "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/var/cache/apt/archives/*.deb "$root"/var/log/*.log
+  tar -C "$root" -c . | d import \
+    -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8' \
+    -c "LABEL org.godocker.node=$node_version org.godocker.debian=$release" \
+    -c 'CMD ["/bin/bash"]' - "$base" >/dev/null
+  log "built $base (Node $node_version)"
+}
+if has_image "$base" && [ "$(d image inspect -f '{{index .Config.Labels "org.godocker.node"}}' "$base")" = "$node_version" ]; then
+  log "$base exists (Node $node_version): kept"
+else
+  build_base
+fi
+
+# ---- 2. the daemon image -------------------------------------------------------------------
+if $npm_build; then
+  log "npm run build"
+  npm run build >/dev/null
+fi
+for f in packages/cli/dist/godocker.cjs packages/scheduler/dist/index.js packages/plugins/build/godocker-task packages/drmaa-bridge/build/libdrmaa.so.1.0; do
+  [ -e "$f" ] || { echo "$f missing: run npm run build" >&2; exit 1; }
+done
+# A production node_modules, with no network: the repo's own, copied (top-level entries
+# dereferenced: a worktree may link them from elsewhere), then pruned of dev dependencies.
+stage=deploy/.stage
+log "staging a production node_modules in $stage"
+rm -rf "$stage"
+mkdir -p "$stage/node_modules/@godocker"
+cp package.json package-lock.json "$stage/"
+for p in packages/*/; do
+  p=${p%/}
+  [ -f "$p/package.json" ] || continue
+  mkdir -p "$stage/$p"
+  cp "$p/package.json" "$stage/$p/"
+  ln -s "../../$p" "$stage/node_modules/@godocker/$(basename "$p")"
+  if [ -d "$p/node_modules" ]; then
+    mkdir -p "$stage/$p/node_modules"
+    for e in "$p"/node_modules/* "$p"/node_modules/.bin; do
+      [ -e "$e" ] && cp -aH "$e" "$stage/$p/node_modules/"
+    done
+  fi
+done
+for e in node_modules/* node_modules/.bin node_modules/.package-lock.json; do
+  case "$e" in node_modules/@godocker) continue ;; esac
+  [ -e "$e" ] && cp -aH "$e" "$stage/node_modules/"
+done
+(cd "$stage" && npm prune --omit=dev --offline --ignore-scripts --no-audit --no-fund >/dev/null)
+# Then the packages' built files: what `node` runs, the local executor's monitor and launcher,
+# libdrmaa.so. The stage is the image's install as it will be (deploy/Dockerfile copies it whole:
+# one COPY, since each step of a build costs a copy of the whole rootfs on a vfs engine).
+for p in sdk plugins drmaa-bridge scheduler cli; do cp -a "packages/$p/dist" "$stage/packages/$p/"; done
+mkdir -p "$stage/packages/plugins/build" "$stage/packages/drmaa-bridge/build"
+cp -a packages/plugins/build/godocker-task packages/plugins/build/godocker-launch "$stage/packages/plugins/build/"
+cp -a packages/drmaa-bridge/build/libdrmaa.so* "$stage/packages/drmaa-bridge/build/"
+log "docker build -f deploy/Dockerfile (local/godocker:$version)"
+previous=$(d image inspect -f '{{.Id}}' local/godocker:latest 2>/dev/null || true)
+d build -q --force-rm -f deploy/Dockerfile --build-arg "BASE=$base" --build-arg "VERSION=$version" \
+  -t "local/godocker:$version" -t local/godocker:latest . >/dev/null
+# The image this build replaced, when nothing else names it any more.
+if [ -n "$previous" ] && [ "$previous" != "$(d image inspect -f '{{.Id}}' local/godocker:latest)" ] &&
+  [ "$(d image inspect -f '{{len .RepoTags}}' "$previous" 2>/dev/null)" = 0 ]; then
+  d rmi "$previous" >/dev/null 2>&1 || true
+fi
+# Of the build stage's images (untagged, the cache of the next build), only the newest is of use.
+d images -q --filter dangling=true --filter label=org.godocker.image-build-stage=1 | tail -n +2 | xargs -r docker -H "unix://$sock" rmi >/dev/null 2>&1 || true
+rm -rf "$stage" # made again at each build
+log "built local/godocker:$version and local/godocker:latest ($(d image inspect -f '{{.Size}}' local/godocker:latest | awk '{printf "%.0f MB", $1/1e6}'))"
+
+# ---- 3. the services of deploy/compose.yaml ------------------------------------------------
+$with_services || exit 0
+ferret_version=${GODOCKER_FERRETDB_VERSION:-v1.24.2}
+ferret="local/ferretdb:${ferret_version#v}"
+if has_image "$ferret"; then
+  log "$ferret exists: kept"
+else
+  ctx=$(mktemp -d)
+  cp "$(bash scripts/ferretdb-build.sh)" "$ctx/ferretdb"
+  cat >"$ctx/Dockerfile" <<'DOCKERFILE'
+ARG BASE
+FROM ${BASE}
+COPY ferretdb /usr/local/bin/ferretdb
+RUN useradd --system --uid 10002 --home-dir /var/lib/ferretdb --create-home ferretdb
+USER 10002
+WORKDIR /var/lib/ferretdb
+VOLUME /var/lib/ferretdb
+EXPOSE 27017
+ENTRYPOINT ["/usr/local/bin/ferretdb", "--handler=sqlite", "--sqlite-url=file:/var/lib/ferretdb/", "--state-dir=/var/lib/ferretdb", "--listen-addr=:27017", "--telemetry=disable", "--debug-addr=-"]
+DOCKERFILE
+  d build -q --force-rm --build-arg "BASE=$base" -t "$ferret" "$ctx" >/dev/null
+  rm -rf "$ctx"
+  log "built $ferret"
+fi
+if has_image local/redis:7; then
+  log "local/redis:7 exists: kept"
+else
+  ctx=$(mktemp -d)
+  mkdir "$ctx/debs"
+  # redis-server and what it needs beyond the base rootfs, as .deb files installed with dpkg
+  # inside the image: the build's containers need no network.
+  # apt resolves them against the base image's dpkg status (the host's package lists, its mirror).
+  d run --rm --network none "$base" cat /var/lib/dpkg/status >"$ctx/status"
+  mkdir -p "$ctx/debs/partial"
+  apt-get -qq -o Debug::NoLocking=1 -o APT::Sandbox::User=root -o "Dir::State::status=$ctx/status" -o "Dir::Cache::archives=$ctx/debs" \
+    --download-only --no-install-recommends -y install redis-server >/dev/null
+  rm -rf "$ctx/debs/partial" "$ctx/debs/lock" "$ctx/status"
+  cat >"$ctx/Dockerfile" <<'DOCKERFILE'
+ARG BASE
+FROM ${BASE}
+COPY debs /tmp/debs
+RUN dpkg -i /tmp/debs/*.deb >/dev/null && rm -rf /tmp/debs /usr/share/doc/* /usr/share/man/* \
+ && mkdir -p /data && chown redis:redis /data
+USER redis
+WORKDIR /data
+VOLUME /data
+EXPOSE 6379
+ENTRYPOINT ["/usr/bin/redis-server", "--bind", "0.0.0.0", "--protected-mode", "no", "--dir", "/data"]
+DOCKERFILE
+  d build -q --force-rm --build-arg "BASE=$base" -t local/redis:7 "$ctx" >/dev/null
+  rm -rf "$ctx"
+  log "built local/redis:7"
+fi
