@@ -135,14 +135,21 @@ describe('deploy/compose.yaml: the daemon in a container, on FerretDB and Redis'
     }
   }, 180_000);
 
-  it('runs a job submitted to daemon 1 on the host engine; daemon 2 on the same store answers for it', async () => {
-    // Leader election is not wired into the daemon yet: two daemons on one store would both
-    // schedule. So daemon 1 alone runs the job, and daemon 2 starts afterwards, as a second
-    // instance of the site's API on the same store.
-    await composeRun(['up', '-d', 'ferretdb', 'redis', 'daemon1']);
+  it('runs the site: two daemons elect one leader; a job submitted to either runs once on the host engine, and both answer for it', async () => {
+    await composeRun(['up', '-d', 'ferretdb', 'redis', 'daemon1', 'daemon2']);
     await waitHealthy(port1, 90);
+    await waitHealthy(port2, 90);
+    // One leader, one follower, each saying so in the store.
+    const roles = await until(30, async () => {
+      const r = await api(port2, '/api/v1/status');
+      const body = (await r.json()) as { daemons: { role: string; url: string; stale: boolean }[] };
+      const live = body.daemons.filter((d) => !d.stale && d.role !== 'stopped');
+      return live.length === 2 && live.some((d) => d.role === 'leader') ? live : undefined;
+    });
+    expect(roles.map((d) => d.role).sort()).toEqual(['follower', 'leader']);
+    expect(roles.map((d) => d.url).sort()).toEqual(['http://daemon1:6543', 'http://daemon2:6543']);
 
-    const submitted = await api(port1, '/api/v1/jobs', {
+    const submitted = await api(port2, '/api/v1/jobs', {
       method: 'POST',
       body: JSON.stringify({ command: { script: 'echo hello' }, container: { image: 'local/busybox:latest' } }),
     });
@@ -161,8 +168,6 @@ describe('deploy/compose.yaml: the daemon in a container, on FerretDB and Redis'
     expect(stdout.status).toBe(200);
     expect(await stdout.text()).toBe('hello\n');
 
-    await composeRun(['up', '-d', '--no-deps', 'daemon2']);
-    await waitHealthy(port2, 90);
     const seen = await api(port2, `/api/v1/jobs/${job.id}`);
     expect(seen.status).toBe(200);
     const same = (await seen.json()) as { id: number; status: { state: string; submittedAt: string; endedAt: string } };
@@ -172,11 +177,19 @@ describe('deploy/compose.yaml: the daemon in a container, on FerretDB and Redis'
       submittedAt: ended.job.status.submittedAt,
       endedAt: ended.job.status.endedAt,
     });
-    // A gap the site layout shows: a job's logs are kept in the data folder of the daemon that
-    // ran it (a volume per daemon here), and daemon 2 answers them empty, not from daemon 1. When
-    // logs are shared (a common volume, or asking the daemon that has them), this becomes 'hello\n'.
+    // The logs are in the leader's data folder: the other daemon answers them all the same.
     const logs2 = await api(port2, `/api/v1/jobs/${job.id}/logs/stdout`);
     expect(logs2.status).toBe(200);
-    expect(await logs2.text()).toBe('');
+    expect(await logs2.text()).toBe('hello\n');
   }, 300_000);
 });
+
+async function until<T>(seconds: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const end = Date.now() + seconds * 1000;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > end) throw new Error(`not within ${seconds} s; the logs:\n${await composeLogs()}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}

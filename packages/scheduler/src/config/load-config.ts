@@ -65,6 +65,7 @@ function envOverrides(env: NodeJS.ProcessEnv): Plain {
     set(['store', 'url'], env.GODOCKER_MONGO_URL);
   }
   if (env.GODOCKER_MONGO_DATABASE) set(['store', 'database'], env.GODOCKER_MONGO_DATABASE);
+  if (env.GODOCKER_ADVERTISE_URL) set(['coordination', 'advertiseUrl'], env.GODOCKER_ADVERTISE_URL);
   if (env.GODOCKER_REDIS_URL) {
     set(['coordination', 'type'], 'redis');
     set(['coordination', 'url'], env.GODOCKER_REDIS_URL);
