@@ -423,6 +423,8 @@ describe('kubernetes executor: nodes', () => {
     expect(allocatableCpu).toBeGreaterThan(0);
     expect(node?.cpu).toBeGreaterThanOrEqual(0);
     expect(node?.cpu).toBeLessThanOrEqual(allocatableCpu);
+    // What a job there may ever get: the whole allocatable (a submit is refused only past it).
+    expect(node?.total?.cpu).toBe(allocatableCpu);
     expect(node?.ram).toBeGreaterThan(1024);
     expect(node?.labels['kubernetes.io/hostname']).toBe(K8S_NODE);
     expect(node?.state).toBeUndefined();

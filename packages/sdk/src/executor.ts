@@ -21,6 +21,12 @@ export interface NodeInfo {
   gpus: number;
   labels: Record<string, string>;
   /**
+   * What the node has in all, when `cpu`, `ram` and `gpus` are less because other workloads
+   * hold part of it now (a Kubernetes node shared with other pods): what a job there may ever
+   * get. A submit is refused only when no node could ever hold it, not when they are busy.
+   */
+  total?: { cpu: number; ram: number; gpus: number };
+  /**
    * `down`: the node's backend does not answer (its engine stopped, its machine is gone); nothing
    * is placed there, and its jobs go through the failure policy if it stays down. `drained`: the
    * backend takes no new task there (a cordoned Kubernetes node) but what runs there goes on.

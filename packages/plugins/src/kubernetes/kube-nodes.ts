@@ -68,12 +68,18 @@ export function nodeInfos(nodes: readonly V1Node[], others: Map<string, Requeste
       const name = n.metadata?.name as string;
       const allocatable = n.status?.allocatable ?? {};
       const used = others.get(name) ?? { cpu: 0, ram: 0, gpus: 0 };
+      // Millicores are kept: a node with 1900m left can take a job of 1.5 cpu.
+      const total = {
+        cpu: Math.round(scalar(allocatable.cpu) * 1000) / 1000,
+        ram: Math.floor(scalar(allocatable.memory) / MIB),
+        gpus: Math.floor(scalar(allocatable[gpuResource])),
+      };
       return {
         name,
-        // Millicores are kept: a node with 1900m left can take a job of 1.5 cpu.
-        cpu: Math.max(0, Math.round((scalar(allocatable.cpu) - used.cpu) * 1000) / 1000),
-        ram: Math.max(0, Math.floor(scalar(allocatable.memory) / MIB - used.ram)),
-        gpus: Math.max(0, Math.floor(scalar(allocatable[gpuResource]) - used.gpus)),
+        cpu: Math.max(0, Math.round((total.cpu - used.cpu) * 1000) / 1000),
+        ram: Math.max(0, total.ram - used.ram),
+        gpus: Math.max(0, total.gpus - used.gpus),
+        total,
         labels: { ...(n.metadata?.labels ?? {}) },
         ...stateOf(n),
       };

@@ -262,7 +262,7 @@ export function nodeFits(r: { cpu: number; ram: number; gpus: number; labels: Re
   return carriesLabels(n, r.labels) && n.cpu >= r.cpu && n.ram >= r.ram && n.gpus >= r.gpus;
 }
 
-function checkFitsSomeNode(
+export function checkFitsSomeNode(
   r: { cpu: number; ram: number; gpus: number; labels: Record<string, string> },
   nodes: readonly NodeInfo[],
 ): void {
@@ -271,7 +271,8 @@ function checkFitsSomeNode(
   const executor = r.labels[EXECUTOR_LABEL];
   const own = executor === undefined ? nodes : nodes.filter((n) => n.labels[EXECUTOR_LABEL] === executor);
   if (own.length === 0) return;
-  const matching = own.filter((n) => carriesLabels(n, r.labels));
+  // What each node has in all: one that other workloads fill now may hold the job later.
+  const matching = own.filter((n) => carriesLabels(n, r.labels)).map((n) => n.total ?? n);
   if (matching.length === 0) throw limitError(`no node has the labels ${JSON.stringify(r.labels)}`, 'requirements.labels');
   const maxCpu = Math.max(...matching.map((n) => n.cpu));
   const maxRam = Math.max(...matching.map((n) => n.ram));
