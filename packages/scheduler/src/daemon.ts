@@ -28,6 +28,7 @@ import { loadConfig } from './config/load-config.js';
 import { coordinationKeys } from './coordination/coordination-keys.js';
 import { DaemonHeartbeat } from './coordination/daemon-status.js';
 import { EtcdDaemonKey } from './coordination/etcd-daemon-key.js';
+import { leaderExecutor } from './coordination/leader-executor.js';
 import { RedisEventBus } from './coordination/redis-event-bus.js';
 import { SiteRole } from './coordination/site-role.js';
 import { preparePrivateFolder } from './data-folder.js';
@@ -209,7 +210,8 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
       await site.start(config.coordination.advertiseUrl ?? url, {
         lead: async (epoch) => {
           if (store instanceof MongoStore) await store.claimLeadership(epoch);
-          const leading = new JobRuntime(runtimeDeps);
+          const leads = (e: number) => site?.isLeader() === true && site.epoch() === e;
+          const leading = new JobRuntime({ ...runtimeDeps, executor: leaderExecutor(executors, epoch, leads, daemonId) });
           ctx.runtime = leading;
           runtime = leading;
           await leading.start();

@@ -38,6 +38,7 @@ export {
   NotLeaderError,
 } from './coordination/coordination-errors.js';
 export { type CoordinationKeys, coordinationKeys, epochKeyFor } from './coordination/coordination-keys.js';
+export { EPOCH_LABEL, leaderExecutor } from './coordination/leader-executor.js';
 export { RedisLeaderLease, type RedisLeaderLeaseOptions } from './coordination/leader-lease.js';
 export { RedisEventBus, type RedisEventBusOptions, type ResyncReason } from './coordination/redis-event-bus.js';
 export { type Daemon, type DaemonOptions, startDaemon } from './daemon.js';

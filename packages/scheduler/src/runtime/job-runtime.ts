@@ -47,6 +47,7 @@ import {
   writingTo,
 } from '@godocker/sdk';
 import type { GodockerConfig } from '../config/config-schema.js';
+import { NotLeaderError } from '../coordination/coordination-errors.js';
 import type { DoomedJobs } from '../engine/pending-queue.js';
 import { PendingQueue } from '../engine/pending-queue.js';
 import { describePriority, type PriorityBreakdown } from '../engine/priority.js';
@@ -917,6 +918,8 @@ export class JobRuntime {
       const spec = buildRunSpec(job, node, user, this.#d.config, this.#d.clusterId);
       handle = await this.#d.executor.start(spec);
     } catch (e) {
+      // Leadership went while this start waited: the job is the next leader's to start, as the store has it.
+      if (e instanceof NotLeaderError) return;
       const tries = (this.#requeues.get(job.id) ?? 0) + 1;
       if (isExecutorUnavailable(e) && !this.#kills.has(job.id) && tries <= MAX_REQUEUES) {
         // It never ran: back in the queue, and no more starts until the executor answers.

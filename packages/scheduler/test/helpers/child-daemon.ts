@@ -13,7 +13,10 @@ import { ADMIN_TOKEN, baseConfig } from './test-daemon.js';
 const here = dirname(fileURLToPath(import.meta.url));
 
 /** Starts it with these config overrides; `children` collects it, for the test's clean-up to kill. */
-export async function spawnDaemon(config: object, children: ChildProcess[]): Promise<{ child: ChildProcess; url: string }> {
+export async function spawnDaemon(
+  config: object,
+  children: ChildProcess[],
+): Promise<{ child: ChildProcess; url: string; clusterId: string }> {
   const child = spawn(process.execPath, [join(here, 'daemon-process.mjs'), JSON.stringify(config)], {
     env: { ...process.env, GODOCKER_ADMIN_TOKEN: ADMIN_TOKEN },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -25,16 +28,16 @@ export async function spawnDaemon(config: object, children: ChildProcess[]): Pro
     process.stderr.write(d);
     err = (err + d.toString()).slice(-4000);
   });
-  const url = await new Promise<string>((resolve, reject) => {
+  const first = await new Promise<{ url: string; clusterId: string }>((resolve, reject) => {
     let out = '';
     child.stdout?.on('data', (d: Buffer) => {
       out += d.toString();
       const line = out.split('\n')[0];
-      if (out.includes('\n') && line) resolve((JSON.parse(line) as { url: string }).url);
+      if (out.includes('\n') && line) resolve(JSON.parse(line) as { url: string; clusterId: string });
     });
     child.once('exit', (code) => reject(new Error(`daemon exited with ${code} before listening; its stderr ends:\n${err}`)));
   });
-  return { child, url };
+  return { child, ...first };
 }
 
 /**
