@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 # Docker for the executors; libcurl, cJSON and valgrind for libdrmaa.so and its C test;
 # Debian's Python drmaa, pytest and snakemake are the unmodified HPC clients its tests drive.
 pkgs=(docker.io busybox-static build-essential musl-tools wrk pkg-config libcurl4-openssl-dev libcjson-dev valgrind
-  python3-drmaa python3-pytest snakemake redis-server etcd-server debootstrap docker-compose)
+  python3-drmaa python3-pytest snakemake redis-server etcd-server debootstrap docker-compose postgresql)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -31,7 +31,7 @@ bash scripts/swarm-up.sh
 echo "== Kubernetes (a one-node cluster for the kubernetes executor tests; built once into /var/cache/godocker/k8s)"
 bash scripts/k8s-build.sh >/dev/null
 bash scripts/k8s-up.sh >/dev/null
-echo "== FerretDB (a MongoDB-wire server for the mongodb store; built once into /var/cache/godocker/ferretdb)"
+echo "== FerretDB (a MongoDB-wire server for the mongodb store, on PostgreSQL; built once into /var/cache/godocker/ferretdb)"
 bash scripts/ferretdb-build.sh >/dev/null
 bash scripts/ferretdb-up.sh >/dev/null
 
