@@ -43,8 +43,9 @@ export const JOB_INDEXES: readonly { key: Document }[] = [
   { key: { arrayParent: 1, k: 1 } },
 ];
 
+/** One string for the pair, unambiguous whatever the key holds, and with no NUL (PostgreSQL's jsonb, under FerretDB, refuses it). */
 export function idemKey(user: string, key: string): string {
-  return `${user}\u0000${key}`;
+  return JSON.stringify([user, key]);
 }
 
 /**

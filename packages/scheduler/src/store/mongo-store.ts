@@ -984,7 +984,7 @@ function scopeOf(limit: WaitingLimit): string {
 }
 
 function sessionId(user: string, name: string): string {
-  return `${user}\u0000${name}`;
+  return JSON.stringify([user, name]);
 }
 
 function toSession(doc: SessionDoc): Session {
