@@ -16,6 +16,7 @@ import { access, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   canTransition,
+  ErrorCodes,
   EXECUTOR_LABEL,
   type Executor,
   type ExecutorFeatures,
@@ -102,6 +103,12 @@ const LOAD_PAGE = 5_000;
 
 /** While an array's tasks land, the scheduler looks at those already stored this often at most. */
 const LANDING_PASS_MS = 250;
+
+/**
+ * Looks a kill takes at a job that keeps moving under it (started, requeued) before it says it
+ * cannot: each look follows a change of state that another writer made, so a few do.
+ */
+const KILL_LOOKS = 5;
 
 /** A submission checked and ready to store: the job, or an array's parent and first tasks. */
 interface CheckedSubmission {
@@ -759,7 +766,17 @@ export class JobRuntime {
         `array ${parent.id} has no task that can be ${pastTense(action)} (it is ${parent.status.state})`,
       );
     }
-    await Promise.all(targets.map((t) => this.action(t, action, who).catch(() => undefined)));
+    await Promise.all(
+      targets.map((t) =>
+        this.action(t, action, who).catch((e: unknown) => {
+          // A task that ended or moved on meanwhile is not the action's to take; anything else
+          // (the store, the executor) leaves a task as it was, and says so.
+          if (!(e instanceof InvalidStateError)) {
+            this.#d.logger.warn({ err: e, jobId: t.id, parentId: parent.id }, `${action} of an array task failed`);
+          }
+        }),
+      ),
+    );
     // The store moved the parent with each task; its event follows with the tasks' (#markParent).
     return (await this.#d.store.getJob(parent.id)) ?? parent;
   }
@@ -772,9 +789,17 @@ export class JobRuntime {
   }
 
   async #kill(job: Job, reason: string): Promise<Job> {
-    const current = this.#active.get(job.id) ?? job;
-    const state = current.status.state;
-    if (state === 'pending' || state === 'held') {
+    let current = this.#active.get(job.id) ?? job;
+    for (let look = 1; ; look++) {
+      const state = current.status.state;
+      if (state === 'running' || state === 'suspended') {
+        await this.#stopping(job.id, reason);
+        const handle = this.#handles.get(job.id);
+        // Without a handle the start is still in flight; it sees #kills when it lands.
+        if (handle) await this.#d.executor.kill(handle, this.#d.config.limits.killGraceSeconds);
+        return (await this.#d.store.getJob(job.id)) ?? current;
+      }
+      if (state !== 'pending' && state !== 'held') break;
       const j = await this.#transition(
         job.id,
         'failed',
@@ -783,15 +808,15 @@ export class JobRuntime {
         ['pending', 'held'],
       );
       if (j) return j;
+      // It moved since it was looked at: a pass started it meanwhile (the kill of a whole array
+      // races the starts of its tasks; on a store whose writes take a while, often). A kill that
+      // went by the old state would be lost, leaving the task to run: it goes by the new one.
+      const now = await this.#d.store.getJob(job.id);
+      if (!now) throw new NotFoundError(`job ${job.id} is gone`, ErrorCodes.JOB_NOT_FOUND);
+      current = now;
+      if (look >= KILL_LOOKS) break;
     }
-    if (state === 'running' || state === 'suspended') {
-      await this.#stopping(job.id, reason);
-      const handle = this.#handles.get(job.id);
-      // Without a handle the start is still in flight; it sees #kills when it lands.
-      if (handle) await this.#d.executor.kill(handle, this.#d.config.limits.killGraceSeconds);
-      return (await this.#d.store.getJob(job.id)) ?? current;
-    }
-    throw new InvalidStateError(`job ${job.id} cannot be killed: it is already ${state}`);
+    throw new InvalidStateError(`job ${job.id} cannot be killed: it is already ${current.status.state}`);
   }
 
   async #suspendResume(job: Job, to: 'suspended' | 'running', who: string): Promise<Job> {
@@ -982,10 +1007,16 @@ export class JobRuntime {
 
   #waitFor(jobId: number, handle: TaskHandle): void {
     this.#unwatched.delete(jobId);
-    this.#track(
-      this.#d.executor.wait(handle).then(
-        (info) => this.#finish(jobId, handle, info),
+    // Not tracked itself: it lasts as long as the task, which a stop leaves running (the next
+    // daemon adopts it), and stop() awaits what is tracked: a task of 300 s held the stop for
+    // 300 s. Only what its end sets off is tracked.
+    this.#d.executor
+      .wait(handle)
+      .then(
+        (info) => this.#track(this.#finish(jobId, handle, info)),
         (e) => {
+          // The executor closes after the runtime stopped: its waits fail, and nobody is to take them up.
+          if (this.#stopped) return;
           if (isTaskNotPlaced(e)) {
             this.#track(this.#notPlaced(jobId, handle, e.message));
             return;
@@ -994,8 +1025,8 @@ export class JobRuntime {
           if (isExecutorUnavailable(e)) this.#unavailable(e);
           else this.#d.logger.warn({ err: e, jobId }, 'lost track of a task; the periodic check will pick it up');
         },
-      ),
-    );
+      )
+      .catch((e: unknown) => this.#d.logger.error({ err: e, jobId }, 'watching a task failed'));
   }
 
   /**
