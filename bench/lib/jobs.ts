@@ -84,3 +84,31 @@ export function expectAllDone(jobs: readonly Job[]): void {
     );
   }
 }
+
+export interface SubmitRun {
+  /** Submits answered (201) before the limit. */
+  submitted: number;
+  ms: number;
+}
+
+/**
+ * `count` single submits of `submission`, `width` in flight, the i-th to `clients[i % n]`
+ * (one daemon, or a site's daemons in turn); no new one is sent `limitMs` after the first:
+ * a slow store still gives a rate, submitted / ms, in bounded time.
+ */
+export async function submitSpread(
+  clients: readonly GodockerClient[],
+  submission: JobSubmission,
+  count: number,
+  width: number,
+  limitMs = Number.POSITIVE_INFINITY,
+): Promise<SubmitRun> {
+  const start = performance.now();
+  let submitted = 0;
+  await pool(count, width, async (i) => {
+    if (since(start) > limitMs) return;
+    await (clients[i % clients.length] as GodockerClient).submit(submission);
+    submitted++;
+  });
+  return { submitted, ms: since(start) };
+}

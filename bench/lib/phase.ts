@@ -12,14 +12,25 @@ export interface Phase {
   daemonCpuMs: number;
 }
 
-export async function phase<T>(daemon: BenchDaemon, body: () => Promise<T>): Promise<Phase & { result: T }> {
-  const daemonBefore = await daemon.cpuMs();
+/** The daemon's CPU; for several daemons (a site), their sum. */
+async function daemonsCpuMs(daemons: BenchDaemon | readonly BenchDaemon[]): Promise<number> {
+  const all: readonly BenchDaemon[] = Array.isArray(daemons) ? daemons : [daemons as BenchDaemon];
+  let sum = 0;
+  for (const d of all) sum += await d.cpuMs();
+  return sum;
+}
+
+export async function phase<T>(
+  daemon: BenchDaemon | readonly BenchDaemon[],
+  body: () => Promise<T>,
+): Promise<Phase & { result: T }> {
+  const daemonBefore = await daemonsCpuMs(daemon);
   const benchBefore = cpuMs();
   const start = performance.now();
   const result = await body();
   const wallMs = performance.now() - start;
   const benchCpuMs = cpuMs() - benchBefore;
-  const daemonCpuMs = (await daemon.cpuMs()) - daemonBefore;
+  const daemonCpuMs = (await daemonsCpuMs(daemon)) - daemonBefore;
   return { wallMs, benchCpuMs, daemonCpuMs, result };
 }
 
