@@ -1013,7 +1013,12 @@ export class JobRuntime {
     this.#d.executor
       .wait(handle)
       .then(
-        (info) => this.#track(this.#finish(jobId, handle, info)),
+        (info) => {
+          // A runtime that stopped (a leader that stepped down, a daemon going away) records no end:
+          // the one that leads next finds the ended task and does.
+          if (this.#stopped) return;
+          this.#track(this.#finish(jobId, handle, info));
+        },
         (e) => {
           // The executor closes after the runtime stopped: its waits fail, and nobody is to take them up.
           if (this.#stopped) return;
