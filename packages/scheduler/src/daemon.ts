@@ -157,7 +157,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
   // The daemon's alone: no job needs a path in it (the local executor hands jobs descriptors).
   await preparePrivateFolder(config.dataDir, logger);
   await mkdir(join(config.dataDir, 'logs'), { recursive: true });
-  const store: Store = await openStore(config);
+  const store: Store = await openStore(config, logger);
   let executor: Executor | undefined;
   let runtime: JobRuntime | undefined;
   let app: FastifyInstance | undefined;

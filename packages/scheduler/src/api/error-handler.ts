@@ -48,7 +48,8 @@ export function installErrorHandler(app: FastifyInstance): void {
     // Refused before its body arrived (no token, too large): hang up instead of reading the rest of it.
     if (!request.raw.complete) void reply.header('connection', 'close');
     if (known) {
-      if (known.status >= 500) request.log.error({ err }, 'request failed');
+      // The store going away is told once by the store (mongo-watchdog.ts), not once per request.
+      if (known.status >= 500) request.log[isStoreUnavailable(err) ? 'debug' : 'error']({ err }, 'request failed');
       if (known.status === 503) void reply.header('retry-after', String(RETRY_AFTER_SECONDS));
       return reply.status(known.status).send(known.toBody());
     }

@@ -5,6 +5,7 @@
  */
 import { type DaemonStatus, DaemonStatusSchema, type Logger, type SiteStatus } from '@godocker/sdk';
 import { Value } from '@sinclair/typebox/value';
+import { isStoreUnavailable } from '../store/mongo-store.js';
 import type { Store } from '../store/store.js';
 import type { EtcdDaemonKey } from './etcd-daemon-key.js';
 
@@ -54,7 +55,9 @@ export class DaemonHeartbeat {
     try {
       await this.store.setMeta(`${PREFIX}${self.id}`, JSON.stringify(said));
     } catch (error) {
-      this.logger.warn({ err: error }, 'could not write this daemon’s heartbeat to the store');
+      // The store going away is told once by the store itself; this repeats every few seconds.
+      if (isStoreUnavailable(error)) this.logger.debug({ err: error }, 'could not write this daemon’s heartbeat to the store');
+      else this.logger.warn({ err: error }, 'could not write this daemon’s heartbeat to the store');
     }
     if (this.etcd && role !== 'stopped') await this.etcd.put(JSON.stringify({ ...said, stale: false }));
   }

@@ -55,6 +55,7 @@ import { describePriority, type PriorityBreakdown } from '../engine/priority.js'
 import { type QueuePass, scheduleQueue } from '../engine/queue-pass.js';
 import type { WaitReason } from '../engine/reasons.js';
 import type { EventBus } from '../events/event-bus.js';
+import { isStoreUnavailable } from '../store/mongo-store.js';
 import type {
   DrainedNode,
   Idempotency,
@@ -869,7 +870,9 @@ export class JobRuntime {
         await this.#passOnce();
       } while (this.#passAgain && !this.#stopped);
     } catch (e) {
-      this.#d.logger.error({ err: e }, 'scheduling pass failed');
+      // The store going away is told once by the store; the next pass tries again.
+      if (isStoreUnavailable(e)) this.#d.logger.debug({ err: e }, 'scheduling pass failed');
+      else this.#d.logger.error({ err: e }, 'scheduling pass failed');
     } finally {
       this.#passRunning = false;
     }
@@ -1479,7 +1482,9 @@ export class JobRuntime {
   }
 
   #track<T>(p: Promise<T>): void {
-    const tracked = p.catch((e) => this.#d.logger.error({ err: e }, 'background task failed'));
+    const tracked = p.catch((e) =>
+      this.#d.logger[isStoreUnavailable(e) ? 'debug' : 'error']({ err: e }, 'background task failed'),
+    );
     this.#inflight.add(tracked);
     void tracked.finally(() => this.#inflight.delete(tracked));
   }

@@ -9,7 +9,16 @@
  * submit with its idempotency key and the quota it was checked against) is one change
  * with one decision record. Users, projects and usage: mongo-projects.ts.
  */
-import { ErrorCodes, GodockerError, type Job, type JobState, NotFoundError, type Session, type SessionKind } from '@godocker/sdk';
+import {
+  ErrorCodes,
+  GodockerError,
+  type Job,
+  type JobState,
+  type Logger,
+  NotFoundError,
+  type Session,
+  type SessionKind,
+} from '@godocker/sdk';
 import {
   type Collection,
   type Db,
@@ -20,11 +29,13 @@ import {
   MongoServerSelectionError,
   MongoTopologyClosedError,
 } from 'mongodb';
+import { silentLogger } from '../coordination/rate-limited-warning.js';
 import { moveTask, settleArrayParent, type TaskCounts } from './array-parent.js';
 import { applyJobChange } from './job-change.js';
 import { idemKey, JOB_INDEXES, type JobFields, jobFields, jobQuery, matchesFilter, type StoredJob } from './mongo-job-docs.js';
 import { MongoProjects } from './mongo-projects.js';
 import { ConflictError, Decisions, isDuplicateKey, type Key, Versions, type VersionWrite } from './mongo-versions.js';
+import { DriverWatchdog } from './mongo-watchdog.js';
 import type {
   CpuTimeRow,
   DrainedNode,
@@ -65,6 +76,8 @@ export interface MongoStoreOptions {
   database: string;
   /** How long a call waits for a server to answer before it fails (default 10 s). */
   serverSelectionTimeoutMS?: number;
+  /** Where the store's going away and coming back are told (once each), and a driver that had to be opened anew. */
+  logger?: Logger;
 }
 
 interface MetaDoc {
@@ -162,6 +175,7 @@ export class MongoStore implements Store {
   private constructor(
     private readonly client: MongoClient,
     db: Db,
+    private readonly watchdog: DriverWatchdog,
   ) {
     this.decisions = new Decisions(db);
     this.jobs = new Versions<JobFields>(db, 'jobs', this.decisions);
@@ -216,15 +230,19 @@ export class MongoStore implements Store {
       serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 5_000,
       // A server that stopped answering on an open connection (a paused process, a cut network).
       socketTimeoutMS: 20_000,
-      // How soon a server that is back is seen again: asked every 2 s, not over a streaming
-      // hello, which a server killed under it left hanging here (FerretDB, under load).
+      // How soon a server that is back is seen again. FerretDB sends no topologyVersion, so the
+      // driver polls it anyway; on MongoDB, polling keeps one way of checking for both.
       heartbeatFrequencyMS: 2_000,
       serverMonitoringMode: 'poll',
+      // Bounds each check of the server as well: the watchdog takes one running twice this long as stuck.
+      connectTimeoutMS: 10_000,
       // A write is acknowledged once it is durable on the server's journal.
       writeConcern: { w: 'majority', journal: true },
     });
+    const watchdog = new DriverWatchdog(client, options.logger ?? silentLogger);
     await client.connect();
-    return new MongoStore(client, client.db(options.database));
+    watchdog.start();
+    return new MongoStore(client, client.db(options.database), watchdog);
   }
 
   async migrate(): Promise<void> {
@@ -262,6 +280,7 @@ export class MongoStore implements Store {
   async close(): Promise<void> {
     if (this.recovery) clearInterval(this.recovery);
     this.recovery = null;
+    this.watchdog.stop();
     await this.client.close();
   }
 
