@@ -1,4 +1,10 @@
-/** The watch kept on the MongoDB driver from outside it (src/store/mongo-watchdog.ts), with a fake client and clock. */
+/**
+ * The watch kept on the MongoDB driver from outside it (src/store/mongo-watchdog.ts), with a FAKE
+ * client and clock: a check that never ends cannot be caused on demand. The fake replays what the
+ * real driver (mongodb 7) was recorded doing against a FerretDB killed under load: a
+ * serverHeartbeatStarted with no Succeeded or Failed after it, ever. store-outage.test.ts drives
+ * the real driver against a real server killed and restarted.
+ */
 import { EventEmitter } from 'node:events';
 import type { MongoClient } from 'mongodb';
 import { describe, expect, it } from 'vitest';
