@@ -128,6 +128,7 @@ describe('MongoStore: several daemons on a server whose conditional updates are 
           v: 1,
           at: Date.now(),
           tx,
+          undecided: true,
           ...jobFields(makeJob({ taskIndex: i === 0 ? null : i }), i === 0 ? null : 100, null),
         })),
       );
@@ -164,6 +165,7 @@ describe('MongoStore: several daemons on a server whose conditional updates are 
         _id: `${job.id}#2` as never,
         v: 2,
         tx,
+        undecided: true,
         state: 'running',
         doc: JSON.stringify(next),
       });

@@ -417,12 +417,12 @@ export class MongoProjects {
 }
 
 function fieldsOfUser(doc: UserDoc): UserFields {
-  const { _id, k, v, at, tx, gone, ...fields } = doc;
+  const { _id, k, v, at, tx, undecided, gone, ...fields } = doc;
   return fields;
 }
 
 function fieldsOfProject(doc: ProjectDoc): ProjectFields {
-  const { _id, k, v, at, tx, gone, ...fields } = doc;
+  const { _id, k, v, at, tx, undecided, gone, ...fields } = doc;
   return fields;
 }
 

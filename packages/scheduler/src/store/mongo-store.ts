@@ -986,7 +986,7 @@ class SameKeyInGroup {
 
 /** A stored job's own fields, without what the versions layer adds. */
 function fieldsOf(stored: StoredJob): JobFields {
-  const { _id, k, v, at, tx, gone, ...fields } = stored;
+  const { _id, k, v, at, tx, undecided, gone, ...fields } = stored;
   return fields;
 }
 

@@ -48,6 +48,8 @@ export interface VersionMeta {
   at: number;
   /** The change it belongs to, until that change is decided and done. */
   tx?: string;
+  /** Set with `tx`, and taken off with it: what recover() finds changes by (see staleChanges). */
+  undecided?: true;
   /** A deletion: the record does not exist from this version on. */
   gone?: boolean;
 }
@@ -202,6 +204,7 @@ export class Versions<T extends Document> {
   async createIndexes(extra: readonly { key: Document; unique?: boolean }[] = []): Promise<void> {
     await this.coll.createIndex({ k: 1, v: 1 }, { unique: true });
     await this.coll.createIndex({ tx: 1 }, { sparse: true });
+    await this.coll.createIndex({ undecided: 1 }, { sparse: true });
     for (const index of extra) await this.coll.createIndex(index.key, index.unique ? { unique: true, sparse: true } : {});
   }
 
@@ -333,7 +336,7 @@ export class Versions<T extends Document> {
   async settle(tx: string): Promise<void> {
     const mine = await this.coll.find({ tx }, { projection: { k: 1, v: 1 } }).toArray();
     if (mine.length === 0) return;
-    await this.coll.updateMany({ tx }, { $unset: { tx: '' } });
+    await this.coll.updateMany({ tx }, { $unset: { tx: '', undecided: '' } });
     await this.coll.bulkWrite(
       mine.map((m) => ({ deleteMany: { filter: { k: m.k, v: { $lt: m.v } } } })),
       { ordered: false },
@@ -347,14 +350,19 @@ export class Versions<T extends Document> {
 
   /** Changes with a version here written before `before`. */
   async staleChanges(before: number): Promise<string[]> {
-    const docs = await this.coll.find({ tx: { $exists: true }, at: { $lt: before } }, { projection: { tx: 1 } }).toArray();
-    return [...new Set(docs.map((d) => d.tx as string))];
+    // By `undecided`, an equality FerretDB sends to SQL and its index: `tx: {$exists}` or a range on
+    // `at` it answers by reading the whole collection, and this runs every few seconds.
+    const docs = await this.coll.find({ undecided: true }, { projection: { tx: 1, at: 1 } }).toArray();
+    return [...new Set(docs.filter((d) => (d.at as number) < before).map((d) => d.tx as string))];
   }
 
   private versionDoc(k: Key, v: number, fields: Document, gone: boolean, tx: string | undefined): Document {
     const doc: Document = { ...fields, _id: `${k}#${v}`, k, v, at: Date.now() };
     if (gone) doc.gone = true;
-    if (tx) doc.tx = tx;
+    if (tx) {
+      doc.tx = tx;
+      doc.undecided = true;
+    }
     return doc;
   }
 
@@ -408,7 +416,7 @@ export class Versions<T extends Document> {
 }
 
 function stripped<T>(version: Version<T>): Version<T> {
-  if (version.tx === undefined) return version;
-  const { tx: _ignored, ...rest } = version;
+  if (version.tx === undefined && version.undecided === undefined) return version;
+  const { tx: _tx, undecided: _undecided, ...rest } = version;
   return rest as Version<T>;
 }
