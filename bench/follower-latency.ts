@@ -15,12 +15,11 @@
  *   npm run bench -- follower-latency [--jobs 100]
  */
 import { randomBytes } from 'node:crypto';
-import type { JobEvent } from '@godocker/sdk';
 import type { BenchDaemon } from './lib/daemon.js';
 import { readOptions, wholeNumber } from './lib/options.js';
 import { startRedis } from './lib/redis-server.js';
 import { fixed, row, runMain, target, title } from './lib/report.js';
-import { dropDatabases, MONGO_URL, siteLeader, startSite } from './lib/site.js';
+import { dropDatabases, followEvents, MONGO_URL, siteLeader, startSite } from './lib/site.js';
 import { median, percentile } from './lib/stats.js';
 
 const options = readOptions({ jobs: { default: '100', help: 'jobs submitted one after the other' } });
@@ -30,22 +29,11 @@ const TARGET_MS = 100;
 /** When each change (job id and state) arrived on one stream. */
 type Arrivals = Map<string, number>;
 
-async function listen(daemon: BenchDaemon, signal: AbortSignal, into: Arrivals): Promise<void> {
-  let connected: () => void = () => undefined;
-  const ready = new Promise<void>((resolve) => {
-    connected = resolve;
+function listen(daemon: BenchDaemon, signal: AbortSignal, into: Arrivals): Promise<void> {
+  return followEvents(daemon, signal, (event) => {
+    const key = `${event.job.id}:${event.job.status.state}`;
+    if (!into.has(key)) into.set(key, performance.now());
   });
-  void (async () => {
-    try {
-      for await (const event of daemon.client.events({ signal, onConnect: () => connected() }) as AsyncIterable<JobEvent>) {
-        const key = `${event.job.id}:${event.job.status.state}`;
-        if (!into.has(key)) into.set(key, performance.now());
-      }
-    } catch {
-      // Aborted, or the daemon stopped.
-    }
-  })();
-  await ready;
 }
 
 /** Delays of `seen` behind `reference`, over the changes both saw. */

@@ -18,13 +18,13 @@
  *   npm run bench -- site-failover [--lease-ms 5000] [--rounds 3]
  */
 import { randomBytes } from 'node:crypto';
-import type { JobEvent, JobSubmission } from '@godocker/sdk';
+import type { JobSubmission } from '@godocker/sdk';
 import { Redis } from 'ioredis';
 import type { BenchDaemon } from './lib/daemon.js';
 import { readOptions, wholeNumber } from './lib/options.js';
 import { startRedis } from './lib/redis-server.js';
 import { fixed, row, runMain, target, title } from './lib/report.js';
-import { dropDatabases, MONGO_URL, type SiteSetup, siteLeader, startSite, startSiteDaemon } from './lib/site.js';
+import { dropDatabases, followEvents, MONGO_URL, type SiteSetup, siteLeader, startSite, startSiteDaemon } from './lib/site.js';
 import { median } from './lib/stats.js';
 
 const options = readOptions({
@@ -61,25 +61,6 @@ async function leaseHolder(redis: Redis, clusterId: string): Promise<string | nu
   return url.startsWith('http') ? url : null;
 }
 
-/** `running` events with a start time, on one daemon's event stream, from its connection on. */
-async function watchStarts(daemon: BenchDaemon, signal: AbortSignal, onStart: (startedAt: number) => void): Promise<void> {
-  let connected: () => void = () => undefined;
-  const ready = new Promise<void>((resolve) => {
-    connected = resolve;
-  });
-  void (async () => {
-    try {
-      for await (const event of daemon.client.events({ signal, onConnect: () => connected() }) as AsyncIterable<JobEvent>) {
-        const { state, startedAt } = event.job.status;
-        if (state === 'running' && startedAt) onStart(Date.parse(startedAt));
-      }
-    } catch {
-      // Aborted, or the daemon stopped.
-    }
-  })();
-  await ready;
-}
-
 function clusterIdOf(daemons: readonly BenchDaemon[]): string {
   return daemons[0]?.clusterId ?? '';
 }
@@ -99,7 +80,10 @@ async function round(live: BenchDaemon[], redis: Redis, clusterId: string): Prom
   let firstAfter: { startedAt: number; heardAt: number } | null = null;
   let killedAt = Number.POSITIVE_INFINITY;
   try {
-    await watchStarts(survivor, abort.signal, (startedAt) => {
+    await followEvents(survivor, abort.signal, (event) => {
+      const { state, startedAt: started } = event.job.status;
+      if (state !== 'running' || !started) return;
+      const startedAt = Date.parse(started);
       lastStart = Math.max(lastStart, startedAt);
       if (startedAt > killedAt && firstAfter === null) firstAfter = { startedAt, heardAt: Date.now() };
     });

@@ -4,6 +4,7 @@
  * makes the cluster (its id, the admin); the others join it. Only the leader schedules;
  * followers forward writes to it.
  */
+import type { JobEvent } from '@godocker/sdk';
 import { MongoClient } from 'mongodb';
 import type { BenchDaemon, DaemonSetup } from './daemon.js';
 import { startBenchDaemon } from './daemon.js';
@@ -66,6 +67,27 @@ export async function siteLeader(daemons: readonly BenchDaemon[], limitMs = 30_0
     if (Date.now() > until) throw new Error(`no single leader among the ${daemons.length} daemons within ${limitMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * Calls `onEvent` for each job event on `daemon`'s GET /api/v1/events until `signal` aborts;
+ * resolves once the stream is connected, so no change after that is missed.
+ */
+export async function followEvents(daemon: BenchDaemon, signal: AbortSignal, onEvent: (event: JobEvent) => void): Promise<void> {
+  let connected: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => {
+    connected = resolve;
+  });
+  void (async () => {
+    try {
+      for await (const event of daemon.client.events({ signal, onConnect: () => connected() }) as AsyncIterable<JobEvent>) {
+        onEvent(event);
+      }
+    } catch {
+      // Aborted, or the daemon stopped.
+    }
+  })();
+  await ready;
 }
 
 /** Drops the benchmark's databases (never fails the benchmark for it). */

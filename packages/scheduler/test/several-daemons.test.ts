@@ -24,6 +24,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Caller, caller } from './helpers/api-caller.js';
 import { spawnDaemon } from './helpers/child-daemon.js';
+import { waitFor } from './helpers/coordination-waits.js';
 import { MONGO_URL, mongoDatabases } from './helpers/mongo.js';
 import { startRedisServer, type TestRedisServer } from './helpers/redis-server.js';
 import { ADMIN_TOKEN, baseConfig } from './helpers/test-daemon.js';
@@ -330,12 +331,7 @@ describe('three daemons, one store, one Redis', () => {
   }, 600_000);
 });
 
-async function until<T>(seconds: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const end = Date.now() + seconds * 1000;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`not within ${seconds} s`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+/** The shared bounded wait, in seconds; a probe that throws (a daemon killed or frozen mid-call) counts as not yet. */
+function until<T>(seconds: number, probe: () => Promise<T | undefined>): Promise<T> {
+  return waitFor('the site to get there', seconds * 1000, () => probe().catch(() => undefined));
 }
