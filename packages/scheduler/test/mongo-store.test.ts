@@ -99,6 +99,45 @@ describe('MongoStore: several daemons on a server whose conditional updates are 
     expect(await a.countByState({})).toEqual({ pending: 4 });
   });
 
+  it('gives racing submits from two daemons ids no other job has, also when the id counter fell behind', async () => {
+    stores = await twoStores();
+    const [a, b] = stores as [MongoStore, MongoStore];
+    const submitRound = () =>
+      Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          i % 3 === 0
+            ? (i % 2 === 0 ? a : b).insertJobs({ jobs: makeArrayJobs(4), isArray: true })
+            : (i % 2 === 0 ? a : b).insertEach([
+                { jobs: [makeJob()], isArray: false },
+                { jobs: [makeJob()], isArray: false },
+              ]),
+        ),
+      );
+    await submitRound();
+    // Each job's first version superseded and removed: a new job written at an id in use would
+    // not even meet a duplicate key, only lie below the job there.
+    for (const id of await a.listJobIds({})) await a.updateJob(id, { hold: true });
+    await a.settled();
+    // A counter that lags (a lost write of it, a restored backup): ids must still never repeat.
+    const db = new MongoClient(MONGO_URL);
+    try {
+      await db
+        .db(databaseOfStore(a))
+        .collection<{ _id: string; seq: number }>('counters')
+        .updateOne({ _id: 'jobs' }, { $set: { seq: 0 } });
+    } finally {
+      await db.close();
+    }
+    await submitRound();
+    await a.settled();
+    await b.settled();
+    const ids = await a.listJobIds({});
+    // Per round: 3 arrays of 4 tasks and a parent, 5 groups of 2 single jobs.
+    expect(ids).toHaveLength(2 * (3 * 5 + 5 * 2));
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids) expect((await b.getJob(id))?.id).toBe(id);
+  });
+
   it('keeps a quota of waiting jobs against racing submits from two daemons', async () => {
     stores = await twoStores();
     const [a, b] = stores as [MongoStore, MongoStore];
@@ -178,6 +217,37 @@ describe('MongoStore: several daemons on a server whose conditional updates are 
     } finally {
       await db.close();
     }
+  });
+});
+
+describe('MongoStore: what each daemon keeps of users, tokens and projects', () => {
+  let stores: MongoStore[] = [];
+  afterEach(async () => {
+    await Promise.all(stores.map((s) => s.close()));
+    stores = [];
+  });
+
+  it('sees a change made through another daemon within a quarter of a second, and its own at once', async () => {
+    stores = await twoStores();
+    const [a, b] = stores as [MongoStore, MongoStore];
+    const user = { name: 'carol', uid: 2100, gid: 2100, home: '/home/carol', admin: false, createdAt: FIXTURE_TIME };
+    await a.createUser(user);
+    await a.createProject({ name: 'genomics', description: '', shares: 1, priority: 0, quota: {}, createdAt: FIXTURE_TIME });
+    // An unknown token is never kept: one added elsewhere works at once.
+    expect(await b.findUserByTokenHash('h1')).toBeNull();
+    await a.addToken('carol', 'h1', 'test');
+    expect((await b.findUserByTokenHash('h1'))?.admin).toBe(false);
+    expect((await b.getProject('genomics'))?.shares).toBe(1);
+
+    await a.updateUser('carol', { admin: true });
+    await a.updateProject('genomics', { shares: 7 });
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await b.findUserByTokenHash('h1'))?.admin).toBe(true);
+    expect((await b.getUser('carol'))?.admin).toBe(true);
+    expect((await b.getProject('genomics'))?.shares).toBe(7);
+
+    await b.addMember('genomics', 'carol', 3);
+    expect((await b.getProject('genomics'))?.members).toEqual([{ user: 'carol', shares: 3 }]);
   });
 });
 

@@ -10,7 +10,7 @@
 import type Database from 'better-sqlite3';
 
 /** Distinct tokens and projects a daemon sees are few; past this the cache starts over. */
-const MAX_ENTRIES = 10_000;
+export const MAX_LOOKUP_ENTRIES = 10_000;
 
 export class LookupCache {
   readonly #dataVersion: Database.Statement<[], number>;
@@ -29,7 +29,7 @@ export class LookupCache {
     if (cached !== undefined) return cached;
     const value = load();
     if (value === null) return null;
-    if (this.#entries.size >= MAX_ENTRIES) this.#entries.clear();
+    if (this.#entries.size >= MAX_LOOKUP_ENTRIES) this.#entries.clear();
     this.#entries.set(key, deepFreeze(value));
     return value;
   }
@@ -56,7 +56,7 @@ export class LookupCache {
   }
 }
 
-function deepFreeze<T>(value: T): T {
+export function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
     Object.freeze(value);
     for (const inner of Object.values(value)) deepFreeze(inner);

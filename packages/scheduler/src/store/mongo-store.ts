@@ -33,6 +33,7 @@ import { silentLogger } from '../coordination/rate-limited-warning.js';
 import { moveTask, settleArrayParent, type TaskCounts } from './array-parent.js';
 import { applyJobChange } from './job-change.js';
 import { idemKey, JOB_INDEXES, type JobFields, jobFields, jobQuery, matchesFilter, type StoredJob } from './mongo-job-docs.js';
+import { MongoLookupCache } from './mongo-lookup-cache.js';
 import { MongoProjects } from './mongo-projects.js';
 import { ConflictError, Decisions, isDuplicateKey, type Key, Versions, type VersionWrite } from './mongo-versions.js';
 import { DriverWatchdog } from './mongo-watchdog.js';
@@ -163,7 +164,10 @@ export class MongoStore implements Store {
   private readonly sessions: Collection<SessionDoc>;
   private readonly drained: Collection<DrainedDoc>;
   private readonly counters: Collection<{ _id: string; seq: number }>;
+  /** Job id ranges taken, by their first id: see allocateIds. */
+  private readonly idRanges: Collection<{ _id: number; count: number }>;
   private readonly accounts: MongoProjects;
+  private readonly lookups: MongoLookupCache;
   /** The site's leadership: the highest epoch any leader claimed (fencing). */
   private readonly site: Versions<{ epoch: number }>;
   /** This daemon's epoch while it leads a site; job changes are refused once a later leader claimed the site. */
@@ -185,7 +189,9 @@ export class MongoStore implements Store {
     this.sessions = db.collection<SessionDoc>('sessions');
     this.drained = db.collection<DrainedDoc>('drained_nodes');
     this.counters = db.collection('counters');
+    this.idRanges = db.collection('id_ranges');
     this.accounts = new MongoProjects(db, this.decisions);
+    this.lookups = new MongoLookupCache(this.meta);
     this.site = new Versions<{ epoch: number }>(db, 'site', this.decisions);
   }
 
@@ -239,6 +245,7 @@ export class MongoStore implements Store {
       // A write is acknowledged once it is durable on the server's journal.
       writeConcern: { w: 'majority', journal: true },
     });
+
     const watchdog = new DriverWatchdog(client, options.logger ?? silentLogger);
     await client.connect();
     watchdog.start();
@@ -277,9 +284,15 @@ export class MongoStore implements Store {
     await this.decisions.recover(now);
   }
 
+  /** Resolves once what this store left running after answering is done (tests read the database below it). */
+  async settled(): Promise<void> {
+    await this.decisions.settled();
+  }
+
   async close(): Promise<void> {
     if (this.recovery) clearInterval(this.recovery);
     this.recovery = null;
+    await this.decisions.settled();
     this.watchdog.stop();
     await this.client.close();
   }
@@ -304,10 +317,10 @@ export class MongoStore implements Store {
   // Users, tokens, projects and usage: mongo-projects.ts.
 
   createUser(user: NewUser): Promise<void> {
-    return this.accounts.createUser(user);
+    return this.lookups.writing(() => this.accounts.createUser(user));
   }
   getUser(name: string): Promise<StoredUser | null> {
-    return this.accounts.getUser(name);
+    return this.lookups.get(`user ${name}`, () => this.accounts.getUser(name));
   }
   listUsers(): Promise<StoredUser[]> {
     return this.accounts.listUsers();
@@ -316,19 +329,19 @@ export class MongoStore implements Store {
     return this.accounts.countUsers();
   }
   updateUser(name: string, patch: UserPatch): Promise<StoredUser> {
-    return this.accounts.updateUser(name, patch);
+    return this.lookups.writing(() => this.accounts.updateUser(name, patch));
   }
   addToken(userName: string, tokenHash: string, label: string): Promise<void> {
-    return this.accounts.addToken(userName, tokenHash, label);
+    return this.lookups.writing(() => this.accounts.addToken(userName, tokenHash, label));
   }
   findUserByTokenHash(tokenHash: string): Promise<StoredUser | null> {
-    return this.accounts.findUserByTokenHash(tokenHash);
+    return this.lookups.get(`token ${tokenHash}`, () => this.accounts.findUserByTokenHash(tokenHash));
   }
   createProject(project: NewProject) {
-    return this.accounts.createProject(project);
+    return this.lookups.writing(() => this.accounts.createProject(project));
   }
   getProject(name: string) {
-    return this.accounts.getProject(name);
+    return this.lookups.get(`project ${name}`, () => this.accounts.getProject(name));
   }
   listProjects() {
     return this.accounts.listProjects();
@@ -340,22 +353,24 @@ export class MongoStore implements Store {
     return this.accounts.isMember(project, user);
   }
   updateProject(name: string, patch: ProjectPatch) {
-    return this.accounts.updateProject(name, patch);
+    return this.lookups.writing(() => this.accounts.updateProject(name, patch));
   }
   deleteProject(name: string): Promise<void> {
-    return this.accounts.deleteProject(name, async () => {
-      const [job] = await this.scan({ project: name }, { newestFirst: false, want: 1 });
-      return job ? job.k : null;
-    });
+    return this.lookups.writing(() =>
+      this.accounts.deleteProject(name, async () => {
+        const [job] = await this.scan({ project: name }, { newestFirst: false, want: 1 });
+        return job ? job.k : null;
+      }),
+    );
   }
   addMember(project: string, user: string, shares: number) {
-    return this.accounts.addMember(project, user, shares);
+    return this.lookups.writing(() => this.accounts.addMember(project, user, shares));
   }
   updateMember(project: string, user: string, shares: number) {
-    return this.accounts.updateMember(project, user, shares);
+    return this.lookups.writing(() => this.accounts.updateMember(project, user, shares));
   }
   removeMember(project: string, user: string) {
-    return this.accounts.removeMember(project, user);
+    return this.lookups.writing(() => this.accounts.removeMember(project, user));
   }
   getUsage(): Promise<UsageRow[]> {
     return this.accounts.getUsage();
@@ -810,6 +825,8 @@ export class MongoStore implements Store {
       k: idemKey(idempotency.user, idempotency.key),
       v: 1,
       fields,
+      // Idempotency records are never changed: no version can ever be above the first.
+      fresh: true,
     };
   }
 
@@ -855,7 +872,8 @@ export class MongoStore implements Store {
   }
 
   private newJobWrite(id: number, fields: JobFields): VersionWrite {
-    return { versions: this.jobs as unknown as Versions<Document>, k: id, v: 1, fields };
+    // The id came from allocateIds: no version of it was ever written.
+    return { versions: this.jobs as unknown as Versions<Document>, k: id, v: 1, fields, fresh: true };
   }
 
   /**
@@ -883,34 +901,37 @@ export class MongoStore implements Store {
     await this.checkFence();
     if (writes.length > 1) return this.decisions.run(writes);
     const w = writes[0] as VersionWrite;
-    await w.versions.write(w.k, w.v, w.fields, w.gone ?? false);
+    await w.versions.write(w.k, w.v, w.fields, w.gone ?? false, w.fresh ?? false);
   }
 
   /**
-   * Ids for `count` new jobs, in a row. The counter's `$inc` is not atomic on every
-   * MongoDB-wire server: a range another insert took too is seen here (a job already there)
-   * or by the insert itself (its version 1 is taken), and another range is taken.
+   * Ids for `count` new jobs, in a row, never used before. A range is taken by inserting a
+   * record keyed by its first id: of two takers of one start, the unique `_id` lets one win,
+   * and the other steps past the winner's range and tries there. Every start is the end of
+   * another range plus one, so ranges never overlap, on a server whose `$inc` is not atomic
+   * too (FerretDB's is not). The counter only says where to begin: one that lags (a lost `$max`)
+   * costs a few steps, never an id twice. Ids that are new for sure let their first versions be
+   * written without looking for versions above them (VersionWrite.fresh).
    */
   private async allocateIds(count: number): Promise<number> {
-    for (;;) {
-      const r = await this.counters
-        .findOneAndUpdate({ _id: 'jobs' }, { $inc: { seq: count } }, { upsert: true, returnDocument: 'after' })
-        .catch((e: unknown) => {
-          // Two first allocations race to create the counter: the one that lost asks again.
-          if (isDuplicateKey(e)) return null;
-          throw e;
-        });
-      if (r === null) continue;
-      if (!r) throw new GodockerError(ErrorCodes.INTERNAL, 'the job id counter did not answer');
-      const first = r.seq - count + 1;
-      const [taken] = await this.jobs.coll
-        .find({ k: { $gte: first } })
-        .sort({ k: -1 })
-        .limit(1)
-        .toArray();
-      if (!taken) return first;
-      await this.counters.updateOne({ _id: 'jobs' }, { $max: { seq: taken.k as number } });
+    let start = ((await this.counters.findOne({ _id: 'jobs' }))?.seq ?? 0) + 1;
+    for (let round = 0; ; round++) {
+      try {
+        await this.idRanges.insertOne({ _id: start, count });
+        break;
+      } catch (e) {
+        if (!isDuplicateKey(e)) throw e;
+      }
+      const taken = await this.idRanges.findOne({ _id: start });
+      // Ranges are never deleted: a start that is taken has its record.
+      if (!taken) throw new GodockerError(ErrorCodes.INTERNAL, `job id range at ${start} is taken but has no record`);
+      start += taken.count;
+      if (round > 10_000) throw new GodockerError(ErrorCodes.UNAVAILABLE, 'could not take a range of job ids: try again');
     }
+    // Not waited for: when it is late or lost (two first allocations racing to create the
+    // counter), the next allocation walks a step further.
+    this.decisions.later(this.counters.updateOne({ _id: 'jobs' }, { $max: { seq: start + count - 1 } }, { upsert: true }));
+    return start;
   }
 
   /** The job as this update group has it so far, read from the store the first time. */

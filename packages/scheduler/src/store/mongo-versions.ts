@@ -27,10 +27,12 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { type Collection, type Db, type Document, type Filter, MongoServerError } from 'mongodb';
 
-/** A change undecided this long was left by a writer that died or stalled: it is aborted. */
-/** Records checked at once after a write of several (each its own query: see buried()). */
-const BURIED_CHECKS_AT_ONCE = 32;
+/** Queries by one key each sent at once (see buried() and getMany()). */
+const QUERIES_AT_ONCE = 32;
+/** getMany() reads up to this many keys one query each, more in one pass over the collection. */
+const KEYS_READ_ONE_BY_ONE = 512;
 
+/** A change undecided this long was left by a writer that died or stalled: it is aborted. */
 export const STALE_MS = 15_000;
 /** How long a reader waits for an undecided change it meets before reading around it. */
 const READ_WAIT_MS = 2_000;
@@ -89,12 +91,19 @@ export interface VersionWrite {
   v: number;
   fields: Document;
   gone?: boolean;
+  /**
+   * Version 1 of a key no version was ever written for (a job id just allocated, a key of a
+   * collection whose records never change): nothing can be above it, so it is not looked for.
+   */
+  fresh?: boolean;
 }
 
 /** The decision records, and the changes of several records. */
 export class Decisions {
   private readonly txns: Collection<Decision>;
   private readonly known = new Map<string, Decision['state']>();
+  /** Work left running after its caller was answered (see later). */
+  private readonly unfinished = new Set<Promise<void>>();
   readonly all: Versions<Document>[] = [];
 
   constructor(db: Db) {
@@ -154,7 +163,27 @@ export class Decisions {
       await this.abort(tx).catch(() => undefined);
       throw new ConflictError('the change took too long and was given up');
     }
-    await this.finish(tx, colls).catch(() => undefined);
+    // Committed: the caller has its answer now. Readers take the versions as they are from the
+    // decision until they are plain; a crash before that is finished by recover().
+    this.later(this.finish(tx, colls));
+  }
+
+  /**
+   * Work whose result the caller does not wait for, and that what comes after can do without
+   * (it only keeps the store tidy or quick): its failure is left to recover() or the next write.
+   */
+  later(work: Promise<unknown>): void {
+    const done = work.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.unfinished.add(done);
+    void done.then(() => this.unfinished.delete(done));
+  }
+
+  /** Resolves once the work left running by this process is done (before a close). */
+  async settled(): Promise<void> {
+    while (this.unfinished.size > 0) await Promise.all([...this.unfinished]);
   }
 
   /** A committed change made plain: `tx` off its versions, what they supersede deleted, its record removed. */
@@ -230,10 +259,24 @@ export class Versions<T extends Document> {
   async getMany(ks: readonly Key[]): Promise<Map<Key, Version<T>>> {
     const out = new Map<Key, Version<T>>();
     if (ks.length === 0) return out;
-    const versions = (await this.coll
-      .find({ k: { $in: [...ks] } })
-      .sort({ k: 1, v: -1 })
-      .toArray()) as unknown as Version<T>[];
+    let versions: Version<T>[];
+    if (ks.length <= KEYS_READ_ONE_BY_ONE) {
+      // FerretDB answers an equality on `k` from the index, an $in by reading the whole
+      // collection: a few keys are read one query each, many by that one pass.
+      versions = [];
+      for (let i = 0; i < ks.length; i += QUERIES_AT_ONCE) {
+        const found = await Promise.all(ks.slice(i, i + QUERIES_AT_ONCE).map((k) => this.coll.find({ k }).toArray()));
+        for (const docs of found) {
+          docs.sort((a, b) => (b.v as number) - (a.v as number));
+          versions.push(...(docs as unknown as Version<T>[]));
+        }
+      }
+    } else {
+      versions = (await this.coll
+        .find({ k: { $in: [...ks] } })
+        .sort({ k: 1, v: -1 })
+        .toArray()) as unknown as Version<T>[];
+    }
     for (const [k, head] of await this.headsOf(versions, false)) if (head.current) out.set(k, head.current);
     return out;
   }
@@ -274,19 +317,19 @@ export class Versions<T extends Document> {
   }
 
   /** Writes one record's new version (a compare-and-set on the version); ConflictError when it was taken. */
-  async write(k: Key, v: number, fields: T | Document, gone = false): Promise<void> {
+  async write(k: Key, v: number, fields: T | Document, gone = false, fresh = false): Promise<void> {
     try {
       await this.coll.insertOne(this.versionDoc(k, v, fields, gone, undefined));
     } catch (error) {
       if (isDuplicateKey(error)) throw new ConflictError(`${this.name} ${k} changed meanwhile`);
       throw error;
     }
-    if (await this.buried([{ k, v }])) {
+    if (!fresh && (await this.buried([{ k, v }]))) {
       await this.coll.deleteOne({ k, v });
       throw new ConflictError(`${this.name} ${k} changed meanwhile`);
     }
-    // What it supersedes is no longer read; removed now, or by the next change of the record.
-    await this.coll.deleteMany({ k, v: { $lt: v } }).catch(() => undefined);
+    // What it supersedes is no longer read; removed after the answer, or by the next change of the record.
+    if (v > 1) this.decisions.later(this.coll.deleteMany({ k, v: { $lt: v } }));
   }
 
   /** Records copied from elsewhere (a migration): each its version 1, into a collection without them. */
@@ -305,7 +348,7 @@ export class Versions<T extends Document> {
       writes.map((w) => this.versionDoc(w.k, w.v, w.fields, w.gone ?? false, tx)),
       { ordered: true },
     );
-    if (await this.buried(writes)) throw new ConflictError(`a record of ${this.name} changed meanwhile`);
+    if (await this.buried(writes.filter((w) => !w.fresh))) throw new ConflictError(`a record of ${this.name} changed meanwhile`);
   }
 
   /**
@@ -318,9 +361,9 @@ export class Versions<T extends Document> {
     // One query per record, on its key alone: FerretDB sends an equality on `k` to SQL (the
     // index), but an $or of them, or an $in, it answers by reading the whole collection, on
     // every write (measured: the cost of a write grew with the store).
-    for (let i = 0; i < written.length; i += BURIED_CHECKS_AT_ONCE) {
+    for (let i = 0; i < written.length; i += QUERIES_AT_ONCE) {
       const found = await Promise.all(
-        written.slice(i, i + BURIED_CHECKS_AT_ONCE).map((w) =>
+        written.slice(i, i + QUERIES_AT_ONCE).map((w) =>
           this.coll
             .find({ k: w.k, v: { $gt: w.v } }, { projection: { _id: 1 } })
             .limit(1)
@@ -337,8 +380,10 @@ export class Versions<T extends Document> {
     const mine = await this.coll.find({ tx }, { projection: { k: 1, v: 1 } }).toArray();
     if (mine.length === 0) return;
     await this.coll.updateMany({ tx }, { $unset: { tx: '', undecided: '' } });
+    const superseding = mine.filter((m) => (m.v as number) > 1);
+    if (superseding.length === 0) return;
     await this.coll.bulkWrite(
-      mine.map((m) => ({ deleteMany: { filter: { k: m.k, v: { $lt: m.v } } } })),
+      superseding.map((m) => ({ deleteMany: { filter: { k: m.k, v: { $lt: m.v } } } })),
       { ordered: false },
     );
   }
@@ -402,6 +447,11 @@ export class Versions<T extends Document> {
       const state = await this.decisions.stateOf(tx);
       if (state === 'committed') return true;
       if (state === 'aborted') return false;
+      // No decision: undecided, or committed and made plain since this version was read (the
+      // decision is removed last). The version itself tells.
+      const now = await this.coll.findOne({ _id: version._id } as unknown as Filter<Document>, { projection: { tx: 1 } });
+      if (now && now.tx === undefined) return true;
+      if (!now) return false;
       if (Date.now() - version.at > STALE_MS) {
         await this.decisions.abort(tx);
         return (await this.decisions.stateOf(tx)) === 'committed';
