@@ -6,8 +6,9 @@
 #   2. local/godocker:VERSION and :latest  deploy/Dockerfile on deploy/.stage: the packages built by
 #      `npm run build` and a production node_modules (the repo's, pruned by `npm prune --offline`).
 #   3. with --with-services (what deploy/compose.yaml needs): local/ferretdb:1.24.2 (the FerretDB
-#      binary of scripts/ferretdb-build.sh on the base) and local/redis:7 (Debian's redis-server
-#      installed with dpkg on the base). Each skipped when it exists.
+#      binary of scripts/ferretdb-build.sh on the base), local/postgres:15 (its backend) and
+#      local/redis:7 (Debian's postgresql-15 and redis-server installed with dpkg on the base).
+#      Each skipped when it exists, built from the same recipe.
 # Usage: scripts/build-daemon-image.sh [--with-services] [--no-build]
 #   --no-build: do not run `npm run build` first (the packages are built already).
 # Env: GODOCKER_DEBIAN_RELEASE (bookworm), GODOCKER_DEBIAN_MIRROR (the mirror apt uses here),
@@ -29,6 +30,24 @@ done
 d() { docker -H "unix://$sock" "$@"; }
 log() { echo "== $*" >&2; }
 has_image() { d image inspect "$1" >/dev/null 2>&1; }
+# Whether IMAGE exists and was built from this recipe (the text of its Dockerfile and files):
+# a service image whose recipe changed is built again.
+built_from() { # IMAGE RECIPE_TEXT
+  has_image "$1" && [ "$(d image inspect -f '{{index .Config.Labels "org.godocker.recipe"}}' "$1")" = "$(printf '%s' "$2" | sha256sum | cut -c1-16)" ]
+}
+recipe_label() { printf 'org.godocker.recipe=%s' "$(printf '%s' "$1" | sha256sum | cut -c1-16)"; }
+# .deb files of PACKAGES and what they need beyond the base rootfs, into DIR/debs, for dpkg inside
+# an image (the build's containers need no network). apt resolves them against the base image's
+# dpkg status, from the host's package lists and mirror.
+fetch_debs() { # DIR PACKAGES...
+  local dir=$1
+  shift
+  mkdir -p "$dir/debs/partial"
+  d run --rm --network none "$base" cat /var/lib/dpkg/status >"$dir/status"
+  apt-get -qq -o Debug::NoLocking=1 -o APT::Sandbox::User=root -o "Dir::State::status=$dir/status" -o "Dir::Cache::archives=$dir/debs" \
+    --download-only --no-install-recommends -y install "$@" >/dev/null
+  rm -rf "$dir/debs/partial" "$dir/debs/lock" "$dir/status"
+}
 
 version=$(sed -n "s/^export const VERSION = '\(.*\)';/\1/p" packages/sdk/src/version.ts)
 [ -n "$version" ] || { echo "no VERSION in packages/sdk/src/version.ts" >&2; exit 1; }
@@ -140,12 +159,9 @@ log "built local/godocker:$version and local/godocker:latest ($(d image inspect 
 $with_services || exit 0
 ferret_version=${GODOCKER_FERRETDB_VERSION:-v1.24.2}
 ferret="local/ferretdb:${ferret_version#v}"
-if has_image "$ferret"; then
-  log "$ferret exists: kept"
-else
-  ctx=$(mktemp -d)
-  cp "$(bash scripts/ferretdb-build.sh)" "$ctx/ferretdb"
-  cat >"$ctx/Dockerfile" <<'DOCKERFILE'
+# The backend comes from FerretDB's own environment variables: compose.yaml runs it on PostgreSQL
+# (FERRETDB_HANDLER=postgresql, FERRETDB_POSTGRESQL_URL); alone, it keeps SQLite files in its volume.
+ferret_recipe=$(cat <<'DOCKERFILE'
 ARG BASE
 FROM ${BASE}
 COPY ferretdb /usr/local/bin/ferretdb
@@ -154,25 +170,71 @@ USER 10002
 WORKDIR /var/lib/ferretdb
 VOLUME /var/lib/ferretdb
 EXPOSE 27017
-ENTRYPOINT ["/usr/local/bin/ferretdb", "--handler=sqlite", "--sqlite-url=file:/var/lib/ferretdb/", "--state-dir=/var/lib/ferretdb", "--listen-addr=:27017", "--telemetry=disable", "--debug-addr=-"]
+ENV FERRETDB_HANDLER=sqlite FERRETDB_SQLITE_URL=file:/var/lib/ferretdb/ FERRETDB_STATE_DIR=/var/lib/ferretdb \
+    FERRETDB_LISTEN_ADDR=:27017 FERRETDB_TELEMETRY=disable FERRETDB_DEBUG_ADDR=-
+ENTRYPOINT ["/usr/local/bin/ferretdb"]
 DOCKERFILE
-  d build -q --force-rm --build-arg "BASE=$base" -t "$ferret" "$ctx" >/dev/null
+)
+if built_from "$ferret" "$ferret_recipe$ferret_version"; then
+  log "$ferret exists: kept"
+else
+  ctx=$(mktemp -d)
+  cp "$(bash scripts/ferretdb-build.sh)" "$ctx/ferretdb"
+  printf '%s\n' "$ferret_recipe" >"$ctx/Dockerfile"
+  d build -q --force-rm --build-arg "BASE=$base" --label "$(recipe_label "$ferret_recipe$ferret_version")" -t "$ferret" "$ctx" >/dev/null
   rm -rf "$ctx"
   log "built $ferret"
+fi
+# PostgreSQL 15 from Debian, FerretDB's backend in compose.yaml: its SQLite backend answers
+# only queries by _id from an index (every other reads the whole collection) and crashed under
+# load here (README, "FerretDB").
+pg_recipe=$(cat <<'DOCKERFILE'
+ARG BASE
+FROM ${BASE}
+COPY debs /tmp/debs
+COPY postgres-start /usr/local/bin/postgres-start
+# No cluster from the package: the entrypoint makes one in the volume at the first start.
+RUN mkdir -p /etc/postgresql-common && echo "create_main_cluster = false" >/etc/postgresql-common/createcluster.conf \
+ && dpkg -i /tmp/debs/*.deb >/dev/null && rm -rf /tmp/debs /usr/share/doc/* /usr/share/man/* \
+ && mkdir -p /var/lib/postgresql/data /run/postgresql && chown -R postgres:postgres /var/lib/postgresql /run/postgresql
+USER postgres
+VOLUME /var/lib/postgresql/data
+EXPOSE 5432
+ENTRYPOINT ["/usr/local/bin/postgres-start"]
+DOCKERFILE
+)
+pg_start=$(cat <<'SCRIPT'
+#!/bin/sh
+# Makes the cluster at the first start, then runs PostgreSQL in the foreground. Connections from
+# other containers are trusted: the compose network is the site's own and the port is not
+# published (FerretDB in front of it takes no password either: keep both off other networks).
+set -eu
+PGDATA=/var/lib/postgresql/data
+bin=/usr/lib/postgresql/15/bin
+if [ ! -s "$PGDATA/PG_VERSION" ]; then
+  "$bin/initdb" -D "$PGDATA" -U postgres --auth-local=trust --auth-host=trust --encoding=UTF8 --locale=C.UTF-8 >/dev/null
+  echo "host all all 0.0.0.0/0 trust" >>"$PGDATA/pg_hba.conf"
+fi
+exec "$bin/postgres" -D "$PGDATA" -c listen_addresses='*' -c unix_socket_directories=/run/postgresql
+SCRIPT
+)
+if built_from local/postgres:15 "$pg_recipe$pg_start"; then
+  log "local/postgres:15 exists: kept"
+else
+  ctx=$(mktemp -d)
+  fetch_debs "$ctx" postgresql-15
+  printf '%s\n' "$pg_start" >"$ctx/postgres-start"
+  chmod 755 "$ctx/postgres-start"
+  printf '%s\n' "$pg_recipe" >"$ctx/Dockerfile"
+  d build -q --force-rm --build-arg "BASE=$base" --label "$(recipe_label "$pg_recipe$pg_start")" -t local/postgres:15 "$ctx" >/dev/null
+  rm -rf "$ctx"
+  log "built local/postgres:15"
 fi
 if has_image local/redis:7; then
   log "local/redis:7 exists: kept"
 else
   ctx=$(mktemp -d)
-  mkdir "$ctx/debs"
-  # redis-server and what it needs beyond the base rootfs, as .deb files installed with dpkg
-  # inside the image: the build's containers need no network.
-  # apt resolves them against the base image's dpkg status (the host's package lists, its mirror).
-  d run --rm --network none "$base" cat /var/lib/dpkg/status >"$ctx/status"
-  mkdir -p "$ctx/debs/partial"
-  apt-get -qq -o Debug::NoLocking=1 -o APT::Sandbox::User=root -o "Dir::State::status=$ctx/status" -o "Dir::Cache::archives=$ctx/debs" \
-    --download-only --no-install-recommends -y install redis-server >/dev/null
-  rm -rf "$ctx/debs/partial" "$ctx/debs/lock" "$ctx/status"
+  fetch_debs "$ctx" redis-server
   cat >"$ctx/Dockerfile" <<'DOCKERFILE'
 ARG BASE
 FROM ${BASE}
