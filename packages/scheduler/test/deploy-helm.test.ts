@@ -1,0 +1,377 @@
+/**
+ * The Helm chart deploy/helm/godocker (issue 12, part 4), with a real Helm (built from the Go module
+ * proxy by scripts/helm-build.sh) and the test Kubernetes cluster (scripts/k8s-up.sh): `helm lint`,
+ * what `helm template` gives the daemon and refuses, and a real install: the daemon's image (built
+ * here by scripts/build-daemon-image.sh, copied into the cluster's containerd) in a namespace of its
+ * own, running a job in that namespace through the kubernetes executor with the chart's RBAC.
+ *
+ * The test cluster's pods reach nothing but the host, and its API server listens on 127.0.0.1: the
+ * installed daemon runs in the node's network (hostNetwork, on a free port) and is told the API
+ * server's address (KUBERNETES_SERVICE_HOST/PORT), with the service account the chart makes.
+ *
+ * The image is built from the packages as `npm run build` left them (--no-build), as in
+ * deploy-compose.test.ts; it is tagged with a name of this run's own, so that other runs building
+ * local/godocker:latest at the same time change nothing here.
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { KUBECONFIG, kubectl, requireKubernetes, testNamespace } from '../../plugins/test/helpers/kubernetes.js';
+import { loadConfig } from '../src/config/load-config.js';
+import { freePort } from './helpers/free-port.js';
+
+const run = promisify(execFile);
+const repo = fileURLToPath(new URL('../../../', import.meta.url));
+const chart = `${repo}deploy/helm/godocker`;
+const SOCKET = process.env.GODOCKER_DOCKER_SOCKET ?? '/var/run/docker.sock';
+const CONTAINERD = `${process.env.GODOCKER_K8S_DIR ?? '/var/lib/godocker-ci/k8s'}/containerd/containerd.sock`;
+const token = randomBytes(24).toString('hex');
+
+let helmBin = '';
+
+async function buildHelm(): Promise<void> {
+  if (helmBin) return;
+  // Cold: about 3.5 min on this 2-core machine (scripts/setup.sh builds it first in CI).
+  const { stdout } = await run('bash', [`${repo}scripts/helm-build.sh`], { timeout: 600_000, maxBuffer: 16 << 20 });
+  helmBin = stdout.trim();
+}
+
+/** helm ARGS; rejects with Helm's stderr (its refusal message) on a non-zero exit. */
+async function helm(args: string[], timeout = 60_000): Promise<string> {
+  try {
+    const { stdout } = await run(helmBin, args, {
+      timeout,
+      maxBuffer: 16 << 20,
+      env: { ...process.env, KUBECONFIG, HELM_CACHE_HOME: helmHome, HELM_CONFIG_HOME: helmHome, HELM_DATA_HOME: helmHome },
+    });
+    return stdout;
+  } catch (error) {
+    const e = error as Error & { stderr?: string };
+    throw new Error(`helm ${args.join(' ')}: ${e.stderr?.trim() || e.message}`);
+  }
+}
+const helmHome = mkdtempSync(join(tmpdir(), 'godocker-helm-'));
+
+interface Manifest {
+  kind: string;
+  metadata: { name: string };
+  // biome-ignore lint/suspicious/noExplicitAny: rendered manifests are read field by field
+  spec?: any;
+  data?: Record<string, string>;
+  stringData?: Record<string, string>;
+}
+
+async function template(values: string[]): Promise<Manifest[]> {
+  const out = await helm(['template', 'site', chart, '--namespace', 'batch', ...values]);
+  return parseAllDocuments(out)
+    .map((d) => d.toJS() as Manifest | null)
+    .filter((m): m is Manifest => m !== null);
+}
+function kind(ms: Manifest[], k: string): Manifest {
+  const m = ms.find((x) => x.kind === k);
+  if (!m) throw new Error(`no ${k} rendered: ${ms.map((x) => x.kind).join(', ')}`);
+  return m;
+}
+interface EnvVar {
+  name: string;
+  value?: string;
+  valueFrom?: { secretKeyRef?: { name: string; key: string; optional?: boolean }; fieldRef?: { fieldPath: string } };
+}
+function daemonContainer(ms: Manifest[]) {
+  return kind(ms, 'Deployment').spec.template.spec.containers[0] as {
+    env: EnvVar[];
+    ports: { containerPort: number }[];
+    securityContext: Record<string, unknown>;
+    readinessProbe: { httpGet: { path: string } };
+    livenessProbe: { httpGet: { path: string } };
+  };
+}
+
+/**
+ * The configuration the daemon of a rendered pod starts with: the ConfigMap's config.yaml read by
+ * the daemon's own loader, with the environment the pod gives it (Secret keys and the downward API
+ * resolved as the kubelet would), over the image's (deploy/Dockerfile).
+ */
+function daemonConfig(ms: Manifest[], podIp: string) {
+  const secret = kind(ms, 'Secret').stringData ?? {};
+  const env: NodeJS.ProcessEnv = { GODOCKER_HOST: '0.0.0.0', GODOCKER_PORT: '6543', GODOCKER_DATA_DIR: '/var/lib/godocker' };
+  for (const v of daemonContainer(ms).env) {
+    if (v.valueFrom?.secretKeyRef) env[v.name] = secret[v.valueFrom.secretKeyRef.key] ?? '';
+    else if (v.valueFrom?.fieldRef?.fieldPath === 'status.podIP') env[v.name] = podIp;
+    else env[v.name] = (v.value ?? '').replace(/\$\((\w+)\)/g, (_, name: string) => env[name] ?? '');
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'godocker-helm-config-'));
+  try {
+    writeFileSync(join(dir, 'config.yaml'), kind(ms, 'ConfigMap').data?.['config.yaml'] ?? '');
+    return loadConfig({ path: join(dir, 'config.yaml'), env });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const site = [
+  `--set=adminToken=${token}`,
+  '--set=replicaCount=2',
+  '--set=store.mongodb.url=mongodb://godocker:s3cret@db.example.org:27017/',
+  '--set=redis.url=redis://:r3dis@redis.example.org:6379',
+  '--set=persistence.enabled=true',
+  '--set=persistence.accessModes={ReadWriteMany}',
+];
+
+describe('deploy/helm/godocker rendered: helm lint, helm template', () => {
+  beforeAll(buildHelm, 660_000);
+  afterAll(() => rmSync(helmHome, { recursive: true, force: true }));
+
+  it('passes helm lint', async () => {
+    const out = await helm(['lint', chart, `--set=adminToken=${token}`]);
+    expect(out).toContain('1 chart(s) linted, 0 chart(s) failed');
+  });
+
+  it('with the defaults: one daemon on the sqlite store, the kubernetes executor in the release namespace, non-root', async () => {
+    const ms = await template([`--set=adminToken=${token}`]);
+    expect(ms.map((m) => m.kind).sort()).toEqual(
+      [
+        'ClusterRole',
+        'ClusterRoleBinding',
+        'ConfigMap',
+        'Deployment',
+        'Role',
+        'RoleBinding',
+        'Secret',
+        'Service',
+        'ServiceAccount',
+      ].sort(),
+    );
+    const deployment = kind(ms, 'Deployment').spec;
+    expect(deployment.replicas).toBe(1);
+    expect(deployment.strategy.type).toBe('Recreate');
+    expect(deployment.template.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 10001 });
+    const c = daemonContainer(ms);
+    expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+    expect([c.livenessProbe.httpGet.path, c.readinessProbe.httpGet.path]).toEqual(['/healthz', '/readyz']);
+
+    const config = daemonConfig(ms, '10.1.2.3');
+    expect(config.executor).toEqual({ type: 'kubernetes', options: { inCluster: true, namespace: 'batch' } });
+    expect(config.store.type).toBe('sqlite');
+    expect(config.coordination.type).toBe('none');
+    // A folder of the daemon's own inside the volume, whose root belongs to root.
+    expect(config.dataDir).toBe('/var/lib/godocker/data');
+    expect(config.server).toMatchObject({ host: '0.0.0.0', port: 6543 });
+    expect(kind(ms, 'Secret').stringData?.['admin-token']).toBe(token);
+  });
+
+  it('with two replicas on MongoDB and Redis: the election through Redis, each pod advertising its IP, URLs in the Secret, a PDB, a shared claim', async () => {
+    const ms = await template(site);
+    const config = daemonConfig(ms, '10.1.2.3');
+    expect(config.store).toMatchObject({
+      type: 'mongodb',
+      url: 'mongodb://godocker:s3cret@db.example.org:27017/',
+      database: 'godocker',
+    });
+    expect(config.coordination).toEqual({
+      type: 'redis',
+      url: 'redis://:r3dis@redis.example.org:6379',
+      leaseMs: 10_000,
+      advertiseUrl: 'http://10.1.2.3:6543',
+    });
+    // The passwords are in the Secret only.
+    expect(kind(ms, 'ConfigMap').data?.['config.yaml']).not.toMatch(/s3cret|r3dis/);
+    expect(JSON.stringify(kind(ms, 'Deployment'))).not.toMatch(/s3cret|r3dis/);
+    const env = daemonContainer(ms).env;
+    expect(env.find((v) => v.name === 'GODOCKER_REDIS_URL')?.valueFrom?.secretKeyRef).toEqual({
+      name: 'site-godocker',
+      key: 'redis-url',
+    });
+
+    const deployment = kind(ms, 'Deployment').spec;
+    expect(deployment.replicas).toBe(2);
+    expect(deployment.strategy.type).toBe('RollingUpdate');
+    expect(kind(ms, 'PodDisruptionBudget').spec).toMatchObject({ maxUnavailable: 1 });
+    expect(kind(ms, 'PersistentVolumeClaim').spec.accessModes).toEqual(['ReadWriteMany']);
+    expect(deployment.template.spec.volumes.find((v: { name: string }) => v.name === 'data')).toEqual({
+      name: 'data',
+      persistentVolumeClaim: { claimName: 'site-godocker-data' },
+    });
+  });
+
+  it.each([
+    [[], /adminToken is needed \(16 characters or more/],
+    [['--set=adminToken=short'], /adminToken must be 16 characters or more/],
+    [
+      [`--set=adminToken=${token}`, '--set=replicaCount=2'],
+      /replicaCount 2 needs store\.mongodb\.url: the sqlite store is one daemon's file/,
+    ],
+    [
+      [`--set=adminToken=${token}`, '--set=replicaCount=2', '--set=store.mongodb.url=mongodb://db:27017/'],
+      /replicaCount 2 needs redis\.url: the daemons elect their leader there/,
+    ],
+    [
+      site.filter((s) => !s.startsWith('--set=persistence')),
+      /replicaCount 2 needs persistence\.enabled with a ReadWriteMany claim/,
+    ],
+    [
+      site.filter((s) => !s.includes('accessModes')),
+      /needs the data folder's claim ReadWriteMany \(persistence\.accessModes is \["ReadWriteOnce"\]\)/,
+    ],
+    [[`--set=adminToken=${token}`, '--set=redis.url=redis://r:6379'], /redis\.url needs store\.mongodb\.url/],
+    [[`--set=adminToken=${token}`, '--set=store.mongodb.url=db:27017'], /store\.mongodb\.url must start with mongodb:\/\//],
+    [[`--set=adminToken=${token}`, '--set=replicaCount=0'], /replicaCount is 0: it must be 1 or more/],
+  ])('refuses %j, saying what to set', async (values, message) => {
+    await expect(template(values)).rejects.toThrow(message);
+  });
+
+  it('deploy/kubernetes/godocker.yaml is the chart rendered by scripts/k8s-manifest.sh', async () => {
+    const { stdout } = await run('bash', [`${repo}scripts/k8s-manifest.sh`], { timeout: 600_000, maxBuffer: 16 << 20 });
+    expect(
+      readFileSync(`${repo}deploy/kubernetes/godocker.yaml`, 'utf8') === stdout,
+      'deploy/kubernetes/godocker.yaml differs from the chart: run `bash scripts/k8s-manifest.sh > deploy/kubernetes/godocker.yaml`',
+    ).toBe(true);
+  });
+});
+
+describe('deploy/helm/godocker installed on the test cluster', () => {
+  const release = `gd${randomBytes(3).toString('hex')}`;
+  const imageTag = `helmtest-${process.pid}-${randomBytes(3).toString('hex')}`;
+  let namespace: { name: string; remove: () => void } | null = null;
+  let installed = false;
+  let imported = false;
+  let port = 0;
+
+  const docker = (...args: string[]) =>
+    run('docker', ['-H', `unix://${SOCKET}`, ...args], { timeout: 120_000, maxBuffer: 16 << 20 });
+  const ctr = (...args: string[]) =>
+    run('ctr', ['--address', CONTAINERD, '-n', 'k8s.io', ...args], { timeout: 120_000, maxBuffer: 16 << 20 });
+  const podLogs = () => {
+    try {
+      return kubectl('-n', namespace?.name ?? 'default', 'logs', `deploy/${release}-godocker`, '--tail', '40');
+    } catch (error) {
+      return `(no logs: ${(error as Error).message.split('\n')[0]})`;
+    }
+  };
+
+  beforeAll(async () => {
+    requireKubernetes();
+    if (!existsSync(`${repo}packages/cli/dist/godocker.cjs`)) throw new Error('the packages are not built: npm run build');
+    await buildHelm();
+    const scriptEnv = { ...process.env, GODOCKER_DOCKER_SOCKET: SOCKET };
+    // Cold (debootstrap, the base) about 4 min on this 2-core machine, warm about 2.
+    await run('bash', [`${repo}scripts/build-daemon-image.sh`, '--no-build'], {
+      env: scriptEnv,
+      timeout: 600_000,
+      maxBuffer: 16 << 20,
+    });
+    const id = (await docker('image', 'inspect', '-f', '{{.Id}}', 'local/godocker:latest')).stdout.trim();
+    await docker('tag', id, `local/godocker:${imageTag}`);
+    // As scripts/k8s-up.sh copies local/busybox: nothing is pulled, the pod uses imagePullPolicy Never.
+    await run(
+      'bash',
+      [
+        '-c',
+        'docker -H "unix://$1" save "$2" | ctr --address "$3" -n k8s.io images import -',
+        'import',
+        SOCKET,
+        `local/godocker:${imageTag}`,
+        CONTAINERD,
+      ],
+      {
+        timeout: 300_000,
+      },
+    );
+    imported = true;
+    namespace = testNamespace('gdhelm');
+    port = await freePort();
+  }, 1_300_000);
+
+  afterAll(async () => {
+    if (installed) {
+      await helm(['uninstall', release, '-n', namespace?.name ?? '', '--wait', '--timeout', '90s'], 120_000).catch((e: Error) =>
+        console.error(e.message),
+      );
+    }
+    namespace?.remove();
+    if (imported) await ctr('images', 'rm', `docker.io/local/godocker:${imageTag}`).catch((e: Error) => console.error(e.message));
+    await docker('rmi', `local/godocker:${imageTag}`).catch(() => undefined);
+  }, 240_000);
+
+  it('runs one daemon on the sqlite store: ready, and a job it submits to the cluster ends done with its stdout', async () => {
+    const ns = (namespace as { name: string }).name;
+    await helm(
+      [
+        'install',
+        release,
+        chart,
+        '--namespace',
+        ns,
+        `--set=adminToken=${token}`,
+        `--set=image.tag=${imageTag}`,
+        '--set=image.pullPolicy=Never',
+        '--set=hostNetwork=true',
+        `--set=port=${port}`,
+        '--set=extraEnv[0].name=KUBERNETES_SERVICE_HOST',
+        '--set=extraEnv[0].value=127.0.0.1',
+        '--set=extraEnv[1].name=KUBERNETES_SERVICE_PORT',
+        `--set-string=extraEnv[1].value=${new URL(readKubeServer()).port || '443'}`,
+        '--set=config.images.default=local/busybox:latest',
+        '--wait',
+        '--timeout=180s',
+      ],
+      240_000,
+    ).catch((e: Error) => {
+      throw new Error(`${e.message}\nthe daemon's logs:\n${podLogs()}`);
+    });
+    installed = true;
+    const podIp = kubectl(
+      '-n',
+      ns,
+      'get',
+      'pods',
+      '-l',
+      `app.kubernetes.io/instance=${release}`,
+      '-o',
+      'jsonpath={.items[0].status.podIP}',
+    ).trim();
+    expect(podIp).not.toBe('');
+    const api = (path: string, init: RequestInit = {}) =>
+      fetch(`http://${podIp}:${port}${path}`, {
+        ...init,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        signal: AbortSignal.timeout(90_000),
+      });
+
+    const info = (await (await api('/api/v1/info')).json()) as { executor: string };
+    expect(info.executor).toBe('kubernetes');
+    const submitted = await api('/api/v1/jobs', {
+      method: 'POST',
+      body: JSON.stringify({ command: { script: 'echo hello' }, container: { image: 'local/busybox:latest' } }),
+    });
+    expect(submitted.status, await submitted.clone().text()).toBe(201);
+    const { id } = (await submitted.json()) as { id: number };
+    const waited = (await (await api(`/api/v1/jobs/${id}/wait?timeout=60&for=terminated`)).json()) as {
+      timedOut: boolean;
+      job: { status: { state: string; exitCode: number | null; containerId: string | null } };
+    };
+    expect(waited.timedOut, podLogs()).toBe(false);
+    expect(waited.job.status, podLogs()).toMatchObject({ state: 'done', exitCode: 0 });
+    const stdout = await api(`/api/v1/jobs/${id}/logs/stdout`);
+    expect(stdout.status).toBe(200);
+    expect(await stdout.text()).toBe('hello\n');
+    // It ran as a batch/v1 Job of the release's namespace (created through the chart's RBAC; the
+    // daemon deletes it once it has the end, its events stay).
+    expect(waited.job.status.containerId).toMatch(/^godocker-/);
+    expect(kubectl('-n', ns, 'get', 'events', '-o', 'jsonpath={.items[*].involvedObject.name}')).toContain(
+      String(waited.job.status.containerId),
+    );
+  }, 360_000);
+});
+
+function readKubeServer(): string {
+  const server = /server: (https:\/\/[^\s]+)/.exec(readFileSync(KUBECONFIG, 'utf8'));
+  if (!server) throw new Error(`no server: line in ${KUBECONFIG}`);
+  return server[1] as string;
+}
