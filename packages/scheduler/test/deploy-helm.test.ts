@@ -5,26 +5,31 @@
  * here by scripts/build-daemon-image.sh, copied into the cluster's containerd) in a namespace of its
  * own, running a job in that namespace through the kubernetes executor with the chart's RBAC.
  *
- * The test cluster's pods reach nothing but the host, and its API server listens on 127.0.0.1: the
- * installed daemon runs in the node's network (hostNetwork, on a free port) and is told the API
- * server's address (KUBERNETES_SERVICE_HOST/PORT), with the service account the chart makes.
+ * The test cluster's pods reach nothing but the host, its API server listens on 127.0.0.1 and no
+ * kube-proxy serves its Service address: the pods reach it through a relay on the pod bridge's host
+ * address (tcp-cut), by the name its certificate carries (hostAliases, KUBERNETES_SERVICE_HOST/PORT
+ * in extraEnv), with the service account the chart makes. FerretDB and Redis, on loopback, are
+ * relayed there too for the two daemons.
  *
  * The image is built from the packages as `npm run build` left them (--no-build), as in
  * deploy-compose.test.ts; it is tagged with a name of this run's own, so that other runs building
  * local/godocker:latest at the same time change nothing here.
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { KUBECONFIG, kubectl, requireKubernetes, testNamespace } from '../../plugins/test/helpers/kubernetes.js';
+import { KUBECONFIG, KUBECTL, kubectl, requireKubernetes, testNamespace } from '../../plugins/test/helpers/kubernetes.js';
+import { startTcpCut, type TcpCut } from '../../plugins/test/helpers/tcp-cut.js';
 import { loadConfig } from '../src/config/load-config.js';
-import { freePort } from './helpers/free-port.js';
+import { MONGO_URL, mongoDatabases, requireMongo } from './helpers/mongo.js';
+import { startRedisServer } from './helpers/redis-server.js';
+import { until } from './helpers/test-daemon.js';
 
 const run = promisify(execFile);
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
@@ -32,6 +37,7 @@ const chart = `${repo}deploy/helm/godocker`;
 const SOCKET = process.env.GODOCKER_DOCKER_SOCKET ?? '/var/run/docker.sock';
 const CONTAINERD = `${process.env.GODOCKER_K8S_DIR ?? '/var/lib/godocker-ci/k8s'}/containerd/containerd.sock`;
 const token = randomBytes(24).toString('hex');
+const database = mongoDatabases('gdhelm');
 
 let helmBin = '';
 
@@ -200,29 +206,38 @@ describe('deploy/helm/godocker rendered: helm lint, helm template', () => {
     });
   });
 
+  const withToken = (...values: string[]) => [`--set=adminToken=${token}`, ...values];
   it.each([
-    [[], /adminToken is needed \(16 characters or more/],
-    [['--set=adminToken=short'], /adminToken must be 16 characters or more/],
+    ['no adminToken', [], /adminToken is needed \(16 characters or more/],
+    ['a short adminToken', ['--set=adminToken=short'], /adminToken must be 16 characters or more/],
     [
-      [`--set=adminToken=${token}`, '--set=replicaCount=2'],
+      'two replicas on sqlite',
+      withToken('--set=replicaCount=2'),
       /replicaCount 2 needs store\.mongodb\.url: the sqlite store is one daemon's file/,
     ],
     [
-      [`--set=adminToken=${token}`, '--set=replicaCount=2', '--set=store.mongodb.url=mongodb://db:27017/'],
+      'two replicas without Redis',
+      withToken('--set=replicaCount=2', '--set=store.mongodb.url=mongodb://db:27017/'),
       /replicaCount 2 needs redis\.url: the daemons elect their leader there/,
     ],
     [
+      'two replicas, each with a data folder of its own',
       site.filter((s) => !s.startsWith('--set=persistence')),
       /replicaCount 2 needs persistence\.enabled with a ReadWriteMany claim/,
     ],
     [
+      'two replicas on a ReadWriteOnce claim',
       site.filter((s) => !s.includes('accessModes')),
       /needs the data folder's claim ReadWriteMany \(persistence\.accessModes is \["ReadWriteOnce"\]\)/,
     ],
-    [[`--set=adminToken=${token}`, '--set=redis.url=redis://r:6379'], /redis\.url needs store\.mongodb\.url/],
-    [[`--set=adminToken=${token}`, '--set=store.mongodb.url=db:27017'], /store\.mongodb\.url must start with mongodb:\/\//],
-    [[`--set=adminToken=${token}`, '--set=replicaCount=0'], /replicaCount is 0: it must be 1 or more/],
-  ])('refuses %j, saying what to set', async (values, message) => {
+    ['Redis on the sqlite store', withToken('--set=redis.url=redis://r:6379'), /redis\.url needs store\.mongodb\.url/],
+    [
+      'a store URL that is not mongodb://',
+      withToken('--set=store.mongodb.url=db:27017'),
+      /store\.mongodb\.url must start with mongodb:\/\//,
+    ],
+    ['no replica', withToken('--set=replicaCount=0'), /replicaCount is 0: it must be 1 or more/],
+  ])('refuses %s, saying what to set', async (_what, values, message) => {
     await expect(template(values)).rejects.toThrow(message);
   });
 
@@ -236,31 +251,31 @@ describe('deploy/helm/godocker rendered: helm lint, helm template', () => {
 });
 
 describe('deploy/helm/godocker installed on the test cluster', () => {
-  const release = `gd${randomBytes(3).toString('hex')}`;
   const imageTag = `helmtest-${process.pid}-${randomBytes(3).toString('hex')}`;
-  let namespace: { name: string; remove: () => void } | null = null;
-  let installed = false;
+  const relays: TcpCut[] = [];
+  const cleanups: (() => Promise<void>)[] = [];
   let imported = false;
-  let port = 0;
+  let bridge = '';
+  let apiPort = 0;
 
   const docker = (...args: string[]) =>
     run('docker', ['-H', `unix://${SOCKET}`, ...args], { timeout: 120_000, maxBuffer: 16 << 20 });
   const ctr = (...args: string[]) =>
     run('ctr', ['--address', CONTAINERD, '-n', 'k8s.io', ...args], { timeout: 120_000, maxBuffer: 16 << 20 });
-  const podLogs = () => {
-    try {
-      return kubectl('-n', namespace?.name ?? 'default', 'logs', `deploy/${release}-godocker`, '--tail', '40');
-    } catch (error) {
-      return `(no logs: ${(error as Error).message.split('\n')[0]})`;
-    }
+  /** A relay on the pod bridge's host address to a server on this host's loopback. */
+  const reachableFromPods = async (host: string, port: number) => {
+    const relay = await startTcpCut({ host, port }, bridge);
+    relays.push(relay);
+    return relay.port;
   };
 
   beforeAll(async () => {
     requireKubernetes();
     if (!existsSync(`${repo}packages/cli/dist/godocker.cjs`)) throw new Error('the packages are not built: npm run build');
+    bridge = podBridgeAddress();
     await buildHelm();
     const scriptEnv = { ...process.env, GODOCKER_DOCKER_SOCKET: SOCKET };
-    // Cold (debootstrap, the base) about 4 min on this 2-core machine, warm about 2.
+    // Cold (debootstrap, the base) about 4 min on this 2-core machine, warm about 30 s.
     await run('bash', [`${repo}scripts/build-daemon-image.sh`, '--no-build'], {
       env: scriptEnv,
       timeout: 600_000,
@@ -268,7 +283,7 @@ describe('deploy/helm/godocker installed on the test cluster', () => {
     });
     const id = (await docker('image', 'inspect', '-f', '{{.Id}}', 'local/godocker:latest')).stdout.trim();
     await docker('tag', id, `local/godocker:${imageTag}`);
-    // As scripts/k8s-up.sh copies local/busybox: nothing is pulled, the pod uses imagePullPolicy Never.
+    // As scripts/k8s-up.sh copies local/busybox: nothing is pulled, the pods use imagePullPolicy Never.
     await run(
       'bash',
       [
@@ -279,96 +294,224 @@ describe('deploy/helm/godocker installed on the test cluster', () => {
         `local/godocker:${imageTag}`,
         CONTAINERD,
       ],
-      {
-        timeout: 300_000,
-      },
+      { timeout: 300_000 },
     );
     imported = true;
-    namespace = testNamespace('gdhelm');
-    port = await freePort();
+    const api = new URL(readKubeServer());
+    apiPort = await reachableFromPods(api.hostname, Number(api.port || 443));
   }, 1_300_000);
 
   afterAll(async () => {
-    if (installed) {
-      await helm(['uninstall', release, '-n', namespace?.name ?? '', '--wait', '--timeout', '90s'], 120_000).catch((e: Error) =>
-        console.error(e.message),
-      );
-    }
-    namespace?.remove();
+    for (const c of cleanups.reverse()) await c().catch((e: Error) => console.error(e.message));
+    for (const r of relays) await r.close();
     if (imported) await ctr('images', 'rm', `docker.io/local/godocker:${imageTag}`).catch((e: Error) => console.error(e.message));
     await docker('rmi', `local/godocker:${imageTag}`).catch(() => undefined);
-  }, 240_000);
+  }, 300_000);
 
-  it('runs one daemon on the sqlite store: ready, and a job it submits to the cluster ends done with its stdout', async () => {
-    const ns = (namespace as { name: string }).name;
+  /**
+   * helm install in a namespace of its own, --wait until the Deployment is ready. The pods reach the
+   * API server through the relay on the bridge: its certificate names kubernetes.default.svc, which
+   * the pods' /etc/hosts points there (hostAliases).
+   */
+  async function install(values: string[], prepare: (namespace: string) => Promise<string[]> = async () => []) {
+    const release = `gd${randomBytes(3).toString('hex')}`;
+    const namespace = testNamespace('gdhelm');
+    const logs = () => {
+      try {
+        return kubectl('-n', namespace.name, 'logs', '-l', `app.kubernetes.io/instance=${release}`, '--tail', '30', '--prefix');
+      } catch (error) {
+        return `(no logs: ${(error as Error).message.split('\n')[0]})`;
+      }
+    };
+    let installed = false;
+    cleanups.push(async () => {
+      if (installed) await helm(['uninstall', release, '-n', namespace.name, '--wait', '--timeout', '90s'], 120_000);
+      namespace.remove();
+    });
+    const more = await prepare(namespace.name);
     await helm(
       [
         'install',
         release,
         chart,
         '--namespace',
-        ns,
+        namespace.name,
         `--set=adminToken=${token}`,
         `--set=image.tag=${imageTag}`,
         '--set=image.pullPolicy=Never',
-        '--set=hostNetwork=true',
-        `--set=port=${port}`,
+        `--set=hostAliases[0].ip=${bridge}`,
+        '--set=hostAliases[0].hostnames[0]=kubernetes.default.svc',
         '--set=extraEnv[0].name=KUBERNETES_SERVICE_HOST',
-        '--set=extraEnv[0].value=127.0.0.1',
+        '--set=extraEnv[0].value=kubernetes.default.svc',
         '--set=extraEnv[1].name=KUBERNETES_SERVICE_PORT',
-        `--set-string=extraEnv[1].value=${new URL(readKubeServer()).port || '443'}`,
+        `--set-string=extraEnv[1].value=${apiPort}`,
         '--set=config.images.default=local/busybox:latest',
+        ...values,
+        ...more,
         '--wait',
         '--timeout=180s',
       ],
       240_000,
     ).catch((e: Error) => {
-      throw new Error(`${e.message}\nthe daemon's logs:\n${podLogs()}`);
+      throw new Error(`${e.message}\nthe daemons' logs:\n${logs()}`);
     });
     installed = true;
-    const podIp = kubectl(
+    const podIps = kubectl(
       '-n',
-      ns,
+      namespace.name,
       'get',
       'pods',
       '-l',
       `app.kubernetes.io/instance=${release}`,
+      '--field-selector=status.phase=Running',
       '-o',
-      'jsonpath={.items[0].status.podIP}',
-    ).trim();
-    expect(podIp).not.toBe('');
-    const api = (path: string, init: RequestInit = {}) =>
-      fetch(`http://${podIp}:${port}${path}`, {
+      'jsonpath={.items[*].status.podIP}',
+    )
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean);
+    /** The daemon of a pod, from this host through the pod bridge. */
+    const api = (ip: string, path: string, init: RequestInit = {}) =>
+      fetch(`http://${ip}:6543${path}`, {
         ...init,
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
         signal: AbortSignal.timeout(90_000),
       });
+    return { namespace: namespace.name, podIps, api, logs };
+  }
 
-    const info = (await (await api('/api/v1/info')).json()) as { executor: string };
-    expect(info.executor).toBe('kubernetes');
-    const submitted = await api('/api/v1/jobs', {
+  /** echo hello in local/busybox through the daemon at `ip`: the job's end, and its stdout read there. */
+  async function runHello(at: Awaited<ReturnType<typeof install>>, ip: string) {
+    const submitted = await at.api(ip, '/api/v1/jobs', {
       method: 'POST',
       body: JSON.stringify({ command: { script: 'echo hello' }, container: { image: 'local/busybox:latest' } }),
     });
     expect(submitted.status, await submitted.clone().text()).toBe(201);
     const { id } = (await submitted.json()) as { id: number };
-    const waited = (await (await api(`/api/v1/jobs/${id}/wait?timeout=60&for=terminated`)).json()) as {
+    const waited = (await (await at.api(ip, `/api/v1/jobs/${id}/wait?timeout=60&for=terminated`)).json()) as {
       timedOut: boolean;
       job: { status: { state: string; exitCode: number | null; containerId: string | null } };
     };
-    expect(waited.timedOut, podLogs()).toBe(false);
-    expect(waited.job.status, podLogs()).toMatchObject({ state: 'done', exitCode: 0 });
-    const stdout = await api(`/api/v1/jobs/${id}/logs/stdout`);
+    expect(waited.timedOut, at.logs()).toBe(false);
+    expect(waited.job.status, at.logs()).toMatchObject({ state: 'done', exitCode: 0 });
+    const stdout = await at.api(ip, `/api/v1/jobs/${id}/logs/stdout`);
     expect(stdout.status).toBe(200);
     expect(await stdout.text()).toBe('hello\n');
-    // It ran as a batch/v1 Job of the release's namespace (created through the chart's RBAC; the
-    // daemon deletes it once it has the end, its events stay).
+    // It ran as a batch/v1 Job of the release's namespace, created through the chart's RBAC (the
+    // daemon deletes the Job once it has the end; its events stay).
     expect(waited.job.status.containerId).toMatch(/^godocker-/);
-    expect(kubectl('-n', ns, 'get', 'events', '-o', 'jsonpath={.items[*].involvedObject.name}')).toContain(
+    expect(kubectl('-n', at.namespace, 'get', 'events', '-o', 'jsonpath={.items[*].involvedObject.name}')).toContain(
       String(waited.job.status.containerId),
     );
+    return id;
+  }
+
+  it('runs one daemon on the sqlite store: ready, and a job it submits to the cluster ends done with its stdout', async () => {
+    const at = await install([]);
+    expect(at.podIps).toHaveLength(1);
+    const ip = at.podIps[0] as string;
+    const info = (await (await at.api(ip, '/api/v1/info')).json()) as { executor: string };
+    expect(info.executor).toBe('kubernetes');
+    await runHello(at, ip);
   }, 360_000);
+
+  it('runs two daemons on FerretDB and Redis: one leader, one follower at its pod IP; a job through the follower ends done, its logs in the shared folder', async () => {
+    await requireMongo();
+    const redis = await startRedisServer();
+    cleanups.push(() => redis.close());
+    const mongo = new URL(MONGO_URL);
+    const mongoPort = await reachableFromPods(mongo.hostname, Number(mongo.port || 27017));
+    const redisPort = await reachableFromPods('127.0.0.1', redis.port);
+    // The shared data folder: a ReadWriteMany volume on this node's disk, a folder uid 10001 writes in.
+    const folder = mkdtempSync(join(tmpdir(), 'godocker-helm-data-'));
+    chownSync(folder, 10001, 10001);
+    cleanups.push(async () => rmSync(folder, { recursive: true, force: true }));
+
+    const at = await install(
+      [
+        '--set=replicaCount=2',
+        `--set=store.mongodb.url=mongodb://${bridge}:${mongoPort}/`,
+        `--set=store.mongodb.database=${database()}`,
+        `--set=redis.url=redis://${bridge}:${redisPort}`,
+        '--set=redis.leaseMs=5000',
+        '--set=persistence.enabled=true',
+      ],
+      async (namespace) => {
+        const pv = `${namespace}-data`;
+        cleanups.push(async () => void kubectl('delete', 'pv', pv, '--wait=false'));
+        applyManifest(sharedClaim(pv, folder, namespace, 'shared-data'));
+        return ['--set=persistence.existingClaim=shared-data'];
+      },
+    );
+    expect(at.podIps).toHaveLength(2);
+    const roles = await until('one leader and one follower in GET /api/v1/status', 60, async () => {
+      const body = (await (await at.api(at.podIps[0] as string, '/api/v1/status')).json()) as {
+        daemons: { role: string; url: string; stale: boolean }[];
+      };
+      const live = body.daemons.filter((d) => !d.stale && d.role !== 'stopped');
+      return live.length === 2 && live.some((d) => d.role === 'leader') ? live : undefined;
+    }).catch((e: Error) => {
+      throw new Error(`${e.message}; the daemons' logs:\n${at.logs()}`);
+    });
+    expect(roles.map((d) => d.role).sort()).toEqual(['follower', 'leader']);
+    expect(roles.map((d) => d.url).sort()).toEqual(at.podIps.map((ip) => `http://${ip}:6543`).sort());
+    const follower = new URL((roles.find((d) => d.role === 'follower') as { url: string }).url).hostname;
+    const id = await runHello(at, follower);
+    // Written by the leader in the claim both daemons mount.
+    expect(readFileSync(join(folder, 'data', 'logs', String(id), 'stdout'), 'utf8')).toBe('hello\n');
+  }, 420_000);
 });
+
+/**
+ * A ReadWriteMany claim `name` in `namespace`, bound to a volume `pv` of its own on this node's
+ * folder (the test cluster has no storage provisioner).
+ */
+function sharedClaim(pv: string, folder: string, namespace: string, name: string): string {
+  return `apiVersion: v1
+kind: PersistentVolume
+metadata: { name: ${pv} }
+spec:
+  capacity: { storage: 1Gi }
+  accessModes: [ReadWriteMany]
+  persistentVolumeReclaimPolicy: Retain
+  storageClassName: ""
+  hostPath: { path: ${folder}, type: Directory }
+  claimRef: { namespace: ${namespace}, name: ${name} }
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: { name: ${name}, namespace: ${namespace} }
+spec:
+  accessModes: [ReadWriteMany]
+  storageClassName: ""
+  volumeName: ${pv}
+  resources: { requests: { storage: 1Gi } }
+`;
+}
+
+function applyManifest(yaml: string): void {
+  execFileSync(KUBECTL, ['--kubeconfig', KUBECONFIG, 'apply', '-f', '-'], {
+    input: yaml,
+    timeout: 60_000,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+}
+
+/**
+ * The host's address on the test cluster's pod bridge (scripts/k8s-up.sh: gdk8s0, the CIDR's first
+ * address). Read with ip(8): with no pod on it the bridge is down, which os.networkInterfaces() omits.
+ */
+function podBridgeAddress(): string {
+  let out = '';
+  try {
+    out = execFileSync('ip', ['-4', '-o', 'addr', 'show', 'dev', 'gdk8s0'], { encoding: 'utf8', timeout: 10_000 });
+  } catch {
+    // no such bridge: said below
+  }
+  const address = /\binet ([\d.]+)\//.exec(out)?.[1];
+  if (!address) throw new Error('no pod bridge gdk8s0 on this host: start the test cluster with `bash scripts/k8s-up.sh`');
+  return address;
+}
 
 function readKubeServer(): string {
   const server = /server: (https:\/\/[^\s]+)/.exec(readFileSync(KUBECONFIG, 'utf8'));
