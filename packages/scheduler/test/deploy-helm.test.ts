@@ -406,6 +406,20 @@ describe('deploy/helm/godocker installed on the test cluster', () => {
     return id;
   }
 
+  it('deploy/kubernetes/godocker.yaml is accepted by the API server (kubectl apply --dry-run=server)', () => {
+    const namespace = testNamespace('gdhelm');
+    try {
+      const out = kubectl('-n', namespace.name, 'apply', '--dry-run=server', '-f', `${repo}deploy/kubernetes/godocker.yaml`);
+      expect(out.split('\n').filter(Boolean).sort()).toEqual([
+        'configmap/godocker created (server dry run)',
+        'deployment.apps/godocker created (server dry run)',
+        'service/godocker created (server dry run)',
+      ]);
+    } finally {
+      namespace.remove();
+    }
+  });
+
   it('runs one daemon on the sqlite store: ready, and a job it submits to the cluster ends done with its stdout', async () => {
     const at = await install([]);
     expect(at.podIps).toHaveLength(1);
