@@ -34,6 +34,8 @@ bash scripts/k8s-up.sh >/dev/null
 echo "== FerretDB (a MongoDB-wire server for the mongodb store, on PostgreSQL; built once into /var/cache/godocker/ferretdb)"
 bash scripts/ferretdb-build.sh >/dev/null
 bash scripts/ferretdb-up.sh >/dev/null
+echo "== Helm (the chart's test; built once from the Go module proxy into /var/cache/godocker/helm-<version>)"
+bash scripts/helm-build.sh >/dev/null
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "== npm ci"

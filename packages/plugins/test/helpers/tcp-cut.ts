@@ -20,7 +20,7 @@ export interface TcpCut {
 
 type Address = { host: string; port: number } | { path: string };
 
-async function startCut(listenAt: { port: number } | { path: string }, target: Address): Promise<TcpCut> {
+async function startCut(listenAt: { port: number; host?: string } | { path: string }, target: Address): Promise<TcpCut> {
   const open = new Set<net.Socket>();
   const server = net.createServer((client) => {
     const upstream = 'path' in target ? net.connect(target.path) : net.connect(target.port, target.host);
@@ -44,13 +44,13 @@ async function startCut(listenAt: { port: number } | { path: string }, target: A
       const done = () => {
         server.off('error', reject);
         const address = server.address();
-        if (typeof address === 'object' && address !== null) at = { port: address.port };
+        if (typeof address === 'object' && address !== null && !('path' in at)) at = { ...at, port: address.port };
         resolve();
       };
       if ('path' in at) {
         rmSync(at.path, { force: true });
         server.listen(at.path, done);
-      } else server.listen(at.port, '127.0.0.1', done);
+      } else server.listen(at.port, at.host ?? '127.0.0.1', done);
     });
   await listen();
   const stop = () =>
@@ -71,9 +71,12 @@ async function startCut(listenAt: { port: number } | { path: string }, target: A
   };
 }
 
-/** A TCP relay on a free loopback port to `target`. */
-export function startTcpCut(target: { host: string; port: number }): Promise<TcpCut> {
-  return startCut({ port: 0 }, target);
+/**
+ * A TCP relay on a free port to `target`: on loopback, or on `listenHost` (the test cluster's pod
+ * bridge address, for a server on loopback that pods must reach).
+ */
+export function startTcpCut(target: { host: string; port: number }, listenHost = '127.0.0.1'): Promise<TcpCut> {
+  return startCut({ port: 0, host: listenHost }, target);
 }
 
 /** A unix socket relay at `path` to the unix socket `target` (a Docker engine's). */
