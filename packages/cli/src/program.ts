@@ -24,6 +24,8 @@ const COMMANDS: ReadonlyArray<readonly [readonly string[], () => Promise<Registe
   [['user'], () => import('./commands/user.js').then((m) => m.registerUser)],
   [['project'], () => import('./commands/project.js').then((m) => m.registerProject)],
   [['nodes', 'node'], () => import('./commands/nodes.js').then((m) => m.registerNodes)],
+  [['ssh'], () => import('./commands/ssh.js').then((m) => m.registerSsh)],
+  [['key'], () => import('./commands/key.js').then((m) => m.registerKey)],
   [['info'], () => import('./commands/info.js').then((m) => m.registerInfo)],
   [['status'], () => import('./commands/status.js').then((m) => m.registerStatus)],
   [['admin'], () => import('./commands/admin.js').then((m) => m.registerAdmin)],

@@ -35,6 +35,7 @@ import { preparePrivateFolder } from './data-folder.js';
 import { DeferredExecutor } from './deferred-executor.js';
 import { type EventBus, LocalEventBus } from './events/event-bus.js';
 import { JobRuntime } from './runtime/job-runtime.js';
+import { SshGateway } from './ssh/ssh-gateway.js';
 import { MongoStore } from './store/mongo-store.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
@@ -59,6 +60,8 @@ export interface Daemon {
   adminTokenGenerated: boolean;
   executorName: string;
   clusterId: string;
+  /** Where the SSH gateway listens; null when `ssh.enabled` is false. */
+  ssh: { host: string; port: number } | null;
   stop(): Promise<void>;
 }
 
@@ -164,6 +167,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
   let site: SiteRole | undefined;
   let bus: EventBus | undefined;
   let heartbeat: DaemonHeartbeat | undefined;
+  let gateway: SshGateway | undefined;
   try {
     await store.migrate();
     let clusterId = await store.getMeta('clusterId');
@@ -206,6 +210,11 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     if (!site) await runtime.start();
     const address = await app.listen({ host: config.server.host, port: config.server.port });
     const url = address.replace('[::1]', 'localhost');
+    if (config.ssh.enabled) {
+      // Every daemon of a site serves it: running a command in a job changes no state, so no leader is needed.
+      gateway = new SshGateway({ store, executor: executors, bus, config, clusterId, logger });
+      ctx.ssh = await gateway.start();
+    }
     if (site) {
       await site.start(config.coordination.advertiseUrl ?? url, {
         lead: async (epoch) => {
@@ -249,7 +258,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
       },
       'GoDocker is listening',
     );
-    const stoppers = { app, executor, site, bus, heartbeat: heartbeat as DaemonHeartbeat };
+    const stoppers = { app, executor, site, bus, heartbeat: heartbeat as DaemonHeartbeat, gateway };
     return {
       url,
       config,
@@ -257,9 +266,11 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
       adminTokenGenerated: seed.generated,
       executorName: executor.name,
       clusterId,
+      ssh: ctx.ssh ?? null,
       async stop() {
         ready = false;
         shutdown.abort();
+        await stoppers.gateway?.stop();
         await stoppers.app.close();
         await stoppers.heartbeat.stop();
         // Released before anything else stops: a follower takes over at once, not a lease later.
@@ -271,6 +282,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
       },
     };
   } catch (e) {
+    await gateway?.stop().catch(() => undefined);
     await app?.close().catch(() => undefined);
     await site?.stop().catch(() => undefined);
     await runtime?.stop().catch(() => undefined);

@@ -8,6 +8,8 @@
  */
 import type { Readable } from 'node:stream';
 import {
+  type ExecRequest,
+  type ExecSession,
   type Executor,
   type ExecutorFeatures,
   ExecutorUnavailableError,
@@ -17,6 +19,7 @@ import {
   type Logger,
   type LogStream,
   type NodeInfo,
+  NotSupportedError,
   type RunSpec,
   type TaskHandle,
   type TaskStatus,
@@ -111,6 +114,11 @@ export class DeferredExecutor implements Executor {
   }
   async logs(handle: TaskHandle, stream: LogStream, options: { follow: boolean }): Promise<Readable> {
     return (await this.#executor()).logs(handle, stream, options);
+  }
+  async exec(handle: TaskHandle, request: ExecRequest): Promise<ExecSession> {
+    const real = await this.#executor();
+    if (!real.exec) throw new NotSupportedError(this.name, 'run commands inside jobs (ssh) yet');
+    return real.exec(handle, request);
   }
   async collect(handle: TaskHandle, logDir: string): Promise<void> {
     return (await this.#executor()).collect(handle, logDir);

@@ -45,4 +45,5 @@ export { type Daemon, type DaemonOptions, startDaemon } from './daemon.js';
 export { createEmbeddedScheduler, type EmbeddedOptions, type EmbeddedScheduler } from './embedded.js';
 export { type EngineInput, type EngineOutput, type Placement, schedule, type WaitReason } from './engine/fifo-engine.js';
 export { type EventBus, type JobListener, LocalEventBus } from './events/event-bus.js';
+export { parseLogin, parseTarget, SshGateway, type SshGatewayDeps } from './ssh/ssh-gateway.js';
 export * from './store/index.js';

@@ -26,7 +26,7 @@ import {
 } from '@godocker/sdk';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parentState } from '../src/store/array-parent.js';
-import type { JobFilter, NewJob, NewProject, QueuedJob, Store, StoredUser, UsageRow } from '../src/store/store.js';
+import type { JobFilter, NewJob, NewProject, QueuedJob, Store, StoredSshKey, StoredUser, UsageRow } from '../src/store/store.js';
 import { FIXTURE_TIME, type JobOverrides, makeArrayJobs, makeJob } from './fixtures/jobs.js';
 import { pick, random } from './sim/random.js';
 
@@ -1394,6 +1394,55 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
         await store.addCpuTime('p', 'alice', 0, 9);
         await store.resetCpuTime();
         expect(await store.getUsage()).toEqual([usage]);
+      });
+    });
+
+    describe('ssh keys', () => {
+      const key = (user: string, id: string, createdAt = FIXTURE_TIME): StoredSshKey => ({
+        id,
+        user,
+        type: 'ssh-ed25519',
+        fingerprint: `SHA256:${id}-fingerprint`,
+        comment: `${user}@laptop`,
+        publicKey: `ssh-ed25519 AAAA${id} ${user}@laptop`,
+        createdAt,
+      });
+
+      beforeEach(async () => {
+        await store.createUser(makeUser('alice'));
+        await store.createUser(makeUser('bob'));
+      });
+
+      it('adds and lists a user\u2019s keys, oldest first, with the key line kept for the gateway only', async () => {
+        const { publicKey: _line, ...shown } = key('alice', 'k2', '2030-01-01T00:00:01.000Z');
+        expect(await store.addSshKey(key('alice', 'k2', '2030-01-01T00:00:01.000Z'))).toEqual(shown);
+        await store.addSshKey(key('alice', 'k1', '2030-01-01T00:00:00.000Z'));
+        await store.addSshKey(key('bob', 'k1'));
+        expect(await store.listSshKeys('alice')).toEqual([
+          key('alice', 'k1', '2030-01-01T00:00:00.000Z'),
+          key('alice', 'k2', '2030-01-01T00:00:01.000Z'),
+        ]);
+        expect(await store.listSshKeys('bob')).toEqual([key('bob', 'k1')]);
+        expect(await store.listSshKeys('carol')).toEqual([]);
+      });
+
+      it('refuses a key its user already has (GOD_CONFLICT) and a key of an unknown user (404)', async () => {
+        await store.addSshKey(key('alice', 'k1'));
+        const twice = await failure(store.addSshKey({ ...key('alice', 'k1'), comment: 'again' }));
+        expect([twice.code, twice.status]).toEqual([ErrorCodes.CONFLICT, 409]);
+        expect(await store.listSshKeys('alice')).toEqual([key('alice', 'k1')]);
+        const nobody = await failure(store.addSshKey(key('carol', 'k1')));
+        expect([nobody.code, nobody.status]).toEqual([ErrorCodes.NOT_FOUND, 404]);
+      });
+
+      it('removes one key of its user only; an unknown id is 404', async () => {
+        await store.addSshKey(key('alice', 'k1'));
+        await store.addSshKey(key('bob', 'k1'));
+        await store.deleteSshKey('alice', 'k1');
+        expect(await store.listSshKeys('alice')).toEqual([]);
+        expect(await store.listSshKeys('bob')).toEqual([key('bob', 'k1')]);
+        const missing = await failure(store.deleteSshKey('alice', 'k1'));
+        expect([missing.code, missing.status]).toEqual([ErrorCodes.NOT_FOUND, 404]);
       });
     });
 

@@ -300,6 +300,8 @@ export const InfoSchema = Type.Object({
     maxArraySize: Type.Integer(),
   }),
   user: Type.Union([UserSchema, Type.Null()]),
+  /** The SSH gateway (`ssh -p PORT USER@HOST JOBID`), when it is on; `godocker ssh` reads it here. */
+  ssh: Type.Optional(Type.Object({ host: Type.String(), port: Type.Integer() })),
 });
 export type Info = Static<typeof InfoSchema>;
 

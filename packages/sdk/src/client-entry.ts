@@ -18,6 +18,7 @@ export type * from './job.js';
 export * from './login-file.js';
 export type * from './projects.js';
 export * from './quantities.js';
+export type * from './ssh-keys.js';
 export * from './states.js';
 export * from './version.js';
 export * from './wire-constants.js';

@@ -51,6 +51,7 @@ import { ErrorCodes, GodockerError } from './errors.js';
 import type { LogStream } from './executor.js';
 import type { Job, JobSubmission } from './job.js';
 import type { Project } from './projects.js';
+import type { SshKey, SshKeyList } from './ssh-keys.js';
 import type { JobAction } from './states.js';
 import { MAX_WAIT_SECONDS } from './wire-constants.js';
 
@@ -461,6 +462,22 @@ export class GodockerClient {
   /** Admin: the node takes new jobs again (a node that was not drained stays as it is). */
   async resumeNode(name: string): Promise<NodeView> {
     return (await this.http.json<NodeView>({ method: 'POST', path: `/nodes/${encodeURIComponent(name)}/resume`, body: {} })).body;
+  }
+
+  /** Registers an SSH public key (one OpenSSH line) of the caller for the SSH gateway. */
+  async addSshKey(publicKey: string, comment?: string): Promise<SshKey> {
+    const body = comment === undefined ? { publicKey } : { publicKey, comment };
+    return (await this.http.json<SshKey>({ method: 'POST', path: '/keys', body })).body;
+  }
+
+  /** The caller's SSH keys, oldest first. */
+  async sshKeys(): Promise<SshKey[]> {
+    return (await this.http.json<SshKeyList>({ method: 'GET', path: '/keys' })).body.keys;
+  }
+
+  /** Removes one of the caller's SSH keys by its id (`sshKeys()` lists them). */
+  async removeSshKey(id: string): Promise<void> {
+    await this.http.send({ method: 'DELETE', path: `/keys/${encodeURIComponent(id)}` });
   }
 
   /** The user the token belongs to; the way to check a token. */

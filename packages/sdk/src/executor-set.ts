@@ -9,9 +9,11 @@
  * back. Only when every member is away does the set as a whole not answer.
  */
 import type { Readable } from 'node:stream';
-import { ExecutorError, ExecutorUnavailableError, isExecutorUnavailable } from './errors.js';
+import { ExecutorError, ExecutorUnavailableError, isExecutorUnavailable, NotSupportedError } from './errors.js';
 import {
   EXECUTOR_LABEL,
+  type ExecRequest,
+  type ExecSession,
   type Executor,
   type ExecutorFeatures,
   type ExitInfo,
@@ -220,6 +222,16 @@ export class ExecutorSet implements Executor {
   async logs(handle: TaskHandle, stream: LogStream, options: { follow: boolean }): Promise<Readable> {
     const route = await this.#routeOfTask(handle);
     return this.#call(route, handle.node, () => route.member.executor.logs(this.#innerHandle(route, handle), stream, options));
+  }
+
+  async exec(handle: TaskHandle, request: ExecRequest): Promise<ExecSession> {
+    const route = await this.#routeOfTask(handle);
+    const member = route.member.executor;
+    if (!member.exec || !member.features(route.inner || null).exec) {
+      throw new NotSupportedError(route.member.name, 'run commands inside jobs (ssh) yet');
+    }
+    const exec = member.exec.bind(member);
+    return this.#call(route, handle.node, () => exec(this.#innerHandle(route, handle), request));
   }
 
   async collect(handle: TaskHandle, logDir: string): Promise<void> {

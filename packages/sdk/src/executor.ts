@@ -9,7 +9,7 @@
  * running the job twice.
  */
 import { constants } from 'node:os';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import type { Job } from './job.js';
 
 /** A machine (or slot pool) jobs are placed on. */
@@ -151,6 +151,37 @@ export interface ExecutorFeatures {
   gpus: boolean;
 }
 
+/**
+ * A command to run inside a running task (the SSH gateway's shell or command), as the job
+ * runs: its uid/gid, its environment, its working directory.
+ */
+export interface ExecRequest {
+  /** argv; the first word is looked up on the task's PATH. */
+  command: string[];
+  uid: number;
+  gid: number;
+  env: Record<string, string>;
+  /** Where the command starts; null: where the job started (its workdir, else HOME for local tasks, / in a container). */
+  workdir: string | null;
+  /** A terminal of this size (`TERM` goes in `env`), or plain pipes when null. */
+  tty: { rows: number; cols: number } | null;
+}
+
+/** A command running inside a task; its streams are plain pipes whatever the backend. */
+export interface ExecSession {
+  /** Ending it is end-of-file for the command (a terminal gets ^D). */
+  stdin: Writable;
+  stdout: Readable;
+  /** Empty with a terminal: the terminal merges both. */
+  stderr: Readable;
+  /** The terminal's new size; nothing without one. */
+  resize(rows: number, cols: number): Promise<void>;
+  /** Resolves with the command's exit code: 0-255 as it exited, 128+N when a signal N ended it. */
+  readonly exit: Promise<number>;
+  /** Ends the command (and what it started in its terminal), for a session cut by the daemon. */
+  close(): Promise<void>;
+}
+
 export interface Executor {
   readonly name: string;
   /** What it can do; with several executors, what the one behind `node` can do (absent: any of them). */
@@ -177,6 +208,11 @@ export interface Executor {
   resume(handle: TaskHandle): Promise<void>;
   /** Live output of a task that has not been collected yet. */
   logs(handle: TaskHandle, stream: LogStream, options: { follow: boolean }): Promise<Readable>;
+  /**
+   * Runs a command inside the running task (`features().exec`): the SSH gateway's shell. An
+   * executor without it leaves it out and says `exec: false`; the gateway refuses before calling.
+   */
+  exec?(handle: TaskHandle, request: ExecRequest): Promise<ExecSession>;
   /** After the end: saves stdout/stderr to `logDir` and removes the task. Idempotent. */
   collect(handle: TaskHandle, logDir: string): Promise<void>;
   close(): Promise<void>;

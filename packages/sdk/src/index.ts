@@ -58,6 +58,7 @@ export * from './projects.js';
 export * from './quantities.js';
 export * from './session-contact.js';
 export * from './sse.js';
+export * from './ssh-keys.js';
 export * from './states.js';
 export * from './storage-faults.js';
 export * from './version.js';

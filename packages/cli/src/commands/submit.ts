@@ -7,9 +7,29 @@ import { onLine, parseJobFile } from '../job-file.js';
 import { jobExitCode, reasonWorthShowing } from '../job-view.js';
 import { beginOption, collect, cpuOption, durationOption, integerOption, memoryOption } from '../options.js';
 import { buildSubmission, readScript, readTextFile, type SubmitFlags } from '../submission.js';
+import { runSsh } from './ssh.js';
+
+/** An interactive job's time limit when none is given. */
+const INTERACTIVE_DEFAULT_SECONDS = 3600;
+
+/**
+ * What an interactive job runs: nothing but a wait, ended a moment before its time limit so that
+ * it ends done rather than killed; the user works in it through the SSH gateway.
+ */
+function interactiveScript(file: string | undefined, opts: SubmitOptions): string {
+  if (file !== undefined || opts.cmd !== undefined) {
+    throw new UsageError('--interactive runs no script: it waits for you to `godocker ssh` into it');
+  }
+  opts.time ??= INTERACTIVE_DEFAULT_SECONDS;
+  opts.tag = [...(opts.tag ?? []), 'interactive'];
+  opts.name ??= 'interactive';
+  return `# godocker submit --interactive: holds its place until its time limit\nexec sleep ${Math.max(1, opts.time - 2)}\n`;
+}
 
 interface SubmitOptions extends SubmitFlags {
   file?: string;
+  interactive?: boolean;
+  ssh?: boolean;
   wait?: boolean;
   json?: boolean;
   quiet?: boolean;
@@ -102,14 +122,32 @@ export function registerSubmit(program: Command, ctx: Context): void {
       beginOption,
     )
     .option('--wait', "wait until the job ends, print its output and exit with the job's exit code")
+    .option(
+      '--interactive',
+      'a job that waits for you (like salloc): it holds its place until its time limit (default 1h); reach it with `godocker ssh ID`',
+    )
+    .option('--ssh', 'with --interactive: wait until it runs and open a shell in it at once')
     .option('-q, --quiet', 'print only the job id')
     .option('--json', 'print the job as JSON (with --wait: the final job)')
     .action(async (file: string | undefined, opts: SubmitOptions) => {
       if (opts.file !== undefined) return submitFile(ctx, opts.file, file, opts);
-      const script = await readScript(file, opts, ctx.io);
+      if (opts.ssh && !opts.interactive) throw new UsageError('--ssh goes with --interactive');
+      if (opts.interactive && opts.wait) throw new UsageError('--interactive jobs wait for you: use --ssh, not --wait');
+      const script = opts.interactive ? interactiveScript(file, opts) : await readScript(file, opts, ctx.io);
       const submission = buildSubmission(script, file, opts, ctx.io.env);
       const client = ctx.client();
       const job = await client.submit(submission);
+      if (opts.ssh) {
+        if (!opts.quiet) ctx.err(`job ${job.id} submitted, waiting for it to run\n`);
+        const started = (await client.wait(job.id, { for: 'started', signal: ctx.io.interrupted() })).job;
+        if (started.status.state !== 'running') {
+          ctx.err(`job ${job.id} is ${started.status.state}: ${started.status.reason}\n`);
+          ctx.exitCode = 1;
+          return;
+        }
+        ctx.exitCode = await runSsh(ctx, job.id, []);
+        return;
+      }
 
       if (!opts.wait) {
         if (opts.json) ctx.json(job);

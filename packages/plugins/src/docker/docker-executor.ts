@@ -15,6 +15,8 @@ import { text } from 'node:stream/consumers';
 import { setTimeout as delay } from 'node:timers/promises';
 import { inspect } from 'node:util';
 import {
+  type ExecRequest,
+  type ExecSession,
   type Executor,
   ExecutorError,
   type ExecutorFactory,
@@ -49,6 +51,7 @@ import {
   isUnreachable,
   messageOf,
 } from './docker-errors.js';
+import { execInContainer } from './docker-exec.js';
 import { parseDockerOptions, type ResolvedDockerOptions } from './docker-options.js';
 import { watchEngineEvents } from './engine-events.js';
 import { asReadable, toBuffer } from './engine-streams.js';
@@ -397,6 +400,16 @@ class DockerExecutor implements Executor {
       source.destroy();
     });
     return out;
+  }
+
+  async exec(handle: TaskHandle, request: ExecRequest): Promise<ExecSession> {
+    this.assertOpen();
+    const info = await this.inspect(handle);
+    if (!info) throw this.missing(handle, 'run a command in');
+    if (!info.State.Running || info.State.Paused) {
+      throw new InvalidStateError(`task ${handle.key} is ${info.State.Status}: commands run only in a running task`);
+    }
+    return execInContainer(this.docker, this.container(handle), request, `task ${handle.key}`);
   }
 
   async collect(handle: TaskHandle, logDir: string): Promise<void> {

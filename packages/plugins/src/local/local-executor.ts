@@ -19,12 +19,15 @@ import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   asStorageFault,
+  type ExecRequest,
+  type ExecSession,
   type Executor,
   ExecutorError,
   type ExecutorFactory,
   type ExecutorFeatures,
   type ExitInfo,
   InFlight,
+  InvalidStateError,
   isExecutorUnavailable,
   type ListedTask,
   type LogStream,
@@ -41,6 +44,7 @@ import {
 import { EndWatcher, POLL_MS } from './end-watcher.js';
 import { HomeDirectory } from './job-env.js';
 import { checkLauncher, failureCause, type MonitorEnd, TaskLauncher } from './launcher.js';
+import { execLocal } from './local-exec.js';
 import { parseLocalOptions, type ResolvedLocalOptions } from './local-options.js';
 import { FollowStream } from './log-follow.js';
 import { checkMonitor } from './monitor.js';
@@ -85,9 +89,9 @@ class LocalExecutor implements Executor {
   private warnedUid = false;
   private closed = false;
 
-  /** Plain processes on the host: no namespace to exec into, no ports to map, no GPUs to hand out. */
+  /** Plain processes on the host: a command runs beside the job as its user; no ports to map, no GPUs to hand out. */
   features(): ExecutorFeatures {
-    return { suspend: true, logsFollow: true, exec: false, ports: false, gpus: false };
+    return { suspend: true, logsFollow: true, exec: true, ports: false, gpus: false };
   }
 
   constructor(
@@ -133,6 +137,18 @@ class LocalExecutor implements Executor {
     const state = await probeTask(this.paths(handle.key));
     if (state.state === 'exited') return { state: 'exited', ...state.info };
     return { state: state.state };
+  }
+
+  async exec(handle: TaskHandle, request: ExecRequest): Promise<ExecSession> {
+    this.ensureOpen();
+    checkKey(handle.key);
+    const state = await probeTask(this.paths(handle.key));
+    if (state.state !== 'running') {
+      throw new InvalidStateError(`task ${handle.key} is ${state.state}: commands run only in a running task`);
+    }
+    const runAs = this.isRoot ? { uid: request.uid, gid: request.gid } : null;
+    const home = request.env.HOME ?? (await this.homes.of(runAs ? runAs.uid : (process.getuid?.() ?? -1))) ?? '/';
+    return execLocal(request, runAs, home);
   }
 
   async list(): Promise<ListedTask[]> {

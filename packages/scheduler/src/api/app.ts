@@ -19,6 +19,7 @@ import { nodeRoutes } from './routes/nodes.js';
 import { projectRoutes } from './routes/projects.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { shareRoutes } from './routes/share.js';
+import { sshKeyRoutes } from './routes/ssh-keys.js';
 import { systemRoutes } from './routes/system.js';
 import { userRoutes } from './routes/users.js';
 import { validatorCompiler } from './validation.js';
@@ -101,6 +102,7 @@ export async function buildApp(ctx: ApiContext, options: AppOptions): Promise<Fa
       sessionRoutes(api, ctx);
       drmaa1Routes(api, ctx);
       nodeRoutes(api, ctx);
+      sshKeyRoutes(api, ctx);
       done();
     },
     { prefix: API_PREFIX },

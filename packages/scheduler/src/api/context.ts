@@ -18,6 +18,8 @@ export interface ApiContext {
   config: GodockerConfig;
   executor: Executor;
   clusterId: string;
+  /** Where the SSH gateway listens, once it does (GET /api/v1/info tells `godocker ssh`); null when it is off. */
+  ssh?: { host: string; port: number } | null;
   /** Aborted when the daemon stops: long-polls answer and streams close at once. */
   shutdown: AbortSignal;
 }

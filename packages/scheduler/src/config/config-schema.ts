@@ -83,6 +83,25 @@ export const ConfigSchema = Type.Object(
       },
       Section,
     ),
+    /**
+     * The SSH gateway: `ssh -p PORT USER@HOST JOBID` opens a shell inside a running job (no
+     * sshd in its image), `... JOBID -- CMD` runs one command. Users log in with a key they
+     * registered (`godocker key add`) or their API token as the password. Off by default: a
+     * daemon started with no config opens no port it was not asked for (and several daemons on
+     * one host would fight over 2222); GODOCKER_SSH_PORT turns it on too.
+     */
+    ssh: Type.Object(
+      {
+        enabled: Type.Boolean({ default: false }),
+        /** Default: server.host (loopback unless the API is served wider). */
+        host: Type.Optional(Type.String({ minLength: 1 })),
+        /** 0 picks a free port (tests); `godocker ssh` learns it from GET /api/v1/info. */
+        port: Type.Integer({ minimum: 0, maximum: 65535, default: 2222 }),
+        /** Made once (ed25519, 0600) and kept, so clients see the same host key after a restart. Default: DATADIR/ssh_host_ed25519_key */
+        hostKeyFile: Type.Optional(Type.String({ minLength: 1, pattern: '^/' })),
+      },
+      Section,
+    ),
     /** Where else each daemon says it runs: `etcd`, a key with a TTL per daemon (service discovery, monitoring). */
     status: Type.Object(
       {

@@ -72,6 +72,10 @@ function envOverrides(env: NodeJS.ProcessEnv): Plain {
   }
   if (env.GODOCKER_HOST) set(['server', 'host'], env.GODOCKER_HOST);
   if (env.GODOCKER_PORT) set(['server', 'port'], numberFromEnv('GODOCKER_PORT', env.GODOCKER_PORT));
+  if (env.GODOCKER_SSH_PORT) {
+    set(['ssh', 'enabled'], true);
+    set(['ssh', 'port'], numberFromEnv('GODOCKER_SSH_PORT', env.GODOCKER_SSH_PORT));
+  }
   if (env.GODOCKER_EXECUTOR) set(['executor', 'type'], env.GODOCKER_EXECUTOR);
   if (env.GODOCKER_DOCKER_SOCKET) set(['executor', 'options', 'socketPath'], env.GODOCKER_DOCKER_SOCKET);
   if (env.GODOCKER_DEFAULT_IMAGE) set(['images', 'default'], env.GODOCKER_DEFAULT_IMAGE);

@@ -18,6 +18,7 @@ import {
   NotFoundError,
   type Session,
   type SessionKind,
+  type SshKey,
 } from '@godocker/sdk';
 import {
   type Collection,
@@ -37,6 +38,7 @@ import { MongoLookupCache } from './mongo-lookup-cache.js';
 import { MongoProjects } from './mongo-projects.js';
 import { ConflictError, Decisions, isDuplicateKey, type Key, Versions, type VersionWrite } from './mongo-versions.js';
 import { DriverWatchdog } from './mongo-watchdog.js';
+import { publicView, sshKeyExists, sshKeyMissing } from './ssh-key-errors.js';
 import type {
   CpuTimeRow,
   DrainedNode,
@@ -56,6 +58,7 @@ import type {
   ProjectPatch,
   QueuedJob,
   Store,
+  StoredSshKey,
   StoredUser,
   UsageRow,
   UserPatch,
@@ -84,6 +87,11 @@ export interface MongoStoreOptions {
 interface MetaDoc {
   _id: string;
   value: string;
+}
+
+interface SshKeyDoc extends StoredSshKey {
+  /** [user, id]: one key of a fingerprint per user, by the unique _id. */
+  _id: string;
 }
 
 interface SessionDoc {
@@ -162,6 +170,7 @@ export class MongoStore implements Store {
   private readonly guards: Versions<Document>;
   private readonly meta: Collection<MetaDoc>;
   private readonly sessions: Collection<SessionDoc>;
+  private readonly sshKeys: Collection<SshKeyDoc>;
   private readonly drained: Collection<DrainedDoc>;
   private readonly counters: Collection<{ _id: string; seq: number }>;
   /** Job id ranges taken, by their first id: see allocateIds. */
@@ -187,6 +196,7 @@ export class MongoStore implements Store {
     this.guards = new Versions<Document>(db, 'guards', this.decisions);
     this.meta = db.collection<MetaDoc>('meta');
     this.sessions = db.collection<SessionDoc>('sessions');
+    this.sshKeys = db.collection<SshKeyDoc>('ssh_keys');
     this.drained = db.collection<DrainedDoc>('drained_nodes');
     this.counters = db.collection('counters');
     this.idRanges = db.collection('id_ranges');
@@ -265,6 +275,7 @@ export class MongoStore implements Store {
     await this.guards.createIndexes();
     await this.decisions.createIndexes();
     await this.sessions.createIndex({ user: 1, name: 1 });
+    await this.sshKeys.createIndex({ user: 1 });
     await this.accounts.migrate(new Date().toISOString());
     await this.meta.updateOne({ _id: 'schemaVersion' }, { $set: { value: String(MONGO_SCHEMA_VERSION) } }, { upsert: true });
     await this.decisions.recover();
@@ -674,6 +685,31 @@ export class MongoStore implements Store {
   async drainedNodes(): Promise<DrainedNode[]> {
     const docs = await this.drained.find({}).sort({ _id: 1 }).toArray();
     return docs.map((d) => ({ name: d._id, reason: d.reason, by: d.by, at: d.at }));
+  }
+
+  // SSH keys.
+
+  async addSshKey(key: StoredSshKey): Promise<SshKey> {
+    if (!(await this.accounts.userExists(key.user))) throw new NotFoundError(`no user named "${key.user}"`);
+    try {
+      await this.sshKeys.insertOne({ _id: sessionId(key.user, key.id), ...key });
+    } catch (e) {
+      if (isDuplicateKey(e)) throw sshKeyExists(key);
+      throw e;
+    }
+    return publicView(key);
+  }
+
+  async listSshKeys(user: string): Promise<StoredSshKey[]> {
+    const docs = await this.sshKeys.find({ user }).toArray();
+    return docs
+      .map(({ _id, ...key }) => key)
+      .sort((a, b) => (a.createdAt === b.createdAt ? (a.id < b.id ? -1 : 1) : a.createdAt < b.createdAt ? -1 : 1));
+  }
+
+  async deleteSshKey(user: string, id: string): Promise<void> {
+    const { deletedCount } = await this.sshKeys.deleteOne({ _id: sessionId(user, id) });
+    if (deletedCount === 0) throw sshKeyMissing(id);
   }
 
   // Sessions.

@@ -260,6 +260,23 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    description: 'ssh keys: the public keys a user logs in to the SSH gateway with',
+    up(db) {
+      db.exec(`
+        CREATE TABLE ssh_keys (
+          user_name TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+          id TEXT NOT NULL,
+          type TEXT NOT NULL,
+          fingerprint TEXT NOT NULL,
+          comment TEXT NOT NULL,
+          public_key TEXT NOT NULL,
+          created_at TEXT NOT NULL,
+          PRIMARY KEY (user_name, id)
+        ) STRICT;
+      `);
+    },
+  },
 ];
 
 /** The version a fully migrated database reports in `PRAGMA user_version`. */

@@ -20,6 +20,7 @@ import {
   type Project,
   type Session,
   type SessionKind,
+  type SshKey,
 } from '@godocker/sdk';
 import Database from 'better-sqlite3';
 import { moveTask, settleArrayParent, type TaskCounts } from './array-parent.js';
@@ -28,6 +29,7 @@ import { LookupCache } from './lookup-cache.js';
 import { countQuery, idsQuery, jobsQuery, listQuery, type Param, QUEUED_JOBS_SQL } from './sqlite-job-queries.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './sqlite-migrations.js';
 import { isConstraint, parseQuota, SqliteProjects } from './sqlite-projects.js';
+import { publicView, sshKeyExists, sshKeyMissing } from './ssh-key-errors.js';
 import type {
   CpuTimeRow,
   DrainedNode,
@@ -46,6 +48,7 @@ import type {
   ProjectPatch,
   QueuedJob,
   Store,
+  StoredSshKey,
   StoredUser,
   UsageRow,
   UserPatch,
@@ -70,6 +73,16 @@ interface UserRow {
   created_at: string;
   priority: number;
   quota: string;
+}
+
+interface SshKeyRow {
+  user_name: string;
+  id: string;
+  type: string;
+  fingerprint: string;
+  comment: string;
+  public_key: string;
+  created_at: string;
 }
 
 interface SessionRow {
@@ -139,6 +152,11 @@ function prepareStatements(db: Database.Database) {
     waitingOfProject: db.prepare<[string, number], { n: number }>(
       "SELECT COUNT(*) AS n FROM (SELECT 1 FROM jobs INDEXED BY jobs_project_state WHERE project = ? AND state IN ('pending', 'held') LIMIT ?)",
     ),
+    insertSshKey: db.prepare<[string, string, string, string, string, string, string]>(
+      'INSERT INTO ssh_keys (user_name, id, type, fingerprint, comment, public_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ),
+    listSshKeys: db.prepare<[string], SshKeyRow>('SELECT * FROM ssh_keys WHERE user_name = ? ORDER BY created_at, id'),
+    deleteSshKey: db.prepare<[string, string]>('DELETE FROM ssh_keys WHERE user_name = ? AND id = ?'),
     insertSession: db.prepare<[string, string, string, string]>(
       'INSERT INTO sessions (user_name, name, kind, created_at) VALUES (?, ?, ?, ?)',
     ),
@@ -491,6 +509,33 @@ export class SqliteStore implements Store {
       this.idQueries.set(query.sql, statement);
     }
     return statement.all(...query.params).map((r) => r.id);
+  }
+
+  async addSshKey(key: StoredSshKey): Promise<SshKey> {
+    try {
+      this.q.insertSshKey.run(key.user, key.id, key.type, key.fingerprint, key.comment, key.publicKey, key.createdAt);
+    } catch (e) {
+      if (isConstraint(e, 'SQLITE_CONSTRAINT_PRIMARYKEY')) throw sshKeyExists(key);
+      if (isConstraint(e, 'SQLITE_CONSTRAINT_FOREIGNKEY')) throw new NotFoundError(`no user named "${key.user}"`);
+      throw e;
+    }
+    return publicView(key);
+  }
+
+  async listSshKeys(user: string): Promise<StoredSshKey[]> {
+    return this.q.listSshKeys.all(user).map((r) => ({
+      id: r.id,
+      user: r.user_name,
+      type: r.type,
+      fingerprint: r.fingerprint,
+      comment: r.comment,
+      publicKey: r.public_key,
+      createdAt: r.created_at,
+    }));
+  }
+
+  async deleteSshKey(user: string, id: string): Promise<void> {
+    if (this.q.deleteSshKey.run(user, id).changes === 0) throw sshKeyMissing(id);
   }
 
   async createSession(session: Session): Promise<Session> {

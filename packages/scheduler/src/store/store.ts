@@ -14,7 +14,7 @@
  * Every JobFilter, and a user's filter with one more, is answered from an index
  * in id order: a page costs about what it returns, not what the store holds.
  */
-import type { ArrayInfo, Job, JobState, JobStatus, Project, Quota, Session, User } from '@godocker/sdk';
+import type { ArrayInfo, Job, JobState, JobStatus, Project, Quota, Session, SshKey, User } from '@godocker/sdk';
 
 /** A job document before the store gives it an id. */
 export type NewJob = Omit<Job, 'id'>;
@@ -137,6 +137,11 @@ export interface QueuedJob {
 }
 
 export interface StoredUser extends User {}
+
+/** A registered SSH key with the key itself (one OpenSSH line), which the API never shows. */
+export interface StoredSshKey extends SshKey {
+  publicKey: string;
+}
 
 /** A user to create: priority and quota default to 0 and none. */
 export type NewUser = Omit<StoredUser, 'priority' | 'quota'> & Partial<Pick<StoredUser, 'priority' | 'quota'>>;
@@ -278,6 +283,15 @@ export interface Store {
   drainedNodes(): Promise<DrainedNode[]>;
   /** Ids of the matching jobs, oldest first (a session's jobs, without loading their documents). */
   listJobIds(filter: JobFilter): Promise<number[]>;
+
+  // SSH public keys: who may log in to the SSH gateway with which key.
+
+  /** GOD_CONFLICT if the user already has a key of that fingerprint; NotFoundError for an unknown user. */
+  addSshKey(key: StoredSshKey): Promise<SshKey>;
+  /** The user's keys, oldest first. */
+  listSshKeys(user: string): Promise<StoredSshKey[]>;
+  /** NotFoundError (GOD_NOT_FOUND) when the user has no key of that id. */
+  deleteSshKey(user: string, id: string): Promise<void>;
 
   // Job sessions (DRMAA). A session belongs to one user; its jobs are that
   // user's jobs whose `session` names it.

@@ -32,6 +32,7 @@ export function systemRoutes(app: FastifyInstance, ctx: ApiContext, isReady: () 
           maxArraySize: c.limits.maxArraySize,
         },
         user,
+        ...(ctx.ssh ? { ssh: ctx.ssh } : {}),
       };
     },
   );
