@@ -22,6 +22,16 @@ export interface CliIo {
    */
   interrupted(): AbortSignal;
   fetch?: FetchFn;
+  /**
+   * A password: asked on the terminal without echo when stdin is one, else the first line of
+   * stdin (scripts). Absent (tests): the first line of readStdin().
+   */
+  readPassword?(prompt: string): Promise<string>;
+}
+
+/** The first line, without its end: a password piped in with `echo` keeps no newline. */
+export function firstLine(text: string): string {
+  return text.split(/\r?\n/, 1)[0] ?? '';
 }
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
@@ -37,6 +47,12 @@ export function processIo(): CliIo {
     stdout: process.stdout,
     stderr: process.stderr,
     readStdin: () => readAll(process.stdin),
+    async readPassword(prompt) {
+      if (!process.stdin.isTTY) return firstLine(await readAll(process.stdin));
+      // Loaded only here: the prompt is on the terminal (stderr), so stdout stays for the command's output.
+      const { read } = await import('read');
+      return read({ prompt, silent: true, replace: '', output: process.stderr });
+    },
     env: process.env,
     cwd: process.cwd(),
     interrupted() {

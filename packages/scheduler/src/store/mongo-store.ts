@@ -50,11 +50,13 @@ import type {
   JobUpdate,
   NewJob,
   NewProject,
+  NewTokenOptions,
   NewUser,
   PageRequest,
   ProjectPatch,
   QueuedJob,
   Store,
+  StoredToken,
   StoredUser,
   UsageRow,
   UserPatch,
@@ -318,11 +320,23 @@ export class MongoStore implements Store {
   updateUser(name: string, patch: UserPatch): Promise<StoredUser> {
     return this.accounts.updateUser(name, patch);
   }
-  addToken(userName: string, tokenHash: string, label: string): Promise<void> {
-    return this.accounts.addToken(userName, tokenHash, label);
+  addToken(userName: string, tokenHash: string, label: string, options?: NewTokenOptions): Promise<StoredToken> {
+    return this.accounts.addToken(userName, tokenHash, label, options);
   }
-  findUserByTokenHash(tokenHash: string): Promise<StoredUser | null> {
-    return this.accounts.findUserByTokenHash(tokenHash);
+  findToken(tokenHash: string): Promise<{ token: StoredToken; user: StoredUser } | null> {
+    return this.accounts.findToken(tokenHash);
+  }
+  getToken(id: string): Promise<StoredToken | null> {
+    return this.accounts.getToken(id);
+  }
+  listTokens(userName: string): Promise<StoredToken[]> {
+    return this.accounts.listTokens(userName);
+  }
+  deleteToken(id: string): Promise<boolean> {
+    return this.accounts.deleteToken(id);
+  }
+  touchToken(id: string, at: string): Promise<void> {
+    return this.accounts.touchToken(id, at);
   }
   createProject(project: NewProject) {
     return this.accounts.createProject(project);

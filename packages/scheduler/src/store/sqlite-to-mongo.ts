@@ -93,10 +93,13 @@ async function copy(db: Database.Database, mongo: MongoStore, progress: (line: s
       createdAt: u.created_at as string,
       priority: u.priority as number,
       quota: JSON.parse(u.quota as string),
+      ...(typeof u.mail === 'string' ? { mail: u.mail } : {}),
+      ...(u.from_directory === 1 ? { fromDirectory: true } : {}),
     });
   }
-  for (const t of db.prepare<[], { hash: string; user_name: string; label: string }>('SELECT * FROM tokens').all()) {
-    await mongo.addToken(t.user_name, t.hash, t.label);
+  type TokenRow = { hash: string; user_name: string; label: string; expires_at: string | null };
+  for (const t of db.prepare<[], TokenRow>('SELECT * FROM tokens').all()) {
+    await mongo.addToken(t.user_name, t.hash, t.label, t.expires_at ? { expiresAt: t.expires_at } : {});
   }
   progress(`users: ${users.length}`);
   const projects = db.prepare<[], Record<string, unknown>>('SELECT * FROM projects ORDER BY name').all();
