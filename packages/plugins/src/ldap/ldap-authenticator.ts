@@ -132,10 +132,17 @@ export class LdapAuthenticator implements Authenticator {
     // An empty password makes an LDAP bind anonymous, which servers accept: it must never count as one.
     if (password === '') throw new InvalidCredentialsError('empty password');
     const r = this.#r;
-    const client = new Client({ url: r.url, timeout: r.timeoutMs, connectTimeout: r.timeoutMs, tlsOptions: r.tls });
+    // ldapts speaks TLS from the first byte whenever it is given TLS options: with StartTLS they go to startTLS() only.
+    const client = new Client({
+      url: r.url,
+      timeout: r.timeoutMs,
+      connectTimeout: r.timeoutMs,
+      ...(r.url.startsWith('ldaps:') ? { tlsOptions: r.tls } : {}),
+    });
     try {
       await this.#step('connect', async () => {
-        if (r.startTls) await client.startTLS(r.tls);
+        // The certificate is checked against the URL's host, as for ldaps.
+        if (r.startTls) await client.startTLS({ ...r.tls, host: new URL(r.url).hostname.replace(/^\[|\]$/g, '') });
         if (r.bind) await client.bind(r.bind.dn, r.bind.password);
       });
       const entry = await this.#findUser(client, user);

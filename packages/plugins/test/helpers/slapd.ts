@@ -21,6 +21,7 @@ const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 export const BASE_DN = 'dc=example,dc=org';
 export const SERVICE_DN = `cn=godocker,ou=services,${BASE_DN}`;
 export const SERVICE_PASSWORD = 'service-secret';
+const ROOT_PASSWORD = 'admin-secret';
 /** Passwords of the fixture's people. */
 export const PASSWORDS = {
   alice: 'alice-secret',
@@ -38,6 +39,8 @@ export interface Slapd {
   /** PEM of the CA that signed the server's certificate. */
   caFile: string;
   dir: string;
+  /** Applies an LDIF change (changetype: modify...) as the directory's admin: a person joins or leaves a group. */
+  modify(ldif: string): void;
   /** The directory going down: slapd stopped, its ports closed. */
   stop(): Promise<void>;
   start(): Promise<void>;
@@ -109,7 +112,7 @@ database mdb
 maxsize 10485760
 suffix "${BASE_DN}"
 rootdn "cn=admin,${BASE_DN}"
-rootpw admin-secret
+rootpw ${ROOT_PASSWORD}
 directory ${dir}/db
 access to attrs=userPassword by self write by anonymous auth by * none
 access to * by * read
@@ -168,6 +171,12 @@ export async function startSlapd(name: string): Promise<Slapd> {
     ldapsUrl,
     caFile: join(dir, 'ca.pem'),
     dir,
+    modify(ldif) {
+      execFileSync('ldapmodify', ['-x', '-H', url, '-D', `cn=admin,${BASE_DN}`, '-w', ROOT_PASSWORD], {
+        input: ldif,
+        stdio: ['pipe', 'ignore', 'pipe'],
+      });
+    },
     stop,
     start,
     async destroy() {

@@ -133,6 +133,12 @@ function checkConsistency(c: GodockerConfig): void {
       'auth.ldap.bindDn',
     );
   }
+  if (ldap?.caFile !== undefined && ldap.url.startsWith('ldap:') && !ldap.startTls) {
+    throw new ConfigError(
+      'config key "auth.ldap.caFile" is for TLS: use an ldaps:// url, or set auth.ldap.startTls true with ldap://',
+      'auth.ldap.caFile',
+    );
+  }
   if (ldap?.startTls && ldap.url.startsWith('ldaps:')) {
     throw new ConfigError(
       'config key "auth.ldap.startTls": ldaps:// is TLS already; StartTLS goes with ldap://',
