@@ -12,11 +12,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { DeepPartial, GodockerConfig } from '@godocker/scheduler';
-import type { LoginResult, Project, TokenInfo, User } from '@godocker/sdk';
+import { createLdapAuthenticator } from '@godocker/plugins';
+import { type DeepPartial, type GodockerConfig, loadConfig } from '@godocker/scheduler';
+import type { Logger, LoginResult, Project, TokenInfo, User } from '@godocker/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtBin } from '../../cli/test/helpers/built-bin.js';
 import { BASE_DN, PASSWORDS, SERVICE_DN, SERVICE_PASSWORD, type Slapd, startSlapd } from '../../plugins/test/helpers/slapd.js';
+import { LoginService } from '../src/auth/login-service.js';
+import { SqliteStore } from '../src/store/sqlite-store.js';
 import { type Caller, caller, type Reply } from './helpers/api-caller.js';
 import { logsOf, startTestDaemon, TEST_IMAGE, type TestDaemon } from './helpers/test-daemon.js';
 
@@ -283,5 +286,49 @@ describe('a daemon with short tokens and a strict limit per address', () => {
     expect(errorOf(limited).message).toMatch(/too many failed logins from your address/);
     await delay(Number(limited.headers.get('retry-after')) * 1000 + 200);
     expect((await login('alice', PASSWORDS.alice, from)).status).toBe(200);
+  });
+});
+
+describe('the log of logins', () => {
+  it('has every refused login with the user, the address and the reason, and never a password', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'godocker-login-log-'));
+    const lines: string[] = [];
+    const record = (level: string) => (obj: object | string, msg?: string) => lines.push(JSON.stringify({ level, obj, msg }));
+    const logger: Logger = { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') };
+    const store = SqliteStore.open(join(dir, 'godocker.db'));
+    await store.migrate();
+    const { auth } = loadConfig({ overrides: { dataDir: dir, ...ldapConfig() }, env: {} });
+    const authenticator = await createLdapAuthenticator(auth.ldap ?? { url: '', baseDn: '' }, {
+      clusterId: 't',
+      dataDir: dir,
+      logger,
+    });
+    const service = new LoginService({ store, authenticator, auth, logger });
+    const attempt = (user: string, password: string) => service.login({ user, password, address: '10.1.2.3' }).catch(() => null);
+    try {
+      await attempt('alice', 'secret-guess-1');
+      await attempt('mallory', 'secret-guess-2');
+      await attempt('nouid', PASSWORDS.nouid);
+      expect((await attempt('alice', PASSWORDS.alice))?.user.name).toBe('alice');
+      const failed = lines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'failed login');
+      expect(failed.map((l) => [l.level, l.obj.user, l.obj.address])).toEqual([
+        ['warn', 'alice', '10.1.2.3'],
+        ['warn', 'mallory', '10.1.2.3'],
+        ['warn', 'nouid', '10.1.2.3'],
+      ]);
+      expect(failed.map((l) => l.obj.reason)).toEqual([
+        'wrong password',
+        'unknown user',
+        expect.stringMatching(/has no uidNumber/),
+      ]);
+      expect(lines.some((l) => l.includes('"msg":"login"') && l.includes('"user":"alice"'))).toBe(true);
+      for (const secret of ['secret-guess-1', 'secret-guess-2', PASSWORDS.nouid, PASSWORDS.alice, SERVICE_PASSWORD]) {
+        expect(lines.join('\n')).not.toContain(secret);
+      }
+    } finally {
+      await authenticator.close();
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
