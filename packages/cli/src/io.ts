@@ -3,6 +3,7 @@
  * whole command tree runs in-process in tests, with captured output and no exits.
  */
 import type { FetchFn } from '@godocker/sdk/client';
+import { importRead } from './dynamic-imports.js';
 
 export interface Output {
   write(text: string): unknown;
@@ -50,7 +51,7 @@ export function processIo(): CliIo {
     async readPassword(prompt) {
       if (!process.stdin.isTTY) return firstLine(await readAll(process.stdin));
       // Loaded only here: the prompt is on the terminal (stderr), so stdout stays for the command's output.
-      const { read } = await import('read');
+      const { read } = await importRead();
       return read({ prompt, silent: true, replace: '', output: process.stderr });
     },
     env: process.env,

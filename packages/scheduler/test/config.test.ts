@@ -57,7 +57,9 @@ describe('configuration', () => {
     expect(noPassword.field).toBe('auth.ldap.bindDn');
     expect(noPassword.message).toMatch(/bindPasswordFile .* or auth.ldap.bindPasswordEnv/);
     const plainCa = 'auth:\n  ldap:\n    url: ldap://dir\n    baseDn: dc=x\n    caFile: /etc/ca.pem\n';
-    expect(error(() => loadConfig({ path: file(plainCa), env: {} })).message).toMatch(/ldaps:\/\/ url, or set auth.ldap.startTls/);
+    expect(error(() => loadConfig({ path: file(plainCa), env: {} })).message).toMatch(
+      /ldaps:\/\/ url, or set auth.ldap.startTls/,
+    );
     expect(error(() => loadConfig({ path: file(`${ldap}    startTls: true\n`), env: {} })).field).toBe('auth.ldap.startTls');
     const ttl = error(() => loadConfig({ path: file('auth:\n  tokenTtl: forever\n'), env: {} }));
     expect(ttl.field).toBe('auth.tokenTtl');

@@ -201,6 +201,22 @@ describe('password login against the directory', () => {
       const bad = await godocker(['login', '--user', 'alice'], 'wrong\n');
       expect(bad.code).toBe(1);
       expect(bad.stderr).toMatch(/wrong user name or password/);
+      // On a terminal (util-linux `script` gives it one) the password is asked without echo.
+      const tty = spawn('script', ['-qc', `${process.execPath} ${builtBin()} login --user dave`, '/dev/null'], { env });
+      let seen = '';
+      let typed = false;
+      tty.stdout.on('data', (c: Buffer) => {
+        seen += c;
+        if (!typed && seen.includes('password for dave at ')) {
+          typed = true;
+          tty.stdin.write(`${PASSWORDS.dave}\r`);
+        }
+      });
+      const [ttyCode] = (await once(tty, 'close')) as [number | null];
+      expect(seen).toMatch(/password for dave at http:\/\/127\.0\.0\.1:\d+: /);
+      expect(seen).toMatch(/logged in to .* as dave \(admin\)/);
+      expect(seen).not.toContain(PASSWORDS.dave);
+      expect(ttyCode).toBe(0);
       const ok = await godocker(['login', '--user', 'alice', '--label', 'laptop'], `${PASSWORDS.alice}\n`);
       expect(ok.stderr).toBe('');
       expect(ok.code).toBe(0);

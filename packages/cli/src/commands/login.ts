@@ -15,6 +15,7 @@ import {
 import type { Command } from 'commander';
 import type { Context, GlobalOptions } from '../context.js';
 import { UsageError } from '../errors.js';
+import { httpFetch } from '../http-fetch.js';
 import { firstLine } from '../io.js';
 
 interface LoginOptions {
@@ -35,7 +36,7 @@ async function passwordLogin(ctx: Context, url: string, user: string, opts: Logi
   const io = ctx.io;
   const password = io.readPassword ? await io.readPassword(`password for ${user} at ${url}: `) : firstLine(await io.readStdin());
   if (password === '') throw new UsageError('no password given: type it at the prompt, or pipe it on stdin for a script');
-  const client = new GodockerClient({ url, fetch: io.fetch });
+  const client = new GodockerClient({ url, fetch: io.fetch ?? httpFetch });
   return client.login({ user, password, ...(opts.label !== undefined ? { label: opts.label } : {}) });
 }
 
