@@ -10,3 +10,6 @@ export const importScheduler = () => import('@godocker/scheduler');
 
 /** TLS, for an https:// daemon URL only. */
 export const importHttps = () => import('node:https');
+
+/** The no-echo password prompt, for `godocker login --user` on a terminal only. */
+export const importRead = () => import('read');

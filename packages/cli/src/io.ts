@@ -3,6 +3,7 @@
  * whole command tree runs in-process in tests, with captured output and no exits.
  */
 import type { FetchFn } from '@godocker/sdk/client';
+import { importRead } from './dynamic-imports.js';
 
 export interface Output {
   write(text: string): unknown;
@@ -22,6 +23,16 @@ export interface CliIo {
    */
   interrupted(): AbortSignal;
   fetch?: FetchFn;
+  /**
+   * A password: asked on the terminal without echo when stdin is one, else the first line of
+   * stdin (scripts). Absent (tests): the first line of readStdin().
+   */
+  readPassword?(prompt: string): Promise<string>;
+}
+
+/** The first line, without its end: a password piped in with `echo` keeps no newline. */
+export function firstLine(text: string): string {
+  return text.split(/\r?\n/, 1)[0] ?? '';
 }
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
@@ -37,6 +48,12 @@ export function processIo(): CliIo {
     stdout: process.stdout,
     stderr: process.stderr,
     readStdin: () => readAll(process.stdin),
+    async readPassword(prompt) {
+      if (!process.stdin.isTTY) return firstLine(await readAll(process.stdin));
+      // Loaded only here: the prompt is on the terminal (stderr), so stdout stays for the command's output.
+      const { read } = await importRead();
+      return read({ prompt, silent: true, replace: '', output: process.stderr });
+    },
     env: process.env,
     cwd: process.cwd(),
     interrupted() {

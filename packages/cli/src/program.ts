@@ -13,6 +13,7 @@ type Register = (program: Command, ctx: Context) => void;
 const COMMANDS: ReadonlyArray<readonly [readonly string[], () => Promise<Register>]> = [
   [['server'], () => import('./commands/server.js').then((m) => m.registerServer)],
   [['login'], () => import('./commands/login.js').then((m) => m.registerLogin)],
+  [['token'], () => import('./commands/token.js').then((m) => m.registerToken)],
   [['submit'], () => import('./commands/submit.js').then((m) => m.registerSubmit)],
   [['jobs'], () => import('./commands/jobs.js').then((m) => m.registerJobs)],
   [['show', 'describe'], () => import('./commands/show.js').then((m) => m.registerShow)],

@@ -4,12 +4,13 @@
  * to a MongoDB-wire server (FerretDB), and a daemon started on it finds everything as it
  * was, every job under its id.
  */
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { chmod, chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { type Daemon, startDaemon } from '@godocker/scheduler';
 import { GodockerClient, type Job } from '@godocker/sdk';
 import { MongoClient } from 'mongodb';
@@ -74,6 +75,8 @@ it('moves a SQLite site to MongoDB: every job under its id, tokens, projects and
   const array = await alice.submit({ command: { script: 'echo $GODOCKER_TASK_ID' }, array: '1:3' });
   await alice.waitMany([done.id, array.id], { timeout: 60 });
   const held = await alice.submit({ command: { script: 'echo later' }, hold: true }, { idempotencyKey: 'k-held' });
+  await promisify(execFile)('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'alice@laptop', '-f', join(dir, 'alice-key')]);
+  const key = await alice.addSshKey(await readFile(join(dir, 'alice-key.pub'), 'utf8'));
   const before = (await alice.listJobs({ limit: 100 })).jobs;
   expect(before.length).toBe(6);
   await first.daemon.stop();
@@ -94,6 +97,7 @@ it('moves a SQLite site to MongoDB: every job under its id, tokens, projects and
   expect(r.stdout).toMatch(/^jobs\s+6\s+6\s+ok$/m);
   expect(r.stdout).toMatch(/^users\s+2\s+2\s+ok$/m);
   expect(r.stdout).toMatch(/^idempotency keys\s+\d+\s+\d+\s+ok$/m);
+  expect(r.stdout).toMatch(/^ssh keys\s+1\s+1\s+ok$/m);
   expect(r.stdout).not.toContain('DIFFERS');
 
   const second = await daemonOn({ type: 'mongodb', url: MONGO_URL, database });
@@ -103,6 +107,7 @@ it('moves a SQLite site to MongoDB: every job under its id, tokens, projects and
   expect(after.map((j: Job) => j.id)).toEqual(before.map((j: Job) => j.id));
   expect(after).toEqual(before);
   expect((await second.admin.getProject('genomics')).members).toEqual([{ user: 'alice', shares: 2 }]);
+  expect(await aliceAgain.sshKeys()).toEqual([key]);
   // A retry of an earlier submit is answered with its job, not a new one.
   const retried = await aliceAgain.submit({ command: { script: 'echo later' }, hold: true }, { idempotencyKey: 'k-held' });
   expect(retried.id).toBe(held.id);

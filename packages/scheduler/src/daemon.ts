@@ -6,8 +6,15 @@ import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { createDockerExecutor, createKubernetesExecutor, createLocalExecutor, createSwarmExecutor } from '@godocker/plugins';
 import {
+  createDockerExecutor,
+  createKubernetesExecutor,
+  createLdapAuthenticator,
+  createLocalExecutor,
+  createSwarmExecutor,
+} from '@godocker/plugins';
+import {
+  type Authenticator,
   ConfigError,
   type Executor,
   ExecutorSet,
@@ -22,7 +29,8 @@ import type { FastifyInstance } from 'fastify';
 import { destination, type Logger as PinoLogger, pino } from 'pino';
 import { buildApp } from './api/app.js';
 import type { ApiContext } from './api/context.js';
-import { ensureAdmin } from './auth/tokens.js';
+import { LoginService } from './auth/login-service.js';
+import { ensureAdmin, TokenAuthenticator } from './auth/tokens.js';
 import type { DeepPartial, ExecutorType, GodockerConfig } from './config/config-schema.js';
 import { loadConfig } from './config/load-config.js';
 import { coordinationKeys } from './coordination/coordination-keys.js';
@@ -168,6 +176,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
   let bus: EventBus | undefined;
   let heartbeat: DaemonHeartbeat | undefined;
   let gateway: SshGateway | undefined;
+  let authenticator: Authenticator | undefined;
   try {
     await store.migrate();
     let clusterId = await store.getMeta('clusterId');
@@ -189,7 +198,11 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     const shutdown = new AbortController();
     const runtimeDeps = { store, executor, executorNames: executors.memberNames, bus, config, clusterId, logger };
     runtime = new JobRuntime(runtimeDeps);
-    const ctx: ApiContext = { store, runtime, bus, config, executor, clusterId, shutdown: shutdown.signal };
+    // Checked at start (bind password, CA file), not at the first login.
+    if (config.auth.ldap) authenticator = await createLdapAuthenticator(config.auth.ldap, context, env);
+    const logins = authenticator ? new LoginService({ store, authenticator, auth: config.auth, logger }) : null;
+    const tokens = new TokenAuthenticator(store);
+    const ctx: ApiContext = { store, runtime, bus, config, executor, clusterId, shutdown: shutdown.signal, tokens, logins };
     if (redisUrl) {
       const role = new SiteRole(redisUrl, clusterId, config.coordination.leaseMs, logger);
       site = role;
@@ -212,7 +225,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     const url = address.replace('[::1]', 'localhost');
     if (config.ssh.enabled) {
       // Every daemon of a site serves it: running a command in a job changes no state, so no leader is needed.
-      gateway = new SshGateway({ store, executor: executors, bus, config, clusterId, logger });
+      gateway = new SshGateway({ store, tokens, executor: executors, bus, config, clusterId, logger });
       ctx.ssh = await gateway.start();
     }
     if (site) {
@@ -278,6 +291,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
         await runtime?.stop();
         await stoppers.executor.close();
         if (stoppers.bus instanceof RedisEventBus) await stoppers.bus.stop();
+        await authenticator?.close();
         await store.close();
       },
     };
@@ -288,6 +302,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     await runtime?.stop().catch(() => undefined);
     if (bus instanceof RedisEventBus) await bus.stop().catch(() => undefined);
     await executor?.close().catch(() => undefined);
+    await authenticator?.close().catch(() => undefined);
     await store.close().catch(() => undefined);
     throw e;
   }

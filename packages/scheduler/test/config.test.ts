@@ -46,6 +46,26 @@ describe('configuration', () => {
     expect(c.dataDir).toBe('/var/lib/gd');
   });
 
+  it('reads an auth.ldap section with its defaults, and names what is missing or contradictory in it', () => {
+    const ldap = 'auth:\n  ldap:\n    url: ldaps://dir.example.org\n    baseDn: ou=people,dc=example,dc=org\n';
+    const c = loadConfig({ path: file(ldap), env: {} });
+    expect(c.auth.tokenTtl).toBe('7d');
+    expect(c.auth.loginLimits.perUser).toEqual({ failures: 5, windowSeconds: 300 });
+    expect(c.auth.ldap).toMatchObject({ startTls: false, loginAttributes: ['uid', 'sAMAccountName', 'mail'], timeoutSeconds: 5 });
+    expect(c.auth.ldap?.attributes.uid).toEqual(['uidNumber']);
+    const noPassword = error(() => loadConfig({ path: file(`${ldap}    bindDn: cn=godocker,dc=example,dc=org\n`), env: {} }));
+    expect(noPassword.field).toBe('auth.ldap.bindDn');
+    expect(noPassword.message).toMatch(/bindPasswordFile .* or auth.ldap.bindPasswordEnv/);
+    const plainCa = 'auth:\n  ldap:\n    url: ldap://dir\n    baseDn: dc=x\n    caFile: /etc/ca.pem\n';
+    expect(error(() => loadConfig({ path: file(plainCa), env: {} })).message).toMatch(
+      /ldaps:\/\/ url, or set auth.ldap.startTls/,
+    );
+    expect(error(() => loadConfig({ path: file(`${ldap}    startTls: true\n`), env: {} })).field).toBe('auth.ldap.startTls');
+    const ttl = error(() => loadConfig({ path: file('auth:\n  tokenTtl: forever\n'), env: {} }));
+    expect(ttl.field).toBe('auth.tokenTtl');
+    expect(ttl.message).toMatch(/"auth.tokenTtl" is not a duration: "forever"/);
+  });
+
   it('names an unknown key', () => {
     const e = error(() => loadConfig({ path: file('server:\n  prot: 7000\n'), env: {} }));
     expect(e.field).toBe('server.prot');

@@ -36,16 +36,16 @@ beforeEach(async () => {
 
 describe('cached lookups', () => {
   it('answers a token from the cache until this store changes its user', async () => {
-    const first = await store.findUserByTokenHash(hashToken('token-of-ana-0123456789'));
+    const first = (await store.findToken(hashToken('token-of-ana-0123456789')))?.user;
     expect(first).toMatchObject({ name: 'ana', admin: false, priority: 0 });
-    expect(await store.findUserByTokenHash(hashToken('token-of-ana-0123456789'))).toBe(first);
+    expect((await store.findToken(hashToken('token-of-ana-0123456789')))?.user).toBe(first);
     await store.updateUser('ana', { admin: true, priority: 5 });
-    expect(await store.findUserByTokenHash(hashToken('token-of-ana-0123456789'))).toMatchObject({ admin: true, priority: 5 });
+    expect((await store.findToken(hashToken('token-of-ana-0123456789')))?.user).toMatchObject({ admin: true, priority: 5 });
   });
 
   it('sees what another connection committed: a user changed, a token added, a project changed', async () => {
-    await store.findUserByTokenHash(hashToken('token-of-ana-0123456789'));
-    expect(await store.findUserByTokenHash(hashToken('a-token-not-yet-added'))).toBeNull();
+    await store.findToken(hashToken('token-of-ana-0123456789'));
+    expect(await store.findToken(hashToken('a-token-not-yet-added'))).toBeNull();
     await store.createProject({ name: 'genomics', description: 'x', shares: 1, priority: 0, quota: {}, createdAt: AT });
     expect(await store.getProject('genomics')).toMatchObject({ shares: 1, members: [] });
 
@@ -56,8 +56,8 @@ describe('cached lookups', () => {
     // As the next request comes: in a later turn of the event loop (the store reads the database's version once a turn).
     await setImmediate();
 
-    expect(await store.findUserByTokenHash(hashToken('token-of-ana-0123456789'))).toMatchObject({ priority: 7 });
-    expect(await store.findUserByTokenHash(hashToken('a-token-not-yet-added'))).toMatchObject({ name: 'ana' });
+    expect((await store.findToken(hashToken('token-of-ana-0123456789')))?.user).toMatchObject({ priority: 7 });
+    expect((await store.findToken(hashToken('a-token-not-yet-added')))?.user).toMatchObject({ name: 'ana' });
     expect(await store.getProject('genomics')).toMatchObject({ shares: 4, members: [{ user: 'ana', shares: 2 }] });
   });
 
@@ -74,10 +74,10 @@ describe('cached lookups', () => {
   });
 
   it('hands out answers nobody can change for the next caller', async () => {
-    const user = await store.findUserByTokenHash(hashToken('token-of-ana-0123456789'));
+    const user = (await store.findToken(hashToken('token-of-ana-0123456789')))?.user;
     expect(() => {
       (user as { admin: boolean }).admin = true;
     }).toThrow(TypeError);
-    expect(await store.findUserByTokenHash(hashToken('token-of-ana-0123456789'))).toMatchObject({ admin: false });
+    expect((await store.findToken(hashToken('token-of-ana-0123456789')))?.user).toMatchObject({ admin: false });
   });
 });

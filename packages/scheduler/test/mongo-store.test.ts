@@ -234,15 +234,15 @@ describe('MongoStore: what each daemon keeps of users, tokens and projects', () 
     await a.createUser(user);
     await a.createProject({ name: 'genomics', description: '', shares: 1, priority: 0, quota: {}, createdAt: FIXTURE_TIME });
     // An unknown token is never kept: one added elsewhere works at once.
-    expect(await b.findUserByTokenHash('h1')).toBeNull();
+    expect(await b.findToken('h1')).toBeNull();
     await a.addToken('carol', 'h1', 'test');
-    expect((await b.findUserByTokenHash('h1'))?.admin).toBe(false);
+    expect((await b.findToken('h1'))?.user.admin).toBe(false);
     expect((await b.getProject('genomics'))?.shares).toBe(1);
 
     await a.updateUser('carol', { admin: true });
     await a.updateProject('genomics', { shares: 7 });
     await new Promise((r) => setTimeout(r, 300));
-    expect((await b.findUserByTokenHash('h1'))?.admin).toBe(true);
+    expect((await b.findToken('h1'))?.user.admin).toBe(true);
     expect((await b.getUser('carol'))?.admin).toBe(true);
     expect((await b.getProject('genomics'))?.shares).toBe(7);
 

@@ -204,6 +204,20 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
         expect([...listed].sort((a, b) => a.name.localeCompare(b.name))).toEqual([alice, bob]);
       });
 
+      it('keeps a directory user’s mail and origin, and a login’s refresh of uid, gid, home and mail', async () => {
+        const dave = makeUser('dave', { mail: 'dave@example.org', fromDirectory: true });
+        await store.createUser(dave);
+        expect(await store.getUser('dave')).toEqual(dave);
+        const refreshed = await store.updateUser('dave', { uid: 2104, gid: 2100, home: '/home/dave2', mail: null, admin: true });
+        const { mail: _gone, ...rest } = dave;
+        expect(refreshed).toEqual({ ...rest, uid: 2104, gid: 2100, home: '/home/dave2', admin: true });
+        expect(await store.getUser('dave')).toEqual(refreshed);
+        expect(await store.updateUser('dave', { mail: 'd@example.org' })).toEqual({ ...refreshed, mail: 'd@example.org' });
+        // A local user stays one: no mail, no origin.
+        await store.createUser(makeUser('alice'));
+        expect(await store.getUser('alice')).toEqual(makeUser('alice'));
+      });
+
       it('refuses a taken name with GOD_CONFLICT and keeps the first user', async () => {
         const first = makeUser('alice', { uid: 1001 });
         await store.createUser(first);
@@ -227,21 +241,51 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
         await store.addToken('alice', 'hash-a1', 'laptop');
         await store.addToken('alice', 'hash-a2', 'ci');
         await store.addToken('bob', 'hash-b1', 'admin');
-        expect(await store.findUserByTokenHash('hash-a1')).toEqual(alice);
-        expect(await store.findUserByTokenHash('hash-a2')).toEqual(alice);
-        expect(await store.findUserByTokenHash('hash-b1')).toEqual(bob);
+        expect((await store.findToken('hash-a1'))?.user).toEqual(alice);
+        expect((await store.findToken('hash-a2'))?.user).toEqual(alice);
+        expect((await store.findToken('hash-b1'))?.user).toEqual(bob);
+      });
+
+      it('gives each token an id, its label, expiry and times, and lists a user’s own', async () => {
+        await store.createUser(makeUser('alice'));
+        await store.createUser(makeUser('bob'));
+        const laptop = await store.addToken('alice', 'hash-a1', 'laptop');
+        const login = await store.addToken('alice', 'hash-a2', 'login from 10.0.0.5', { expiresAt: '2030-01-02T03:04:05.000Z' });
+        await store.addToken('bob', 'hash-b1', 'ci');
+        expect(laptop).toMatchObject({ user: 'alice', label: 'laptop', expiresAt: null, lastUsedAt: null });
+        expect(login).toMatchObject({ user: 'alice', label: 'login from 10.0.0.5', expiresAt: '2030-01-02T03:04:05.000Z' });
+        expect(laptop.id).not.toBe(login.id);
+        expect(Date.parse(laptop.createdAt)).not.toBeNaN();
+        expect((await store.findToken('hash-a2'))?.token).toEqual(login);
+        expect(await store.getToken(login.id)).toEqual(login);
+        expect((await store.listTokens('alice')).map((t) => t.id).sort()).toEqual([laptop.id, login.id].sort());
+        expect(await store.listTokens('carol')).toEqual([]);
+      });
+
+      it('records the last use and deletes a token by id, and only that one', async () => {
+        await store.createUser(makeUser('alice'));
+        const one = await store.addToken('alice', 'hash-a1', 'one');
+        const two = await store.addToken('alice', 'hash-a2', 'two');
+        await store.touchToken(one.id, FIXTURE_TIME);
+        expect((await store.getToken(one.id))?.lastUsedAt).toBe(FIXTURE_TIME);
+        expect(await store.deleteToken(one.id)).toBe(true);
+        expect(await store.deleteToken(one.id)).toBe(false);
+        expect(await store.findToken('hash-a1')).toBeNull();
+        expect(await store.getToken(one.id)).toBeNull();
+        expect(await store.listTokens('alice')).toEqual([two]);
+        expect((await store.findToken('hash-a2'))?.user.name).toBe('alice');
       });
 
       it('returns null for an unknown hash', async () => {
         await store.createUser(makeUser('alice'));
         await store.addToken('alice', 'hash-a1', 'laptop');
-        expect(await store.findUserByTokenHash('hash-zz')).toBeNull();
-        expect(await store.findUserByTokenHash('')).toBeNull();
+        expect(await store.findToken('hash-zz')).toBeNull();
+        expect(await store.findToken('')).toBeNull();
       });
 
       it('refuses a token for a user that does not exist', async () => {
         await expect(store.addToken('ghost', 'hash-g', 'x')).rejects.toThrow();
-        expect(await store.findUserByTokenHash('hash-g')).toBeNull();
+        expect(await store.findToken('hash-g')).toBeNull();
       });
     });
 
@@ -1141,7 +1185,7 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
         const updated = await store.updateUser('alice', { priority: 7, quota: { cpu: 8, gpus: null, runningJobs: 3 } });
         expect(updated).toEqual(makeUser('alice', { priority: 7, quota: { cpu: 8, runningJobs: 3 } }));
         expect(await store.getUser('alice')).toEqual(updated);
-        expect(await store.findUserByTokenHash('hash-a')).toEqual(updated);
+        expect((await store.findToken('hash-a'))?.user).toEqual(updated);
         const admin = await store.updateUser('alice', { admin: true });
         expect(admin).toEqual({ ...updated, admin: true });
         expect(await store.updateUser('alice', {})).toEqual(admin);
@@ -1555,7 +1599,7 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
         await store.migrate();
 
         expect(await store.getUser('alice')).toEqual(updatedAlice);
-        expect(await store.findUserByTokenHash('hash-1')).toEqual(updatedAlice);
+        expect((await store.findToken('hash-1'))?.user).toEqual(updatedAlice);
         expect(await store.listProjects()).toEqual(projects);
         expect(await store.getUsage()).toEqual([usage]);
         expect(await store.cpuTimeSince(0)).toEqual([{ project: 'genomics', user: 'alice', cpuSeconds: 30 }]);

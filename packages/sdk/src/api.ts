@@ -129,8 +129,64 @@ export const UserSchema = Type.Object({
   priority: Type.Integer(),
   /** The user's own limits, over all their projects. */
   quota: QuotaSchema,
+  /** From the directory (LDAP), when it has one. */
+  mail: Type.Optional(Type.String()),
+  /**
+   * true: the user logs in with the directory's password, and uid, gid, home, mail, admin
+   * and directory-mapped projects follow the directory at each login. Absent: a local user.
+   */
+  fromDirectory: Type.Optional(Type.Boolean()),
 });
 export type User = Static<typeof UserSchema>;
+
+/** `POST /auth/login`: a user name (or another login attribute the directory knows, such as a mail) and its password. */
+export const LoginBodySchema = Type.Object(
+  {
+    user: Type.String({ minLength: 1, maxLength: 256 }),
+    password: Type.String({ minLength: 1, maxLength: 1024 }),
+    /** Shown in `godocker token list`, e.g. the host the login came from. */
+    label: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+  },
+  { additionalProperties: false },
+);
+export type LoginBody = Static<typeof LoginBodySchema>;
+
+export const LoginResultSchema = Type.Object({
+  /** Shown only in this answer; the daemon keeps its hash. */
+  token: Type.String(),
+  /** ISO time after which the token answers 401 and the user logs in again. */
+  expiresAt: Type.String(),
+  tokenId: Type.String(),
+  user: UserSchema,
+});
+export type LoginResult = Static<typeof LoginResultSchema>;
+
+/** A token as its owner sees it: never the token itself. */
+export const TokenInfoSchema = Type.Object({
+  /** What `DELETE /tokens/{id}` and `godocker token revoke ID` name it by. */
+  id: Type.String(),
+  user: Type.String(),
+  /** How it was made: `login from 10.0.0.5`, `created by an admin`... */
+  label: Type.String(),
+  createdAt: Type.String(),
+  /** null: it never expires (tokens an admin made). */
+  expiresAt: Type.Union([Type.String(), Type.Null()]),
+  /** Within a minute; null: never used since it was made. */
+  lastUsedAt: Type.Union([Type.String(), Type.Null()]),
+});
+export type TokenInfo = Static<typeof TokenInfoSchema>;
+
+export const TokenListSchema = Type.Object({ tokens: Type.Array(TokenInfoSchema) });
+export type TokenList = Static<typeof TokenListSchema>;
+
+export const ListTokensQuerySchema = Type.Object(
+  {
+    /** Admin only: another user's tokens. */
+    user: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  },
+  { additionalProperties: false },
+);
+export type ListTokensQuery = Static<typeof ListTokensQuerySchema>;
 
 export const CreateUserBodySchema = Type.Object(
   {

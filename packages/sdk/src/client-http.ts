@@ -65,6 +65,7 @@ const CODE_BY_STATUS: Record<number, string> = {
   409: ErrorCodes.CONFLICT,
   413: ErrorCodes.PAYLOAD_TOO_LARGE,
   422: ErrorCodes.IDEMPOTENCY_KEY_REUSED,
+  429: ErrorCodes.RATE_LIMITED,
   503: ErrorCodes.UNAVAILABLE,
 };
 

@@ -27,6 +27,9 @@ import type {
   JobList,
   ListJobsQuery,
   ListProjectsQuery,
+  ListTokensQuery,
+  LoginBody,
+  LoginResult,
   NodeList,
   NodeView,
   ProjectList,
@@ -38,6 +41,8 @@ import type {
   SessionWaitResult,
   ShareTreeView,
   SiteStatus,
+  TokenInfo,
+  TokenList,
   UpdateProjectBody,
   UpdateUserBody,
   User,
@@ -483,6 +488,24 @@ export class GodockerClient {
   /** The user the token belongs to; the way to check a token. */
   async me(): Promise<User> {
     return (await this.http.json<User>({ method: 'GET', path: '/users/me' })).body;
+  }
+
+  /**
+   * Logs in with a user name and password checked by the daemon's directory (LDAP); needs no
+   * token. The answer's token expires at `expiresAt` (then log in again).
+   */
+  async login(body: LoginBody): Promise<LoginResult> {
+    return (await this.http.json<LoginResult>({ method: 'POST', path: '/auth/login', body })).body;
+  }
+
+  /** The caller's tokens (an admin may name another user), never the tokens themselves. */
+  async listTokens(query: ListTokensQuery = {}): Promise<TokenInfo[]> {
+    return (await this.http.json<TokenList>({ method: 'GET', path: '/tokens', query: { ...query } })).body.tokens;
+  }
+
+  /** Revokes one of the caller's tokens (an admin: anyone's); it answers 401 from then on. */
+  async revokeToken(id: string): Promise<void> {
+    await this.http.send({ method: 'DELETE', path: `/tokens/${encodeURIComponent(id)}` });
   }
 
   /** Admin: creates a user and its first token (shown only in this answer). */

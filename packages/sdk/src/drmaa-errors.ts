@@ -86,6 +86,7 @@ export const DRMAA_ERROR_TABLE: Readonly<Record<ErrorCode, { drmaa1: Drmaa1Error
   GOD_TASK_NOT_PLACED: { drmaa1: 'TRY_LATER', drmaa2: 'TryLaterException' },
   GOD_IDEMPOTENCY_KEY_REUSED: { drmaa1: 'INVALID_ARGUMENT', drmaa2: 'InvalidArgumentException' },
   GOD_UNAVAILABLE: { drmaa1: 'TRY_LATER', drmaa2: 'TryLaterException' },
+  GOD_RATE_LIMITED: { drmaa1: 'TRY_LATER', drmaa2: 'TryLaterException' },
   GOD_CONNECTION_ERROR: { drmaa1: 'DRM_COMMUNICATION_FAILURE', drmaa2: 'DrmCommunicationException' },
   GOD_INTERNAL: { drmaa1: 'INTERNAL_ERROR', drmaa2: 'InternalException' },
   GOD_TIMEOUT: { drmaa1: 'EXIT_TIMEOUT', drmaa2: 'TimeoutException' },

@@ -27,6 +27,7 @@ export const ErrorCodes = {
   EXECUTOR_UNAVAILABLE: 'GOD_EXECUTOR_UNAVAILABLE',
   TASK_NOT_PLACED: 'GOD_TASK_NOT_PLACED',
   UNAVAILABLE: 'GOD_UNAVAILABLE',
+  RATE_LIMITED: 'GOD_RATE_LIMITED',
   CONNECTION: 'GOD_CONNECTION_ERROR',
   INTERNAL: 'GOD_INTERNAL',
   // Raised by the SDK itself (DRMAA semantics), never answered by the API.
@@ -61,6 +62,7 @@ const STATUS: Record<ErrorCode, number> = {
   GOD_EXECUTOR_UNAVAILABLE: 503,
   GOD_TASK_NOT_PLACED: 503,
   GOD_UNAVAILABLE: 503,
+  GOD_RATE_LIMITED: 429,
   GOD_CONNECTION_ERROR: 503,
   GOD_INTERNAL: 500,
   GOD_TIMEOUT: 408,
@@ -81,13 +83,20 @@ export class GodockerError extends Error {
   readonly status: number;
   /** Dotted path of the offending input field, when one is to blame. */
   readonly field: string | undefined;
+  /** When asking again may succeed (the API's Retry-After), for a 429 or a 503 that knows it. */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: ErrorCode, message: string, options: { field?: string; cause?: unknown; status?: number } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { field?: string; cause?: unknown; status?: number; retryAfterSeconds?: number } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'GodockerError';
     this.code = code;
     this.status = options.status ?? STATUS[code];
     this.field = options.field;
+    this.retryAfterSeconds = options.retryAfterSeconds;
     Object.defineProperty(this, BRAND, { value: true });
   }
 

@@ -21,6 +21,7 @@
  */
 
 export * from './api.js';
+export * from './authenticator.js';
 export * from './client.js';
 export * from './drmaa-errors.js';
 export * from './drmaa-start-time.js';

@@ -246,6 +246,8 @@ int api_failure(const struct http_reply *r, enum api_call call, int control_acti
     e = inconsistent[control_action];
   } else if (call == CALL_SUBMIT && (is(code, "GOD_INVALID_REQUEST") || is(code, "GOD_UNSUPPORTED_ATTRIBUTE"))) {
     e = DRMAA_ERRNO_INVALID_ATTRIBUTE_VALUE;
+  } else if (is(code, "GOD_RATE_LIMITED") || (code == NULL && st == 429)) {
+    e = DRMAA_ERRNO_TRY_LATER;
   } else if (is(code, "GOD_UNAVAILABLE") || is(code, "GOD_EXECUTOR_UNAVAILABLE") || is(code, "GOD_CONNECTION_ERROR") ||
              (code == NULL && (st == 502 || st == 503 || st == 504))) {
     e = DRMAA_ERRNO_DRM_COMMUNICATION_FAILURE;

@@ -11,6 +11,7 @@ import { installErrorHandler } from './error-handler.js';
 import { type FollowerRole, forwardToLeader } from './follower-proxy.js';
 import { installJsonParser } from './json-body.js';
 import { limitUrlLength } from './request-limits.js';
+import { authRoutes } from './routes/auth.js';
 import { drmaa1Routes } from './routes/drmaa1.js';
 import { eventRoutes } from './routes/events.js';
 import { jobRoutes } from './routes/jobs.js';
@@ -98,6 +99,7 @@ export async function buildApp(ctx: ApiContext, options: AppOptions): Promise<Fa
       shareRoutes(api, ctx);
       eventRoutes(api, ctx);
       userRoutes(api, ctx);
+      authRoutes(api, ctx);
       projectRoutes(api, ctx);
       sessionRoutes(api, ctx);
       drmaa1Routes(api, ctx);

@@ -5,7 +5,8 @@
  */
 import { type Executor, ForbiddenError, type Job, JobNotFoundError, type User } from '@godocker/sdk';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { authenticate } from '../auth/tokens.js';
+import type { LoginService } from '../auth/login-service.js';
+import type { TokenAuthenticator } from '../auth/tokens.js';
 import type { GodockerConfig } from '../config/config-schema.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { JobRuntime } from '../runtime/job-runtime.js';
@@ -22,6 +23,9 @@ export interface ApiContext {
   ssh?: { host: string; port: number } | null;
   /** Aborted when the daemon stops: long-polls answer and streams close at once. */
   shutdown: AbortSignal;
+  tokens: TokenAuthenticator;
+  /** Password logins (POST /auth/login); null when no directory is configured. */
+  logins: LoginService | null;
 }
 
 declare module 'fastify' {
@@ -32,7 +36,7 @@ declare module 'fastify' {
 
 export function makeAuth(ctx: ApiContext) {
   const requireUser = async (request: FastifyRequest, _reply: FastifyReply) => {
-    request.user = await authenticate(ctx.store, request.headers.authorization);
+    request.user = await ctx.tokens.authenticate(request.headers.authorization);
   };
   const requireAdmin = async (request: FastifyRequest, reply: FastifyReply) => {
     await requireUser(request, reply);

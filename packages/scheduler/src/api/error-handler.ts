@@ -50,7 +50,9 @@ export function installErrorHandler(app: FastifyInstance): void {
     if (known) {
       // The store going away is told once by the store (mongo-watchdog.ts), not once per request.
       if (known.status >= 500) request.log[isStoreUnavailable(err) ? 'debug' : 'error']({ err }, 'request failed');
-      if (known.status === 503) void reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+      if (known.status === 503 || known.retryAfterSeconds !== undefined) {
+        void reply.header('retry-after', String(known.retryAfterSeconds ?? RETRY_AFTER_SECONDS));
+      }
       return reply.status(known.status).send(known.toBody());
     }
     request.log.error({ err }, 'unexpected error');

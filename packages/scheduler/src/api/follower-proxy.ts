@@ -14,8 +14,12 @@ export interface FollowerRole {
   leaderUrl(): Promise<string | null>;
 }
 
-/** Answered by any daemon: long-poll waits and event streams (the bus is shared), status. */
-const LOCAL = new RegExp(`^${API_PREFIX}/(jobs/wait|jobs/[0-9]+/wait|events|status)$`);
+/**
+ * Answered by any daemon: long-poll waits and event streams (the bus is shared), status, and
+ * password logins and tokens (the store and the directory are shared; a login forwarded would
+ * reach the leader from this daemon's address, not the client's, which its rate limit counts).
+ */
+const LOCAL = new RegExp(`^${API_PREFIX}/(jobs/wait|jobs/[0-9]+/wait|events|status|auth/login|tokens|tokens/[^/]+)$`);
 
 export async function forwardToLeader(app: FastifyInstance, role: FollowerRole): Promise<void> {
   // Long-polls and logs that follow are held as long as the leader holds them.

@@ -21,14 +21,50 @@ export function safeEqual(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/** Reads `Authorization: Bearer TOKEN`; throws AuthenticationError (401) otherwise. */
-export async function authenticate(store: Store, header: string | undefined): Promise<User> {
-  if (!header) throw new AuthenticationError();
-  const m = /^Bearer\s+(\S{1,1024})\s*$/i.exec(header);
-  if (!m?.[1]) throw new AuthenticationError('the Authorization header must be "Bearer TOKEN"');
-  const user = await store.findUserByTokenHash(hashToken(m[1]));
-  if (!user) throw new AuthenticationError('unknown or revoked token: get a new one from your admin, then `godocker login`');
-  return user;
+/** A token's last use is written at most this often: a write per request would cost more than most requests. */
+const TOUCH_EVERY_MS = 60_000;
+
+/**
+ * Checks bearer tokens and records their use (in `lastUsedAt`, within a minute). One per
+ * daemon: it remembers when it last wrote each token's use.
+ */
+export class TokenAuthenticator {
+  readonly #store: Store;
+  readonly #now: () => Date;
+  readonly #touched = new Map<string, number>();
+
+  constructor(store: Store, now: () => Date = () => new Date()) {
+    this.#store = store;
+    this.#now = now;
+  }
+
+  /** Reads `Authorization: Bearer TOKEN`; throws AuthenticationError (401) otherwise. */
+  async authenticate(header: string | undefined): Promise<User> {
+    if (!header) throw new AuthenticationError();
+    const m = /^Bearer\s+(\S{1,1024})\s*$/i.exec(header);
+    if (!m?.[1]) throw new AuthenticationError('the Authorization header must be "Bearer TOKEN"');
+    const found = await this.#store.findToken(hashToken(m[1]));
+    if (!found) throw new AuthenticationError('unknown or revoked token: get a new one from your admin, then `godocker login`');
+    const now = this.#now();
+    const { token, user } = found;
+    if (token.expiresAt !== null && Date.parse(token.expiresAt) <= now.getTime()) {
+      throw new AuthenticationError(
+        `this token expired at ${token.expiresAt}: log in again with \`godocker login --user ${user.name}\``,
+      );
+    }
+    this.#touch(token.id, now);
+    return user;
+  }
+
+  #touch(id: string, now: Date): void {
+    const last = this.#touched.get(id);
+    if (last !== undefined && now.getTime() - last < TOUCH_EVERY_MS) return;
+    // Bounded by the tokens in use; forgetting them all only costs one write each.
+    if (this.#touched.size >= 10_000) this.#touched.clear();
+    this.#touched.set(id, now.getTime());
+    // The use is a note, not part of the answer: a store that cannot write it now does not fail the request.
+    this.#store.touchToken(id, now.toISOString()).catch(() => this.#touched.delete(id));
+  }
 }
 
 export interface AdminSeed {
@@ -47,7 +83,7 @@ export async function ensureAdmin(store: Store, config: GodockerConfig, env: Nod
   const seeded = env.GODOCKER_ADMIN_TOKEN;
   if (existing) {
     // Automation restarting with the same token must keep working; a new token is added, never replaced.
-    if (seeded && !(await store.findUserByTokenHash(hashToken(seeded)))) {
+    if (seeded && !(await store.findToken(hashToken(seeded)))) {
       await store.addToken(name, hashToken(seeded), 'GODOCKER_ADMIN_TOKEN');
     }
     return { token: null, generated: false };

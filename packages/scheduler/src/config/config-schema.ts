@@ -32,6 +32,74 @@ const ExecutorTypeSchema = Type.Union([
 ]);
 export type ExecutorType = Static<typeof ExecutorTypeSchema>;
 
+function LoginLimitSchema(failures: number) {
+  return Type.Object(
+    {
+      failures: Type.Integer({ minimum: 1, maximum: 10_000, default: failures }),
+      windowSeconds: Type.Integer({ minimum: 1, maximum: 86_400, default: 300 }),
+    },
+    Section,
+  );
+}
+
+const AttributeName = Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z][A-Za-z0-9-]*$' });
+
+/** `auth.ldap`: the directory people log in with. */
+export const LdapConfigSchema = Type.Object(
+  {
+    /** ldap://host:389 (with startTls: true for StartTLS) or ldaps://host:636. */
+    url: Type.String({ pattern: '^ldaps?://' }),
+    /** Upgrade ldap:// to TLS with StartTLS before anything is sent. */
+    startTls: Type.Boolean({ default: false }),
+    /** PEM file of the CA that signed the directory's certificate (else the system's CAs). */
+    caFile: Type.Optional(Type.String({ minLength: 1, pattern: '^/' })),
+    /** The service account that searches for users; absent: searches anonymously. */
+    bindDn: Type.Optional(Type.String({ minLength: 1 })),
+    /** Its password, in a file (first line) or... */
+    bindPasswordFile: Type.Optional(Type.String({ minLength: 1, pattern: '^/' })),
+    /** ...in this environment variable of the daemon. */
+    bindPasswordEnv: Type.Optional(Type.String({ minLength: 1, pattern: '^[A-Za-z_][A-Za-z0-9_]*$' })),
+    /** Where users are searched (subtree). */
+    baseDn: Type.String({ minLength: 1 }),
+    /** Extra filter users must match, e.g. (objectClass=posixAccount). */
+    userFilter: Type.Optional(Type.String({ minLength: 3, pattern: '^\\(.*\\)$' })),
+    /** What a person may type as their user name: any of these attributes. */
+    loginAttributes: Type.Array(AttributeName, { minItems: 1, default: ['uid', 'sAMAccountName', 'mail'] }),
+    /** Which attribute holds what; the GoDocker user name is the first of `name` the entry has. */
+    attributes: Type.Object(
+      {
+        name: Type.Array(AttributeName, { minItems: 1, default: ['uid', 'sAMAccountName'] }),
+        uid: Type.Array(AttributeName, { minItems: 1, default: ['uidNumber'] }),
+        gid: Type.Array(AttributeName, { minItems: 1, default: ['gidNumber'] }),
+        home: Type.Array(AttributeName, { minItems: 1, default: ['homeDirectory', 'unixHomeDirectory'] }),
+        mail: Type.Array(AttributeName, { minItems: 1, default: ['mail'] }),
+      },
+      Section,
+    ),
+    groups: Type.Optional(
+      Type.Object(
+        {
+          /** Where groups are searched (subtree); absent: only the user's memberOf is read (Active Directory). */
+          baseDn: Type.Optional(Type.String({ minLength: 1 })),
+          /** {uid} and {dn} are the user's (escaped); default: posixGroup memberUid or groupOfNames member. */
+          filter: Type.String({ minLength: 3, default: '(|(memberUid={uid})(member={dn}))' }),
+          /**
+           * Directory group (cn) -> GoDocker project: a member of the group is made a member of
+           * the project at each login, and removed from it at the first login after they left.
+           */
+          projects: Type.Record(Type.String({ minLength: 1 }), Type.String({ minLength: 1, maxLength: 128 }), { default: {} }),
+          /** Members of this group (cn) are GoDocker admins; the right follows the group at each login. */
+          admin: Type.Optional(Type.String({ minLength: 1 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    /** Seconds to wait for the directory before a login answers that it is unreachable. */
+    timeoutSeconds: Type.Integer({ minimum: 1, maximum: 120, default: 5 }),
+  },
+  { additionalProperties: false },
+);
+
 export const ConfigSchema = Type.Object(
   {
     /** Folder for the SQLite file, job logs and executor state. */
@@ -279,6 +347,24 @@ export const ConfigSchema = Type.Object(
           },
           Section,
         ),
+        /**
+         * How long a token from a password login (`godocker login --user`) lasts: 30s, 12h, 7d...
+         * Then it answers 401 and the user logs in again. Tokens an admin makes do not expire.
+         */
+        tokenTtl: Type.String({ minLength: 1, default: '7d' }),
+        /**
+         * Failed password logins allowed per user name and per client address within a sliding
+         * window; past that, logins answer 429 with Retry-After. Counted in each daemon's memory.
+         */
+        loginLimits: Type.Object(
+          {
+            perUser: LoginLimitSchema(5),
+            perAddress: LoginLimitSchema(20),
+          },
+          Section,
+        ),
+        /** Password logins against an LDAP directory (OpenLDAP, Active Directory). Absent: tokens only. */
+        ldap: Type.Optional(LdapConfigSchema),
       },
       Section,
     ),
@@ -286,5 +372,6 @@ export const ConfigSchema = Type.Object(
   Strict,
 );
 export type GodockerConfig = Static<typeof ConfigSchema>;
+export type LdapConfig = Static<typeof LdapConfigSchema>;
 
 export type DeepPartial<T> = T extends readonly unknown[] ? T : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;

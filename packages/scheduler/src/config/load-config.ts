@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ConfigError } from '@godocker/sdk';
+import { ConfigError, parseDuration } from '@godocker/sdk';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { ConfigSchema, type DeepPartial, type GodockerConfig } from './config-schema.js';
@@ -122,6 +122,33 @@ export function loadConfig(options: LoadConfigOptions = {}): GodockerConfig {
 }
 
 function checkConsistency(c: GodockerConfig): void {
+  try {
+    parseDuration(c.auth.tokenTtl, 'auth.tokenTtl');
+  } catch (e) {
+    throw new ConfigError(
+      `config key "auth.tokenTtl" ${(e as Error).message.replace(/^invalid duration/, 'is not a duration:')}`,
+      'auth.tokenTtl',
+    );
+  }
+  const ldap = c.auth.ldap;
+  if (ldap?.bindDn !== undefined && ldap.bindPasswordFile === undefined && ldap.bindPasswordEnv === undefined) {
+    throw new ConfigError(
+      'config key "auth.ldap.bindDn" needs its password: set auth.ldap.bindPasswordFile (a file readable by the daemon only) or auth.ldap.bindPasswordEnv',
+      'auth.ldap.bindDn',
+    );
+  }
+  if (ldap?.caFile !== undefined && ldap.url.startsWith('ldap:') && !ldap.startTls) {
+    throw new ConfigError(
+      'config key "auth.ldap.caFile" is for TLS: use an ldaps:// url, or set auth.ldap.startTls true with ldap://',
+      'auth.ldap.caFile',
+    );
+  }
+  if (ldap?.startTls && ldap.url.startsWith('ldaps:')) {
+    throw new ConfigError(
+      'config key "auth.ldap.startTls": ldaps:// is TLS already; StartTLS goes with ldap://',
+      'auth.ldap.startTls',
+    );
+  }
   if (c.coordination.type === 'redis') {
     if (c.coordination.url === undefined) {
       throw new ConfigError(

@@ -28,7 +28,7 @@ import {
   type User,
 } from '@godocker/sdk';
 import ssh2 from 'ssh2';
-import { hashToken } from '../auth/tokens.js';
+import type { TokenAuthenticator } from '../auth/tokens.js';
 import type { GodockerConfig } from '../config/config-schema.js';
 import type { EventBus } from '../events/event-bus.js';
 import { jobEnv } from '../runtime/submission.js';
@@ -39,6 +39,8 @@ type Channel = ssh2.ServerChannel;
 
 export interface SshGatewayDeps {
   store: Store;
+  /** The API's check of tokens: a token works as the password, refused once expired or revoked. */
+  tokens: TokenAuthenticator;
   executor: Executor;
   bus: EventBus;
   config: GodockerConfig;
@@ -188,7 +190,7 @@ export class SshGateway {
     try {
       const user = await this.#d.store.getUser(name);
       if (user && ctx.method === 'password') {
-        const owner = await this.#d.store.findUserByTokenHash(hashToken(ctx.password));
+        const owner = await this.#d.tokens.authenticate(`Bearer ${ctx.password}`).catch(() => null);
         if (owner?.name === user.name) {
           ctx.accept();
           return user;

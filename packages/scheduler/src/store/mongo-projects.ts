@@ -24,7 +24,18 @@ import {
 } from '@godocker/sdk';
 import type { Collection, Db } from 'mongodb';
 import { ConflictError, type Decisions, isDuplicateKey, type Version, Versions } from './mongo-versions.js';
-import type { CpuTimeRow, NewProject, NewUser, ProjectPatch, StoredUser, UsageRow, UserPatch } from './store.js';
+import {
+  type CpuTimeRow,
+  type NewProject,
+  type NewTokenOptions,
+  type NewUser,
+  type ProjectPatch,
+  type StoredToken,
+  type StoredUser,
+  tokenIdOf,
+  type UsageRow,
+  type UserPatch,
+} from './store.js';
 
 /** Compare-and-set rounds before a change gives up on a record that keeps changing. */
 const CAS_ROUNDS = 100;
@@ -39,13 +50,20 @@ interface UserFields {
   quota: string;
   /** Their shares in the default project, which every user belongs to. */
   defaultShares: number;
+  /** Absent on users made before directories (as are the next). */
+  mail?: string | null;
+  fromDirectory?: boolean;
 }
 
 interface TokenDoc {
   _id: string;
+  /** tokenIdOf(_id); absent on tokens made before ids, which migrate() gives theirs. */
+  id?: string;
   user: string;
   label: string;
   createdAt: string;
+  expiresAt?: string | null;
+  lastUsedAt?: string | null;
 }
 
 interface ProjectFields {
@@ -93,6 +111,10 @@ export class MongoProjects {
     await this.projects.createIndexes([{ key: { 'members.user': 1 } }]);
     await this.usage.createIndexes();
     await this.tokens.createIndex({ user: 1 });
+    for (const old of await this.tokens.find({ id: { $exists: false } }).toArray()) {
+      await this.tokens.updateOne({ _id: old._id }, { $set: { id: tokenIdOf(old._id) } });
+    }
+    await this.tokens.createIndex({ id: 1 }, { unique: true });
     await this.cpu.createIndex({ bucket: 1 });
     await this.cas(this.projects, DEFAULT_PROJECT, 'the default project', (current) =>
       current
@@ -122,6 +144,8 @@ export class MongoProjects {
         priority: user.priority ?? 0,
         quota: JSON.stringify(mergeQuota({}, user.quota ?? {})),
         defaultShares: 1,
+        mail: user.mail ?? null,
+        fromDirectory: user.fromDirectory ?? false,
       };
     });
   }
@@ -147,24 +171,57 @@ export class MongoProjects {
         admin: patch.admin ?? current.admin,
         priority: patch.priority ?? current.priority,
         quota: patch.quota === undefined ? current.quota : JSON.stringify(mergeQuota(parseQuota(current.quota), patch.quota)),
+        uid: patch.uid ?? current.uid,
+        gid: patch.gid ?? current.gid,
+        home: patch.home ?? current.home,
+        mail: patch.mail === undefined ? (current.mail ?? null) : patch.mail,
       };
     });
     return toUser(doc as UserDoc);
   }
 
-  async addToken(userName: string, tokenHash: string, label: string): Promise<void> {
+  async addToken(userName: string, tokenHash: string, label: string, options: NewTokenOptions = {}): Promise<StoredToken> {
     if (!(await this.userExists(userName))) throw new NotFoundError(`no user named "${userName}"`);
+    const doc: TokenDoc = {
+      _id: tokenHash,
+      id: tokenIdOf(tokenHash),
+      user: userName,
+      label,
+      createdAt: new Date().toISOString(),
+      expiresAt: options.expiresAt ?? null,
+      lastUsedAt: null,
+    };
     try {
-      await this.tokens.insertOne({ _id: tokenHash, user: userName, label, createdAt: new Date().toISOString() });
+      await this.tokens.insertOne(doc);
     } catch (e) {
       if (isDuplicateKey(e)) throw new GodockerError(ErrorCodes.CONFLICT, 'this token is already registered');
       throw e;
     }
+    return toToken(doc);
   }
 
-  async findUserByTokenHash(tokenHash: string): Promise<StoredUser | null> {
+  async findToken(tokenHash: string): Promise<{ token: StoredToken; user: StoredUser } | null> {
     const token = await this.tokens.findOne({ _id: tokenHash });
-    return token ? this.getUser(token.user) : null;
+    const user = token ? await this.getUser(token.user) : null;
+    return token && user ? { token: toToken(token), user } : null;
+  }
+
+  async getToken(id: string): Promise<StoredToken | null> {
+    const token = await this.tokens.findOne({ id });
+    return token ? toToken(token) : null;
+  }
+
+  async listTokens(userName: string): Promise<StoredToken[]> {
+    const docs = await this.tokens.find({ user: userName }).toArray();
+    return docs.map(toToken).sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+  }
+
+  async deleteToken(id: string): Promise<boolean> {
+    return (await this.tokens.deleteOne({ id })).deletedCount > 0;
+  }
+
+  async touchToken(id: string, at: string): Promise<void> {
+    await this.tokens.updateOne({ id }, { $set: { lastUsedAt: at } });
   }
 
   async userExists(name: string): Promise<boolean> {
@@ -440,6 +497,19 @@ function toUser(doc: UserDoc): StoredUser {
     createdAt: doc.createdAt,
     priority: doc.priority,
     quota: parseQuota(doc.quota),
+    ...(typeof doc.mail === 'string' ? { mail: doc.mail } : {}),
+    ...(doc.fromDirectory ? { fromDirectory: true } : {}),
+  };
+}
+
+function toToken(doc: TokenDoc): StoredToken {
+  return {
+    id: doc.id ?? tokenIdOf(doc._id),
+    user: doc.user,
+    label: doc.label,
+    createdAt: doc.createdAt,
+    expiresAt: doc.expiresAt ?? null,
+    lastUsedAt: doc.lastUsedAt ?? null,
   };
 }
 

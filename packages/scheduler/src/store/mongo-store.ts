@@ -53,12 +53,14 @@ import type {
   JobUpdate,
   NewJob,
   NewProject,
+  NewTokenOptions,
   NewUser,
   PageRequest,
   ProjectPatch,
   QueuedJob,
   Store,
   StoredSshKey,
+  StoredToken,
   StoredUser,
   UsageRow,
   UserPatch,
@@ -342,11 +344,24 @@ export class MongoStore implements Store {
   updateUser(name: string, patch: UserPatch): Promise<StoredUser> {
     return this.lookups.writing(() => this.accounts.updateUser(name, patch));
   }
-  addToken(userName: string, tokenHash: string, label: string): Promise<void> {
-    return this.lookups.writing(() => this.accounts.addToken(userName, tokenHash, label));
+  addToken(userName: string, tokenHash: string, label: string, options?: NewTokenOptions): Promise<StoredToken> {
+    return this.lookups.writing(() => this.accounts.addToken(userName, tokenHash, label, options));
   }
-  findUserByTokenHash(tokenHash: string): Promise<StoredUser | null> {
-    return this.lookups.get(`token ${tokenHash}`, () => this.accounts.findUserByTokenHash(tokenHash));
+  findToken(tokenHash: string): Promise<{ token: StoredToken; user: StoredUser } | null> {
+    return this.lookups.get(`token ${tokenHash}`, () => this.accounts.findToken(tokenHash));
+  }
+  getToken(id: string): Promise<StoredToken | null> {
+    return this.accounts.getToken(id);
+  }
+  listTokens(userName: string): Promise<StoredToken[]> {
+    return this.accounts.listTokens(userName);
+  }
+  deleteToken(id: string): Promise<boolean> {
+    return this.lookups.writing(() => this.accounts.deleteToken(id));
+  }
+  /** Not through the lookups: when a token was last used is a note no lookup answers from. */
+  touchToken(id: string, at: string): Promise<void> {
+    return this.accounts.touchToken(id, at);
   }
   createProject(project: NewProject) {
     return this.lookups.writing(() => this.accounts.createProject(project));

@@ -277,6 +277,21 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    description: 'directory users (mail, from_directory); token ids, expiry and last use',
+    up(db) {
+      // A token's id is the start of its hash (tokenIdOf): tokens made before get theirs here.
+      db.exec(`
+        ALTER TABLE users ADD COLUMN mail TEXT;
+        ALTER TABLE users ADD COLUMN from_directory INTEGER NOT NULL DEFAULT 0 CHECK (from_directory IN (0, 1));
+        ALTER TABLE tokens ADD COLUMN id TEXT;
+        ALTER TABLE tokens ADD COLUMN expires_at TEXT;
+        ALTER TABLE tokens ADD COLUMN last_used_at TEXT;
+        UPDATE tokens SET id = 'tok_' || substr(hash, 1, 16);
+        CREATE UNIQUE INDEX tokens_id ON tokens(id);
+      `);
+    },
+  },
 ];
 
 /** The version a fully migrated database reports in `PRAGMA user_version`. */

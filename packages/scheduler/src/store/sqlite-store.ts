@@ -43,17 +43,20 @@ import type {
   JobUpdate,
   NewJob,
   NewProject,
+  NewTokenOptions,
   NewUser,
   PageRequest,
   ProjectPatch,
   QueuedJob,
   Store,
   StoredSshKey,
+  StoredToken,
   StoredUser,
   UsageRow,
   UserPatch,
   WaitingLimit,
 } from './store.js';
+import { tokenIdOf } from './store.js';
 import { expandTask, type Inherited, inheritedOf, inheritsFields, TaskCompactor } from './task-doc.js';
 import { checkWaitingLimit, countUpTo } from './waiting-limit.js';
 import { BACKSTOP_PAGES, WalCheckpointer } from './wal-checkpointer.js';
@@ -73,6 +76,18 @@ interface UserRow {
   created_at: string;
   priority: number;
   quota: string;
+  mail: string | null;
+  from_directory: number;
+}
+
+interface TokenRow {
+  id: string;
+  hash: string;
+  user_name: string;
+  label: string;
+  created_at: string;
+  expires_at: string | null;
+  last_used_at: string | null;
 }
 
 interface SshKeyRow {
@@ -105,21 +120,24 @@ function prepareStatements(db: Database.Database) {
     setMeta: db.prepare<[string, string]>(
       'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
     ),
-    insertUser: db.prepare<[string, number, number, string, number, string, number, string]>(
-      'INSERT INTO users (name, uid, gid, home, admin, created_at, priority, quota) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    insertUser: db.prepare<[string, number, number, string, number, string, number, string, string | null, number]>(
+      `INSERT INTO users (name, uid, gid, home, admin, created_at, priority, quota, mail, from_directory)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
-    updateUser: db.prepare<[number, number, string, string]>(
-      'UPDATE users SET admin = ?, priority = ?, quota = ? WHERE name = ?',
+    updateUser: db.prepare<[number, number, string, number, number, string, string | null, string]>(
+      'UPDATE users SET admin = ?, priority = ?, quota = ?, uid = ?, gid = ?, home = ?, mail = ? WHERE name = ?',
     ),
     getUser: db.prepare<[string], UserRow>('SELECT * FROM users WHERE name = ?'),
     listUsers: db.prepare<[], UserRow>('SELECT * FROM users ORDER BY name'),
     countUsers: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM users'),
-    insertToken: db.prepare<[string, string, string, string]>(
-      'INSERT INTO tokens (hash, user_name, label, created_at) VALUES (?, ?, ?, ?)',
+    insertToken: db.prepare<[string, string, string, string, string, string | null]>(
+      'INSERT INTO tokens (id, hash, user_name, label, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
     ),
-    userByToken: db.prepare<[string], UserRow>(
-      'SELECT users.* FROM tokens JOIN users ON users.name = tokens.user_name WHERE tokens.hash = ?',
-    ),
+    tokenByHash: db.prepare<[string], TokenRow>('SELECT * FROM tokens WHERE hash = ?'),
+    tokenById: db.prepare<[string], TokenRow>('SELECT * FROM tokens WHERE id = ?'),
+    tokensOfUser: db.prepare<[string], TokenRow>('SELECT * FROM tokens WHERE user_name = ? ORDER BY created_at, id'),
+    deleteToken: db.prepare<[string]>('DELETE FROM tokens WHERE id = ?'),
+    touchToken: db.prepare<[string, string]>('UPDATE tokens SET last_used_at = ? WHERE id = ?'),
     insertJob: db.prepare<[string, string, string, string | null, string, number | null, string, string, number]>(
       `INSERT INTO jobs (state, user_name, project, session, name, parent_id, submitted_at, doc, array_parent)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -305,7 +323,19 @@ export class SqliteStore implements Store {
     const insert = () => {
       const quota = JSON.stringify(mergeQuota({}, user.quota ?? {}));
       const { name, uid, gid, home, admin, createdAt } = user;
-      this.q.insertUser.run(name, uid, gid, home, admin ? 1 : 0, createdAt, user.priority ?? 0, quota);
+      const fromDirectory = user.fromDirectory ? 1 : 0;
+      this.q.insertUser.run(
+        name,
+        uid,
+        gid,
+        home,
+        admin ? 1 : 0,
+        createdAt,
+        user.priority ?? 0,
+        quota,
+        user.mail ?? null,
+        fromDirectory,
+      );
       this.projects.insertMembership(DEFAULT_PROJECT, name, 1);
     };
     try {
@@ -329,7 +359,9 @@ export class SqliteStore implements Store {
         if (!row) throw new NotFoundError(`no user named "${name}"`);
         const quota = patch.quota === undefined ? parseQuota(row.quota) : mergeQuota(parseQuota(row.quota), patch.quota);
         const admin = patch.admin === undefined ? row.admin : patch.admin ? 1 : 0;
-        this.q.updateUser.run(admin, patch.priority ?? row.priority, JSON.stringify(quota), name);
+        const mail = patch.mail === undefined ? row.mail : patch.mail;
+        const { uid = row.uid, gid = row.gid, home = row.home } = patch;
+        this.q.updateUser.run(admin, patch.priority ?? row.priority, JSON.stringify(quota), uid, gid, home, mail, name);
         return toUser(this.q.getUser.get(name) ?? row);
       })
       .immediate();
@@ -348,9 +380,12 @@ export class SqliteStore implements Store {
     return this.q.countUsers.get()?.n ?? 0;
   }
 
-  async addToken(userName: string, tokenHash: string, label: string): Promise<void> {
+  async addToken(userName: string, tokenHash: string, label: string, options: NewTokenOptions = {}): Promise<StoredToken> {
+    const id = tokenIdOf(tokenHash);
     try {
-      this.lookups.writing(() => this.q.insertToken.run(tokenHash, userName, label, new Date().toISOString()));
+      const createdAt = new Date().toISOString();
+      this.lookups.writing(() => this.q.insertToken.run(id, tokenHash, userName, label, createdAt, options.expiresAt ?? null));
+      return { id, user: userName, label, createdAt, expiresAt: options.expiresAt ?? null, lastUsedAt: null };
     } catch (e) {
       if (isConstraint(e, 'SQLITE_CONSTRAINT_FOREIGNKEY')) throw new NotFoundError(`no user named "${userName}"`);
       if (isConstraint(e, 'SQLITE_CONSTRAINT_PRIMARYKEY'))
@@ -359,11 +394,30 @@ export class SqliteStore implements Store {
     }
   }
 
-  async findUserByTokenHash(tokenHash: string): Promise<StoredUser | null> {
+  async findToken(tokenHash: string): Promise<{ token: StoredToken; user: StoredUser } | null> {
+    // A use recorded since is not written through writing(): the cached record may show an older lastUsedAt.
     return this.lookups.get(`token ${tokenHash}`, () => {
-      const row = this.q.userByToken.get(tokenHash);
-      return row ? toUser(row) : null;
+      const token = this.q.tokenByHash.get(tokenHash);
+      const user = token ? this.q.getUser.get(token.user_name) : undefined;
+      return token && user ? { token: toToken(token), user: toUser(user) } : null;
     });
+  }
+
+  async getToken(id: string): Promise<StoredToken | null> {
+    const row = this.q.tokenById.get(id);
+    return row ? toToken(row) : null;
+  }
+
+  async listTokens(userName: string): Promise<StoredToken[]> {
+    return this.q.tokensOfUser.all(userName).map(toToken);
+  }
+
+  async deleteToken(id: string): Promise<boolean> {
+    return this.lookups.writing(() => this.q.deleteToken.run(id).changes > 0);
+  }
+
+  async touchToken(id: string, at: string): Promise<void> {
+    this.q.touchToken.run(at, id);
   }
 
   async insertJobs(request: InsertRequest): Promise<InsertResult> {
@@ -886,6 +940,19 @@ function toUser(row: UserRow): StoredUser {
     createdAt: row.created_at,
     priority: row.priority,
     quota: parseQuota(row.quota),
+    ...(row.mail !== null ? { mail: row.mail } : {}),
+    ...(row.from_directory === 1 ? { fromDirectory: true } : {}),
+  };
+}
+
+function toToken(row: TokenRow): StoredToken {
+  return {
+    id: row.id,
+    user: row.user_name,
+    label: row.label,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    lastUsedAt: row.last_used_at,
   };
 }
 

@@ -93,10 +93,25 @@ async function copy(db: Database.Database, mongo: MongoStore, progress: (line: s
       createdAt: u.created_at as string,
       priority: u.priority as number,
       quota: JSON.parse(u.quota as string),
+      ...(typeof u.mail === 'string' ? { mail: u.mail } : {}),
+      ...(u.from_directory === 1 ? { fromDirectory: true } : {}),
     });
   }
-  for (const t of db.prepare<[], { hash: string; user_name: string; label: string }>('SELECT * FROM tokens').all()) {
-    await mongo.addToken(t.user_name, t.hash, t.label);
+  type TokenRow = { hash: string; user_name: string; label: string; expires_at: string | null };
+  for (const t of db.prepare<[], TokenRow>('SELECT * FROM tokens').all()) {
+    await mongo.addToken(t.user_name, t.hash, t.label, t.expires_at ? { expiresAt: t.expires_at } : {});
+  }
+  type KeyRow = { user_name: string; id: string; type: string; fingerprint: string; comment: string; public_key: string; created_at: string };
+  for (const k of db.prepare<[], KeyRow>('SELECT * FROM ssh_keys').all()) {
+    await mongo.addSshKey({
+      id: k.id,
+      user: k.user_name,
+      type: k.type,
+      fingerprint: k.fingerprint,
+      comment: k.comment,
+      publicKey: k.public_key,
+      createdAt: k.created_at,
+    });
   }
   progress(`users: ${users.length}`);
   const projects = db.prepare<[], Record<string, unknown>>('SELECT * FROM projects ORDER BY name').all();
@@ -218,6 +233,10 @@ async function countBoth(db: Database.Database, mongo: MongoStore): Promise<Migr
     Math.round(n('SELECT COALESCE(SUM(cpu_seconds), 0) AS n FROM usage_buckets')),
     Math.round(cpu.reduce((a, r) => a + r.cpuSeconds, 0)),
   );
+  const keyOwners = db.prepare<[], { user_name: string }>('SELECT DISTINCT user_name FROM ssh_keys').all();
+  let mongoKeys = 0;
+  for (const o of keyOwners) mongoKeys += (await mongo.listSshKeys(o.user_name)).length;
+  add('ssh keys', n('SELECT COUNT(*) AS n FROM ssh_keys'), mongoKeys);
   add('drained nodes', n('SELECT COUNT(*) AS n FROM drained_nodes'), (await mongo.drainedNodes()).length);
   const sessions = db
     .prepare<[], { user_name: string; n: number }>('SELECT user_name, COUNT(*) AS n FROM sessions GROUP BY user_name')

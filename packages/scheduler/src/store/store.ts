@@ -14,7 +14,7 @@
  * Every JobFilter, and a user's filter with one more, is answered from an index
  * in id order: a page costs about what it returns, not what the store holds.
  */
-import type { ArrayInfo, Job, JobState, JobStatus, Project, Quota, Session, SshKey, User } from '@godocker/sdk';
+import type { ArrayInfo, Job, JobState, JobStatus, Project, Quota, Session, SshKey, TokenInfo, User } from '@godocker/sdk';
 
 /** A job document before the store gives it an id. */
 export type NewJob = Omit<Job, 'id'>;
@@ -154,6 +154,20 @@ export interface UserPatch {
   priority?: number;
   quota?: Quota;
   admin?: boolean;
+  /** What the directory says at each login of a directory user. */
+  uid?: number;
+  gid?: number;
+  home?: string;
+  /** null removes it. */
+  mail?: string | null;
+}
+
+/** A token as stored: its hash is the key, never shown; `id` names it to its owner. */
+export type StoredToken = TokenInfo;
+
+export interface NewTokenOptions {
+  /** ISO time after which it no longer authenticates; none: it never expires. */
+  expiresAt?: string;
 }
 
 /** A project to create; it starts with no members. */
@@ -204,9 +218,20 @@ export interface Store {
   countUsers(): Promise<number>;
   /** Applies the patch atomically and returns the user as stored; NotFoundError for an unknown name. */
   updateUser(name: string, patch: UserPatch): Promise<StoredUser>;
-  /** Stores only the token's hash. */
-  addToken(userName: string, tokenHash: string, label: string): Promise<void>;
-  findUserByTokenHash(tokenHash: string): Promise<StoredUser | null>;
+  /**
+   * Stores only the token's hash, and returns the token's record with a new id.
+   * NotFoundError for an unknown user, GOD_CONFLICT for a hash already stored.
+   */
+  addToken(userName: string, tokenHash: string, label: string, options?: NewTokenOptions): Promise<StoredToken>;
+  /** The token of this hash and its user, expired or not (the caller tells an expired one apart). */
+  findToken(tokenHash: string): Promise<{ token: StoredToken; user: StoredUser } | null>;
+  getToken(id: string): Promise<StoredToken | null>;
+  /** The user's tokens, oldest first. */
+  listTokens(userName: string): Promise<StoredToken[]>;
+  /** False when no token has this id. */
+  deleteToken(id: string): Promise<boolean>;
+  /** Records a use; callers throttle it (a write per request would cost more than the request). */
+  touchToken(id: string, at: string): Promise<void>;
 
   /**
    * Atomic: all jobs (and the idempotency record) or none. Ids increase. An array's
@@ -374,4 +399,12 @@ export interface Store {
    * Returns how many buckets were removed.
    */
   resetCpuTime(project?: string, user?: string): Promise<number>;
+}
+
+/**
+ * A token's id: the start of its hash. Ids then need no state of their own, tokens made before
+ * ids existed get the same in every store, and 64 bits of a SHA-256 say nothing of the token.
+ */
+export function tokenIdOf(tokenHash: string): string {
+  return `tok_${tokenHash.slice(0, 16)}`;
 }

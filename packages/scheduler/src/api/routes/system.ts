@@ -1,7 +1,6 @@
 /** info, health and readiness. */
 import { ErrorBodySchema, type Info, InfoSchema, type SiteStatus, SiteStatusSchema, VERSION } from '@godocker/sdk';
 import type { FastifyInstance } from 'fastify';
-import { authenticate } from '../../auth/tokens.js';
 import { siteStatus } from '../../coordination/daemon-status.js';
 import { type ApiContext, makeAuth } from '../context.js';
 
@@ -16,7 +15,7 @@ export function systemRoutes(app: FastifyInstance, ctx: ApiContext, isReady: () 
     },
     async (request): Promise<Info> => {
       const c = ctx.config;
-      const user = request.headers.authorization ? await authenticate(ctx.store, request.headers.authorization) : null;
+      const user = request.headers.authorization ? await ctx.tokens.authenticate(request.headers.authorization) : null;
       return {
         name: 'GoDocker',
         version: VERSION,
