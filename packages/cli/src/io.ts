@@ -5,7 +5,8 @@
 import type { FetchFn } from '@godocker/sdk/client';
 
 export interface Output {
-  write(text: string): unknown;
+  /** Text, or the bytes of a downloaded file (`godocker get ID PATH -o -`). */
+  write(text: string | Uint8Array): unknown;
 }
 
 export interface CliIo {

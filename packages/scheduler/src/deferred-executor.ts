@@ -112,8 +112,8 @@ export class DeferredExecutor implements Executor {
   async logs(handle: TaskHandle, stream: LogStream, options: { follow: boolean }): Promise<Readable> {
     return (await this.#executor()).logs(handle, stream, options);
   }
-  async collect(handle: TaskHandle, logDir: string): Promise<void> {
-    return (await this.#executor()).collect(handle, logDir);
+  async collect(handle: TaskHandle, jobDir: string): Promise<void> {
+    return (await this.#executor()).collect(handle, jobDir);
   }
   async close(): Promise<void> {
     this.#closed = true;
