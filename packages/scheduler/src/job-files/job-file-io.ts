@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants, type Stats } from 'node:fs';
-import { type FileHandle, lchown, lstat, mkdir, readdir, realpath, rename, rm, unlink } from 'node:fs/promises';
+import { type FileHandle, lchown, lstat, mkdir, readdir, realpath, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { ErrorCodes, GodockerError, type JobFileEntry, NotFoundError } from '@godocker/sdk';
@@ -48,6 +48,11 @@ export async function listFolder(dir: string, path: string): Promise<JobFileEntr
   const segments = pathSegments(path);
   const root = await found(path, () => realpath(dir));
   const real = await found(path, () => resolveInside(root, path, segments));
+  if (!(await stat(real)).isDirectory()) {
+    throw new GodockerError(ErrorCodes.INVALID_REQUEST, `"${path}" is a file, not a folder: download it with \`godocker get\``, {
+      field: 'path',
+    });
+  }
   const handle = await found(path, () => openInside(root, path, real, constants.O_RDONLY | constants.O_DIRECTORY));
   try {
     // Read through the descriptor checked above: the folder opened, not whatever has its name now.
@@ -60,17 +65,6 @@ export async function listFolder(dir: string, path: string): Promise<JobFileEntr
       entries.push({ name, type: typeOf(info), size: info.size, mtime: info.mtime.toISOString() });
     }
     return entries;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') {
-      throw new GodockerError(
-        ErrorCodes.INVALID_REQUEST,
-        `"${path}" is a file, not a folder: download it with \`godocker get\``,
-        {
-          field: 'path',
-        },
-      );
-    }
-    throw error;
   } finally {
     await handle.close();
   }
@@ -153,7 +147,11 @@ async function makeFolders(root: string, path: string, segments: readonly string
       });
       if (owner) await lchown(next, owner.uid, owner.gid);
     }
-    at = await realpath(next);
+    at = await realpath(next).catch((error: unknown) => {
+      // A link to nothing: it leads nowhere the daemon may make a folder.
+      if (isMissing(error)) throw new PathRefusedError(path, `${name} is a symbolic link that points nowhere`);
+      throw error;
+    });
     if (!isInside(root, at)) throw new PathRefusedError(path, "it leads out of the job's directory through a symbolic link");
     if (!(await lstat(at)).isDirectory()) {
       throw new GodockerError(ErrorCodes.INVALID_REQUEST, `"${path}": ${name} is a file, not a folder`, { field: 'path' });

@@ -38,11 +38,18 @@ export function pathSegments(path: string): string[] {
   return segments;
 }
 
-/** `root` joined with the segments, resolved through links, and refused if that leaves `root`. */
+/**
+ * `root` joined with the segments, resolved through links one step at a time, and refused as
+ * soon as a step leaves `root`: a path through a link out is refused whether or not what it
+ * names exists out there (a 404 would tell the user what exists outside).
+ */
 export async function resolveInside(root: string, path: string, segments: readonly string[]): Promise<string> {
-  const real = await realpath(join(root, ...segments));
-  if (!isInside(root, real)) throw outside(path);
-  return real;
+  let at = root;
+  for (const name of segments) {
+    at = await realpath(join(at, name));
+    if (!isInside(root, at)) throw outside(path);
+  }
+  return at;
 }
 
 function outside(path: string): PathRefusedError {
