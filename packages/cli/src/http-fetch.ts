@@ -15,7 +15,7 @@ import { importHttps } from './dynamic-imports.js';
 const agent = new Agent({ keepAlive: true });
 
 /** What the SDK client reads of a response. */
-type ResponsePart = Pick<Response, 'ok' | 'status' | 'url' | 'body' | 'text'>;
+type ResponsePart = Pick<Response, 'ok' | 'status' | 'url' | 'body' | 'text'> & { headers: Pick<Headers, 'get'> };
 
 class HttpResponse implements ResponsePart {
   readonly ok: boolean;
@@ -30,6 +30,17 @@ class HttpResponse implements ResponsePart {
     this.#message = message;
     // A cut connection is reported to whoever reads the body; unread, it must not crash the process.
     message.on('error', () => undefined);
+  }
+
+  /** Only get(): the global Headers would load undici. */
+  get headers(): Pick<Headers, 'get'> {
+    const raw = this.#message.headers;
+    return {
+      get: (name: string) => {
+        const v = raw[name.toLowerCase()];
+        return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
+      },
+    };
   }
 
   get body(): ReadableStream<Uint8Array> {

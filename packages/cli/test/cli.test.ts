@@ -492,7 +492,9 @@ describe("godocker files, get, put, submit --upload, admin archive: the job's di
     const json = JSON.parse((await cli(['files', id, 'out', '--json'])).stdout) as { entries: { name: string; size: number }[] };
     expect(json.entries.map((e) => [e.name, e.size])).toEqual([['result.txt', 3]]);
 
-    expect((await cli(['get', id, 'out/result.txt', '-o', '-'])).stdout).toBe('42\n');
+    const piped = await cli(['get', id, 'out/result.txt', '-o', '-']);
+    expect(piped.stderr).toBe('');
+    expect(piped.stdout).toBe('42\n');
     const got = await cli(['get', id, 'out/result.txt', '-o', join(dir, 'result-copy.txt')]);
     expect(got.code, got.stderr).toBe(0);
     expect(await readFile(join(dir, 'result-copy.txt'), 'utf8')).toBe('42\n');
