@@ -6,7 +6,8 @@ import type { FetchFn } from '@godocker/sdk/client';
 import { importRead } from './dynamic-imports.js';
 
 export interface Output {
-  write(text: string): unknown;
+  /** Text, or the bytes of a downloaded file (`godocker get ID PATH -o -`). */
+  write(text: string | Uint8Array): unknown;
 }
 
 export interface CliIo {

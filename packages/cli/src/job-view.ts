@@ -141,6 +141,9 @@ export function describeJob(job: Job, now: number): string {
   out += field('Submitted', `${s.submittedAt} (${age(s.submittedAt, now)})`);
   out += field('Started', s.startedAt ?? '-');
   out += field('Ended', s.endedAt ?? '-');
+  if (s.archivedAt !== undefined) {
+    out += field('Archived', `${s.archivedAt}: its files and logs were removed; this record and its usage stay`);
+  }
   out += field('Node', s.node ?? '-');
   if (s.containerId) out += field('Container', s.containerId);
   out += 'Requirements:\n';

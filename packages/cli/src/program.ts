@@ -20,6 +20,7 @@ const COMMANDS: ReadonlyArray<readonly [readonly string[], () => Promise<Registe
   [['why'], () => import('./commands/why.js').then((m) => m.registerWhy)],
   [['share'], () => import('./commands/share.js').then((m) => m.registerShare)],
   [['logs'], () => import('./commands/logs.js').then((m) => m.registerLogs)],
+  [['files', 'get', 'put'], () => import('./commands/files.js').then((m) => m.registerFiles)],
   [['wait'], () => import('./commands/wait.js').then((m) => m.registerWait)],
   [JOB_ACTIONS, () => import('./commands/actions.js').then((m) => m.registerActions)],
   [['user'], () => import('./commands/user.js').then((m) => m.registerUser)],

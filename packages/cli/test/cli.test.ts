@@ -472,3 +472,66 @@ describe('godocker user, info, --version, server', () => {
     expect(stdout).toBe(`${VERSION}\n`);
   }, 120_000);
 });
+
+describe("godocker files, get, put, submit --upload, admin archive: the job's directory", () => {
+  it('uploads the input before the start, lists and downloads what the job wrote, puts a file into it', async () => {
+    await writeFile(join(dir, 'data.csv'), 'a,b\n1,2\n');
+    const script =
+      'cat "$GODOCKER_JOB_DIR/data.csv"; mkdir -p "$GODOCKER_JOB_DIR/out"; echo 42 > "$GODOCKER_JOB_DIR/out/result.txt"';
+    const s = await cli(['submit', '--cmd', script, '--upload', 'data.csv', '-q']);
+    expect(s.code, s.stderr).toBe(0);
+    const id = s.stdout.trim();
+    expect((await cli(['wait', id])).code).toBe(0);
+    expect((await cli(['logs', id])).stdout).toBe('a,b\n1,2\n');
+
+    const table = await cli(['files', id]);
+    expect(table.stdout).toMatch(/^NAME\s+TYPE\s+SIZE\s+MODIFIED\n/);
+    expect(table.stdout).toMatch(/^data\.csv\s+file\s+8\s/m);
+    expect(table.stdout).toMatch(/^out\/\s+directory\s/m);
+    expect(table.stdout).toMatch(/^stdout\s+file\s/m);
+    const json = JSON.parse((await cli(['files', id, 'out', '--json'])).stdout) as { entries: { name: string; size: number }[] };
+    expect(json.entries.map((e) => [e.name, e.size])).toEqual([['result.txt', 3]]);
+
+    const piped = await cli(['get', id, 'out/result.txt', '-o', '-']);
+    expect(piped.stderr).toBe('');
+    expect(piped.stdout).toBe('42\n');
+    const got = await cli(['get', id, 'out/result.txt', '-o', join(dir, 'result-copy.txt')]);
+    expect(got.code, got.stderr).toBe(0);
+    expect(await readFile(join(dir, 'result-copy.txt'), 'utf8')).toBe('42\n');
+
+    const put = await cli(['put', id, 'data.csv', 'more/data-again.csv']);
+    expect(put.code, put.stderr).toBe(0);
+    expect(put.stdout).toBe(`data.csv -> job ${id}: more/data-again.csv (8 bytes)\n`);
+    expect((await cli(['get', id, 'more/data-again.csv', '-o', '-'])).stdout).toBe('a,b\n1,2\n');
+
+    const outside = await cli(['get', id, '../../godocker.db', '-o', '-']);
+    expect(outside.code).not.toBe(0);
+    expect(outside.stderr).toMatch(/`\.\.` segment/);
+  });
+
+  it('submit --upload of a file it cannot read kills the held job before it ever runs, and says so', async () => {
+    const r = await cli(['submit', '--cmd', 'echo ran', '--upload', 'missing.csv', '-q']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(
+      /could not upload missing\.csv into job (\d+) .*cannot read missing\.csv.*killed before it started, nothing ran/,
+    );
+    const id = /into job (\d+)/.exec(r.stderr)?.[1] as string;
+    const job = JSON.parse((await cli(['show', id, '--json'])).stdout) as Job;
+    expect(job.status.state).toBe('failed');
+    expect(job.status.startedAt).toBeNull();
+  });
+
+  it('admin archive --older-than removes the directories of ended jobs; show says archived; get says 410', async () => {
+    const s = await cli(['submit', '--cmd', 'echo x > "$GODOCKER_JOB_DIR/f"', '-q']);
+    const id = s.stdout.trim();
+    expect((await cli(['wait', id])).code).toBe(0);
+    await new Promise((r) => setTimeout(r, 1100));
+    const a = await cli(['admin', 'archive', '--older-than', '1s']);
+    expect(a.code, a.stderr).toBe(0);
+    expect(a.stdout).toMatch(new RegExp(`^archived \\d+ job\\(s\\): .*\\b${id}\\b`));
+    expect((await cli(['show', id])).stdout).toMatch(/Archived:\s+\d{4}-\d\d-\d\dT.*files and logs were removed/);
+    const gone = await cli(['get', id, 'f', '-o', '-']);
+    expect(gone.code).not.toBe(0);
+    expect(gone.stderr).toMatch(new RegExp(`job ${id} was archived on`));
+  });
+});

@@ -21,7 +21,7 @@ let nextJobId = 1;
 
 function spec(overrides: RunSpecOverrides = {}): RunSpec {
   const jobId = nextJobId++;
-  return makeRunSpec(clusterId, jobId, { logDir: join(scratch, 'logs', String(jobId)), ...overrides });
+  return makeRunSpec(clusterId, jobId, { jobDir: join(scratch, 'logs', String(jobId)), ...overrides });
 }
 
 beforeAll(async () => {
@@ -57,7 +57,7 @@ describe('docker executor: an engine that stops and starts again', () => {
       ['status', () => executor.status(handle)],
       ['list', () => executor.list()],
       ['kill', () => executor.kill(handle, 1)],
-      ['collect', () => executor.collect(handle, first.logDir)],
+      ['collect', () => executor.collect(handle, first.jobDir)],
     ];
     for (const [name, call] of calls) {
       const error = await call().then(
@@ -70,13 +70,13 @@ describe('docker executor: an engine that stops and starts again', () => {
 
     await engine.start();
     expect(await executor.wait(handle)).toMatchObject({ exitCode: 0, signal: null, error: null });
-    await executor.collect(handle, first.logDir);
-    expect(await readFile(join(first.logDir, 'stdout'), 'utf8')).toBe('first\n');
+    await executor.collect(handle, first.jobDir);
+    expect(await readFile(join(first.jobDir, 'stdout'), 'utf8')).toBe('first\n');
     // The start that could not reach the engine made nothing: this one runs the job once.
     const again = await executor.start(later);
     expect(await executor.wait(again)).toMatchObject({ exitCode: 0 });
-    await executor.collect(again, later.logDir);
-    expect(await readFile(join(later.logDir, 'stdout'), 'utf8')).toBe('later\n');
+    await executor.collect(again, later.jobDir);
+    expect(await readFile(join(later.jobDir, 'stdout'), 'utf8')).toBe('later\n');
   }, 180_000);
 
   // Last: the engine is not started again (destroy() ends what it left running).

@@ -36,7 +36,7 @@ const entrypointImage = `local/godocker-test-entrypoint:${process.pid}`;
 
 function spec(overrides: RunSpecOverrides = {}): RunSpec {
   const jobId = nextJobId++;
-  return makeRunSpec(clusterId, jobId, { logDir: join(scratch, 'logs', String(jobId)), ...overrides });
+  return makeRunSpec(clusterId, jobId, { jobDir: join(scratch, 'logs', String(jobId)), ...overrides });
 }
 
 interface Finished {
@@ -51,12 +51,12 @@ async function run(overrides: RunSpecOverrides = {}): Promise<Finished> {
   const s = spec(overrides);
   const handle = await executor.start(s);
   const exit = await executor.wait(handle);
-  await executor.collect(handle, s.logDir);
+  await executor.collect(handle, s.jobDir);
   return {
     handle,
     exit,
-    stdout: await readFile(join(s.logDir, 'stdout'), 'utf8'),
-    stderr: await readFile(join(s.logDir, 'stderr'), 'utf8'),
+    stdout: await readFile(join(s.jobDir, 'stdout'), 'utf8'),
+    stderr: await readFile(join(s.jobDir, 'stderr'), 'utf8'),
   };
 }
 
@@ -280,7 +280,7 @@ describe('docker executor: working directory and files of the standard streams',
       state: 'exited',
       error: 'working directory /data/missing/deeper does not exist',
     });
-    await executor.collect(handle, s.logDir);
+    await executor.collect(handle, s.jobDir);
     await expect(stat(data('missing'))).rejects.toThrow(/ENOENT/);
     await mkdir(data('private'), { mode: 0o700 });
     const closed = await run({ script: 'true', workdir: '/data/private', mounts: mounts() });
@@ -298,8 +298,8 @@ describe('docker executor: working directory and files of the standard streams',
     const cmd = (await docker.getContainer(handle.id ?? s.key).inspect()).Config.Cmd ?? [];
     const nonce = cmd[4] ?? '';
     expect(nonce).toMatch(/^[0-9a-f]{32}$/);
-    await executor.collect(handle, s.logDir);
-    const seen = await readFile(join(s.logDir, 'stdout'), 'utf8');
+    await executor.collect(handle, s.jobDir);
+    const seen = await readFile(join(s.jobDir, 'stdout'), 'utf8');
     expect(seen).toContain('/bin/sh -c');
     expect(seen).not.toContain(nonce);
     expect(exit).toMatchObject({ exitCode: 125, error: null, signal: null });
@@ -323,7 +323,7 @@ describe('docker executor: control', () => {
     expect(status).toMatchObject({ state: 'exited', exitCode: exit.exitCode });
     // Killing what has ended is a no-op.
     await executor.kill(handle, 1);
-    await executor.collect(handle, s.logDir);
+    await executor.collect(handle, s.jobDir);
   });
 
   it('suspends (output stops advancing) and resumes (output goes on)', async () => {
@@ -345,7 +345,7 @@ describe('docker executor: control', () => {
 
     await executor.kill(handle, 1);
     await executor.wait(handle);
-    await executor.collect(handle, s.logDir);
+    await executor.collect(handle, s.jobDir);
   });
 
   it('kills a suspended job quickly', async () => {
@@ -357,7 +357,7 @@ describe('docker executor: control', () => {
     expect(Date.now() - t0).toBeLessThan(10_000);
     const exit = await executor.wait(handle);
     expect(exit.signal).not.toBeNull();
-    await executor.collect(handle, s.logDir);
+    await executor.collect(handle, s.jobDir);
   });
 
   it('refuses to suspend or resume a task that has ended', async () => {
@@ -366,7 +366,7 @@ describe('docker executor: control', () => {
     await executor.wait(handle);
     await expect(executor.suspend(handle)).rejects.toThrow(/only a running task/);
     await expect(executor.resume(handle)).rejects.toThrow(/only a suspended task/);
-    await executor.collect(handle, s.logDir);
+    await executor.collect(handle, s.jobDir);
   });
 });
 
@@ -383,8 +383,8 @@ describe('docker executor: idempotence and recovery', () => {
     const named = await docker.listContainers({ all: true, filters: { name: [`^/${s.key}$`] } });
     expect(named).toHaveLength(1);
     await executor.wait(a);
-    await executor.collect(a, s.logDir);
-    expect(await readFile(join(s.logDir, 'stdout'), 'utf8')).toBe('once\n');
+    await executor.collect(a, s.jobDir);
+    expect(await readFile(join(s.jobDir, 'stdout'), 'utf8')).toBe('once\n');
   });
 
   it('starts a container that was created but never started (daemon died in between)', async () => {
@@ -395,8 +395,8 @@ describe('docker executor: idempotence and recovery', () => {
     const handle = await executor.start(s);
     expect(handle.id).toBe(created.id);
     expect((await executor.wait(handle)).exitCode).toBe(0);
-    await executor.collect(handle, s.logDir);
-    expect(await readFile(join(s.logDir, 'stdout'), 'utf8')).toBe('recovered\n');
+    await executor.collect(handle, s.jobDir);
+    expect(await readFile(join(s.jobDir, 'stdout'), 'utf8')).toBe('recovered\n');
   });
 
   it('finds the job by key alone when the container id was lost', async () => {
@@ -404,7 +404,7 @@ describe('docker executor: idempotence and recovery', () => {
     await executor.start(s);
     const byKey = { key: s.key, id: null, node: null };
     expect((await executor.wait(byKey)).exitCode).toBe(5);
-    await executor.collect(byKey, s.logDir);
+    await executor.collect(byKey, s.jobDir);
     expect((await executor.status(byKey)).state).toBe('missing');
   });
 
@@ -431,7 +431,7 @@ describe('docker executor: idempotence and recovery', () => {
     expect((again as ExecutorError).message).toMatch(/could not start: could not select device driver/);
     const named = await docker.listContainers({ all: true, filters: { name: [s.key] } });
     expect(named).toHaveLength(1);
-    await executor.collect(handle, s.logDir);
+    await executor.collect(handle, s.jobDir);
     expect((await executor.status(handle)).state).toBe('missing');
   });
 
@@ -461,7 +461,7 @@ describe('docker executor: logs, list, collect, nodes', () => {
     expect(chunks.join('')).toBe('first\nlast\n');
     expect(await text(err)).toBe('err-first\n');
     expect((await executor.status(handle)).state).toBe('exited');
-    await executor.collect(handle, s.logDir);
+    await executor.collect(handle, s.jobDir);
   });
 
   it('lists the tasks of its cluster only, by key and job id', async () => {
@@ -488,17 +488,17 @@ describe('docker executor: logs, list, collect, nodes', () => {
     expect(inspect.HostConfig.SecurityOpt).toEqual(['no-new-privileges']);
     await executor.kill(handle, 0);
     await executor.wait(handle);
-    await executor.collect(handle, s.logDir);
+    await executor.collect(handle, s.jobDir);
   });
 
   it('collect is idempotent and leaves the files; status is then missing', async () => {
     const s = spec({ script: 'echo kept' });
     const handle = await executor.start(s);
     await executor.wait(handle);
-    await executor.collect(handle, s.logDir);
+    await executor.collect(handle, s.jobDir);
     expect((await executor.status(handle)).state).toBe('missing');
-    await executor.collect(handle, s.logDir);
-    expect(await readFile(join(s.logDir, 'stdout'), 'utf8')).toBe('kept\n');
+    await executor.collect(handle, s.jobDir);
+    expect(await readFile(join(s.jobDir, 'stdout'), 'utf8')).toBe('kept\n');
     await expect(executor.logs(handle, 'stdout', { follow: false })).rejects.toThrow(ExecutorError);
     await expect(executor.wait(handle)).rejects.toThrow(ExecutorError);
   });
@@ -506,10 +506,10 @@ describe('docker executor: logs, list, collect, nodes', () => {
   it('refuses to collect a running task', async () => {
     const s = spec({ script: 'sleep 30' });
     const handle = await executor.start(s);
-    await expect(executor.collect(handle, s.logDir)).rejects.toThrow(/still running/);
+    await expect(executor.collect(handle, s.jobDir)).rejects.toThrow(/still running/);
     await executor.kill(handle, 0);
     await executor.wait(handle);
-    await executor.collect(handle, s.logDir);
+    await executor.collect(handle, s.jobDir);
   });
 
   it('collects large output intact', async () => {
@@ -534,7 +534,7 @@ describe('docker executor: logs, list, collect, nodes', () => {
     const handle = await tuned.start(s);
     expect(handle.node).toBe('worker-1');
     await tuned.wait(handle);
-    await tuned.collect(handle, s.logDir);
+    await tuned.collect(handle, s.jobDir);
     await tuned.close();
   });
 });
@@ -581,6 +581,6 @@ describe('docker executor: configuration and lifecycle', () => {
     await expect(own.status(handle)).rejects.toThrow(/closed/);
     await executor.kill(handle, 0);
     await executor.wait(handle);
-    await executor.collect(handle, s.logDir);
+    await executor.collect(handle, s.jobDir);
   });
 });

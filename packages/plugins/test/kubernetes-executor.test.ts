@@ -39,7 +39,7 @@ let nextJobId = 1;
 function spec(overrides: RunSpecOverrides & { timeLimit?: number } = {}): RunSpec {
   const jobId = nextJobId++;
   const { timeLimit, ...rest } = overrides;
-  const s = makeRunSpec(clusterId, jobId, { logDir: join(scratch, 'logs', String(jobId)), node: K8S_NODE, ...rest });
+  const s = makeRunSpec(clusterId, jobId, { jobDir: join(scratch, 'logs', String(jobId)), node: K8S_NODE, ...rest });
   if (timeLimit !== undefined) s.job.requirements.timeLimit = timeLimit;
   return s;
 }
@@ -56,12 +56,12 @@ async function run(overrides: RunSpecOverrides = {}, on: Executor = executor): P
   const s = spec(overrides);
   const handle = await on.start(s);
   const exit = await on.wait(handle);
-  await on.collect(handle, s.logDir);
+  await on.collect(handle, s.jobDir);
   return {
     handle,
     exit,
-    stdout: await readFile(join(s.logDir, 'stdout'), 'utf8'),
-    stderr: await readFile(join(s.logDir, 'stderr'), 'utf8'),
+    stdout: await readFile(join(s.jobDir, 'stdout'), 'utf8'),
+    stderr: await readFile(join(s.jobDir, 'stderr'), 'utf8'),
   };
 }
 
@@ -113,13 +113,13 @@ describe('kubernetes executor: running jobs', () => {
     const exit = await executor.wait(handle);
     expect(exit).toMatchObject({ exitCode: 3, signal: null, oomKilled: false, error: null });
     expect(Date.parse(exit.endedAt ?? '')).toBeGreaterThanOrEqual(Date.parse(exit.startedAt ?? ''));
-    await executor.collect(handle, s.logDir);
+    await executor.collect(handle, s.jobDir);
     // Read apart: the test cluster has the PodLogsQuerySplitStreams gate on (scripts/k8s-up.sh).
-    expect(await readFile(join(s.logDir, 'stdout'), 'utf8')).toBe('out\n');
-    expect(await readFile(join(s.logDir, 'stderr'), 'utf8')).toBe('err\n');
+    expect(await readFile(join(s.jobDir, 'stdout'), 'utf8')).toBe('out\n');
+    expect(await readFile(join(s.jobDir, 'stderr'), 'utf8')).toBe('err\n');
     // collect deletes the Job (and the garbage collector its pod).
     expect(getJson('job', jobName(s.key))).toBeNull();
-    await executor.collect(handle, s.logDir);
+    await executor.collect(handle, s.jobDir);
   });
 
   it('runs as the job user with no privilege escalation, and requests equal to limits', async () => {
@@ -131,9 +131,9 @@ describe('kubernetes executor: running jobs', () => {
     expect(pod.containers[0].resources.requests).toEqual(pod.containers[0].resources.limits);
     expect(pod.containers[0].resources.limits).toMatchObject({ cpu: '250m', memory: String(48 * 1024 * 1024) });
     const exit = await executor.wait(handle);
-    await executor.collect(handle, s.logDir);
+    await executor.collect(handle, s.jobDir);
     expect(exit.exitCode).toBe(0);
-    expect((await readFile(join(s.logDir, 'stdout'), 'utf8')).split('\n').map((l) => l.replace(/\s+/g, ' '))).toEqual([
+    expect((await readFile(join(s.jobDir, 'stdout'), 'utf8')).split('\n').map((l) => l.replace(/\s+/g, ' '))).toEqual([
       '1234',
       '4321',
       'NoNewPrivs: 1',
@@ -154,8 +154,8 @@ describe('kubernetes executor: running jobs', () => {
     expect(cm?.data['job.sh']).toBe(s.script);
     expect(cm?.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'Job', name: jobName(s.key) });
     expect((await executor.wait(handle)).exitCode).toBe(0);
-    await executor.collect(handle, s.logDir);
-    expect(await readFile(join(s.logDir, 'stdout'), 'utf8')).toBe('from file /godocker/job.sh\n');
+    await executor.collect(handle, s.jobDir);
+    expect(await readFile(join(s.jobDir, 'stdout'), 'utf8')).toBe('from file /godocker/job.sh\n');
     expect(getJson('configmap', jobName(s.key))).toBeNull();
   });
 
@@ -167,8 +167,8 @@ describe('kubernetes executor: running jobs', () => {
     expect(c).toEqual(a);
     expect((await executor.list()).filter((t) => t.key === s.key)).toHaveLength(1);
     await executor.wait(a);
-    await executor.collect(a, s.logDir);
-    expect(await readFile(join(s.logDir, 'stdout'), 'utf8')).toBe('once\n');
+    await executor.collect(a, s.jobDir);
+    expect(await readFile(join(s.jobDir, 'stdout'), 'utf8')).toBe('once\n');
   });
 
   it('lists its tasks with their job ids, and forgets them once collected', async () => {
@@ -178,7 +178,7 @@ describe('kubernetes executor: running jobs', () => {
     expect(listed).toMatchObject({ key: s.key, jobId: s.job.id, handle: { id: jobName(s.key) } });
     await executor.kill(handle, 1);
     await executor.wait(handle);
-    await executor.collect(handle, s.logDir);
+    await executor.collect(handle, s.jobDir);
     expect((await executor.list()).some((t) => t.key === s.key)).toBe(false);
   });
 
@@ -227,7 +227,7 @@ describe('kubernetes executor: running jobs', () => {
     expect(await executor.status(handle)).toEqual({ state: 'created' });
     await executor.kill(handle, 1);
     await executor.wait(handle);
-    await executor.collect(handle, s.logDir);
+    await executor.collect(handle, s.jobDir);
   });
 
   it('mounts a catalogue folder the admin mapped to a PersistentVolumeClaim from that claim, with its subPath', async () => {
@@ -289,7 +289,7 @@ describe('kubernetes executor: running jobs', () => {
       expect(pod.volumes[0]).toMatchObject({ name: 'vol-0', persistentVolumeClaim: { claimName: 'site-data' } });
       expect(pod.containers[0].volumeMounts[0]).toMatchObject({ mountPath: '/data', subPath: 'alice' });
       expect(await withClaims.wait(handle)).toMatchObject({ exitCode: 0, error: null });
-      await withClaims.collect(handle, s.logDir);
+      await withClaims.collect(handle, s.jobDir);
       expect(await readFile(join(backing, 'alice', 'out.txt'), 'utf8')).toBe('via-claim\n');
     } finally {
       await withClaims.close();
@@ -302,7 +302,7 @@ describe('kubernetes executor: running jobs', () => {
     const handle = await executor.start(s);
     expect(getJson('job', jobName(s.key))?.spec.activeDeadlineSeconds).toBe(120 + 2 + 60);
     await executor.wait(handle);
-    await executor.collect(handle, s.logDir);
+    await executor.collect(handle, s.jobDir);
   });
 });
 
@@ -315,8 +315,8 @@ describe('kubernetes executor: kill, logs, what it cannot do', () => {
     await executor.kill(handle, 2);
     const exit = await executor.wait(handle);
     expect(exit).toMatchObject({ exitCode: 143, signal: 'SIGTERM', error: null });
-    await executor.collect(handle, s.logDir);
-    expect(await readFile(join(s.logDir, 'stdout'), 'utf8')).toBe('started\ngot TERM\n');
+    await executor.collect(handle, s.jobDir);
+    expect(await readFile(join(s.jobDir, 'stdout'), 'utf8')).toBe('started\ngot TERM\n');
   });
 
   it('kills a job that ignores SIGTERM with SIGKILL after the grace', async () => {
@@ -328,7 +328,7 @@ describe('kubernetes executor: kill, logs, what it cannot do', () => {
     const exit = await executor.wait(handle);
     expect(exit).toMatchObject({ exitCode: 137, signal: 'SIGKILL' });
     expect(Date.now() - t0).toBeGreaterThanOrEqual(1_500);
-    await executor.collect(handle, s.logDir);
+    await executor.collect(handle, s.jobDir);
   });
 
   it('a job no node can take waits as created; killed, it ends without having run', async () => {
@@ -340,8 +340,8 @@ describe('kubernetes executor: kill, logs, what it cannot do', () => {
     await executor.kill(handle, 1);
     const exit = await executor.wait(handle);
     expect(exit).toMatchObject({ exitCode: 137, signal: 'SIGKILL', startedAt: null });
-    await executor.collect(handle, s.logDir);
-    expect(await readFile(join(s.logDir, 'stdout'), 'utf8')).toBe('');
+    await executor.collect(handle, s.jobDir);
+    expect(await readFile(join(s.jobDir, 'stdout'), 'utf8')).toBe('');
   });
 
   it('follows the output of a running job until it ends', async () => {
@@ -351,7 +351,7 @@ describe('kubernetes executor: kill, logs, what it cannot do', () => {
     const followed = await text(await executor.logs(handle, 'stdout', { follow: true }));
     expect(followed).toBe('line 1\nline 2\nline 3\nline 4\nline 5\n');
     await executor.wait(handle);
-    await executor.collect(handle, s.logDir);
+    await executor.collect(handle, s.jobDir);
   });
 
   it('suspends a job still waiting to be placed (the Job is suspended, its pod deleted) and resumes it', async () => {
@@ -368,7 +368,7 @@ describe('kubernetes executor: kill, logs, what it cannot do', () => {
     await until(async () => (await executor.status(handle)).state === 'created');
     await executor.kill(handle, 1);
     await executor.wait(handle);
-    await executor.collect(handle, s.logDir);
+    await executor.collect(handle, s.jobDir);
   });
 
   it('refuses to suspend a job whose pod is on a node, naming the executor, and leaves it running', async () => {
@@ -381,7 +381,7 @@ describe('kubernetes executor: kill, logs, what it cannot do', () => {
     expect(await executor.status(handle)).toEqual({ state: 'running' });
     await executor.kill(handle, 1);
     await executor.wait(handle);
-    await executor.collect(handle, s.logDir);
+    await executor.collect(handle, s.jobDir);
   });
 
   it('gives up on a pod the cluster cannot place after unschedulableSeconds: deleted, and wait says why', async () => {
@@ -542,7 +542,7 @@ describe('kubernetes executor: configuration', () => {
     for (const h of handles) {
       await executor.kill(h, 1);
       await executor.wait(h);
-      await executor.collect(h, running.logDir);
+      await executor.collect(h, running.jobDir);
     }
   });
 

@@ -24,7 +24,7 @@ let nextJobId = 1;
 
 function spec(overrides: RunSpecOverrides = {}): RunSpec {
   const jobId = nextJobId++;
-  return makeRunSpec(clusterId, jobId, { logDir: join(scratch, 'logs', String(jobId)), node: K8S_NODE, ...overrides });
+  return makeRunSpec(clusterId, jobId, { jobDir: join(scratch, 'logs', String(jobId)), node: K8S_NODE, ...overrides });
 }
 
 beforeAll(async () => {
@@ -71,13 +71,13 @@ describe('kubernetes executor: an API server that stops answering for a while', 
     await delay(6_000);
     await relay.restore();
     expect(await executor.wait(handle)).toMatchObject({ exitCode: 0, signal: null, error: null });
-    await executor.collect(handle, s.logDir);
-    expect(await readFile(join(s.logDir, 'stdout'), 'utf8')).toBe('finished during the outage\n');
+    await executor.collect(handle, s.jobDir);
+    expect(await readFile(join(s.jobDir, 'stdout'), 'utf8')).toBe('finished during the outage\n');
     // The watches are back too: a new job is started and seen to its end.
     const again = spec({ script: 'echo after' });
     const h2 = await executor.start(again);
     expect(await executor.wait(h2)).toMatchObject({ exitCode: 0 });
     expect((await executor.nodes()).find((n) => n.name === K8S_NODE)).toBeDefined();
-    await executor.collect(h2, again.logDir);
+    await executor.collect(h2, again.jobDir);
   }, 60_000);
 });

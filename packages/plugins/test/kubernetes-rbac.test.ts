@@ -65,13 +65,13 @@ describe('kubernetes executor as the service account of deploy/kubernetes/rbac.y
   it('runs, follows, kills, lists and collects jobs and reads the nodes with only those rights', async () => {
     expect((await executor.nodes()).map((n) => n.name)).toContain(K8S_NODE);
     // A script with a shebang needs its ConfigMap: create, own, delete.
-    const a = makeRunSpec(clusterId, 1, { node: K8S_NODE, logDir: join(scratch, 'logs', '1'), script: '#!/bin/sh\necho ok' });
-    const b = makeRunSpec(clusterId, 2, { node: K8S_NODE, logDir: join(scratch, 'logs', '2'), script: 'echo up; sleep 60' });
+    const a = makeRunSpec(clusterId, 1, { node: K8S_NODE, jobDir: join(scratch, 'logs', '1'), script: '#!/bin/sh\necho ok' });
+    const b = makeRunSpec(clusterId, 2, { node: K8S_NODE, jobDir: join(scratch, 'logs', '2'), script: 'echo up; sleep 60' });
     const [ha, hb] = await Promise.all([executor.start(a), executor.start(b)]);
     expect((await executor.list()).map((t) => t.jobId).sort()).toEqual([1, 2]);
     expect(await executor.wait(ha)).toMatchObject({ exitCode: 0, error: null });
-    await executor.collect(ha, a.logDir);
-    expect(await readFile(join(a.logDir, 'stdout'), 'utf8')).toBe('ok\n');
+    await executor.collect(ha, a.jobDir);
+    expect(await readFile(join(a.jobDir, 'stdout'), 'utf8')).toBe('ok\n');
     for (let i = 0; i < 100 && (await executor.status(hb)).state !== 'running'; i++) await delay(200);
     let seen = '';
     for (let i = 0; i < 50 && !seen.includes('up'); i++) {
@@ -81,7 +81,7 @@ describe('kubernetes executor as the service account of deploy/kubernetes/rbac.y
     expect(seen).toBe('up\n');
     await executor.kill(hb, 1);
     expect(await executor.wait(hb)).toMatchObject({ exitCode: 137, signal: 'SIGKILL' });
-    await executor.collect(hb, b.logDir);
+    await executor.collect(hb, b.jobDir);
     expect(await executor.list()).toEqual([]);
   }, 60_000);
 });

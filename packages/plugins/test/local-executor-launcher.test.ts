@@ -286,7 +286,7 @@ describe('the executor and its launcher', () => {
         handle = await ex.start(s);
       }
       expect(await ex.wait(handle as TaskHandle)).toMatchObject({ exitCode: 0 });
-      await ex.collect(handle as TaskHandle, s.logDir);
+      await ex.collect(handle as TaskHandle, s.jobDir);
     }
     expect(outages).toBeGreaterThan(0);
     const runs = (await readFile(counter, 'utf8')).trim().split('\n').map(Number);
@@ -302,7 +302,7 @@ describe('the executor and its launcher', () => {
     );
     const one = await ex.start(first);
     expect(await ex.wait(one)).toMatchObject({ exitCode: 3 });
-    await ex.collect(one, first.logDir);
+    await ex.collect(one, first.jobDir);
     const spares = (await readdir(root)).filter((name) => name.startsWith('.spare-'));
     expect(spares).toHaveLength(1);
     const spareInode = statSync(join(root, spares[0] as string)).ino;
@@ -315,10 +315,10 @@ describe('the executor and its launcher', () => {
     expect(await ex.status(two)).toMatchObject({ state: 'running' });
     writeFileSync(`${seen}.go`, '');
     expect(await ex.wait(two)).toMatchObject({ exitCode: 0 });
-    expect(readFileSync(join(second.logDir, 'stdout'), 'utf8')).toBe('second\n');
+    expect(readFileSync(join(second.jobDir, 'stdout'), 'utf8')).toBe('second\n');
     expect(await until(() => existsSync(seen) && readFileSync(seen, 'utf8'))).toContain('exit 3 # first');
     expect(readFileSync(seen, 'utf8')).not.toContain('# second');
-    await ex.collect(two, second.logDir);
+    await ex.collect(two, second.jobDir);
   });
 
   it('kills the starts of a killed launcher that have not claimed their key: a start caught before its claim never runs later', async () => {
@@ -355,7 +355,7 @@ describe('the executor and its launcher', () => {
     await until(() => !alive(late));
     const handle = await ex.start(s);
     expect(await ex.wait(handle)).toMatchObject({ exitCode: 0 });
-    await ex.collect(handle, s.logDir);
+    await ex.collect(handle, s.jobDir);
     try {
       process.kill(late, 'SIGCONT');
     } catch {

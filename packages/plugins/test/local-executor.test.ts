@@ -183,8 +183,8 @@ describe('local executor: running jobs', () => {
     const info = await ex.wait(handle);
     expect(info).toMatchObject({ exitCode: 0, signal: null, oomKilled: false, error: null, cpuSeconds: null, maxMemoryMb: null });
     expect(Date.parse(info.startedAt ?? '')).toBeLessThanOrEqual(Date.parse(info.endedAt ?? ''));
-    expect(logOf(s.logDir, 'stdout')).toBe('hello\n');
-    expect(logOf(s.logDir, 'stderr')).toBe('oops\n');
+    expect(logOf(s.jobDir, 'stdout')).toBe('hello\n');
+    expect(logOf(s.jobDir, 'stderr')).toBe('oops\n');
     expect(await ex.status(handle)).toMatchObject({ state: 'exited', exitCode: 0 });
   });
 
@@ -198,7 +198,7 @@ describe('local executor: running jobs', () => {
     const ex = await executor();
     const { spec: s, handle } = await started(ex, '#!/usr/bin/awk -f\nBEGIN { print "from awk", ARGV[1] }', { args: ['x1'] });
     expect(await ex.wait(handle)).toMatchObject({ exitCode: 0 });
-    expect(logOf(s.logDir, 'stdout')).toBe('from awk x1\n');
+    expect(logOf(s.jobDir, 'stdout')).toBe('from awk x1\n');
   });
 
   it('passes args and env, with PATH and HOME, and nothing of the daemon env', async () => {
@@ -214,14 +214,14 @@ describe('local executor: running jobs', () => {
     );
     delete process.env.GODOCKER_LEAK_TEST;
     expect(await ex.wait(handle)).toMatchObject({ exitCode: 0 });
-    expect(logOf(s.logDir, 'stdout')).toBe(`a b|c|2|${s.job.id}|bar baz|/usr/local/bin:/usr/bin:/bin||home\n`);
+    expect(logOf(s.jobDir, 'stdout')).toBe(`a b|c|2|${s.job.id}|bar baz|/usr/local/bin:/usr/bin:/bin||home\n`);
   });
 
   it('runs in the workdir when one is given', async () => {
     const ex = await executor();
     const { spec: s, handle } = await started(ex, 'pwd', { workdir: base });
     await ex.wait(handle);
-    expect(logOf(s.logDir, 'stdout')).toBe(`${base}\n`);
+    expect(logOf(s.jobDir, 'stdout')).toBe(`${base}\n`);
   });
 
   it('ends with a readable error when the job cannot start, and no exit status: it never ran', async () => {
@@ -230,7 +230,7 @@ describe('local executor: running jobs', () => {
     const info = await ex.wait(handle);
     expect(info).toMatchObject({ exitCode: -1, signal: null, startedAt: null });
     expect(info.error).toBe(`working directory ${join(base, 'no-such-folder')} does not exist`);
-    expect(logOf(s.logDir, 'stdout')).toBe('');
+    expect(logOf(s.jobDir, 'stdout')).toBe('');
   });
 
   it('starts a key once, however often start is called', async () => {
@@ -259,11 +259,11 @@ describe('local executor: running jobs', () => {
     expect(listed).toContainEqual({ key: s.key, jobId: s.job.id, handle: expect.objectContaining({ key: s.key }) as TaskHandle });
     expect(listed.map((t) => t.key)).not.toContain(foreign.key);
 
-    await ex.collect(handle, s.logDir);
-    await ex.collect(handle, s.logDir);
+    await ex.collect(handle, s.jobDir);
+    await ex.collect(handle, s.jobDir);
     expect(await ex.status(handle)).toEqual({ state: 'missing' });
     expect((await ex.list()).map((t) => t.key)).not.toContain(s.key);
-    expect(logOf(s.logDir, 'stdout')).toBe('');
+    expect(logOf(s.jobDir, 'stdout')).toBe('');
     await expect(ex.wait(handle)).rejects.toBeInstanceOf(NotFoundError);
     await other.wait(foreign);
     await other.collect(foreign, join(base, 'elsewhere'));
@@ -411,7 +411,7 @@ describe('local executor: surviving the daemon', () => {
     await utimes(dir, old, old);
     const handle = await ex.start(s);
     expect(await ex.wait(handle)).toMatchObject({ exitCode: 0 });
-    expect(logOf(s.logDir, 'stdout')).toBe('once\n');
+    expect(logOf(s.jobDir, 'stdout')).toBe('once\n');
   });
 });
 
@@ -453,7 +453,7 @@ describe('local executor: logs', () => {
     const ex = await executor();
     const { spec: s, handle } = await started(ex, 'true');
     await ex.wait(handle);
-    await ex.collect(handle, s.logDir);
+    await ex.collect(handle, s.jobDir);
     await expect(ex.logs(handle, 'stdout', { follow: false })).rejects.toBeInstanceOf(NotFoundError);
   });
 });
@@ -471,10 +471,10 @@ describe.runIf(isRoot)('local executor: as root', () => {
     });
     expect(await ex.wait(handle)).toMatchObject({ exitCode: 0, error: null });
     // No supplementary group of the daemon's is kept; the home is the working directory.
-    expect(logOf(s.logDir, 'stdout')).toBe(`1234\n1234\n1234\n${home}\n`);
+    expect(logOf(s.jobDir, 'stdout')).toBe(`1234\n1234\n1234\n${home}\n`);
     expect((await stat(join(home, 'written'))).uid).toBe(1234);
     // The log file is the daemon's: the job writes it through the descriptor it was given, and cannot replace it.
-    expect((await stat(join(s.logDir, 'stdout'))).uid).toBe(0);
+    expect((await stat(join(s.jobDir, 'stdout'))).uid).toBe(0);
     expect(logged.filter((l) => l.level === 'warn')).toEqual([]);
   });
 });
@@ -508,8 +508,8 @@ describe.runIf(isRoot)('local executor: a job never acts through the root daemon
     let text = '';
     for await (const chunk of served) text += String(chunk);
     expect(text).toBe('done\n');
-    expect(logOf(s.logDir, 'stderr')).toMatch(/Permission denied/);
-    expect(JSON.parse(readFileSync(join(dir, 'spec.json'), 'utf8')).logDir).toBe(s.logDir);
+    expect(logOf(s.jobDir, 'stderr')).toMatch(/Permission denied/);
+    expect(JSON.parse(readFileSync(join(dir, 'spec.json'), 'utf8')).logDir).toBe(s.jobDir);
     const elsewhere = join(base, `collected-${s.job.id}`);
     await ex.collect(handle, elsewhere);
     expect(readFileSync(join(elsewhere, 'stdout'), 'utf8')).toBe('done\n');
@@ -558,8 +558,8 @@ describe.runIf(isRoot)('local executor: a job never acts through the root daemon
     const precious = join(base, `precious-${nextJobId}`);
     await writeFile(precious, 'precious\n');
     const s = spec('echo overwritten');
-    await mkdir(s.logDir, { recursive: true });
-    await symlink(precious, join(s.logDir, 'stdout'));
+    await mkdir(s.jobDir, { recursive: true });
+    await symlink(precious, join(s.jobDir, 'stdout'));
     const info = await ex.wait(await ex.start(s));
     expect(info).toMatchObject({ exitCode: -1, startedAt: null });
     expect(info.error).toMatch(/ELOOP/);
@@ -573,7 +573,7 @@ describe.runIf(isRoot)('local executor: a job never acts through the root daemon
       env: { HOME: home },
     });
     await ex.wait(handle);
-    expect(logOf(s.logDir, 'stdout')).toBe('refused\n');
+    expect(logOf(s.jobDir, 'stdout')).toBe('refused\n');
     const root = await stat(join(dataDir, 'local-tasks'));
     expect([root.mode & 0o777, root.uid]).toEqual([0o700, 0]);
     const dir = await stat(join(dataDir, 'local-tasks', s.key));
@@ -590,7 +590,7 @@ describe.runIf(isRoot)('local executor: a job never acts through the root daemon
     const info = await ex.wait(handle);
     expect(info).toMatchObject({ exitCode: -1, startedAt: null });
     expect(info.error).toBe(`cannot enter working directory ${join(vault, 'inner')}: Permission denied (EACCES)`);
-    expect(logOf(s.logDir, 'stdout')).toBe('');
+    expect(logOf(s.jobDir, 'stdout')).toBe('');
     // And it cannot tell a path that exists there from one that does not.
     const probe = await ex.wait(
       (await started(ex, 'true', { ...job, env: { HOME: home }, workdir: join(vault, 'nope') })).handle,
@@ -608,7 +608,7 @@ describe.runIf(isRoot)('local executor: a job never acts through the root daemon
         workdir: '/',
       });
       expect(await ex.wait(handle)).toMatchObject({ exitCode: 0, signal: null, error: null });
-      expect(logOf(s.logDir, 'stdout')).toBe(`ran as ${job.uid} in /\n`);
+      expect(logOf(s.jobDir, 'stdout')).toBe(`ran as ${job.uid} in /\n`);
     } finally {
       await chmod(base, 0o755);
     }
@@ -628,7 +628,7 @@ describe.runIf(isRoot)('local executor: a job never acts through the root daemon
       env: { HOME: home, LD_PRELOAD: '/no/such/library.so' },
     });
     expect(await ex.wait(handle)).toMatchObject({ exitCode: 0 });
-    expect(logOf(s.logDir, 'stdout')).toBe('/no/such/library.so\n');
+    expect(logOf(s.jobDir, 'stdout')).toBe('/no/such/library.so\n');
   });
 });
 
@@ -642,7 +642,7 @@ describe('local executor: exit status exactly as the process ended', () => {
         codes.map(async (code) => {
           const { spec: s, handle } = await started(ex, `exit ${code}`);
           const info = await ex.wait(handle);
-          await ex.collect(handle, s.logDir);
+          await ex.collect(handle, s.jobDir);
           return [code, info.exitCode, info.signal] as [number, number, string | null];
         }),
       );
@@ -753,7 +753,7 @@ describe.runIf(isRoot)('local executor: a data folder that turns read-only', () 
       execFileSync('mount', ['-o', 'remount,rw', mount]);
       expect(await pending).toMatchObject({ exitCode: 3, signal: null, error: null });
       expect(await ex.status(ended.handle)).toMatchObject({ state: 'exited', exitCode: 4 });
-      await ex.collect(ended.handle, ended.spec.logDir);
+      await ex.collect(ended.handle, ended.spec.jobDir);
       expect(await ex.status(orphaned.handle)).toMatchObject({ state: 'exited', signal: 'SIGKILL' });
     } finally {
       execFileSync('mount', ['-o', 'remount,rw', mount]);
@@ -814,7 +814,7 @@ describe('local executor: speed', () => {
           next++;
           const { spec: s, handle } = await started(ex, 'echo hi');
           await ex.wait(handle);
-          await ex.collect(handle, s.logDir);
+          await ex.collect(handle, s.jobDir);
         }
       }),
     );

@@ -42,7 +42,7 @@ let nextJobId = 1;
 
 function spec(overrides: RunSpecOverrides = {}): RunSpec {
   const jobId = nextJobId++;
-  return makeRunSpec(clusterId, jobId, { logDir: join(scratch, 'logs', String(jobId)), node: nodeName, ...overrides });
+  return makeRunSpec(clusterId, jobId, { jobDir: join(scratch, 'logs', String(jobId)), node: nodeName, ...overrides });
 }
 
 interface Finished {
@@ -57,12 +57,12 @@ async function run(overrides: RunSpecOverrides = {}, on: Executor = executor): P
   const s = spec(overrides);
   const handle = await on.start(s);
   const exit = await on.wait(handle);
-  await on.collect(handle, s.logDir);
+  await on.collect(handle, s.jobDir);
   return {
     handle,
     exit,
-    stdout: await readFile(join(s.logDir, 'stdout'), 'utf8'),
-    stderr: await readFile(join(s.logDir, 'stderr'), 'utf8'),
+    stdout: await readFile(join(s.jobDir, 'stdout'), 'utf8'),
+    stderr: await readFile(join(s.jobDir, 'stderr'), 'utf8'),
   };
 }
 
@@ -169,8 +169,8 @@ describe('swarm executor: running scripts', () => {
     expect(await executor.wait(handle)).toMatchObject({ exitCode: 0, error: null });
     const configs = await docker.listConfigs({ filters: { label: [`${KEY_LABEL}=${s.key}`] } });
     expect(configs).toHaveLength(1);
-    await executor.collect(handle, s.logDir);
-    expect(await readFile(join(s.logDir, 'stdout'), 'utf8')).toBe('via /godocker/job.sh arg1\n1234\n1234:2345 755\n');
+    await executor.collect(handle, s.jobDir);
+    expect(await readFile(join(s.jobDir, 'stdout'), 'utf8')).toBe('via /godocker/job.sh arg1\n1234\n1234:2345 755\n');
     expect(await docker.listConfigs({ filters: { label: [`${KEY_LABEL}=${s.key}`] } })).toHaveLength(0);
   });
 
@@ -204,8 +204,8 @@ describe('swarm executor: running scripts', () => {
     expect(container.HostConfig).toMatchObject({ NanoCpus: 500_000_000, Memory: 64 * 1024 * 1024 });
     expect(container.Config.Labels).toMatchObject(labels);
     expect((await executor.wait(handle)).exitCode).toBe(0);
-    await executor.collect(handle, s.logDir);
-    expect((await readFile(join(s.logDir, 'stdout'), 'utf8')).trim()).toMatch(/^50000( 100000)?$/);
+    await executor.collect(handle, s.jobDir);
+    expect((await readFile(join(s.jobDir, 'stdout'), 'utf8')).trim()).toMatch(/^50000( 100000)?$/);
   });
 
   it('reports a job over its memory as OOM-killed (read from the container on the manager)', async () => {
@@ -257,7 +257,7 @@ describe('swarm executor: running scripts', () => {
     );
     expect(exit.exitCode).toBe(-1);
     expect(await executor.status(handle)).toMatchObject({ state: 'exited', error: exit.error });
-    await executor.collect(handle, s.logDir);
+    await executor.collect(handle, s.jobDir);
   });
 });
 
@@ -275,7 +275,7 @@ describe('swarm executor: control', () => {
     expect(await executor.status(handle)).toMatchObject({ state: 'exited', exitCode: 137 });
     // Killing what has ended is a no-op.
     await executor.kill(handle, 1);
-    await executor.collect(handle, s.logDir);
+    await executor.collect(handle, s.jobDir);
     expect(await servicesOf(s.key)).toHaveLength(0);
   });
 
@@ -302,8 +302,8 @@ describe('swarm executor: control', () => {
       expect(service.Spec.TaskTemplate.Placement.Constraints).toContain('node.id==godocker-retired-by-kill');
       // Its replacement never runs: the job's task stays the one that ran.
       expect(await remote.status(handle)).toMatchObject({ state: 'exited', exitCode: 7 });
-      await remote.collect(handle, s.logDir);
-      expect(await readFile(join(s.logDir, 'stdout'), 'utf8')).toBe('started\ngot TERM\n');
+      await remote.collect(handle, s.jobDir);
+      expect(await readFile(join(s.jobDir, 'stdout'), 'utf8')).toBe('started\ngot TERM\n');
       expect(await servicesOf(s.key)).toHaveLength(0);
     } finally {
       await remote.close();
@@ -322,7 +322,7 @@ describe('swarm executor: control', () => {
     expect((error as Error).message).toBe('the swarm executor cannot resume jobs');
     await executor.kill(handle, 0);
     await executor.wait(handle);
-    await executor.collect(handle, s.logDir);
+    await executor.collect(handle, s.jobDir);
   });
 
   it('a constraint no node meets leaves the task pending (created, not failed); a kill removes it', async () => {
@@ -337,7 +337,7 @@ describe('swarm executor: control', () => {
     expect(task?.Status).toMatchObject({ State: 'pending', Err: expect.stringMatching(/no suitable node/) });
     await executor.kill(handle, 0);
     expect(await executor.status(handle)).toEqual({ state: 'missing' });
-    await executor.collect(handle, s.logDir);
+    await executor.collect(handle, s.jobDir);
   });
 });
 
@@ -353,8 +353,8 @@ describe('swarm executor: idempotence and recovery', () => {
     expect(new Set([a.id, b.id, c.id, d.id]).size).toBe(1);
     expect(await servicesOf(s.key)).toHaveLength(1);
     await executor.wait(a);
-    await executor.collect(a, s.logDir);
-    expect(await readFile(join(s.logDir, 'stdout'), 'utf8')).toBe('once\n');
+    await executor.collect(a, s.jobDir);
+    expect(await readFile(join(s.jobDir, 'stdout'), 'utf8')).toBe('once\n');
   });
 
   it('two executors racing on a key with a script config make one service and one config', async () => {
@@ -365,8 +365,8 @@ describe('swarm executor: idempotence and recovery', () => {
     expect(a.id).toBe(b.id);
     expect(await docker.listConfigs({ filters: { label: [`${KEY_LABEL}=${s.key}`] } })).toHaveLength(1);
     await executor.wait(a);
-    await executor.collect(a, s.logDir);
-    expect(await readFile(join(s.logDir, 'stdout'), 'utf8')).toBe('raced\n');
+    await executor.collect(a, s.jobDir);
+    expect(await readFile(join(s.jobDir, 'stdout'), 'utf8')).toBe('raced\n');
   });
 
   it('finds the job by key alone when the service id was lost', async () => {
@@ -374,7 +374,7 @@ describe('swarm executor: idempotence and recovery', () => {
     await executor.start(s);
     const byKey = { key: s.key, id: null, node: null };
     expect((await executor.wait(byKey)).exitCode).toBe(5);
-    await executor.collect(byKey, s.logDir);
+    await executor.collect(byKey, s.jobDir);
     expect((await executor.status(byKey)).state).toBe('missing');
   });
 });
@@ -399,7 +399,7 @@ describe('swarm executor: logs, list, collect, nodes', () => {
     expect(chunks.join('')).toBe('first\nlast\n');
     expect(await text(err)).toBe('err-first\n');
     expect((await executor.status(handle)).state).toBe('exited');
-    await executor.collect(handle, s.logDir);
+    await executor.collect(handle, s.jobDir);
   });
 
   it('lists the tasks of its cluster only, by key, job id and node', async () => {
@@ -413,19 +413,19 @@ describe('swarm executor: logs, list, collect, nodes', () => {
     await other.close();
     await executor.kill(handle, 0);
     await executor.wait(handle);
-    await executor.collect(handle, s.logDir);
+    await executor.collect(handle, s.jobDir);
   });
 
   it('collect writes both files, removes the service, is idempotent; then status is missing', async () => {
     const s = spec({ script: 'echo kept; echo also >&2' });
     const handle = await executor.start(s);
     await executor.wait(handle);
-    await executor.collect(handle, s.logDir);
+    await executor.collect(handle, s.jobDir);
     expect(await servicesOf(s.key)).toHaveLength(0);
     expect((await executor.status(handle)).state).toBe('missing');
-    await executor.collect(handle, s.logDir);
-    expect(await readFile(join(s.logDir, 'stdout'), 'utf8')).toBe('kept\n');
-    expect(await readFile(join(s.logDir, 'stderr'), 'utf8')).toBe('also\n');
+    await executor.collect(handle, s.jobDir);
+    expect(await readFile(join(s.jobDir, 'stdout'), 'utf8')).toBe('kept\n');
+    expect(await readFile(join(s.jobDir, 'stderr'), 'utf8')).toBe('also\n');
     await expect(executor.logs(handle, 'stdout', { follow: false })).rejects.toThrow(ExecutorError);
     await expect(executor.wait(handle)).rejects.toThrow(ExecutorError);
   });
@@ -434,10 +434,10 @@ describe('swarm executor: logs, list, collect, nodes', () => {
     const s = spec({ script: counter });
     const handle = await executor.start(s);
     await until(async () => lineCount(await snapshot(handle)) >= 2);
-    await expect(executor.collect(handle, s.logDir)).rejects.toThrow(/still running/);
+    await expect(executor.collect(handle, s.jobDir)).rejects.toThrow(/still running/);
     await executor.kill(handle, 0);
     await executor.wait(handle);
-    await executor.collect(handle, s.logDir);
+    await executor.collect(handle, s.jobDir);
   });
 
   it('collects large output intact', async () => {
@@ -480,7 +480,7 @@ describe('swarm executor: logs, list, collect, nodes', () => {
         `node.labels.${label}==yes`,
       ]);
       expect((await executor.wait(handle)).exitCode).toBe(0);
-      await executor.collect(handle, s.logDir);
+      await executor.collect(handle, s.jobDir);
     } finally {
       swarmDocker('node', 'update', '--label-rm', label, nodeId);
     }
@@ -548,7 +548,7 @@ describe('swarm executor: configuration and lifecycle', () => {
     await expect(own.status(handle)).rejects.toThrow(/closed/);
     await executor.kill(handle, 0);
     await executor.wait(handle);
-    await executor.collect(handle, s.logDir);
+    await executor.collect(handle, s.jobDir);
   });
 });
 
@@ -609,9 +609,9 @@ describe('swarm executor: a second node (a worker engine joined for these tests)
     expect(exit).toMatchObject({ exitCode: 4, error: null, signal: null, oomKilled: false, startedAt: null });
     expect(Date.now() - Date.parse(exit.endedAt ?? '')).toBeLessThan(60_000);
     expect((await executor.list()).find((t) => t.key === s.key)?.handle.node).toBe(onWorker);
-    await executor.collect(handle, s.logDir);
-    expect(await readFile(join(s.logDir, 'stdout'), 'utf8')).toBe('on worker\n');
-    expect(await readFile(join(s.logDir, 'stderr'), 'utf8')).toBe('err\n');
+    await executor.collect(handle, s.jobDir);
+    expect(await readFile(join(s.jobDir, 'stdout'), 'utf8')).toBe('on worker\n');
+    expect(await readFile(join(s.jobDir, 'stderr'), 'utf8')).toBe('err\n');
   }, 60_000);
 
   it('refuses to start on a node the swarm does not have', async () => {
@@ -626,8 +626,8 @@ describe('swarm executor: a second node (a worker engine joined for these tests)
     await until(async () => (await snapshot(handle)).includes('started'));
     await executor.kill(handle, 1);
     expect(await executor.wait(handle)).toMatchObject({ exitCode: 7, error: null });
-    await executor.collect(handle, s.logDir);
-    expect(await readFile(join(s.logDir, 'stdout'), 'utf8')).toBe('started\ngot TERM\n');
+    await executor.collect(handle, s.jobDir);
+    expect(await readFile(join(s.jobDir, 'stdout'), 'utf8')).toBe('started\ngot TERM\n');
   }, 60_000);
 
   it('a node drained in the swarm is drained for the daemon, and watchNodes says when it is and when it is active again; Swarm stops its job, which is lost', async () => {
@@ -671,7 +671,7 @@ describe('swarm executor: a second node (a worker engine joined for these tests)
     } finally {
       stop?.();
     }
-    await executor.collect(handle, s.logDir);
+    await executor.collect(handle, s.jobDir);
     expect(await servicesOf(s.key)).toHaveLength(0);
   }, 120_000);
 
@@ -695,7 +695,7 @@ describe('swarm executor: a second node (a worker engine joined for these tests)
       state: 'down',
       reason: expect.stringMatching(/the swarm says the node is (down|unknown|disconnected)/),
     });
-    await executor.collect(handle, s.logDir);
+    await executor.collect(handle, s.jobDir);
     expect(await servicesOf(s.key)).toHaveLength(0);
   }, 120_000);
 });

@@ -26,7 +26,7 @@ let nextJobId = 1;
 
 function spec(overrides: RunSpecOverrides = {}): RunSpec {
   const jobId = nextJobId++;
-  return makeRunSpec(clusterId, jobId, { logDir: join(scratch, 'logs', String(jobId)), node: nodeName, ...overrides });
+  return makeRunSpec(clusterId, jobId, { jobDir: join(scratch, 'logs', String(jobId)), node: nodeName, ...overrides });
 }
 
 async function until(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
@@ -106,7 +106,7 @@ describe('swarm executor: a manager that does not answer for a while', () => {
       ['list', () => executor.list()],
       ['kill', () => executor.kill(handle, 1)],
       ['logs', () => executor.logs(handle, 'stdout', { follow: false })],
-      ['collect', () => executor.collect(handle, first.logDir)],
+      ['collect', () => executor.collect(handle, first.jobDir)],
     ];
     for (const [name, call] of calls) {
       const error = await call().then(
@@ -124,14 +124,14 @@ describe('swarm executor: a manager that does not answer for a while', () => {
     await until(async () => told === 3, 15_000);
     expect((await executor.nodes()).map((n) => n.name)).toContain(nodeName);
     expect(await executor.wait(handle)).toMatchObject({ exitCode: 0, signal: null, error: null });
-    await executor.collect(handle, first.logDir);
-    expect(await readFile(join(first.logDir, 'stdout'), 'utf8')).toBe('first\n');
+    await executor.collect(handle, first.jobDir);
+    expect(await readFile(join(first.jobDir, 'stdout'), 'utf8')).toBe('first\n');
     // The start that could not reach the manager made nothing: this one runs the job once.
     expect(await docker.listServices({ filters: { label: [`${KEY_LABEL}=${later.key}`] } })).toHaveLength(0);
     const again = await executor.start(later);
     expect(await executor.wait(again)).toMatchObject({ exitCode: 0 });
-    await executor.collect(again, later.logDir);
-    expect(await readFile(join(later.logDir, 'stdout'), 'utf8')).toBe('later\n');
+    await executor.collect(again, later.jobDir);
+    expect(await readFile(join(later.jobDir, 'stdout'), 'utf8')).toBe('later\n');
     stop?.();
   }, 120_000);
 });

@@ -3,7 +3,6 @@
  * that order and stopped in reverse. Nothing global lives outside this.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -42,6 +41,8 @@ import { SiteRole } from './coordination/site-role.js';
 import { preparePrivateFolder } from './data-folder.js';
 import { DeferredExecutor } from './deferred-executor.js';
 import { type EventBus, LocalEventBus } from './events/event-bus.js';
+import { JobArchiver } from './job-files/archiver.js';
+import { isInside, jobsDirOf, prepareJobsDir } from './job-files/job-dir.js';
 import { JobRuntime } from './runtime/job-runtime.js';
 import { SshGateway } from './ssh/ssh-gateway.js';
 import { MongoStore } from './store/mongo-store.js';
@@ -165,12 +166,13 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     options.logger === false ? null : (options.logger ?? pino({ level: env.GODOCKER_LOG_LEVEL ?? 'info' }, destination(2)));
   const logger: Logger = pinoLogger ?? silent;
 
-  // The daemon's alone: no job needs a path in it (the local executor hands jobs descriptors).
-  await preparePrivateFolder(config.dataDir, logger);
-  await mkdir(join(config.dataDir, 'logs'), { recursive: true });
+  // The daemon's alone; jobs pass through it (0711) only when their directories are inside it.
+  await preparePrivateFolder(config.dataDir, logger, { traversable: isInside(config.dataDir, jobsDirOf(config)) });
+  await prepareJobsDir(config);
   const store: Store = await openStore(config, logger);
   let executor: Executor | undefined;
   let runtime: JobRuntime | undefined;
+  let archiver: JobArchiver | undefined;
   let app: FastifyInstance | undefined;
   let site: SiteRole | undefined;
   let bus: EventBus | undefined;
@@ -202,7 +204,19 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     if (config.auth.ldap) authenticator = await createLdapAuthenticator(config.auth.ldap, context, env);
     const logins = authenticator ? new LoginService({ store, authenticator, auth: config.auth, logger }) : null;
     const tokens = new TokenAuthenticator(store);
-    const ctx: ApiContext = { store, runtime, bus, config, executor, clusterId, shutdown: shutdown.signal, tokens, logins };
+    archiver = new JobArchiver({ store, config, logger });
+    const ctx: ApiContext = {
+      store,
+      runtime,
+      archiver,
+      bus,
+      config,
+      executor,
+      clusterId,
+      shutdown: shutdown.signal,
+      tokens,
+      logins,
+    };
     if (redisUrl) {
       const role = new SiteRole(redisUrl, clusterId, config.coordination.leaseMs, logger);
       site = role;
@@ -220,7 +234,10 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
       ...(site ? { follower: site } : {}),
     });
     // One daemon alone leads from the start; on a site, the one the election picks.
-    if (!site) await runtime.start();
+    if (!site) {
+      await runtime.start();
+      archiver.start();
+    }
     const address = await app.listen({ host: config.server.host, port: config.server.port });
     const url = address.replace('[::1]', 'localhost');
     if (config.ssh.enabled) {
@@ -237,9 +254,11 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
           ctx.runtime = leading;
           runtime = leading;
           await leading.start();
+          archiver?.start();
           await heartbeat?.beat();
         },
         follow: async () => {
+          archiver?.stop();
           await runtime?.stop();
           await heartbeat?.beat();
         },
@@ -288,6 +307,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
         await stoppers.heartbeat.stop();
         // Released before anything else stops: a follower takes over at once, not a lease later.
         await stoppers.site?.stop();
+        archiver?.stop();
         await runtime?.stop();
         await stoppers.executor.close();
         if (stoppers.bus instanceof RedisEventBus) await stoppers.bus.stop();
@@ -299,6 +319,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     await gateway?.stop().catch(() => undefined);
     await app?.close().catch(() => undefined);
     await site?.stop().catch(() => undefined);
+    archiver?.stop();
     await runtime?.stop().catch(() => undefined);
     if (bus instanceof RedisEventBus) await bus.stop().catch(() => undefined);
     await executor?.close().catch(() => undefined);

@@ -120,8 +120,8 @@ export class DeferredExecutor implements Executor {
     if (!real.exec) throw new NotSupportedError(this.name, 'run commands inside jobs (ssh) yet');
     return real.exec(handle, request);
   }
-  async collect(handle: TaskHandle, logDir: string): Promise<void> {
-    return (await this.#executor()).collect(handle, logDir);
+  async collect(handle: TaskHandle, jobDir: string): Promise<void> {
+    return (await this.#executor()).collect(handle, jobDir);
   }
   async close(): Promise<void> {
     this.#closed = true;

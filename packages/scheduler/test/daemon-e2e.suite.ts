@@ -9,6 +9,7 @@ import type { Job, JobEvent, JobList } from '@godocker/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Caller } from './helpers/api-caller.js';
 import { type ExecutorKind, logsOf, startTestDaemon, type TestDaemon, waitJob } from './helpers/test-daemon.js';
+import { describeJobFiles } from './job-files.suite.js';
 
 export interface E2EContext {
   t: TestDaemon;
@@ -28,10 +29,12 @@ export function describeDaemonE2E(kind: ExecutorKind, options: E2EOptions = {}):
   describe(`daemon end to end (${kind} executor)`, () => {
     let t: TestDaemon;
     let alice: Caller;
+    let bob: Caller;
 
     beforeAll(async () => {
       t = await startTestDaemon(kind, overrides);
       alice = await t.addUser('alice', 2001, 2002);
+      bob = await t.addUser('bob', 2003, 2004);
     });
     afterAll(async () => {
       await t?.stop();
@@ -331,6 +334,8 @@ export function describeDaemonE2E(kind: ExecutorKind, options: E2EOptions = {}):
       controller.abort();
       expect(states).toEqual(['pending', 'running', 'done']);
     });
+
+    describe("the job's directory", () => describeJobFiles(() => ({ t, alice, bob })));
 
     extra?.(() => ({ t, alice }));
   });

@@ -11,7 +11,7 @@
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,6 +42,8 @@ let env: NodeJS.ProcessEnv = {};
 let port1 = 0;
 let port2 = 0;
 let jobContainer: string | null = null;
+/** The jobs' directories: one host folder both daemons mount at its own path, the daemon's uid's. */
+const jobsDir = `/tmp/${project}-jobs`;
 
 async function composeRun(args: string[], timeout = 180_000): Promise<string> {
   const [cmd, ...pre] = compose;
@@ -97,7 +99,9 @@ describe('deploy/compose.yaml: the daemon in a container, on FerretDB and Redis'
       GODOCKER_PORT1: String(port1),
       GODOCKER_PORT2: String(port2),
       GODOCKER_BIND: '127.0.0.1',
+      GODOCKER_JOBS_DIR: jobsDir,
     };
+    execFileSync('install', ['-d', '-o', '10001', '-m', '0711', jobsDir]);
     const scriptEnv = { ...process.env, GODOCKER_DOCKER_SOCKET: SOCKET };
     await run('bash', [`${repo}scripts/build-test-images.sh`], { env: scriptEnv, timeout: 120_000 });
     // Cold (debootstrap, every image) about 4 min on this 2-core machine, warm about 2.
@@ -115,6 +119,7 @@ describe('deploy/compose.yaml: the daemon in a container, on FerretDB and Redis'
       });
     }
     // The executor removes a job's container once it has its end; if the test stopped before that.
+    rmSync(jobsDir, { recursive: true, force: true });
     if (jobContainer) {
       try {
         execFileSync('docker', ['-H', `unix://${SOCKET}`, 'rm', '-f', jobContainer], { stdio: 'ignore', timeout: 30_000 });

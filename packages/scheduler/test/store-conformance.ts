@@ -1547,6 +1547,25 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
         expect(await store.getJob(a.id)).toEqual(a);
       });
 
+      it('finds ended jobs older than a date not archived yet, by id; an archived one is left out and keeps its record', async () => {
+        const at = (day: number) => `2024-01-${String(day).padStart(2, '0')}T00:00:00.000Z`;
+        const old = await insert({ status: { state: 'done', endedAt: at(1) } });
+        const oldFailed = await insert({ status: { state: 'failed', endedAt: at(2) } });
+        await insert({ status: { state: 'done', endedAt: at(20) } });
+        await insert({ status: { state: 'running', startedAt: at(1) } });
+        await insert({ status: { state: 'pending' } });
+        const older = await insert({ status: { state: 'done', endedAt: at(3) } });
+        expect(ids(await store.endedJobsBefore(at(10), 0, 10))).toEqual([old.id, oldFailed.id, older.id]);
+        expect(ids(await store.endedJobsBefore(at(10), 0, 2))).toEqual([old.id, oldFailed.id]);
+        expect(ids(await store.endedJobsBefore(at(10), oldFailed.id, 2))).toEqual([older.id]);
+        const archived = await store.updateJob(old.id, { status: { archivedAt: at(12) } }, { states: ['done', 'failed'] });
+        expect(archived?.status.archivedAt).toBe(at(12));
+        expect(archived?.status.state).toBe('done');
+        expect(archived?.usage).toEqual(old.usage);
+        expect((await store.getJob(old.id))?.status.archivedAt).toBe(at(12));
+        expect(ids(await store.endedJobsBefore(at(10), 0, 10))).toEqual([oldFailed.id, older.id]);
+      });
+
       it('lists job ids oldest first, by session, reaped mark and array parenthood', async () => {
         const single = await insert({ session: 's1' });
         const { job: parent } = await store.insertJobs({

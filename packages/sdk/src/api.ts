@@ -101,6 +101,54 @@ export const LogStreamParamsSchema = Type.Object(
 );
 export const LogQuerySchema = Type.Object({ follow: Type.Optional(Type.Boolean()) }, { additionalProperties: false });
 
+/**
+ * A path inside the job's directory, relative to it (`out/result.txt`); `/` separates folders.
+ * Refused (400, GOD_PATH_REFUSED): absolute paths, `..` segments, NUL bytes, and anything
+ * reached through a symbolic link that points out of the directory.
+ */
+export const JobFilePathSchema = Type.String({ maxLength: 4096 });
+
+/** `GET /api/v1/jobs/{id}/files?path=DIR`: absent or empty path is the directory itself. */
+export const JobFilesQuerySchema = Type.Object({ path: Type.Optional(JobFilePathSchema) }, { additionalProperties: false });
+/** `GET|PUT /api/v1/jobs/{id}/files/content?path=FILE`. */
+export const JobFileQuerySchema = Type.Object({ path: JobFilePathSchema }, { additionalProperties: false });
+
+export const JobFileEntrySchema = Type.Object({
+  name: Type.String(),
+  /** A link is listed as such and never followed. */
+  type: Type.Union([Type.Literal('file'), Type.Literal('directory'), Type.Literal('symlink'), Type.Literal('other')]),
+  /** Bytes. */
+  size: Type.Integer(),
+  /** ISO time of the last change of the content. */
+  mtime: Type.String(),
+});
+export type JobFileEntry = Static<typeof JobFileEntrySchema>;
+
+export const JobFileListSchema = Type.Object({
+  /** The folder listed, relative to the job's directory ('' for the directory itself). */
+  path: Type.String(),
+  entries: Type.Array(JobFileEntrySchema),
+});
+export type JobFileList = Static<typeof JobFileListSchema>;
+
+/** Answer of an upload. */
+export const JobFileWrittenSchema = Type.Object({ path: Type.String(), size: Type.Integer() });
+export type JobFileWritten = Static<typeof JobFileWrittenSchema>;
+
+/** `POST /api/v1/admin/archive`: archives now the ended jobs older than this (seconds; absent: the configured archive.afterDays). */
+export const ArchiveBodySchema = Type.Object(
+  { olderThanSeconds: Type.Optional(Type.Integer({ minimum: 0 })) },
+  { additionalProperties: false },
+);
+export type ArchiveBody = Static<typeof ArchiveBodySchema>;
+export const ArchiveResultSchema = Type.Object({
+  /** Ids of the jobs archived by this run. */
+  archived: Type.Array(Type.Integer()),
+  /** Jobs whose directory could not be removed (they stay unarchived, tried again next time), with why. */
+  failed: Type.Array(Type.Object({ id: Type.Integer(), error: Type.String() })),
+});
+export type ArchiveResult = Static<typeof ArchiveResultSchema>;
+
 /** `GET /api/v1/events?session=NAME`: only the changes of the caller's jobs in that session. */
 export const EventsQuerySchema = Type.Object(
   { session: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })) },

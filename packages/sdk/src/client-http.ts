@@ -11,12 +11,17 @@ export type FetchFn = typeof globalThis.fetch;
 
 export type QueryValue = string | number | boolean | undefined | null;
 
+/** Bytes to upload: whole, or streamed as they are read (a file's ReadStream is an AsyncIterable). */
+export type RawBody = Uint8Array | string | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
+
 export interface RequestSpec {
   method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
   /** Below API_PREFIX, e.g. `/jobs/12`. */
   path: string;
   query?: Record<string, QueryValue> | undefined;
   body?: unknown;
+  /** Sent as it is (a file's bytes, streamed), as application/octet-stream, instead of `body` as JSON. */
+  rawBody?: RawBody | undefined;
   headers?: Record<string, string> | undefined;
   signal?: AbortSignal | undefined;
   accept?: string;
@@ -117,14 +122,25 @@ export class HttpTransport {
     const url = this.url(spec.path, spec.query);
     const headers: Record<string, string> = { accept: spec.accept ?? 'application/json', ...spec.headers };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
-    let body: string | undefined;
-    if (spec.body !== undefined) {
+    let body: string | RawBody | undefined;
+    if (spec.rawBody !== undefined) {
+      headers['content-type'] = 'application/octet-stream';
+      body = spec.rawBody;
+    } else if (spec.body !== undefined) {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(spec.body);
     }
+    // A streamed body needs half duplex (Node's fetch): the answer may come before the body is all sent (a 413).
+    const streamed = body !== undefined && typeof body !== 'string' && !(body instanceof Uint8Array);
     let res: Response;
     try {
-      res = await this.fetchFn(url, { method: spec.method, headers, body, signal: spec.signal ?? null });
+      res = await this.fetchFn(url, {
+        method: spec.method,
+        headers,
+        body: body as RequestInit['body'],
+        signal: spec.signal ?? null,
+        ...(streamed ? { duplex: 'half' } : {}),
+      } as RequestInit);
     } catch (e) {
       if (isAbort(e) || spec.signal?.aborted) throw e;
       throw connectionError(this.baseUrl, e);

@@ -13,6 +13,8 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type {
   AddMemberBody,
+  ArchiveBody,
+  ArchiveResult,
   CreatedToken,
   CreateProjectBody,
   CreateSessionBody,
@@ -24,6 +26,8 @@ import type {
   Info,
   JobBatchResult,
   JobEvent,
+  JobFileList,
+  JobFileWritten,
   JobList,
   ListJobsQuery,
   ListProjectsQuery,
@@ -50,7 +54,7 @@ import type {
   WaitManyResult,
   WaitResult,
 } from './api.js';
-import { type FetchFn, HttpTransport, type QueryValue } from './client-http.js';
+import { type FetchFn, HttpTransport, type QueryValue, type RawBody } from './client-http.js';
 import { followLog, jobEvents } from './client-streams.js';
 import { ErrorCodes, GodockerError } from './errors.js';
 import type { LogStream } from './executor.js';
@@ -60,7 +64,7 @@ import type { SshKey, SshKeyList } from './ssh-keys.js';
 import type { JobAction } from './states.js';
 import { MAX_WAIT_SECONDS } from './wire-constants.js';
 
-export { type FetchFn, normalizeBaseUrl } from './client-http.js';
+export { type FetchFn, normalizeBaseUrl, type RawBody } from './client-http.js';
 
 /** A job id as the API prints it; strings are accepted for callers holding DRMAA ids. */
 export type JobId = number | string;
@@ -353,6 +357,70 @@ export class GodockerClient {
     options: StreamOptions = {},
   ): AsyncGenerator<string, Job | null, undefined> {
     return followLog(this.http, id, stream, options.signal);
+  }
+
+  /**
+   * The entries of a folder of the job's directory (`''`: the directory itself).
+   *
+   * ```ts
+   * const { entries } = await client.listFiles(42, 'out');
+   * ```
+   */
+  async listFiles(id: JobId, path = '', options: StreamOptions = {}): Promise<JobFileList> {
+    return (
+      await this.http.json<JobFileList>({ method: 'GET', path: `${idPath(id)}/files`, query: { path }, signal: options.signal })
+    ).body;
+  }
+
+  /**
+   * A file of the job's directory, streamed: its bytes and its size (or those of the part a
+   * `range` asked for, as an HTTP Range value such as `bytes=0-99`).
+   *
+   * ```ts
+   * const file = await client.downloadFile(42, 'out/result.txt');
+   * await pipeline(Readable.fromWeb(file.body), createWriteStream('result.txt'));
+   * ```
+   */
+  async downloadFile(
+    id: JobId,
+    path: string,
+    options: StreamOptions & { range?: string } = {},
+  ): Promise<{ body: ReadableStream<Uint8Array>; size: number | null }> {
+    const res = await this.http.send({
+      method: 'GET',
+      path: `${idPath(id)}/files/content`,
+      query: { path },
+      accept: 'application/octet-stream',
+      headers: options.range === undefined ? undefined : { range: options.range },
+      signal: options.signal,
+    });
+    const length = res.headers.get('content-length');
+    return { body: res.body ?? new Blob([]).stream(), size: length === null ? null : Number(length) };
+  }
+
+  /**
+   * Writes `body` to `path` in the job's directory (parents made), replacing a file there once
+   * the new one is whole. Works before the job starts (its input), while it runs and after.
+   *
+   * ```ts
+   * await client.uploadFile(42, 'data.csv', createReadStream('data.csv'));
+   * ```
+   */
+  async uploadFile(id: JobId, path: string, body: RawBody, options: StreamOptions = {}): Promise<JobFileWritten> {
+    return (
+      await this.http.json<JobFileWritten>({
+        method: 'PUT',
+        path: `${idPath(id)}/files/content`,
+        query: { path },
+        rawBody: body,
+        signal: options.signal,
+      })
+    ).body;
+  }
+
+  /** Admin: archives now the jobs ended more than `olderThanSeconds` ago (default: the daemon's archive.afterDays). */
+  async archive(body: ArchiveBody = {}): Promise<ArchiveResult> {
+    return (await this.http.json<ArchiveResult>({ method: 'POST', path: '/admin/archive', body })).body;
   }
 
   /**

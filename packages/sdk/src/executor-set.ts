@@ -234,17 +234,17 @@ export class ExecutorSet implements Executor {
     return this.#call(route, handle.node, () => exec(this.#innerHandle(route, handle), request));
   }
 
-  async collect(handle: TaskHandle, logDir: string): Promise<void> {
+  async collect(handle: TaskHandle, jobDir: string): Promise<void> {
     this.#assertOpen();
     const route = handle.node === null ? null : this.#route(handle.node);
     if (route) {
-      await this.#call(route, handle.node, () => route.member.executor.collect(this.#innerHandle(route, handle), logDir));
+      await this.#call(route, handle.node, () => route.member.executor.collect(this.#innerHandle(route, handle), jobDir));
       return;
     }
     // Not known where it ran: whatever any member holds under its key goes (collect is idempotent).
     for (const m of this.#members) {
       if (m.down) continue;
-      await m.executor.collect({ ...handle, node: null }, logDir);
+      await m.executor.collect({ ...handle, node: null }, jobDir);
     }
   }
 

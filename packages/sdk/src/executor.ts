@@ -63,6 +63,19 @@ export interface TaskFiles {
   inDirectory?: { stdout: string; stderr: string };
 }
 
+/** Where container executors mount the job's directory (RunSpec.jobDir), and GODOCKER_JOB_DIR in the container. */
+export const JOB_DIR_MOUNT = '/mnt/godocker';
+
+/** A container's mounts: the catalogue's, then the job's directory read-write at JOB_DIR_MOUNT. */
+export function containerMounts(spec: Pick<RunSpec, 'mounts' | 'jobDir'>): Mount[] {
+  return [...spec.mounts, { hostPath: spec.jobDir, containerPath: JOB_DIR_MOUNT, readOnly: false }];
+}
+
+/** A container's env: the job's, with GODOCKER_JOB_DIR where the container sees its directory. */
+export function containerEnv(spec: Pick<RunSpec, 'env'>): Record<string, string> {
+  return { ...spec.env, GODOCKER_JOB_DIR: JOB_DIR_MOUNT };
+}
+
 /** Everything needed to run one job, resolved and checked by the daemon. */
 export interface RunSpec {
   job: Job;
@@ -86,11 +99,13 @@ export interface RunSpec {
   network: string;
   labels: Record<string, string>;
   /**
-   * Folder where stdout and stderr files must end up (`stdout`, `stderr`). The executor
-   * creates it (at start or at collect): a folder per job made on the daemon's event loop
-   * cost a fifth of its time per job.
+   * The job's directory on the node (the daemon's `jobsDir/ID`), made by the daemon before the
+   * start, owned by the job's uid/gid, mode 0700. Container executors mount it read-write at
+   * JOB_DIR_MOUNT; every executor sets GODOCKER_JOB_DIR to where the job sees it (JOB_DIR_MOUNT
+   * in a container, this path for local processes). stdout and stderr end up in it, as the files
+   * `stdout` and `stderr` (at start or at collect).
    */
-  logDir: string;
+  jobDir: string;
   /** Absent: stdin /dev/null, stdout/stderr to the task's logs. */
   files?: TaskFiles;
 }
@@ -213,8 +228,11 @@ export interface Executor {
    * executor without it leaves it out and says `exec: false`; the gateway refuses before calling.
    */
   exec?(handle: TaskHandle, request: ExecRequest): Promise<ExecSession>;
-  /** After the end: saves stdout/stderr to `logDir` and removes the task. Idempotent. */
-  collect(handle: TaskHandle, logDir: string): Promise<void>;
+  /**
+   * After the end: saves stdout/stderr to `stdout` and `stderr` in `jobDir` (the job's directory,
+   * which the job could write: never follow a link there) and removes the task. Idempotent.
+   */
+  collect(handle: TaskHandle, jobDir: string): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -218,6 +218,11 @@ export const JobStatusSchema = Type.Object({
    * a daemon restarted before the task's end still records that end as this kill, with its signal.
    */
   killReason: Type.Optional(Type.String()),
+  /**
+   * When the job's directory (its files and logs) was removed by archiving, some days after
+   * its end; its record and usage stay. Absent: not archived.
+   */
+  archivedAt: Type.Optional(Type.String()),
   history: Type.Array(TransitionSchema),
 });
 export type JobStatus = Static<typeof JobStatusSchema>;

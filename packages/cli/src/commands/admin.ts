@@ -7,6 +7,7 @@ import { GodockerError } from '@godocker/sdk/client';
 import type { Command } from 'commander';
 import type { Context } from '../context.js';
 import { importScheduler } from '../dynamic-imports.js';
+import { durationOption } from '../options.js';
 import { formatTable } from '../table.js';
 
 interface MigrateOptions {
@@ -17,7 +18,24 @@ interface MigrateOptions {
 }
 
 export function registerAdmin(program: Command, ctx: Context): void {
-  const admin = program.command('admin').description("operate on the site's data directly (the daemon stopped)");
+  const admin = program.command('admin').description("operate on the site's data: migrate (the daemon stopped), archive");
+  admin
+    .command('archive')
+    .description(
+      "archive now the jobs ended more than --older-than ago (default: the daemon's archive.afterDays): their directories go, records and usage stay",
+    )
+    .option('--older-than <duration>', 'e.g. 7d, 12h, 90m', durationOption)
+    .option('--json', 'print the result as JSON')
+    .action(async (opts: { olderThan?: number; json?: boolean }) => {
+      const result = await ctx.client().archive(opts.olderThan === undefined ? {} : { olderThanSeconds: opts.olderThan });
+      if (opts.json) {
+        ctx.json(result);
+        return;
+      }
+      ctx.out(`archived ${result.archived.length} job(s)${result.archived.length > 0 ? `: ${result.archived.join(' ')}` : ''}\n`);
+      for (const f of result.failed) ctx.err(`job ${f.id} not archived: ${f.error}\n`);
+      if (result.failed.length > 0) ctx.exitCode = 1;
+    });
   admin
     .command('migrate')
     .description('copy the SQLite store to a MongoDB-wire server, every job with its id, then count both sides')

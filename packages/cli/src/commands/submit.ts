@@ -1,5 +1,5 @@
 /** `godocker submit`: send a job; with --wait, run it like a local command (its output, its exit code). */
-import type { GodockerClient, Job } from '@godocker/sdk/client';
+import { type GodockerClient, GodockerError, type Job } from '@godocker/sdk/client';
 import { type Command, Option } from 'commander';
 import type { Context } from '../context.js';
 import { EXIT_INTERRUPTED, UsageError } from '../errors.js';
@@ -7,6 +7,7 @@ import { onLine, parseJobFile } from '../job-file.js';
 import { jobExitCode, reasonWorthShowing } from '../job-view.js';
 import { beginOption, collect, cpuOption, durationOption, integerOption, memoryOption } from '../options.js';
 import { buildSubmission, readScript, readTextFile, type SubmitFlags } from '../submission.js';
+import { uploadLocalFile } from './files.js';
 import { runSsh } from './ssh.js';
 
 /** An interactive job's time limit when none is given. */
@@ -28,6 +29,7 @@ function interactiveScript(file: string | undefined, opts: SubmitOptions): strin
 
 interface SubmitOptions extends SubmitFlags {
   file?: string;
+  upload?: string[];
   interactive?: boolean;
   ssh?: boolean;
   wait?: boolean;
@@ -65,6 +67,34 @@ async function waitQuietly(client: GodockerClient, job: Job, signal: AbortSignal
   }
 }
 
+/**
+ * --upload: the job is submitted held, so it cannot start before its input is in; the files go
+ * into its directory, then it is released (unless --hold asked to keep it held). When an upload
+ * fails, the job is killed before it ever ran (not left waiting without its input), and the
+ * error says so: nothing is lost, the local files are untouched, the same submit can be run again.
+ */
+async function uploadThenRelease(
+  client: GodockerClient,
+  ctx: Context,
+  job: Job,
+  files: string[],
+  keepHeld: boolean,
+): Promise<Job> {
+  for (const file of files) {
+    try {
+      await uploadLocalFile(client, ctx, job.id, file);
+    } catch (error) {
+      await client.action(job.id, 'kill').catch(() => undefined);
+      const why = error instanceof Error ? error.message : String(error);
+      throw new GodockerError(
+        GodockerError.is(error) ? error.code : 'GOD_INVALID_REQUEST',
+        `could not upload ${file} into job ${job.id} (${why}); job ${job.id} was killed before it started, nothing ran: fix and submit again`,
+      );
+    }
+  }
+  return keepHeld ? job : client.action(job.id, 'release');
+}
+
 /** --file: every command of the file a job with the other options, in one request. */
 async function submitFile(ctx: Context, file: string, script: string | undefined, opts: SubmitOptions): Promise<void> {
   if (script !== undefined || opts.cmd !== undefined)
@@ -72,6 +102,7 @@ async function submitFile(ctx: Context, file: string, script: string | undefined
   if (opts.wait) {
     throw new UsageError('--wait follows one job; for the jobs of a file: godocker wait $(godocker submit --file FILE)');
   }
+  if (opts.upload) throw new UsageError('--upload goes with one job, not --file: upload with `godocker put ID FILE`');
   const name = file === '-' ? 'stdin' : file;
   const text = file === '-' ? await ctx.io.readStdin() : readTextFile(file, ctx.io.cwd, 'job file');
   const commands = parseJobFile(text, name);
@@ -117,6 +148,11 @@ export function registerSubmit(program: Command, ctx: Context): void {
     .addOption(new Option('--priority <n>', 'job priority, -10000 to 10000').argParser(integerOption(-10000, 10000)))
     .option('--hold', 'submit held: it waits until `godocker release ID`')
     .option(
+      '--upload <file>',
+      "copy FILE into the job's directory ($GODOCKER_JOB_DIR) before it starts (repeatable); an upload that fails kills the job unstarted",
+      collect,
+    )
+    .option(
       '--begin <time>',
       'do not start before TIME: 2026-11-29T14:00[Z], now+10min, 14:00 (today, or tomorrow once past), tomorrow',
       beginOption,
@@ -135,8 +171,16 @@ export function registerSubmit(program: Command, ctx: Context): void {
       if (opts.interactive && opts.wait) throw new UsageError('--interactive jobs wait for you: use --ssh, not --wait');
       const script = opts.interactive ? interactiveScript(file, opts) : await readScript(file, opts, ctx.io);
       const submission = buildSubmission(script, file, opts, ctx.io.env);
+      const uploads = opts.upload ?? [];
+      if (uploads.length > 0 && submission.array) {
+        throw new UsageError(
+          "--upload fills one job's directory; each task of an array has its own: put shared input on a volume, or `godocker put` into each task",
+        );
+      }
+      if (uploads.length > 0) submission.hold = true;
       const client = ctx.client();
-      const job = await client.submit(submission);
+      const submitted = await client.submit(submission);
+      const job = uploads.length > 0 ? await uploadThenRelease(client, ctx, submitted, uploads, opts.hold === true) : submitted;
       if (opts.ssh) {
         if (!opts.quiet) ctx.err(`job ${job.id} submitted, waiting for it to run\n`);
         const started = (await client.wait(job.id, { for: 'started', signal: ctx.io.interrupted() })).job;

@@ -16,7 +16,9 @@
  * DRMAA 1.0 allows one session per process: one drmaa-forward executor per daemon.
  */
 
-import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { copyFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -192,8 +194,8 @@ class DrmaaForwardExecutor implements Executor {
     return follow;
   }
 
-  /** Copies the spool files to `logDir` and forgets the task; one still running is terminated first. */
-  async collect(handle: TaskHandle, logDir: string): Promise<void> {
+  /** Copies the spool files to `jobDir` and forgets the task; one still running is terminated first. */
+  async collect(handle: TaskHandle, jobDir: string): Promise<void> {
     this.records.checkKey(handle.key);
     const record = await this.records.read(handle.key);
     if (record !== null && !this.ended.has(handle.key) && (await this.records.readEnd(handle.key)) === null) {
@@ -203,12 +205,20 @@ class DrmaaForwardExecutor implements Executor {
     }
     const files = spoolFiles(this.options.spoolDir, handle.key);
     if (record !== null) {
-      await mkdir(logDir, { recursive: true });
+      await mkdir(jobDir, { recursive: true });
       for (const stream of ['stdout', 'stderr'] as const) {
-        if (resolve(files[stream]) === resolve(join(logDir, stream))) continue;
-        await copyFile(files[stream], join(logDir, stream)).catch((error: unknown) => {
+        const target = join(jobDir, stream);
+        if (resolve(files[stream]) === resolve(target)) continue;
+        // The job's directory is the job's to write: copied to a fresh name (never through a link
+        // the job left there), then renamed over whatever has the final name.
+        const part = `${target}.${randomBytes(6).toString('hex')}.part`;
+        try {
+          await copyFile(files[stream], part, constants.COPYFILE_EXCL);
+          await rename(part, target);
+        } catch (error) {
+          await rm(part, { force: true });
           if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-        });
+        }
       }
     }
     for (const file of Object.values(files)) await rm(file, { force: true });

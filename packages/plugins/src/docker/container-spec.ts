@@ -1,7 +1,7 @@
 /**
  * Turns a RunSpec into the body of a Docker "create container" call.
  */
-import { ExecutorError, type RunSpec, TASK_LABELS } from '@godocker/sdk';
+import { containerEnv, containerMounts, ExecutorError, type RunSpec, TASK_LABELS } from '@godocker/sdk';
 import type Docker from 'dockerode';
 import { scriptCommand } from './script-archive.js';
 import { needsPrelude, preludeCommand } from './start-prelude.js';
@@ -36,7 +36,7 @@ export function createOptions(spec: RunSpec, clusterId: string): Docker.Containe
     // Equal to Memory: no swap, so a job over its ram is OOM-killed instead of thrashing the node.
     ...(memory > 0 ? { MemorySwap: memory } : {}),
     NetworkMode: spec.network,
-    Binds: spec.mounts.map((m) => bind(m.hostPath, m.containerPath, m.readOnly)),
+    Binds: containerMounts(spec).map((m) => bind(m.hostPath, m.containerPath, m.readOnly)),
     SecurityOpt: ['no-new-privileges'],
     Init: false,
     // The exit code and the logs are read after the end, then `collect` removes the container.
@@ -52,7 +52,7 @@ export function createOptions(spec: RunSpec, clusterId: string): Docker.Containe
     Cmd: needsPrelude(spec.workdir, spec.files)
       ? preludeCommand(spec.workdir, spec.files, scriptCommand(spec.script, spec.args))
       : scriptCommand(spec.script, spec.args),
-    Env: Object.entries(spec.env).map(([name, value]) => `${name}=${value}`),
+    Env: Object.entries(containerEnv(spec)).map(([name, value]) => `${name}=${value}`),
     User: `${spec.uid}:${spec.gid}`,
     Labels: containerLabels(spec, clusterId),
     Tty: false,

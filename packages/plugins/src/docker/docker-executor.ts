@@ -412,9 +412,9 @@ class DockerExecutor implements Executor {
     return execInContainer(this.docker, this.container(handle), request, `task ${handle.key}`);
   }
 
-  async collect(handle: TaskHandle, logDir: string): Promise<void> {
+  async collect(handle: TaskHandle, jobDir: string): Promise<void> {
     this.assertOpen();
-    await writingTo(`collecting task ${handle.key}`, logDir, () => mkdir(logDir, { recursive: true }));
+    await writingTo(`collecting task ${handle.key}`, jobDir, () => mkdir(jobDir, { recursive: true }));
     const info = await this.inspect(handle);
     if (!info) return;
     if (!hasEnded(info.State) && info.State.Status !== 'created') {
@@ -429,14 +429,14 @@ class DockerExecutor implements Executor {
       const source = asReadable(
         await container.logs({ follow: true, stdout: true, stderr: true, abortSignal: this.closing.signal }),
       );
-      await writingTo(`collecting task ${handle.key}`, logDir, () => writeLogFiles(logFrames(source), logDir));
+      await writingTo(`collecting task ${handle.key}`, jobDir, () => writeLogFiles(logFrames(source), jobDir));
       await container.remove({ force: true });
       this.stopped.delete(handle.key);
     } catch (error) {
       if (isNotFound(error)) return;
       // 409: a removal is already in progress (another collect): the files are written, that is enough.
       if (isConflict(error)) return;
-      throw executorError(`collecting task ${handle.key} into ${logDir}`, error);
+      throw executorError(`collecting task ${handle.key} into ${jobDir}`, error);
     }
   }
 
@@ -452,7 +452,7 @@ class DockerExecutor implements Executor {
   private async createAndStart(spec: RunSpec): Promise<TaskHandle> {
     // A job whose output could not be kept does not start: a read-only or full log disk is a
     // storage fault, and the job waits for it to pass.
-    await writingTo(`starting task ${spec.key}`, spec.logDir, () => mkdir(spec.logDir, { recursive: true }));
+    await writingTo(`starting task ${spec.key}`, spec.jobDir, () => mkdir(spec.jobDir, { recursive: true }));
     const found = await this.inspect({ key: spec.key, id: null, node: null });
     if (found) return this.adopt(spec, found);
     let id: string;

@@ -17,7 +17,7 @@
  * - Kubernetes has no "no network" pod: a job gets the pod network whatever mode the daemon asks.
  */
 import { createHash } from 'node:crypto';
-import { ExecutorError, type Mount, type RunSpec, TASK_LABELS } from '@godocker/sdk';
+import { containerEnv, containerMounts, ExecutorError, type Mount, type RunSpec, TASK_LABELS } from '@godocker/sdk';
 import type { V1ConfigMap, V1Job, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import { needsScriptFile, SCRIPT_DIR, scriptCommand } from '../docker/script-archive.js';
 import { needsPrelude, preludeCommand } from '../docker/start-prelude.js';
@@ -148,7 +148,7 @@ export function jobManifest(spec: RunSpec, clusterId: string, o: ResolvedKuberne
   if (spec.cpu > 0) resources.cpu = `${Math.max(1, Math.round(spec.cpu * 1000))}m`;
   if (spec.ram > 0) resources.memory = `${Math.round(spec.ram * MIB)}`;
   if (spec.gpus > 0) resources[o.gpuResource] = String(spec.gpus);
-  const { volumes, volumeMounts } = podVolumes(spec.mounts, o.volumeClaims);
+  const { volumes, volumeMounts } = podVolumes(containerMounts(spec), o.volumeClaims);
   if (needsScriptFile(spec.script)) {
     volumes.push({ name: SCRIPT_VOLUME, configMap: { name, defaultMode: 0o755 } });
     volumeMounts.push({ name: SCRIPT_VOLUME, mountPath: SCRIPT_DIR, readOnly: true });
@@ -205,7 +205,7 @@ export function jobManifest(spec: RunSpec, clusterId: string, o: ResolvedKuberne
               // command replaces the image's ENTRYPOINT: the job's script is the whole program.
               command,
               // No workingDir: the kubelet would create a missing one as root; the prelude enters it as the job's user.
-              env: Object.entries(spec.env).map(([n, value]) => ({ name: n, value })),
+              env: Object.entries(containerEnv(spec)).map(([n, value]) => ({ name: n, value })),
               resources: { requests: resources, limits: resources },
               securityContext: root
                 ? { allowPrivilegeEscalation: true }

@@ -287,7 +287,7 @@ export class KubernetesExecutor implements Executor {
   }
 
   private async createJob(spec: RunSpec): Promise<TaskHandle> {
-    await writingTo(`starting task ${spec.key}`, spec.logDir, () => mkdir(spec.logDir, { recursive: true }));
+    await writingTo(`starting task ${spec.key}`, spec.jobDir, () => mkdir(spec.jobDir, { recursive: true }));
     const ns = this.options.namespace;
     const name = jobName(spec.key);
     const handle: TaskHandle = { key: spec.key, id: name, node: spec.node || null };
@@ -509,9 +509,9 @@ export class KubernetesExecutor implements Executor {
     return out;
   }
 
-  async collect(handle: TaskHandle, logDir: string): Promise<void> {
+  async collect(handle: TaskHandle, jobDir: string): Promise<void> {
     this.assertOpen();
-    await writingTo(`collecting task ${handle.key}`, logDir, () => mkdir(logDir, { recursive: true }));
+    await writingTo(`collecting task ${handle.key}`, jobDir, () => mkdir(jobDir, { recursive: true }));
     const view = await this.view(handle, { fresh: true });
     const pod = view?.pod;
     if (pod?.metadata?.name && containerStarted(pod)) {
@@ -523,9 +523,9 @@ export class KubernetesExecutor implements Executor {
         stdout?.destroy();
         throw e;
       });
-      await writingTo(`collecting task ${handle.key}`, logDir, () => writeLogFiles(frames(stdout, stderr), logDir));
+      await writingTo(`collecting task ${handle.key}`, jobDir, () => writeLogFiles(frames(stdout, stderr), jobDir));
     } else if (view) {
-      await writingTo(`collecting task ${handle.key}`, logDir, () => writeLogFiles(frames(null, null), logDir));
+      await writingTo(`collecting task ${handle.key}`, jobDir, () => writeLogFiles(frames(null, null), jobDir));
     }
     await this.deleteJob(handle, `collecting task ${handle.key}`, view?.job);
     this.killedBeforeStart.delete(handle.key);

@@ -310,7 +310,7 @@ class LocalExecutor implements Executor {
       if (launched !== 'exists') {
         if (launched.pid !== null) {
           this.ends.adopt(spec.key);
-          this.launched.set(spec.key, resolve(spec.logDir));
+          this.launched.set(spec.key, resolve(spec.jobDir));
         }
         return this.handleOf(spec.key, launched.pid, spec.node);
       }
@@ -410,7 +410,7 @@ class LocalExecutor implements Executor {
         [TASK_LABELS.job]: String(spec.job.id),
         [TASK_LABELS.user]: spec.job.user.name,
       },
-      logDir: resolve(spec.logDir),
+      logDir: resolve(spec.jobDir),
       uid: spec.uid,
       gid: spec.gid,
     };

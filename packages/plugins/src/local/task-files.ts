@@ -18,7 +18,7 @@
  * spare (`.spare-*`) and reused by a later start, its files overwritten in place (see
  * native/godocker-launch.c): a job allocates and frees no inode here.
  *
- * The logs are not here: they go to RunSpec.logDir (the daemon's `logs/ID`), opened by the
+ * The logs are not here: they go to RunSpec.jobDir (the job's directory, `jobsDir/ID`), opened by the
  * daemon without following links, and reach the job only as inherited descriptors.
  *
  * Everything the daemon reads here was written by itself or by the monitor, both as the

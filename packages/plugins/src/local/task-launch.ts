@@ -13,6 +13,7 @@
  * pipe to the daemon: the daemon's death neither kills nor blocks it.
  */
 import { rm } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { asStorageFault, ExecutorError, isExecutorUnavailable, type Logger, type RunSpec, writingTo } from '@godocker/sdk';
 import { type HomeDirectory, jobEnv } from './job-env.js';
 import { failureCause, type LaunchAnswer, type TaskLauncher } from './launcher.js';
@@ -40,7 +41,8 @@ export async function recordStartFailure(paths: TaskPaths, message: string): Pro
 export async function environmentOf(spec: RunSpec, runAs: RunAs, homes: HomeDirectory): Promise<Record<string, string>> {
   const uid = runAs ? runAs.uid : process.getuid?.();
   const home = spec.env.HOME ?? (uid === undefined ? null : await homes.of(uid)) ?? '/';
-  return jobEnv(spec.env, home);
+  // The job's directory by its host path: a local process sees the node's file system.
+  return jobEnv({ ...spec.env, GODOCKER_JOB_DIR: resolve(spec.jobDir) }, home);
 }
 
 /**
@@ -91,7 +93,7 @@ export async function launchTask(
   const cause = failureCause(answer);
   if (stage === 'claim') throw await asStorageFault(doing, path, cause);
   if (stage === 'logs') {
-    const fault = await asStorageFault(doing, spec.logDir, cause);
+    const fault = await asStorageFault(doing, spec.jobDir, cause);
     if (isExecutorUnavailable(fault)) {
       // No monitor runs: a passing fault of the data folder leaves nothing behind, and the job starts again later.
       await rm(paths.dir, { recursive: true, force: true }).catch(() => undefined);

@@ -20,7 +20,7 @@
  *   The config is named after the service and labelled like it, and removed with it by `collect`.
  */
 import { createHash } from 'node:crypto';
-import { ExecutorError, type RunSpec, TASK_LABELS } from '@godocker/sdk';
+import { containerEnv, containerMounts, ExecutorError, type RunSpec, TASK_LABELS } from '@godocker/sdk';
 import type Docker from 'dockerode';
 import { containerLabels } from '../docker/container-spec.js';
 import { needsScriptFile, SCRIPT_PATH, scriptCommand } from '../docker/script-archive.js';
@@ -131,10 +131,15 @@ export function serviceSpec(spec: RunSpec, clusterId: string, o: ServiceOptions)
     Command: command,
     Args: [],
     // No Dir: the engine would create a missing one as root; the prelude enters it as the job's user.
-    Env: Object.entries(spec.env).map(([name, value]) => `${name}=${value}`),
+    Env: Object.entries(containerEnv(spec)).map(([name, value]) => `${name}=${value}`),
     User: `${spec.uid}:${spec.gid}`,
     Labels: labels,
-    Mounts: spec.mounts.map((m) => ({ Type: 'bind', Source: m.hostPath, Target: m.containerPath, ReadOnly: m.readOnly })),
+    Mounts: containerMounts(spec).map((m) => ({
+      Type: 'bind',
+      Source: m.hostPath,
+      Target: m.containerPath,
+      ReadOnly: m.readOnly,
+    })),
     Init: false,
     TTY: false,
     OpenStdin: false,

@@ -500,9 +500,9 @@ export class SwarmExecutor implements Executor {
     }
   }
 
-  async collect(handle: TaskHandle, logDir: string): Promise<void> {
+  async collect(handle: TaskHandle, jobDir: string): Promise<void> {
     this.assertOpen();
-    await writingTo(`collecting task ${handle.key}`, logDir, () => mkdir(logDir, { recursive: true }));
+    await writingTo(`collecting task ${handle.key}`, jobDir, () => mkdir(jobDir, { recursive: true }));
     const view = await this.view(handle);
     if (!view) {
       // The service went first (a collect stopped halfway): its script config may be left.
@@ -516,7 +516,7 @@ export class SwarmExecutor implements Executor {
     try {
       try {
         const source = await this.serviceLogs(service.id, { stdout: true, stderr: true, follow: false }, this.closing.signal);
-        await writingTo(`collecting task ${handle.key}`, logDir, () => writeLogFiles(logFrames(source), logDir));
+        await writingTo(`collecting task ${handle.key}`, jobDir, () => writeLogFiles(logFrames(source), jobDir));
       } catch (error) {
         // A lost task's node may never answer again: its output is given up, its service removed.
         // Any other keeps its service, so a collect once its node is back still finds the output.
@@ -530,7 +530,7 @@ export class SwarmExecutor implements Executor {
       this.stopped.delete(handle.key);
     } catch (error) {
       if (isNotFound(error)) return;
-      throw executorError(`collecting task ${handle.key} into ${logDir}`, error);
+      throw executorError(`collecting task ${handle.key} into ${jobDir}`, error);
     }
   }
 
@@ -548,7 +548,7 @@ export class SwarmExecutor implements Executor {
     if (spec.gpus > 0) throw new NotSupportedError(this.name, 'give jobs GPUs');
     // A job whose output could not be kept does not start: a read-only or full log disk is a
     // storage fault, and the job waits for it to pass.
-    await writingTo(`starting task ${spec.key}`, spec.logDir, () => mkdir(spec.logDir, { recursive: true }));
+    await writingTo(`starting task ${spec.key}`, spec.jobDir, () => mkdir(spec.jobDir, { recursive: true }));
     const byKey: TaskHandle = { key: spec.key, id: null, node: null };
     const found = await this.inspectService(byKey);
     if (found) return this.adopt(spec, found);

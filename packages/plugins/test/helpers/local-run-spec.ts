@@ -77,6 +77,6 @@ export function makeRunSpec(input: LocalSpecInput): RunSpec {
     mounts: [],
     network: 'none',
     labels: {},
-    logDir: join(input.logRoot, String(input.jobId)),
+    jobDir: join(input.logRoot, String(input.jobId)),
   };
 }

@@ -21,7 +21,7 @@ export interface RunSpecOverrides {
   mounts?: Mount[];
   network?: string;
   labels?: Record<string, string>;
-  logDir?: string;
+  jobDir?: string;
   node?: string;
   user?: string;
   /** Overrides the key derived from the cluster and job id. */
@@ -94,7 +94,7 @@ export function makeRunSpec(clusterId: string, jobId: number, o: RunSpecOverride
     mounts: o.mounts ?? [],
     network: o.network ?? 'none',
     labels: o.labels ?? {},
-    logDir: o.logDir ?? `/tmp/godocker-test-logs/${clusterId}/${jobId}`,
+    jobDir: o.jobDir ?? `/tmp/godocker-test-logs/${clusterId}/${jobId}`,
     ...(o.files ? { files: o.files } : {}),
   };
 }

@@ -11,9 +11,11 @@ import { installErrorHandler } from './error-handler.js';
 import { type FollowerRole, forwardToLeader } from './follower-proxy.js';
 import { installJsonParser } from './json-body.js';
 import { limitUrlLength } from './request-limits.js';
+import { archiveRoutes } from './routes/archive.js';
 import { authRoutes } from './routes/auth.js';
 import { drmaa1Routes } from './routes/drmaa1.js';
 import { eventRoutes } from './routes/events.js';
+import { fileRoutes } from './routes/files.js';
 import { jobRoutes } from './routes/jobs.js';
 import { logRoutes } from './routes/logs.js';
 import { nodeRoutes } from './routes/nodes.js';
@@ -96,6 +98,12 @@ export async function buildApp(ctx: ApiContext, options: AppOptions): Promise<Fa
     (api, _options, done) => {
       jobRoutes(api, ctx);
       logRoutes(api, ctx);
+      archiveRoutes(api, ctx);
+      // In a scope of their own: the octet-stream body parser of uploads is theirs alone.
+      void api.register((files, _o, filesDone) => {
+        fileRoutes(files, ctx);
+        filesDone();
+      });
       shareRoutes(api, ctx);
       eventRoutes(api, ctx);
       userRoutes(api, ctx);

@@ -9,12 +9,15 @@ import type { LoginService } from '../auth/login-service.js';
 import type { TokenAuthenticator } from '../auth/tokens.js';
 import type { GodockerConfig } from '../config/config-schema.js';
 import type { EventBus } from '../events/event-bus.js';
+import type { JobArchiver } from '../job-files/archiver.js';
 import type { JobRuntime } from '../runtime/job-runtime.js';
 import type { Store } from '../store/store.js';
 
 export interface ApiContext {
   store: Store;
   runtime: JobRuntime;
+  /** Archives old ended jobs; runs on its own only while this daemon leads. */
+  archiver: JobArchiver;
   bus: EventBus;
   config: GodockerConfig;
   executor: Executor;

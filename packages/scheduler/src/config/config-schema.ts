@@ -102,8 +102,16 @@ export const LdapConfigSchema = Type.Object(
 
 export const ConfigSchema = Type.Object(
   {
-    /** Folder for the SQLite file, job logs and executor state. */
+    /** Folder for the SQLite file and executor state; private to the daemon (0700, or 0711 when jobsDir is in it). */
     dataDir: Type.String({ minLength: 1 }),
+    /**
+     * Where each job gets its directory, `jobsDir/ID` (its files, stdout and stderr), owned by the
+     * job's uid, mounted at /mnt/godocker in its container, GODOCKER_JOB_DIR in its env. Default
+     * DATADIR/jobs; GODOCKER_JOBS_DIR sets it. On a multi-node Swarm or Kubernetes cluster, and on
+     * a site of several daemons, it must be one shared file system mounted at this same path on
+     * every node and every daemon.
+     */
+    jobsDir: Type.Optional(Type.String({ minLength: 1 })),
     server: Type.Object(
       {
         host: Type.String({ default: '127.0.0.1' }),
@@ -277,6 +285,22 @@ export const ConfigSchema = Type.Object(
         maxArraySize: Type.Integer({ minimum: 1, default: 100000 }),
         /** Seconds between SIGTERM and SIGKILL when a job is killed. */
         killGraceSeconds: Type.Number({ minimum: 0, default: 10 }),
+        /** Largest file one upload into a job's directory may write (bytes). */
+        maxUploadBytes: Type.Integer({ minimum: 1, default: 1024 * 1024 * 1024 }),
+        /** Uploads are refused once the job's directory holds this much (bytes, files written by the job included). */
+        maxJobDirBytes: Type.Integer({ minimum: 1, default: 10 * 1024 * 1024 * 1024 }),
+      },
+      Section,
+    ),
+    archive: Type.Object(
+      {
+        /**
+         * Days after its end a job is archived: its directory (files, stdout, stderr) is removed,
+         * its record and usage stay, and its files and logs answer 410. 0: never.
+         */
+        afterDays: Type.Number({ minimum: 0, default: 30 }),
+        /** Minutes between two archiving runs of the leader. */
+        intervalMinutes: Type.Number({ exclusiveMinimum: 0, default: 60 }),
       },
       Section,
     ),

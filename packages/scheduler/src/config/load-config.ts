@@ -60,6 +60,7 @@ function envOverrides(env: NodeJS.ProcessEnv): Plain {
     cur[path[path.length - 1] as string] = value;
   };
   if (env.GODOCKER_DATA_DIR) set(['dataDir'], env.GODOCKER_DATA_DIR);
+  if (env.GODOCKER_JOBS_DIR) set(['jobsDir'], env.GODOCKER_JOBS_DIR);
   if (env.GODOCKER_MONGO_URL) {
     set(['store', 'type'], 'mongodb');
     set(['store', 'url'], env.GODOCKER_MONGO_URL);
@@ -117,6 +118,7 @@ export function loadConfig(options: LoadConfigOptions = {}): GodockerConfig {
   }
   const config = withDefaults as GodockerConfig;
   config.dataDir = resolve(config.dataDir);
+  config.jobsDir = resolve(config.jobsDir ?? join(config.dataDir, 'jobs'));
   checkConsistency(config);
   return config;
 }

@@ -13,7 +13,6 @@
  */
 import { constants } from 'node:fs';
 import { access, mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import {
   canTransition,
   ErrorCodes,
@@ -55,6 +54,7 @@ import { describePriority, type PriorityBreakdown } from '../engine/priority.js'
 import { type QueuePass, scheduleQueue } from '../engine/queue-pass.js';
 import type { WaitReason } from '../engine/reasons.js';
 import type { EventBus } from '../events/event-bus.js';
+import { ensureJobDir, jobDirOf, jobsDirOf } from '../job-files/job-dir.js';
 import { isStoreUnavailable } from '../store/mongo-store.js';
 import type {
   DrainedNode,
@@ -70,7 +70,7 @@ import { ANSWER_WHOLE_ARRAY_UP_TO, firstBatch, landArrayTasks } from './array-la
 import { endStatus, exitOutcome } from './exit-outcome.js';
 import { GroupCommit, UpdateGroup } from './group-commit.js';
 import { NodeStates } from './node-states.js';
-import { buildRunSpec, logDirOf } from './run-spec.js';
+import { buildRunSpec } from './run-spec.js';
 import { SchedulingInputs } from './scheduling-inputs.js';
 import { nodeFits, resolveSubmission } from './submission.js';
 import { checkDependencies, checkFitsQuotas, inBatch, waitingLimits } from './submit-checks.js';
@@ -402,7 +402,7 @@ export class JobRuntime {
       if (job && job.status.node === t.handle.node) continue;
       logger.warn({ jobId: t.jobId, key: t.key, node: t.handle.node }, 'removing a task its job no longer runs on this node');
       await executor.kill(t.handle, 0).catch(() => undefined);
-      await executor.collect(t.handle, logDirOf(this.#d.config, t.jobId)).catch(() => undefined);
+      await executor.collect(t.handle, jobDirOf(this.#d.config, t.jobId)).catch(() => undefined);
     }
     for (const [jobId, handle] of [...this.#handles]) {
       if (this.#unwatched.has(jobId) && handle.node !== null && nodes.has(handle.node)) this.#waitFor(jobId, handle);
@@ -943,6 +943,8 @@ export class JobRuntime {
     let handle: TaskHandle;
     try {
       const user = await this.#user(job.user.name);
+      // Before the start, owned by the job's uid: the container mounts it, and uploads may be there already.
+      await ensureJobDir(this.#d.config, job);
       const spec = buildRunSpec(job, node, user, this.#d.config, this.#d.clusterId);
       handle = await this.#d.executor.start(spec);
     } catch (e) {
@@ -960,7 +962,7 @@ export class JobRuntime {
       this.#d.logger.warn({ err: e, jobId: job.id }, 'job could not start');
       // A half-made task (created, never started) must not linger under the job's key.
       const key = taskKey(this.#d.clusterId, job.id);
-      await this.#d.executor.collect({ key, id: null, node }, logDirOf(this.#d.config, job.id)).catch(() => undefined);
+      await this.#d.executor.collect({ key, id: null, node }, jobDirOf(this.#d.config, job.id)).catch(() => undefined);
       await this.#finish(job.id, null, { ...vanished(null, this.#now()), error: (e as Error).message });
       return;
     }
@@ -1084,11 +1086,11 @@ export class JobRuntime {
   async #probe(): Promise<void> {
     const down = this.#down;
     if (!down || this.#stopped) return;
-    const logs = join(this.#d.config.dataDir, 'logs');
+    const jobs = jobsDirOf(this.#d.config);
     try {
-      await writingTo('checking the data folder', logs, async () => {
-        await mkdir(logs, { recursive: true });
-        await access(logs, constants.W_OK);
+      await writingTo('checking the jobs folder', jobs, async () => {
+        await mkdir(jobs, { recursive: true });
+        await access(jobs, constants.W_OK);
       });
       await this.#readNodes();
     } catch (e) {
@@ -1136,7 +1138,7 @@ export class JobRuntime {
         if (this.#active.has(jobId)) this.#active.set(jobId, noted);
         // Logs are on disk before anyone can see the job as ended.
         try {
-          await this.#d.executor.collect(handle, logDirOf(this.#d.config, jobId));
+          await this.#d.executor.collect(handle, jobDirOf(this.#d.config, jobId));
           // The task is gone from the executor now: until the end is in the store, only this remembers it.
           this.#collected.set(jobId, info);
         } catch (e) {
@@ -1195,7 +1197,7 @@ export class JobRuntime {
       if ((await this.#d.store.getJob(t.jobId))?.status.state === 'pending') continue;
       logger.warn({ jobId: t.jobId, key: t.key }, 'removing a task whose job is not active');
       await executor.kill(t.handle, 0).catch(() => undefined);
-      await executor.collect(t.handle, logDirOf(this.#d.config, t.jobId)).catch(() => undefined);
+      await executor.collect(t.handle, jobDirOf(this.#d.config, t.jobId)).catch(() => undefined);
     }
   }
 
@@ -1225,7 +1227,7 @@ export class JobRuntime {
       }
     } else if (st.state === 'created' || (st.state === 'missing' && job.status.containerId === null)) {
       // It never ran: safe to run it from the start, once (unless it was killed meanwhile).
-      if (st.state === 'created') await executor.collect(handle, logDirOf(this.#d.config, job.id));
+      if (st.state === 'created') await executor.collect(handle, jobDirOf(this.#d.config, job.id));
       if (this.#kills.has(job.id)) await this.#finish(job.id, null, vanished(null, this.#now()));
       else await this.#requeue(job.id, 'requeued: the daemon stopped before the job started');
     } else if (job.status.endedAt) {
@@ -1256,7 +1258,7 @@ export class JobRuntime {
     this.#timers.delete(jobId);
     this.#handles.delete(jobId);
     this.#unwatched.delete(jobId);
-    await this.#d.executor.collect(handle, logDirOf(this.#d.config, jobId)).catch(() => undefined);
+    await this.#d.executor.collect(handle, jobDirOf(this.#d.config, jobId)).catch(() => undefined);
     await this.#requeue(jobId, `requeued: ${why}`);
     this.requestPass();
   }
@@ -1281,7 +1283,7 @@ export class JobRuntime {
       this.#handles.delete(jobId);
       this.#unwatched.delete(jobId);
       // Whatever the executor still holds under its key (a created container) must not be adopted as this run's.
-      await this.#d.executor.collect(handle, logDirOf(this.#d.config, jobId)).catch(() => undefined);
+      await this.#d.executor.collect(handle, jobDirOf(this.#d.config, jobId)).catch(() => undefined);
       await this.#requeue(jobId, `requeued: ${where} (requeue ${done + 1} of ${allowed})`);
       this.requestPass();
       return;

@@ -2,14 +2,10 @@
  * Builds what an executor needs to run a job: the admin's volume catalogue turned
  * into mounts for this user, network mode, uid/gid, env and labels.
  */
-import { join } from 'node:path';
 import { type Job, type Mount, type RunSpec, TASK_LABELS, type TaskFiles, taskKey, type User } from '@godocker/sdk';
 import type { GodockerConfig } from '../config/config-schema.js';
+import { jobDirOf } from '../job-files/job-dir.js';
 import { jobEnv } from './submission.js';
-
-export function logDirOf(config: GodockerConfig, jobId: number): string {
-  return join(config.dataDir, 'logs', String(jobId));
-}
 
 /** `$USER` and `$HOME` in catalogue paths become the job owner's. */
 export function substituteUser(path: string, user: Pick<User, 'name' | 'home'>): string {
@@ -76,7 +72,7 @@ export function buildRunSpec(
     network:
       job.container.network && config.network.allowedMode !== null ? config.network.allowedMode : config.network.defaultMode,
     labels: { [TASK_LABELS.user]: job.user.name },
-    logDir: logDirOf(config, job.id),
+    jobDir: jobDirOf(config, job.id),
     ...(files ? { files } : {}),
   };
 }

@@ -623,6 +623,25 @@ export class MongoStore implements Store {
     return counts;
   }
 
+  async endedJobsBefore(endedBefore: string, afterId: number, limit: number): Promise<Job[]> {
+    // Equality on the state (FerretDB answers it from its index), the rest checked on the documents, a page at a time.
+    const out: Job[] = [];
+    let above = afterId;
+    for (;;) {
+      const page = await this.scan({ states: ['done', 'failed'] }, { newestFirst: false, above, want: limit });
+      for (const s of page) {
+        const status = (JSON.parse(s.doc) as NewJob).status;
+        if (status.archivedAt === undefined && status.endedAt !== null && status.endedAt < endedBefore) {
+          out.push(await this.toJob(s));
+          if (out.length >= limit) return out;
+        }
+      }
+      const last = page.at(-1);
+      if (page.length < limit || last === undefined) return out;
+      above = last.k;
+    }
+  }
+
   async listJobIds(filter: JobFilter): Promise<number[]> {
     return (await this.scan(filter, { newestFirst: false })).map((s) => s.k);
   }

@@ -554,6 +554,17 @@ export class SqliteStore implements Store {
     return this.q.drainedNodes.all();
   }
 
+  async endedJobsBefore(endedBefore: string, afterId: number, limit: number): Promise<Job[]> {
+    // Hourly at most, over the ended jobs only (the state index): no column of its own is worth it.
+    return this.jobQuery(
+      `SELECT id, parent_id, doc FROM jobs WHERE state IN ('done', 'failed') AND id > ?
+         AND json_extract(doc, '$.status.endedAt') < ? AND json_extract(doc, '$.status.archivedAt') IS NULL
+       ORDER BY id LIMIT ?`,
+    )
+      .all(afterId, endedBefore, limit)
+      .map((row) => this.toJob(row));
+  }
+
   async listJobIds(filter: JobFilter): Promise<number[]> {
     const query = idsQuery(filter);
     if (query === null) return [];

@@ -101,7 +101,15 @@ async function copy(db: Database.Database, mongo: MongoStore, progress: (line: s
   for (const t of db.prepare<[], TokenRow>('SELECT * FROM tokens').all()) {
     await mongo.addToken(t.user_name, t.hash, t.label, t.expires_at ? { expiresAt: t.expires_at } : {});
   }
-  type KeyRow = { user_name: string; id: string; type: string; fingerprint: string; comment: string; public_key: string; created_at: string };
+  type KeyRow = {
+    user_name: string;
+    id: string;
+    type: string;
+    fingerprint: string;
+    comment: string;
+    public_key: string;
+    created_at: string;
+  };
   for (const k of db.prepare<[], KeyRow>('SELECT * FROM ssh_keys').all()) {
     await mongo.addSshKey({
       id: k.id,

@@ -308,6 +308,12 @@ export interface Store {
   drainedNodes(): Promise<DrainedNode[]>;
   /** Ids of the matching jobs, oldest first (a session's jobs, without loading their documents). */
   listJobIds(filter: JobFilter): Promise<number[]>;
+  /**
+   * Ended jobs (done or failed) not archived yet (no `status.archivedAt`) whose `status.endedAt`
+   * is before `endedBefore` (ISO), with an id above `afterId`, by id, at most `limit`: what the
+   * archiving of old jobs takes next. It marks each with updateJob's `status.archivedAt`.
+   */
+  endedJobsBefore(endedBefore: string, afterId: number, limit: number): Promise<Job[]>;
 
   // SSH public keys: who may log in to the SSH gateway with which key.
 

@@ -1,7 +1,8 @@
 /**
  * stdout and stderr of a job: whole (text), or followed live as server-sent
  * events until the job ends. Ended jobs are read from the files the executor
- * collected; running ones from the executor.
+ * collected in the job's directory; running ones from the executor. An archived
+ * job's logs are gone: 410.
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -9,6 +10,8 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import {
   ErrorBodySchema,
+  ErrorCodes,
+  GodockerError,
   isTerminal,
   type Job,
   LogQuerySchema,
@@ -18,7 +21,9 @@ import {
   taskKey,
 } from '@godocker/sdk';
 import type { FastifyInstance } from 'fastify';
-import { logDirOf } from '../../runtime/run-spec.js';
+import { refuseArchived } from '../../job-files/archived.js';
+import { jobDirOf, legacyLogDirOf } from '../../job-files/job-dir.js';
+import { openFile } from '../../job-files/job-file-io.js';
 import { TEXT_OR_EVENTS_200 } from '../api-responses.js';
 import { type ApiContext, currentUser, makeAuth, visibleJob } from '../context.js';
 import { reached, waitForJobs } from '../job-waiter.js';
@@ -35,11 +40,18 @@ export function logRoutes(app: FastifyInstance, ctx: ApiContext): void {
         summary: 'stdout or stderr of a job; ?follow=true streams it (SSE: `log` events, then `end` with the job)',
         params: LogStreamParamsSchema,
         querystring: LogQuerySchema,
-        response: { 200: TEXT_OR_EVENTS_200, 401: ErrorBodySchema, 404: ErrorBodySchema, 409: ErrorBodySchema },
+        response: {
+          200: TEXT_OR_EVENTS_200,
+          401: ErrorBodySchema,
+          404: ErrorBodySchema,
+          409: ErrorBodySchema,
+          410: ErrorBodySchema,
+        },
       },
     },
     async (request, reply) => {
       const job = await visibleJob(ctx, currentUser(request), request.params.id);
+      refuseArchived(job);
       const stream = request.params.stream;
       if (!request.query.follow) {
         const body = await openLog(ctx, job, stream, false);
@@ -69,13 +81,20 @@ async function openLog(ctx: ApiContext, job: Job, stream: LogStream, follow: boo
       // Collected between our read of the state and this call: the file has it.
     }
   }
-  const path = join(logDirOf(ctx.config, job.id), stream);
+  // The job could write its directory: its `stdout` is opened as any of its files, never through a link out.
+  const opened = await openFile(jobDirOf(ctx.config, job.id), stream).catch((error: unknown) => {
+    if (GodockerError.is(error) && error.code === ErrorCodes.NOT_FOUND) return null;
+    throw error;
+  });
+  if (opened) return opened.handle.createReadStream({ autoClose: true });
+  // Jobs that ended before jobs had a directory kept their logs here, written by the daemon alone.
+  const legacy = join(legacyLogDirOf(ctx.config, job.id), stream);
   try {
-    await stat(path);
+    await stat(legacy);
   } catch {
     return null;
   }
-  return createReadStream(path);
+  return createReadStream(legacy);
 }
 
 async function followLog(
