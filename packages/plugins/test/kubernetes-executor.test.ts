@@ -297,6 +297,24 @@ describe('kubernetes executor: running jobs', () => {
     }
   });
 
+  it('with mountJobDir false (pods cannot reach jobsDir), runs the job without /mnt/godocker and still keeps its stdout in its directory', async () => {
+    const noJobDir = await createKubernetesExecutor(
+      { kubeconfig: KUBECONFIG, namespace: ns.name, imagePullPolicy: 'Never', mountJobDir: false },
+      context,
+    );
+    try {
+      const s = spec({ script: 'echo "dir=${GODOCKER_JOB_DIR:-none}"; test ! -e /mnt/godocker' });
+      const handle = await noJobDir.start(s);
+      const pod = getJson('job', jobName(s.key))?.spec.template.spec;
+      expect(JSON.stringify(pod.volumes ?? [])).not.toContain(s.jobDir);
+      expect(await noJobDir.wait(handle)).toMatchObject({ exitCode: 0, error: null });
+      await noJobDir.collect(handle, s.jobDir);
+      expect(await readFile(join(s.jobDir, 'stdout'), 'utf8')).toBe('dir=none\n');
+    } finally {
+      await noJobDir.close();
+    }
+  });
+
   it('sets activeDeadlineSeconds from the time limit (the daemon kills at the limit; the cluster is the backstop)', async () => {
     const s = spec({ script: 'true', timeLimit: 120 });
     const handle = await executor.start(s);

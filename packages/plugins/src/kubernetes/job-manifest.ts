@@ -148,7 +148,7 @@ export function jobManifest(spec: RunSpec, clusterId: string, o: ResolvedKuberne
   if (spec.cpu > 0) resources.cpu = `${Math.max(1, Math.round(spec.cpu * 1000))}m`;
   if (spec.ram > 0) resources.memory = `${Math.round(spec.ram * MIB)}`;
   if (spec.gpus > 0) resources[o.gpuResource] = String(spec.gpus);
-  const { volumes, volumeMounts } = podVolumes(containerMounts(spec), o.volumeClaims);
+  const { volumes, volumeMounts } = podVolumes(o.mountJobDir ? containerMounts(spec) : spec.mounts, o.volumeClaims);
   if (needsScriptFile(spec.script)) {
     volumes.push({ name: SCRIPT_VOLUME, configMap: { name, defaultMode: 0o755 } });
     volumeMounts.push({ name: SCRIPT_VOLUME, mountPath: SCRIPT_DIR, readOnly: true });
@@ -205,7 +205,7 @@ export function jobManifest(spec: RunSpec, clusterId: string, o: ResolvedKuberne
               // command replaces the image's ENTRYPOINT: the job's script is the whole program.
               command,
               // No workingDir: the kubelet would create a missing one as root; the prelude enters it as the job's user.
-              env: Object.entries(containerEnv(spec)).map(([n, value]) => ({ name: n, value })),
+              env: Object.entries(o.mountJobDir ? containerEnv(spec) : spec.env).map(([n, value]) => ({ name: n, value })),
               resources: { requests: resources, limits: resources },
               securityContext: root
                 ? { allowPrivilegeEscalation: true }

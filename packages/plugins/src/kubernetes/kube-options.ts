@@ -42,6 +42,13 @@ export interface KubernetesExecutorOptions {
    */
   volumeClaims?: { hostPath: string; claim: string }[];
   /**
+   * Mount the job's directory (jobsDir/ID) in its pod at /mnt/godocker: a hostPath on the node, or a
+   * claim of `volumeClaims` that covers jobsDir. false where the pods cannot reach jobsDir (a daemon
+   * in a pod with its data on an emptyDir): jobs then get no /mnt/godocker, and their directory holds
+   * only the stdout and stderr the daemon collects. Default true.
+   */
+  mountJobDir?: boolean;
+  /**
    * Subtract what pods that are not GoDocker's request on each node from the capacity GoDocker sees.
    * Needs the right to list pods of every namespace. Default true.
    */
@@ -66,6 +73,7 @@ export interface ResolvedKubernetesOptions {
   deadlineSlackSeconds: number;
   imagePullPolicy: 'Always' | 'IfNotPresent' | 'Never';
   volumeClaims: { hostPath: string; claim: string }[];
+  mountJobDir: boolean;
   countOtherPods: boolean;
   gpuResource: string;
   unschedulableSeconds: number;
@@ -81,6 +89,7 @@ const KEYS = [
   'deadlineSlackSeconds',
   'imagePullPolicy',
   'volumeClaims',
+  'mountJobDir',
   'countOtherPods',
   'gpuResource',
   'unschedulableSeconds',
@@ -157,6 +166,7 @@ export function parseKubernetesOptions(raw: Record<string, unknown>): ResolvedKu
     deadlineSlackSeconds: optionalInteger(raw, 'deadlineSlackSeconds', 0) ?? 60,
     imagePullPolicy: pull as ResolvedKubernetesOptions['imagePullPolicy'],
     volumeClaims: volumeClaims(raw.volumeClaims),
+    mountJobDir: optionalBoolean(raw, 'mountJobDir') ?? true,
     countOtherPods: optionalBoolean(raw, 'countOtherPods') ?? true,
     gpuResource: optionalString(raw, 'gpuResource') ?? 'nvidia.com/gpu',
     unschedulableSeconds: optionalInteger(raw, 'unschedulableSeconds', 1) ?? 60,
