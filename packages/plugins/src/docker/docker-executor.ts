@@ -40,6 +40,7 @@ import Docker from 'dockerode';
 import { createOptions } from './container-spec.js';
 import {
   executorError,
+  hostPortTaken,
   isAbort,
   isConflict,
   isEngineNotReady,
@@ -510,6 +511,8 @@ class DockerExecutor implements Executor {
       }
       // An engine that is stopping or not back yet fails starts that have nothing to do with the job.
       if (isUnreachable(error) || isEngineNotReady(error)) throw executorError(`starting container ${spec.key}`, error);
+      const taken = hostPortTaken(error, spec);
+      if (taken) throw new ExecutorError(`container ${spec.key} could not start: ${taken}`, error);
       // The container stays, "created" with State.Error: status/wait report the failure and collect removes it.
       throw new ExecutorError(`container ${spec.key} could not start: ${messageOf(error)}`, error);
     }

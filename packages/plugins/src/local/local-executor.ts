@@ -85,9 +85,12 @@ class LocalExecutor implements Executor {
   private warnedUid = false;
   private closed = false;
 
-  /** Plain processes on the host: no namespace to exec into, no ports to map, no GPUs to hand out. */
+  /**
+   * Plain processes on the host: no namespace to exec into, no GPUs to hand out. Ports cannot be
+   * mapped: the job is given its host ports in env (`$GODOCKER_PORT_8080`) and listens on them itself.
+   */
   features(): ExecutorFeatures {
-    return { suspend: true, logsFollow: true, exec: false, ports: false, gpus: false };
+    return { suspend: true, logsFollow: true, exec: false, ports: true, gpus: false };
   }
 
   constructor(
