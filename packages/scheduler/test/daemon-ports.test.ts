@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Caller } from './helpers/api-caller.js';
 import { caller } from './helpers/api-caller.js';
 import { freePortRange } from './helpers/free-port.js';
-import { logsOf, startTestDaemon, type TestDaemon, until, waitJob } from './helpers/test-daemon.js';
+import { logsOf, SWARM_SOCKET, startTestDaemon, type TestDaemon, until, waitJob } from './helpers/test-daemon.js';
 
 /** What a server on 127.0.0.1:port says to a new connection, retried until it listens. */
 async function greeting(port: number, seconds = 20): Promise<string> {
@@ -224,5 +224,40 @@ describe('host ports on docker', () => {
     // The port is back in the pool: the next job gets it.
     const next = await t.run(alice, { command: { script: 'true' }, container: { ports: [{ containerPort: 8080 }] } });
     expect(next.status.state).toBe('done');
+  });
+});
+
+describe('host ports on swarm', () => {
+  const network = `godocker-ports-${process.pid}-${Date.now()}`;
+  const swarm = (...args: string[]) => execFileSync('docker', ['-H', `unix://${SWARM_SOCKET}`, ...args], { stdio: 'ignore' });
+  let t: TestDaemon;
+  let alice: Caller;
+  let start: number;
+
+  beforeAll(async () => {
+    // Host-mode publishing needs the task on a network: an overlay one, made for this test.
+    swarm('network', 'create', '-d', 'overlay', '--attachable', network);
+    start = await freePortRange(1);
+    t = await startTestDaemon('swarm', { network: { allowedMode: network }, ports: { start, range: 1 } });
+    alice = await t.addUser('alice', 2001, 2002);
+  });
+  afterAll(async () => {
+    await t?.stop();
+    // The network outlives the last task by a moment.
+    await until('the test network removed', 30, async () => {
+      swarm('network', 'rm', network);
+      return true;
+    });
+  });
+
+  it("publishes the port in host mode on the task's node, at the host port of the pool", async () => {
+    const job = await submit(alice, {
+      command: { script: 'echo "swarm $GODOCKER_PORT_8080" | nc -l -p 8080' },
+      container: { ports: [{ containerPort: 8080 }] },
+    });
+    const started = await waitJob(alice, job.id, 'started', 60);
+    expect(started.status.ports).toEqual([{ containerPort: 8080, protocol: 'tcp', hostPort: start, node: started.status.node }]);
+    expect((await greeting(start, 60)).trim()).toBe(`swarm ${start}`);
+    expect((await waitJob(alice, job.id)).status.state).toBe('done');
   });
 });
