@@ -8,10 +8,11 @@ import { connect, createServer, type Server } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { HostPort, Job } from '@godocker/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kubectl } from '../../plugins/test/helpers/kubernetes.js';
 import type { Caller } from './helpers/api-caller.js';
 import { caller } from './helpers/api-caller.js';
 import { freePortRange } from './helpers/free-port.js';
-import { logsOf, SWARM_SOCKET, startTestDaemon, type TestDaemon, until, waitJob } from './helpers/test-daemon.js';
+import { K8S_NAMESPACE, logsOf, SWARM_SOCKET, startTestDaemon, type TestDaemon, until, waitJob } from './helpers/test-daemon.js';
 
 /** What a server on 127.0.0.1:port says to a new connection, retried until it listens. */
 async function greeting(port: number, seconds = 20): Promise<string> {
@@ -259,5 +260,48 @@ describe('host ports on swarm', () => {
     expect(started.status.ports).toEqual([{ containerPort: 8080, protocol: 'tcp', hostPort: start, node: started.status.node }]);
     expect((await greeting(start, 60)).trim()).toBe(`swarm ${start}`);
     expect((await waitJob(alice, job.id)).status.state).toBe('done');
+  });
+});
+
+describe('host ports on kubernetes', () => {
+  let t: TestDaemon;
+  let alice: Caller;
+  let start: number;
+
+  beforeAll(async () => {
+    // Pods of other tests' daemons hold hostPorts too: a range of its own.
+    start = await freePortRange(5);
+    t = await startTestDaemon('kubernetes', { ports: { start, range: 5 } });
+    alice = await t.addUser('alice', 2001, 2002);
+  });
+  afterAll(async () => t?.stop());
+
+  // The test cluster has no portmap CNI plugin (it adds no iptables rules): the port cannot be
+  // reached from the host here, so this checks what the cluster was asked for and what the job sees.
+  it("gives the pod's container a hostPort of the pool, and the job its number in env", async () => {
+    const job = await submit(alice, {
+      command: { script: 'echo "port=$GODOCKER_PORT_8080"; sleep 3' },
+      container: { ports: [{ containerPort: 8080 }] },
+    });
+    const started = await waitJob(alice, job.id, 'started', 60);
+    const hostPort = started.status.ports?.[0]?.hostPort as number;
+    expect(hostPort).toBe(start);
+    const selector = `godocker.cluster=${t.daemon.clusterId},godocker.job=${job.id}`;
+    const ports = await until('the pod', 30, async () => {
+      const text = kubectl(
+        '-n',
+        K8S_NAMESPACE,
+        'get',
+        'pods',
+        '-l',
+        selector,
+        '-o',
+        'jsonpath={.items[0].spec.containers[0].ports}',
+      );
+      return text.trim() === '' ? undefined : JSON.parse(text);
+    });
+    expect(ports).toEqual([{ containerPort: 8080, hostPort, protocol: 'TCP' }]);
+    expect((await waitJob(alice, job.id, 'terminated', 60)).status.state).toBe('done');
+    expect((await logsOf(alice, job.id)).trim()).toBe(`port=${hostPort}`);
   });
 });
