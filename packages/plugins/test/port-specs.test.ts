@@ -4,7 +4,7 @@
  */
 import { ExecutorError, type HostPort, type RunSpec } from '@godocker/sdk';
 import { describe, expect, it } from 'vitest';
-import { createOptions } from '../src/docker/container-spec.js';
+import { createOptions, portBindings, sameBindings } from '../src/docker/container-spec.js';
 import { hostPortTaken } from '../src/docker/docker-errors.js';
 import { jobManifest } from '../src/kubernetes/job-manifest.js';
 import { parseKubernetesOptions } from '../src/kubernetes/kube-options.js';
@@ -28,6 +28,16 @@ describe('docker', () => {
       '8080/tcp': [{ HostIp: '', HostPort: '20003' }],
       '9090/udp': [{ HostIp: '127.0.0.1', HostPort: '20004' }],
     });
+  });
+
+  it('tells a container made for an earlier placement (other host ports) from one made for this one', () => {
+    const want = portBindings(withPorts()).PortBindings;
+    expect(sameBindings(createOptions(withPorts(), 'c1').HostConfig?.PortBindings, want)).toBe(true);
+    const earlier = { ...withPorts(), ports: PORTS.map((p) => ({ ...p, hostPort: p.hostPort + 10 })) };
+    expect(sameBindings(createOptions(earlier, 'c1').HostConfig?.PortBindings, want)).toBe(false);
+    // What the engine answers for a container made without ports.
+    expect(sameBindings({}, portBindings(makeRunSpec('c1', 8, { script: 'true' })).PortBindings)).toBe(true);
+    expect(sameBindings(null, want)).toBe(false);
   });
 
   it('publishes nothing for a job without ports', () => {

@@ -53,6 +53,19 @@ export function portBindings(spec: RunSpec): Pick<Docker.ContainerCreateOptions,
   return { ExposedPorts: exposed, PortBindings: bindings };
 }
 
+/** Whether a container was made with these port bindings (none and empty are the same). */
+export function sameBindings(had: Docker.PortMap | undefined | null, want: Docker.PortMap | undefined): boolean {
+  const text = (m: Docker.PortMap | undefined | null) =>
+    Object.entries(m ?? {})
+      .map(
+        ([k, v]) =>
+          `${k}=${(v as Array<{ HostIp?: string; HostPort?: string }> | null)?.map((b) => `${b.HostIp ?? ''}:${b.HostPort ?? ''}`).join(',')}`,
+      )
+      .sort()
+      .join(';');
+  return text(had) === text(want);
+}
+
 export function createOptions(spec: RunSpec, clusterId: string): Docker.ContainerCreateOptions {
   const { ExposedPorts, PortBindings } = portBindings(spec);
   const memory = spec.ram > 0 ? Math.round(spec.ram * MIB) : 0;

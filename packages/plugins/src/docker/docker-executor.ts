@@ -37,7 +37,7 @@ import {
   writingTo,
 } from '@godocker/sdk';
 import Docker from 'dockerode';
-import { createOptions } from './container-spec.js';
+import { createOptions, portBindings, sameBindings } from './container-spec.js';
 import {
   executorError,
   hostPortTaken,
@@ -477,7 +477,18 @@ class DockerExecutor implements Executor {
     }
     // Created but never started (the daemon died between create and start, or the engine failed the start while it
     // restarted, leaving State.Error): the job never ran, so starting it now runs it once.
-    if (info.State.Status === 'created') await this.launch(spec, info.Id);
+    if (info.State.Status === 'created') {
+      // Made for an earlier placement whose host ports went back to the pool: the job must get those of this one.
+      if (!sameBindings(info.HostConfig.PortBindings, portBindings(spec).PortBindings)) {
+        try {
+          await this.docker.getContainer(info.Id).remove({ force: true });
+        } catch (error) {
+          if (!isNotFound(error)) throw executorError(`replacing container ${spec.key} made with other host ports`, error);
+        }
+        return this.createAndStart(spec);
+      }
+      await this.launch(spec, info.Id);
+    }
     return { key: spec.key, id: info.Id, node: this.nodeName };
   }
 
