@@ -1,5 +1,13 @@
 /** How a job is shown to a person: a table row, a description, and the exit code it stands for. */
-import { formatDuration, formatMemory, type Job } from '@godocker/sdk/client';
+import {
+  formatDuration,
+  formatMemory,
+  type HostPort,
+  type Job,
+  type JobPort,
+  type JobState,
+  portText,
+} from '@godocker/sdk/client';
 import { formatTable, truncate } from './table.js';
 
 export const JOB_HEADERS = [
@@ -159,6 +167,7 @@ export function describeJob(job: Job, now: number): string {
   out += field('  Volumes', c.volumes.length ? c.volumes.map((v) => `${v.name}:${v.mode}`).join(', ') : '-');
   out += field('  Network', c.network ? 'yes' : 'no');
   out += field('  Root', c.root ? 'yes' : 'no');
+  if (c.ports?.length) out += field('  Ports', portsText(c.ports, s.ports ?? [], s.state));
   out += 'Usage:\n';
   out += field('  Wall time', formatDuration(job.usage.wallSeconds));
   out += field('  CPU time', job.usage.cpuSeconds === null ? '-' : formatDuration(job.usage.cpuSeconds));
@@ -182,4 +191,17 @@ export function describeJob(job: Job, now: number): string {
     ),
   );
   return out;
+}
+
+/** "8080/tcp -> node1:20003": where to reach each port while the job runs, and where it was after. */
+function portsText(asked: readonly JobPort[], given: readonly HostPort[], state: JobState): string {
+  const holds = state === 'running' || state === 'suspended';
+  return asked
+    .map((p) => {
+      const h = given.find((g) => g.containerPort === p.containerPort && g.protocol === p.protocol);
+      if (!h) return `${portText(p)} (gets a host port when it starts)`;
+      const where = `${h.hostIp && h.hostIp !== '0.0.0.0' ? h.hostIp : h.node}:${h.hostPort}`;
+      return holds ? `${portText(p)} -> ${where}` : `${portText(p)} (had ${where}, released)`;
+    })
+    .join(', ');
 }

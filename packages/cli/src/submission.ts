@@ -1,7 +1,14 @@
 /** Turns `godocker submit` options into a JobSubmission (pure, apart from reading the script). */
 import { readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
-import { type JobSubmission, parseArraySpec, parseDependencies, type VolumeRequest } from '@godocker/sdk/client';
+import {
+  type JobSubmission,
+  type PortRequest,
+  parseArraySpec,
+  parseDependencies,
+  parsePortSpec,
+  type VolumeRequest,
+} from '@godocker/sdk/client';
 import { UsageError } from './errors.js';
 import type { CliIo } from './io.js';
 
@@ -26,6 +33,8 @@ export interface SubmitFlags {
   workdir?: string;
   root?: boolean;
   network?: boolean;
+  /** Container ports to publish, `8080` or `9090/udp` (repeatable). */
+  port?: string[];
   priority?: number;
   hold?: boolean;
   /** ISO timestamp, already read by `beginOption`. */
@@ -52,6 +61,14 @@ export async function readScript(file: string | undefined, flags: SubmitFlags, i
   const script = file === '-' ? await io.readStdin() : readTextFile(file, io.cwd, 'script file');
   if (script.trim() === '') throw new UsageError(`the script ${file === '-' ? 'read from stdin' : file} is empty`);
   return script;
+}
+
+export function parsePort(text: string): PortRequest {
+  try {
+    return parsePortSpec(text);
+  } catch (e) {
+    throw new UsageError(`invalid --port: ${(e as Error).message}`);
+  }
 }
 
 export function parseVolume(text: string): VolumeRequest {
@@ -119,6 +136,7 @@ export function buildSubmission(script: string, file: string | undefined, f: Sub
   if (volumes.length) container.volumes = volumes;
   if (f.network) container.network = true;
   if (f.root) container.root = true;
+  if (f.port?.length) container.ports = f.port.map(parsePort);
   if (Object.keys(container).length) sub.container = container;
 
   const req: NonNullable<JobSubmission['requirements']> = {};

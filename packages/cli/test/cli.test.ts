@@ -280,6 +280,28 @@ describe('godocker jobs, show, logs', () => {
     expect((await cli(['kill', String(job.id)])).code).toBe(0);
   });
 
+  it('submits --port (repeatable, tcp by default) and shows where each port is reached, then that it was released', async () => {
+    const bad = await cli(['submit', '--cmd', 'true', '--port', '70000']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/invalid --port: port "70000" is not PORT or PORT\/PROTOCOL/);
+    const id = Number((await cli(['submit', '--cmd', 'sleep 60', '--port', '8080', '--port', '9090/udp', '-q'])).stdout);
+    expect((await cli(['wait', String(id), '--for', 'started'])).code).toBe(0);
+    const job = JSON.parse((await cli(['show', String(id), '-o', 'json'])).stdout) as Job;
+    expect(job.container.ports).toEqual([
+      { containerPort: 8080, protocol: 'tcp' },
+      { containerPort: 9090, protocol: 'udp' },
+    ]);
+    const [tcp, udp] = job.status.ports ?? [];
+    const node = job.status.node;
+    const shown = (await cli(['show', String(id)])).stdout;
+    expect(shown).toMatch(
+      new RegExp(`^ {2}Ports:\\s+8080/tcp -> ${node}:${tcp?.hostPort}, 9090/udp -> ${node}:${udp?.hostPort}$`, 'm'),
+    );
+    expect((await cli(['kill', String(id)])).code).toBe(0);
+    await cli(['wait', String(id)]);
+    expect((await cli(['show', String(id)])).stdout).toMatch(/^ {2}Ports:\s+8080\/tcp \(had .*:\d+, released\), 9090\/udp/m);
+  });
+
   it('prints logs, whole or followed', async () => {
     expect((await cli(['logs', String(jobId)])).stdout).toBe('listed\n');
     expect((await cli(['logs', String(jobId), '--stderr'])).stdout).toBe('');

@@ -311,7 +311,7 @@ describe('swarm executor: control', () => {
   });
 
   it('refuses suspend and resume with NotSupportedError, as features() says', async () => {
-    expect(executor.features()).toEqual({ suspend: false, logsFollow: true, exec: false, ports: false, gpus: false });
+    expect(executor.features()).toEqual({ suspend: false, logsFollow: true, exec: false, ports: true, gpus: false });
     const s = spec({ script: 'sleep 30' });
     const handle = await executor.start(s);
     await until(async () => (await executor.status(handle)).state === 'running');

@@ -94,4 +94,20 @@ describe('configuration', () => {
     const dup = 'volumes:\n  - {name: a, hostPath: /a}\n  - {name: a, hostPath: /b}\n';
     expect(error(() => loadConfig({ path: file(dup), env: {} })).field).toBe('volumes.1.name');
   });
+
+  it('gives every node a host-port pool of 20000-20099 by default, and refuses a pool outside 1024-65535', () => {
+    expect(loadConfig({ env: {} }).ports).toEqual({ start: 20000, range: 100 });
+    const past = error(() => loadConfig({ path: file('ports:\n  start: 65500\n  range: 100\n'), env: {} }));
+    expect(past.field).toBe('ports.range');
+    expect(past.message).toMatch(/the pool 65500-65599 goes past 65535/);
+    expect(error(() => loadConfig({ path: file('ports:\n  start: 80\n'), env: {} })).field).toBe('ports.start');
+    const executors = 'executors:\n  - {name: a, type: local}\n  - {name: b, type: local, ports: {start: 60000, range: 6000}}\n';
+    expect(error(() => loadConfig({ path: file(executors), env: {} })).field).toBe('executors.1.ports.range');
+    const fine = 'executors:\n  - {name: a, type: local, ports: {start: 30000, range: 10, bindAddress: 127.0.0.1}}\n';
+    expect(loadConfig({ path: file(fine), env: {} }).executors?.[0]?.ports).toEqual({
+      start: 30000,
+      range: 10,
+      bindAddress: '127.0.0.1',
+    });
+  });
 });

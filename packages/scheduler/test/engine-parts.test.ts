@@ -45,31 +45,34 @@ describe('FreeTree', () => {
     const rnd = random(7);
     for (let round = 0; round < 20; round++) {
       const n = 1 + Math.floor(rnd() * 60);
-      const free = Array.from({ length: n }, () => [Math.floor(rnd() * 9), Math.floor(rnd() * 9), Math.floor(rnd() * 3)]);
+      const draw = () => [Math.floor(rnd() * 9), Math.floor(rnd() * 9), Math.floor(rnd() * 3), Math.floor(rnd() * 4)];
+      const free = Array.from({ length: n }, draw);
       const tree = new FreeTree(n);
-      free.forEach(([c, r, g], i) => {
-        tree.setLeafOnly(i, c ?? 0, r ?? 0, g ?? 0);
+      free.forEach(([c, r, g, p], i) => {
+        tree.setLeafOnly(i, c ?? 0, r ?? 0, g ?? 0, p ?? 0);
       });
       tree.rebuild();
       for (let q = 0; q < 300; q++) {
         if (rnd() < 0.2) {
           const i = Math.floor(rnd() * n);
-          const v = [Math.floor(rnd() * 9), Math.floor(rnd() * 9), Math.floor(rnd() * 3)];
+          const v = draw();
           free[i] = v;
-          tree.set(i, v[0] ?? 0, v[1] ?? 0, v[2] ?? 0);
+          tree.set(i, v[0] ?? 0, v[1] ?? 0, v[2] ?? 0, v[3] ?? 0);
         }
-        const [c, r, g] = [Math.floor(rnd() * 9), Math.floor(rnd() * 9), Math.floor(rnd() * 3)];
+        const [c = 0, r = 0, g = 0, p = 0] = draw();
         const from = Math.floor(rnd() * n);
-        const scan = free.findIndex((f, i) => i >= from && (f[0] ?? 0) >= c && (f[1] ?? 0) >= r && (f[2] ?? 0) >= g);
-        expect(tree.firstFit(c, r, g, from)).toBe(scan);
+        const scan = free.findIndex(
+          (f, i) => i >= from && (f[0] ?? 0) >= c && (f[1] ?? 0) >= r && (f[2] ?? 0) >= g && (f[3] ?? 0) >= p,
+        );
+        expect(tree.firstFit(c, r, g, p, from)).toBe(scan);
       }
     }
   });
 
   it('counts 0.1 + 0.2 cpu as fitting in 0.3', () => {
     const tree = new FreeTree(1);
-    tree.set(0, 0.3, 10, 0);
-    expect(tree.firstFit(0.1 + 0.2, 1, 0)).toBe(0);
+    tree.set(0, 0.3, 10, 0, 0);
+    expect(tree.firstFit(0.1 + 0.2, 1, 0, 0)).toBe(0);
   });
 });
 
@@ -115,26 +118,30 @@ describe('schedulingOrder', () => {
 
 describe('backfill arithmetic', () => {
   const timeline = new Timeline(1);
-  timeline.add(0, { end: 300, cpu: 2, ram: 10, gpus: 0 });
-  timeline.add(0, { end: 100, cpu: 1, ram: 10, gpus: 0 });
-  timeline.add(0, { end: 200, cpu: 4, ram: 10, gpus: 0 });
+  timeline.add(0, { end: 300, cpu: 2, ram: 10, gpus: 0, ports: 2 });
+  timeline.add(0, { end: 100, cpu: 1, ram: 10, gpus: 0, ports: 0 });
+  timeline.add(0, { end: 200, cpu: 4, ram: 10, gpus: 0, ports: 0 });
 
   it('finds the earliest time a node has room, from the ends of its jobs', () => {
     expect(timeline.releases(0).map((r) => r.end)).toEqual([100, 200, 300]);
-    const free = { cpu: 1, ram: 100, gpus: 0 };
-    expect(earliestStart(timeline.releases(0), 50, free, 1, 1, 0)).toBe(50);
-    expect(earliestStart(timeline.releases(0), 50, free, 2, 1, 0)).toBe(100);
-    expect(earliestStart(timeline.releases(0), 50, free, 6, 1, 0)).toBe(200);
-    expect(earliestStart(timeline.releases(0), 250, free, 6, 1, 0)).toBe(250);
-    expect(earliestStart(timeline.releases(0), 50, free, 9, 1, 0)).toBe(Number.POSITIVE_INFINITY);
-    expect(freeAt(timeline.releases(0), 200, free)).toEqual({ cpu: 6, ram: 120, gpus: 0 });
+    const free = { cpu: 1, ram: 100, gpus: 0, ports: 1 };
+    expect(earliestStart(timeline.releases(0), 50, free, 1, 1, 0, 0)).toBe(50);
+    expect(earliestStart(timeline.releases(0), 50, free, 2, 1, 0, 0)).toBe(100);
+    expect(earliestStart(timeline.releases(0), 50, free, 6, 1, 0, 0)).toBe(200);
+    expect(earliestStart(timeline.releases(0), 250, free, 6, 1, 0, 0)).toBe(250);
+    expect(earliestStart(timeline.releases(0), 50, free, 9, 1, 0, 0)).toBe(Number.POSITIVE_INFINITY);
+    // Host ports come back with the job that holds them.
+    expect(earliestStart(timeline.releases(0), 50, free, 1, 1, 0, 3)).toBe(300);
+    expect(freeAt(timeline.releases(0), 200, free)).toEqual({ cpu: 6, ram: 120, gpus: 0, ports: 1 });
   });
 
   it('admits what ends before the reservation, and past it only the spare room', () => {
-    const r = new Reservation(0, 0, 1000, { cpu: 2, ram: 100, gpus: 0 });
-    expect(r.admit(1000, 50, 50, 0)).toBe(true);
-    expect(r.admit(1001, 3, 1, 0)).toBe(false);
-    expect(r.admit(1001, 2, 1, 0)).toBe(true);
-    expect(r.admit(5000, 0.5, 1, 0)).toBe(false);
+    const r = new Reservation(0, 0, 1000, { cpu: 2, ram: 100, gpus: 0, ports: 1 });
+    expect(r.admit(1000, 50, 50, 0, 5)).toBe(true);
+    expect(r.admit(1001, 3, 1, 0, 0)).toBe(false);
+    expect(r.admit(1001, 0.5, 1, 0, 2)).toBe(false);
+    expect(r.admit(1001, 1, 1, 0, 1)).toBe(true);
+    expect(r.admit(5000, 0.5, 1, 0, 0)).toBe(true);
+    expect(r.admit(5000, 0.5, 1, 0, 1)).toBe(false);
   });
 });

@@ -19,6 +19,7 @@ import {
   DEFAULT_PROJECT,
   ErrorCodes,
   GodockerError,
+  type HostPort,
   JOB_STATES,
   type Job,
   type JobState,
@@ -877,6 +878,33 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
         expect(ids(await store.jobsInStates(['running']))).toEqual([job.id]);
         expect(withoutZeros(await store.countByState({}))).toEqual({ running: 1, pending: 1 });
         expect(await store.getJob(other.id)).toEqual(other);
+      });
+
+      it('records a placement with its host ports in one compare-and-set write, and empties them on requeue', async () => {
+        const container = { ...makeJob().container, ports: [{ containerPort: 8080, protocol: 'tcp' as const }] };
+        const job = await insert({ container });
+        expect((await store.getJob(job.id))?.container.ports).toEqual(container.ports);
+        const port: HostPort = { containerPort: 8080, protocol: 'tcp', hostPort: 20003, node: 'node-1', hostIp: '127.0.0.1' };
+        const ports = [port];
+        const placed = {
+          state: { to: 'running' as const, reason: 'placed on node node-1', at },
+          status: { node: 'node-1', ports },
+        };
+        const updated = await store.updateJob(job.id, placed, { states: ['pending'] });
+        expect(updated?.status).toMatchObject({ state: 'running', node: 'node-1', ports });
+        expect(await store.getJob(job.id)).toEqual(updated);
+        expect((await store.jobsInStates(['running']))[0]?.status.ports).toEqual(ports);
+        // A second placement of the same job (another daemon, a stale pass) finds it no longer pending.
+        const other = { ...placed, status: { node: 'node-2', ports: [{ ...port, hostPort: 20004, node: 'node-2' }] } };
+        expect(await store.updateJob(job.id, other, { states: ['pending'] })).toBeNull();
+        expect((await store.getJob(job.id))?.status.ports).toEqual(ports);
+        const requeued = await store.updateJob(
+          job.id,
+          { state: { to: 'pending', reason: 'requeued', at }, status: { node: null, ports: [] } },
+          { states: ['running'] },
+        );
+        expect(requeued?.status).toMatchObject({ state: 'pending', node: null, ports: [] });
+        expect(await store.getJob(job.id)).toEqual(requeued);
       });
 
       it('merges status fields and usage, sets hold, replaces array', async () => {

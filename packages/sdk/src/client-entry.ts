@@ -16,6 +16,7 @@ export * from './errors.js';
 export type { LogStream } from './executor.js';
 export type * from './job.js';
 export * from './login-file.js';
+export * from './ports.js';
 export type * from './projects.js';
 export * from './quantities.js';
 export type * from './ssh-keys.js';

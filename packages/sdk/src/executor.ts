@@ -10,7 +10,13 @@
  */
 import { constants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
-import type { Job } from './job.js';
+import type { HostPort, Job } from './job.js';
+
+/** Host ports a node hands to jobs: `start` to `start + range - 1`. */
+export interface PortPool {
+  start: number;
+  range: number;
+}
 
 /** A machine (or slot pool) jobs are placed on. */
 export interface NodeInfo {
@@ -35,6 +41,8 @@ export interface NodeInfo {
   state?: 'ready' | 'down' | 'drained';
   /** Why the node is down or drained, as the backend said it. */
   reason?: string;
+  /** The host ports jobs may be given there (the daemon's `ports` config); absent: none. */
+  ports?: PortPool;
 }
 
 /** Label every node of a daemon with several executors carries: the executor it belongs to. */
@@ -108,6 +116,12 @@ export interface RunSpec {
   jobDir: string;
   /** Absent: stdin /dev/null, stdout/stderr to the task's logs. */
   files?: TaskFiles;
+  /**
+   * The job's container ports with the host ports the daemon chose from the node's pool: a
+   * container executor publishes each `containerPort/protocol` on `hostIp:hostPort` of the node.
+   * Their numbers are in `env` too (`GODOCKER_PORT_8080`). Absent or empty: none.
+   */
+  ports?: HostPort[];
 }
 
 export interface TaskHandle {

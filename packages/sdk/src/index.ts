@@ -55,6 +55,7 @@ export * from './in-flight.js';
 export * from './job.js';
 export * from './job-paths.js';
 export * from './login-file.js';
+export * from './ports.js';
 export * from './projects.js';
 export * from './quantities.js';
 export * from './session-contact.js';

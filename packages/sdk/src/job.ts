@@ -58,6 +58,8 @@ export const WIRE_LIMITS = {
   timeLimitSeconds: 366 * 24 * 3600,
   args: 4096,
   tags: 64,
+  /** Container ports one job may publish; the admin's `limits.maxPorts` is checked after. */
+  ports: 64,
 } as const;
 
 export const MetaSubmitSchema = Type.Object(
@@ -115,12 +117,53 @@ export const CommandSchema = Type.Object(
   { additionalProperties: false },
 );
 
+export const PORT_PROTOCOLS = ['tcp', 'udp'] as const;
+export type PortProtocol = (typeof PORT_PROTOCOLS)[number];
+const PortProtocolSchema = Type.Union(
+  PORT_PROTOCOLS.map((p) => Type.Literal(p)),
+  { description: 'tcp (the default) or udp' },
+);
+
+/** A port the job listens on inside its container (`--port 8080`, `--port 9090/udp`). */
+export const PortRequestSchema = Type.Object(
+  {
+    containerPort: Type.Integer({ minimum: 1, maximum: 65535 }),
+    protocol: Type.Optional(PortProtocolSchema),
+  },
+  { additionalProperties: false },
+);
+export type PortRequest = Static<typeof PortRequestSchema>;
+
+/** A container port as stored on the job: the protocol filled in. */
+export const JobPortSchema = Type.Object({
+  containerPort: Type.Integer({ minimum: 1, maximum: 65535 }),
+  protocol: PortProtocolSchema,
+});
+export type JobPort = Static<typeof JobPortSchema>;
+
+/**
+ * A host port given to a running job from its node's pool: reach the job at `host:hostPort`.
+ * The local executor maps nothing: the job itself listens on `hostPort` (`$GODOCKER_PORT_8080`).
+ */
+export const HostPortSchema = Type.Object({
+  containerPort: Type.Integer(),
+  protocol: PortProtocolSchema,
+  hostPort: Type.Integer(),
+  /** The node the port is open on. */
+  node: Type.String(),
+  /** The address it is bound to, when not every address of the node (`0.0.0.0`). */
+  hostIp: Type.Optional(Type.String()),
+});
+export type HostPort = Static<typeof HostPortSchema>;
+
 export const ContainerSubmitSchema = Type.Object(
   {
     image: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
     volumes: Type.Optional(Type.Array(VolumeRequestSchema, { maxItems: 64 })),
     network: Type.Optional(Type.Boolean({ description: 'ask for network access; granted only where the admin allows it' })),
     root: Type.Optional(Type.Boolean({ description: 'run as root inside the container; refused unless the admin allows it' })),
+    /** Each gets a host port of its node's pool while the job runs (status.ports); implies network. */
+    ports: Type.Optional(Type.Array(PortRequestSchema, { maxItems: WIRE_LIMITS.ports })),
   },
   { additionalProperties: false },
 );
@@ -223,6 +266,11 @@ export const JobStatusSchema = Type.Object({
    * its end; its record and usage stay. Absent: not archived.
    */
   archivedAt: Type.Optional(Type.String()),
+  /**
+   * The host ports of the job's `container.ports`, chosen when it is placed (in the same write
+   * as its node) and held while it runs; emptied when it is requeued. Absent: it asked for none.
+   */
+  ports: Type.Optional(Type.Array(HostPortSchema)),
   history: Type.Array(TransitionSchema),
 });
 export type JobStatus = Static<typeof JobStatusSchema>;
@@ -266,6 +314,8 @@ export const JobSchema = Type.Object({
     volumes: Type.Array(Type.Object({ name: Type.String(), mode: Type.Union([Type.Literal('ro'), Type.Literal('rw')]) })),
     network: Type.Boolean(),
     root: Type.Boolean(),
+    /** Absent when none were asked for (and on documents stored before ports existed). */
+    ports: Type.Optional(Type.Array(JobPortSchema)),
   }),
   requirements: Type.Object({
     cpu: Type.Number(),

@@ -145,6 +145,11 @@ export function registerSubmit(program: Command, ctx: Context): void {
     .option('--workdir <path>', 'working directory in the container')
     .option('--root', 'run as root in the container (only where the admin allows it)')
     .option('--network', 'ask for network access (only where the admin allows it)')
+    .option(
+      '--port <port[/proto]>',
+      'publish a container port, e.g. 8080 or 9090/udp: it gets a host port of its node (`godocker show`, $GODOCKER_PORT_8080) (repeatable)',
+      collect,
+    )
     .addOption(new Option('--priority <n>', 'job priority, -10000 to 10000').argParser(integerOption(-10000, 10000)))
     .option('--hold', 'submit held: it waits until `godocker release ID`')
     .option(

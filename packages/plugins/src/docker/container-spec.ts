@@ -1,7 +1,7 @@
 /**
  * Turns a RunSpec into the body of a Docker "create container" call.
  */
-import { containerEnv, containerMounts, ExecutorError, type RunSpec, TASK_LABELS } from '@godocker/sdk';
+import { containerEnv, containerMounts, ExecutorError, portText, type RunSpec, TASK_LABELS } from '@godocker/sdk';
 import type Docker from 'dockerode';
 import { scriptCommand } from './script-archive.js';
 import { needsPrelude, preludeCommand } from './start-prelude.js';
@@ -28,7 +28,46 @@ export function containerLabels(spec: RunSpec, clusterId: string): Record<string
   };
 }
 
+/**
+ * `ExposedPorts` and `PortBindings` of the job's ports: each `containerPort/protocol` on
+ * `hostIp:hostPort` of the node (every address unless the pool names one).
+ */
+export function portBindings(spec: RunSpec): Pick<Docker.ContainerCreateOptions, 'ExposedPorts'> & {
+  PortBindings?: Docker.PortMap;
+} {
+  const ports = spec.ports ?? [];
+  if (ports.length === 0) return {};
+  if (spec.network === 'none') {
+    throw new ExecutorError(
+      `job ${spec.job.id} publishes ports (${ports.map(portText).join(', ')}) but runs with no network: ` +
+        'the admin sets network.allowedMode to a network ports can be published from (e.g. a bridge network)',
+    );
+  }
+  const exposed: Record<string, object> = {};
+  const bindings: Docker.PortMap = {};
+  for (const p of ports) {
+    const key = portText(p);
+    exposed[key] = {};
+    bindings[key] = [{ HostIp: p.hostIp ?? '', HostPort: String(p.hostPort) }];
+  }
+  return { ExposedPorts: exposed, PortBindings: bindings };
+}
+
+/** Whether a container was made with these port bindings (none and empty are the same). */
+export function sameBindings(had: Docker.PortMap | undefined | null, want: Docker.PortMap | undefined): boolean {
+  const text = (m: Docker.PortMap | undefined | null) =>
+    Object.entries(m ?? {})
+      .map(
+        ([k, v]) =>
+          `${k}=${(v as Array<{ HostIp?: string; HostPort?: string }> | null)?.map((b) => `${b.HostIp ?? ''}:${b.HostPort ?? ''}`).join(',')}`,
+      )
+      .sort()
+      .join(';');
+  return text(had) === text(want);
+}
+
 export function createOptions(spec: RunSpec, clusterId: string): Docker.ContainerCreateOptions {
+  const { ExposedPorts, PortBindings } = portBindings(spec);
   const memory = spec.ram > 0 ? Math.round(spec.ram * MIB) : 0;
   const hostConfig: Docker.HostConfig = {
     NanoCpus: spec.cpu > 0 ? Math.round(spec.cpu * 1e9) : 0,
@@ -42,6 +81,7 @@ export function createOptions(spec: RunSpec, clusterId: string): Docker.Containe
     // The exit code and the logs are read after the end, then `collect` removes the container.
     AutoRemove: false,
     ...(spec.gpus > 0 ? { DeviceRequests: [{ Driver: '', Count: spec.gpus, Capabilities: [['gpu']] }] } : {}),
+    ...(PortBindings ? { PortBindings } : {}),
   };
   return {
     name: spec.key,
@@ -61,5 +101,6 @@ export function createOptions(spec: RunSpec, clusterId: string): Docker.Containe
     AttachStdout: false,
     AttachStderr: false,
     HostConfig: hostConfig,
+    ...(ExposedPorts ? { ExposedPorts } : {}),
   };
 }

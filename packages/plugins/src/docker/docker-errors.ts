@@ -2,7 +2,7 @@
  * dockerode rejects with plain Errors carrying the HTTP `statusCode` of the
  * engine's answer; these helpers read it without `any`.
  */
-import { ExecutorError, ExecutorUnavailableError, GodockerError } from '@godocker/sdk';
+import { ExecutorError, ExecutorUnavailableError, GodockerError, portText, type RunSpec } from '@godocker/sdk';
 
 export function statusCodeOf(error: unknown): number | null {
   if (typeof error !== 'object' || error === null || !('statusCode' in error)) return null;
@@ -87,4 +87,21 @@ export function executorError(doing: string, error: unknown): GodockerError {
     return new ExecutorUnavailableError(`${doing}: the Docker engine does not answer (${messageOf(error)})`, error);
   }
   return new ExecutorError(`${doing}: ${messageOf(error)}`, error);
+}
+
+/** `listen tcp4 0.0.0.0:20777: bind: address already in use`, `Bind for 0.0.0.0:20777 failed: port is already allocated`. */
+const PORT_TAKEN =
+  /(?:listen \w+ [^\s]*:(\d+): bind: address already in use|Bind for [^\s]*:(\d+) failed: port is already allocated)/;
+
+/**
+ * A host port of the job's that something outside GoDocker already uses on the node: the
+ * engine cannot publish it. Says which port of the job it was, for the job's reason.
+ */
+export function hostPortTaken(error: unknown, spec: RunSpec): string | null {
+  const m = PORT_TAKEN.exec(messageOf(error));
+  if (!m) return null;
+  const hostPort = Number(m[1] ?? m[2]);
+  const mine = spec.ports?.find((p) => p.hostPort === hostPort);
+  const what = mine ? `host port ${hostPort} (for container port ${portText(mine)})` : `host port ${hostPort}`;
+  return `${what} is already in use on node ${spec.node} by a program outside GoDocker; free it or take it out of the port pool (ports.start, ports.range)`;
 }

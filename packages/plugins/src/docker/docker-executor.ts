@@ -39,9 +39,10 @@ import {
   writingTo,
 } from '@godocker/sdk';
 import Docker from 'dockerode';
-import { createOptions } from './container-spec.js';
+import { createOptions, portBindings, sameBindings } from './container-spec.js';
 import {
   executorError,
+  hostPortTaken,
   isAbort,
   isConflict,
   isEngineNotReady,
@@ -489,7 +490,18 @@ class DockerExecutor implements Executor {
     }
     // Created but never started (the daemon died between create and start, or the engine failed the start while it
     // restarted, leaving State.Error): the job never ran, so starting it now runs it once.
-    if (info.State.Status === 'created') await this.launch(spec, info.Id);
+    if (info.State.Status === 'created') {
+      // Made for an earlier placement whose host ports went back to the pool: the job must get those of this one.
+      if (!sameBindings(info.HostConfig.PortBindings, portBindings(spec).PortBindings)) {
+        try {
+          await this.docker.getContainer(info.Id).remove({ force: true });
+        } catch (error) {
+          if (!isNotFound(error)) throw executorError(`replacing container ${spec.key} made with other host ports`, error);
+        }
+        return this.createAndStart(spec);
+      }
+      await this.launch(spec, info.Id);
+    }
     return { key: spec.key, id: info.Id, node: this.nodeName };
   }
 
@@ -523,6 +535,8 @@ class DockerExecutor implements Executor {
       }
       // An engine that is stopping or not back yet fails starts that have nothing to do with the job.
       if (isUnreachable(error) || isEngineNotReady(error)) throw executorError(`starting container ${spec.key}`, error);
+      const taken = hostPortTaken(error, spec);
+      if (taken) throw new ExecutorError(`container ${spec.key} could not start: ${taken}`, error);
       // The container stays, "created" with State.Error: status/wait report the failure and collect removes it.
       throw new ExecutorError(`container ${spec.key} could not start: ${messageOf(error)}`, error);
     }

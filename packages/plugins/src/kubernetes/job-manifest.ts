@@ -18,7 +18,7 @@
  */
 import { createHash } from 'node:crypto';
 import { containerEnv, containerMounts, ExecutorError, type Mount, type RunSpec, TASK_LABELS } from '@godocker/sdk';
-import type { V1ConfigMap, V1Job, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1Container, V1Job, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import { needsScriptFile, SCRIPT_DIR, scriptCommand } from '../docker/script-archive.js';
 import { needsPrelude, preludeCommand } from '../docker/start-prelude.js';
 import type { ResolvedKubernetesOptions } from './kube-options.js';
@@ -139,6 +139,23 @@ export function scriptConfigMap(spec: RunSpec, clusterId: string, namespace: str
 
 const MIB = 1024 * 1024;
 
+/**
+ * The job's ports, each on the host port the daemon picked from its node's pool (`hostPort`:
+ * the kubelet opens it on the node the pod runs on, the one the daemon chose).
+ */
+export function containerPorts(spec: RunSpec): Pick<V1Container, 'ports'> {
+  const ports = spec.ports ?? [];
+  if (ports.length === 0) return {};
+  return {
+    ports: ports.map((p) => ({
+      containerPort: p.containerPort,
+      protocol: p.protocol === 'udp' ? 'UDP' : 'TCP',
+      hostPort: p.hostPort,
+      ...(p.hostIp === undefined ? {} : { hostIP: p.hostIp }),
+    })),
+  };
+}
+
 export function jobManifest(spec: RunSpec, clusterId: string, o: ResolvedKubernetesOptions, executorLabel: string): V1Job {
   const name = jobName(spec.key);
   const command = needsPrelude(spec.workdir, spec.files)
@@ -211,6 +228,7 @@ export function jobManifest(spec: RunSpec, clusterId: string, o: ResolvedKuberne
                 ? { allowPrivilegeEscalation: true }
                 : { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
               volumeMounts,
+              ...containerPorts(spec),
               stdin: false,
               tty: false,
             },

@@ -153,11 +153,12 @@ export class KubernetesExecutor implements Executor {
 
   /**
    * Suspend only before the pod has a node (the Job's spec.suspend; a running pod cannot be paused,
-   * and `suspend` refuses it), no exec yet (the SSH gateway is a later issue), no ports. GPUs as the
-   * cluster's device plugin counts them (`gpuResource`).
+   * and `suspend` refuses it), no exec yet (the SSH gateway is a later issue). Ports as `hostPort`s
+   * of the pod (the cluster's CNI must have the portmap plugin). GPUs as the cluster's device plugin
+   * counts them (`gpuResource`).
    */
   features(): ExecutorFeatures {
-    return { suspend: true, logsFollow: true, exec: false, ports: false, gpus: true };
+    return { suspend: true, logsFollow: true, exec: false, ports: true, gpus: true };
   }
 
   constructor(

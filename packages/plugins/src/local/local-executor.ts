@@ -89,9 +89,13 @@ class LocalExecutor implements Executor {
   private warnedUid = false;
   private closed = false;
 
-  /** Plain processes on the host: a command runs beside the job as its user; no ports to map, no GPUs to hand out. */
+  /**
+   * Plain processes on the host: a command runs beside the job as its user (ssh); no GPUs to hand
+   * out. Ports cannot be mapped: the job is given its host ports in env (`$GODOCKER_PORT_8080`)
+   * and listens on them itself.
+   */
   features(): ExecutorFeatures {
-    return { suspend: true, logsFollow: true, exec: true, ports: false, gpus: false };
+    return { suspend: true, logsFollow: true, exec: true, ports: true, gpus: false };
   }
 
   constructor(

@@ -174,6 +174,27 @@ export function serviceSpec(spec: RunSpec, clusterId: string, o: ServiceOptions)
       Networks: taskNetworks(spec.network, o.network),
     },
     Mode: { Replicated: { Replicas: 1 } },
+    ...endpointSpec(spec),
+  };
+}
+
+/**
+ * The job's ports, published in host mode: on the node the task runs on (the one the daemon
+ * chose and pinned), at the host port the daemon picked from that node's pool, not through
+ * Swarm's routing mesh (which would take the port on every node of the swarm).
+ */
+export function endpointSpec(spec: RunSpec): Pick<Docker.CreateServiceOptions, 'EndpointSpec'> {
+  const ports = spec.ports ?? [];
+  if (ports.length === 0) return {};
+  return {
+    EndpointSpec: {
+      Ports: ports.map((p) => ({
+        Protocol: p.protocol,
+        TargetPort: p.containerPort,
+        PublishedPort: p.hostPort,
+        PublishMode: 'host' as const,
+      })),
+    },
   };
 }
 

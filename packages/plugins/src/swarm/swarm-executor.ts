@@ -181,11 +181,11 @@ export class SwarmExecutor implements Executor {
 
   /**
    * No suspend (Swarm cannot pause a service), no exec (the interface has no exec call to make
-   * through a task's container yet), no ports, no GPUs (Swarm knows them only as generic resources
-   * declared by hand on each engine). Logs can be followed.
+   * through a task's container yet), no GPUs (Swarm knows them only as generic resources declared
+   * by hand on each engine). Ports are published in host mode on the task's node. Logs can be followed.
    */
   features(): ExecutorFeatures {
-    return { suspend: false, logsFollow: true, exec: false, ports: false, gpus: false };
+    return { suspend: false, logsFollow: true, exec: false, ports: true, gpus: false };
   }
 
   constructor(

@@ -100,6 +100,25 @@ export const LdapConfigSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * The host ports each node hands to jobs that publish container ports (GoDocker's
+ * `port_start`/`port_range`): `start` to `start + range - 1`, all within 1024-65535.
+ * A job asking for N ports is placed only on a node with N of them free.
+ */
+export const PortPoolConfigSchema = Type.Object(
+  {
+    start: Type.Integer({ minimum: 1024, maximum: 65535 }),
+    range: Type.Integer({ minimum: 1, maximum: 64512 }),
+    /**
+     * The host address the docker executor binds published ports to (default 0.0.0.0, every
+     * address); 127.0.0.1 keeps jobs reachable from their node only.
+     */
+    bindAddress: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  },
+  Strict,
+);
+export type PortPoolConfig = Static<typeof PortPoolConfigSchema>;
+
 export const ConfigSchema = Type.Object(
   {
     /** Folder for the SQLite file and executor state; private to the daemon (0700, or 0711 when jobsDir is in it). */
@@ -220,6 +239,8 @@ export const ConfigSchema = Type.Object(
             name: Type.String({ pattern: '^[a-z][a-z0-9-]{0,31}$' }),
             type: ExecutorTypeSchema,
             options: Type.Record(Type.String(), Type.Unknown(), { default: {} }),
+            /** The host-port pool of this executor's nodes; absent: the top-level `ports`. */
+            ports: Type.Optional(PortPoolConfigSchema),
           },
           Strict,
         ),
@@ -235,6 +256,15 @@ export const ConfigSchema = Type.Object(
       Section,
     ),
     volumes: Type.Array(VolumeConfigSchema, { default: [] }),
+    /** The host-port pool of every node (an executor of `executors` may set its own). */
+    ports: Type.Object(
+      {
+        start: Type.Integer({ minimum: 1024, maximum: 65535, default: 20000 }),
+        range: Type.Integer({ minimum: 1, maximum: 64512, default: 100 }),
+        bindAddress: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+      },
+      Section,
+    ),
     /**
      * Jobs from `libdrmaa.so` (HPC tools) name host commands and paths. On a container
      * executor their working directory, input/output/error folders (and their command,
@@ -283,6 +313,8 @@ export const ConfigSchema = Type.Object(
         maxTimeLimit: Type.Integer({ minimum: 1, default: 30 * 24 * 3600 }),
         maxScriptBytes: Type.Integer({ minimum: 1, default: 1024 * 1024 }),
         maxArraySize: Type.Integer({ minimum: 1, default: 100000 }),
+        /** Container ports one job may publish (`--port`), each taking a host port of its node's pool. */
+        maxPorts: Type.Integer({ minimum: 0, maximum: 64, default: 8 }),
         /** Seconds between SIGTERM and SIGKILL when a job is killed. */
         killGraceSeconds: Type.Number({ minimum: 0, default: 10 }),
         /** Largest file one upload into a job's directory may write (bytes). */

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { ConfigError, parseDuration } from '@godocker/sdk';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
-import { ConfigSchema, type DeepPartial, type GodockerConfig } from './config-schema.js';
+import { ConfigSchema, type DeepPartial, type GodockerConfig, type PortPoolConfig } from './config-schema.js';
 
 export interface LoadConfigOptions {
   /** YAML file; GODOCKER_CONFIG when not given; none at all is fine. */
@@ -123,6 +123,17 @@ export function loadConfig(options: LoadConfigOptions = {}): GodockerConfig {
   return config;
 }
 
+/** A pool past 65535 would hand out ports that do not exist. */
+function checkPortPool(pool: PortPoolConfig, key: string): void {
+  const last = pool.start + pool.range - 1;
+  if (last > 65535) {
+    throw new ConfigError(
+      `config key "${key}": the pool ${pool.start}-${last} goes past 65535; host ports must be within 1024-65535 (lower start or range)`,
+      `${key}.range`,
+    );
+  }
+}
+
 function checkConsistency(c: GodockerConfig): void {
   try {
     parseDuration(c.auth.tokenTtl, 'auth.tokenTtl');
@@ -190,6 +201,10 @@ function checkConsistency(c: GodockerConfig): void {
       'images.default',
     );
   }
+  checkPortPool(c.ports, 'ports');
+  c.executors?.forEach((e, i) => {
+    if (e.ports) checkPortPool(e.ports, `executors.${i}.ports`);
+  });
   if (c.limits.defaultCpu > c.limits.maxCpu)
     throw new ConfigError('config key "limits.defaultCpu" is larger than limits.maxCpu', 'limits.defaultCpu');
   if (c.limits.defaultRam > c.limits.maxRam)

@@ -22,6 +22,7 @@ export interface Release {
   cpu: number;
   ram: number;
   gpus: number;
+  ports: number;
 }
 
 /** The expected releases of every node, in time order. */
@@ -50,10 +51,12 @@ export interface Free {
   cpu: number;
   ram: number;
   gpus: number;
+  /** Host ports of the node's pool. */
+  ports: number;
 }
 
-function covers(free: Free, cpu: number, ram: number, gpus: number): boolean {
-  return free.cpu + CPU_EPSILON >= cpu && free.ram >= ram && free.gpus >= gpus;
+function covers(free: Free, cpu: number, ram: number, gpus: number, ports: number): boolean {
+  return free.cpu + CPU_EPSILON >= cpu && free.ram >= ram && free.gpus >= gpus && free.ports >= ports;
 }
 
 /**
@@ -68,15 +71,17 @@ export function earliestStart(
   cpu: number,
   ram: number,
   gpus: number,
+  ports: number,
 ): number {
   const f = { ...freeNow };
-  if (covers(f, cpu, ram, gpus)) return now;
+  if (covers(f, cpu, ram, gpus, ports)) return now;
   for (const r of releases) {
     f.cpu += r.cpu;
     f.ram += r.ram;
     f.gpus += r.gpus;
+    f.ports += r.ports;
     // A job past its expected end is expected to end any moment: now.
-    if (covers(f, cpu, ram, gpus)) return Math.max(r.end, now);
+    if (covers(f, cpu, ram, gpus, ports)) return Math.max(r.end, now);
   }
   return Number.POSITIVE_INFINITY;
 }
@@ -89,6 +94,7 @@ export function freeAt(releases: readonly Release[], at: number, freeNow: Free):
     f.cpu += r.cpu;
     f.ram += r.ram;
     f.gpus += r.gpus;
+    f.ports += r.ports;
   }
   return f;
 }
@@ -114,12 +120,13 @@ export class Reservation {
    * reserved node now without delaying the reservation; if it runs past the
    * reservation, it takes its part of the spare room.
    */
-  admit(end: number, cpu: number, ram: number, gpus: number): boolean {
+  admit(end: number, cpu: number, ram: number, gpus: number, ports: number): boolean {
     if (end <= this.at) return true;
-    if (!covers(this.#extra, cpu, ram, gpus)) return false;
+    if (!covers(this.#extra, cpu, ram, gpus, ports)) return false;
     this.#extra.cpu -= cpu;
     this.#extra.ram -= ram;
     this.#extra.gpus -= gpus;
+    this.#extra.ports -= ports;
     return true;
   }
 }

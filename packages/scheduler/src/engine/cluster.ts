@@ -47,6 +47,11 @@ export class Pool {
   }
 }
 
+/** How many host ports the node hands to jobs: its pool's size, 0 without one. */
+export function portCapacity(node: NodeInfo): number {
+  return node.ports?.range ?? 0;
+}
+
 /** Whether a label set asks for anything. */
 export function hasKeys(o: Readonly<Record<string, string>>): boolean {
   for (const _key in o) return true;
@@ -69,6 +74,8 @@ export class Cluster {
   readonly freeCpu: Float64Array;
   readonly freeRam: Float64Array;
   readonly freeGpus: Float64Array;
+  /** Host ports of each node's pool that no job holds. */
+  readonly freePorts: Float64Array;
   /** Without backfill: the job (pending index) that closed each node to lower-priority jobs; -1 if open. */
   readonly claimedBy: Int32Array | null;
   readonly pools: Pool[] = [];
@@ -86,6 +93,7 @@ export class Cluster {
     this.freeCpu = new Float64Array(n);
     this.freeRam = new Float64Array(n);
     this.freeGpus = new Float64Array(n);
+    this.freePorts = new Float64Array(n);
     this.claimedBy = strict ? new Int32Array(n).fill(-1) : null;
     nodes.forEach((node, k) => {
       // Two nodes of one name would be one node to the executor: the first counts.
@@ -93,14 +101,16 @@ export class Cluster {
       this.freeCpu[k] = node.cpu;
       this.freeRam[k] = node.ram;
       this.freeGpus[k] = node.gpus;
+      this.freePorts[k] = portCapacity(node);
     });
   }
 
   /** Resources held by a running or suspended job; before `seal`. */
-  hold(k: number, cpu: number, ram: number, gpus: number): void {
+  hold(k: number, cpu: number, ram: number, gpus: number, ports: number): void {
     this.freeCpu[k] = (this.freeCpu[k] as number) - cpu;
     this.freeRam[k] = (this.freeRam[k] as number) - ram;
     this.freeGpus[k] = (this.freeGpus[k] as number) - gpus;
+    this.freePorts[k] = (this.freePorts[k] as number) - ports;
   }
 
   /** The pool of the nodes carrying `labels`; before `seal`. */
@@ -132,11 +142,13 @@ export class Cluster {
       pool.nodes.forEach((k, pos) => {
         (this.#poolsOfNode[k] as Pool[]).push(pool);
         const node = this.nodes[k] as NodeInfo;
-        pool.capacity.setLeafOnly(pos, node.cpu, node.ram, node.gpus);
-        pool.free.setLeafOnly(pos, this.freeCpu[k] as number, this.freeRam[k] as number, this.freeGpus[k] as number);
-        if (pool.open !== pool.free) {
-          pool.open.setLeafOnly(pos, this.freeCpu[k] as number, this.freeRam[k] as number, this.freeGpus[k] as number);
-        }
+        pool.capacity.setLeafOnly(pos, node.cpu, node.ram, node.gpus, portCapacity(node));
+        const c = this.freeCpu[k] as number;
+        const r = this.freeRam[k] as number;
+        const g = this.freeGpus[k] as number;
+        const p = this.freePorts[k] as number;
+        pool.free.setLeafOnly(pos, c, r, g, p);
+        if (pool.open !== pool.free) pool.open.setLeafOnly(pos, c, r, g, p);
       });
       pool.capacity.rebuild();
       pool.free.rebuild();
@@ -162,18 +174,20 @@ export class Cluster {
   }
 
   /** A job starts on node k: its resources leave every pool the node is in. */
-  place(k: number, cpu: number, ram: number, gpus: number): void {
+  place(k: number, cpu: number, ram: number, gpus: number, ports: number): void {
     const c = (this.freeCpu[k] as number) - cpu;
     const r = (this.freeRam[k] as number) - ram;
     const g = (this.freeGpus[k] as number) - gpus;
+    const p = (this.freePorts[k] as number) - ports;
     this.freeCpu[k] = c;
     this.freeRam[k] = r;
     this.freeGpus[k] = g;
+    this.freePorts[k] = p;
     const closed = this.claimedBy !== null && (this.claimedBy[k] as number) >= 0;
     for (const pool of this.#poolsOfNode[k] as Pool[]) {
       const pos = this.#posIn[pool.index]?.[k] as number;
-      pool.free.set(pos, c, r, g);
-      if (pool.open !== pool.free && !closed) pool.open.set(pos, c, r, g);
+      pool.free.set(pos, c, r, g, p);
+      if (pool.open !== pool.free && !closed) pool.open.set(pos, c, r, g, p);
     }
   }
 
@@ -186,29 +200,31 @@ export class Cluster {
       claimedBy[k] = job;
       for (const p of this.#poolsOfNode[k] as Pool[]) {
         const pos = this.#posIn[p.index]?.[k] as number;
-        p.open.set(pos, Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY);
+        const none = Number.NEGATIVE_INFINITY;
+        p.open.set(pos, none, none, none, none);
       }
     }
   }
 
   /** Whether some node of the pool is big enough for the request when empty. */
-  bigEnough(pool: Pool, cpu: number, ram: number, gpus: number): boolean {
+  bigEnough(pool: Pool, cpu: number, ram: number, gpus: number, ports: number): boolean {
     const last = pool.lastBigEnough;
     if (last >= 0) {
       const node = this.nodes[last] as NodeInfo;
-      if (node.cpu + CPU_EPSILON >= cpu && node.ram >= ram && node.gpus >= gpus) return true;
+      if (node.cpu + CPU_EPSILON >= cpu && node.ram >= ram && node.gpus >= gpus && portCapacity(node) >= ports) return true;
     }
-    const pos = pool.capacity.firstFit(cpu, ram, gpus);
+    const pos = pool.capacity.firstFit(cpu, ram, gpus, ports);
     if (pos < 0) return false;
     pool.lastBigEnough = pool.nodes[pos] as number;
     return true;
   }
 
-  fitsNow(k: number, cpu: number, ram: number, gpus: number): boolean {
+  fitsNow(k: number, cpu: number, ram: number, gpus: number, ports: number): boolean {
     return (
       (this.freeCpu[k] as number) + CPU_EPSILON >= cpu &&
       (this.freeRam[k] as number) >= ram &&
-      (this.freeGpus[k] as number) >= gpus
+      (this.freeGpus[k] as number) >= gpus &&
+      (this.freePorts[k] as number) >= ports
     );
   }
 }

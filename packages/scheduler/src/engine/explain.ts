@@ -16,6 +16,7 @@ import {
   beginTimeSentence,
   labelsText,
   noNodeSentence,
+  portsSentence,
   prioritySentence,
   quotaSentence,
   reservationText,
@@ -69,9 +70,19 @@ export function blockingOf(f: PassFacts, i: number): Blocking {
   return { kind: 'behind', jobId, priority };
 }
 
+/** The port pools of a pool's nodes, as "20000-20099" (or several, comma-separated). */
+function poolsText(f: PassFacts, pool: Pool): string {
+  const texts = new Set<string>();
+  for (const k of pool.nodes) {
+    const p = f.nodes[k]?.ports;
+    if (p) texts.add(`${p.start}-${p.start + p.range - 1}`);
+  }
+  return [...texts].join(', ') || 'none';
+}
+
 export function explainWait(f: PassFacts, i: number, code: WaitCode): string {
   const job = f.jobs[i] as Job;
-  const req = job.requirements;
+  const req = { ...job.requirements, ports: job.container.ports?.length ?? 0 };
   const pool = f.pool(i);
   switch (code) {
     case 'Dependency':
@@ -86,11 +97,20 @@ export function explainWait(f: PassFacts, i: number, code: WaitCode): string {
     }
     case 'NoNodeFits': {
       const c = pool.capacity;
-      return noNodeSentence(req, pool.labels, pool.nodes.length, { cpu: c.maxCpu, ram: c.maxRam, gpus: c.maxGpus });
+      const max = { cpu: c.maxCpu, ram: c.maxRam, gpus: c.maxGpus, ports: c.maxPorts };
+      return noNodeSentence(req, pool.labels, pool.nodes.length, max);
     }
     case 'Resources': {
       const free = pool.free;
-      const text = resourcesSentence(req, { cpu: free.maxCpu, ram: free.maxRam, gpus: free.maxGpus }, labelsText(pool.labels));
+      // Cpu, ram and gpus are there, on some node: only the ports are short, and that is what to say.
+      const portsOnly = req.ports > 0 && free.maxPorts < req.ports && free.mayFit(req.cpu, req.ram, req.gpus);
+      const text = portsOnly
+        ? portsSentence(req.ports, free.maxPorts, poolsText(f, pool), labelsText(pool.labels))
+        : resourcesSentence(
+            req,
+            { cpu: free.maxCpu, ram: free.maxRam, gpus: free.maxGpus, ports: free.maxPorts },
+            labelsText(pool.labels),
+          );
       const res = f.reservation(i);
       if (res) return `${text}; ${reservationText(res.at, nodeName(f, res.node))}`;
       return f.strict ? `${text}; lower-priority jobs wait behind it (backfill is off)` : text;

@@ -1,6 +1,6 @@
 /**
  * A segment tree over a list of nodes that holds, for every range, the most
- * free cpu, ram and gpus of any one node in it. It answers "the first node
+ * free cpu, ram, gpus and host ports of any one node in it. It answers "the first node
  * (from a position on) with at least this much of each" by walking down only
  * into ranges whose maxima could hold the request, so a full cluster says no
  * at the root in O(1) and a placement costs O(log nodes), not a scan.
@@ -22,6 +22,8 @@ const EPS = CPU_EPSILON;
 
 /** Refused requests remembered; the sizes of a queue are few, and the smallest refusals cover the rest. */
 const MEMORY = 16;
+/** Numbers per remembered refusal. */
+const W = 5;
 
 export class FreeTree {
   /** Leaves: a power of two at least the node count; unused leaves hold -Infinity. */
@@ -29,8 +31,9 @@ export class FreeTree {
   readonly #cpu: Float64Array;
   readonly #ram: Float64Array;
   readonly #gpus: Float64Array;
-  /** Refused requests since the last change, 4 numbers each: cpu, ram, gpus, from. */
-  readonly #refused = new Float64Array(4 * MEMORY);
+  readonly #ports: Float64Array;
+  /** Refused requests since the last change, 5 numbers each: cpu, ram, gpus, ports, from. */
+  readonly #refused = new Float64Array(W * MEMORY);
   #refusedCount = 0;
 
   constructor(leaves: number) {
@@ -40,14 +43,16 @@ export class FreeTree {
     this.#cpu = new Float64Array(2 * size).fill(Number.NEGATIVE_INFINITY);
     this.#ram = new Float64Array(2 * size).fill(Number.NEGATIVE_INFINITY);
     this.#gpus = new Float64Array(2 * size).fill(Number.NEGATIVE_INFINITY);
+    this.#ports = new Float64Array(2 * size).fill(Number.NEGATIVE_INFINITY);
   }
 
   /** Sets a leaf without updating the ranges above it; call `rebuild` after a batch. */
-  setLeafOnly(pos: number, cpu: number, ram: number, gpus: number): void {
+  setLeafOnly(pos: number, cpu: number, ram: number, gpus: number, ports: number): void {
     const x = pos + this.#size;
     this.#cpu[x] = cpu;
     this.#ram[x] = ram;
     this.#gpus[x] = gpus;
+    this.#ports[x] = ports;
   }
 
   rebuild(): void {
@@ -55,12 +60,13 @@ export class FreeTree {
     for (let x = this.#size - 1; x >= 1; x--) this.#pull(x);
   }
 
-  set(pos: number, cpu: number, ram: number, gpus: number): void {
+  set(pos: number, cpu: number, ram: number, gpus: number, ports: number): void {
     this.#refusedCount = 0;
     let x = pos + this.#size;
     this.#cpu[x] = cpu;
     this.#ram[x] = ram;
     this.#gpus[x] = gpus;
+    this.#ports[x] = ports;
     for (x >>= 1; x >= 1; x >>= 1) this.#pull(x);
   }
 
@@ -70,6 +76,7 @@ export class FreeTree {
     this.#cpu[x] = Math.max(this.#cpu[l] as number, this.#cpu[r] as number);
     this.#ram[x] = Math.max(this.#ram[l] as number, this.#ram[r] as number);
     this.#gpus[x] = Math.max(this.#gpus[l] as number, this.#gpus[r] as number);
+    this.#ports[x] = Math.max(this.#ports[l] as number, this.#ports[r] as number);
   }
 
   get maxCpu(): number {
@@ -84,27 +91,37 @@ export class FreeTree {
     return this.#gpus[1] as number;
   }
 
+  get maxPorts(): number {
+    return this.#ports[1] as number;
+  }
+
   /** Whether some range maxima allow the request: false means no node at all can hold it. */
-  mayFit(cpu: number, ram: number, gpus: number): boolean {
-    return (this.#cpu[1] as number) + EPS >= cpu && (this.#ram[1] as number) >= ram && (this.#gpus[1] as number) >= gpus;
+  mayFit(cpu: number, ram: number, gpus: number, ports = 0): boolean {
+    return (
+      (this.#cpu[1] as number) + EPS >= cpu &&
+      (this.#ram[1] as number) >= ram &&
+      (this.#gpus[1] as number) >= gpus &&
+      (this.#ports[1] as number) >= ports
+    );
   }
 
   /** The first position at or after `from` whose node has the request free, or -1. */
-  firstFit(cpu: number, ram: number, gpus: number, from = 0): number {
-    if (!this.mayFit(cpu, ram, gpus) || this.#knownRefused(cpu, ram, gpus, from)) return -1;
-    const pos = this.#find(1, 0, this.#size, cpu - EPS, ram, gpus, from);
-    if (pos < 0) this.#remember(cpu, ram, gpus, from);
+  firstFit(cpu: number, ram: number, gpus: number, ports: number, from = 0): number {
+    if (!this.mayFit(cpu, ram, gpus, ports) || this.#knownRefused(cpu, ram, gpus, ports, from)) return -1;
+    const pos = this.#find(1, 0, this.#size, cpu - EPS, ram, gpus, ports, from);
+    if (pos < 0) this.#remember(cpu, ram, gpus, ports, from);
     return pos;
   }
 
-  #knownRefused(cpu: number, ram: number, gpus: number, from: number): boolean {
+  #knownRefused(cpu: number, ram: number, gpus: number, ports: number, from: number): boolean {
     const m = this.#refused;
-    for (let e = 0; e < 4 * this.#refusedCount; e += 4) {
+    for (let e = 0; e < W * this.#refusedCount; e += W) {
       if (
         (m[e] as number) <= cpu &&
         (m[e + 1] as number) <= ram &&
         (m[e + 2] as number) <= gpus &&
-        (m[e + 3] as number) <= from
+        (m[e + 3] as number) <= ports &&
+        (m[e + 4] as number) <= from
       ) {
         return true;
       }
@@ -112,40 +129,49 @@ export class FreeTree {
     return false;
   }
 
-  #remember(cpu: number, ram: number, gpus: number, from: number): void {
+  #remember(cpu: number, ram: number, gpus: number, ports: number, from: number): void {
     const m = this.#refused;
     // Drop what the new refusal covers, then keep it (over the oldest when full).
     let kept = 0;
-    for (let e = 0; e < 4 * this.#refusedCount; e += 4) {
+    for (let e = 0; e < W * this.#refusedCount; e += W) {
       if (
         (m[e] as number) >= cpu &&
         (m[e + 1] as number) >= ram &&
         (m[e + 2] as number) >= gpus &&
-        (m[e + 3] as number) >= from
+        (m[e + 3] as number) >= ports &&
+        (m[e + 4] as number) >= from
       ) {
         continue;
       }
-      m.copyWithin(kept, e, e + 4);
-      kept += 4;
+      m.copyWithin(kept, e, e + W);
+      kept += W;
     }
-    if (kept === 4 * MEMORY) {
-      m.copyWithin(0, 4, 4 * MEMORY);
-      kept -= 4;
+    if (kept === W * MEMORY) {
+      m.copyWithin(0, W, W * MEMORY);
+      kept -= W;
     }
     m[kept] = cpu;
     m[kept + 1] = ram;
     m[kept + 2] = gpus;
-    m[kept + 3] = from;
-    this.#refusedCount = kept / 4 + 1;
+    m[kept + 3] = ports;
+    m[kept + 4] = from;
+    this.#refusedCount = kept / W + 1;
   }
 
-  #find(x: number, lo: number, span: number, cpu: number, ram: number, gpus: number, from: number): number {
+  #find(x: number, lo: number, span: number, cpu: number, ram: number, gpus: number, ports: number, from: number): number {
     if (lo + span <= from) return -1;
-    if ((this.#cpu[x] as number) < cpu || (this.#ram[x] as number) < ram || (this.#gpus[x] as number) < gpus) return -1;
+    if (
+      (this.#cpu[x] as number) < cpu ||
+      (this.#ram[x] as number) < ram ||
+      (this.#gpus[x] as number) < gpus ||
+      (this.#ports[x] as number) < ports
+    ) {
+      return -1;
+    }
     if (span === 1) return lo;
     const half = span / 2;
-    const left = this.#find(2 * x, lo, half, cpu, ram, gpus, from);
+    const left = this.#find(2 * x, lo, half, cpu, ram, gpus, ports, from);
     if (left >= 0) return left;
-    return this.#find(2 * x + 1, lo + half, half, cpu, ram, gpus, from);
+    return this.#find(2 * x + 1, lo + half, half, cpu, ram, gpus, ports, from);
   }
 }

@@ -4,7 +4,7 @@
  *
  * Pending jobs that the engine cannot tell apart except by their age go in one
  * *class*: same user, project, job priority, requirements (cpu, ram, gpus,
- * labels, time limit), array, dependencies and begin time. The tasks of an
+ * labels, time limit), container ports, array, dependencies and begin time. The tasks of an
  * array are one class; so are a user's thousand look-alike submits. Within a
  * class the engine's order is the members' order, oldest first: every factor of
  * a built-in policy's priority is shared except age, which only grows with it,
@@ -172,6 +172,8 @@ export function classKey(job: Job): string {
     job.parentId,
     deps,
     job.beginAt ?? null,
+    // The ports themselves, not their count: the runtime gives a started member the host ports of its class's.
+    (job.container.ports ?? []).map((p) => `${p.containerPort}/${p.protocol}`),
   ]);
 }
 

@@ -22,6 +22,7 @@
  * time) says so.
  */
 import type { Job } from '@godocker/sdk';
+import { portCapacity } from './cluster.js';
 import { waitingSentence } from './dependencies.js';
 import type { EngineInput, EngineOutput } from './engine-io.js';
 import type { JobClass, PendingQueue } from './pending-queue.js';
@@ -44,6 +45,8 @@ export interface QueuePass {
   priorityOf(job: Job): PriorityBreakdown | undefined;
   /** The earliest begin time still ahead (ms), among jobs the pass saw and classes waiting apart. */
   readonly nextBeginAt: number | null;
+  /** A job the pass looked at, as it read it (its class's shape: requirements, container ports). */
+  viewOf(jobId: number): Job | undefined;
 }
 
 /** Beyond what fits now: one for the job that finds no room, one to wait behind it. */
@@ -74,7 +77,7 @@ export function scheduleQueue(queue: PendingQueue, input: QueuePassInput): Queue
       lengths[k] = Math.min(c.size, 2 * (lengths[k] as number) + SPARE);
       again = true;
     });
-    if (!again) return queuePass(queue, input, out, detail, last, visited);
+    if (!again) return queuePass(queue, input, out, detail, last, visited, pending);
   }
 }
 
@@ -85,7 +88,9 @@ function queuePass(
   detail: PassDetail,
   last: ReadonlyMap<JobClass, number>,
   visited: number,
+  seen: readonly Job[],
 ): QueuePass {
+  let views: Map<number, Job> | undefined;
   const engineInput: EngineInput = { ...input, pending: [] };
   const priorityOf = (job: Job): PriorityBreakdown | undefined => out.priority(job.id) ?? priorityOfJob(engineInput, job);
   const aheadBegin = queue.nextBeginAt(input.now);
@@ -95,6 +100,10 @@ function queuePass(
     visited,
     priorityOf,
     nextBeginAt: nextBeginAt.length === 0 ? null : Math.min(...nextBeginAt),
+    viewOf(jobId) {
+      views ??= new Map(seen.map((j) => [j.id, j]));
+      return views.get(jobId);
+    },
     reasonOf(job) {
       const seen = out.waiting.get(job.id);
       if (seen) return seen;
@@ -139,13 +148,14 @@ interface Free {
   cpu: number;
   ram: number;
   gpus: number;
+  ports: number;
   labels: Readonly<Record<string, string>>;
 }
 
 function freeResources(input: QueuePassInput): Free[] {
   const byName = new Map<string, Free>();
   const free = input.nodes.map((n) => {
-    const f = { cpu: n.cpu, ram: n.ram, gpus: n.gpus, labels: n.labels };
+    const f = { cpu: n.cpu, ram: n.ram, gpus: n.gpus, ports: portCapacity(n), labels: n.labels };
     byName.set(n.name, f);
     return f;
   });
@@ -155,6 +165,7 @@ function freeResources(input: QueuePassInput): Free[] {
     f.cpu -= job.requirements.cpu;
     f.ram -= job.requirements.ram;
     f.gpus -= job.requirements.gpus;
+    f.ports -= job.status.ports?.length ?? 0;
   }
   return free;
 }
@@ -166,7 +177,8 @@ function fitCount(job: Job, free: readonly Free[]): number {
   let n = 0;
   for (const f of free) {
     if (!Object.entries(r.labels).every(([k, v]) => f.labels[k] === v)) continue;
-    const k = Math.min(per(f.cpu, r.cpu), per(f.ram, r.ram), per(f.gpus, r.gpus));
+    const ports = job.container.ports?.length ?? 0;
+    const k = Math.min(per(f.cpu, r.cpu), per(f.ram, r.ram), per(f.gpus, r.gpus), per(f.ports, ports));
     if (k > 0) n += k;
   }
   return n;

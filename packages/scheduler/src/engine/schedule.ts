@@ -80,7 +80,7 @@ const statusOf = dependenciesStatus;
 const parseIso = isoToMillis;
 
 /** The packed record of a pending job: its fields, at these offsets. */
-const REC = 8;
+const REC = 9;
 const R_CPU = 0;
 const R_RAM = 1;
 const R_GPUS = 2;
@@ -92,6 +92,8 @@ const ARRAY_PARENT = -2;
 const R_ACCOUNT = 5;
 const R_POOL = 6;
 const R_ID = 7;
+/** How many host ports it asks for (its container ports). */
+const R_PORTS = 8;
 
 export function schedule(input: EngineInput): EngineOutput {
   return schedulePass(input).out;
@@ -141,8 +143,10 @@ export function schedulePass(input: EngineInput): { out: EngineOutput; detail: P
 
   // What running and suspended jobs hold: node resources, quotas, array slots.
   const activeNode = new Int32Array(input.active.length).fill(-1);
+  const heldPorts = new Float64Array(input.active.length);
   input.active.forEach((job, a) => {
     const r = job.requirements;
+    heldPorts[a] = job.status.ports?.length ?? 0;
     accounts.user(job.user.name).charge(r.cpu, r.ram, r.gpus);
     accounts.project(job.project).charge(r.cpu, r.ram, r.gpus);
     if (job.parentId !== null) {
@@ -151,13 +155,13 @@ export function schedulePass(input: EngineInput): { out: EngineOutput; detail: P
     }
     const k = job.status.node === null ? undefined : cluster.byName.get(job.status.node);
     if (k !== undefined) {
-      cluster.hold(k, r.cpu, r.ram, r.gpus);
+      cluster.hold(k, r.cpu, r.ram, r.gpus, heldPorts[a] as number);
       activeNode[a] = k;
     }
   });
 
   // Per pending job, read once in input order: what the main loop needs, packed
-  // in one record of 64 bytes, because the main loop visits jobs in priority
+  // in one record of 72 bytes, because the main loop visits jobs in priority
   // order — all over memory — and chasing each job's objects there cost more
   // than everything else in the pass.
   const rec = new Float64Array(n * REC);
@@ -235,6 +239,7 @@ export function schedulePass(input: EngineInput): { out: EngineOutput; detail: P
     rec[o + R_ACCOUNT] = lastAccount.index;
     rec[o + R_POOL] = lastPool.index;
     rec[o + R_ID] = job.id;
+    rec[o + R_PORTS] = job.container.ports?.length ?? 0;
   }
   cluster.seal();
 
@@ -265,6 +270,7 @@ export function schedulePass(input: EngineInput): { out: EngineOutput; detail: P
     cpu: cluster.freeCpu[k] as number,
     ram: cluster.freeRam[k] as number,
     gpus: cluster.freeGpus[k] as number,
+    ports: cluster.freePorts[k] as number,
   });
   const buildTimeline = (): Timeline => {
     const t = new Timeline(nodes.length);
@@ -274,7 +280,8 @@ export function schedulePass(input: EngineInput): { out: EngineOutput; detail: P
       const r = job.requirements;
       const startedMs = job.status.startedAt === null ? Number.NaN : parseIso(job.status.startedAt);
       const limitMs = r.timeLimit === null ? defaultLimitMs : r.timeLimit * 1000;
-      t.add(k, { end: (Number.isNaN(startedMs) ? now : startedMs) + limitMs, cpu: r.cpu, ram: r.ram, gpus: r.gpus });
+      const end = (Number.isNaN(startedMs) ? now : startedMs) + limitMs;
+      t.add(k, { end, cpu: r.cpu, ram: r.ram, gpus: r.gpus, ports: heldPorts[a] as number });
     });
     for (const [k, rel] of startedHere) t.add(k, rel);
     return t;
@@ -282,26 +289,26 @@ export function schedulePass(input: EngineInput): { out: EngineOutput; detail: P
 
   let refusedBy: Reservation | undefined;
   /** First node of the pool open to this job now, honouring reservations; -1 if none. */
-  const findNode = (pool: Pool, cpu: number, ram: number, gpus: number, end: number): number => {
+  const findNode = (pool: Pool, cpu: number, ram: number, gpus: number, ports: number, end: number): number => {
     refusedBy = undefined;
     let from = 0;
     for (;;) {
-      const pos = pool.open.firstFit(cpu, ram, gpus, from);
+      const pos = pool.open.firstFit(cpu, ram, gpus, ports, from);
       if (pos < 0) return -1;
       const k = pool.nodes[pos] as number;
       const res = reservationOnNode.size === 0 ? undefined : reservationOnNode.get(k);
-      if (res === undefined || res.admit(end, cpu, ram, gpus)) return k;
+      if (res === undefined || res.admit(end, cpu, ram, gpus, ports)) return k;
       refusedBy ??= res;
       from = pos + 1;
     }
   };
 
-  const reserve = (i: number, pool: Pool, cpu: number, ram: number, gpus: number): void => {
+  const reserve = (i: number, pool: Pool, cpu: number, ram: number, gpus: number, ports: number): void => {
     timeline ??= buildTimeline();
     let best = Number.POSITIVE_INFINITY;
     let bestNode = -1;
     for (const k of pool.nodes) {
-      const t = earliestStart(timeline.releases(k), now, freeOf(k), cpu, ram, gpus);
+      const t = earliestStart(timeline.releases(k), now, freeOf(k), cpu, ram, gpus, ports);
       if (t < best) {
         best = t;
         bestNode = k;
@@ -309,7 +316,8 @@ export function schedulePass(input: EngineInput): { out: EngineOutput; detail: P
     }
     if (bestNode < 0) return;
     const at = freeAt(timeline.releases(bestNode), best, freeOf(bestNode));
-    const res = new Reservation(i, bestNode, best, { cpu: at.cpu - cpu, ram: at.ram - ram, gpus: at.gpus - gpus });
+    const extra = { cpu: at.cpu - cpu, ram: at.ram - ram, gpus: at.gpus - gpus, ports: at.ports - ports };
+    const res = new Reservation(i, bestNode, best, extra);
     reservationOnNode.set(bestNode, res);
     reservationOfJob.set(i, res);
     for (const p of cluster.pools) if (p.nodes.includes(bestNode)) p.reserved = true;
@@ -346,6 +354,7 @@ export function schedulePass(input: EngineInput): { out: EngineOutput; detail: P
     const cpu = rec[o + R_CPU] as number;
     const ram = rec[o + R_RAM] as number;
     const gpus = rec[o + R_GPUS] as number;
+    const ports = rec[o + R_PORTS] as number;
     const account = accounts.list[rec[o + R_ACCOUNT] as number] as AccountState;
     let breach = account.userQuota.breach(cpu, ram, gpus);
     if (breach !== OK) {
@@ -360,19 +369,19 @@ export function schedulePass(input: EngineInput): { out: EngineOutput; detail: P
 
     const pool = cluster.pools[rec[o + R_POOL] as number] as Pool;
     const end = rec[o + R_END] as number;
-    const k = findNode(pool, cpu, ram, gpus, end);
+    const k = findNode(pool, cpu, ram, gpus, ports, end);
     if (k >= 0) {
-      cluster.place(k, cpu, ram, gpus);
+      cluster.place(k, cpu, ram, gpus, ports);
       account.userQuota.charge(cpu, ram, gpus);
       account.projectQuota.charge(cpu, ram, gpus);
       if (arr !== null) arr.running += 1;
       start.push({ jobId: rec[o + R_ID] as number, node: (nodes[k] as NodeInfo).name });
-      const release = { end, cpu, ram, gpus };
+      const release = { end, cpu, ram, gpus, ports };
       if (timeline) timeline.add(k, release);
       else startedHere.push([k, release]);
       continue;
     }
-    if (!cluster.bigEnough(pool, cpu, ram, gpus)) {
+    if (!cluster.bigEnough(pool, cpu, ram, gpus, ports)) {
       codes[i] = C_NO_NODE;
       continue;
     }
@@ -384,7 +393,7 @@ export function schedulePass(input: EngineInput): { out: EngineOutput; detail: P
       continue;
     }
     if (strict) {
-      const pos = pool.free.firstFit(cpu, ram, gpus);
+      const pos = pool.free.firstFit(cpu, ram, gpus, ports);
       if (pos >= 0) {
         codes[i] = C_PRIORITY;
         blockedBy[i] = cluster.claimedBy?.[pool.nodes[pos] as number] ?? -1;
@@ -402,7 +411,7 @@ export function schedulePass(input: EngineInput): { out: EngineOutput; detail: P
     codes[i] = C_RESOURCES;
     for (const q of pool.overlaps) if (q.waiter < 0) q.waiter = i;
     if (strict) cluster.claim(pool, i);
-    else if (!pool.reserved) reserve(i, pool, cpu, ram, gpus);
+    else if (!pool.reserved) reserve(i, pool, cpu, ram, gpus, ports);
   }
 
   const facts: PassFacts = {

@@ -19,6 +19,8 @@ export interface Request {
   cpu: number;
   ram: number;
   gpus: number;
+  /** Host ports (its container ports); absent: none. */
+  ports?: number;
 }
 
 /** 0.1 + 0.2 shows as 0.3. */
@@ -28,6 +30,10 @@ export function formatCpu(n: number): string {
 
 function gpus(n: number): string {
   return `${n} gpu${n === 1 ? '' : 's'}`;
+}
+
+function hostPorts(n: number): string {
+  return `${n} host port${n === 1 ? '' : 's'}`;
 }
 
 function owner(h: QuotaHolder): string {
@@ -86,12 +92,17 @@ function shortOf(req: Request, max: Request): { needs: string[]; has: string[] }
     needs.push(gpus(req.gpus));
     has.push(gpus(Math.max(0, max.gpus)));
   }
+  if ((req.ports ?? 0) > (max.ports ?? 0)) {
+    needs.push(hostPorts(req.ports ?? 0));
+    has.push(hostPorts(Math.max(0, max.ports ?? 0)));
+  }
   return { needs, has };
 }
 
 function requestText(req: Request): string {
   const parts = [`${formatCpu(req.cpu)} cpu`, `${formatMemory(req.ram)} ram`];
   if (req.gpus > 0) parts.push(gpus(req.gpus));
+  if ((req.ports ?? 0) > 0) parts.push(hostPorts(req.ports ?? 0));
   return parts.join(', ');
 }
 
@@ -108,6 +119,17 @@ export function resourcesSentence(req: Request, maxFree: Request, nodesWithLabel
   if (needs.length > 0) return `needs ${needs.join(' and ')}; the largest ${where} has ${has.join(' and ')}`;
   // Each resource is free somewhere, never all on one node.
   return `needs ${requestText(req)} on one node; no ${where} has all of it (at most ${requestText(maxFree)} each)`;
+}
+
+/**
+ * Only host ports are short: "waiting for 2 free host ports: the pool 20000-20099 on every
+ * node is in use". `pools` names the pools of the nodes the job may use ("20000-20099").
+ */
+export function portsSentence(need: number, maxFree: number, pools: string, nodesWithLabels: string): string {
+  const where = nodesWithLabels ? `node with ${nodesWithLabels}` : 'node';
+  const wanted = `waiting for ${need} free ${hostPorts(need).replace(/^\d+ /, '')}`;
+  if (maxFree <= 0) return `${wanted}: the pool ${pools} on every ${where} is in use`;
+  return `${wanted}: at most ${maxFree} of the pool ${pools} are free on one ${where}`;
 }
 
 export function noNodeSentence(

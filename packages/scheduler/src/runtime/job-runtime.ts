@@ -24,6 +24,7 @@ import {
   type ExitInfo,
   ForbiddenError,
   formatDuration,
+  type HostPort,
   InFlight,
   InvalidStateError,
   isExecutorUnavailable,
@@ -48,6 +49,7 @@ import {
 } from '@godocker/sdk';
 import type { GodockerConfig } from '../config/config-schema.js';
 import { NotLeaderError } from '../coordination/coordination-errors.js';
+import type { Placement } from '../engine/engine-io.js';
 import type { DoomedJobs } from '../engine/pending-queue.js';
 import { PendingQueue } from '../engine/pending-queue.js';
 import { describePriority, type PriorityBreakdown } from '../engine/priority.js';
@@ -70,6 +72,7 @@ import { ANSWER_WHOLE_ARRAY_UP_TO, firstBatch, landArrayTasks } from './array-la
 import { endStatus, exitOutcome } from './exit-outcome.js';
 import { GroupCommit, UpdateGroup } from './group-commit.js';
 import { NodeStates } from './node-states.js';
+import { allocatePorts, poolConfigOf, portsInUse, portsOf, withPortPools } from './port-pools.js';
 import { buildRunSpec } from './run-spec.js';
 import { SchedulingInputs } from './scheduling-inputs.js';
 import { nodeFits, resolveSubmission } from './submission.js';
@@ -326,7 +329,7 @@ export class JobRuntime {
 
   /** Reads the executor's nodes; a node back from down gets its leftovers reconciled. */
   async #readNodes(): Promise<void> {
-    const nodes = await this.#d.executor.nodes();
+    const nodes = withPortPools(await this.#d.executor.nodes(), this.#d.config, (n) => this.#d.executor.features(n.name).ports);
     this.#nodes = nodes;
     // Any node the pass must leave out for the backend's own reasons (down, or drained there).
     this.#anyDown = nodes.some((n) => n.state === 'down' || n.state === 'drained');
@@ -641,6 +644,10 @@ export class JobRuntime {
       const runner = this.executorOf({ status: { node: null }, requirements: job.requirements });
       if (!runner.features.gpus) throw new NotSupportedError(runner.name, 'give jobs GPUs');
     }
+    if ((job.container.ports?.length ?? 0) > 0) {
+      const runner = this.executorOf({ status: { node: null }, requirements: job.requirements });
+      if (!runner.features.ports) throw new NotSupportedError(runner.name, 'publish container ports');
+    }
     const project = await this.#d.store.getProject(job.project);
     this.#checkProject(job.project, project, user);
     await checkDependencies(job, user, this.#d.store);
@@ -897,15 +904,22 @@ export class JobRuntime {
     const pass = scheduleQueue(this.#queue, input);
     this.#lastPass = pass;
     this.#wakeAt(pass.nextBeginAt);
+    const starts = this.#withHostPorts(pass, input.nodes);
     // Together, so that the pass's starts are one commit; launched in the pass's order. A job
     // whose change was stored is launched even when a neighbour's failed.
     const started = await Promise.allSettled(
-      pass.out.start.map((p) =>
-        this.#transition(p.jobId, 'running', `placed on node ${p.node}`, { status: { node: p.node } }, ['pending']),
+      starts.map(({ placement: p, ports }) =>
+        this.#transition(
+          p.jobId,
+          'running',
+          `placed on node ${p.node}`,
+          { status: { node: p.node, ...(ports.length === 0 ? {} : { ports }) } },
+          ['pending'],
+        ),
       ),
     );
     let failure: unknown = null;
-    pass.out.start.forEach((p, i) => {
+    starts.forEach(({ placement: p }, i) => {
       const outcome = started[i] as PromiseSettledResult<Job | null>;
       if (outcome.status === 'rejected') {
         failure ??= outcome.reason;
@@ -917,6 +931,33 @@ export class JobRuntime {
       }
     });
     if (failure !== null) throw failure;
+  }
+
+  /**
+   * The host ports of each start, picked from its node's pool beside those the running jobs hold
+   * (as the store has them: a restarted daemon reads them back), to be stored in the same write
+   * as the node. The engine counted them, so every start finds its own; one that does not (a
+   * pool made smaller under running jobs) is left pending for a later pass.
+   */
+  #withHostPorts(pass: QueuePass, nodes: readonly NodeInfo[]): Array<{ placement: Placement; ports: HostPort[] }> {
+    const out: Array<{ placement: Placement; ports: HostPort[] }> = [];
+    let used: Map<string, Set<number>> | undefined;
+    for (const placement of pass.out.start) {
+      const view = pass.viewOf(placement.jobId);
+      if (!view || portsOf(view).length === 0) {
+        out.push({ placement, ports: [] });
+        continue;
+      }
+      used ??= portsInUse(this.#active.values());
+      const node = nodes.find((n) => n.name === placement.node);
+      const ports = node ? allocatePorts(view, node, used, poolConfigOf(node, this.#d.config).bindAddress) : null;
+      if (ports === null) {
+        this.#d.logger.warn({ jobId: placement.jobId, node: placement.node }, 'no host port left for a placed job: it waits');
+        continue;
+      }
+      out.push({ placement, ports });
+    }
+    return out;
   }
 
   /**
@@ -1056,10 +1097,9 @@ export class JobRuntime {
 
   /** Back to pending, as if never dispatched (the task, if the executor made one, is adopted on the next start). */
   async #requeue(jobId: number, reason: string): Promise<void> {
-    await this.#transition(jobId, 'pending', reason, { status: { node: null, containerId: null, startedAt: null } }, [
-      'running',
-      'suspended',
-    ]);
+    // Its host ports go back to the pool: the next placement picks new ones.
+    const status = { node: null, containerId: null, startedAt: null, ports: [] };
+    await this.#transition(jobId, 'pending', reason, { status }, ['running', 'suspended']);
   }
 
   // ---- an executor that does not answer ---------------------------------------

@@ -2,7 +2,7 @@
  * Builds what an executor needs to run a job: the admin's volume catalogue turned
  * into mounts for this user, network mode, uid/gid, env and labels.
  */
-import { type Job, type Mount, type RunSpec, TASK_LABELS, type TaskFiles, taskKey, type User } from '@godocker/sdk';
+import { type Job, type Mount, portEnvName, type RunSpec, TASK_LABELS, type TaskFiles, taskKey, type User } from '@godocker/sdk';
 import type { GodockerConfig } from '../config/config-schema.js';
 import { jobDirOf } from '../job-files/job-dir.js';
 import { jobEnv } from './submission.js';
@@ -53,6 +53,10 @@ export function buildRunSpec(
 ): RunSpec {
   const env = jobEnv(job);
   env.HOME = user.home;
+  const ports = job.status.ports ?? [];
+  // Where the job is reached from outside: its node and, per container port, the host port.
+  if (ports.length > 0) env.GODOCKER_HOST = node;
+  for (const p of ports) env[portEnvName(p)] = String(p.hostPort);
   const files = filesOf(job);
   return {
     job,
@@ -69,10 +73,14 @@ export function buildRunSpec(
     ram: job.requirements.ram,
     gpus: job.requirements.gpus,
     mounts: mountsFor(job, user, config),
+    // A published port needs a network to publish from: ports imply network (checked at submit).
     network:
-      job.container.network && config.network.allowedMode !== null ? config.network.allowedMode : config.network.defaultMode,
+      (job.container.network || ports.length > 0) && config.network.allowedMode !== null
+        ? config.network.allowedMode
+        : config.network.defaultMode,
     labels: { [TASK_LABELS.user]: job.user.name },
     jobDir: jobDirOf(config, job.id),
     ...(files ? { files } : {}),
+    ...(ports.length > 0 ? { ports } : {}),
   };
 }

@@ -10,15 +10,18 @@ import {
   ForbiddenError,
   formatMemory,
   type Job,
+  type JobPort,
   type JobSubmission,
   type NodeInfo,
+  type PortRequest,
   parseArraySpec,
+  portText,
   type User,
   ValidationError,
   WIRE_LIMITS,
 } from '@godocker/sdk';
 import type { GodockerConfig } from '../config/config-schema.js';
-import { carriesLabels } from '../engine/cluster.js';
+import { carriesLabels, portCapacity } from '../engine/cluster.js';
 import type { NewJob } from '../store/store.js';
 import { resolveCommandPaths, taskPaths } from './command-paths.js';
 
@@ -85,9 +88,10 @@ export function resolveSubmission(
     throw limitError(`timeLimit ${timeLimit}s is over the limit of ${limits.maxTimeLimit}s`, 'requirements.timeLimit');
   }
   const labels = withExecutor(req.labels ?? {}, req.executor, executors);
-  checkFitsSomeNode({ cpu, ram, gpus, labels }, nodes);
-
   const c = sub.container ?? {};
+  const ports = checkPorts(c.ports ?? [], limits.maxPorts);
+  checkFitsSomeNode({ cpu, ram, gpus, labels, ports: ports.length }, nodes);
+
   const image = c.image ?? config.images.default;
   if (!config.images.allowUserImages && !config.images.catalogue.includes(image)) {
     throw new ValidationError(
@@ -140,7 +144,13 @@ export function resolveSubmission(
     session: sub.session ?? null,
     meta: { name: sub.meta?.name ?? 'job', description: sub.meta?.description ?? '', tags: sub.meta?.tags ?? [] },
     command: { script, args: sub.command.args ?? [], env: sub.command.env ?? {}, ...paths },
-    container: { image, volumes, network: c.network ?? false, root: c.root ?? false },
+    container: {
+      image,
+      volumes,
+      network: c.network ?? false,
+      root: c.root ?? false,
+      ...(ports.length > 0 ? { ports } : {}),
+    },
     requirements: { cpu, ram, gpus, tmpstorage, timeLimit, labels },
     array: null,
     parentId: null,
@@ -154,6 +164,25 @@ export function resolveSubmission(
   };
   if (!array) return { job: base, isArray: false };
   return { job: { ...base, array: { ...array, created: 0, tasks: {} } }, isArray: true };
+}
+
+/** At most `max` ports, each asked once (one protocol of one port is one host port). */
+function checkPorts(asked: readonly PortRequest[], max: number): JobPort[] {
+  if (asked.length > max) {
+    throw limitError(
+      `asks for ${asked.length} container ports; the limit is ${max} per job (limits.maxPorts)`,
+      'container.ports',
+    );
+  }
+  const seen = new Set<string>();
+  return asked.map((p, i) => {
+    const port: JobPort = { containerPort: p.containerPort, protocol: p.protocol ?? 'tcp' };
+    const text = portText(port);
+    if (seen.has(text))
+      throw new ValidationError(`port ${text} is asked for twice: ask for each port once`, `container.ports.${i}`);
+    seen.add(text);
+    return port;
+  });
 }
 
 function submittedStatus(hold: boolean, at: string): NewJob['status'] {
@@ -263,7 +292,7 @@ export function nodeFits(r: { cpu: number; ram: number; gpus: number; labels: Re
 }
 
 export function checkFitsSomeNode(
-  r: { cpu: number; ram: number; gpus: number; labels: Record<string, string> },
+  r: { cpu: number; ram: number; gpus: number; labels: Record<string, string>; ports?: number },
   nodes: readonly NodeInfo[],
 ): void {
   // Nothing known yet of the nodes of the job's executor (it has not answered since the daemon
@@ -284,6 +313,17 @@ export function checkFitsSomeNode(
   }
   if (!matching.some((n) => n.gpus >= r.gpus))
     throw limitError(`needs ${r.gpus} gpus; the largest node has ${maxGpus}`, 'requirements.gpus');
+  const ports = r.ports ?? 0;
+  const pools = own.filter((n) => carriesLabels(n, r.labels)).map(portCapacity);
+  if (ports > 0 && !pools.some((size) => size >= ports)) {
+    const largest = Math.max(...pools);
+    throw limitError(
+      largest === 0
+        ? `needs ${ports} host ports; no node it may run on has a port pool (its executor publishes no ports)`
+        : `needs ${ports} host ports; the largest port pool of a node has ${largest} (ports.range)`,
+      'container.ports',
+    );
+  }
   if (!matching.some((n) => n.cpu >= r.cpu && n.ram >= r.ram && n.gpus >= r.gpus)) {
     throw limitError('no single node has this much cpu, ram and gpus together', 'requirements');
   }
