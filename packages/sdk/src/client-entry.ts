@@ -10,6 +10,7 @@
  * ```
  */
 
+export type * from './accounting.js';
 export type * from './api.js';
 export * from './client.js';
 export * from './errors.js';
@@ -19,5 +20,6 @@ export * from './login-file.js';
 export type * from './projects.js';
 export * from './quantities.js';
 export * from './states.js';
+export * from './time-spec.js';
 export * from './version.js';
 export * from './wire-constants.js';
