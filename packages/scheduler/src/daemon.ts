@@ -34,6 +34,7 @@ import { SiteRole } from './coordination/site-role.js';
 import { preparePrivateFolder } from './data-folder.js';
 import { DeferredExecutor } from './deferred-executor.js';
 import { type EventBus, LocalEventBus } from './events/event-bus.js';
+import { Notifier } from './notify/notifier.js';
 import { JobRuntime } from './runtime/job-runtime.js';
 import { MongoStore } from './store/mongo-store.js';
 import { openStore } from './store/open-store.js';
@@ -164,6 +165,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
   let site: SiteRole | undefined;
   let bus: EventBus | undefined;
   let heartbeat: DaemonHeartbeat | undefined;
+  let notifier: Notifier | undefined;
   try {
     await store.migrate();
     let clusterId = await store.getMeta('clusterId');
@@ -185,6 +187,8 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     const shutdown = new AbortController();
     const runtimeDeps = { store, executor, executorNames: executors.memberNames, bus, config, clusterId, logger };
     runtime = new JobRuntime(runtimeDeps);
+    const leaderNotifier = new Notifier({ store, bus, config, logger });
+    notifier = leaderNotifier;
     const ctx: ApiContext = { store, runtime, bus, config, executor, clusterId, shutdown: shutdown.signal };
     if (redisUrl) {
       const role = new SiteRole(redisUrl, clusterId, config.coordination.leaseMs, logger);
@@ -202,8 +206,12 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
       isReady: () => ready,
       ...(site ? { follower: site } : {}),
     });
-    // One daemon alone leads from the start; on a site, the one the election picks.
-    if (!site) await runtime.start();
+    // One daemon alone leads from the start; on a site, the one the election picks. The
+    // notifier listens first, so that what the runtime's reconciling changes is told too.
+    if (!site) {
+      await leaderNotifier.start();
+      await runtime.start();
+    }
     const address = await app.listen({ host: config.server.host, port: config.server.port });
     const url = address.replace('[::1]', 'localhost');
     if (site) {
@@ -214,10 +222,12 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
           const leading = new JobRuntime({ ...runtimeDeps, executor: leaderExecutor(executors, epoch, leads, daemonId) });
           ctx.runtime = leading;
           runtime = leading;
+          await leaderNotifier.start();
           await leading.start();
           await heartbeat?.beat();
         },
         follow: async () => {
+          await leaderNotifier.stop();
           await runtime?.stop();
           await heartbeat?.beat();
         },
@@ -265,6 +275,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
         // Released before anything else stops: a follower takes over at once, not a lease later.
         await stoppers.site?.stop();
         await runtime?.stop();
+        await leaderNotifier.stop();
         await stoppers.executor.close();
         if (stoppers.bus instanceof RedisEventBus) await stoppers.bus.stop();
         await store.close();
@@ -274,6 +285,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     await app?.close().catch(() => undefined);
     await site?.stop().catch(() => undefined);
     await runtime?.stop().catch(() => undefined);
+    await notifier?.stop().catch(() => undefined);
     if (bus instanceof RedisEventBus) await bus.stop().catch(() => undefined);
     await executor?.close().catch(() => undefined);
     await store.close().catch(() => undefined);

@@ -20,6 +20,7 @@ import { projectRoutes } from './routes/projects.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { shareRoutes } from './routes/share.js';
 import { systemRoutes } from './routes/system.js';
+import { usageRoutes } from './routes/usage.js';
 import { userRoutes } from './routes/users.js';
 import { validatorCompiler } from './validation.js';
 
@@ -95,6 +96,7 @@ export async function buildApp(ctx: ApiContext, options: AppOptions): Promise<Fa
       jobRoutes(api, ctx);
       logRoutes(api, ctx);
       shareRoutes(api, ctx);
+      usageRoutes(api, ctx);
       eventRoutes(api, ctx);
       userRoutes(api, ctx);
       projectRoutes(api, ctx);
