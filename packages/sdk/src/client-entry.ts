@@ -17,6 +17,7 @@ export * from './errors.js';
 export type { LogStream } from './executor.js';
 export type * from './job.js';
 export * from './login-file.js';
+export type * from './notify.js';
 export type * from './projects.js';
 export * from './quantities.js';
 export * from './states.js';
