@@ -33,8 +33,9 @@ export function notificationsOf(job: Job, now: Date): NotificationRecord[] {
   const out: NotificationRecord[] = [];
   const history = job.status.history;
   for (const [i, entry] of history.entries()) {
-    const events = eventsOf(entry, history[i - 1], job).filter((e) => notify.events.includes(e));
-    if (events.length === 0) continue;
+    // Sent when it stands for one event asked for; told as all it stands for (an end that failed says so).
+    const events = eventsOf(entry, history[i - 1], job);
+    if (!events.some((e) => notify.events.includes(e))) continue;
     const payload = JSON.stringify(payloadOf(job, i, entry, events));
     const createdAt = now.toISOString();
     for (const channel of channels) {
