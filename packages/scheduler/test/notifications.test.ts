@@ -4,20 +4,24 @@
  * answers 500 once; a mail server and a webhook that cannot be reached hold back no job,
  * and their failure is recorded and logged.
  */
+
+import type { ChildProcess } from 'node:child_process';
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Job, WebhookPayload } from '@godocker/sdk';
+import { mergeConfig } from '@godocker/scheduler';
+import { GodockerClient, type Job, type WebhookPayload } from '@godocker/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../src/store/sqlite-store.js';
 import type { NotificationRecord } from '../src/store/store.js';
 import type { Caller } from './helpers/api-caller.js';
+import { spawnDaemon } from './helpers/child-daemon.js';
 import { freePort } from './helpers/free-port.js';
 import { type SmtpServer, startSmtpServer } from './helpers/smtp-server.js';
-import { startTestDaemon, TEST_IMAGE, type TestDaemon, until, waitJob } from './helpers/test-daemon.js';
+import { ADMIN_TOKEN, baseConfig, startTestDaemon, TEST_IMAGE, type TestDaemon, until, waitJob } from './helpers/test-daemon.js';
 
 const SECRET = 'a-webhook-secret-for-the-test-0123';
 
@@ -231,4 +235,65 @@ describe('notifications that cannot be delivered', () => {
     expect(given.length).toBe(4);
     expect(given.every((l) => l.includes(`"jobId":${notified.body.id}`) && l.includes('ECONNREFUSED'))).toBe(true);
   }, 90_000);
+});
+
+describe('notifications across a crash', () => {
+  const children: ChildProcess[] = [];
+  let root: string;
+  let smtp: SmtpServer | undefined;
+
+  beforeAll(() => {
+    root = mkdtempSync(join(tmpdir(), 'godocker-notify-crash-'));
+    chmodSync(root, 0o711);
+  });
+
+  afterAll(async () => {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+    await smtp?.stop();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('sends after a kill -9 what the daemon had not yet delivered', async () => {
+    // The mail server is down while the job ends: the delivery stays pending in the outbox.
+    const port = await freePort();
+    const config = mergeConfig(baseConfig('local', join(root, 'data')) as Record<string, unknown>, {
+      notifications: { smtp: { host: '127.0.0.1', port }, attempts: 50, backoffMs: 2_000 },
+    });
+    const first = await spawnDaemon(config, children);
+    const admin = new GodockerClient({ url: first.url, token: ADMIN_TOKEN });
+    const homeDir = join(root, 'alice');
+    mkdirSync(homeDir);
+    if (process.getuid?.() === 0) chownSync(homeDir, 2001, 2001);
+    const { token } = await admin.createUser({ name: 'alice', uid: 2001, gid: 2001, home: homeDir });
+    const alice = new GodockerClient({ url: first.url, token });
+    const job = await alice.submit({
+      meta: { name: 'survivor' },
+      command: { script: 'true' },
+      notify: { mailUser: 'alice@example.org' },
+    });
+    expect((await alice.wait(job.id, { for: 'terminated', timeout: 60 })).job.status.state).toBe('done');
+    const dbPath = join(root, 'data', 'godocker.db');
+    const tried = await until('a first attempt that failed', 30, async () => {
+      const store = SqliteStore.open(dbPath);
+      try {
+        const [r] = await store.notificationsOfJob(job.id);
+        return r && r.attempts >= 1 ? r : undefined;
+      } finally {
+        await store.close();
+      }
+    });
+    expect(tried).toMatchObject({ status: 'pending', channel: 'mail' });
+    expect(tried.lastError).toMatch(/ECONNREFUSED/);
+    first.child.kill('SIGKILL');
+    await new Promise((done) => first.child.once('exit', done));
+
+    // The mail server comes up on that port, and a new daemon on the same folder sends what
+    // the killed one left pending.
+    smtp = await startSmtpServer(port);
+    await spawnDaemon(config, children);
+    const mail = await until('the mail', 30, async () =>
+      smtp?.messages().find((m) => m.includes(`Job_id=${job.id} Name=survivor Ended`)),
+    );
+    expect(mail).toMatch(/^To: alice@example\.org$/m);
+  }, 120_000);
 });

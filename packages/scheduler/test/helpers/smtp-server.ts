@@ -20,8 +20,9 @@ export interface SmtpServer {
 // Debian's interpreter: the one that has python3-aiosmtpd, whatever python3 comes first on PATH.
 const PYTHON = '/usr/bin/python3';
 
-export async function startSmtpServer(): Promise<SmtpServer> {
-  const port = await freePort();
+/** On `port`, or a free one. */
+export async function startSmtpServer(port?: number): Promise<SmtpServer> {
+  port ??= await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'godocker-smtp-'));
   const maildir = join(dir, 'mail');
   const child: ChildProcess = spawn(
