@@ -41,7 +41,7 @@ function checkAddress(address: string, own: boolean, config: GodockerConfig): st
   }
   if (!config.notifications.smtp) {
     throw new ValidationError(
-      `this site sends no mail (notifications.smtp is not set)${own ? '' : ': leave out --mail-user'}, or ask an admin to set it up; --notify-url may work`,
+      `this site sends no email (notifications.smtp is not set): ${own ? 'ask for no mail types' : 'leave out --mail-user (DRMAA: the email attribute)'}, or ask an admin to set it up; --notify-url may work`,
       'notify.mailUser',
     );
   }
