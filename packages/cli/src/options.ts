@@ -3,7 +3,7 @@
  * so the message names the option (`option '-m, --mem <size>' argument '4X' is invalid`)
  * and the exit code is the usage one.
  */
-import { GodockerError, JOB_STATES, parseDuration, parseMemory } from '@godocker/sdk/client';
+import { GodockerError, JOB_STATES, MAIL_TYPES, parseDuration, parseMemory } from '@godocker/sdk/client';
 import { InvalidArgumentError } from 'commander';
 import { parseBeginTime } from './begin-time.js';
 import { UsageError } from './errors.js';
@@ -63,6 +63,14 @@ export function stateListOption(text: string): string {
   const bad = states.filter((s) => !(JOB_STATES as readonly string[]).includes(s));
   if (bad.length > 0) throw new InvalidArgumentError(`unknown state ${bad.join(', ')}: use ${JOB_STATES.join(', ')}`);
   return states.join(',');
+}
+
+/** Slurm's `--mail-type`: a comma-separated list of MAIL_TYPES, any case. */
+export function mailTypeListOption(text: string): string[] {
+  const types = text.split(',').map((s) => s.trim().toLowerCase());
+  const bad = types.filter((t) => !(MAIL_TYPES as readonly string[]).includes(t));
+  if (bad.length > 0) throw new InvalidArgumentError(`unknown mail type ${bad.join(', ')}: use ${MAIL_TYPES.join(', ')}`);
+  return types;
 }
 
 /** For repeatable options: `--tag a --tag b`. */

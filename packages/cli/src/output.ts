@@ -49,3 +49,16 @@ function lines(value: unknown, indent: string): string[] {
 export function toYaml(value: unknown): string {
   return `${lines(value, '').join('\n')}\n`;
 }
+
+/**
+ * One CSV record as RFC 4180 writes it: a field is quoted when it holds a comma, a quote or
+ * a line break (quotes doubled), and records end with CRLF. Eight lines are not worth a dependency.
+ */
+export function csvRecord(fields: readonly (string | number | null)[]): string {
+  return `${fields
+    .map((f) => {
+      const s = f === null ? '' : String(f);
+      return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+    })
+    .join(',')}\r\n`;
+}

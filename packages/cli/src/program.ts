@@ -16,6 +16,8 @@ const COMMANDS: ReadonlyArray<readonly [readonly string[], () => Promise<Registe
   [['token'], () => import('./commands/token.js').then((m) => m.registerToken)],
   [['submit'], () => import('./commands/submit.js').then((m) => m.registerSubmit)],
   [['jobs'], () => import('./commands/jobs.js').then((m) => m.registerJobs)],
+  [['acct'], () => import('./commands/acct.js').then((m) => m.registerAcct)],
+  [['usage'], () => import('./commands/usage.js').then((m) => m.registerUsage)],
   [['show', 'describe'], () => import('./commands/show.js').then((m) => m.registerShow)],
   [['why'], () => import('./commands/why.js').then((m) => m.registerWhy)],
   [['share'], () => import('./commands/share.js').then((m) => m.registerShare)],

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import {
   type JobSubmission,
+  type NotifySubmit,
   type PortRequest,
   parseArraySpec,
   parseDependencies,
@@ -39,6 +40,10 @@ export interface SubmitFlags {
   hold?: boolean;
   /** ISO timestamp, already read by `beginOption`. */
   begin?: string;
+  /** Slurm's --mail-type, read by `mailTypeListOption`. */
+  mailType?: string[];
+  mailUser?: string;
+  notifyUrl?: string;
 }
 
 /** A file the command line names, relative to the working folder; a usage error when unreadable. */
@@ -159,5 +164,12 @@ export function buildSubmission(script: string, file: string | undefined, f: Sub
   if (f.priority !== undefined) sub.priority = f.priority;
   if (f.hold) sub.hold = true;
   if (f.begin !== undefined) sub.beginAt = f.begin;
+  if (f.mailType !== undefined || f.mailUser !== undefined || f.notifyUrl !== undefined) {
+    sub.notify = {
+      ...(f.mailType === undefined ? {} : { mailTypes: f.mailType as NotifySubmit['mailTypes'] }),
+      ...(f.mailUser === undefined ? {} : { mailUser: f.mailUser }),
+      ...(f.notifyUrl === undefined ? {} : { url: f.notifyUrl }),
+    };
+  }
   return sub;
 }

@@ -163,6 +163,17 @@ describe('godocker submit', () => {
     expect(r.stdout).toBe('');
   });
 
+  it("sends --mail-type and --mail-user as the job's notify: refused here, where the daemon sends no mail", async () => {
+    const bad = await cli(['submit', '--cmd', 'true', '--mail-type', 'end,sometimes']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('unknown mail type sometimes: use none, begin, end, fail, requeue, time_limit, all');
+    const r = await cli(['submit', '--cmd', 'true', '--mail-type', 'END,Fail', '--mail-user', 'alice@example.org']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/this site sends no email \(notifications\.smtp is not set\): leave out --mail-user/);
+    const url = await cli(['submit', '--cmd', 'true', '--notify-url', 'gopher://x']);
+    expect(url.stderr).toMatch(/notify\.url must be http:\/\/ or https:\/\//);
+  });
+
   it('refuses nothing to run, and unknown options, as usage errors', async () => {
     const none = await cli(['submit']);
     expect(none.code).toBe(2);

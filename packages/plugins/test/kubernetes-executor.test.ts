@@ -303,7 +303,8 @@ describe('kubernetes executor: running jobs', () => {
       context,
     );
     try {
-      const s = spec({ script: 'echo "dir=${GODOCKER_JOB_DIR:-none}"; test ! -e /mnt/godocker' });
+      // The shell expands it in the pod: none when the executor gave no job directory.
+      const s = spec({ script: ['echo "dir=$', '{GODOCKER_JOB_DIR:-none}"; test ! -e /mnt/godocker'].join('') });
       const handle = await noJobDir.start(s);
       const pod = getJson('job', jobName(s.key))?.spec.template.spec;
       expect(JSON.stringify(pod.volumes ?? [])).not.toContain(s.jobDir);

@@ -4,7 +4,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import {
   createDockerExecutor,
   createKubernetesExecutor,
@@ -43,6 +42,7 @@ import { DeferredExecutor } from './deferred-executor.js';
 import { type EventBus, LocalEventBus } from './events/event-bus.js';
 import { JobArchiver } from './job-files/archiver.js';
 import { isInside, jobsDirOf, prepareJobsDir } from './job-files/job-dir.js';
+import { Notifier } from './notify/notifier.js';
 import { JobRuntime } from './runtime/job-runtime.js';
 import { SshGateway } from './ssh/ssh-gateway.js';
 import { MongoStore } from './store/mongo-store.js';
@@ -179,6 +179,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
   let heartbeat: DaemonHeartbeat | undefined;
   let gateway: SshGateway | undefined;
   let authenticator: Authenticator | undefined;
+  let notifier: Notifier | undefined;
   try {
     await store.migrate();
     let clusterId = await store.getMeta('clusterId');
@@ -205,6 +206,8 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     const logins = authenticator ? new LoginService({ store, authenticator, auth: config.auth, logger }) : null;
     const tokens = new TokenAuthenticator(store);
     archiver = new JobArchiver({ store, config, logger });
+    const leaderNotifier = new Notifier({ store, bus, config, logger });
+    notifier = leaderNotifier;
     const ctx: ApiContext = {
       store,
       runtime,
@@ -233,8 +236,10 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
       isReady: () => ready,
       ...(site ? { follower: site } : {}),
     });
-    // One daemon alone leads from the start; on a site, the one the election picks.
+    // One daemon alone leads from the start; on a site, the one the election picks. The
+    // notifier listens first, so that what the runtime's reconciling changes is told too.
     if (!site) {
+      await leaderNotifier.start();
       await runtime.start();
       archiver.start();
     }
@@ -253,12 +258,14 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
           const leading = new JobRuntime({ ...runtimeDeps, executor: leaderExecutor(executors, epoch, leads, daemonId) });
           ctx.runtime = leading;
           runtime = leading;
+          await leaderNotifier.start();
           await leading.start();
           archiver?.start();
           await heartbeat?.beat();
         },
         follow: async () => {
           archiver?.stop();
+          await leaderNotifier.stop();
           await runtime?.stop();
           await heartbeat?.beat();
         },
@@ -309,6 +316,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
         await stoppers.site?.stop();
         archiver?.stop();
         await runtime?.stop();
+        await leaderNotifier.stop();
         await stoppers.executor.close();
         if (stoppers.bus instanceof RedisEventBus) await stoppers.bus.stop();
         await authenticator?.close();
@@ -321,6 +329,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     await site?.stop().catch(() => undefined);
     archiver?.stop();
     await runtime?.stop().catch(() => undefined);
+    await notifier?.stop().catch(() => undefined);
     if (bus instanceof RedisEventBus) await bus.stop().catch(() => undefined);
     await executor?.close().catch(() => undefined);
     await authenticator?.close().catch(() => undefined);

@@ -83,7 +83,7 @@ export function describeJobFiles(get: () => JobFilesContext): void {
   });
 
   it('an uploaded data.csv is in the directory before the job starts, and the job reads it', async () => {
-    const { t, alice } = get();
+    const { alice } = get();
     const s = await alice.call<Job>('POST', '/api/v1/jobs', {
       command: { script: 'cat "$GODOCKER_JOB_DIR/data.csv" "$GODOCKER_JOB_DIR/in/deep/more.csv"' },
       hold: true,

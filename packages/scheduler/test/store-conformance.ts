@@ -27,7 +27,17 @@ import {
 } from '@godocker/sdk';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parentState } from '../src/store/array-parent.js';
-import type { JobFilter, NewJob, NewProject, QueuedJob, Store, StoredSshKey, StoredUser, UsageRow } from '../src/store/store.js';
+import type {
+  JobFilter,
+  NewJob,
+  NewProject,
+  NotificationRecord,
+  QueuedJob,
+  Store,
+  StoredSshKey,
+  StoredUser,
+  UsageRow,
+} from '../src/store/store.js';
 import { FIXTURE_TIME, type JobOverrides, makeArrayJobs, makeJob } from './fixtures/jobs.js';
 import { pick, random } from './sim/random.js';
 
@@ -1515,6 +1525,144 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
         expect(await store.listSshKeys('bob')).toEqual([key('bob', 'k1')]);
         const missing = await failure(store.deleteSshKey('alice', 'k1'));
         expect([missing.code, missing.status]).toEqual([ErrorCodes.NOT_FOUND, 404]);
+      });
+    });
+
+    describe("sacct's time window", () => {
+      const at = (day: number) => `2024-03-${String(day).padStart(2, '0')}T12:00:00.000Z`;
+      /** [submitted day, ended day or null (not ended), user, state] */
+      const shapes: Array<[number, number | null, string, JobState]> = [
+        [1, 2, 'alice', 'done'],
+        [3, 5, 'bob', 'failed'],
+        [4, null, 'alice', 'running'],
+        [6, 7, 'alice', 'done'],
+        [8, null, 'bob', 'pending'],
+        [9, 9, 'bob', 'done'],
+      ];
+      let seeded: Job[];
+
+      beforeEach(async () => {
+        seeded = [];
+        for (const [submitted, ended, user, state] of shapes) {
+          seeded.push(
+            await insert({
+              user: { name: user },
+              status: {
+                state,
+                submittedAt: at(submitted),
+                endedAt: ended === null ? null : at(ended),
+                startedAt: state === 'pending' ? null : at(submitted),
+              },
+            }),
+          );
+        }
+      });
+
+      /** Ids of the seeded jobs that ran at some time in [from, to], newest first. */
+      function ranIn(from: number | null, to: number | null, only: (job: Job) => boolean = () => true): number[] {
+        return ids(
+          seeded.filter((j, i) => {
+            const [submitted, ended] = shapes[i] as (typeof shapes)[number];
+            return (to === null || submitted <= to) && (from === null || ended === null || ended >= from) && only(j);
+          }),
+        ).sort(newestFirst);
+      }
+
+      it('keeps jobs that ran at some time in the window, and only them, page after page', async () => {
+        for (const [from, to] of [
+          [5, 6],
+          [3, null],
+          [null, 3],
+          [10, null],
+          [2, 2],
+        ] as Array<[number | null, number | null]>) {
+          const window = { ...(from === null ? {} : { from: at(from) }), ...(to === null ? {} : { to: at(to) }) };
+          expect(ids(await listAll({ window }, 2)), `window ${from}..${to}`).toEqual(ranIn(from, to));
+        }
+      });
+
+      it('combines with the other filters and with counting', async () => {
+        const window = { from: at(5), to: at(8) };
+        expect(ids(await listAll({ window, user: 'bob' }))).toEqual(ranIn(5, 8, (j) => j.user.name === 'bob'));
+        expect(ids(await listAll({ window, states: ['done', 'running'] }))).toEqual(
+          ranIn(5, 8, (j) => ['done', 'running'].includes(j.status.state)),
+        );
+        expect((await store.listJobIds({ window })).sort(newestFirst)).toEqual(ranIn(5, 8));
+      });
+
+      it('sees a job end: once ended before the window it leaves it', async () => {
+        const running = seeded[2] as Job;
+        const window = { from: at(20) };
+        expect(ids(await listAll({ window }))).toContain(running.id);
+        await store.updateJob(running.id, { state: { to: 'done', reason: 'exited', at: at(10) }, status: { endedAt: at(10) } });
+        expect(ids(await listAll({ window }))).not.toContain(running.id);
+        expect(ids(await listAll({ window: { from: at(10) } }))).toContain(running.id);
+      });
+    });
+
+    describe('notification outbox', () => {
+      const record = (id: string, createdAt: string, jobId = 1): NotificationRecord => ({
+        id,
+        jobId,
+        channel: id.endsWith('webhook') ? 'webhook' : 'mail',
+        payload: JSON.stringify({ jobId, state: 'done' }),
+        status: 'pending',
+        attempts: 0,
+        nextAttemptAt: createdAt,
+        lastError: null,
+        createdAt,
+        doneAt: null,
+      });
+
+      it('records a delivery once, however often it is recorded again', async () => {
+        const first = record('1:2:mail', '2024-01-01T00:00:01.000Z');
+        expect(await store.addNotifications([first, record('1:2:webhook', '2024-01-01T00:00:01.000Z')])).toBe(2);
+        expect(
+          await store.addNotifications([{ ...first, payload: 'changed' }, record('1:3:mail', '2024-01-01T00:00:02.000Z')]),
+        ).toBe(1);
+        const stored = await store.notificationsOfJob(1);
+        expect(stored.map((r) => r.id)).toEqual(['1:2:mail', '1:2:webhook', '1:3:mail']);
+        expect(stored[0]).toEqual(first);
+      });
+
+      it('hands out pending deliveries oldest first, and no longer those sent or given up', async () => {
+        await store.addNotifications([
+          record('2:1:mail', '2024-01-01T00:00:03.000Z', 2),
+          record('1:1:mail', '2024-01-01T00:00:01.000Z'),
+          record('1:1:webhook', '2024-01-01T00:00:02.000Z'),
+        ]);
+        expect((await store.pendingNotifications(2)).map((r) => r.id)).toEqual(['1:1:mail', '1:1:webhook']);
+        await store.updateNotification('1:1:mail', {
+          status: 'sent',
+          attempts: 1,
+          nextAttemptAt: '2024-01-01T00:00:01.000Z',
+          lastError: null,
+          doneAt: '2024-01-01T00:00:05.000Z',
+        });
+        await store.updateNotification('1:1:webhook', {
+          status: 'failed',
+          attempts: 5,
+          nextAttemptAt: '2024-01-01T00:01:00.000Z',
+          lastError: 'HTTP 404',
+          doneAt: '2024-01-01T00:01:00.000Z',
+        });
+        expect((await store.pendingNotifications(10)).map((r) => r.id)).toEqual(['2:1:mail']);
+        const [sent, failed] = await store.notificationsOfJob(1);
+        expect(sent).toMatchObject({ status: 'sent', attempts: 1, doneAt: '2024-01-01T00:00:05.000Z' });
+        expect(failed).toMatchObject({ status: 'failed', attempts: 5, lastError: 'HTTP 404' });
+      });
+
+      it('says NOT_FOUND for a delivery it never recorded', async () => {
+        const error = await failure(
+          store.updateNotification('9:9:mail', {
+            status: 'sent',
+            attempts: 1,
+            nextAttemptAt: FIXTURE_TIME,
+            lastError: null,
+            doneAt: null,
+          }),
+        );
+        expect(error.code).toBe(ErrorCodes.NOT_FOUND);
       });
     });
 

@@ -32,6 +32,12 @@ export const ListJobsQuerySchema = Type.Object(
     reaped: Type.Optional(Type.Boolean()),
     /** false leaves array parents out (their tasks stay). */
     arrayParents: Type.Optional(Type.Boolean()),
+    /**
+     * sacct's window: only jobs not ended before `starttime` and submitted by `endtime`
+     * (a job that ran at any time in between). ISO 8601, or relative: now-1d, now-12h.
+     */
+    starttime: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    endtime: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
     cursor: Type.Optional(Type.String({ pattern: '^[0-9]{1,15}$' })),
   },

@@ -10,16 +10,19 @@
  * ```
  */
 
+export type * from './accounting.js';
 export type * from './api.js';
 export * from './client.js';
 export * from './errors.js';
 export type { LogStream } from './executor.js';
 export type * from './job.js';
 export * from './login-file.js';
+export type * from './notify.js';
 export * from './ports.js';
 export type * from './projects.js';
 export * from './quantities.js';
 export type * from './ssh-keys.js';
 export * from './states.js';
+export * from './time-spec.js';
 export * from './version.js';
 export * from './wire-constants.js';

@@ -11,6 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
+import type { UsageQuery, UsageReport } from './accounting.js';
 import type {
   AddMemberBody,
   ArchiveBody,
@@ -239,6 +240,17 @@ export class GodockerClient {
   /** Why a job waits (reason code, a sentence with the numbers, its priority) or how it ended. */
   async explain(id: JobId): Promise<Explanation> {
     return (await this.http.json<Explanation>({ method: 'GET', path: `${idPath(id)}/explain` })).body;
+  }
+
+  /**
+   * What jobs used since a time, per user or per project (a user sees their own jobs only).
+   *
+   * ```ts
+   * const { rows } = await client.usage({ by: 'project', since: '30d' });
+   * ```
+   */
+  async usage(query: UsageQuery): Promise<UsageReport> {
+    return (await this.http.json<UsageReport>({ method: 'GET', path: '/usage', query: { ...query } })).body;
   }
 
   /** The fair-share tree: each project, then its users, with shares, usage and factors. */

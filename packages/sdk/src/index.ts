@@ -20,6 +20,7 @@
  * ```
  */
 
+export * from './accounting.js';
 export * from './api.js';
 export * from './authenticator.js';
 export * from './client.js';
@@ -55,6 +56,7 @@ export * from './in-flight.js';
 export * from './job.js';
 export * from './job-paths.js';
 export * from './login-file.js';
+export * from './notify.js';
 export * from './ports.js';
 export * from './projects.js';
 export * from './quantities.js';

@@ -7,6 +7,7 @@
  * `timeLimit` in seconds, timestamps as ISO 8601 strings.
  */
 import { type Static, Type } from '@sinclair/typebox';
+import { NotifySchema, NotifySubmitSchema } from './notify.js';
 import { DEPENDENCY_TYPES, JOB_STATES } from './wire-constants.js';
 
 export { DEPENDENCY_TYPES, JOB_STATES } from './wire-constants.js';
@@ -232,6 +233,8 @@ export const JobSubmissionSchema = Type.Object(
           'ISO 8601 timestamp with a zone (2026-11-29T14:00:00Z): the job does not start before it; a time already past means now',
       }),
     ),
+    /** Slurm's `--mail-type`/`--mail-user`, and a webhook. */
+    notify: Type.Optional(NotifySubmitSchema),
   },
   { additionalProperties: false },
 );
@@ -339,6 +342,8 @@ export const JobSchema = Type.Object({
    * are still whole jobs.
    */
   beginAt: Type.Optional(Type.String()),
+  /** Who is told of which changes (absent: nobody); an array's parent tells for the whole array. */
+  notify: Type.Optional(NotifySchema),
   status: JobStatusSchema,
   usage: Type.Object({
     wallSeconds: Type.Number(),

@@ -21,3 +21,11 @@ export const PRIORITY_LIMIT = 10_000;
 export const MAX_BATCH_JOBS = 10_000;
 
 export const QUOTA_KEYS = ['cpu', 'ram', 'gpus', 'runningJobs', 'pendingJobs', 'cpuTime'] as const;
+
+/**
+ * Slurm's `--mail-type` values, lower case: which changes of a job are told to its
+ * `notify` recipients. `all` is every event, `none` none of them.
+ */
+export const MAIL_TYPES = ['none', 'begin', 'end', 'fail', 'requeue', 'time_limit', 'all'] as const;
+/** The events `all` stands for, in the order a job meets them. */
+export const MAIL_EVENTS = ['begin', 'end', 'fail', 'requeue', 'time_limit'] as const;

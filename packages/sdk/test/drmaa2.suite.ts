@@ -213,7 +213,7 @@ export function describeDrmaa2Suite(mode: string, setup: () => Promise<Drmaa2Fix
       it('refuses what it cannot honour, naming the field, rather than ignoring it', async () => {
         const session = await manager.createJobSession();
         const cases: Array<[Record<string, unknown>, string]> = [
-          [{ remoteCommand: 'true', email: ['a@b.c'] }, 'email'],
+          [{ remoteCommand: 'true', email: ['a@b.c', 'd@e.f'], emailOnTerminated: true }, 'email'],
           [{ remoteCommand: 'true', deadlineTime: new Date() }, 'deadlineTime'],
           [{ remoteCommand: 'true', jobCategory: 'big' }, 'jobCategory'],
           [{ remoteCommand: 'true', resourceLimits: { CPU_TIME: 10 } }, 'resourceLimits.CPU_TIME'],

@@ -5,7 +5,7 @@ import type { Context } from '../context.js';
 import { EXIT_INTERRUPTED, UsageError } from '../errors.js';
 import { onLine, parseJobFile } from '../job-file.js';
 import { jobExitCode, reasonWorthShowing } from '../job-view.js';
-import { beginOption, collect, cpuOption, durationOption, integerOption, memoryOption } from '../options.js';
+import { beginOption, collect, cpuOption, durationOption, integerOption, mailTypeListOption, memoryOption } from '../options.js';
 import { buildSubmission, readScript, readTextFile, type SubmitFlags } from '../submission.js';
 import { uploadLocalFile } from './files.js';
 import { runSsh } from './ssh.js';
@@ -162,6 +162,13 @@ export function registerSubmit(program: Command, ctx: Context): void {
       'do not start before TIME: 2026-11-29T14:00[Z], now+10min, 14:00 (today, or tomorrow once past), tomorrow',
       beginOption,
     )
+    .option(
+      '--mail-type <types>',
+      "Slurm's: mail (and POST to --notify-url) on begin, end, fail, requeue, time_limit, all or none, comma-separated (default end)",
+      mailTypeListOption,
+    )
+    .option('--mail-user <address>', 'where the mail goes (default: your address, when the site knows it)')
+    .option('--notify-url <url>', 'an http(s) URL that gets a signed JSON POST for each of those events')
     .option('--wait', "wait until the job ends, print its output and exit with the job's exit code")
     .option(
       '--interactive',

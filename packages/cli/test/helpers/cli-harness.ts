@@ -22,6 +22,28 @@ export interface CliHarness {
   stop(): Promise<void>;
 }
 
+/** The CLI in-process against any daemon `env` names (GODOCKER_URL, GODOCKER_TOKEN), output captured. */
+export async function runCli(
+  args: string[],
+  env: Record<string, string>,
+  cwd: string,
+  extra: Pick<Partial<CliIo>, 'readStdin' | 'fetch'> = {},
+): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIo = {
+    stdout: { write: (t: string) => (stdout += t) },
+    stderr: { write: (t: string) => (stderr += t) },
+    readStdin: async () => '',
+    env,
+    cwd,
+    interrupted: () => new AbortController().signal,
+    ...extra,
+  };
+  const code = await run(args, io);
+  return { code, stdout, stderr };
+}
+
 export async function startCliHarness(name: string): Promise<CliHarness> {
   const dir = await mkdtemp(join(tmpdir(), `godocker-${name}-`));
   await chmod(dir, 0o711);
@@ -50,21 +72,7 @@ export async function startCliHarness(name: string): Promise<CliHarness> {
     daemon,
     dir,
     adminEnv,
-    async cli(args, env = adminEnv, extra = {}) {
-      let stdout = '';
-      let stderr = '';
-      const io: CliIo = {
-        stdout: { write: (t: string) => (stdout += t) },
-        stderr: { write: (t: string) => (stderr += t) },
-        readStdin: async () => '',
-        env,
-        cwd: dir,
-        interrupted: () => new AbortController().signal,
-        ...extra,
-      };
-      const code = await run(args, io);
-      return { code, stdout, stderr };
-    },
+    cli: (args, env = adminEnv, extra = {}) => runCli(args, env, dir, extra),
     async stop() {
       await daemon.stop();
       await rm(dir, { recursive: true, force: true });

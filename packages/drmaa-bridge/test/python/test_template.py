@@ -147,7 +147,8 @@ def test_unknown_attribute_names_are_invalid_arguments(jt):
         c(drmaa_get_vector_attribute, jt, b'drmaa_v_no_such', values)
 
 
-def test_email_is_refused_when_submitted_saying_why(session):
+def test_email_is_refused_where_the_site_sends_no_mail_saying_why(session):
+    # The test daemon has no notifications.smtp: asking for mail is refused at submit.
     jt = template(session, '/bin/sh', '-c', 'exit 0', email=['a@example.org'])
     try:
         with pytest.raises(drmaa.errors.DrmaaException) as e:

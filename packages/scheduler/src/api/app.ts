@@ -24,6 +24,7 @@ import { sessionRoutes } from './routes/sessions.js';
 import { shareRoutes } from './routes/share.js';
 import { sshKeyRoutes } from './routes/ssh-keys.js';
 import { systemRoutes } from './routes/system.js';
+import { usageRoutes } from './routes/usage.js';
 import { userRoutes } from './routes/users.js';
 import { validatorCompiler } from './validation.js';
 
@@ -105,6 +106,7 @@ export async function buildApp(ctx: ApiContext, options: AppOptions): Promise<Fa
         filesDone();
       });
       shareRoutes(api, ctx);
+      usageRoutes(api, ctx);
       eventRoutes(api, ctx);
       userRoutes(api, ctx);
       authRoutes(api, ctx);

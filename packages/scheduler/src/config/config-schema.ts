@@ -391,6 +391,56 @@ export const ConfigSchema = Type.Object(
       },
       Section,
     ),
+    /**
+     * Job notifications (`godocker submit --mail-type end,fail --mail-user ...`, `--notify-url`).
+     * The leader delivers them from the store's outbox, after the change that made them and
+     * never in its way: a restart resumes what was not yet sent; a delivery that fails its
+     * last attempt is logged with the reason and marked failed.
+     */
+    notifications: Type.Object(
+      {
+        /** Absent: no mail is sent, and a submit that asks for mail is refused with a 400 that says so. */
+        smtp: Type.Optional(
+          Type.Object(
+            {
+              host: Type.String({ minLength: 1 }),
+              port: Type.Integer({ minimum: 1, maximum: 65535, default: 25 }),
+              /** true: TLS from the start (port 465); false: STARTTLS when the server offers it. */
+              secure: Type.Boolean({ default: false }),
+              user: Type.Optional(Type.String({ minLength: 1 })),
+              /** A file holding the SMTP password (kept out of the config file); read at start. */
+              passwordFile: Type.Optional(Type.String({ minLength: 1, pattern: '^/' })),
+              /** The From: of every mail. */
+              from: Type.String({ minLength: 3, default: 'godocker@localhost' }),
+            },
+            { additionalProperties: false },
+          ),
+        ),
+        webhook: Type.Object(
+          {
+            /**
+             * Signs each POST (`X-GoDocker-Signature: t=UNIX_SECONDS,v1=HEX`, HMAC-SHA256 of
+             * "t.body"); give it inline or, better, as secretFile. Absent: webhooks are refused.
+             */
+            secret: Type.Optional(Type.String({ minLength: 16 })),
+            secretFile: Type.Optional(Type.String({ minLength: 1, pattern: '^/' })),
+            /** Host names (or host:port) a job's --notify-url may name; empty: any host. */
+            allowedHosts: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
+            /** How long one POST may take before it counts as failed (and is tried again). */
+            timeoutMs: Type.Integer({ minimum: 100, maximum: 120_000, default: 10_000 }),
+          },
+          Section,
+        ),
+        /**
+         * Attempts per delivery (mail or POST) before it is marked failed. A network error, an
+         * SMTP 4xx or an HTTP 5xx/429 is tried again; a refusal (SMTP 5xx, HTTP 4xx) is final at once.
+         */
+        attempts: Type.Integer({ minimum: 1, maximum: 50, default: 5 }),
+        /** The first retry waits this long, each next one twice as long (up to 10 minutes). */
+        backoffMs: Type.Integer({ minimum: 10, maximum: 600_000, default: 2_000 }),
+      },
+      Section,
+    ),
     auth: Type.Object(
       {
         admin: Type.Object(

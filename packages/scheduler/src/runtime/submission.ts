@@ -24,6 +24,7 @@ import type { GodockerConfig } from '../config/config-schema.js';
 import { carriesLabels, portCapacity } from '../engine/cluster.js';
 import type { NewJob } from '../store/store.js';
 import { resolveCommandPaths, taskPaths } from './command-paths.js';
+import { resolveNotify } from './notify-request.js';
 
 export interface ResolvedSubmission {
   /** The job, or the array's parent (`array.created` 0: its tasks are made by `arrayTask`). */
@@ -138,6 +139,7 @@ export function resolveSubmission(
   const paths = resolveCommandPaths(sub.command, user.home, array !== null);
   const beginAt = sub.beginAt === undefined ? undefined : parseBeginAt(sub.beginAt);
   const hold = sub.hold ?? false;
+  const notify = resolveNotify(sub.notify, user, config);
   const base: NewJob = {
     user: { name: user.name, uid: user.uid, gid: user.gid },
     project: sub.project ?? DEFAULT_PROJECT,
@@ -159,6 +161,7 @@ export function resolveSubmission(
     priority: sub.priority ?? 0,
     hold,
     ...(beginAt === undefined ? {} : { beginAt }),
+    ...(notify === undefined ? {} : { notify }),
     status: submittedStatus(hold, now.toISOString()),
     usage: { wallSeconds: 0, cpuSeconds: null, maxMemoryMb: null },
   };
@@ -214,8 +217,10 @@ function submittedStatus(hold: boolean, at: string): NewJob['status'] {
 export function arrayTask(parent: NewJob, ordinal: number): NewJob {
   if (!parent.array) throw new Error('arrayTask needs an array parent');
   const index = parent.array.start + ordinal * parent.array.step;
+  // The parent tells for the whole array (Slurm's default): a task keeps no copy of it.
+  const { notify: _parentOnly, ...shared } = parent;
   return {
-    ...parent,
+    ...shared,
     meta: { ...parent.meta, name: `${parent.meta.name}[${index}]` },
     command: { ...parent.command, ...taskPaths(parent.command, index) },
     array: null,

@@ -19,6 +19,8 @@ export interface JobFields {
   name: string;
   parentId: number | null;
   submittedAt: string;
+  /** Absent on versions written before it was kept: read from `doc` then. */
+  endedAt?: string | null;
   arrayParent: boolean;
   tags: string[];
   reaped: boolean;
@@ -69,6 +71,7 @@ export function fieldsOfDoc(job: NewJob, text: string): JobFields {
     name: job.meta.name,
     parentId: job.parentId,
     submittedAt: job.status.submittedAt,
+    endedAt: job.status.endedAt,
     arrayParent: job.array !== null,
     tags: [...new Set(job.meta.tags)],
     reaped: false,
@@ -103,6 +106,20 @@ export function matchesFilter(job: JobFields, filter: JobFilter): boolean {
     (filter.session === undefined || job.session === filter.session) &&
     (filter.parentId === undefined || job.parentId === filter.parentId) &&
     (filter.reaped === undefined || job.reaped === filter.reaped) &&
-    (filter.arrayParent === undefined || job.arrayParent === filter.arrayParent)
+    (filter.arrayParent === undefined || job.arrayParent === filter.arrayParent) &&
+    inWindow(job, filter.window)
   );
+}
+
+/**
+ * sacct's window, read here and not by the server: FerretDB pushes no range down to its
+ * backend, so a range in the query would only make it read every version; the equality
+ * filters still narrow what is read, and this checks each job on the way.
+ */
+function inWindow(job: JobFields, window: JobFilter['window']): boolean {
+  if (window === undefined) return true;
+  if (window.to !== undefined && job.submittedAt > window.to) return false;
+  if (window.from === undefined) return true;
+  const endedAt = job.endedAt !== undefined ? job.endedAt : (JSON.parse(job.doc) as NewJob).status.endedAt;
+  return endedAt === null || endedAt >= window.from;
 }

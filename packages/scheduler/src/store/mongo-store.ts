@@ -35,6 +35,7 @@ import { moveTask, settleArrayParent, type TaskCounts } from './array-parent.js'
 import { applyJobChange } from './job-change.js';
 import { idemKey, JOB_INDEXES, type JobFields, jobFields, jobQuery, matchesFilter, type StoredJob } from './mongo-job-docs.js';
 import { MongoLookupCache } from './mongo-lookup-cache.js';
+import { MongoNotifications } from './mongo-notifications.js';
 import { MongoProjects } from './mongo-projects.js';
 import { ConflictError, Decisions, isDuplicateKey, type Key, Versions, type VersionWrite } from './mongo-versions.js';
 import { DriverWatchdog } from './mongo-watchdog.js';
@@ -55,6 +56,8 @@ import type {
   NewProject,
   NewTokenOptions,
   NewUser,
+  NotificationPatch,
+  NotificationRecord,
   PageRequest,
   ProjectPatch,
   QueuedJob,
@@ -179,6 +182,7 @@ export class MongoStore implements Store {
   private readonly idRanges: Collection<{ _id: number; count: number }>;
   private readonly accounts: MongoProjects;
   private readonly lookups: MongoLookupCache;
+  private readonly notifications: MongoNotifications;
   /** The site's leadership: the highest epoch any leader claimed (fencing). */
   private readonly site: Versions<{ epoch: number }>;
   /** This daemon's epoch while it leads a site; job changes are refused once a later leader claimed the site. */
@@ -204,6 +208,7 @@ export class MongoStore implements Store {
     this.idRanges = db.collection('id_ranges');
     this.accounts = new MongoProjects(db, this.decisions);
     this.lookups = new MongoLookupCache(this.meta);
+    this.notifications = new MongoNotifications(db);
     this.site = new Versions<{ epoch: number }>(db, 'site', this.decisions);
   }
 
@@ -279,6 +284,7 @@ export class MongoStore implements Store {
     await this.sessions.createIndex({ user: 1, name: 1 });
     await this.sshKeys.createIndex({ user: 1 });
     await this.accounts.migrate(new Date().toISOString());
+    await this.notifications.migrate();
     await this.meta.updateOne({ _id: 'schemaVersion' }, { $set: { value: String(MONGO_SCHEMA_VERSION) } }, { upsert: true });
     await this.decisions.recover();
     if (!this.recovery) {
@@ -705,6 +711,24 @@ export class MongoStore implements Store {
     return reaped;
   }
 
+  // The notification outbox.
+
+  async addNotifications(records: readonly NotificationRecord[]): Promise<number> {
+    return this.notifications.add(records);
+  }
+
+  async pendingNotifications(limit: number): Promise<NotificationRecord[]> {
+    return this.notifications.pending(limit);
+  }
+
+  async updateNotification(id: string, patch: NotificationPatch): Promise<void> {
+    await this.notifications.update(id, patch);
+  }
+
+  async notificationsOfJob(jobId: number): Promise<NotificationRecord[]> {
+    return this.notifications.ofJob(jobId);
+  }
+
   // Nodes.
 
   async drainNode(node: DrainedNode): Promise<DrainedNode> {
@@ -958,6 +982,7 @@ export class MongoStore implements Store {
       session: next.session,
       name: next.meta.name,
       submittedAt: next.status.submittedAt,
+      endedAt: next.status.endedAt,
       arrayParent: next.array !== null,
       tags: [...new Set(next.meta.tags)],
       doc: JSON.stringify(next),

@@ -128,6 +128,15 @@ function shapeOf(filter: JobFilter, states: readonly JobState[] | undefined, cur
   // The expression the indexes jobs_reaped and jobs_user_session_reaped hold.
   if (filter.reaped !== undefined) s.conditions.push(`(jobs.reaped_at IS NOT NULL) = ${filter.reaped ? 1 : 0}`);
   if (filter.arrayParent !== undefined) s.conditions.push(`jobs.array_parent = ${filter.arrayParent ? 1 : 0}`);
+  // ISO times as toISOString writes them compare as text.
+  if (filter.window?.to !== undefined) {
+    s.conditions.push('jobs.submitted_at <= ?');
+    s.params.push(filter.window.to);
+  }
+  if (filter.window?.from !== undefined) {
+    s.conditions.push("coalesce(json_extract(jobs.doc, '$.status.endedAt'), '9') >= ?");
+    s.params.push(filter.window.from);
+  }
   if (cursor !== undefined) {
     s.conditions.push(`${s.id} < ?`);
     s.params.push(cursor);

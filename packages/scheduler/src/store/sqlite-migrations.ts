@@ -292,6 +292,29 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    description: 'the notification outbox',
+    up(db) {
+      // No foreign key to jobs: what was told of a job stays told if the job is ever purged.
+      db.exec(`
+        CREATE TABLE notifications (
+          id TEXT PRIMARY KEY,
+          job_id INTEGER NOT NULL,
+          channel TEXT NOT NULL CHECK (channel IN ('mail', 'webhook')),
+          payload TEXT NOT NULL,
+          status TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'failed')),
+          attempts INTEGER NOT NULL,
+          next_attempt_at TEXT NOT NULL,
+          last_error TEXT,
+          created_at TEXT NOT NULL,
+          done_at TEXT
+        ) STRICT;
+        -- Only what is still to send: the leader's poll reads a handful, however long the history.
+        CREATE INDEX notifications_pending ON notifications(created_at, id) WHERE status = 'pending';
+        CREATE INDEX notifications_job ON notifications(job_id);
+      `);
+    },
+  },
 ];
 
 /** The version a fully migrated database reports in `PRAGMA user_version`. */

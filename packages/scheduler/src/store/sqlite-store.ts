@@ -28,6 +28,7 @@ import { applyJobChange } from './job-change.js';
 import { LookupCache } from './lookup-cache.js';
 import { countQuery, idsQuery, jobsQuery, listQuery, type Param, QUEUED_JOBS_SQL } from './sqlite-job-queries.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './sqlite-migrations.js';
+import { SqliteNotifications } from './sqlite-notifications.js';
 import { isConstraint, parseQuota, SqliteProjects } from './sqlite-projects.js';
 import { publicView, sshKeyExists, sshKeyMissing } from './ssh-key-errors.js';
 import type {
@@ -45,6 +46,8 @@ import type {
   NewProject,
   NewTokenOptions,
   NewUser,
+  NotificationPatch,
+  NotificationRecord,
   PageRequest,
   ProjectPatch,
   QueuedJob,
@@ -215,6 +218,7 @@ export class SqliteStore implements Store {
   private readonly projects: SqliteProjects;
   private checkpointer: WalCheckpointer | null = null;
   private readonly lookups: LookupCache;
+  private readonly notifications: SqliteNotifications;
   private readonly insertTransaction: Database.Transaction<(request: InsertRequest) => InsertResult>;
   private readonly eachTransaction: Database.Transaction<(requests: readonly InsertRequest[]) => (InsertResult | Error)[]>;
   /** What the tasks of recently read arrays take from their parent (it never changes). */
@@ -229,6 +233,7 @@ export class SqliteStore implements Store {
   private constructor(db: Database.Database) {
     this.db = db;
     this.projects = new SqliteProjects(db);
+    this.notifications = new SqliteNotifications(db);
     this.lookups = new LookupCache(db);
     this.insertTransaction = db.transaction((request: InsertRequest) => this.insertInTransaction(request));
     this.eachTransaction = db.transaction((requests: readonly InsertRequest[]) => this.insertEachInTransaction(requests));
@@ -698,6 +703,22 @@ export class SqliteStore implements Store {
 
   async resetCpuTime(project?: string, user?: string): Promise<number> {
     return this.projects.resetCpuTime(project, user);
+  }
+
+  async addNotifications(records: readonly NotificationRecord[]): Promise<number> {
+    return this.notifications.add(records);
+  }
+
+  async pendingNotifications(limit: number): Promise<NotificationRecord[]> {
+    return this.notifications.pending(limit);
+  }
+
+  async updateNotification(id: string, patch: NotificationPatch): Promise<void> {
+    this.notifications.update(id, patch);
+  }
+
+  async notificationsOfJob(jobId: number): Promise<NotificationRecord[]> {
+    return this.notifications.ofJob(jobId);
   }
 
   private get q(): Statements {

@@ -192,7 +192,7 @@ async function copy(db: Database.Database, mongo: MongoStore, progress: (line: s
 }
 
 function fieldsOfRow(row: JobRow): JobFields {
-  const doc = JSON.parse(row.doc) as { meta: { tags: string[] } };
+  const doc = JSON.parse(row.doc) as { meta: { tags: string[] }; status: { endedAt: string | null } };
   const fields: JobFields = {
     state: row.state,
     user: row.user_name,
@@ -201,6 +201,7 @@ function fieldsOfRow(row: JobRow): JobFields {
     name: row.name,
     parentId: row.parent_id,
     submittedAt: row.submitted_at,
+    endedAt: doc.status.endedAt,
     arrayParent: row.array_parent === 1,
     tags: [...new Set(doc.meta.tags)],
     reaped: row.reaped_at !== null,

@@ -31,7 +31,40 @@ export interface JobFilter {
   reaped?: boolean;
   /** false: no array parents (their tasks stay); true: only array parents. */
   arrayParent?: boolean;
+  /**
+   * sacct's window (ISO times): jobs submitted at or before `to` and not ended before `from`.
+   * Checked on the way of the filter's index walk, not walked by: a page of an old window
+   * reads the newer jobs it skips (the README's "Job history" says what that costs).
+   */
+  window?: { from?: string; to?: string };
 }
+
+export type NotificationChannel = 'mail' | 'webhook';
+export type NotificationStatus = 'pending' | 'sent' | 'failed';
+
+/**
+ * One delivery of the notification outbox: one event of one job, on one channel. Recorded
+ * by the leader from the job's history, delivered after, marked sent or failed.
+ */
+export interface NotificationRecord {
+  /** `JOBID:HISTORYINDEX:CHANNEL`: recording a change twice (after a restart) keeps the first. */
+  id: string;
+  jobId: number;
+  channel: NotificationChannel;
+  /** The WebhookPayload as JSON: what both the mail and the POST are made from. */
+  payload: string;
+  status: NotificationStatus;
+  attempts: number;
+  /** ISO: not tried before this. */
+  nextAttemptAt: string;
+  lastError: string | null;
+  createdAt: string;
+  /** ISO: when it was sent, or given up on. */
+  doneAt: string | null;
+}
+
+/** What a delivery attempt changes. */
+export type NotificationPatch = Pick<NotificationRecord, 'status' | 'attempts' | 'nextAttemptAt' | 'lastError' | 'doneAt'>;
 
 export interface PageRequest {
   /** At most this many jobs (newest first). */
@@ -405,6 +438,17 @@ export interface Store {
    * Returns how many buckets were removed.
    */
   resetCpuTime(project?: string, user?: string): Promise<number>;
+
+  // The notification outbox: written by the leader only, so plain rows, not versioned ones.
+
+  /** Stores the records whose id is new; an id already stored keeps its record. Returns how many were new. */
+  addNotifications(records: readonly NotificationRecord[]): Promise<number>;
+  /** Pending records, oldest first, at most `limit` (those not yet due included: the caller waits). */
+  pendingNotifications(limit: number): Promise<NotificationRecord[]>;
+  /** Applies the patch; NotFoundError for an unknown id. */
+  updateNotification(id: string, patch: NotificationPatch): Promise<void>;
+  /** A job's records, by id. */
+  notificationsOfJob(jobId: number): Promise<NotificationRecord[]>;
 }
 
 /**

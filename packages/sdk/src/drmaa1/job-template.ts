@@ -26,8 +26,8 @@ export interface JobTemplate {
   jobCategory?: string;
   /** GoDocker options: `-c 2 -m 4G --gpus 1 --image X --project P --time 1h`. */
   nativeSpecification?: string;
+  /** One address: mailed when the job ends (the site must send mail), unless `blockEmail`. */
   email?: string[];
-  /** Accepted: GoDocker sends no email anyway. */
   blockEmail?: boolean;
   /** `[[[[CC]YY/]MM/]DD] hh:mm[:ss] [{-|+}UU:uu]` (drmaa-start-time.ts): the job does not start before it. */
   startTime?: string;
@@ -59,7 +59,6 @@ export interface JobTemplate {
 
 const UNSUPPORTED: Record<string, string> = {
   jobCategory: 'GoDocker has no job categories: choose an image in nativeSpecification (--image)',
-  email: 'GoDocker sends no email',
   transferFiles: 'GoDocker transfers no files: use catalogue volumes',
   deadlineTime: 'GoDocker has no deadlines: use hardWallclockTimeLimit',
   softWallclockTimeLimit: 'GoDocker has only a hard wall-clock limit (hardWallclockTimeLimit)',
@@ -93,6 +92,7 @@ const KNOWN = new Set<string>([
   ...Object.keys(UNSUPPORTED),
   'jobSubmissionState',
   'nativeSpecification',
+  'email',
   'blockEmail',
   'hardWallclockTimeLimit',
   'startTime',
@@ -122,6 +122,11 @@ export function toDrmaa2Template(jt: JobTemplate): Drmaa2Template {
     );
   }
   if (state === JobSubmissionState.HOLD_STATE) out.submitAsHold = true;
+  // DRMAA 1 leaves when to mail to the implementation: at the end, as Grid Engine's -m e.
+  if (isSet(jt.email) && !jt.blockEmail) {
+    out.email = jt.email as string[];
+    out.emailOnTerminated = true;
+  }
   if (isSet(jt.startTime)) out.startTime = parseDrmaaStartTime(jt.startTime as string);
   const limit = jt.hardWallclockTimeLimit;
   if (limit !== undefined) {

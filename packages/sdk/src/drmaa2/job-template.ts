@@ -18,6 +18,7 @@
  * | `wallclockTimeLimit`, `resourceLimits.WALLCLOCK_TIME` (s) | `requirements.timeLimit` |
  * | `priority`, `queueName`, `submitAsHold` | `priority`, `project`, `hold` |
  * | `startTime` (Date or ISO string) | `beginAt`: the job does not start before it |
+ * | `email` (one address), `emailOnStarted`, `emailOnTerminated` | `notify`: mail types `begin`, `end` (no address: the user's own) |
  * | `candidateMachines` | accepted when it names every machine of the daemon (GoDocker places by labels) |
  */
 
@@ -26,6 +27,7 @@ import { UnsupportedAttributeError } from '../drmaa-errors.js';
 import { ValidationError } from '../errors.js';
 import type { Dependency, JobSubmission, VolumeRequest } from '../job.js';
 import { HOME_PLACEHOLDER, TASK_INDEX_PLACEHOLDER } from '../job-paths.js';
+import type { MailType, NotifySubmit } from '../notify.js';
 import { parseDuration } from '../quantities.js';
 
 export interface JobTemplate {
@@ -138,9 +140,6 @@ const KNOWN: ReadonlySet<string> = new Set<TemplateKey>([
 const UNSUPPORTED: Partial<Record<TemplateKey, string>> = {
   rerunnable: 'GoDocker never reruns a job on its own',
   jobCategory: 'GoDocker has no job categories: choose an image with `image`',
-  email: 'GoDocker sends no email',
-  emailOnStarted: 'GoDocker sends no email',
-  emailOnTerminated: 'GoDocker sends no email',
   reservationId: 'GoDocker has no advance reservations',
   machineOS: 'jobs run in Linux containers; place them with `labels`',
   machineArch: 'place jobs on an architecture with `labels`',
@@ -386,5 +385,17 @@ export async function templateToSubmission(template: JobTemplate, context: Templ
     ...(t.submitAsHold ? { hold: true } : {}),
     ...(isUnset(t.startTime) ? {} : { beginAt: startTimeOf(t.startTime as Date | string) }),
     ...(isUnset(t.dependencies) ? {} : { dependencies: t.dependencies }),
+    ...notifyOf(t),
   };
+}
+
+/** DRMAA2's mail fields as the job's `notify`: none unless emailOnStarted or emailOnTerminated asks. */
+function notifyOf(t: JobTemplate): { notify?: NotifySubmit } {
+  const types: MailType[] = [...(t.emailOnStarted ? ['begin' as const] : []), ...(t.emailOnTerminated ? ['end' as const] : [])];
+  if ((t.email?.length ?? 0) > 1) {
+    throw new UnsupportedAttributeError('email: GoDocker mails one address per job; give one', 'email');
+  }
+  if (types.length === 0) return {};
+  const address = t.email?.[0];
+  return { notify: { mailTypes: types, ...(address ? { mailUser: address } : {}) } };
 }

@@ -18,6 +18,7 @@ import {
   JobSubmissionSchema,
   type ListJobsQuery,
   ListJobsQuerySchema,
+  parseTimeSpec,
   type User,
   ValidationError,
   type WaitFor,
@@ -132,6 +133,8 @@ export function jobRoutes(app: FastifyInstance, ctx: ApiContext): void {
       if (q.parent) filter.parentId = q.parent;
       if (q.reaped !== undefined) filter.reaped = q.reaped;
       if (q.arrayParents === false) filter.arrayParent = false;
+      const window = timeWindow(q.starttime, q.endtime, new Date());
+      if (window) filter.window = window;
       const page = await ctx.store.listJobs(filter, { limit: q.limit ?? 100, ...(q.cursor ? { cursor: Number(q.cursor) } : {}) });
       return {
         jobs: page.jobs.map((j) => ctx.runtime.present(j)),
@@ -236,4 +239,15 @@ export function jobRoutes(app: FastifyInstance, ctx: ApiContext): void {
       return { ready: out.ready, timedOut: out.timedOut };
     },
   );
+}
+
+/** sacct's -S/-E as the store's window; a window that ends before it starts is a mistake to report. */
+function timeWindow(start: string | undefined, end: string | undefined, now: Date): JobFilter['window'] {
+  if (start === undefined && end === undefined) return undefined;
+  const from = start === undefined ? undefined : parseTimeSpec(start, 'query.starttime', now);
+  const to = end === undefined ? undefined : parseTimeSpec(end, 'query.endtime', now);
+  if (from !== undefined && to !== undefined && to < from) {
+    throw new ValidationError(`endtime ${end} is before starttime ${start}: swap them`, 'query.endtime');
+  }
+  return { ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) };
 }
