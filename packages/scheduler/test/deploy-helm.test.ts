@@ -163,7 +163,8 @@ describe('deploy/helm/godocker rendered: helm lint, helm template', () => {
     expect([c.livenessProbe.httpGet.path, c.readinessProbe.httpGet.path]).toEqual(['/healthz', '/readyz']);
 
     const config = daemonConfig(ms, '10.1.2.3');
-    expect(config.executor).toEqual({ type: 'kubernetes', options: { inCluster: true, namespace: 'batch' } });
+    // Jobs in another namespace than the daemon's claim (and no claim at all here): no /mnt/godocker.
+    expect(config.executor).toEqual({ type: 'kubernetes', options: { inCluster: true, namespace: 'batch', mountJobDir: false } });
     expect(config.store.type).toBe('sqlite');
     expect(config.coordination.type).toBe('none');
     // A folder of the daemon's own inside the volume, whose root belongs to root.
@@ -472,7 +473,7 @@ describe('deploy/helm/godocker installed on the test cluster', () => {
     const follower = new URL((roles.find((d) => d.role === 'follower') as { url: string }).url).hostname;
     const id = await runHello(at, follower);
     // Written by the leader in the claim both daemons mount.
-    expect(readFileSync(join(folder, 'data', 'logs', String(id), 'stdout'), 'utf8')).toBe('hello\n');
+    expect(readFileSync(join(folder, 'data', 'jobs', String(id), 'stdout'), 'utf8')).toBe('hello\n');
   }, 420_000);
 });
 
