@@ -151,7 +151,8 @@ describe('container options', () => {
         ...['', '', '', '', 'stdout', 'stderr'],
         ...['/bin/sh', '-c', 'echo hi', '/godocker/job.sh', 'x'],
       ],
-      Env: ['A=1', 'GODOCKER_JOB_ID=7'],
+      // The job's directory, read-write at /mnt/godocker, named in its env.
+      Env: ['A=1', 'GODOCKER_JOB_ID=7', 'GODOCKER_JOB_DIR=/mnt/godocker'],
       User: '1000:100',
       Tty: false,
       Labels: { 'godocker.cluster': 'c1', 'godocker.job': '7', 'godocker.user': 'alice', team: 'bio' },
@@ -160,7 +161,7 @@ describe('container options', () => {
         Memory: 512 * 1024 * 1024,
         MemorySwap: 512 * 1024 * 1024,
         NetworkMode: 'none',
-        Binds: ['/data/in:/in:ro', '/data/out:/out:rw'],
+        Binds: ['/data/in:/in:ro', '/data/out:/out:rw', `${spec.jobDir}:/mnt/godocker:rw`],
         SecurityOpt: ['no-new-privileges'],
         Init: false,
         AutoRemove: false,

@@ -38,10 +38,10 @@ describe('serviceSpec', () => {
           Image: 'local/busybox:latest',
           Command: ['/bin/sh', '-c', 'echo hi', '/godocker/job.sh'],
           Args: [],
-          Env: ['A=b', 'GODOCKER_JOB_ID=7'],
+          Env: ['A=b', 'GODOCKER_JOB_ID=7', 'GODOCKER_JOB_DIR=/mnt/godocker'],
           User: '1000:100',
           Labels: labels,
-          Mounts: [],
+          Mounts: [{ Type: 'bind', Source: spec.jobDir, Target: '/mnt/godocker', ReadOnly: false }],
           Init: false,
           TTY: false,
           OpenStdin: false,
@@ -73,7 +73,10 @@ describe('serviceSpec', () => {
     const template = body.TaskTemplate as { ContainerSpec: Record<string, unknown>; Resources: unknown; Placement: unknown };
     expect(template.ContainerSpec.Command).toEqual(['/godocker/job.sh']);
     // Mounts, unlike Binds, take a colon in a path.
-    expect(template.ContainerSpec.Mounts).toEqual([{ Type: 'bind', Source: '/srv/a:b', Target: '/data', ReadOnly: true }]);
+    expect(template.ContainerSpec.Mounts).toEqual([
+      { Type: 'bind', Source: '/srv/a:b', Target: '/data', ReadOnly: true },
+      { Type: 'bind', Source: spec.jobDir, Target: '/mnt/godocker', ReadOnly: false },
+    ]);
     expect(template.ContainerSpec.CapabilityDrop).toBeUndefined();
     expect(template.ContainerSpec.Configs).toEqual([
       { ConfigID: 'cfg1', ConfigName: 'godocker-c1-8', File: { Name: '/godocker/job.sh', UID: '0', GID: '0', Mode: 0o755 } },
