@@ -83,6 +83,9 @@ import { isSplitRefused, podLog } from './pod-logs.js';
 import { phaseOf, type TaskPhase, unschedulable } from './pod-outcome.js';
 import { poolAgents } from './pooled-agents.js';
 
+/** How long exec waits for the container of a placed pod to start. */
+const EXEC_START_WAIT_MS = 30_000;
+
 /** The label the Job controller puts on its pods (Kubernetes ≥ 1.27). */
 const JOB_NAME_LABEL = 'batch.kubernetes.io/job-name';
 const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
@@ -519,7 +522,19 @@ export class KubernetesExecutor implements Executor {
    */
   async exec(handle: TaskHandle, request: ExecRequest): Promise<ExecSession> {
     this.assertOpen();
-    const view = await this.view(handle, { fresh: true });
+    let view = await this.view(handle, { fresh: true });
+    // Running for the daemon once placed: its image may still be unpacking. Wait for the start, a while.
+    const until = Date.now() + EXEC_START_WAIT_MS;
+    while (view && view.phase.phase === 'created' && !containerStarted(view.pod) && Date.now() < until) {
+      const changed = this.changed(jobName(handle.key));
+      try {
+        await Promise.race([changed.promise, delay(500)]);
+      } finally {
+        changed.cancel();
+      }
+      if (this.closed) throw this.closedError();
+      view = await this.view(handle, { fresh: true });
+    }
     const pod = view?.pod;
     if (!view || !pod?.metadata?.name || view.phase.phase === 'ended' || !containerStarted(pod)) {
       throw new ExecutorError(`task ${handle.key} has no running container to run a command in`);
