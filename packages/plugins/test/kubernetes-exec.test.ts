@@ -98,9 +98,15 @@ describe('kubernetes executor: exec', () => {
     shell.stdin.write('stty size\n');
     await seen('30 100');
     await shell.resize(50, 132);
-    await delay(300);
-    shell.stdin.write('stty size; tty\n');
+    // The resize travels on its own websocket channel: ask again until the terminal has it.
+    const end = Date.now() + 20_000;
+    while (!out.includes('50 132') && Date.now() < end) {
+      shell.stdin.write('stty size\n');
+      await delay(300);
+    }
+    shell.stdin.write('tty\n');
     await seen('50 132');
+    await seen('/dev/pts/');
     expect(out).toMatch(/\/dev\/pts\/\d+/);
     shell.stdin.write('exit 3\n');
     expect(await shell.exit).toBe(3);
