@@ -4,84 +4,15 @@
  * thing OpenSSH cannot be made to do from a test, a window resize (it sends one only when its
  * own terminal changes size), is sent by ssh2's client.
  */
-import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import type { Job, SshKey } from '@godocker/sdk';
+import type { SshKey } from '@godocker/sdk';
 import ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Caller } from './helpers/api-caller.js';
+import { addKey, makeKey, openssh, run, sshOnce, submitSleeper } from './helpers/ssh-client.js';
 import { type ExecutorKind, startTestDaemon, type TestDaemon, until, waitJob } from './helpers/test-daemon.js';
-
-const run = promisify(execFile);
-
-interface SshResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** The OpenSSH client with the test's key, no known-hosts file, no prompt. */
-function openssh(port: number, key: string, login: string, args: string[], options: { tty?: boolean; input?: string } = {}) {
-  const child = spawn(
-    'ssh',
-    [
-      '-p',
-      String(port),
-      '-i',
-      key,
-      '-o',
-      'StrictHostKeyChecking=no',
-      '-o',
-      'UserKnownHostsFile=/dev/null',
-      '-o',
-      'BatchMode=yes',
-      '-o',
-      'IdentitiesOnly=yes',
-      '-o',
-      'LogLevel=ERROR',
-      ...(options.tty ? ['-tt'] : ['-T']),
-      `${login}@127.0.0.1`,
-      ...args,
-    ],
-    { stdio: ['pipe', 'pipe', 'pipe'] },
-  );
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => {
-    stdout += d.toString();
-  });
-  child.stderr.on('data', (d: Buffer) => {
-    stderr += d.toString();
-  });
-  if (options.input !== undefined) child.stdin.end(options.input);
-  const done = new Promise<SshResult>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-  return { child, done, output: () => stdout };
-}
-
-async function sshOnce(port: number, key: string, login: string, args: string[], input = ''): Promise<SshResult> {
-  return openssh(port, key, login, args, { input }).done;
-}
-
-async function makeKey(dir: string, name: string): Promise<string> {
-  const path = join(dir, name);
-  await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `${name}@test`, '-f', path]);
-  return path;
-}
-
-async function addKey(who: Caller, keyPath: string): Promise<SshKey> {
-  const r = await who.call<SshKey>('POST', '/api/v1/keys', { publicKey: await readFile(`${keyPath}.pub`, 'utf8') });
-  if (r.status !== 201) throw new Error(`key add failed: ${r.status} ${r.text}`);
-  return r.body;
-}
-
-async function submitSleeper(who: Caller, seconds = 120): Promise<Job> {
-  const s = await who.call<Job>('POST', '/api/v1/jobs', { command: { script: `sleep ${seconds}` } });
-  if (s.status !== 201) throw new Error(`submit failed: ${s.text}`);
-  return waitJob(who, s.body.id, 'started');
-}
 
 /** ssh2's client: only for what OpenSSH cannot do from a test (a resize, a password). */
 function ssh2Session(

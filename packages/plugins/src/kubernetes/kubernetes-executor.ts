@@ -31,6 +31,8 @@ import { PassThrough, Readable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import {
   EXECUTOR_LABEL,
+  type ExecRequest,
+  type ExecSession,
   type Executor,
   ExecutorError,
   type ExecutorFactory,
@@ -76,9 +78,13 @@ import { KubeCache } from './kube-cache.js';
 import { isAlreadyExists, isNotFound, kubeError, messageOf } from './kube-errors.js';
 import { nodeFingerprint, nodeInfos, requestsByNode } from './kube-nodes.js';
 import { parseKubernetesOptions, type ResolvedKubernetesOptions } from './kube-options.js';
+import { execInPod } from './pod-exec.js';
 import { isSplitRefused, podLog } from './pod-logs.js';
 import { phaseOf, type TaskPhase, unschedulable } from './pod-outcome.js';
 import { poolAgents } from './pooled-agents.js';
+
+/** How long exec waits for the container of a placed pod to start. */
+const EXEC_START_WAIT_MS = 30_000;
 
 /** The label the Job controller puts on its pods (Kubernetes ≥ 1.27). */
 const JOB_NAME_LABEL = 'batch.kubernetes.io/job-name';
@@ -153,12 +159,12 @@ export class KubernetesExecutor implements Executor {
 
   /**
    * Suspend only before the pod has a node (the Job's spec.suspend; a running pod cannot be paused,
-   * and `suspend` refuses it), no exec yet (the SSH gateway is a later issue). Ports as `hostPort`s
+   * and `suspend` refuses it). Exec through the API server (pod-exec.ts), as the pod's uid. Ports as `hostPort`s
    * of the pod (the cluster's CNI must have the portmap plugin). GPUs as the cluster's device plugin
    * counts them (`gpuResource`).
    */
   features(): ExecutorFeatures {
-    return { suspend: true, logsFollow: true, exec: false, ports: true, gpus: true };
+    return { suspend: true, logsFollow: true, exec: true, ports: true, gpus: true };
   }
 
   constructor(
@@ -508,6 +514,41 @@ export class KubernetesExecutor implements Executor {
     });
     this.openLogs.add(out);
     return out;
+  }
+
+  /**
+   * Kubernetes exec has no user option: the command runs as the container does, the job's
+   * uid/gid (job-manifest.ts). Asked for another, it refuses rather than run as the wrong one.
+   */
+  async exec(handle: TaskHandle, request: ExecRequest): Promise<ExecSession> {
+    this.assertOpen();
+    let view = await this.view(handle, { fresh: true });
+    // Running for the daemon once placed: its image may still be unpacking. Wait for the start, a while.
+    const until = Date.now() + EXEC_START_WAIT_MS;
+    while (view && view.phase.phase === 'created' && !containerStarted(view.pod) && Date.now() < until) {
+      const changed = this.changed(jobName(handle.key));
+      try {
+        await Promise.race([changed.promise, delay(500)]);
+      } finally {
+        changed.cancel();
+      }
+      if (this.closed) throw this.closedError();
+      view = await this.view(handle, { fresh: true });
+    }
+    const pod = view?.pod;
+    if (!view || !pod?.metadata?.name || view.phase.phase === 'ended' || !containerStarted(pod)) {
+      throw new ExecutorError(`task ${handle.key} has no running container to run a command in`);
+    }
+    const context = pod.spec?.securityContext;
+    if (
+      context?.runAsUser !== undefined &&
+      (context.runAsUser !== request.uid || (context.runAsGroup ?? request.gid) !== request.gid)
+    ) {
+      throw new ExecutorError(
+        `task ${handle.key} runs as ${context.runAsUser}:${context.runAsGroup}; kubernetes exec cannot run as ${request.uid}:${request.gid}`,
+      );
+    }
+    return execInPod(this.kc, { namespace: this.options.namespace, pod: pod.metadata.name, container: CONTAINER }, request);
   }
 
   async collect(handle: TaskHandle, jobDir: string): Promise<void> {

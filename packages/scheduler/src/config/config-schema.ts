@@ -180,7 +180,8 @@ export const ConfigSchema = Type.Object(
     ),
     /**
      * The SSH gateway: `ssh -p PORT USER@HOST JOBID` opens a shell inside a running job (no
-     * sshd in its image), `... JOBID -- CMD` runs one command. Users log in with a key they
+     * sshd in its image), `... JOBID -- CMD` runs one command, `sftp -P PORT USER+JOBID@HOST`
+     * opens the job's directory (limits.maxUploadBytes and maxJobDirBytes apply). Users log in with a key they
      * registered (`godocker key add`) or their API token as the password. Off by default: a
      * daemon started with no config opens no port it was not asked for (and several daemons on
      * one host would fight over 2222); GODOCKER_SSH_PORT turns it on too.

@@ -26,6 +26,11 @@ export function jobOwner(job: Job): { uid: number; gid: number } {
   return job.container.root ? { uid: 0, gid: 0 } : { uid: job.user.uid, gid: job.user.gid };
 }
 
+/** Who owns a file the daemon makes for the job's user (an upload): the job's uid/gid, or null when it cannot give files away. */
+export function fileOwner(job: Job): { uid: number; gid: number } | null {
+  return canChown() ? jobOwner(job) : null;
+}
+
 /** Whether `child` is `parent` or inside it (both absolute and resolved). */
 export function isInside(parent: string, child: string): boolean {
   const r = relative(parent, child);

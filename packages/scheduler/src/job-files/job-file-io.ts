@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants, type Stats } from 'node:fs';
-import { type FileHandle, lchown, lstat, mkdir, readdir, realpath, rename, rm, stat, unlink } from 'node:fs/promises';
+import { type FileHandle, lchown, lstat, mkdir, readdir, realpath, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { ErrorCodes, GodockerError, type JobFileEntry, NotFoundError } from '@godocker/sdk';
@@ -45,6 +45,16 @@ function typeOf(info: Stats): JobFileEntry['type'] {
 
 /** The entries of a folder of the job's directory, by name; links are listed, not followed. */
 export async function listFolder(dir: string, path: string): Promise<JobFileEntry[]> {
+  return (await listFolderStats(dir, path)).map(({ name, info }) => ({
+    name,
+    type: typeOf(info),
+    size: info.size,
+    mtime: info.mtime.toISOString(),
+  }));
+}
+
+/** listFolder with each entry's whole lstat (for sftp, which shows modes and owners). */
+export async function listFolderStats(dir: string, path: string): Promise<{ name: string; info: Stats }[]> {
   const segments = pathSegments(path);
   const root = await found(path, () => realpath(dir));
   const real = await found(path, () => resolveInside(root, path, segments));
@@ -58,16 +68,70 @@ export async function listFolder(dir: string, path: string): Promise<JobFileEntr
     // Read through the descriptor checked above: the folder opened, not whatever has its name now.
     const at = `/proc/self/fd/${handle.fd}`;
     const names = (await readdir(at)).sort();
-    const entries: JobFileEntry[] = [];
+    const entries: { name: string; info: Stats }[] = [];
     for (const name of names) {
       const info = await lstat(join(at, name)).catch(() => null);
-      if (!info) continue;
-      entries.push({ name, type: typeOf(info), size: info.size, mtime: info.mtime.toISOString() });
+      if (info) entries.push({ name, info });
     }
     return entries;
   } finally {
     await handle.close();
   }
+}
+
+/** The real folder holding the last name of `path` (checked inside), and that name; null name: the root. */
+async function parentInside(dir: string, path: string): Promise<{ root: string; parent: string; name: string | null }> {
+  const segments = pathSegments(path);
+  const root = await found(path, () => realpath(dir));
+  const name = segments.at(-1) ?? null;
+  const parent = await found(path, () => resolveInside(root, path, segments.slice(0, -1)));
+  return { root, parent, name };
+}
+
+/** What `path` names: followed through links (staying inside) or, with `follow` false, the link itself. */
+export async function statInside(dir: string, path: string, follow: boolean): Promise<Stats> {
+  const { root, parent, name } = await parentInside(dir, path);
+  if (name === null) return stat(root);
+  if (!follow) return found(path, () => lstat(join(parent, name)));
+  return found(path, async () => stat(await resolveInside(root, path, pathSegments(path))));
+}
+
+/** Makes one folder (its parent must exist), owned by `owner`. */
+export async function makeFolder(dir: string, path: string, owner: Owner | null): Promise<void> {
+  const { parent, name } = await parentInside(dir, path);
+  if (name === null) throw new GodockerError(ErrorCodes.CONFLICT, "the job's directory exists already");
+  const at = join(parent, name);
+  await mkdir(at, { mode: 0o755 }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'EEXIST') throw new GodockerError(ErrorCodes.CONFLICT, `"${path}" exists already`, { field: 'path' });
+    throw error;
+  });
+  if (owner) await lchown(at, owner.uid, owner.gid);
+}
+
+/** Removes a file or a link (never what it points to); `folder`: removes an empty folder instead. */
+export async function removeInside(dir: string, path: string, folder: boolean): Promise<void> {
+  const { parent, name } = await parentInside(dir, path);
+  if (name === null) throw new PathRefusedError(path, "the job's directory itself cannot be removed");
+  const at = join(parent, name);
+  const info = await found(path, () => lstat(at));
+  if (folder !== info.isDirectory()) {
+    throw new GodockerError(ErrorCodes.INVALID_REQUEST, `"${path}" is ${info.isDirectory() ? 'a folder' : 'not a folder'}`, {
+      field: 'path',
+    });
+  }
+  await found(path, () => (folder ? rmdir(at) : unlink(at)));
+}
+
+/** Renames within the job's directory; links are moved as links, an existing target is refused. */
+export async function renameInside(dir: string, from: string, to: string): Promise<void> {
+  const a = await parentInside(dir, from);
+  const b = await parentInside(dir, to);
+  if (a.name === null || b.name === null)
+    throw new PathRefusedError(a.name === null ? from : to, "it is the job's directory itself");
+  const target = join(b.parent, b.name);
+  if (await lstat(target).catch(() => null))
+    throw new GodockerError(ErrorCodes.CONFLICT, `"${to}" exists already`, { field: 'path' });
+  await found(from, () => rename(join(a.parent, a.name as string), target));
 }
 
 export interface OpenedFile {
@@ -161,18 +225,30 @@ async function makeFolders(root: string, path: string, segments: readonly string
 }
 
 /**
- * Writes `body` to `path` in the job's directory: parents made, the file owned by `owner`,
- * visible under its name only once whole. Over a limit, it stops, removes what it wrote and
- * throws UploadTooLargeError (413). Returns the bytes written.
+ * A file being written into the job's directory: under a fresh hidden name until finish()
+ * renames it over its own, removed by abort(). Every write is counted against the limits:
+ * over one, it throws UploadTooLargeError (413) and the caller aborts.
  */
-export async function writeFile(
+export interface Upload {
+  /** Writes at `position` (the end when omitted); the file's size so far is its highest end. */
+  write(data: Buffer, position?: number): Promise<void>;
+  /** The bytes the file holds. */
+  readonly size: number;
+  finish(): Promise<number>;
+  abort(): Promise<void>;
+}
+
+/**
+ * Starts writing `path` in the job's directory: parents made, the file owned by `owner`,
+ * visible under its name only once finished. A declared size over a limit is refused at once.
+ */
+export async function startUpload(
   dir: string,
   path: string,
-  body: Readable,
   owner: Owner | null,
   limits: UploadLimits,
   declaredBytes: number | null,
-): Promise<number> {
+): Promise<Upload> {
   const segments = pathSegments(path);
   const name = segments.at(-1);
   if (name === undefined) throw folderRefused(path);
@@ -198,28 +274,70 @@ export async function writeFile(
       throw error;
     },
   );
-  let written = 0;
-  let kept = false;
+  let size = 0;
+  let closed = false;
+  const abort = async () => {
+    if (closed) return;
+    closed = true;
+    const real = await pathOfDescriptor(handle).catch(() => part);
+    await handle.close().catch(() => undefined);
+    await rm(real, { force: true });
+  };
   try {
     if (owner) await handle.chown(owner.uid, owner.gid);
-    for await (const chunk of body) {
-      const data = chunk as Buffer;
-      written += data.length;
-      if (written > room) throw tooLarge(declaredBytes ?? written);
-      await handle.write(data);
-    }
-    await handle.sync();
-    // The descriptor's true path: where the file really is, which the rename must name.
-    const real = await pathOfDescriptor(handle);
-    await handle.close();
-    await rename(real, target);
-    kept = true;
-  } finally {
-    if (!kept) {
-      const real = await pathOfDescriptor(handle).catch(() => part);
-      await handle.close().catch(() => undefined);
-      await rm(real, { force: true });
-    }
+  } catch (error) {
+    await abort();
+    throw error;
   }
-  return written;
+  return {
+    get size() {
+      return size;
+    },
+    async write(data, position) {
+      const at = position ?? size;
+      const end = at + data.length;
+      if (end > room) throw tooLarge(declaredBytes ?? end);
+      await handle.write(data, 0, data.length, at);
+      size = Math.max(size, end);
+    },
+    async finish() {
+      if (closed) throw new Error(`the upload of "${path}" was already closed`);
+      try {
+        await handle.sync();
+        // The descriptor's true path: where the file really is, which the rename must name.
+        const real = await pathOfDescriptor(handle);
+        closed = true;
+        await handle.close();
+        await rename(real, target);
+        return size;
+      } catch (error) {
+        closed = false;
+        await abort();
+        throw error;
+      }
+    },
+    abort,
+  };
+}
+
+/**
+ * Writes `body` to `path` in the job's directory (startUpload). Over a limit, it stops, removes
+ * what it wrote and throws UploadTooLargeError (413). Returns the bytes written.
+ */
+export async function writeFile(
+  dir: string,
+  path: string,
+  body: Readable,
+  owner: Owner | null,
+  limits: UploadLimits,
+  declaredBytes: number | null,
+): Promise<number> {
+  const upload = await startUpload(dir, path, owner, limits, declaredBytes);
+  try {
+    for await (const chunk of body) await upload.write(chunk as Buffer);
+  } catch (error) {
+    await upload.abort();
+    throw error;
+  }
+  return upload.finish();
 }

@@ -5,6 +5,7 @@
  *   ssh -p 2222 -t alice@host 42          a shell in job 42 (a terminal with -t)
  *   ssh -p 2222 alice@host 42 -- CMD ARGS one command (its exit status is ssh's)
  *   ssh -p 2222 -t alice+42@host          the same shell, the job named in the login
+ *   sftp -P 2222 alice+42@host             the job's directory (sftp-session.ts), pending, running or ended
  *
  * Everything runs through the executor's `exec`, as the job runs: its uid/gid, env and
  * working directory. Only the job's owner (and admins) get in, with a key they registered or
@@ -31,9 +32,12 @@ import ssh2 from 'ssh2';
 import type { TokenAuthenticator } from '../auth/tokens.js';
 import type { GodockerConfig } from '../config/config-schema.js';
 import type { EventBus } from '../events/event-bus.js';
+import { refuseArchived } from '../job-files/archived.js';
+import { ensureJobDir, fileOwner } from '../job-files/job-dir.js';
 import { jobEnv } from '../runtime/submission.js';
 import type { Store } from '../store/store.js';
 import { fingerprintOf } from './public-keys.js';
+import { type SftpTarget, serveSftp } from './sftp-session.js';
 
 type Channel = ssh2.ServerChannel;
 
@@ -179,7 +183,17 @@ export class SshGateway {
         };
         session.on('shell', (accept) => run(accept(), null));
         session.on('exec', (accept, _reject, e) => run(accept(), e.command));
-        session.on('sftp', (_accept, reject) => reject());
+        session.on('sftp', (accept) => {
+          if (!user) return;
+          const sftp = accept();
+          const target = this.#sftpTarget(user, loginJob, address);
+          serveSftp(sftp, target, this.#d.logger);
+          void target.then((t) => {
+            if (typeof t !== 'string') return;
+            tellSftpClient(sftp, `godocker: ${t}\r\n`);
+            sftp.end();
+          });
+        });
         session.on('subsystem', (_accept, reject) => reject());
       });
     });
@@ -218,6 +232,30 @@ export class SshGateway {
     if (ctx.method !== 'none') this.#d.logger.info({ address, user: name, method: ctx.method }, 'ssh gateway: login refused');
     ctx.reject(['publickey', 'password']);
     return null;
+  }
+
+  /** The job's directory for an sftp session, or why not (the job must be named in the login: sftp sends no command). */
+  async #sftpTarget(user: User, jobId: number | null, address: string): Promise<SftpTarget | string> {
+    if (jobId === null) return 'say which job in the login: sftp -P PORT USER+JOBID@HOST';
+    const job = await this.#d.store.getJob(jobId);
+    if (!job || !(user.admin || job.user.name === user.name)) {
+      this.#d.logger.info({ address, user: user.name, job: jobId }, 'ssh gateway: sftp refused, not the job of this user');
+      return `permission denied: you have no job ${jobId}`;
+    }
+    try {
+      refuseArchived(job);
+      const dir = await ensureJobDir(this.#d.config, job);
+      const { limits } = this.#d.config;
+      this.#d.logger.info({ address, user: user.name, job: jobId }, 'ssh gateway: sftp session opened');
+      return {
+        jobId,
+        dir,
+        owner: fileOwner(job),
+        limits: { maxBytes: limits.maxUploadBytes, maxTotalBytes: limits.maxJobDirBytes },
+      };
+    } catch (e) {
+      return GodockerError.is(e) ? e.message : `cannot open the directory of job ${jobId}: ${(e as Error).message}`;
+    }
   }
 
   /** Checks the job and starts the command; says why not on stderr (exit 1) otherwise. */
@@ -341,6 +379,21 @@ export class SshGateway {
     }
     void live.session.close();
   }
+}
+
+/**
+ * Text on the stderr of an sftp channel (the OpenSSH client prints it): ssh2's SFTP object
+ * stands in for its channel and keeps no stderr of its own, so this writes as its Channel would.
+ */
+function tellSftpClient(sftp: ssh2.SFTPWrapper, text: string): void {
+  const raw = sftp as unknown as {
+    _protocol?: { channelExtData(id: number, data: Buffer, type: number): void };
+    outgoing?: { id?: number; state?: string };
+  };
+  const id = raw.outgoing?.id;
+  if (!raw._protocol || id === undefined || raw.outgoing?.state !== 'open') return;
+  const STDERR = 1;
+  raw._protocol.channelExtData(id, Buffer.from(text), STDERR);
 }
 
 function ended(stream: NodeJS.ReadableStream): Promise<void> {

@@ -17,7 +17,7 @@ import {
 } from '@godocker/sdk';
 import type { FastifyInstance } from 'fastify';
 import { refuseArchived } from '../../job-files/archived.js';
-import { ensureJobDir, jobDirOf, jobOwner } from '../../job-files/job-dir.js';
+import { ensureJobDir, fileOwner, jobDirOf } from '../../job-files/job-dir.js';
 import { listFolder, openFile, writeFile } from '../../job-files/job-file-io.js';
 import { type ApiContext, currentUser, makeAuth, visibleJob } from '../context.js';
 
@@ -146,7 +146,7 @@ export function fileRoutes(app: FastifyInstance, ctx: ApiContext): void {
         dir,
         request.query.path,
         request.raw,
-        process.getuid?.() === 0 ? jobOwner(job) : null,
+        fileOwner(job),
         { maxBytes: ctx.config.limits.maxUploadBytes, maxTotalBytes: ctx.config.limits.maxJobDirBytes },
         declared === undefined ? null : Number(declared),
       );
