@@ -80,13 +80,13 @@ describe('the Docker engine stops for 30 s under a queue of 100 jobs', () => {
   }, 300_000);
 });
 
-describe('the log folder of the data folder turns read-only for 10 s while jobs run', () => {
+describe('the jobs folder of the data folder turns read-only for 10 s while jobs run', () => {
   let t: TestDaemon;
   let alice: Caller;
   const dataDir = mkdtempSync(join(tmpdir(), 'godocker-rofs-'));
-  // The logs get a file system of their own: one the test can remount read-only while the
+  // The jobs' directories (their logs) get a file system of their own: one the test can remount read-only while the
   // store (SQLite, always open for writing) goes on. That is what a full or failing log disk does.
-  const logs = join(dataDir, 'logs');
+  const logs = join(dataDir, 'jobs');
 
   beforeAll(async () => {
     chmodSync(dataDir, 0o711);
