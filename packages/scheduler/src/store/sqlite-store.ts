@@ -93,7 +93,8 @@ interface TokenRow {
   last_used_at: string | null;
 }
 
-interface SshKeyRow {
+/** A row of `ssh_keys` (read by the store, and by `admin migrate` copying a site). */
+export interface SshKeyRow {
   user_name: string;
   id: string;
   type: string;
@@ -593,15 +594,7 @@ export class SqliteStore implements Store {
   }
 
   async listSshKeys(user: string): Promise<StoredSshKey[]> {
-    return this.q.listSshKeys.all(user).map((r) => ({
-      id: r.id,
-      user: r.user_name,
-      type: r.type,
-      fingerprint: r.fingerprint,
-      comment: r.comment,
-      publicKey: r.public_key,
-      createdAt: r.created_at,
-    }));
+    return this.q.listSshKeys.all(user).map(sshKeyOfRow);
   }
 
   async deleteSshKey(user: string, id: string): Promise<void> {
@@ -1005,4 +998,16 @@ function ownerOnly(path: string): void {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
   }
+}
+
+export function sshKeyOfRow(r: SshKeyRow): StoredSshKey {
+  return {
+    id: r.id,
+    user: r.user_name,
+    type: r.type,
+    fingerprint: r.fingerprint,
+    comment: r.comment,
+    publicKey: r.public_key,
+    createdAt: r.created_at,
+  };
 }

@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import type { JobFields } from './mongo-job-docs.js';
 import { type ImportedJob, MongoStore, type MongoStoreOptions } from './mongo-store.js';
 import { redacted } from './open-store.js';
-import { SqliteStore } from './sqlite-store.js';
+import { SqliteStore, type SshKeyRow, sshKeyOfRow } from './sqlite-store.js';
 
 const CHUNK = 1_000;
 
@@ -101,26 +101,7 @@ async function copy(db: Database.Database, mongo: MongoStore, progress: (line: s
   for (const t of db.prepare<[], TokenRow>('SELECT * FROM tokens').all()) {
     await mongo.addToken(t.user_name, t.hash, t.label, t.expires_at ? { expiresAt: t.expires_at } : {});
   }
-  type KeyRow = {
-    user_name: string;
-    id: string;
-    type: string;
-    fingerprint: string;
-    comment: string;
-    public_key: string;
-    created_at: string;
-  };
-  for (const k of db.prepare<[], KeyRow>('SELECT * FROM ssh_keys').all()) {
-    await mongo.addSshKey({
-      id: k.id,
-      user: k.user_name,
-      type: k.type,
-      fingerprint: k.fingerprint,
-      comment: k.comment,
-      publicKey: k.public_key,
-      createdAt: k.created_at,
-    });
-  }
+  for (const k of db.prepare<[], SshKeyRow>('SELECT * FROM ssh_keys').all()) await mongo.addSshKey(sshKeyOfRow(k));
   progress(`users: ${users.length}`);
   const projects = db.prepare<[], Record<string, unknown>>('SELECT * FROM projects ORDER BY name').all();
   for (const p of projects) {
