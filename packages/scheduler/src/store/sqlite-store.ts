@@ -50,6 +50,7 @@ import type {
   NotificationRecord,
   PageRequest,
   ProjectPatch,
+  ProjectStateCount,
   QueuedJob,
   Store,
   StoredSshKey,
@@ -154,6 +155,14 @@ function prepareStatements(db: Database.Database) {
     updateJob: db.prepare<[string, string, number]>('UPDATE jobs SET state = ?, doc = ? WHERE id = ?'),
     // No state change: the indexes that hold the state stay as they are.
     updateDoc: db.prepare<[string, number]>('UPDATE jobs SET doc = ? WHERE id = ?'),
+    // Along the (project, state) index alone, which holds both: a count reads no job. The few array
+    // parents are taken off after, found by their own index, rather than tested on every row.
+    countByProjectState: db.prepare<[], { project: string; state: JobState; n: number }>(
+      'SELECT project, state, COUNT(*) AS n FROM jobs INDEXED BY jobs_project_state GROUP BY project, state',
+    ),
+    countParentsByProjectState: db.prepare<[], { project: string; state: JobState; n: number }>(
+      'SELECT project, state, COUNT(*) AS n FROM jobs INDEXED BY jobs_array_parent WHERE array_parent = 1 GROUP BY project, state',
+    ),
     countTasks: db.prepare<[number], { state: JobState; n: number }>(
       'SELECT state, COUNT(*) AS n FROM jobs WHERE parent_id = ? GROUP BY state',
     ),
@@ -534,6 +543,18 @@ export class SqliteStore implements Store {
     const counts: Partial<Record<JobState, number>> = {};
     for (const { state, n } of statement.all(...query.params)) counts[state] = n;
     return counts;
+  }
+
+  async countByProjectState(): Promise<ProjectStateCount[]> {
+    const key = (project: string, state: JobState) => `${state}\u0000${project}`;
+    const parents = new Map<string, number>();
+    for (const r of this.q.countParentsByProjectState.all()) parents.set(key(r.project, r.state), r.n);
+    const out: ProjectStateCount[] = [];
+    for (const r of this.q.countByProjectState.all()) {
+      const count = r.n - (parents.get(key(r.project, r.state)) ?? 0);
+      if (count > 0) out.push({ project: r.project, state: r.state, count });
+    }
+    return out;
   }
 
   async updateJob(id: number, change: JobChange, expect?: { states: JobState[] }): Promise<Job | null> {
