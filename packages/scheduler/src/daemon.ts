@@ -202,7 +202,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
             nodes: () => ctx.runtime.nodeViews(),
             isLeader: () => (site ? site.isLeader() : true),
           },
-          { userLabels: config.metrics.userLabels },
+          { userLabels: config.metrics.userLabels, jobCountsMaxAgeMs: config.metrics.jobCountsMaxAgeSeconds * 1000 },
         )
       : null;
     const executors = await buildExecutors(

@@ -25,6 +25,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Caller, caller } from './helpers/api-caller.js';
 import { spawnDaemon } from './helpers/child-daemon.js';
 import { waitFor } from './helpers/coordination-waits.js';
+import { sampleValue } from './helpers/exposition.js';
 import { MONGO_URL, mongoDatabases } from './helpers/mongo.js';
 import { startRedisServer, type TestRedisServer } from './helpers/redis-server.js';
 import { ADMIN_TOKEN, baseConfig } from './helpers/test-daemon.js';
@@ -213,9 +214,10 @@ describe('three daemons, one store, one Redis', () => {
     const leader = await site.leader();
     const gauges = async (d: Daemon) => {
       const text = (await d.api.call('GET', '/metrics')).text;
-      const leads = /^godocker_leader (\d+)$/m.exec(text)?.[1];
-      const done = /^godocker_jobs\{state="done",project="default"\} (\d+)$/m.exec(text)?.[1];
-      return { leads: Number(leads), done: Number(done ?? 0) };
+      return {
+        leads: sampleValue(text, 'godocker_leader'),
+        done: sampleValue(text, 'godocker_jobs', { state: 'done', project: 'default' }) ?? 0,
+      };
     };
     const done = await leader.api.call<Job>('POST', '/api/v1/jobs', { command: { script: 'true' } });
     expect(done.status, done.text).toBe(201);

@@ -465,6 +465,13 @@ export const ConfigSchema = Type.Object(
          * user and project, which a site with thousands of users may not want in Prometheus.
          */
         userLabels: Type.Boolean({ default: false }),
+        /**
+         * Job counts (godocker_jobs) younger than this are reused by a scrape; 0: counted at every
+         * scrape. The SQLite store counts 100,000 jobs in about 10 ms; the MongoDB store reads every
+         * job's record (seconds for tens of thousands on FerretDB): give it a minute or more there.
+         * A scrape waits 5 s at most for a count, then answers with the last one.
+         */
+        jobCountsMaxAgeSeconds: Type.Integer({ minimum: 0, maximum: 86_400, default: 0 }),
       },
       Section,
     ),

@@ -13,6 +13,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import type { EndResult } from '../runtime/exit-outcome.js';
 import type { RuntimeObserver } from '../runtime/runtime-observer.js';
 import type { ProjectStateCount } from '../store/store.js';
+import { JobCounts } from './job-counts.js';
 
 /** Where the scrape-time numbers come from; read at each scrape, so a new leader's runtime is seen. */
 export interface MetricsSources {
@@ -24,6 +25,10 @@ export interface MetricsSources {
 export interface DaemonMetricsOptions {
   /** Adds a `user` label to the job counters: as many series as users, so off by default. */
   userLabels: boolean;
+  /** Job counts younger than this are reused by a scrape (0: read at every scrape). */
+  jobCountsMaxAgeMs: number;
+  /** How long a scrape waits for the store's counts before it answers with the last ones (default 5 s). */
+  jobCountsWaitMs?: number;
 }
 
 export type ExecutorOperation =
@@ -39,6 +44,8 @@ export type ExecutorOperation =
   | 'collect';
 
 const MIB = 1024 * 1024;
+/** Half of Prometheus' default scrape timeout: the rest of the scrape fits in the other half. */
+const JOB_COUNTS_WAIT_MS = 5_000;
 const HOUR = 3600;
 const DAY = 24 * HOUR;
 
@@ -74,6 +81,10 @@ export class DaemonMetrics implements RuntimeObserver {
     this.#userLabels = options.userLabels;
     const who = options.userLabels ? ['user'] : [];
     collectDefaultMetrics({ register: this.registry });
+    const counts = new JobCounts(() => sources.countByProjectState(), {
+      maxAgeMs: options.jobCountsMaxAgeMs,
+      waitMs: options.jobCountsWaitMs ?? JOB_COUNTS_WAIT_MS,
+    });
     new Gauge({
       name: 'godocker_build_info',
       help: 'Always 1; the daemon version in its label',
@@ -86,10 +97,21 @@ export class DaemonMetrics implements RuntimeObserver {
       labelNames: ['state', 'project'],
       registers,
       async collect() {
-        const rows = await sources.countByProjectState();
+        const counted = await counts.current();
         // Reset first: a (state, project) with no job left must go, not keep its last count.
         this.reset();
-        for (const r of rows) this.set({ state: r.state, project: r.project }, r.count);
+        for (const r of counted?.rows ?? []) this.set({ state: r.state, project: r.project }, r.count);
+      },
+    });
+    new Gauge({
+      name: 'godocker_jobs_count_age_seconds',
+      help: 'How old the counts of godocker_jobs are (metrics.jobCountsMaxAgeSeconds, or a store slow to count); absent before a first count',
+      registers,
+      async collect() {
+        // The same counts as godocker_jobs' (the registry collects both at once; they share one read).
+        const counted = await counts.current();
+        this.reset();
+        if (counted) this.set((performance.now() - counted.readAt) / 1000);
       },
     });
     this.#submitted = new Counter({
