@@ -162,6 +162,9 @@ export function describeDaemonE2E(kind: ExecutorKind, options: E2EOptions = {}):
       expect(job.status.reason).toMatch(/time limit of 2s exceeded/);
       expect(job.usage.wallSeconds).toBeGreaterThanOrEqual(1.5);
       expect(job.usage.wallSeconds).toBeLessThan(15);
+      // Told apart from a failure and a user's kill in /metrics.
+      const text = (await t.admin.call('GET', '/metrics')).text;
+      expect(sampleValue(text, 'godocker_jobs_ended_total', { project: job.project, result: 'timeout' })).toBe(1);
     });
 
     it('runs an array: one parent, tasks with their index, counts on the parent', async () => {
