@@ -6,12 +6,18 @@
  * Baseline, in the same run and the same daemon: `GET /healthz`, the cheapest answer the
  * daemon gives over the same HTTP path. /metrics and /healthz run in pairs, A B A B (each
  * sample a few calls in a row, body read), and the figure is the median of the per-pair
- * ratios, with each one's median time per call.
+ * ratios, with each one's median time per call. Printed beside them: the store's count by
+ * project and state alone (countByProjectState on a copy of the same store, in this process),
+ * the part of a scrape that grows with the jobs.
  *
  *   npm run bench -- metrics-scrape
  *   npm run bench -- metrics-scrape --jobs 1000000 --pairs 21
  */
 
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SqliteStore } from '@godocker/scheduler';
 import { shutdown, startBenchDaemon } from './lib/daemon.js';
 import { OptionError, readOptions, wholeNumber } from './lib/options.js';
 import { queueStore } from './lib/queue-store.js';
@@ -34,6 +40,30 @@ async function sample(url: string, calls: number): Promise<number> {
   const start = performance.now();
   for (let i = 0; i < calls; i++) await get(url);
   return (performance.now() - start) / calls;
+}
+
+/** Median ms of the store's count by project and state, on a copy of `store` (the cache's file is never written). */
+async function storeCount(store: string, samples: number): Promise<number> {
+  const dir = await mkdtemp(join(tmpdir(), 'godocker-bench-count-'));
+  try {
+    await copyFile(store, join(dir, 'godocker.db'));
+    const copy = SqliteStore.open(join(dir, 'godocker.db'));
+    try {
+      await copy.migrate();
+      await copy.countByProjectState();
+      const times: number[] = [];
+      for (let i = 0; i < samples; i++) {
+        const start = performance.now();
+        await copy.countByProjectState();
+        times.push(performance.now() - start);
+      }
+      return median(times);
+    } finally {
+      await copy.close();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 async function main(): Promise<void> {
@@ -77,6 +107,7 @@ async function main(): Promise<void> {
     row('/metrics', `${fixed(scrapeMs, 2)} ms`, `median per call; ${fixed(bytes / 1024, 1)} KiB of exposition`);
     row('/healthz', `${fixed(median(healths), 2)} ms`, 'median per call');
     row('ratio', `${fixed(median(ratios), 1)}x`, 'median of the pair ratios');
+    row('store count', `${fixed(await storeCount(store, pairs * calls), 2)} ms`, 'countByProjectState alone, median');
     target(`/metrics with ${jobs} jobs in the store within ${TARGET_MS} ms (${fixed(scrapeMs, 2)} ms)`, scrapeMs <= TARGET_MS);
     await memories(daemon);
   } finally {
