@@ -26,7 +26,16 @@ import Database from 'better-sqlite3';
 import { moveTask, settleArrayParent, type TaskCounts } from './array-parent.js';
 import { applyJobChange } from './job-change.js';
 import { LookupCache } from './lookup-cache.js';
-import { countQuery, idsQuery, jobsQuery, listQuery, type Param, QUEUED_JOBS_SQL } from './sqlite-job-queries.js';
+import {
+  COUNT_BY_PROJECT_STATE_SQL,
+  COUNT_PARENTS_BY_PROJECT_STATE_SQL,
+  countQuery,
+  idsQuery,
+  jobsQuery,
+  listQuery,
+  type Param,
+  QUEUED_JOBS_SQL,
+} from './sqlite-job-queries.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './sqlite-migrations.js';
 import { SqliteNotifications } from './sqlite-notifications.js';
 import { isConstraint, parseQuota, SqliteProjects } from './sqlite-projects.js';
@@ -155,13 +164,9 @@ function prepareStatements(db: Database.Database) {
     updateJob: db.prepare<[string, string, number]>('UPDATE jobs SET state = ?, doc = ? WHERE id = ?'),
     // No state change: the indexes that hold the state stay as they are.
     updateDoc: db.prepare<[string, number]>('UPDATE jobs SET doc = ? WHERE id = ?'),
-    // Along the (project, state) index alone, which holds both: a count reads no job. The few array
-    // parents are taken off after, found by their own index, rather than tested on every row.
-    countByProjectState: db.prepare<[], { project: string; state: JobState; n: number }>(
-      'SELECT project, state, COUNT(*) AS n FROM jobs INDEXED BY jobs_project_state GROUP BY project, state',
-    ),
+    countByProjectState: db.prepare<[], { project: string; state: JobState; n: number }>(COUNT_BY_PROJECT_STATE_SQL),
     countParentsByProjectState: db.prepare<[], { project: string; state: JobState; n: number }>(
-      'SELECT project, state, COUNT(*) AS n FROM jobs INDEXED BY jobs_array_parent WHERE array_parent = 1 GROUP BY project, state',
+      COUNT_PARENTS_BY_PROJECT_STATE_SQL,
     ),
     countTasks: db.prepare<[number], { state: JobState; n: number }>(
       'SELECT state, COUNT(*) AS n FROM jobs WHERE parent_id = ? GROUP BY state',
