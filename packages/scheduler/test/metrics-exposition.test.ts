@@ -156,6 +156,31 @@ describe('/metrics of a daemon', () => {
     expect(missing).toEqual([]);
   });
 
+  it('has the shape of a Grafana dashboard: unique panel ids, a place on the grid, the Prometheus data source', () => {
+    type Panel = {
+      id: number;
+      type: string;
+      gridPos: { x: number; y: number; w: number; h: number };
+      datasource?: { type: string };
+    };
+    const dashboard = JSON.parse(readFileSync(GRAFANA_DASHBOARD, 'utf8')) as {
+      uid: string;
+      title: string;
+      schemaVersion: number;
+      panels: Panel[];
+    };
+    expect(dashboard.uid).toMatch(/^[a-z0-9-]{1,40}$/);
+    expect(dashboard.title).toBe('GoDocker');
+    expect(dashboard.schemaVersion).toBeGreaterThanOrEqual(36);
+    const ids = dashboard.panels.map((p) => p.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const p of dashboard.panels) {
+      expect(p.gridPos.x + p.gridPos.w, `panel ${p.id}`).toBeLessThanOrEqual(24);
+      expect(p.gridPos.h, `panel ${p.id}`).toBeGreaterThan(0);
+      if (p.type !== 'row') expect(p.datasource?.type, `panel ${p.id}`).toBe('prometheus');
+    }
+  });
+
   it('finds a misspelt metric in a query (the dashboard check can fail)', () => {
     expect(metricNames('sum by (state) (rate(godocker_jobs_endd_total{result!="done"}[5m])) / on (x) godocker_leader')).toEqual([
       'godocker_jobs_endd_total',
