@@ -58,6 +58,8 @@ def test_every_field_of_the_submission_reaches_the_job(client: godocker.Client) 
         assert got["priority"] == 5
         assert got["hold"] is True and got["status"]["state"] == "held"
         assert got.get("beginAt", "").startswith(begin.strftime("%Y-%m-%dT%H:%M"))
+        why = client.explain(job["id"])
+        assert (why["id"], why["state"]) == (job["id"], "held") and why["message"]
     finally:
         client.kill(job["id"])
         client.kill(dep["id"])
@@ -161,6 +163,12 @@ def test_wait_many_any_and_all(client: godocker.Client) -> None:
         assert both["timedOut"] is True
     finally:
         client.kill(slow["id"])
+
+
+def test_info_names_the_catalogue_and_the_caller(client: godocker.Client) -> None:
+    info = client.info()
+    assert TEST_IMAGE in str(info)
+    assert client.me()["name"] == "admin"
 
 
 def test_a_retried_submit_with_the_same_key_makes_one_job(client: godocker.Client) -> None:

@@ -179,8 +179,14 @@ class GoDockerOperator(BaseOperator):
                     method_name="execute_complete",
                 )
             lines = LineLogger(self.log, job["id"])
-            for text in client.follow_logs(job["id"]):
-                lines.feed(text)
+            try:
+                for text in client.follow_logs(job["id"]):
+                    lines.feed(text)
+            except godocker.ConflictError as e:
+                # An executor that cannot stream a running job's output (GOD_NOT_SUPPORTED): it comes at the end.
+                self.log.info("GoDocker cannot stream job %s's output (%s): it follows when the job ends", job["id"], e)
+                client.wait(job["id"])
+                lines.feed(client.logs(job["id"]))
             lines.close()
             ended = client.wait(job["id"])["job"]
         return self._finish(context, event_of(ended), lines.last_line)
