@@ -46,3 +46,5 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 echo "== build"
 npm run build --silent
+echo "== Python venvs of the integration tests (built once into /var/cache/godocker/venv-NAME-KEY)"
+bash scripts/python-venvs.sh >/dev/null
