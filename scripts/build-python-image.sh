@@ -25,7 +25,7 @@ d() { docker -H "unix://$sock" "$@"; }
 label=$(basename "$venv")
 if [ ${#packages[@]} -gt 0 ]; then
   sources=$(find "${packages[@]}" -type f \( -name '*.py' -o -name '*.toml' -o -name '*.txt' -o -name '*.typed' \) \
-    -not -path '*/tests/*' -not -path '*/__pycache__/*' -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-12)
+    -not -path '*/tests/*' -not -path '*/__pycache__/*' -not -path '*/build/*' -not -path '*.egg-info/*' -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-12)
   label="$label+$sources"
 fi
 if d image inspect "$image" >/dev/null 2>&1 &&

@@ -16,14 +16,14 @@ from conftest import FIREWORKS_IMAGE
 QLAUNCH = str(Path(sys.executable).parent / "qlaunch")
 
 
-def write_qadapter(path: Path, launchpad_file: str) -> None:
+def write_qadapter(path: Path, launchpad_file: str, image: str = FIREWORKS_IMAGE) -> None:
     path.write_text(
         json.dumps(
             {
                 "_fw_name": "{{godocker_fireworks.GoDockerAdapter}}",
                 # rlaunch with the fix of its last ping (the LaunchPad is on FerretDB: see ping_fix).
                 "rocket_launch": f"python -m godocker_fireworks.rlaunch -l {launchpad_file} singleshot",
-                "image": FIREWORKS_IMAGE,
+                "image": image,
                 "cpu": 0.5,
                 "ram": "256M",
                 "time_limit": "10m",
@@ -35,9 +35,11 @@ def write_qadapter(path: Path, launchpad_file: str) -> None:
     )
 
 
-def qlaunch(work: Path, launchpad_file: str, *args: str, timeout: int = 400) -> subprocess.CompletedProcess:
+def qlaunch(
+    work: Path, launchpad_file: str, *args: str, image: str = FIREWORKS_IMAGE, timeout: int = 400
+) -> subprocess.CompletedProcess:
     qadapter = work / "my_qadapter.json"
-    write_qadapter(qadapter, launchpad_file)
+    write_qadapter(qadapter, launchpad_file, image)
     launches = work / "launches"
     launches.mkdir(exist_ok=True)
     launches.chmod(0o1777)
@@ -169,3 +171,12 @@ def test_a_launcher_that_dies_is_fizzled_with_its_jobs_exit_code(fw_env, launchp
     details = fw.launches[-1].action.stored_data["_exception"]["_details"]
     assert details["exit_code"] == 5 and details["job_id"] == job_id and details["state"] == "failed"
     assert "exit code 5" in fw.launches[-1].action.stored_data["_exception"]["_stacktrace"]
+
+
+def test_a_launcher_the_daemon_refuses_gives_the_firework_back(fw_env, launchpad, work_dir: Path) -> None:
+    launchpad.add_wf(Firework(ScriptTask.from_str("true"), name="refused"))
+    run = qlaunch(work_dir, launchpad.file, "-r", "singleshot", image="not/in-the-catalogue:1")
+    # qlaunch logs the API's code and message, and un-reserves the Firework for a later try.
+    assert "GOD_IMAGE_NOT_ALLOWED" in run.stdout + run.stderr, run.stdout + run.stderr
+    fw_id = launchpad.get_fw_ids()[0]
+    assert launchpad.get_fw_by_id(fw_id).state == "READY"

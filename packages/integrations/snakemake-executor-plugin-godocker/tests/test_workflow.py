@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
 import godocker
+from godocker_testing import wait_until
 
 from conftest import SNAKEMAKE_IMAGE
 
@@ -47,12 +49,11 @@ rule breaks:
 """
 
 
-def snakemake(workdir: Path, snakefile: str, timeout: int = 400) -> subprocess.CompletedProcess:
+def snakemake_command(workdir: Path, snakefile: str) -> list:
     workdir.mkdir()
     workdir.chmod(0o1777)
     (workdir / "Snakefile").write_text(textwrap.dedent(snakefile))
-    return subprocess.run(
-        [
+    return [
             sys.executable, "-m", "snakemake",
             "--executor", "godocker",
             "--jobs", "3",
@@ -64,14 +65,23 @@ def snakemake(workdir: Path, snakefile: str, timeout: int = 400) -> subprocess.C
             # only the catalogue's volumes (the README says so for users).
             "--shared-fs-usage", "input-output", "persistence", "software-deployment", "sources",
             "storage-local-copies",
-        ],
+    ]
+
+
+def as_root_with_open_umask() -> None:
+    # Snakemake (root here) makes .snakemake/ and outputs' folders; the jobs (uid 1000) write there too.
+    os.umask(0)
+
+
+def snakemake(workdir: Path, snakefile: str, timeout: int = 400) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        snakemake_command(workdir, snakefile),
         cwd=workdir,
         env=os.environ.copy(),
         capture_output=True,
         text=True,
         timeout=timeout,
-        # Snakemake (root here) makes .snakemake/ and outputs' folders; the jobs (uid 1000) write there too.
-        preexec_fn=lambda: os.umask(0),
+        preexec_fn=as_root_with_open_umask,
     )
 
 
@@ -119,3 +129,32 @@ def test_an_image_the_daemon_refuses_stops_the_run_with_the_apis_error(smk_env, 
     run = snakemake(work, snakefile)
     assert run.returncode != 0
     assert "GOD_IMAGE_NOT_ALLOWED" in run.stderr, run.stderr[-5000:]
+
+
+def test_interrupting_the_run_kills_its_jobs(smk_env, workflows_dir: Path) -> None:
+    work = workflows_dir / "interrupted"
+    snakefile = FAILING_SNAKEFILE.replace("echo 'disk on fire' >&2; exit 7", "sleep 300")
+    proc = subprocess.Popen(
+        snakemake_command(work, snakefile),
+        cwd=work,
+        env=os.environ.copy(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        preexec_fn=as_root_with_open_umask,
+    )
+    try:
+        with godocker.Client() as client:
+            running = wait_until(
+                "the rule's job running",
+                180,
+                lambda: [j for j in client.jobs(tag="snakemake", state="running") if j["command"]["workdir"] == str(work)],
+            )
+            proc.send_signal(signal.SIGINT)  # Ctrl-C
+            out, _ = proc.communicate(timeout=120)
+            ended = client.wait(running[0]["id"], 60)
+        assert not ended["timedOut"], out
+        assert ended["job"]["status"]["state"] == "failed" and "kill" in ended["job"]["status"]["reason"], out
+    finally:
+        if proc.poll() is None:
+            proc.kill()

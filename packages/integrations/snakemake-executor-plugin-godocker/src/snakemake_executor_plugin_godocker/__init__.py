@@ -119,7 +119,12 @@ class Executor(RemoteExecutor):
         async with self.status_rate_limiter:
             async with godocker.AsyncClient(url=self.settings.url) as client:
                 # One call for every job of the run: those that have ended come back at once.
-                ended = (await client.wait_many(list(by_id), 0, mode="any"))["ready"]
+                try:
+                    ended = (await client.wait_many(list(by_id), 0, mode="any"))["ready"]
+                except godocker.UnavailableError as e:
+                    # The daemon restarting or unreachable for a moment: the jobs run on; ask again.
+                    self.logger.warning(f"GoDocker did not answer the status check ({e}); trying again.")
+                    ended = []
                 for job in ended:
                     info = by_id.pop(job["id"])
                     status = job["status"]
