@@ -3,11 +3,15 @@
  * with the checkout's packages installed into a fresh temporary folder (so the cached venv never
  * holds stale code), against live daemons the suite starts itself (godocker_testing).
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+// Never the sync forms: a venv build takes a minute, and a blocked vitest worker misses its RPC deadlines.
+const run = promisify(execFile);
 
 /** The root of the checkout. */
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
@@ -32,17 +36,15 @@ export interface PytestOptions {
   timeoutMs: number;
 }
 
-/** The venv's folder, built the first time (minutes for Airflow), reused after. */
-export function venvPath(name: string): string {
-  return execFileSync('bash', [join(REPO, 'scripts/python-venvs.sh'), name], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-    timeout: 900_000,
-  }).trim();
+/** The venv's folder, built the first time (a minute or two), reused after. */
+export async function venvPath(name: string): Promise<string> {
+  const { stdout, stderr } = await run('bash', [join(REPO, 'scripts/python-venvs.sh'), name], { timeout: 900_000 });
+  if (stderr) process.stderr.write(stderr);
+  return stdout.trim();
 }
 
 export async function runPytest(options: PytestOptions): Promise<PytestRun> {
-  const python = join(venvPath(options.venv), 'bin/python');
+  const python = join(await venvPath(options.venv), 'bin/python');
   const work = mkdtempSync(join(tmpdir(), 'godocker-pytest-'));
   try {
     const site = join(work, 'site');
@@ -55,15 +57,15 @@ export async function runPytest(options: PytestOptions): Promise<PytestRun> {
       });
       return copy;
     });
-    execFileSync(
+    await run(
       python,
       ['-m', 'pip', 'install', '-q', '--no-deps', '--no-build-isolation', '--no-index', '--target', site, ...sources],
-      { stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 },
+      { timeout: 300_000 },
     );
     return await new Promise<PytestRun>((done) => {
       execFile(
         python,
-        ['-m', 'pytest', '-p', 'no:cacheprovider', '-v', '--tb=short', ...(options.args ?? [])],
+        ['-m', 'pytest', '-p', 'no:cacheprovider', '-v', '--tb=short', '--color=no', ...(options.args ?? [])],
         {
           cwd: join(INTEGRATIONS, options.testsOf),
           env: { ...process.env, PYTHONPATH: site, PYTHONDONTWRITEBYTECODE: '1', GODOCKER_REPO: REPO, ...options.env },

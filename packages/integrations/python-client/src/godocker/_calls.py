@@ -9,12 +9,14 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 from urllib.parse import quote
 
 import httpx
 
-from .errors import ErrorCode, GodockerConnectionError, GodockerError, error_from_response
+from .connection import Connection, resolve_connection
+from .errors import ErrorCode, GodockerConnectionError, GodockerError, JobFailedError, error_from_response
+from .types import Job
 
 JobId = Union[int, str]
 
@@ -37,6 +39,43 @@ class Call:
     headers: Dict[str, str] = field(default_factory=dict)
     #: Read timeout for this call; None keeps the client's.
     read_timeout: Optional[float] = None
+
+
+def connect(url: Optional[str], token: Optional[str], env: Optional[Mapping[str, str]]) -> Tuple[Connection, Dict[str, str]]:
+    """The daemon, the token and the headers every request of a client carries."""
+    conn = resolve_connection(url, token, env)
+    headers = {"accept": "application/json", "user-agent": "godocker-python"}
+    if conn.token:
+        headers["authorization"] = f"Bearer {conn.token}"
+    return conn, headers
+
+
+def poll_pause(result: Mapping[str, Any], seconds: float, deadline: Optional[float], began: float, now: float) -> Optional[float]:
+    """None when a long-poll's answer ends the wait; else how long to pause before the next one.
+
+    A poll that timed out sooner than MIN_POLL_INTERVAL is followed by a pause, so a server that
+    answers at once cannot make a client spin.
+    """
+    if not result["timedOut"] or seconds == 0 or (deadline is not None and now >= deadline):
+        return None
+    return max(0.0, min(seconds, MIN_POLL_INTERVAL) - (now - began))
+
+
+def ended_ok(result: Mapping[str, Any], job_id: int, timeout: Optional[float]) -> Job:
+    """The job of a finished wait, if it ended done with exit 0 (``run``); else the error saying how it ended."""
+    if result["timedOut"]:
+        raise GodockerError(ErrorCode.TIMEOUT, f"job {job_id} did not end within {timeout} s")
+    ended: Job = result["job"]
+    if ended["status"]["state"] != "done" or ended["status"]["exitCode"] != 0:
+        raise JobFailedError(ended)
+    return ended
+
+
+def timeout_of(call: Call, client_timeout: httpx.Timeout) -> Any:
+    """The client's timeouts, with a longer read for a long-poll (httpx's own default marker otherwise)."""
+    if call.read_timeout is None:
+        return httpx.USE_CLIENT_DEFAULT
+    return httpx.Timeout(client_timeout.connect, read=call.read_timeout, write=client_timeout.write, pool=client_timeout.pool)
 
 
 def job_path(job_id: JobId) -> str:
@@ -159,7 +198,7 @@ def is_retryable(e: BaseException) -> bool:
 def backoff_seconds(failures: int, server_retry_ms: Optional[int]) -> float:
     if server_retry_ms is not None:
         return server_retry_ms / 1000
-    return min(10.0, 0.25 * 2 ** min(failures, 10))
+    return min(10.0, 0.25 * float(2 ** min(failures, 10)))
 
 
 class LogFollower:
@@ -204,9 +243,9 @@ class SseParser:
         self._data: List[str] = []
         self._event = ""
 
-    def push(self, chunk: str) -> List[tuple]:
+    def push(self, chunk: str) -> List[Tuple[str, str]]:
         self._buffer += chunk
-        out: List[tuple] = []
+        out: List[Tuple[str, str]] = []
         while True:
             cut = _line_end(self._buffer)
             if cut is None:
@@ -214,7 +253,7 @@ class SseParser:
             line, self._buffer = self._buffer[: cut[0]], self._buffer[cut[1] :]
             self._line(line, out)
 
-    def _line(self, line: str, out: List[tuple]) -> None:
+    def _line(self, line: str, out: List[Tuple[str, str]]) -> None:
         if line == "":
             if self._data:
                 out.append((self._event or "message", "\n".join(self._data)))
@@ -233,7 +272,7 @@ class SseParser:
             self.retry_ms = int(value)
 
 
-def _line_end(buf: str) -> Optional[tuple]:
+def _line_end(buf: str) -> Optional[Tuple[int, int]]:
     """(end of the line, start of the next) for the first complete line, None if there is none yet."""
     for i, c in enumerate(buf):
         if c == "\n":

@@ -16,8 +16,8 @@ import httpx
 
 from . import _calls as calls
 from ._calls import Call, JobId
-from .connection import API_PREFIX, resolve_connection
-from .errors import ErrorCode, GodockerConnectionError, GodockerError, JobFailedError
+from .connection import API_PREFIX
+from .errors import ErrorCode, GodockerConnectionError, GodockerError
 from .session import AsyncJobSession
 from .submission import build_submission
 from .types import Job, JobAction, JobList, LogStream, Session, SessionWaitResult, WaitFor, WaitManyResult, WaitResult
@@ -35,12 +35,9 @@ class AsyncClient:
         env: Optional[Mapping[str, str]] = None,
         transport: Optional[httpx.AsyncBaseTransport] = None,
     ) -> None:
-        conn = resolve_connection(url, token, env)
+        conn, headers = calls.connect(url, token, env)
         self.url = conn.url
         self.token = conn.token
-        headers = {"accept": "application/json", "user-agent": "godocker-python"}
-        if conn.token:
-            headers["authorization"] = f"Bearer {conn.token}"
         self._http = httpx.AsyncClient(
             base_url=conn.url + API_PREFIX, headers=headers, timeout=timeout, transport=transport
         )
@@ -55,7 +52,6 @@ class AsyncClient:
         await self._http.aclose()
 
     async def _send(self, call: Call) -> Any:
-        timeout = None if call.read_timeout is None else httpx.Timeout(self._http.timeout.connect, read=call.read_timeout)
         try:
             response = await self._http.request(
                 call.method,
@@ -63,7 +59,7 @@ class AsyncClient:
                 params=call.params or None,
                 json=call.body,
                 headers=call.headers or None,
-                **({"timeout": timeout} if timeout else {}),
+                timeout=calls.timeout_of(call, self._http.timeout),
             )
         except httpx.TransportError as e:
             raise calls.connection_error(self.url, e) from e
@@ -120,11 +116,10 @@ class AsyncClient:
             seconds = calls.poll_seconds(deadline, time.monotonic())
             began = time.monotonic()
             result = await self._send(make(seconds))
-            if not result["timedOut"] or seconds == 0 or (deadline is not None and time.monotonic() >= deadline):
+            pause = calls.poll_pause(result, seconds, deadline, began, time.monotonic())
+            if pause is None:
                 return result
-            gap = min(seconds, calls.MIN_POLL_INTERVAL) - (time.monotonic() - began)
-            if gap > 0:
-                await asyncio.sleep(gap)
+            await asyncio.sleep(pause)
 
     async def wait(self, job_id: JobId, timeout: Optional[float] = None, *, wait_for: WaitFor = "terminated") -> WaitResult:
         result: WaitResult = await self._poll(timeout, lambda s: calls.wait(job_id, s, wait_for))
@@ -138,13 +133,7 @@ class AsyncClient:
 
     async def run(self, script: Optional[str] = None, *, timeout: Optional[float] = None, **fields: Any) -> Job:
         job = await self.submit(script, **fields)
-        result = await self.wait(job["id"], timeout)
-        if result["timedOut"]:
-            raise GodockerError(ErrorCode.TIMEOUT, f"job {job['id']} did not end within {timeout} s")
-        ended = result["job"]
-        if ended["status"]["state"] != "done" or ended["status"]["exitCode"] != 0:
-            raise JobFailedError(ended)
-        return ended
+        return calls.ended_ok(await self.wait(job["id"], timeout), job["id"], timeout)
 
     async def logs(self, job_id: JobId, stream: LogStream = "stdout") -> str:
         try:

@@ -16,8 +16,8 @@ import httpx
 
 from . import _calls as calls
 from ._calls import Call, JobId
-from .connection import API_PREFIX, resolve_connection
-from .errors import ErrorCode, GodockerConnectionError, GodockerError, JobFailedError
+from .connection import API_PREFIX
+from .errors import ErrorCode, GodockerConnectionError, GodockerError
 from .session import JobSession
 from .submission import build_submission
 from .types import (
@@ -48,12 +48,9 @@ class Client:
         env: Optional[Mapping[str, str]] = None,
         transport: Optional[httpx.BaseTransport] = None,
     ) -> None:
-        conn = resolve_connection(url, token, env)
+        conn, headers = calls.connect(url, token, env)
         self.url = conn.url
         self.token = conn.token
-        headers = {"accept": "application/json", "user-agent": "godocker-python"}
-        if conn.token:
-            headers["authorization"] = f"Bearer {conn.token}"
         self._http = httpx.Client(
             base_url=conn.url + API_PREFIX, headers=headers, timeout=timeout, transport=transport
         )
@@ -68,7 +65,6 @@ class Client:
         self._http.close()
 
     def _send(self, call: Call) -> Any:
-        timeout = None if call.read_timeout is None else httpx.Timeout(self._http.timeout.connect, read=call.read_timeout)
         try:
             response = self._http.request(
                 call.method,
@@ -76,7 +72,7 @@ class Client:
                 params=call.params or None,
                 json=call.body,
                 headers=call.headers or None,
-                **({"timeout": timeout} if timeout else {}),
+                timeout=calls.timeout_of(call, self._http.timeout),
             )
         except httpx.TransportError as e:
             raise calls.connection_error(self.url, e) from e
@@ -156,11 +152,10 @@ class Client:
             seconds = calls.poll_seconds(deadline, time.monotonic())
             began = time.monotonic()
             result = self._send(make(seconds))
-            if not result["timedOut"] or seconds == 0 or (deadline is not None and time.monotonic() >= deadline):
+            pause = calls.poll_pause(result, seconds, deadline, began, time.monotonic())
+            if pause is None:
                 return result
-            gap = min(seconds, calls.MIN_POLL_INTERVAL) - (time.monotonic() - began)
-            if gap > 0:
-                time.sleep(gap)
+            time.sleep(pause)
 
     def wait(self, job_id: JobId, timeout: Optional[float] = None, *, wait_for: WaitFor = "terminated") -> WaitResult:
         """Waits until the job has terminated (or started): a series of server long-polls, never a busy loop.
@@ -185,13 +180,7 @@ class Client:
     def run(self, script: Optional[str] = None, *, timeout: Optional[float] = None, **fields: Any) -> Job:
         """Submits, waits for the end, and raises :class:`JobFailedError` unless it ended done with exit 0."""
         job = self.submit(script, **fields)
-        result = self.wait(job["id"], timeout)
-        if result["timedOut"]:
-            raise GodockerError(ErrorCode.TIMEOUT, f"job {job['id']} did not end within {timeout} s")
-        ended = result["job"]
-        if ended["status"]["state"] != "done" or ended["status"]["exitCode"] != 0:
-            raise JobFailedError(ended)
-        return ended
+        return calls.ended_ok(self.wait(job["id"], timeout), job["id"], timeout)
 
     def logs(self, job_id: JobId, stream: LogStream = "stdout") -> str:
         """The whole output so far."""

@@ -60,7 +60,7 @@ class TestDaemon:
     data_dir: Path
     #: Host folder of the catalogue volume ``scratch`` (rw), mounted at /scratch in jobs.
     scratch: Path
-    process: subprocess.Popen
+    process: "subprocess.Popen[bytes]"
     _root: Path
     _stderr: Path
     _homes: Path
@@ -168,7 +168,7 @@ def start_daemon(overrides: Optional[Mapping[str, Any]] = None, *, start_timeout
     )
 
 
-def _first_line(process: subprocess.Popen, timeout: float) -> Optional[str]:
+def _first_line(process: "subprocess.Popen[bytes]", timeout: float) -> Optional[str]:
     """The line the daemon prints once it listens, or None if it exits or stays silent."""
     assert process.stdout is not None
     sel = selectors.DefaultSelector()
