@@ -11,7 +11,7 @@ import { pythonImage } from './helpers/python-image.js';
 describe('FireWorks on GoDocker', () => {
   it('passes its pytest suite against a live daemon and FerretDB', async () => {
     // rlaunch runs in the job: FireWorks from the tests' venv, and this checkout's packages.
-    const image = pythonImage('fireworks', 'local/godocker-fireworks:test', ['python-client', 'fireworks']);
+    const image = await pythonImage('fireworks', 'local/godocker-fireworks:test', ['python-client', 'fireworks']);
     const run = await runPytest({
       venv: 'fireworks',
       packages: ['python-client', 'testing', 'fireworks'],

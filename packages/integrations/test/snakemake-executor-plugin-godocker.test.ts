@@ -10,7 +10,7 @@ import { pythonImage } from './helpers/python-image.js';
 describe('Snakemake executor plugin for GoDocker', () => {
   it('passes its pytest suite against a live daemon', async () => {
     // The jobs run `python -m snakemake` of the tests' venv; the plugin itself runs on the host only.
-    const image = pythonImage('snakemake', 'local/godocker-snakemake:test');
+    const image = await pythonImage('snakemake', 'local/godocker-snakemake:test');
     const run = await runPytest({
       venv: 'snakemake',
       packages: ['python-client', 'testing', 'snakemake-executor-plugin-godocker'],
