@@ -85,9 +85,14 @@ if [ ${#packages[@]} -gt 0 ]; then
   rm -rf "$work.src"
 fi
 # __pycache__ folders the host wrote stay: they are valid for the same interpreter version.
+previous=$(d image inspect -f '{{.Id}}' "$image" 2>/dev/null || true)
 # The rootfs and the venv in one stream: one import, no layers to copy on a vfs engine.
 tar -C "$work" -c . | d import \
   -c "ENV PATH=$venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8" \
   -c "LABEL org.godocker.venv=$label" \
   -c 'CMD ["/bin/sh"]' - "$image" >/dev/null
+# The image this one replaced (a full copy of the rootfs on a vfs engine), when nothing else names it.
+if [ -n "$previous" ] && [ "$(d image inspect -f '{{len .RepoTags}}' "$previous" 2>/dev/null)" = 0 ]; then
+  d rmi "$previous" >/dev/null 2>&1 || true
+fi
 echo "built $image from $label" >&2
