@@ -9,8 +9,9 @@
 #
 # The packages under test are not installed in it: tests install the checkout's packages
 # into a temporary folder (packages/integrations/test/helpers/pytest-run.ts), so the cached
-# venv never goes stale. GODOCKER_PYTHON picks the interpreter (default python3),
-# GODOCKER_VENV_CACHE the cache folder.
+# venv never goes stale. GODOCKER_PYTHON picks the interpreter (default python3), unless the
+# requirements file names one in a `# python: PATH` line (a venv that job images carry needs
+# the interpreter the image has: scripts/build-python-image.sh); GODOCKER_VENV_CACHE the cache folder.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 reqdir=packages/integrations/requirements
@@ -27,7 +28,10 @@ build() {
     echo "python-venvs: no venv named \"$name\": known are $(known | tr '\n' ' ')(files in $reqdir)" >&2
     return 2
   fi
-  key=$({ cat "$req"; "$python" -c 'import sys; print(sys.version)'; } | sha256sum | cut -c1-16)
+  local py
+  py=$(sed -n 's/^# python: *//p' "$req" | head -1)
+  py=${py:-$python}
+  key=$({ cat "$req"; "$py" -c 'import sys; print(sys.version)'; } | sha256sum | cut -c1-16)
   dir=$cache/venv-$name-$key
   if [ ! -f "$dir/.complete" ]; then
     mkdir -p "$cache"
@@ -38,7 +42,7 @@ build() {
       rm -rf "$dir"
       started=$(date +%s)
       echo "python-venvs: building $dir (once)" >&2
-      "$python" -m venv "$dir"
+      "$py" -m venv "$dir"
       "$dir/bin/python" -m pip install -q --disable-pip-version-check --no-input -r "$req" >&2
       "$dir/bin/python" -m pip check >&2
       echo "built in $(($(date +%s) - started)) s from $req" >"$dir/.complete"

@@ -48,3 +48,5 @@ echo "== build"
 npm run build --silent
 echo "== Python venvs of the integration tests (built once into /var/cache/godocker/venv-NAME-KEY)"
 bash scripts/python-venvs.sh >/dev/null
+echo "== the Snakemake tests' job image (its Debian rootfs with python3 is made once, about 2 min; scripts/build-python-image.sh)"
+bash scripts/build-python-image.sh "$(bash scripts/python-venvs.sh snakemake)" local/godocker-snakemake:test
