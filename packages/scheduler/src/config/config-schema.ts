@@ -425,8 +425,21 @@ export const ConfigSchema = Type.Object(
              */
             secret: Type.Optional(Type.String({ minLength: 16 })),
             secretFile: Type.Optional(Type.String({ minLength: 1, pattern: '^/' })),
-            /** Host names (or host:port) a job's --notify-url may name; empty: any host. */
+            /**
+             * Host names or addresses (or host:port) a job's --notify-url may name; empty: any host.
+             * Whatever it is, a webhook goes only to public unicast addresses: loopback, private
+             * (10/8, 172.16/12, 192.168/16, fc00::/7), link-local (169.254/16 with the cloud's
+             * metadata, fe80::/10), unspecified, multicast and other reserved addresses are refused
+             * at submit (400 GOD_WEBHOOK_TARGET_REFUSED) and at each delivery, after DNS, unless the
+             * host is named here: a host named here is trusted wherever it resolves.
+             */
             allowedHosts: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
+            /**
+             * Networks in CIDR notation (10.20.0.0/16, fd00:1::/64, 127.0.0.1/32) whose addresses a
+             * webhook may reach although they are not public: for a site's own receivers, under any
+             * host name allowedHosts lets through.
+             */
+            allowedNetworks: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
             /** How long one POST may take before it counts as failed (and is tried again). */
             timeoutMs: Type.Integer({ minimum: 100, maximum: 120_000, default: 10_000 }),
           },

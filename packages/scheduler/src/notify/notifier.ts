@@ -18,6 +18,7 @@ import { DeliveryError } from './delivery-error.js';
 import { MailSender } from './mail-sender.js';
 import { notificationsOf } from './notify-events.js';
 import { WebhookSender, webhookSecret } from './webhook-sender.js';
+import { webhookTargets } from './webhook-targets.js';
 
 /** Where the leader says up to when every change it saw is recorded. */
 export const CHECKPOINT_KEY = 'notifications.checkpoint';
@@ -61,7 +62,8 @@ export class Notifier {
     const n = deps.config.notifications;
     this.#mail = n.smtp ? new MailSender(n.smtp, n.webhook.timeoutMs) : null;
     const secret = webhookSecret(n.webhook);
-    this.#webhook = secret === null ? null : new WebhookSender(secret, n.webhook.timeoutMs, this.#now);
+    this.#webhook =
+      secret === null ? null : new WebhookSender(secret, n.webhook.timeoutMs, this.#now, webhookTargets(deps.config));
   }
 
   /** Listens from now on (before the runtime reconciles, so its changes are heard), then catches up. */
