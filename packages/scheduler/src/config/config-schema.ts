@@ -452,6 +452,12 @@ export const ConfigSchema = Type.Object(
         attempts: Type.Integer({ minimum: 1, maximum: 50, default: 5 }),
         /** The first retry waits this long, each next one twice as long (up to 10 minutes). */
         backoffMs: Type.Integer({ minimum: 10, maximum: 600_000, default: 2_000 }),
+        /**
+         * How long a delivery sent or given up stays in the outbox (and in `GET /api/v1/jobs/ID/notifications`,
+         * `godocker show`) before the leader deletes it; fractions allowed (0.5: twelve hours). An
+         * event older than this is not notified any more either: it would have been purged.
+         */
+        keepDays: Type.Number({ exclusiveMinimum: 0, maximum: 3650, default: 30 }),
       },
       Section,
     ),
