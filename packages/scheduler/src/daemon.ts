@@ -205,7 +205,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     if (config.auth.ldap) authenticator = await createLdapAuthenticator(config.auth.ldap, context, env);
     const logins = authenticator ? new LoginService({ store, authenticator, auth: config.auth, logger }) : null;
     const tokens = new TokenAuthenticator(store);
-    archiver = new JobArchiver({ store, config, logger });
+    archiver = new JobArchiver({ store, config, logger, bus });
     const leaderNotifier = new Notifier({ store, bus, config, logger });
     notifier = leaderNotifier;
     const ctx: ApiContext = {
@@ -247,7 +247,19 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     const url = address.replace('[::1]', 'localhost');
     if (config.ssh.enabled) {
       // Every daemon of a site serves it: running a command in a job changes no state, so no leader is needed.
-      gateway = new SshGateway({ store, tokens, executor: executors, bus, config, clusterId, logger });
+      gateway = new SshGateway({
+        store,
+        tokens,
+        executor: executors,
+        bus,
+        config,
+        clusterId,
+        logger,
+        // A gateway counts only the sessions it serves: on a site of several daemons a user's
+        // session may be on another one, so there interactive jobs end at their time limit.
+        ...(site ? {} : { finish: async (jobId: number, reason: string) => (await runtime?.finish(jobId, reason)) ?? false }),
+      });
+      if (site) logger.info('ssh gateway: on a site of several daemons, interactive jobs end at their time limit, not when idle');
       ctx.ssh = await gateway.start();
     }
     if (site) {

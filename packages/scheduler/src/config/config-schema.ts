@@ -195,6 +195,12 @@ export const ConfigSchema = Type.Object(
         port: Type.Integer({ minimum: 0, maximum: 65535, default: 2222 }),
         /** Made once (ed25519, 0600) and kept, so clients see the same host key after a restart. Default: DATADIR/ssh_host_ed25519_key */
         hostKeyFile: Type.Optional(Type.String({ minLength: 1, pattern: '^/' })),
+        /**
+         * An interactive job (`godocker submit --interactive`) ends, done, once it has had no SSH
+         * session (shell, command or sftp) for this long: from its start if nobody came in, or from
+         * the close of its last session. Long enough to come back after a dropped connection.
+         */
+        interactiveIdleSeconds: Type.Integer({ minimum: 1, maximum: 86_400, default: 300 }),
       },
       Section,
     ),

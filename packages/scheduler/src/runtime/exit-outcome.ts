@@ -10,10 +10,19 @@ export interface Outcome {
   reason: string;
 }
 
-/** `killReason` is set when GoDocker itself stopped the task (user kill, time limit). */
-export function exitOutcome(job: Job, info: ExitInfo, killReason: string | undefined): Outcome {
+/**
+ * `killReason` is set when GoDocker itself stopped the task (user kill, time limit);
+ * `finishReason` when it stopped it as finished (an idle interactive job): done, whatever the code.
+ */
+export function exitOutcome(
+  job: Job,
+  info: ExitInfo,
+  killReason: string | undefined,
+  finishReason: string | undefined = undefined,
+): Outcome {
   if (killReason) return { state: 'failed', reason: killReason };
   if (info.error) return { state: 'failed', reason: `could not start: ${info.error}` };
+  if (finishReason) return { state: 'done', reason: finishReason };
   if (info.oomKilled) {
     return {
       state: 'failed',

@@ -1,0 +1,100 @@
+/**
+ * When an interactive job (`godocker submit --interactive`, Slurm's salloc) is done: once it has
+ * had no SSH session for the grace, counted from its start when nobody came in, or from the close
+ * of its last session. Sessions are counted by the gateway that serves them; the job is then
+ * finished through `finish` (done, not killed).
+ */
+import type { Job, Logger } from '@godocker/sdk';
+
+const RETRY_MS = 10_000;
+
+export interface InteractiveIdleDeps {
+  graceMs: number;
+  /** Stops the job as finished with this reason; false when it could not (not running here yet). */
+  finish(jobId: number, reason: string): Promise<boolean>;
+  logger: Logger;
+}
+
+export function isInteractiveRunning(job: Job): boolean {
+  return job.container.interactive === true && job.status.state === 'running' && job.parentId === null;
+}
+
+export class InteractiveIdle {
+  readonly #d: InteractiveIdleDeps;
+  /** Open sessions per interactive job this gateway watches. */
+  readonly #open = new Map<number, number>();
+  readonly #timers = new Map<number, NodeJS.Timeout>();
+  /** Jobs that had a session here: their grace runs from its close, not from the start. */
+  readonly #seen = new Set<number>();
+  #stopped = false;
+
+  constructor(deps: InteractiveIdleDeps) {
+    this.#d = deps;
+  }
+
+  /** A job changed (or was found running at start): watched while it runs interactive, forgotten after. */
+  jobChanged(job: Job): void {
+    if (this.#stopped) return;
+    if (!isInteractiveRunning(job)) {
+      this.#forget(job.id);
+      return;
+    }
+    if (this.#open.has(job.id)) return;
+    this.#open.set(job.id, 0);
+    const started = job.status.startedAt ? Date.parse(job.status.startedAt) : Date.now();
+    this.#arm(job.id, Math.max(0, started + this.#d.graceMs - Date.now()));
+  }
+
+  opened(jobId: number): void {
+    const n = this.#open.get(jobId);
+    if (n === undefined) return;
+    this.#open.set(jobId, n + 1);
+    this.#seen.add(jobId);
+    clearTimeout(this.#timers.get(jobId));
+    this.#timers.delete(jobId);
+  }
+
+  closed(jobId: number): void {
+    const n = this.#open.get(jobId);
+    if (n === undefined) return;
+    this.#open.set(jobId, Math.max(0, n - 1));
+    if (n - 1 <= 0) this.#arm(jobId, this.#d.graceMs);
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    for (const t of this.#timers.values()) clearTimeout(t);
+    this.#timers.clear();
+  }
+
+  #arm(jobId: number, ms: number): void {
+    clearTimeout(this.#timers.get(jobId));
+    const timer = setTimeout(() => {
+      this.#timers.delete(jobId);
+      if (this.#stopped || (this.#open.get(jobId) ?? 0) > 0) return;
+      const seconds = Math.round(this.#d.graceMs / 1000);
+      const reason = this.#seen.has(jobId)
+        ? `interactive: its last SSH session closed ${seconds}s ago`
+        : `interactive: no SSH session came in within ${seconds}s of its start`;
+      this.#d.finish(jobId, reason).then(
+        (done) => {
+          // Its task not made yet, or a store that did not answer: asked again later, while it stays idle.
+          if (!done && this.#open.get(jobId) === 0) this.#arm(jobId, RETRY_MS);
+        },
+        (e: unknown) => {
+          this.#d.logger.warn({ err: e, jobId }, 'ssh gateway: could not finish an idle interactive job');
+          if (this.#open.get(jobId) === 0) this.#arm(jobId, RETRY_MS);
+        },
+      );
+    }, ms);
+    timer.unref();
+    this.#timers.set(jobId, timer);
+  }
+
+  #forget(jobId: number): void {
+    clearTimeout(this.#timers.get(jobId));
+    this.#timers.delete(jobId);
+    this.#open.delete(jobId);
+    this.#seen.delete(jobId);
+  }
+}
