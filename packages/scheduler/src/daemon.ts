@@ -41,7 +41,7 @@ import { preparePrivateFolder } from './data-folder.js';
 import { DeferredExecutor } from './deferred-executor.js';
 import { type EventBus, LocalEventBus } from './events/event-bus.js';
 import { JobArchiver } from './job-files/archiver.js';
-import { isInside, jobsDirOf, prepareJobsDir } from './job-files/job-dir.js';
+import { isInside, jobDirOwnershipNote, jobsDirOf, prepareJobsDir } from './job-files/job-dir.js';
 import { Notifier } from './notify/notifier.js';
 import { JobRuntime } from './runtime/job-runtime.js';
 import { SshGateway } from './ssh/ssh-gateway.js';
@@ -169,6 +169,8 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
   // The daemon's alone; jobs pass through it (0711) only when their directories are inside it.
   await preparePrivateFolder(config.dataDir, logger, { traversable: isInside(config.dataDir, jobsDirOf(config)) });
   await prepareJobsDir(config);
+  const ownership = jobDirOwnershipNote();
+  if (ownership) logger.warn({ jobsDir: jobsDirOf(config) }, ownership);
   const store: Store = await openStore(config, logger);
   let executor: Executor | undefined;
   let runtime: JobRuntime | undefined;
