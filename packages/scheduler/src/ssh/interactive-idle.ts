@@ -26,6 +26,8 @@ export class InteractiveIdle {
   readonly #timers = new Map<number, NodeJS.Timeout>();
   /** Jobs that had a session here: their grace runs from its close, not from the start. */
   readonly #seen = new Set<number>();
+  /** The start time each watched job had when its grace was counted from it. */
+  readonly #startedAt = new Map<number, string | null>();
   #stopped = false;
 
   constructor(deps: InteractiveIdleDeps) {
@@ -39,10 +41,22 @@ export class InteractiveIdle {
       this.#forget(job.id);
       return;
     }
-    if (this.#open.has(job.id)) return;
+    const startedAt = job.status.startedAt;
+    if (this.#open.has(job.id)) {
+      // Running from its dispatch, its task started a moment later (a container made, an image
+      // unpacked): nobody came in yet, so the grace counts again from the task's start.
+      const waiting = this.#open.get(job.id) === 0 && !this.#seen.has(job.id);
+      if (waiting && this.#startedAt.get(job.id) !== startedAt) {
+        this.#startedAt.set(job.id, startedAt);
+        this.#arm(job.id, this.#d.graceMs);
+      }
+      return;
+    }
     this.#open.set(job.id, 0);
-    const started = job.status.startedAt ? Date.parse(job.status.startedAt) : Date.now();
-    this.#arm(job.id, Math.max(0, started + this.#d.graceMs - Date.now()));
+    this.#startedAt.set(job.id, startedAt);
+    // From now, not from its start: a job resumed, or found running by a restarted daemon, gets the
+    // whole grace for its user to come (back) in.
+    this.#arm(job.id, this.#d.graceMs);
   }
 
   opened(jobId: number): void {
@@ -96,5 +110,6 @@ export class InteractiveIdle {
     this.#timers.delete(jobId);
     this.#open.delete(jobId);
     this.#seen.delete(jobId);
+    this.#startedAt.delete(jobId);
   }
 }

@@ -136,7 +136,7 @@ export class SshGateway {
       if (event.job.status.archivedAt !== undefined && this.#sftp.has(event.job.id)) this.#archived(event.job.id);
       this.#idle?.jobChanged(event.job);
     });
-    // Interactive jobs that run already (a daemon restarted): their grace counts from their start.
+    // Interactive jobs that run already (a daemon restarted): their grace counts from now.
     if (this.#idle) void this.#watchRunning();
     const host = config.ssh.host ?? config.server.host;
     await new Promise<void>((resolve, reject) => {
