@@ -231,9 +231,14 @@ export class SshGateway {
           const sftp = accept();
           const target = this.#sftpTarget(user, loginJob, address);
           serveSftp(sftp, target, this.#d.logger);
+          // A client gone before its job was checked is not counted as a session.
+          let closed = false;
+          sftp.once('close', () => {
+            closed = true;
+          });
           void target.then((t) => {
             if (typeof t !== 'string') {
-              this.#sftpOpened(t.jobId, sftp);
+              if (!closed) this.#sftpOpened(t.jobId, sftp);
               return;
             }
             tellSftpClient(sftp, `godocker: ${t}\r\n`);
