@@ -6,6 +6,7 @@ import {
   type Job,
   type JobPort,
   type JobState,
+  type NotificationDelivery,
   portText,
 } from '@godocker/sdk/client';
 import { formatTable, truncate } from './table.js';
@@ -119,6 +120,29 @@ export function reasonWorthShowing(job: Job): boolean {
 }
 
 /** `godocker show`: kubectl-describe-like text. */
+/**
+ * The job's notifications, when it asked for any: who hears of which events, then one line per
+ * delivery (event and channel) with how it went, the last error of one not yet or never sent.
+ */
+export function describeNotifications(job: Job, deliveries: readonly NotificationDelivery[]): string {
+  const notify = job.notify;
+  if (!notify) return '';
+  const to = [notify.mailUser && `mail to ${notify.mailUser}`, notify.url && `POST to ${notify.url}`].filter(Boolean);
+  let out = 'Notifications:\n';
+  out += field('  Events', notify.events.join(', '));
+  out += field('  To', to.join(', ') || '-');
+  if (deliveries.length === 0) return `${out}  (no delivery yet, or purged)\n`;
+  const rows = deliveries.map((d) => [
+    d.event.join(','),
+    d.channel,
+    d.status,
+    String(d.attempts),
+    d.doneAt ?? (d.nextAttemptAt ? `next ${d.nextAttemptAt}` : d.createdAt),
+    d.lastError === null ? '-' : truncate(d.lastError, 100),
+  ]);
+  return out + indent(formatTable(['event', 'channel', 'status', 'attempts', 'time', 'last error'], rows), '  ');
+}
+
 export function describeJob(job: Job, now: number): string {
   const s = job.status;
   const r = job.requirements;

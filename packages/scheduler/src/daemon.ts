@@ -42,7 +42,7 @@ import { preparePrivateFolder } from './data-folder.js';
 import { DeferredExecutor } from './deferred-executor.js';
 import { type EventBus, LocalEventBus } from './events/event-bus.js';
 import { JobArchiver } from './job-files/archiver.js';
-import { isInside, jobsDirOf, prepareJobsDir } from './job-files/job-dir.js';
+import { isInside, jobDirOwnershipNote, jobsDirOf, prepareJobsDir } from './job-files/job-dir.js';
 import { DaemonMetrics } from './metrics/daemon-metrics.js';
 import { type ExecutorCallSink, measuredExecutor } from './metrics/measured-executor.js';
 import { Notifier } from './notify/notifier.js';
@@ -174,6 +174,8 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
   // The daemon's alone; jobs pass through it (0711) only when their directories are inside it.
   await preparePrivateFolder(config.dataDir, logger, { traversable: isInside(config.dataDir, jobsDirOf(config)) });
   await prepareJobsDir(config);
+  const ownership = jobDirOwnershipNote();
+  if (ownership) logger.warn({ jobsDir: jobsDirOf(config) }, ownership);
   const store: Store = await openStore(config, logger);
   let executor: Executor | undefined;
   let runtime: JobRuntime | undefined;
@@ -236,7 +238,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     if (config.auth.ldap) authenticator = await createLdapAuthenticator(config.auth.ldap, context, env);
     const logins = authenticator ? new LoginService({ store, authenticator, auth: config.auth, logger }) : null;
     const tokens = new TokenAuthenticator(store);
-    archiver = new JobArchiver({ store, config, logger });
+    archiver = new JobArchiver({ store, config, logger, bus });
     const leaderNotifier = new Notifier({ store, bus, config, logger });
     notifier = leaderNotifier;
     const ctx: ApiContext = {
@@ -279,7 +281,19 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     const url = address.replace('[::1]', 'localhost');
     if (config.ssh.enabled) {
       // Every daemon of a site serves it: running a command in a job changes no state, so no leader is needed.
-      gateway = new SshGateway({ store, tokens, executor: executors, bus, config, clusterId, logger });
+      gateway = new SshGateway({
+        store,
+        tokens,
+        executor: executors,
+        bus,
+        config,
+        clusterId,
+        logger,
+        // A gateway counts only the sessions it serves: on a site of several daemons a user's
+        // session may be on another one, so there interactive jobs end at their time limit.
+        ...(site ? {} : { finish: async (jobId: number, reason: string) => (await runtime?.finish(jobId, reason)) ?? false }),
+      });
+      if (site) logger.info('ssh gateway: on a site of several daemons, interactive jobs end at their time limit, not when idle');
       ctx.ssh = await gateway.start();
     }
     if (site) {

@@ -190,7 +190,8 @@ describe('notifications that cannot be delivered', () => {
         images: { catalogue: [TEST_IMAGE] },
         notifications: {
           smtp: { host: '127.0.0.1', port: closed },
-          webhook: { secret: SECRET, timeoutMs: 1000 },
+          // The loopback is refused unless allowed: these deliveries must reach the closed port to fail there.
+          webhook: { secret: SECRET, allowedNetworks: ['127.0.0.0/8'], timeoutMs: 1000 },
           attempts: 2,
           backoffMs: 100,
         },
@@ -235,6 +236,39 @@ describe('notifications that cannot be delivered', () => {
     expect(given.length).toBe(4);
     expect(given.every((l) => l.includes(`"jobId":${notified.body.id}`) && l.includes('ECONNREFUSED'))).toBe(true);
   }, 90_000);
+
+  it('refuses at submit a webhook to a loopback, private, link-local, unspecified or multicast address', async () => {
+    const refused: Array<[string, RegExp]> = [
+      ['http://169.254.169.254/latest/meta-data/', /169\.254\.169\.254 is a linkLocal address/],
+      ['http://[fe80::1]:8080/h', /fe80::1 is a linkLocal address/],
+      ['http://10.0.0.5/h', /10\.0\.0\.5 is a private address/],
+      ['https://192.168.1.1/h', /private/],
+      ['http://172.16.0.1/h', /private/],
+      ['http://[fd00::1]/h', /uniqueLocal/],
+      ['http://[::1]:2379/v3/kv/put', /::1 is a loopback address/],
+      ['http://[::ffff:169.254.169.254]/', /linkLocal/],
+      ['http://0.0.0.0:2379/', /unspecified/],
+      ['http://224.0.0.1/', /multicast/],
+    ];
+    for (const [url, message] of refused) {
+      const r = await alice.call<{ error: { code: string; message: string; field: string } }>('POST', '/api/v1/jobs', {
+        command: { script: 'true' },
+        notify: { url },
+      });
+      expect(r.status, url).toBe(400);
+      expect(r.body.error).toMatchObject({ code: 'GOD_WEBHOOK_TARGET_REFUSED', field: 'notify.url' });
+      expect(r.body.error.message).toMatch(message);
+      expect(r.body.error.message).toMatch(
+        /notifications\.webhook\.allowedHosts or its network in notifications\.webhook\.allowedNetworks/,
+      );
+    }
+    // 127.0.0.0/8 is what this site allows (localhost is its name, whatever DNS says).
+    for (const url of ['http://127.0.0.1:9/h', 'http://localhost:9/h']) {
+      const r = await alice.call<Job>('POST', '/api/v1/jobs', { command: { script: 'true' }, notify: { url }, hold: true });
+      expect(r.status, url).toBe(201);
+      await alice.call('POST', `/api/v1/jobs/${r.body.id}/actions`, { action: 'kill' });
+    }
+  });
 });
 
 describe('notifications across a crash', () => {

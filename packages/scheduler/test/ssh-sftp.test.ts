@@ -10,7 +10,7 @@ import type { Job, JobFileList } from '@godocker/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../src/store/sqlite-store.js';
 import type { Caller } from './helpers/api-caller.js';
-import { addKey, makeKey, sftpBatch } from './helpers/ssh-client.js';
+import { addKey, makeKey, sftpBatch, sftpSession } from './helpers/ssh-client.js';
 import { startTestDaemon, type TestDaemon, until, waitJob } from './helpers/test-daemon.js';
 
 describe('sftp to the job\u2019s directory (local executor, real OpenSSH sftp)', () => {
@@ -156,4 +156,30 @@ describe('sftp to the job\u2019s directory (local executor, real OpenSSH sftp)',
     expect(archived.stderr).toContain(`job ${ended.id} was archived on`);
     await alice.call('POST', `/api/v1/jobs/${held.body.id}/actions`, { action: 'kill' });
   }, 90_000);
+
+  it('cuts a session open when the job is archived under it, saying why', async () => {
+    const s = await alice.call<Job>('POST', '/api/v1/jobs', { command: { script: 'echo kept > "$GODOCKER_JOB_DIR/kept.txt"' } });
+    const ended = await waitJob(alice, s.body.id);
+    expect(ended.status.state).toBe('done');
+    const session = sftpSession(port, aliceKey, `alice+${ended.id}`);
+    session.send('ls');
+    await until('the listing', 20, async () => (session.output().includes('kept.txt') ? true : undefined));
+
+    const archived = await t.admin.call<{ archived: number[] }>('POST', '/api/v1/admin/archive', { olderThanSeconds: 0 });
+    expect(archived.status).toBe(200);
+    expect(archived.body.archived).toContain(ended.id);
+    // The client waits on its input, not on the connection: it is told at once, and its next command finds the session gone.
+    await until('the client told', 15, async () =>
+      session.errors().includes(`godocker: job ${ended.id} was archived: its directory is removed: session closed`)
+        ? true
+        : undefined,
+    );
+    session.send('ls');
+    session.end();
+    const result = await session.done;
+    expect(result.code).not.toBe(0);
+    // Only the listing before the archive: the one after got no answer (the client dies on the closed connection).
+    expect(result.stdout.match(/kept\.txt/g)).toHaveLength(1);
+    expect(existsSync(join(t.dataDir, 'jobs', String(ended.id)))).toBe(false);
+  }, 60_000);
 });

@@ -1664,6 +1664,32 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
         expect(failed).toMatchObject({ status: 'failed', attempts: 5, lastError: 'HTTP 404' });
       });
 
+      it('purges deliveries sent or given up before a time, and keeps pending and newer ones', async () => {
+        await store.addNotifications([
+          record('3:1:mail', '2024-01-01T00:00:01.000Z', 3),
+          record('3:1:webhook', '2024-01-01T00:00:01.000Z', 3),
+          record('3:2:mail', '2024-01-01T00:00:02.000Z', 3),
+          record('3:3:mail', '2024-01-01T00:00:03.000Z', 3),
+        ]);
+        const done = (status: 'sent' | 'failed', doneAt: string) => ({
+          status,
+          attempts: 1,
+          nextAttemptAt: '2024-01-01T00:00:01.000Z',
+          lastError: status === 'failed' ? 'HTTP 404' : null,
+          doneAt,
+        });
+        await store.updateNotification('3:1:mail', done('sent', '2024-01-02T00:00:00.000Z'));
+        await store.updateNotification('3:1:webhook', done('failed', '2024-01-03T00:00:00.000Z'));
+        await store.updateNotification('3:2:mail', done('sent', '2024-01-10T00:00:00.000Z'));
+        // 3:3:mail stays pending: it is not delivered yet, however old.
+        expect(await store.purgeNotifications('2024-01-05T00:00:00.000Z')).toBe(2);
+        expect((await store.notificationsOfJob(3)).map((r) => r.id)).toEqual(['3:2:mail', '3:3:mail']);
+        expect(await store.purgeNotifications('2024-01-05T00:00:00.000Z')).toBe(0);
+        expect(await store.purgeNotifications('2030-01-01T00:00:00.000Z')).toBe(1);
+        expect((await store.notificationsOfJob(3)).map((r) => r.id)).toEqual(['3:3:mail']);
+        expect((await store.pendingNotifications(10)).map((r) => r.id)).toEqual(['3:3:mail']);
+      });
+
       it('says NOT_FOUND for a delivery it never recorded', async () => {
         const error = await failure(
           store.updateNotification('9:9:mail', {

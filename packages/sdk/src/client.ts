@@ -60,6 +60,7 @@ import { followLog, jobEvents } from './client-streams.js';
 import { ErrorCodes, GodockerError } from './errors.js';
 import type { LogStream } from './executor.js';
 import type { Job, JobSubmission } from './job.js';
+import type { NotificationDeliveryList } from './notify.js';
 import type { Project } from './projects.js';
 import type { SshKey, SshKeyList } from './ssh-keys.js';
 import type { JobAction } from './states.js';
@@ -369,6 +370,24 @@ export class GodockerClient {
     options: StreamOptions = {},
   ): AsyncGenerator<string, Job | null, undefined> {
     return followLog(this.http, id, stream, options.signal);
+  }
+
+  /**
+   * How the job's notifications (mail, webhook) were delivered: one entry per event and channel.
+   *
+   * ```ts
+   * const { deliveries } = await client.jobNotifications(42);
+   * const failed = deliveries.filter((d) => d.status === 'failed');
+   * ```
+   */
+  async jobNotifications(id: JobId, options: StreamOptions = {}): Promise<NotificationDeliveryList> {
+    return (
+      await this.http.json<NotificationDeliveryList>({
+        method: 'GET',
+        path: `${idPath(id)}/notifications`,
+        signal: options.signal,
+      })
+    ).body;
   }
 
   /**

@@ -80,6 +80,7 @@ export const DRMAA_ERROR_TABLE: Readonly<Record<ErrorCode, { drmaa1: Drmaa1Error
   GOD_PAYLOAD_TOO_LARGE: { drmaa1: 'INVALID_ARGUMENT', drmaa2: 'InvalidArgumentException' },
   GOD_PATH_REFUSED: { drmaa1: 'INVALID_ARGUMENT', drmaa2: 'InvalidArgumentException' },
   GOD_JOB_ARCHIVED: { drmaa1: 'INVALID_JOB', drmaa2: 'InvalidArgumentException' },
+  GOD_WEBHOOK_TARGET_REFUSED: { drmaa1: 'DENIED_BY_DRM', drmaa2: 'DeniedByDrmsException' },
   GOD_CONFLICT: { drmaa1: 'INVALID_ARGUMENT', drmaa2: 'InvalidArgumentException' },
   GOD_NOT_SUPPORTED: { drmaa1: 'DENIED_BY_DRM', drmaa2: 'UnsupportedOperationException' },
   GOD_CONFIG_INVALID: { drmaa1: 'INTERNAL_ERROR', drmaa2: 'InternalException' },

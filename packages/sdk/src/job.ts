@@ -165,6 +165,13 @@ export const ContainerSubmitSchema = Type.Object(
     root: Type.Optional(Type.Boolean({ description: 'run as root inside the container; refused unless the admin allows it' })),
     /** Each gets a host port of its node's pool while the job runs (status.ports); implies network. */
     ports: Type.Optional(Type.Array(PortRequestSchema, { maxItems: WIRE_LIMITS.ports })),
+    interactive: Type.Optional(
+      Type.Boolean({
+        description:
+          'a job its user works in through the SSH gateway (godocker submit --interactive): it ends, done, once no SSH ' +
+          'session has been open for ssh.interactiveIdleSeconds (none since its start, or since the last one closed)',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -265,6 +272,11 @@ export const JobStatusSchema = Type.Object({
    */
   killReason: Type.Optional(Type.String()),
   /**
+   * Why GoDocker is stopping the running task as finished, not killed (an interactive job whose
+   * last SSH session closed): the job then ends `done` with this reason, after a restart too.
+   */
+  finishReason: Type.Optional(Type.String()),
+  /**
    * When the job's directory (its files and logs) was removed by archiving, some days after
    * its end; its record and usage stay. Absent: not archived.
    */
@@ -319,6 +331,8 @@ export const JobSchema = Type.Object({
     root: Type.Boolean(),
     /** Absent when none were asked for (and on documents stored before ports existed). */
     ports: Type.Optional(Type.Array(JobPortSchema)),
+    /** true: ended by the SSH gateway once idle (see the submission's `interactive`); absent: false. */
+    interactive: Type.Optional(Type.Boolean()),
   }),
   requirements: Type.Object({
     cpu: Type.Number(),

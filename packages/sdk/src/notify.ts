@@ -77,3 +77,34 @@ export interface WebhookPayload {
 
 /** The header that carries a webhook's signature. */
 export const SIGNATURE_HEADER = 'x-godocker-signature';
+
+/**
+ * One delivery of a job's notifications, as `GET /api/v1/jobs/{id}/notifications` shows it:
+ * one event on one channel, and how its delivery went.
+ */
+export const NotificationDeliverySchema = Type.Object({
+  /** `JOBID:HISTORYINDEX:CHANNEL`, the webhook payload's `id` plus the channel. */
+  id: Type.String(),
+  channel: Type.Union([Type.Literal('mail'), Type.Literal('webhook')]),
+  /** The events it tells (as in the webhook payload). */
+  event: Type.Array(Type.String()),
+  /** The job's state it tells of. */
+  jobState: Type.String(),
+  /** pending: not delivered yet (tried again at nextAttemptAt); sent; failed: given up. */
+  status: Type.Union([Type.Literal('pending'), Type.Literal('sent'), Type.Literal('failed')]),
+  attempts: Type.Integer({ minimum: 0 }),
+  /** Why the last attempt failed (null once sent, or before any attempt). */
+  lastError: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Type.String(),
+  /** When a pending delivery is tried next. */
+  nextAttemptAt: Type.Union([Type.String(), Type.Null()]),
+  /** When it was sent or given up. */
+  doneAt: Type.Union([Type.String(), Type.Null()]),
+});
+export type NotificationDelivery = Static<typeof NotificationDeliverySchema>;
+
+export const NotificationDeliveryListSchema = Type.Object({
+  /** Oldest event first; deliveries older than the site's notifications.keepDays are purged. */
+  deliveries: Type.Array(NotificationDeliverySchema),
+});
+export type NotificationDeliveryList = Static<typeof NotificationDeliveryListSchema>;

@@ -15,7 +15,9 @@ const INTERACTIVE_DEFAULT_SECONDS = 3600;
 
 /**
  * What an interactive job runs: nothing but a wait, ended a moment before its time limit so that
- * it ends done rather than killed; the user works in it through the SSH gateway.
+ * it ends done rather than killed; the user works in it through the SSH gateway. The daemon stops
+ * it once no SSH session has been open for ssh.interactiveIdleSeconds: the trap makes that stop
+ * an exit 0 (a shell that is PID 1 of its container ignores a TERM it has no trap for).
  */
 function interactiveScript(file: string | undefined, opts: SubmitOptions): string {
   if (file !== undefined || opts.cmd !== undefined) {
@@ -24,7 +26,12 @@ function interactiveScript(file: string | undefined, opts: SubmitOptions): strin
   opts.time ??= INTERACTIVE_DEFAULT_SECONDS;
   opts.tag = [...(opts.tag ?? []), 'interactive'];
   opts.name ??= 'interactive';
-  return `# godocker submit --interactive: holds its place until its time limit\nexec sleep ${Math.max(1, opts.time - 2)}\n`;
+  return (
+    '# godocker submit --interactive: holds its place until its time limit, or until it is left idle\n' +
+    "trap 'exit 0' TERM INT HUP\n" +
+    `sleep ${Math.max(1, opts.time - 2)} &\n` +
+    'wait $!\n'
+  );
 }
 
 interface SubmitOptions extends SubmitFlags {
@@ -172,7 +179,7 @@ export function registerSubmit(program: Command, ctx: Context): void {
     .option('--wait', "wait until the job ends, print its output and exit with the job's exit code")
     .option(
       '--interactive',
-      'a job that waits for you (like salloc): it holds its place until its time limit (default 1h); reach it with `godocker ssh ID`',
+      "a job that waits for you (like salloc): reach it with `godocker ssh ID`; it ends, done, once no SSH session has been open for the site's ssh.interactiveIdleSeconds (default 5 min), or at its time limit (default 1h)",
     )
     .option('--ssh', 'with --interactive: wait until it runs and open a shell in it at once')
     .option('-q, --quiet', 'print only the job id')
@@ -183,6 +190,7 @@ export function registerSubmit(program: Command, ctx: Context): void {
       if (opts.interactive && opts.wait) throw new UsageError('--interactive jobs wait for you: use --ssh, not --wait');
       const script = opts.interactive ? interactiveScript(file, opts) : await readScript(file, opts, ctx.io);
       const submission = buildSubmission(script, file, opts, ctx.io.env);
+      if (opts.interactive) submission.container = { ...submission.container, interactive: true };
       const uploads = opts.upload ?? [];
       if (uploads.length > 0 && submission.array) {
         throw new UsageError(

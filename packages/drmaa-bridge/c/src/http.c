@@ -225,7 +225,7 @@ int api_failure(const struct http_reply *r, enum api_call call, int control_acti
     e = DRMAA_ERRNO_AUTH_FAILURE;
   } else if (is(code, "GOD_FORBIDDEN") || is(code, "GOD_QUOTA_EXCEEDED") || is(code, "GOD_ROOT_NOT_ALLOWED") ||
              is(code, "GOD_IMAGE_NOT_ALLOWED") || is(code, "GOD_VOLUME_NOT_ALLOWED") ||
-             is(code, "GOD_LIMIT_EXCEEDED") || (st == 403 && code == NULL)) {
+             is(code, "GOD_LIMIT_EXCEEDED") || is(code, "GOD_WEBHOOK_TARGET_REFUSED") || (st == 403 && code == NULL)) {
     e = DRMAA_ERRNO_DENIED_BY_DRM;
   } else if (is(code, "GOD_SESSION_NOT_FOUND")) {
     e = call == CALL_INIT ? DRMAA_ERRNO_INVALID_CONTACT_STRING : DRMAA_ERRNO_NO_ACTIVE_SESSION;

@@ -21,6 +21,7 @@ import { jobRoutes } from './routes/jobs.js';
 import { logRoutes } from './routes/logs.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { nodeRoutes } from './routes/nodes.js';
+import { notificationRoutes } from './routes/notifications.js';
 import { projectRoutes } from './routes/projects.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { shareRoutes } from './routes/share.js';
@@ -106,6 +107,7 @@ export async function buildApp(ctx: ApiContext, options: AppOptions): Promise<Fa
       jobRoutes(api, ctx);
       logRoutes(api, ctx);
       archiveRoutes(api, ctx);
+      notificationRoutes(api, ctx);
       // In a scope of their own: the octet-stream body parser of uploads is theirs alone.
       void api.register((files, _o, filesDone) => {
         fileRoutes(files, ctx);

@@ -195,6 +195,12 @@ export const ConfigSchema = Type.Object(
         port: Type.Integer({ minimum: 0, maximum: 65535, default: 2222 }),
         /** Made once (ed25519, 0600) and kept, so clients see the same host key after a restart. Default: DATADIR/ssh_host_ed25519_key */
         hostKeyFile: Type.Optional(Type.String({ minLength: 1, pattern: '^/' })),
+        /**
+         * An interactive job (`godocker submit --interactive`) ends, done, once it has had no SSH
+         * session (shell, command or sftp) for this long: from its start if nobody came in, or from
+         * the close of its last session. Long enough to come back after a dropped connection.
+         */
+        interactiveIdleSeconds: Type.Integer({ minimum: 1, maximum: 86_400, default: 300 }),
       },
       Section,
     ),
@@ -425,8 +431,21 @@ export const ConfigSchema = Type.Object(
              */
             secret: Type.Optional(Type.String({ minLength: 16 })),
             secretFile: Type.Optional(Type.String({ minLength: 1, pattern: '^/' })),
-            /** Host names (or host:port) a job's --notify-url may name; empty: any host. */
+            /**
+             * Host names or addresses (or host:port) a job's --notify-url may name; empty: any host.
+             * Whatever it is, a webhook goes only to public unicast addresses: loopback, private
+             * (10/8, 172.16/12, 192.168/16, fc00::/7), link-local (169.254/16 with the cloud's
+             * metadata, fe80::/10), unspecified, multicast and other reserved addresses are refused
+             * at submit (400 GOD_WEBHOOK_TARGET_REFUSED) and at each delivery, after DNS, unless the
+             * host is named here: a host named here is trusted wherever it resolves.
+             */
             allowedHosts: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
+            /**
+             * Networks in CIDR notation (10.20.0.0/16, fd00:1::/64, 127.0.0.1/32) whose addresses a
+             * webhook may reach although they are not public: for a site's own receivers, under any
+             * host name allowedHosts lets through.
+             */
+            allowedNetworks: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
             /** How long one POST may take before it counts as failed (and is tried again). */
             timeoutMs: Type.Integer({ minimum: 100, maximum: 120_000, default: 10_000 }),
           },
@@ -439,6 +458,12 @@ export const ConfigSchema = Type.Object(
         attempts: Type.Integer({ minimum: 1, maximum: 50, default: 5 }),
         /** The first retry waits this long, each next one twice as long (up to 10 minutes). */
         backoffMs: Type.Integer({ minimum: 10, maximum: 600_000, default: 2_000 }),
+        /**
+         * How long a delivery sent or given up stays in the outbox (and in `GET /api/v1/jobs/ID/notifications`,
+         * `godocker show`) before the leader deletes it; fractions allowed (0.5: twelve hours). An
+         * event older than this is not notified any more either: it would have been purged.
+         */
+        keepDays: Type.Number({ exclusiveMinimum: 0, maximum: 3650, default: 30 }),
       },
       Section,
     ),

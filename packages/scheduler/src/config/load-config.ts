@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { ConfigError, parseDuration } from '@godocker/sdk';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
+import { parseNetworks } from '../notify/webhook-targets.js';
 import { ConfigSchema, type DeepPartial, type GodockerConfig, type PortPoolConfig } from './config-schema.js';
 
 export interface LoadConfigOptions {
@@ -201,6 +202,7 @@ function checkConsistency(c: GodockerConfig): void {
       'images.default',
     );
   }
+  parseNetworks(c.notifications.webhook.allowedNetworks);
   checkPortPool(c.ports, 'ports');
   c.executors?.forEach((e, i) => {
     if (e.ports) checkPortPool(e.ports, `executors.${i}.ports`);

@@ -7,6 +7,7 @@
 import { rm } from 'node:fs/promises';
 import type { ArchiveResult, Logger } from '@godocker/sdk';
 import type { GodockerConfig } from '../config/config-schema.js';
+import type { EventBus } from '../events/event-bus.js';
 import type { Store } from '../store/store.js';
 import { jobDirOf, legacyLogDirOf } from './job-dir.js';
 
@@ -16,6 +17,8 @@ export interface ArchiverDeps {
   store: Store;
   config: GodockerConfig;
   logger: Logger;
+  /** Told each job archived, so that an sftp session into its directory is cut (on every daemon). */
+  bus?: EventBus;
   /** The clock, passed in: tests set a job's end in the past instead. */
   now?: () => Date;
 }
@@ -75,7 +78,10 @@ export class JobArchiver {
           await rm(legacyLogDirOf(this.#d.config, job.id), { recursive: true, force: true });
           const at = now.toISOString();
           const marked = await this.#d.store.updateJob(job.id, { status: { archivedAt: at } }, { states: ['done', 'failed'] });
-          if (marked) result.archived.push(job.id);
+          if (marked) {
+            result.archived.push(job.id);
+            this.#d.bus?.publish({ type: 'job', job: marked, previousState: marked.status.state });
+          }
         } catch (error) {
           result.failed.push({ id: job.id, error: (error as Error).message });
         }

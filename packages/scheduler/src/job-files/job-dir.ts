@@ -50,6 +50,21 @@ function canChown(): boolean {
 }
 
 /**
+ * What a daemon that is not root must say once at start: it cannot give a job's directory to the
+ * job's uid (chown needs root), so the directory stays its own. Null when it runs as root.
+ */
+export function jobDirOwnershipNote(): string | null {
+  if (canChown() || process.getuid === undefined) return null;
+  return (
+    `the daemon does not run as root (uid ${process.getuid()}): each job's directory stays owned by uid ` +
+    `${process.getuid()} (mode 0700), not by the job's uid, and files uploaded into it too. The file API, ` +
+    "sftp and jobs that run as the daemon's user (the local executor when the daemon is not root) use it " +
+    'as usual; a job that runs as another uid (in a container) cannot write it. Run the daemon as root for ' +
+    'jobs under their own uid'
+  );
+}
+
+/**
  * Makes the job's directory if it is not there yet. A storage fault (a full or read-only disk)
  * is an ExecutorUnavailableError: the job waits for it to pass instead of failing.
  */

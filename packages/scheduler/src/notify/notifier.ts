@@ -9,6 +9,7 @@
  * or, for a job that never changes again, by the scan of recently ended and running jobs that
  * starts each leadership (from the checkpoint the previous leader saved). Delivery is at least
  * once: a leader that dies between sending and marking sends it again, with the same `id`.
+ * The leader also purges deliveries done more than notifications.keepDays ago.
  */
 import type { Job, JobEvent, Logger, WebhookPayload } from '@godocker/sdk';
 import type { GodockerConfig } from '../config/config-schema.js';
@@ -18,6 +19,7 @@ import { DeliveryError } from './delivery-error.js';
 import { MailSender } from './mail-sender.js';
 import { notificationsOf } from './notify-events.js';
 import { WebhookSender, webhookSecret } from './webhook-sender.js';
+import { webhookTargets } from './webhook-targets.js';
 
 /** Where the leader says up to when every change it saw is recorded. */
 export const CHECKPOINT_KEY = 'notifications.checkpoint';
@@ -30,6 +32,10 @@ const BATCH = 100;
 /** Deliveries at once: a slow server holds a few, not the rest. */
 const PARALLEL = 4;
 const MAX_BACKOFF_MS = 10 * 60_000;
+const DAY_MS = 86_400_000;
+/** The outbox is purged every quarter of the keep time, within these bounds. */
+const PURGE_MIN_EVERY_MS = 1_000;
+const PURGE_MAX_EVERY_MS = 60 * 60_000;
 
 export interface NotifierDeps {
   store: Store;
@@ -53,6 +59,8 @@ export class Notifier {
   #delivering: Promise<void> | null = null;
   #again = false;
   #stopped = true;
+  #purgeTimer: NodeJS.Timeout | null = null;
+  #purging: Promise<void> = Promise.resolve();
 
   /** Throws a ConfigError for a secret or password file it cannot read. */
   constructor(deps: NotifierDeps) {
@@ -61,7 +69,8 @@ export class Notifier {
     const n = deps.config.notifications;
     this.#mail = n.smtp ? new MailSender(n.smtp, n.webhook.timeoutMs) : null;
     const secret = webhookSecret(n.webhook);
-    this.#webhook = secret === null ? null : new WebhookSender(secret, n.webhook.timeoutMs, this.#now);
+    this.#webhook =
+      secret === null ? null : new WebhookSender(secret, n.webhook.timeoutMs, this.#now, webhookTargets(deps.config));
   }
 
   /** Listens from now on (before the runtime reconciles, so its changes are heard), then catches up. */
@@ -74,6 +83,7 @@ export class Notifier {
     // In the background: a long history to scan must not hold the daemon's start.
     void this.#catchUp().catch((e: unknown) => this.#d.logger.warn({ err: e }, 'notifications: the catch-up scan failed'));
     this.#kick();
+    this.#purging = this.#purge().finally(() => this.#purgeLater());
   }
 
   async stop(): Promise<void> {
@@ -83,10 +93,13 @@ export class Notifier {
     this.#unsubscribe = null;
     if (this.#timer) clearTimeout(this.#timer);
     if (this.#checkpointTimer) clearInterval(this.#checkpointTimer);
+    if (this.#purgeTimer) clearTimeout(this.#purgeTimer);
+    this.#purgeTimer = null;
     this.#timer = null;
     this.#checkpointTimer = null;
     await this.#recording;
     await this.#delivering;
+    await this.#purging;
   }
 
   #heard(event: JobEvent): void {
@@ -103,7 +116,8 @@ export class Notifier {
       const jobs = [...this.#seen.values()];
       this.#seen.clear();
       const now = this.#now();
-      const records = jobs.flatMap((j) => notificationsOf(j, now));
+      const since = new Date(now.getTime() - this.#keepMs());
+      const records = jobs.flatMap((j) => notificationsOf(j, now, since));
       try {
         if ((await this.#d.store.addNotifications(records)) > 0) this.#kick();
       } catch (e) {
@@ -139,6 +153,30 @@ export class Notifier {
     await this.#recording;
     if (this.#stopped) return;
     await this.#d.store.setMeta(CHECKPOINT_KEY, at).catch(() => undefined);
+  }
+
+  #keepMs(): number {
+    return this.#d.config.notifications.keepDays * DAY_MS;
+  }
+
+  /** Deletes the deliveries done before the keep time, now and then, in the background. */
+  #purgeLater(): void {
+    if (this.#stopped) return;
+    const every = Math.min(PURGE_MAX_EVERY_MS, Math.max(PURGE_MIN_EVERY_MS, this.#keepMs() / 4));
+    this.#purgeTimer = setTimeout(() => {
+      this.#purging = this.#purge().finally(() => this.#purgeLater());
+    }, every);
+    this.#purgeTimer.unref();
+  }
+
+  async #purge(): Promise<void> {
+    const before = new Date(this.#now().getTime() - this.#keepMs()).toISOString();
+    try {
+      const deleted = await this.#d.store.purgeNotifications(before);
+      if (deleted > 0) this.#d.logger.info({ deleted, before }, 'notifications: purged deliveries done before the keep time');
+    } catch (e) {
+      this.#d.logger.warn({ err: e }, 'notifications: could not purge the outbox; trying again later');
+    }
   }
 
   #kick(): void {

@@ -23,8 +23,12 @@ export function eventsOf(entry: Transition, previous: Transition | undefined, jo
   return out;
 }
 
-/** The outbox records `job` calls for so far (none for an array task: its parent tells for it). */
-export function notificationsOf(job: Job, now: Date): NotificationRecord[] {
+/**
+ * The outbox records `job` calls for so far (none for an array task: its parent tells for it).
+ * History entries before `since` are passed over: their deliveries, done, may have been purged,
+ * and recording them again would send them again.
+ */
+export function notificationsOf(job: Job, now: Date, since: Date): NotificationRecord[] {
   const notify = job.notify;
   if (!notify || job.parentId !== null) return [];
   const channels: NotificationChannel[] = [];
@@ -34,6 +38,7 @@ export function notificationsOf(job: Job, now: Date): NotificationRecord[] {
   const history = job.status.history;
   for (const [i, entry] of history.entries()) {
     // Sent when it stands for one event asked for; told as all it stands for (an end that failed says so).
+    if (Date.parse(entry.at) < since.getTime()) continue;
     const events = eventsOf(entry, history[i - 1], job);
     if (!events.some((e) => notify.events.includes(e))) continue;
     const payload = JSON.stringify(payloadOf(job, i, entry, events));

@@ -5,9 +5,11 @@
  */
 import { createHmac } from 'node:crypto';
 import { SIGNATURE_HEADER, VERSION } from '@godocker/sdk';
+import { Agent, request } from 'undici';
 import type { GodockerConfig } from '../config/config-schema.js';
 import { readSecretFile } from '../config/secret-file.js';
 import { DeliveryError } from './delivery-error.js';
+import { WebhookTargetRefused, type WebhookTargets } from './webhook-targets.js';
 
 type WebhookConfig = GodockerConfig['notifications']['webhook'];
 
@@ -28,37 +30,62 @@ export class WebhookSender {
   readonly #secret: string;
   readonly #timeoutMs: number;
   readonly #now: () => Date;
+  readonly #targets: WebhookTargets;
 
-  constructor(secret: string, timeoutMs: number, now: () => Date) {
+  constructor(secret: string, timeoutMs: number, now: () => Date, targets: WebhookTargets) {
     this.#secret = secret;
     this.#timeoutMs = timeoutMs;
     this.#now = now;
+    this.#targets = targets;
   }
 
-  async send(url: string, body: string): Promise<void> {
+  async send(target: string, body: string): Promise<void> {
+    const url = new URL(target);
+    // Checked again at each delivery: the config may have changed since the submit.
+    const refusal = this.#targets.hostRefusal(url) ?? this.#targets.addressLiteralRefusal(url);
+    if (refusal !== null) throw new DeliveryError(`POST ${target}: refused: ${refusal}`, false);
     const t = Math.floor(this.#now().getTime() / 1000);
-    let response: Response;
+    // One connection per delivery, opened only to an address the lookup checked (an address
+    // literal is never looked up: checked above).
+    const dispatcher = new Agent({ connect: { lookup: this.#targets.lookupFor(url) }, pipelining: 0 });
     try {
-      response = await fetch(url, {
+      // undici's request follows no redirect: a 3xx is an answer (and a failed delivery), so a
+      // receiver cannot send the daemon on to an address it refuses.
+      const response = await request(url, {
         method: 'POST',
+        dispatcher,
         headers: {
           'content-type': 'application/json',
           'user-agent': `GoDocker/${VERSION}`,
           [SIGNATURE_HEADER]: signBody(this.#secret, t, body),
         },
         body,
-        // A redirect could lead past notifications.webhook.allowedHosts: it is an answer, not followed.
-        redirect: 'manual',
         signal: AbortSignal.timeout(this.#timeoutMs),
       });
+      // The body is not read: only the status matters, and a receiver's page must not be buffered.
+      response.body.on('error', () => undefined).destroy();
+      const status = response.statusCode;
+      if (status >= 200 && status < 300) return;
+      const retryable = status >= 500 || status === 429 || status === 408;
+      throw new DeliveryError(
+        `POST ${target}: HTTP ${status}${status >= 300 && status < 400 ? ' (redirects are not followed)' : ''}`,
+        retryable,
+      );
     } catch (e) {
+      if (e instanceof DeliveryError) throw e;
+      const refused = refusedBy(e);
+      if (refused) throw new DeliveryError(`POST ${target}: refused: ${refused.message}`, false);
       const cause = (e as { cause?: { message?: string } }).cause?.message;
-      throw new DeliveryError(`POST ${url}: ${(e as Error).message}${cause ? ` (${cause})` : ''}`, true);
+      throw new DeliveryError(`POST ${target}: ${(e as Error).message}${cause ? ` (${cause})` : ''}`, true);
+    } finally {
+      await dispatcher.close().catch(() => undefined);
     }
-    // The body is not read: only the status matters, and a receiver's page must not be buffered.
-    await response.body?.cancel().catch(() => undefined);
-    if (response.status >= 200 && response.status < 300) return;
-    const retryable = response.status >= 500 || response.status === 429 || response.status === 408;
-    throw new DeliveryError(`POST ${url}: HTTP ${response.status}`, retryable);
   }
+}
+
+/** The policy's refusal inside what undici threw (it may wrap the lookup's error). */
+function refusedBy(e: unknown): WebhookTargetRefused | null {
+  for (let x: unknown = e, depth = 0; x instanceof Error && depth < 4; x = x.cause, depth++)
+    if (x instanceof WebhookTargetRefused) return x;
+  return null;
 }

@@ -38,10 +38,19 @@ function killResult(killReason: string): EndResult {
   return 'lost';
 }
 
-/** `killReason` is set when GoDocker itself stopped the task (user kill, time limit). */
-export function exitOutcome(job: Job, info: ExitInfo, killReason: string | undefined): Outcome {
+/**
+ * `killReason` is set when GoDocker itself stopped the task (user kill, time limit);
+ * `finishReason` when it stopped it as finished (an idle interactive job): done, whatever the code.
+ */
+export function exitOutcome(
+  job: Job,
+  info: ExitInfo,
+  killReason: string | undefined,
+  finishReason: string | undefined = undefined,
+): Outcome {
   if (killReason) return { state: 'failed', reason: killReason, result: killResult(killReason) };
   if (info.error) return { state: 'failed', reason: `could not start: ${info.error}`, result: 'start_error' };
+  if (finishReason) return { state: 'done', reason: finishReason, result: 'done' };
   if (info.oomKilled) {
     return {
       state: 'failed',

@@ -153,6 +153,8 @@ export class JobRuntime {
   readonly #launching = new InFlight<number, void>();
   /** Why GoDocker is stopping a task (user kill, time limit): decides its final reason. */
   readonly #kills = new Map<number, string>();
+  /** Why GoDocker is stopping a task as finished (an idle interactive job): it ends done. */
+  readonly #finishes = new Map<number, string>();
   readonly #timers = new Map<number, NodeJS.Timeout>();
   readonly #finishing = new Set<number>();
   #lastPass: QueuePass | null = null;
@@ -832,6 +834,33 @@ export class JobRuntime {
     throw new InvalidStateError(`job ${job.id} cannot be killed: it is already ${current.status.state}`);
   }
 
+  /**
+   * Stops a running job as finished rather than killed: it ends `done` with `reason`, whatever
+   * the exit code its stop gives (an interactive job nobody works in any more). The reason is in
+   * the store before the stop, so a daemon restarted before the end records it the same.
+   * False when the job is not running here, is already being stopped, or its task is not made yet.
+   */
+  async finish(jobId: number, reason: string): Promise<boolean> {
+    const job = this.#active.get(jobId);
+    const handle = this.#handles.get(jobId);
+    if (job?.status.state !== 'running' || !handle || this.#kills.has(jobId) || this.#finishes.has(jobId)) return false;
+    this.#finishes.set(jobId, reason);
+    try {
+      const updated = await this.#updates.update(jobId, { status: { finishReason: reason } }, { states: ['running'] });
+      if (!updated) {
+        this.#finishes.delete(jobId);
+        return false;
+      }
+      this.#active.set(jobId, updated);
+    } catch (e) {
+      // As for a kill: the stop matters more than its record.
+      this.#d.logger.warn({ err: e, jobId }, 'could not record why the job is finished');
+    }
+    this.#d.logger.info({ jobId, reason }, 'finishing a job');
+    await this.#d.executor.kill(handle, this.#d.config.limits.killGraceSeconds);
+    return true;
+  }
+
   async #suspendResume(job: Job, to: 'suspended' | 'running', who: string): Promise<Job> {
     const runner = this.executorOf(job);
     if (!runner.features.suspend) {
@@ -1204,7 +1233,7 @@ export class JobRuntime {
         }
       }
       const killReason = this.#kills.get(jobId);
-      const outcome = exitOutcome(job, info, killReason);
+      const outcome = exitOutcome(job, info, killReason, this.#finishes.get(jobId) ?? job.status.finishReason);
       const endedAt = info.endedAt ?? this.#now().toISOString();
       const end = endStatus(job, info);
       const startedAt = end.startedAt;
@@ -1235,6 +1264,7 @@ export class JobRuntime {
         this.#timers.delete(jobId);
         this.#handles.delete(jobId);
         this.#kills.delete(jobId);
+        this.#finishes.delete(jobId);
         this.#unwatched.delete(jobId);
       }
       this.requestPass();

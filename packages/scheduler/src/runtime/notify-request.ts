@@ -3,8 +3,17 @@
  * to which address, to which URL. Refused with the field at fault, never stored half-valid:
  * an address or URL that cannot be delivered to is told to the submitter now, not lost later.
  */
-import { DEFAULT_MAIL_TYPES, mailEvents, type Notify, type NotifySubmit, type User, ValidationError } from '@godocker/sdk';
+import {
+  DEFAULT_MAIL_TYPES,
+  ErrorCodes,
+  mailEvents,
+  type Notify,
+  type NotifySubmit,
+  type User,
+  ValidationError,
+} from '@godocker/sdk';
 import type { GodockerConfig } from '../config/config-schema.js';
+import { webhookTargets } from '../notify/webhook-targets.js';
 
 // One address, nothing a mail header could be split on (no spaces, commas, angle brackets, CR/LF).
 const MAIL_ADDRESS =
@@ -72,12 +81,10 @@ function checkUrl(text: string, config: GodockerConfig): string {
       'notify.url',
     );
   }
-  const allowed = webhook.allowedHosts;
-  if (allowed.length > 0 && !allowed.includes(url.hostname) && !allowed.includes(url.host)) {
-    throw new ValidationError(
-      `notify.url's host ${url.host} is not one this site posts to: use one of ${allowed.join(', ')}`,
-      'notify.url',
-    );
-  }
+  const targets = webhookTargets(config);
+  const hostRefusal = targets.hostRefusal(url);
+  if (hostRefusal !== null) throw new ValidationError(hostRefusal, 'notify.url');
+  const refusal = targets.literalRefusal(url);
+  if (refusal !== null) throw new ValidationError(refusal, 'notify.url', ErrorCodes.WEBHOOK_TARGET_REFUSED);
   return url.toString();
 }

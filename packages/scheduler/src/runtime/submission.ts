@@ -135,6 +135,15 @@ export function resolveSubmission(
     throw new ForbiddenError('jobs may not have network access here (network.allowedMode is not set)', 'container.network');
   }
 
+  if (c.interactive && !config.ssh.enabled) {
+    throw new ValidationError(
+      'an interactive job waits for you to ssh into it, and this site serves no SSH (ssh.enabled is false): ask an admin, or submit a script',
+      'container.interactive',
+    );
+  }
+  if (c.interactive && sub.array !== undefined) {
+    throw new ValidationError('an array cannot be interactive: submit one interactive job', 'container.interactive');
+  }
   const array = sub.array === undefined ? null : parseArraySpec(sub.array, limits.maxArraySize);
   const paths = resolveCommandPaths(sub.command, user.home, array !== null);
   const beginAt = sub.beginAt === undefined ? undefined : parseBeginAt(sub.beginAt);
@@ -152,6 +161,7 @@ export function resolveSubmission(
       network: c.network ?? false,
       root: c.root ?? false,
       ...(ports.length > 0 ? { ports } : {}),
+      ...(c.interactive ? { interactive: true } : {}),
     },
     requirements: { cpu, ram, gpus, tmpstorage, timeLimit, labels },
     array: null,

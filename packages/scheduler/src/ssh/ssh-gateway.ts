@@ -36,6 +36,7 @@ import { refuseArchived } from '../job-files/archived.js';
 import { ensureJobDir, fileOwner } from '../job-files/job-dir.js';
 import { jobEnv } from '../runtime/submission.js';
 import type { Store } from '../store/store.js';
+import { InteractiveIdle, isInteractiveRunning } from './interactive-idle.js';
 import { fingerprintOf } from './public-keys.js';
 import { type SftpTarget, serveSftp } from './sftp-session.js';
 
@@ -50,6 +51,11 @@ export interface SshGatewayDeps {
   config: GodockerConfig;
   clusterId: string;
   logger: Logger;
+  /**
+   * Stops a running job as finished (done, not killed), for an interactive job left idle; false
+   * when it may work later. Absent: interactive jobs run to their time limit.
+   */
+  finish?: (jobId: number, reason: string) => Promise<boolean>;
 }
 
 /** What a client asked for: a job and, for one command, its text (null: a shell). */
@@ -105,10 +111,17 @@ export class SshGateway {
   readonly #d: SshGatewayDeps;
   #server: ssh2.Server | null = null;
   readonly #live = new Map<number, Set<Live>>();
+  /** Open sftp sessions per job: cut when the job is archived (its directory removed). */
+  readonly #sftp = new Map<number, Set<ssh2.SFTPWrapper>>();
+  readonly #idle: InteractiveIdle | null;
   #unsubscribe: (() => void) | null = null;
 
   constructor(deps: SshGatewayDeps) {
     this.#d = deps;
+    const finish = deps.finish;
+    this.#idle = finish
+      ? new InteractiveIdle({ graceMs: deps.config.ssh.interactiveIdleSeconds * 1000, finish, logger: deps.logger })
+      : null;
   }
 
   /** Listens; resolves with the port (the configured one, or the one picked for port 0). */
@@ -120,7 +133,11 @@ export class SshGateway {
     this.#server = server;
     this.#unsubscribe = this.#d.bus.subscribe((event) => {
       if (this.#live.has(event.job.id)) this.#jobChanged(event.job);
+      if (event.job.status.archivedAt !== undefined && this.#sftp.has(event.job.id)) this.#archived(event.job.id);
+      this.#idle?.jobChanged(event.job);
     });
+    // Interactive jobs that run already (a daemon restarted): their grace counts from now.
+    if (this.#idle) void this.#watchRunning();
     const host = config.ssh.host ?? config.server.host;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -134,7 +151,33 @@ export class SshGateway {
     return { host, port };
   }
 
+  async #watchRunning(): Promise<void> {
+    try {
+      let cursor: number | undefined;
+      do {
+        const page = await this.#d.store.listJobs(
+          { states: ['running'] },
+          { limit: 500, ...(cursor === undefined ? {} : { cursor }) },
+        );
+        for (const job of page.jobs) if (isInteractiveRunning(job)) this.#idle?.jobChanged(job);
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor !== undefined);
+    } catch (e) {
+      this.#d.logger.warn({ err: e }, 'ssh gateway: could not list the running interactive jobs; they end at their time limit');
+    }
+  }
+
+  /** The job's directory is gone: its sftp sessions end, saying why. */
+  #archived(jobId: number): void {
+    for (const sftp of this.#sftp.get(jobId) ?? []) {
+      tellSftpClient(sftp, `godocker: job ${jobId} was archived: its directory is removed: session closed\r\n`);
+      sftp.end();
+    }
+    this.#sftp.delete(jobId);
+  }
+
   async stop(): Promise<void> {
+    this.#idle?.stop();
     this.#unsubscribe?.();
     for (const [jobId, set] of this.#live) {
       for (const live of set) this.#cut(live, `godocker: the daemon is stopping: session to job ${jobId} closed`);
@@ -188,8 +231,16 @@ export class SshGateway {
           const sftp = accept();
           const target = this.#sftpTarget(user, loginJob, address);
           serveSftp(sftp, target, this.#d.logger);
+          // A client gone before its job was checked is not counted as a session.
+          let closed = false;
+          sftp.once('close', () => {
+            closed = true;
+          });
           void target.then((t) => {
-            if (typeof t !== 'string') return;
+            if (typeof t !== 'string') {
+              if (!closed) this.#sftpOpened(t.jobId, sftp);
+              return;
+            }
             tellSftpClient(sftp, `godocker: ${t}\r\n`);
             sftp.end();
           });
@@ -234,6 +285,26 @@ export class SshGateway {
     return null;
   }
 
+  #sftpOpened(jobId: number, sftp: ssh2.SFTPWrapper): void {
+    let set = this.#sftp.get(jobId);
+    if (!set) {
+      set = new Set();
+      this.#sftp.set(jobId, set);
+    }
+    set.add(sftp);
+    this.#idle?.opened(jobId);
+    sftp.once('close', () => {
+      this.#idle?.closed(jobId);
+      const now = this.#sftp.get(jobId);
+      now?.delete(sftp);
+      if (now?.size === 0) this.#sftp.delete(jobId);
+    });
+    // Archived between the check and now: cut at once.
+    void this.#d.store.getJob(jobId).then((job) => {
+      if (job?.status.archivedAt !== undefined) this.#archived(jobId);
+    });
+  }
+
   /** The job's directory for an sftp session, or why not (the job must be named in the login: sftp sends no command). */
   async #sftpTarget(user: User, jobId: number | null, address: string): Promise<SftpTarget | string> {
     if (jobId === null) return 'say which job in the login: sftp -P PORT USER+JOBID@HOST';
@@ -242,6 +313,7 @@ export class SshGateway {
       this.#d.logger.info({ address, user: user.name, job: jobId }, 'ssh gateway: sftp refused, not the job of this user');
       return `permission denied: you have no job ${jobId}`;
     }
+    this.#idle?.jobChanged(job);
     try {
       refuseArchived(job);
       const dir = await ensureJobDir(this.#d.config, job);
@@ -311,6 +383,9 @@ export class SshGateway {
       this.#live.set(job.id, set);
     }
     set.add(live);
+    // Known to the idle watch before it counts the session (the bus may not have told it yet).
+    this.#idle?.jobChanged(job);
+    this.#idle?.opened(job.id);
     this.#d.logger.info(
       { address, user: user.name, job: job.id, command: target.command, tty: pty !== null },
       'ssh gateway: session opened',
@@ -330,6 +405,7 @@ export class SshGateway {
       }
       set.delete(live);
       if (set.size === 0) this.#live.delete(job.id);
+      this.#idle?.closed(job.id);
       this.#d.logger.info({ address, user: user.name, job: job.id, exitCode: code }, 'ssh gateway: session closed');
       try {
         channel.exit(code);

@@ -743,6 +743,10 @@ export class MongoStore implements Store {
     return this.notifications.ofJob(jobId);
   }
 
+  async purgeNotifications(doneBefore: string): Promise<number> {
+    return this.notifications.purge(doneBefore);
+  }
+
   // Nodes.
 
   async drainNode(node: DrainedNode): Promise<DrainedNode> {

@@ -315,6 +315,12 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    description: 'the notification outbox: an index of what was delivered or given up, for its purge',
+    up(db) {
+      db.exec(`CREATE INDEX notifications_done ON notifications(done_at) WHERE status != 'pending';`);
+    },
+  },
 ];
 
 /** The version a fully migrated database reports in `PRAGMA user_version`. */

@@ -82,6 +82,10 @@ export class SqliteNotifications {
   ofJob(jobId: number): NotificationRecord[] {
     return this.#q.ofJob.all(jobId).map(toRecord);
   }
+
+  purge(doneBefore: string): number {
+    return this.#q.purge.run(doneBefore).changes;
+  }
 }
 
 function prepare(db: Database.Database) {
@@ -98,5 +102,7 @@ function prepare(db: Database.Database) {
       'UPDATE notifications SET status = ?, attempts = ?, next_attempt_at = ?, last_error = ?, done_at = ? WHERE id = ?',
     ),
     ofJob: db.prepare<[number], Row>('SELECT * FROM notifications WHERE job_id = ? ORDER BY id'),
+    // Written as the index's own condition, so that SQLite uses it.
+    purge: db.prepare<[string]>("DELETE FROM notifications WHERE status != 'pending' AND done_at < ?"),
   };
 }

@@ -740,6 +740,10 @@ export class SqliteStore implements Store {
     return this.notifications.ofJob(jobId);
   }
 
+  async purgeNotifications(doneBefore: string): Promise<number> {
+    return this.notifications.purge(doneBefore);
+  }
+
   private get q(): Statements {
     this.statements ??= prepareStatements(this.db);
     return this.statements;

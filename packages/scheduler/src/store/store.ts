@@ -461,6 +461,8 @@ export interface Store {
   updateNotification(id: string, patch: NotificationPatch): Promise<void>;
   /** A job's records, by id. */
   notificationsOfJob(jobId: number): Promise<NotificationRecord[]>;
+  /** Deletes the records sent or given up before `doneBefore` (ISO); pending ones stay. Returns how many went. */
+  purgeNotifications(doneBefore: string): Promise<number>;
 }
 
 /**

@@ -12,14 +12,19 @@ import { ADMIN_TOKEN, baseConfig } from './test-daemon.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** Starts it with these config overrides; `children` collects it, for the test's clean-up to kill. */
+/**
+ * Starts it with these config overrides; `children` collects it, for the test's clean-up to kill.
+ * `as` runs it as another user (the tests run as root), `env` adds to its environment.
+ */
 export async function spawnDaemon(
   config: object,
   children: ChildProcess[],
+  options: { as?: { uid: number; gid: number }; env?: Record<string, string> } = {},
 ): Promise<{ child: ChildProcess; url: string; clusterId: string }> {
   const child = spawn(process.execPath, [join(here, 'daemon-process.mjs'), JSON.stringify(config)], {
-    env: { ...process.env, GODOCKER_ADMIN_TOKEN: ADMIN_TOKEN },
+    env: { ...process.env, GODOCKER_ADMIN_TOKEN: ADMIN_TOKEN, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.as ? { uid: options.as.uid, gid: options.as.gid } : {}),
   });
   children.push(child);
   // Passed on as it comes, and its end kept for the error: a CI log shows only the failure.

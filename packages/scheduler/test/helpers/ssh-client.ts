@@ -81,8 +81,11 @@ export async function submitSleeper(who: Caller, seconds = 120): Promise<Job> {
   return waitJob(who, s.body.id, 'started');
 }
 
-/** OpenSSH's sftp in batch mode: `commands` one a line; a `-` before one lets the batch go on when it fails. */
-export async function sftpBatch(port: number, key: string, login: string, commands: string[]): Promise<SshResult> {
+/**
+ * OpenSSH's sftp in batch mode, reading its commands from a pipe the test keeps open: `send`
+ * one at a time, `end` the input when done (a `-` before a command lets the batch go on when it fails).
+ */
+export function sftpSession(port: number, key: string, login: string) {
   const child = spawn(
     'sftp',
     [
@@ -112,6 +115,21 @@ export async function sftpBatch(port: number, key: string, login: string, comman
   child.stderr.on('data', (d: Buffer) => {
     stderr += d.toString();
   });
-  child.stdin.end(`${commands.join('\n')}\n`);
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  const done = new Promise<SshResult>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  return {
+    child,
+    done,
+    output: () => stdout,
+    errors: () => stderr,
+    send: (command: string) => child.stdin.write(`${command}\n`),
+    end: () => child.stdin.end(),
+  };
+}
+
+/** OpenSSH's sftp in batch mode: `commands` one a line; a `-` before one lets the batch go on when it fails. */
+export async function sftpBatch(port: number, key: string, login: string, commands: string[]): Promise<SshResult> {
+  const session = sftpSession(port, key, login);
+  for (const c of commands) session.send(c);
+  session.end();
+  return session.done;
 }
