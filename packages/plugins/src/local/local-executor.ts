@@ -39,6 +39,7 @@ import {
   TASK_LABELS,
   type TaskHandle,
   type TaskStatus,
+  type UsageSample,
   writingTo,
 } from '@godocker/sdk';
 import { EndWatcher, POLL_MS } from './end-watcher.js';
@@ -48,6 +49,7 @@ import { execLocal } from './local-exec.js';
 import { parseLocalOptions, type ResolvedLocalOptions } from './local-options.js';
 import { FollowStream } from './log-follow.js';
 import { checkMonitor } from './monitor.js';
+import { groupUsage } from './proc-usage.js';
 import { findMonitor, type JobProcess, signalJob } from './process-probe.js';
 import {
   checkKey,
@@ -215,6 +217,13 @@ class LocalExecutor implements Executor {
     const job = await this.jobProcess(paths);
     if (job) await signalJob(job, 'SIGCONT');
     await removeIfPresent(paths.paused);
+  }
+
+  async usage(handle: TaskHandle): Promise<UsageSample | null> {
+    checkKey(handle.key);
+    const state = await this.afterCreation(this.paths(handle.key));
+    if (state.state !== 'running' || state.job === null) return null;
+    return groupUsage(state.job, new Date());
   }
 
   async logs(handle: TaskHandle, stream: LogStream, options: { follow: boolean }): Promise<Readable> {

@@ -118,7 +118,7 @@ export async function signalJob(job: JobProcess, signal: NodeJS.Signals): Promis
 }
 
 /** Every process of group `pgid` now, with its start time and its owner. */
-async function groupMembers(pgid: number): Promise<Array<{ pid: number; startTime: number; uid: number }>> {
+export async function groupMembers(pgid: number): Promise<Array<{ pid: number; startTime: number; uid: number }>> {
   let entries: string[];
   try {
     entries = await readdir('/proc');

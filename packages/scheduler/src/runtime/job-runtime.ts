@@ -77,6 +77,8 @@ import { buildRunSpec } from './run-spec.js';
 import { SchedulingInputs } from './scheduling-inputs.js';
 import { nodeFits, resolveSubmission } from './submission.js';
 import { checkDependencies, checkFitsQuotas, inBatch, waitingLimits } from './submit-checks.js';
+import { type SampledTask, UsageSampler } from './usage-sampler.js';
+import { finalUsage } from './usage-series.js';
 
 export interface RuntimeDeps {
   store: Store;
@@ -155,6 +157,7 @@ export class JobRuntime {
   #lastPass: QueuePass | null = null;
   readonly #inputs: SchedulingInputs;
   #usageTimer: NodeJS.Timeout | undefined;
+  readonly #sampler: UsageSampler;
   readonly #users = new Map<string, User>();
   readonly #dirtyParents = new Set<number>();
   #nodes: NodeInfo[] = [];
@@ -206,6 +209,31 @@ export class JobRuntime {
     this.#nodeStates = new NodeStates(deps.config.scheduler.failurePolicy.nodeLostSeconds * 1000, (node, ms) =>
       this.#track(this.#nodeLost(node, ms)),
     );
+    this.#sampler = new UsageSampler({
+      store: deps.store,
+      executor: deps.executor,
+      logger: deps.logger,
+      settings: deps.config.usage,
+      tasks: () => this.#sampledTasks(),
+      clock: this.#now,
+    });
+  }
+
+  /** Running jobs whose task is known (a suspended one uses nothing worth reading). */
+  #sampledTasks(): SampledTask[] {
+    const tasks: SampledTask[] = [];
+    for (const job of this.#active.values()) {
+      const handle = this.#handles.get(job.id);
+      if (job.status.state === 'running' && handle && job.status.startedAt && !this.#finishing.has(job.id)) {
+        tasks.push({ jobId: job.id, handle, startedAt: job.status.startedAt });
+      }
+    }
+    return tasks;
+  }
+
+  /** What a job's task was last read using (cpu, memory, io): `GET /jobs/{id}/usage` reads the store. */
+  get sampler(): UsageSampler {
+    return this.#sampler;
   }
 
   get nodes(): readonly NodeInfo[] {
@@ -457,6 +485,7 @@ export class JobRuntime {
     this.#reconcileTimer.unref();
     this.#usageTimer = setInterval(() => this.#track(this.#accrueUsage()), this.#d.config.scheduler.usageSeconds * 1000);
     this.#usageTimer.unref();
+    this.#sampler.start();
     this.requestPass();
   }
 
@@ -473,6 +502,7 @@ export class JobRuntime {
     for (const t of this.#timers.values()) clearTimeout(t);
     this.#timers.clear();
     await Promise.allSettled([...this.#inflight]);
+    await this.#sampler.stop();
     await this.#accrueUsage();
   }
 
@@ -1204,7 +1234,7 @@ export class JobRuntime {
           oomKilled: info.oomKilled,
           endedAt,
         },
-        usage: { wallSeconds: wall, cpuSeconds: info.cpuSeconds, maxMemoryMb: info.maxMemoryMb },
+        usage: { wallSeconds: wall, ...finalUsage(info, await this.#sampler.ended(jobId)) },
       });
       recorded = true;
     } finally {
