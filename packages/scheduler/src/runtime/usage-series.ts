@@ -18,9 +18,6 @@ import type { JobUsageRecord } from '../store/store.js';
 
 const MiB = 1024 * 1024;
 
-/** A point may grow past its step by this much before a new one starts (readings come a little early or late). */
-const STEP_SLACK = 1.25;
-
 type CounterName = 'cpuSeconds' | 'readBytes' | 'writeBytes' | 'rxBytes' | 'txBytes';
 const COUNTERS: readonly CounterName[] = ['cpuSeconds', 'readBytes', 'writeBytes', 'rxBytes', 'txBytes'];
 
@@ -106,8 +103,9 @@ export function addSample(record: JobUsageRecord, sample: UsageSample, since: st
   let series = [...record.series];
   let stepSeconds = record.stepSeconds;
   const lastPoint = series.at(-1);
-  if (lastPoint && lastPoint.seconds + seconds <= stepSeconds * STEP_SLACK)
-    series[series.length - 1] = mergeUsagePoints(lastPoint, point);
+  // The last point takes the reading while that brings it nearer its step: readings a little early or late
+  // do not start a point of their own, and none grows past its step by more than half a reading.
+  if (lastPoint && lastPoint.seconds < stepSeconds - seconds / 2) series[series.length - 1] = mergeUsagePoints(lastPoint, point);
   else series.push(point);
   while (series.length > Math.max(1, maxPoints)) {
     series = halve(series);
