@@ -10,7 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Job, JobUsage } from '@godocker/sdk';
+import type { Job, JobUsage, UsageReport } from '@godocker/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Caller, caller } from '../../scheduler/test/helpers/api-caller.js';
 import {
@@ -103,6 +103,14 @@ function describeUsage(kind: 'docker' | 'local'): void {
       expect(shown.stdout).toMatch(/UNTIL\s+SECONDS\s+CORES\s+MEM\s+PEAK/);
       const json = await cli(t, ['show', String(job.id), '--usage', '-o', 'json']);
       expect(JSON.parse(json.stdout)).toEqual(usage);
+      // Accounting reads the same totals from the job's record.
+      const acct = await cli(t, ['acct', '-u', 'alice', '-o', 'JobIDRaw,MaxRSS,TotalCPURaw', '--json']);
+      const row = (JSON.parse(acct.stdout) as Array<Record<string, unknown>>).find((r) => r.JobIDRaw === job.id);
+      expect(row).toEqual({
+        JobIDRaw: job.id,
+        MaxRSS: `${Math.round(usage.totals.peakMemoryMb ?? 0)}M`,
+        TotalCPURaw: usage.totals.cpuSeconds,
+      });
     });
 
     it('a busy loop: the cpu seconds sampled are those the job says it used, and no more than it ran', async () => {
@@ -119,6 +127,17 @@ function describeUsage(kind: 'docker' | 'local'): void {
       expect(job.usage.cpuSeconds).toBe(cpu);
       const sum = usage.series.reduce((s, p) => s + (p.cpuSeconds ?? 0), 0);
       expect(sum).toBeCloseTo(cpu, 6);
+      // `godocker usage` puts the cpu used beside the cpu reserved (1 core times its run time).
+      const report = JSON.parse((await cli(t, ['usage', '--by', 'user', '--since', '1h', '--json'])).stdout) as UsageReport;
+      const all = JSON.parse((await cli(t, ['acct', '-u', 'alice', '-o', 'TotalCPURaw', '--json'])).stdout) as Array<{
+        TotalCPURaw: number | null;
+      }>;
+      const alices = report.rows.find((r) => r.name === 'alice');
+      expect(alices?.cpuUsedSeconds).toBeCloseTo(
+        all.reduce((s, r) => s + (r.TotalCPURaw ?? 0), 0),
+        6,
+      );
+      expect(alices?.cpuUsedSeconds).toBeGreaterThanOrEqual(cpu);
     });
 
     it('an ended job that used a small part of the memory it asked for is told to ask for less', async () => {

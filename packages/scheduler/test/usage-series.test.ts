@@ -36,7 +36,14 @@ describe('usage series', () => {
       [10, 5, 300, 350, 500],
       [10, 3, 50, 50, 0],
     ]);
-    expect(r.totals).toMatchObject({ cpuSeconds: 12, memoryMb: 50, peakMemoryMb: 350, readBytes: 1500, rxBytes: null, samples: 3 });
+    expect(r.totals).toMatchObject({
+      cpuSeconds: 12,
+      memoryMb: 50,
+      peakMemoryMb: 350,
+      readBytes: 1500,
+      rxBytes: null,
+      samples: 3,
+    });
     expect(r.totals.sampledAt).toBe(iso(30));
   });
 

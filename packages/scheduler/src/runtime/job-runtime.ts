@@ -203,7 +203,7 @@ export class JobRuntime {
   constructor(deps: RuntimeDeps) {
     this.#d = deps;
     this.#now = deps.clock ?? (() => new Date());
-    this.#inputs = new SchedulingInputs(deps.store, deps.config);
+    this.#inputs = new SchedulingInputs(deps.store, deps.config, (jobId) => this.#sampler.cpuSecondsOf(jobId));
     this.#submits = new GroupCommit(deps.store, deps.config.store.groupCommit);
     this.#updates = new UpdateGroup(deps.store, deps.config.store.groupCommit);
     this.#nodeStates = new NodeStates(deps.config.scheduler.failurePolicy.nodeLostSeconds * 1000, (node, ms) =>
