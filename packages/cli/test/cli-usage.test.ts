@@ -1,5 +1,6 @@
 /**
- * Per-job resource usage end to end, on the real Docker engine and the local executor: a job
+ * Per-job resource usage end to end, on the real Docker engine, the local executor (and a Swarm
+ * task on the manager's engine): a job
  * that holds 200 MiB shows a peak near 200 MiB in `GET /jobs/{id}/usage`, in its document and
  * in `godocker show --usage`; a busy loop's cpu seconds are about its run time; the series
  * survives a daemon restart; a job that asked for far more memory than it used is told so.
@@ -17,6 +18,7 @@ import {
   ADMIN_TOKEN,
   type ExecutorKind,
   logsOf,
+  SWARM_SOCKET,
   startTestDaemon,
   type TestDaemon,
   until,
@@ -25,6 +27,7 @@ import {
 import { runCli } from './helpers/cli-harness.js';
 
 const MEMHOG = 'local/memhog:latest';
+const BUILD_IMAGES = fileURLToPath(new URL('../../../scripts/build-test-images.sh', import.meta.url));
 const HOLD_MB = 200;
 // What else the job holds (its shell, memhog's own pages, page cache cgroup v1 counts in its peak).
 const SLACK_MB = 40;
@@ -62,10 +65,7 @@ function describeUsage(kind: 'docker' | 'local'): void {
     let alice: Caller;
 
     beforeAll(async () => {
-      if (kind === 'docker')
-        execFileSync('bash', [fileURLToPath(new URL('../../../scripts/build-test-images.sh', import.meta.url))], {
-          stdio: 'pipe',
-        });
+      if (kind === 'docker') execFileSync('bash', [BUILD_IMAGES], { stdio: 'pipe' });
       t = await startTestDaemon(kind as ExecutorKind, {
         ...USAGE,
         images: { catalogue: ['local/busybox:latest', MEMHOG] },
@@ -159,6 +159,29 @@ function describeUsage(kind: 'docker' | 'local'): void {
 
 describeUsage('docker');
 describeUsage('local');
+
+describe('job usage (swarm executor)', () => {
+  it(`a task on the manager's engine is read: ${HOLD_MB} MiB held show as the peak`, async () => {
+    execFileSync('bash', [BUILD_IMAGES], { stdio: 'pipe', env: { ...process.env, GODOCKER_DOCKER_SOCKET: SWARM_SOCKET } });
+    const t = await startTestDaemon('swarm', { ...USAGE, images: { catalogue: ['local/busybox:latest', MEMHOG] } });
+    try {
+      const alice = await t.addUser('alice', 2001, 2002);
+      const job = await t.run(alice, {
+        command: { script: `memhog ${HOLD_MB} 5` },
+        container: { image: MEMHOG },
+        requirements: { ram: 1024 },
+      });
+      expect(job.status.state).toBe('done');
+      const usage = await usageOf(alice, job.id);
+      expect(usage.totals.samples).toBeGreaterThanOrEqual(2);
+      expect(usage.totals.peakMemoryMb).toBeGreaterThanOrEqual(HOLD_MB - 5);
+      expect(usage.totals.peakMemoryMb).toBeLessThanOrEqual(HOLD_MB + SLACK_MB);
+      expect(job.usage.maxMemoryMb).toBe(usage.totals.peakMemoryMb);
+    } finally {
+      await t.stop();
+    }
+  });
+});
 
 describe('job usage across a daemon restart (docker executor)', () => {
   it('keeps the series sampled before the restart and goes on after it', async () => {
