@@ -11,6 +11,7 @@ import { type SampledTask, UsageSampler } from '../src/runtime/usage-sampler.js'
 import { SqliteStore } from '../src/store/sqlite-store.js';
 
 const MiB = 2 ** 20;
+const START = Date.now();
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
 /** A fake executor: `usage` only, answering per task key with a reading, an error or nothing ever. */
@@ -19,12 +20,13 @@ function fakeUsageExecutor(answer: (key: string) => Promise<UsageSample | null>)
 }
 
 function task(jobId: number): SampledTask {
-  return { jobId, handle: { key: `k${jobId}`, id: null, node: 'n' }, startedAt: new Date(Date.now() - 1000).toISOString() };
+  return { jobId, handle: { key: `k${jobId}`, id: null, node: 'n' }, startedAt: new Date(START).toISOString() };
 }
 
+/** A reading `cpu` seconds after the start: two readings in the same millisecond would be one too many. */
 function reading(cpu: number, memMb: number): UsageSample {
   return {
-    at: new Date().toISOString(),
+    at: new Date(START + cpu * 1000).toISOString(),
     cpuSeconds: cpu,
     memoryBytes: memMb * MiB,
     peakMemoryBytes: null,
@@ -87,6 +89,23 @@ describe('usage sampler', () => {
     // Ended: a reading still in flight for it, or a round that lists it once more, adds nothing.
     await second.sampleNow();
     expect((await store.getJobUsage(5))?.totals.samples).toBe(3);
+    await store.close();
+  });
+
+  it('a job that stops running (requeued) keeps its unsaved readings until they are saved', async () => {
+    const store = SqliteStore.open(':memory:');
+    await store.migrate();
+    let cpu = 0;
+    let listed = [task(9)];
+    const executor = fakeUsageExecutor(async () => reading(++cpu, 10));
+    const settings = { sampleSeconds: 1, maxPoints: 10, saveSeconds: 3600 };
+    const sampler = new UsageSampler({ store, executor, logger: silent, settings, tasks: () => listed });
+    await sampler.sampleNow();
+    await sampler.sampleNow();
+    listed = [];
+    await sampler.sampleNow();
+    await sampler.stop();
+    expect((await store.getJobUsage(9))?.totals.samples).toBe(2);
     await store.close();
   });
 });

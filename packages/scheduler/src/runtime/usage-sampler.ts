@@ -80,7 +80,8 @@ export class UsageSampler {
     const tasks = this.#d.tasks();
     const listed = new Set(tasks.map((t) => t.jobId));
     for (const id of this.#ended) if (!listed.has(id)) this.#ended.delete(id);
-    for (const id of this.#records.keys()) if (!listed.has(id)) this.#records.delete(id);
+    // A job no longer running (requeued, suspended) leaves memory once its last readings are saved.
+    for (const id of this.#records.keys()) if (!listed.has(id) && !this.#dirty.has(id)) this.#records.delete(id);
     const queue = tasks.filter((t) => !this.#ended.has(t.jobId));
     const worker = async () => {
       for (let task = queue.shift(); task; task = queue.shift()) await this.#sample(task, read);
