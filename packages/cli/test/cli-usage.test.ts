@@ -140,6 +140,27 @@ function describeUsage(kind: 'docker' | 'local'): void {
       expect(alices?.cpuUsedSeconds).toBeGreaterThanOrEqual(cpu);
     });
 
+    it("a job that never ran has no reading; another user's job, or a bad id, is refused with its code", async () => {
+      const held = await alice.call<Job>('POST', '/api/v1/jobs', { command: { script: 'true' }, hold: true });
+      expect(held.status).toBe(201);
+      expect(await usageOf(alice, held.body.id)).toEqual({
+        jobId: held.body.id,
+        stepSeconds: USAGE.usage.sampleSeconds,
+        totals: expect.objectContaining({ samples: 0, sampledAt: null, cpuSeconds: null, peakMemoryMb: null }),
+        series: [],
+      });
+      const bob = await t.addUser(`bob${kind}`, 2003, 2004);
+      const other = await bob.call<{ error: { code: string } }>('GET', `/api/v1/jobs/${held.body.id}/usage`);
+      expect(other.status).toBe(404);
+      expect(other.body.error.code).toBe('GOD_JOB_NOT_FOUND');
+      const bad = await alice.call<{ error: { code: string; field?: string } }>('GET', '/api/v1/jobs/x1/usage');
+      expect(bad.status).toBe(400);
+      expect(bad.body.error.code).toBe('GOD_INVALID_REQUEST');
+      const shown = await cli(t, ['show', '999999', '--usage']);
+      expect(shown.code).not.toBe(0);
+      expect(shown.stderr).toMatch(/999999/);
+    });
+
     it('an ended job that used a small part of the memory it asked for is told to ask for less', async () => {
       const job = await t.run(alice, { command: { script: 'sleep 2' }, requirements: { ram: 2048 } });
       expect(job.usage.maxMemoryMb).not.toBeNull();
