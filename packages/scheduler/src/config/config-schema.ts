@@ -338,9 +338,10 @@ export const ConfigSchema = Type.Object(
       Section,
     ),
     /**
-     * Per-job resource usage, read from the executor while jobs run (Docker stats, the local
-     * executor's /proc; Swarm and Kubernetes jobs are not sampled): `GET /jobs/{id}/usage`,
-     * `godocker show ID --usage`. A reading that fails or is late is skipped, never waited on.
+     * Per-job resource usage, read from the executor while jobs run (Docker stats; Swarm tasks
+     * whose container runs on the manager's engine; the local executor's /proc; Kubernetes jobs
+     * are not sampled): `GET /jobs/{id}/usage`, `godocker show ID --usage`. A reading that fails
+     * or is late is skipped, never waited on.
      */
     usage: Type.Object(
       {
