@@ -12,9 +12,48 @@
  * - network: none of its own (the task shares the host's): null.
  */
 import { execFileSync } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import type { UsageSample } from '@godocker/sdk';
-import { groupMembers, type JobProcess } from './process-probe.js';
+import { type JobProcess, readStat } from './process-probe.js';
+
+/** How long one scan of /proc serves the readings of every task (one sampling round reads them together). */
+const SCAN_MAX_AGE_MS = 500;
+
+/**
+ * Every live process by its process group, from one walk of /proc shared by the readings of
+ * all tasks made within SCAN_MAX_AGE_MS: a hundred local tasks cost one walk, not a hundred.
+ */
+export class ProcessGroups {
+  #scan: { at: number; groups: Promise<Map<number, Array<{ pid: number; startTime: number }>>> } | null = null;
+
+  async members(pgid: number): Promise<Array<{ pid: number; startTime: number }>> {
+    const now = Date.now();
+    if (this.#scan === null || now - this.#scan.at > SCAN_MAX_AGE_MS) this.#scan = { at: now, groups: scanGroups() };
+    return (await this.#scan.groups).get(pgid) ?? [];
+  }
+}
+
+async function scanGroups(): Promise<Map<number, Array<{ pid: number; startTime: number }>>> {
+  const groups = new Map<number, Array<{ pid: number; startTime: number }>>();
+  let entries: string[];
+  try {
+    entries = await readdir('/proc');
+  } catch {
+    return groups;
+  }
+  await Promise.all(
+    entries
+      .filter((entry) => /^\d+$/.test(entry))
+      .map(async (entry) => {
+        const stat = await readStat(Number(entry)).catch(() => null);
+        if (stat === null || stat.state === 'Z') return;
+        const list = groups.get(stat.pgid) ?? [];
+        list.push({ pid: Number(entry), startTime: Number(stat.startTime) });
+        groups.set(stat.pgid, list);
+      }),
+  );
+  return groups;
+}
 
 let ticks: number | undefined;
 
@@ -80,9 +119,9 @@ async function memberUsage(pid: number): Promise<Member | null> {
 }
 
 /** null when the group has no member left (the task ended). */
-export async function groupUsage(job: JobProcess, at: Date): Promise<UsageSample | null> {
+export async function groupUsage(groups: ProcessGroups, job: JobProcess, at: Date): Promise<UsageSample | null> {
   // A member that started before the job is not the job's: the group id may be a reused one.
-  const pids = (await groupMembers(job.pid)).filter((m) => m.startTime >= Number(job.startTime)).map((m) => m.pid);
+  const pids = (await groups.members(job.pid)).filter((m) => m.startTime >= Number(job.startTime)).map((m) => m.pid);
   const members = (await Promise.all(pids.map(memberUsage))).filter((m) => m !== null);
   if (members.length === 0) return null;
   const rss = members.reduce((sum, m) => sum + m.rss, 0);

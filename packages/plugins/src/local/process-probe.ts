@@ -18,14 +18,14 @@ export interface JobProcess {
   startTime: string;
 }
 
-interface ProcStat {
+export interface ProcStat {
   state: string;
   pgid: number;
   startTime: string;
 }
 
 /** Fields of /proc/PID/stat; the command name may hold spaces or parens. */
-async function readStat(pid: number): Promise<ProcStat | null> {
+export async function readStat(pid: number): Promise<ProcStat | null> {
   let text: string;
   try {
     text = await readFile(`/proc/${pid}/stat`, 'utf8');
@@ -118,7 +118,7 @@ export async function signalJob(job: JobProcess, signal: NodeJS.Signals): Promis
 }
 
 /** Every process of group `pgid` now, with its start time and its owner. */
-export async function groupMembers(pgid: number): Promise<Array<{ pid: number; startTime: number; uid: number }>> {
+async function groupMembers(pgid: number): Promise<Array<{ pid: number; startTime: number; uid: number }>> {
   let entries: string[];
   try {
     entries = await readdir('/proc');
