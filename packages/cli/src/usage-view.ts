@@ -77,7 +77,7 @@ function spark(values: ReadonlyArray<number | null>): string {
   const top = Math.max(0, ...known);
   return values
     .map((v) =>
-      v === null ? ' ' : SPARKS[top === 0 ? 0 : Math.min(SPARKS.length - 1, Math.floor((v / top) * (SPARKS.length - 1)))],
+      v === null ? ' ' : SPARKS[top === 0 ? 0 : Math.min(SPARKS.length - 1, Math.round((v / top) * (SPARKS.length - 1)))],
     )
     .join('');
 }
