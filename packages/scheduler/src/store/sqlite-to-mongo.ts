@@ -238,6 +238,11 @@ async function countBoth(db: Database.Database, mongo: MongoStore): Promise<Migr
   for (const o of keyOwners) mongoKeys += (await mongo.listSshKeys(o.user_name)).length;
   add('ssh keys', n('SELECT COUNT(*) AS n FROM ssh_keys'), mongoKeys);
   add('drained nodes', n('SELECT COUNT(*) AS n FROM drained_nodes'), (await mongo.drainedNodes()).length);
+  let mongoUsage = 0;
+  for (const { job_id } of db.prepare<[], { job_id: number }>('SELECT job_id FROM job_usage').iterate()) {
+    if ((await mongo.getJobUsage(job_id)) !== null) mongoUsage++;
+  }
+  add('job usage records', n('SELECT COUNT(*) AS n FROM job_usage'), mongoUsage);
   const sessions = db
     .prepare<[], { user_name: string; n: number }>('SELECT user_name, COUNT(*) AS n FROM sessions GROUP BY user_name')
     .all();
