@@ -147,9 +147,14 @@ export class UsageSampler {
     this.#records.delete(jobId);
     if (record) {
       if (this.#dirty.delete(jobId)) {
-        await this.#d.store
-          .saveJobUsage([record])
-          .catch((e) => this.#d.logger.warn({ err: e, jobId }, 'could not save job usage'));
+        try {
+          await this.#d.store.saveJobUsage([record]);
+        } catch (e) {
+          // Kept until a later save writes it (the job's end is tried again then too, and finds it here).
+          this.#records.set(jobId, record);
+          this.#dirty.add(jobId);
+          this.#d.logger.warn({ err: e, jobId }, 'could not save job usage');
+        }
       }
       return record.totals;
     }
