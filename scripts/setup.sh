@@ -9,10 +9,11 @@ cd "$(dirname "$0")/.."
 
 # Docker for the executors; libcurl, cJSON and valgrind for libdrmaa.so and its C test;
 # Debian's Python drmaa, pytest and snakemake are the unmodified HPC clients its tests drive;
-# aiosmtpd is the SMTP server the notification tests read the mail they sent from.
+# aiosmtpd is the SMTP server the notification tests read the mail they sent from; prometheus (and its
+# promtool) scrapes and lints a live daemon's /metrics in the metrics tests, each run on a port of its own.
 pkgs=(docker.io busybox-static build-essential musl-tools wrk pkg-config libcurl4-openssl-dev libcjson-dev valgrind openssh-client python3
   python3-drmaa python3-pytest snakemake redis-server etcd-server debootstrap docker-compose postgresql
-  slapd ldap-utils python3-aiosmtpd)
+  slapd ldap-utils python3-aiosmtpd prometheus)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -45,3 +46,7 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 echo "== build"
 npm run build --silent
+echo "== Python venvs of the integration tests (built once into /var/cache/godocker/venv-NAME-KEY)"
+bash scripts/python-venvs.sh >/dev/null
+echo "== the Snakemake tests' job image (its Debian rootfs with python3 is made once, about 2 min; scripts/build-python-image.sh)"
+bash scripts/build-python-image.sh "$(bash scripts/python-venvs.sh snakemake)" local/godocker-snakemake:test

@@ -27,6 +27,7 @@ import type { FastifyInstance } from 'fastify';
 import { destination, type Logger as PinoLogger, pino } from 'pino';
 import { buildApp } from './api/app.js';
 import type { ApiContext } from './api/context.js';
+import { metricsToken } from './api/routes/metrics.js';
 import { LoginService } from './auth/login-service.js';
 import { ensureAdmin, TokenAuthenticator } from './auth/tokens.js';
 import type { DeepPartial, ExecutorType, GodockerConfig } from './config/config-schema.js';
@@ -42,6 +43,8 @@ import { DeferredExecutor } from './deferred-executor.js';
 import { type EventBus, LocalEventBus } from './events/event-bus.js';
 import { JobArchiver } from './job-files/archiver.js';
 import { isInside, jobsDirOf, prepareJobsDir } from './job-files/job-dir.js';
+import { DaemonMetrics } from './metrics/daemon-metrics.js';
+import { type ExecutorCallSink, measuredExecutor } from './metrics/measured-executor.js';
 import { Notifier } from './notify/notifier.js';
 import { JobRuntime } from './runtime/job-runtime.js';
 import { SshGateway } from './ssh/ssh-gateway.js';
@@ -113,6 +116,7 @@ async function buildExecutors(
   context: PluginContext,
   logger: Logger,
   injected: DaemonOptions['executor'],
+  record: ExecutorCallSink | null,
 ): Promise<ExecutorSet> {
   const members: ExecutorSetMember[] = [];
   try {
@@ -150,9 +154,10 @@ async function buildExecutors(
     await Promise.allSettled(members.map((m) => m.executor.close()));
     throw e;
   }
+  const measured = record ? members.map((m) => ({ ...m, executor: measuredExecutor(m.executor, m.name, record) })) : members;
   return new ExecutorSet({
     name: members.map((m) => m.name).join('+'),
-    members,
+    members: measured,
     labelNodes: true,
     qualifyNodes: members.length > 1,
     logger,
@@ -189,7 +194,24 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     }
     const seed = await ensureAdmin(store, config, env, new Date());
     const context: PluginContext = { clusterId, dataDir: config.dataDir, logger };
-    const executors = await buildExecutors(config, context, logger, options.executor);
+    const scrapeToken = config.metrics.enabled ? metricsToken(config.metrics) : null;
+    const metrics = config.metrics.enabled
+      ? new DaemonMetrics(
+          {
+            countByProjectState: () => store.countByProjectState(),
+            nodes: () => ctx.runtime.nodeViews(),
+            isLeader: () => (site ? site.isLeader() : true),
+          },
+          { userLabels: config.metrics.userLabels, jobCountsMaxAgeMs: config.metrics.jobCountsMaxAgeSeconds * 1000 },
+        )
+      : null;
+    const executors = await buildExecutors(
+      config,
+      context,
+      logger,
+      options.executor,
+      metrics ? (...a) => metrics.executorCall(...a) : null,
+    );
     executor = executors;
     const redisUrl = config.coordination.type === 'redis' ? (config.coordination.url as string) : null;
     const daemonId = `${hostname()}-${process.pid}-${randomUUID().slice(0, 4)}`;
@@ -199,7 +221,16 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
       bus = redisBus;
     } else bus = new LocalEventBus();
     const shutdown = new AbortController();
-    const runtimeDeps = { store, executor, executorNames: executors.memberNames, bus, config, clusterId, logger };
+    const runtimeDeps = {
+      store,
+      executor,
+      executorNames: executors.memberNames,
+      bus,
+      config,
+      clusterId,
+      logger,
+      ...(metrics ? { observer: metrics } : {}),
+    };
     runtime = new JobRuntime(runtimeDeps);
     // Checked at start (bind password, CA file), not at the first login.
     if (config.auth.ldap) authenticator = await createLdapAuthenticator(config.auth.ldap, context, env);
@@ -235,6 +266,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
       logger: pinoLogger ?? false,
       isReady: () => ready,
       ...(site ? { follower: site } : {}),
+      ...(metrics ? { metrics: { metrics, token: scrapeToken } } : {}),
     });
     // One daemon alone leads from the start; on a site, the one the election picks. The
     // notifier listens first, so that what the runtime's reconciling changes is told too.

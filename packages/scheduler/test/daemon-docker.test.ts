@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { type Job, taskKey } from '@godocker/sdk';
 import { expect, it } from 'vitest';
 import { describeDaemonE2E } from './daemon-e2e.suite.js';
+import { sampleValue } from './helpers/exposition.js';
 import { logsOf, waitJob } from './helpers/test-daemon.js';
 
 const volumes = mkdtempSync(join(tmpdir(), 'godocker-vol-'));
@@ -44,6 +45,8 @@ describeDaemonE2E('docker', {
       });
       expect(job.status).toMatchObject({ state: 'failed', oomKilled: true, exitCode: 137, signal: 'SIGKILL' });
       expect(job.status.reason).toMatch(/out of memory/);
+      const text = (await t.admin.call('GET', '/metrics')).text;
+      expect(sampleValue(text, 'godocker_jobs_ended_total', { project: job.project, result: 'oom' })).toBe(1);
     });
 
     it('gives the container the cpu limit asked for', async () => {

@@ -8,6 +8,7 @@ import type { DeepPartial, GodockerConfig } from '@godocker/scheduler';
 import type { Job, JobEvent, JobList } from '@godocker/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Caller } from './helpers/api-caller.js';
+import { sampleValue } from './helpers/exposition.js';
 import { type ExecutorKind, logsOf, startTestDaemon, type TestDaemon, waitJob } from './helpers/test-daemon.js';
 import { describeJobFiles } from './job-files.suite.js';
 
@@ -161,6 +162,9 @@ export function describeDaemonE2E(kind: ExecutorKind, options: E2EOptions = {}):
       expect(job.status.reason).toMatch(/time limit of 2s exceeded/);
       expect(job.usage.wallSeconds).toBeGreaterThanOrEqual(1.5);
       expect(job.usage.wallSeconds).toBeLessThan(15);
+      // Told apart from a failure and a user's kill in /metrics.
+      const text = (await t.admin.call('GET', '/metrics')).text;
+      expect(sampleValue(text, 'godocker_jobs_ended_total', { project: job.project, result: 'timeout' })).toBe(1);
     });
 
     it('runs an array: one parent, tasks with their index, counts on the parent', async () => {
@@ -302,6 +306,19 @@ export function describeDaemonE2E(kind: ExecutorKind, options: E2EOptions = {}):
       expect(logs).toBe('one\ntwo\n');
       const end = /event: end\ndata: (.*)\n/.exec(text);
       expect((JSON.parse(end?.[1] ?? '{}') as Job).status.state).toBe('done');
+    });
+
+    it('/metrics counts the jobs of a project by state and their ends by result', async () => {
+      const project = 'metrics-e2e';
+      expect((await t.admin.call('POST', '/api/v1/projects', { name: project })).status).toBe(201);
+      expect((await t.run(t.admin, { command: { script: 'true' }, project })).status.state).toBe('done');
+      expect((await t.run(t.admin, { command: { script: 'exit 5' }, project })).status.state).toBe('failed');
+      const text = (await t.admin.call('GET', '/metrics')).text;
+      expect(sampleValue(text, 'godocker_jobs', { project, state: 'done' })).toBe(1);
+      expect(sampleValue(text, 'godocker_jobs', { project, state: 'failed' })).toBe(1);
+      expect(sampleValue(text, 'godocker_jobs_ended_total', { project, result: 'done' })).toBe(1);
+      expect(sampleValue(text, 'godocker_jobs_ended_total', { project, result: 'failed' })).toBe(1);
+      expect(sampleValue(text, 'godocker_job_run_seconds_count', { project })).toBe(2);
     });
 
     it('streams job state changes as server-sent events', async () => {

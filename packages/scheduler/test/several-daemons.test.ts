@@ -25,6 +25,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Caller, caller } from './helpers/api-caller.js';
 import { spawnDaemon } from './helpers/child-daemon.js';
 import { waitFor } from './helpers/coordination-waits.js';
+import { sampleValue } from './helpers/exposition.js';
 import { MONGO_URL, mongoDatabases } from './helpers/mongo.js';
 import { startRedisServer, type TestRedisServer } from './helpers/redis-server.js';
 import { ADMIN_TOKEN, baseConfig } from './helpers/test-daemon.js';
@@ -207,6 +208,32 @@ describe('three daemons, one store, one Redis', () => {
     const never = ids.filter((id) => !count.has(id)).map((id) => `job ${id} never started`);
     expect([...twice, ...never].slice(0, 10)).toEqual([]);
   }
+
+  it('/metrics: godocker_leader is 1 on the leader alone, and moves with the lease; every daemon counts the same store', async () => {
+    const site = await startSite('metrics', { cpu: 2, ram: 16384 });
+    const leader = await site.leader();
+    const gauges = async (d: Daemon) => {
+      const text = (await d.api.call('GET', '/metrics')).text;
+      return {
+        leads: sampleValue(text, 'godocker_leader'),
+        done: sampleValue(text, 'godocker_jobs', { state: 'done', project: 'default' }) ?? 0,
+      };
+    };
+    const done = await leader.api.call<Job>('POST', '/api/v1/jobs', { command: { script: 'true' } });
+    expect(done.status, done.text).toBe(201);
+    await until(60, async () => ((await gauges(leader)).done === 1 ? true : undefined));
+    for (const d of site.daemons) expect(await gauges(d)).toEqual({ leads: d === leader ? 1 : 0, done: 1 });
+
+    leader.child.kill('SIGKILL');
+    const next = await until(LEASE_MS / 1000 + 10, async () => {
+      const url = await site.leaderUrl();
+      return url && url !== leader.url ? url : undefined;
+    });
+    const followers = site.daemons.filter((d) => d !== leader);
+    const heir = followers.find((d) => d.url === next) as Daemon;
+    await until(10, async () => ((await gauges(heir)).leads === 1 ? true : undefined));
+    expect((await Promise.all(followers.map(gauges))).map((g) => g.leads).sort()).toEqual([0, 1]);
+  }, 120_000);
 
   it('kill -9 of the leader under 1,000 jobs: a follower leads within the lease and 1 s; none lost, none started twice', async () => {
     const site = await startSite('kill', { cpu: 4, ram: 16384 });

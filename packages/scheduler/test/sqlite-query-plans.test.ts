@@ -11,7 +11,16 @@ import { join } from 'node:path';
 import type { JobState } from '@godocker/sdk';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { countQuery, idsQuery, jobsQuery, listQuery, QUEUED_JOBS_SQL, type Query } from '../src/store/sqlite-job-queries.js';
+import {
+  COUNT_BY_PROJECT_STATE_SQL,
+  COUNT_PARENTS_BY_PROJECT_STATE_SQL,
+  countQuery,
+  idsQuery,
+  jobsQuery,
+  listQuery,
+  QUEUED_JOBS_SQL,
+  type Query,
+} from '../src/store/sqlite-job-queries.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
 import type { JobFilter, NewJob } from '../src/store/store.js';
 import { makeArrayJobs, makeJob } from './fixtures/jobs.js';
@@ -153,6 +162,15 @@ describe.each([
     expect(walksEverything(plan), plan.join('\n')).toEqual([]);
     // Covering: the count reads index entries, never a job's row.
     expect(plan.join('\n')).toMatch(/COVERING INDEX/);
+  });
+
+  it('counts every job by project and state (/metrics) from the index alone, and the array parents by theirs', () => {
+    // Every job is counted, so every index entry is read; but never a job's row, and nothing sorted.
+    expect(planOf(db, { sql: COUNT_BY_PROJECT_STATE_SQL, params: [] })).toEqual([
+      'SCAN jobs USING COVERING INDEX jobs_project_state',
+    ]);
+    const parents = planOf(db, { sql: COUNT_PARENTS_BY_PROJECT_STATE_SQL, params: [] });
+    expect(parents[0]).toBe('SEARCH jobs USING INDEX jobs_array_parent (array_parent=?)');
   });
 
   it('reads the jobs of some states, and the queue page by page, from the state index (a daemon starting)', () => {

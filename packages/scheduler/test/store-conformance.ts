@@ -670,6 +670,18 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
         expect(withoutZeros(await store.countByState(filter))).toEqual(want);
       });
 
+      it('countByProjectState counts single jobs and array tasks by project and state, not array parents', async () => {
+        await store.insertJobs({ jobs: makeArrayJobs(3, { project: 'p1' }), isArray: true });
+        const want = new Map<string, number>();
+        const add = (project: string, state: JobState) =>
+          want.set(`${project}/${state}`, (want.get(`${project}/${state}`) ?? 0) + 1);
+        for (const job of seeded) add(job.project, job.status.state);
+        for (let i = 0; i < 3; i++) add('p1', 'pending');
+        const rows = await store.countByProjectState();
+        expect(new Map(rows.map((r) => [`${r.project}/${r.state}`, r.count]))).toEqual(want);
+        expect(rows.every((r) => r.count > 0)).toBe(true);
+      });
+
       it('returns whole documents', async () => {
         const page = await store.listJobs({}, { limit: 1000 });
         expect([...page.jobs].reverse()).toEqual(seeded);

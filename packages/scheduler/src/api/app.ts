@@ -5,6 +5,7 @@
 import swagger from '@fastify/swagger';
 import { API_PREFIX, VERSION } from '@godocker/sdk';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { DaemonMetrics } from '../metrics/daemon-metrics.js';
 import { clientErrorHandler, documentCommonErrors, frameworkErrors } from './api-responses.js';
 import type { ApiContext } from './context.js';
 import { installErrorHandler } from './error-handler.js';
@@ -18,6 +19,7 @@ import { eventRoutes } from './routes/events.js';
 import { fileRoutes } from './routes/files.js';
 import { jobRoutes } from './routes/jobs.js';
 import { logRoutes } from './routes/logs.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { nodeRoutes } from './routes/nodes.js';
 import { projectRoutes } from './routes/projects.js';
 import { sessionRoutes } from './routes/sessions.js';
@@ -38,6 +40,8 @@ export interface AppOptions {
   isReady: () => boolean;
   /** Several daemons on one store: while this one does not lead, what only the leader answers goes there. */
   follower?: FollowerRole;
+  /** Serves `/metrics` and times every request; absent when `metrics.enabled` is false. */
+  metrics?: { metrics: DaemonMetrics; token: string | null };
 }
 
 export async function buildApp(ctx: ApiContext, options: AppOptions): Promise<FastifyInstance> {
@@ -65,6 +69,8 @@ export async function buildApp(ctx: ApiContext, options: AppOptions): Promise<Fa
   installJsonParser(app);
   app.setValidatorCompiler(validatorCompiler);
   installErrorHandler(app);
+  // First: its timing hook must see every route, the forwarded ones too.
+  if (options.metrics) metricsRoutes(app, options.metrics.metrics, options.metrics.token);
   if (options.follower) await forwardToLeader(app, options.follower);
   limitUrlLength(app);
   await app.register(swagger, {

@@ -465,6 +465,39 @@ export const ConfigSchema = Type.Object(
       },
       Section,
     ),
+    /**
+     * Prometheus metrics at `GET /metrics` (outside /api/v1; every daemon of a site serves its
+     * own): jobs by state and project, submits, starts and ends, queue wait and run times,
+     * scheduling passes, executor calls, nodes, leadership, HTTP requests, the process.
+     */
+    metrics: Type.Object(
+      {
+        /** false: no /metrics route (404). */
+        enabled: Type.Boolean({ default: true }),
+        /**
+         * A bearer token Prometheus must send (`authorization: {credentials: ...}` in its scrape
+         * config); without it, or with another, /metrics answers 401. Absent: anyone who reaches
+         * the port may read the metrics (they name projects and nodes, never jobs or users).
+         * Give it inline or, better, as tokenFile.
+         */
+        token: Type.Optional(Type.String({ minLength: 16, maxLength: 1024 })),
+        /** A file holding the token (its first line), read at start. */
+        tokenFile: Type.Optional(Type.String({ minLength: 1, pattern: '^/' })),
+        /**
+         * Adds a `user` label to the job counters (submitted, started, ended): one series per
+         * user and project, which a site with thousands of users may not want in Prometheus.
+         */
+        userLabels: Type.Boolean({ default: false }),
+        /**
+         * Job counts (godocker_jobs) younger than this are reused by a scrape; 0: counted at every
+         * scrape. The SQLite store counts 100,000 jobs in about 10 ms; the MongoDB store reads every
+         * job's record (seconds for tens of thousands on FerretDB): give it a minute or more there.
+         * A scrape waits 5 s at most for a count, then answers with the last one.
+         */
+        jobCountsMaxAgeSeconds: Type.Integer({ minimum: 0, maximum: 86_400, default: 0 }),
+      },
+      Section,
+    ),
     auth: Type.Object(
       {
         admin: Type.Object(

@@ -4,9 +4,9 @@
  * `X-GoDocker-Signature: t=UNIX_SECONDS,v1=HEX(HMAC-SHA256(secret, t + "." + body))`.
  */
 import { createHmac } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { ConfigError, SIGNATURE_HEADER, VERSION } from '@godocker/sdk';
+import { SIGNATURE_HEADER, VERSION } from '@godocker/sdk';
 import type { GodockerConfig } from '../config/config-schema.js';
+import { readSecretFile } from '../config/secret-file.js';
 import { DeliveryError } from './delivery-error.js';
 
 type WebhookConfig = GodockerConfig['notifications']['webhook'];
@@ -21,22 +21,7 @@ export function signBody(secret: string, unixSeconds: number, body: string): str
 export function webhookSecret(config: WebhookConfig): string | null {
   if (config.secret !== undefined) return config.secret;
   if (config.secretFile === undefined) return null;
-  let secret: string;
-  try {
-    secret = readFileSync(config.secretFile, 'utf8').trim();
-  } catch (e) {
-    throw new ConfigError(
-      `cannot read notifications.webhook.secretFile ${config.secretFile}: ${(e as Error).message}`,
-      'notifications.webhook.secretFile',
-    );
-  }
-  if (secret.length < 16) {
-    throw new ConfigError(
-      'notifications.webhook.secretFile holds fewer than 16 characters: use a longer secret',
-      'notifications.webhook.secretFile',
-    );
-  }
-  return secret;
+  return readSecretFile(config.secretFile, 'notifications.webhook.secretFile', 16);
 }
 
 export class WebhookSender {

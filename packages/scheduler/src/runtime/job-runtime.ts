@@ -69,11 +69,12 @@ import type {
   Store,
 } from '../store/store.js';
 import { ANSWER_WHOLE_ARRAY_UP_TO, firstBatch, landArrayTasks } from './array-landing.js';
-import { endStatus, exitOutcome } from './exit-outcome.js';
+import { type EndResult, endStatus, exitOutcome, timeLimitKillReason, userKillReason } from './exit-outcome.js';
 import { GroupCommit, UpdateGroup } from './group-commit.js';
 import { NodeStates } from './node-states.js';
 import { allocatePorts, poolConfigOf, portsInUse, portsOf, withPortPools } from './port-pools.js';
 import { buildRunSpec } from './run-spec.js';
+import type { RuntimeObserver } from './runtime-observer.js';
 import { SchedulingInputs } from './scheduling-inputs.js';
 import { nodeFits, resolveSubmission } from './submission.js';
 import { checkDependencies, checkFitsQuotas, inBatch, waitingLimits } from './submit-checks.js';
@@ -90,6 +91,8 @@ export interface RuntimeDeps {
   clusterId: string;
   logger: Logger;
   clock?: () => Date;
+  /** Told of submits, starts, ends and passes (the daemon's metrics); it outlives a leader's runtime. */
+  observer?: RuntimeObserver;
 }
 
 /** setTimeout fires at once for longer delays; a timer that far off wakes early and is set again. */
@@ -699,6 +702,7 @@ export class JobRuntime {
     } else {
       await this.#enqueue([job]);
     }
+    this.#d.observer?.submitted(job);
     this.#publish(job, null);
   }
 
@@ -759,7 +763,7 @@ export class JobRuntime {
     if (job.array !== null) return this.#arrayAction(job, action, who);
     switch (action) {
       case 'kill':
-        return this.#kill(job, `killed by ${who}`);
+        return this.#kill(job, userKillReason(who));
       case 'hold': {
         const j = await this.#transition(job.id, 'held', `held by ${who}`, { hold: true }, ['pending']);
         // Holding a held job asks for what already is (Slurm and Grid Engine accept it): not an error.
@@ -844,6 +848,7 @@ export class JobRuntime {
         `${reason} before it started`,
         { status: { endedAt: this.#now().toISOString() } },
         ['pending', 'held'],
+        'killed',
       );
       if (j) return j;
       // It moved since it was looked at: a pass started it meanwhile (the kill of a whole array
@@ -922,15 +927,22 @@ export class JobRuntime {
     }
     // A start now would fail for the executor's sake, not the job's: wait for the probe to get an answer.
     if (this.#down) return;
+    const timer = performance.now();
+    try {
+      await this.#passOver(this.#now().getTime());
+    } finally {
+      this.#d.observer?.passed((performance.now() - timer) / 1000);
+    }
+  }
+
+  /** One pass: the engine's decisions at `now`, its starts stored together, then launched. */
+  async #passOver(now: number): Promise<void> {
     const busy = [...this.#active.values()];
     const {
       pending: _none,
       dependencies: _met,
       ...input
-    } = await this.#inputs.engineInput(
-      { now: this.#now().getTime(), pending: [], active: busy, nodes: this.#placeable() },
-      this.#active,
-    );
+    } = await this.#inputs.engineInput({ now, pending: [], active: busy, nodes: this.#placeable() }, this.#active);
     const pass = scheduleQueue(this.#queue, input);
     this.#lastPass = pass;
     this.#wakeAt(pass.nextBeginAt);
@@ -957,6 +969,7 @@ export class JobRuntime {
         this.#uncertain.add(p.jobId);
       } else if (outcome.value) {
         const job = outcome.value;
+        this.#d.observer?.started(job, Math.max(0, (now - Date.parse(job.status.submittedAt)) / 1000));
         this.#track(this.#launching.run(job.id, () => this.#launch(job, p.node)));
       }
     });
@@ -1070,7 +1083,7 @@ export class JobRuntime {
         this.#timers.delete(job.id);
         if (!this.#active.has(job.id)) return;
         this.#track(
-          this.#stopping(job.id, `time limit of ${formatDuration(limit)} exceeded: killed`)
+          this.#stopping(job.id, timeLimitKillReason(formatDuration(limit)))
             .then(() => this.#d.executor.kill(handle, this.#d.config.limits.killGraceSeconds))
             .catch((e) => this.#d.logger.warn({ err: e, jobId: job.id }, 'time-limit kill failed')),
         );
@@ -1226,16 +1239,23 @@ export class JobRuntime {
       const end = endStatus(job, info);
       const startedAt = end.startedAt;
       const wall = startedAt ? Math.max(0, (Date.parse(endedAt) - Date.parse(startedAt)) / 1000) : 0;
-      await this.#transition(jobId, outcome.state, outcome.reason, {
-        status: {
-          ...end,
-          // An executor that cannot see signals reports our own stop as its 128+N code; we know we sent it.
-          signal: end.signal ?? (killReason && end.exitCode !== null ? signalOfStopStatus(end.exitCode) : null),
-          oomKilled: info.oomKilled,
-          endedAt,
+      await this.#transition(
+        jobId,
+        outcome.state,
+        outcome.reason,
+        {
+          status: {
+            ...end,
+            // An executor that cannot see signals reports our own stop as its 128+N code; we know we sent it.
+            signal: end.signal ?? (killReason && end.exitCode !== null ? signalOfStopStatus(end.exitCode) : null),
+            oomKilled: info.oomKilled,
+            endedAt,
+          },
+          usage: { wallSeconds: wall, ...finalUsage(info, await this.#sampler.ended(jobId)) },
         },
-        usage: { wallSeconds: wall, ...finalUsage(info, await this.#sampler.ended(jobId)) },
-      });
+        undefined,
+        outcome.result,
+      );
       recorded = true;
     } finally {
       this.#finishing.delete(jobId);
@@ -1447,6 +1467,8 @@ export class JobRuntime {
     reason: string,
     extra: Omit<JobChange, 'state'>,
     from?: JobState[],
+    /** How a final state came about; plain done or failed when not given. */
+    result?: EndResult,
   ): Promise<Job | null> {
     const previous = this.#active.get(jobId)?.status.state ?? null;
     const change: JobChange = { ...extra, state: { to, reason, at: this.#now().toISOString() } };
@@ -1460,6 +1482,7 @@ export class JobRuntime {
       // Only for jobs others wait on: a map of every job that ever ended would grow without end.
       if (this.#queue.isDependedOn(jobId)) this.#inputs.trackEnded(job);
       this.#inputs.usage.charge([], [job], this.#now().getTime());
+      if (job.array === null) this.#d.observer?.ended(job, result ?? (state === 'done' ? 'done' : 'failed'));
     }
     if (state === 'pending') await this.#enqueue([job]);
     this.#publish(job, previous);
@@ -1511,7 +1534,9 @@ export class JobRuntime {
 
   async #failDoomed(doomed: DoomedJobs): Promise<void> {
     const at = this.#now().toISOString();
-    for (const id of doomed.ids) await this.#transition(id, 'failed', doomed.reason, { status: { endedAt: at } }, ['pending']);
+    for (const id of doomed.ids) {
+      await this.#transition(id, 'failed', doomed.reason, { status: { endedAt: at } }, ['pending'], 'dependency');
+    }
   }
 
   #publish(job: Job, previousState: JobState | null): void {

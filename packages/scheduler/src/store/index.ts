@@ -21,6 +21,7 @@ export type {
   NotificationStatus,
   PageRequest,
   ProjectPatch,
+  ProjectStateCount,
   Store,
   StoredUser,
   UsageRow,

@@ -61,6 +61,7 @@ import type {
   NotificationRecord,
   PageRequest,
   ProjectPatch,
+  ProjectStateCount,
   QueuedJob,
   Store,
   StoredSshKey,
@@ -633,6 +634,19 @@ export class MongoStore implements Store {
     const counts: Partial<Record<JobState, number>> = {};
     for (const s of await this.scan(filter, { newestFirst: false })) counts[s.state] = (counts[s.state] ?? 0) + 1;
     return counts;
+  }
+
+  async countByProjectState(): Promise<ProjectStateCount[]> {
+    // The records as they count now (the versions scheme has no aggregate that knows which
+    // version counts): one pass over the jobs' index keys and current versions.
+    const counts = new Map<string, ProjectStateCount>();
+    for (const s of await this.scan({ arrayParent: false }, { newestFirst: false })) {
+      const key = `${s.state}\u0000${s.project}`;
+      const row = counts.get(key) ?? { project: s.project, state: s.state, count: 0 };
+      row.count += 1;
+      counts.set(key, row);
+    }
+    return [...counts.values()];
   }
 
   async endedJobsBefore(endedBefore: string, afterId: number, limit: number): Promise<Job[]> {

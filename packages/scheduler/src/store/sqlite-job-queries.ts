@@ -81,6 +81,16 @@ function everyQuery(filter: JobFilter, withDoc: boolean): Query | null {
 export const QUEUED_JOBS_SQL = `SELECT id, parent_id, submitted_at, CASE WHEN parent_id IS NULL THEN doc END AS doc
   FROM jobs INDEXED BY jobs_state WHERE state = 'pending' AND id > ? ORDER BY id LIMIT ?`;
 
+/**
+ * Every job by project and state (/metrics), along the (project, state) index alone, which holds
+ * both: the count reads no job. The few array parents are taken off after (the next query), found
+ * by their own index, rather than tested on every row.
+ */
+export const COUNT_BY_PROJECT_STATE_SQL =
+  'SELECT project, state, COUNT(*) AS n FROM jobs INDEXED BY jobs_project_state GROUP BY project, state';
+export const COUNT_PARENTS_BY_PROJECT_STATE_SQL =
+  'SELECT project, state, COUNT(*) AS n FROM jobs INDEXED BY jobs_array_parent WHERE array_parent = 1 GROUP BY project, state';
+
 /** Matching jobs counted by state; null when nothing can match. */
 export function countQuery(filter: JobFilter): Query | null {
   if (filter.states?.length === 0) return null;

@@ -26,7 +26,16 @@ import Database from 'better-sqlite3';
 import { moveTask, settleArrayParent, type TaskCounts } from './array-parent.js';
 import { applyJobChange } from './job-change.js';
 import { LookupCache } from './lookup-cache.js';
-import { countQuery, idsQuery, jobsQuery, listQuery, type Param, QUEUED_JOBS_SQL } from './sqlite-job-queries.js';
+import {
+  COUNT_BY_PROJECT_STATE_SQL,
+  COUNT_PARENTS_BY_PROJECT_STATE_SQL,
+  countQuery,
+  idsQuery,
+  jobsQuery,
+  listQuery,
+  type Param,
+  QUEUED_JOBS_SQL,
+} from './sqlite-job-queries.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './sqlite-migrations.js';
 import { SqliteNotifications } from './sqlite-notifications.js';
 import { isConstraint, parseQuota, SqliteProjects } from './sqlite-projects.js';
@@ -51,6 +60,7 @@ import type {
   NotificationRecord,
   PageRequest,
   ProjectPatch,
+  ProjectStateCount,
   QueuedJob,
   Store,
   StoredSshKey,
@@ -155,6 +165,10 @@ function prepareStatements(db: Database.Database) {
     updateJob: db.prepare<[string, string, number]>('UPDATE jobs SET state = ?, doc = ? WHERE id = ?'),
     // No state change: the indexes that hold the state stay as they are.
     updateDoc: db.prepare<[string, number]>('UPDATE jobs SET doc = ? WHERE id = ?'),
+    countByProjectState: db.prepare<[], { project: string; state: JobState; n: number }>(COUNT_BY_PROJECT_STATE_SQL),
+    countParentsByProjectState: db.prepare<[], { project: string; state: JobState; n: number }>(
+      COUNT_PARENTS_BY_PROJECT_STATE_SQL,
+    ),
     countTasks: db.prepare<[number], { state: JobState; n: number }>(
       'SELECT state, COUNT(*) AS n FROM jobs WHERE parent_id = ? GROUP BY state',
     ),
@@ -539,6 +553,18 @@ export class SqliteStore implements Store {
     const counts: Partial<Record<JobState, number>> = {};
     for (const { state, n } of statement.all(...query.params)) counts[state] = n;
     return counts;
+  }
+
+  async countByProjectState(): Promise<ProjectStateCount[]> {
+    const key = (project: string, state: JobState) => `${state}\u0000${project}`;
+    const parents = new Map<string, number>();
+    for (const r of this.q.countParentsByProjectState.all()) parents.set(key(r.project, r.state), r.n);
+    const out: ProjectStateCount[] = [];
+    for (const r of this.q.countByProjectState.all()) {
+      const count = r.n - (parents.get(key(r.project, r.state)) ?? 0);
+      if (count > 0) out.push({ project: r.project, state: r.state, count });
+    }
+    return out;
   }
 
   async updateJob(id: number, change: JobChange, expect?: { states: JobState[] }): Promise<Job | null> {

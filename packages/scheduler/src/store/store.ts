@@ -237,6 +237,12 @@ export interface UsageRow {
 }
 
 /** Cumulative cpu time of one user in one project over some window. */
+export interface ProjectStateCount {
+  project: string;
+  state: JobState;
+  count: number;
+}
+
 export interface CpuTimeRow {
   project: string;
   user: string;
@@ -331,6 +337,12 @@ export interface Store {
    */
   queuedJobs(afterId: number, limit: number): Promise<QueuedJob[]>;
   countByState(filter: JobFilter): Promise<Partial<Record<JobState, number>>>;
+  /**
+   * Every job that runs (single jobs and array tasks, not array parents, whose state only sums
+   * their tasks') counted by project and state, without reading a document: what `/metrics`
+   * reports at each scrape. Only the (project, state) pairs that have jobs.
+   */
+  countByProjectState(): Promise<ProjectStateCount[]>;
   /**
    * Applies the change if the job exists and (when given) its state is one of
    * `expect.states`; returns the updated job, or null when it did not apply.
