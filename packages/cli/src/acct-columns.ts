@@ -54,9 +54,19 @@ export const ACCT_COLUMNS: readonly AcctColumn[] = [
   { name: 'ReqGPU', help: 'gpus asked for', value: (j) => j.requirements.gpus },
   {
     name: 'MaxRSS',
-    help: 'most memory used, where the executor reports it',
+    help: 'most memory used, as sampled from its executor (docker, swarm, local)',
     value: (j) => (j.usage.maxMemoryMb === null ? null : formatMemory(Math.round(j.usage.maxMemoryMb))),
   },
+  {
+    name: 'TotalCPU',
+    help: 'cpu time it really used, as sampled from its executor (D-HH:MM:SS)',
+    value: (j) => fmt(j.usage.cpuSeconds),
+  },
+  { name: 'TotalCPURaw', help: 'cpu seconds it really used', value: (j) => j.usage.cpuSeconds },
+  { name: 'MaxDiskRead', help: 'bytes it read from disk', value: (j) => j.usage.readBytes ?? null },
+  { name: 'MaxDiskWrite', help: 'bytes it wrote to disk', value: (j) => j.usage.writeBytes ?? null },
+  { name: 'NetIn', help: 'bytes it received over the network', value: (j) => j.usage.rxBytes ?? null },
+  { name: 'NetOut', help: 'bytes it sent over the network', value: (j) => j.usage.txBytes ?? null },
   { name: 'Node', help: 'where it ran (Slurm: NodeList)', value: (j) => j.status.node },
   { name: 'Reason', help: 'why it waits, or how it ended', value: (j) => j.status.reason },
 ];

@@ -10,6 +10,7 @@ import {
   portText,
 } from '@godocker/sdk/client';
 import { formatTable, truncate } from './table.js';
+import { efficiencyHints, formatBytes } from './usage-view.js';
 
 export const JOB_HEADERS = [
   'id',
@@ -196,6 +197,14 @@ export function describeJob(job: Job, now: number): string {
   out += field('  Wall time', formatDuration(job.usage.wallSeconds));
   out += field('  CPU time', job.usage.cpuSeconds === null ? '-' : formatDuration(job.usage.cpuSeconds));
   out += field('  Max memory', job.usage.maxMemoryMb === null ? '-' : formatMemory(Math.ceil(job.usage.maxMemoryMb)));
+  const u = job.usage;
+  if (u.readBytes !== undefined || u.writeBytes !== undefined) {
+    out += field('  Block io', `read ${formatBytes(u.readBytes ?? null)}, written ${formatBytes(u.writeBytes ?? null)}`);
+  }
+  if (u.rxBytes !== undefined || u.txBytes !== undefined) {
+    out += field('  Network', `received ${formatBytes(u.rxBytes ?? null)}, sent ${formatBytes(u.txBytes ?? null)}`);
+  }
+  for (const hint of efficiencyHints(job)) out += field('  Efficiency', hint);
   out += 'Command:\n';
   if (job.command.workdir) out += field('  Workdir', job.command.workdir);
   if (job.command.stdin !== undefined) out += field('  Stdin', job.command.stdin);

@@ -49,6 +49,7 @@ async function daemonOn(store: object): Promise<{ daemon: Daemon; admin: Godocke
       dataDir: join(dir, 'data'),
       server: { port: 0 },
       executor: { type: 'local', options: {} },
+      usage: { sampleSeconds: 0.2, saveSeconds: 0 },
       auth: { admin: { home: join(dir, 'admin-home') } },
       store,
     },
@@ -71,7 +72,11 @@ it('moves a SQLite site to MongoDB: every job under its id, tokens, projects and
   const alice = new GodockerClient({ url: first.daemon.url, token: created.token });
   await first.admin.createProject({ name: 'genomics', shares: 3 });
   await first.admin.addMember('genomics', { user: 'alice', shares: 2 });
-  const done = await alice.submit({ command: { script: 'echo migrated' }, project: 'genomics' }, { idempotencyKey: 'k-done' });
+  // Long enough for its usage to be read a few times.
+  const done = await alice.submit(
+    { command: { script: 'echo migrated; sleep 1' }, project: 'genomics' },
+    { idempotencyKey: 'k-done' },
+  );
   const array = await alice.submit({ command: { script: 'echo $GODOCKER_TASK_ID' }, array: '1:3' });
   await alice.waitMany([done.id, array.id], { timeout: 60 });
   const held = await alice.submit({ command: { script: 'echo later' }, hold: true }, { idempotencyKey: 'k-held' });
@@ -79,6 +84,8 @@ it('moves a SQLite site to MongoDB: every job under its id, tokens, projects and
   const key = await alice.addSshKey(await readFile(join(dir, 'alice-key.pub'), 'utf8'));
   const before = (await alice.listJobs({ limit: 100 })).jobs;
   expect(before.length).toBe(6);
+  const usageBefore = await alice.jobUsage(done.id);
+  expect(usageBefore.totals.samples).toBeGreaterThan(0);
   await first.daemon.stop();
   daemons.pop();
 
@@ -98,6 +105,7 @@ it('moves a SQLite site to MongoDB: every job under its id, tokens, projects and
   expect(r.stdout).toMatch(/^users\s+2\s+2\s+ok$/m);
   expect(r.stdout).toMatch(/^idempotency keys\s+\d+\s+\d+\s+ok$/m);
   expect(r.stdout).toMatch(/^ssh keys\s+1\s+1\s+ok$/m);
+  expect(r.stdout).toMatch(/^job usage records\s+([1-9]\d*)\s+\1\s+ok$/m);
   expect(r.stdout).not.toContain('DIFFERS');
 
   const second = await daemonOn({ type: 'mongodb', url: MONGO_URL, database });
@@ -106,6 +114,7 @@ it('moves a SQLite site to MongoDB: every job under its id, tokens, projects and
   const after = (await aliceAgain.listJobs({ limit: 100 })).jobs;
   expect(after.map((j: Job) => j.id)).toEqual(before.map((j: Job) => j.id));
   expect(after).toEqual(before);
+  expect(await aliceAgain.jobUsage(done.id)).toEqual(usageBefore);
   expect((await second.admin.getProject('genomics')).members).toEqual([{ user: 'alice', shares: 2 }]);
   expect(await aliceAgain.sshKeys()).toEqual([key]);
   // A retry of an earlier submit is answered with its job, not a new one.

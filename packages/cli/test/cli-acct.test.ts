@@ -176,6 +176,10 @@ describe('godocker acct and usage, across a daemon restart', () => {
         3,
       );
       expect(row?.gpuSeconds).toBe(0);
+      expect(row?.cpuUsedSeconds).toBeCloseTo(
+        mine.reduce((s, j) => s + (j.usage.cpuSeconds ?? 0), 0),
+        3,
+      );
     }
     const byUser = JSON.parse((await cli(['usage', '--by', 'user', '--json'], 'alice')).stdout) as UsageReport;
     expect(byUser.rows.map((r) => r.name)).toEqual(['alice']);

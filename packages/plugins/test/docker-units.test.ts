@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { ConfigError, ExecutorError, ExecutorUnavailableError } from '@godocker/sdk';
 import { describe, expect, it } from 'vitest';
 import { createOptions } from '../src/docker/container-spec.js';
+import { usageOfStats } from '../src/docker/container-usage.js';
 import { executorError, isStartLeftover } from '../src/docker/docker-errors.js';
 import { parseDockerOptions } from '../src/docker/docker-options.js';
 import { exitInfoOf, signalOf } from '../src/docker/exit-info.js';
@@ -303,5 +304,77 @@ describe('docker options', () => {
       /socketPath: give it in each entry of engines/,
     );
     expect(error({ engines: [] })).toMatch(/engines: must be a non-empty list/);
+  });
+});
+
+describe('container usage from the engine stats', () => {
+  // Trimmed from what Debian's docker.io 20.10 (cgroup v1) answered here for a running container.
+  const v1 = {
+    read: '2026-12-06T02:24:17.591904436Z',
+    cpu_stats: { cpu_usage: { total_usage: 2352630761 } },
+    memory_stats: {
+      usage: 230_000_000,
+      max_usage: 420_761_600,
+      stats: { cache: 10_000_000, total_inactive_file: 8_000_000, inactive_file: 8_000_000 },
+    },
+    blkio_stats: {
+      io_service_bytes_recursive: [
+        { major: 8, minor: 0, op: 'Read', value: 4096 },
+        { major: 8, minor: 0, op: 'Write', value: 8192 },
+        { major: 8, minor: 0, op: 'Sync', value: 12288 },
+        { major: 8, minor: 0, op: 'Total', value: 12288 },
+      ],
+    },
+    networks: { eth0: { rx_bytes: 100, tx_bytes: 200 }, eth1: { rx_bytes: 1, tx_bytes: 2 } },
+  };
+
+  it('cgroup v1: cpu in seconds, memory less the inactive cache, max_usage as the peak, io by op, network summed', () => {
+    expect(usageOfStats(v1)).toEqual({
+      at: '2026-12-06T02:24:17.591Z',
+      cpuSeconds: 2.352630761,
+      memoryBytes: 222_000_000,
+      peakMemoryBytes: 420_761_600,
+      readBytes: 4096,
+      writeBytes: 8192,
+      rxBytes: 101,
+      txBytes: 202,
+    });
+  });
+
+  it('cgroup v2: lower-case ops, inactive_file, no peak; no network when the container has none', () => {
+    const v2 = {
+      read: '2026-12-06T02:24:17Z',
+      cpu_stats: { cpu_usage: { total_usage: 1e9 } },
+      memory_stats: { usage: 50_000_000, stats: { inactive_file: 1_000_000, anon: 48_000_000 } },
+      blkio_stats: {
+        io_service_bytes_recursive: [
+          { op: 'read', value: 10 },
+          { op: 'write', value: 20 },
+        ],
+      },
+    };
+    expect(usageOfStats(v2)).toMatchObject({
+      cpuSeconds: 1,
+      memoryBytes: 49_000_000,
+      peakMemoryBytes: null,
+      readBytes: 10,
+      writeBytes: 20,
+      rxBytes: null,
+      txBytes: null,
+    });
+  });
+
+  it('a stopped container (zeroes, year 1) or an answer of the wrong shape is no reading; odd fields are null', () => {
+    expect(usageOfStats({ read: '0001-01-01T00:00:00Z', memory_stats: {}, cpu_stats: {} })).toBeNull();
+    expect(usageOfStats(null)).toBeNull();
+    expect(usageOfStats('stats')).toBeNull();
+    expect(
+      usageOfStats({
+        read: v1.read,
+        cpu_stats: { cpu_usage: { total_usage: -5 } },
+        memory_stats: { usage: 'lots' },
+        networks: [],
+      }),
+    ).toMatchObject({ cpuSeconds: null, memoryBytes: null, peakMemoryBytes: null, readBytes: null, rxBytes: null });
   });
 });

@@ -23,6 +23,7 @@ import {
   type RunSpec,
   type TaskHandle,
   type TaskStatus,
+  type UsageSample,
 } from '@godocker/sdk';
 
 /** Nothing is promised while the executor is not there: an action is refused rather than half-done. */
@@ -119,6 +120,10 @@ export class DeferredExecutor implements Executor {
     const real = await this.#executor();
     if (!real.exec) throw new NotSupportedError(this.name, 'run commands inside jobs (ssh) yet');
     return real.exec(handle, request);
+  }
+  async usage(handle: TaskHandle): Promise<UsageSample | null> {
+    const real = await this.#executor();
+    return real.usage ? real.usage(handle) : null;
   }
   async collect(handle: TaskHandle, jobDir: string): Promise<void> {
     return (await this.#executor()).collect(handle, jobDir);

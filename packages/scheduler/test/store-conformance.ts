@@ -24,8 +24,10 @@ import {
   type Job,
   type JobState,
   type Session,
+  type UsageSample,
 } from '@godocker/sdk';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { addSample, emptyUsage } from '../src/runtime/usage-series.js';
 import { parentState } from '../src/store/array-parent.js';
 import type {
   JobFilter,
@@ -815,6 +817,48 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
         expect(await store.resumeNode('node-a')).toBe(true);
         expect(await store.resumeNode('node-a')).toBe(false);
         expect((await store.drainedNodes()).map((n) => n.name)).toEqual(['node-b']);
+      });
+    });
+
+    describe("jobs' sampled usage", () => {
+      const sample = (at: string, cpuSeconds: number, memoryBytes: number): UsageSample => ({
+        at,
+        cpuSeconds,
+        memoryBytes,
+        peakMemoryBytes: null,
+        readBytes: 10,
+        writeBytes: null,
+        rxBytes: null,
+        txBytes: null,
+      });
+
+      it('saves a record whole and gives it back; a later save replaces it; an unknown job has none', async () => {
+        const a = await insert({ status: { state: 'running' } });
+        const b = await insert({ status: { state: 'running' } });
+        expect(await store.getJobUsage(a.id)).toBeNull();
+        let ra = addSample(emptyUsage(a.id, 10), sample('2024-01-01T00:00:10.000Z', 5, 100 * 2 ** 20), FIXTURE_TIME, 4);
+        const rb = addSample(emptyUsage(b.id, 10), sample('2024-01-01T00:00:10.000Z', 1, 2 ** 20), FIXTURE_TIME, 4);
+        await store.saveJobUsage([ra, rb]);
+        expect(await store.getJobUsage(a.id)).toEqual(ra);
+        expect(await store.getJobUsage(b.id)).toEqual(rb);
+        for (let i = 2; i <= 12; i++) {
+          ra = addSample(
+            ra,
+            sample(
+              `2024-01-01T00:0${Math.floor((i * 10) / 60)}:${String((i * 10) % 60).padStart(2, '0')}.000Z`,
+              5 * i,
+              100 * 2 ** 20,
+            ),
+            FIXTURE_TIME,
+            4,
+          );
+        }
+        expect(ra.series.length).toBeLessThanOrEqual(4);
+        await store.saveJobUsage([ra]);
+        expect(await store.getJobUsage(a.id)).toEqual(ra);
+        expect(await store.getJobUsage(b.id)).toEqual(rb);
+        await store.saveJobUsage([]);
+        expect(await store.getJobUsage(a.id + b.id + 1000)).toBeNull();
       });
     });
 
@@ -1825,6 +1869,22 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
         const reaped = await insert({ session: 's1', status: { state: 'done' } });
         await store.reapJobs([reaped.id], FIXTURE_TIME);
         const drained = await store.drainNode({ name: 'node-1', reason: 'maintenance', by: 'alice', at: FIXTURE_TIME });
+        const sampled = addSample(
+          emptyUsage(parent.id, 10),
+          {
+            at: '2024-01-01T00:00:10.000Z',
+            cpuSeconds: 3,
+            memoryBytes: 2 ** 20,
+            peakMemoryBytes: 2 ** 21,
+            readBytes: 1,
+            writeBytes: 2,
+            rxBytes: 3,
+            txBytes: 4,
+          },
+          FIXTURE_TIME,
+          10,
+        );
+        await store.saveJobUsage([sampled]);
 
         await store.close();
         store = await reopen(store);
@@ -1839,6 +1899,7 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
         expect(await store.getMeta('instance')).toBe('one');
         expect(await store.listSessions('alice')).toEqual([session]);
         expect(await store.drainedNodes()).toEqual([drained]);
+        expect(await store.getJobUsage(parent.id)).toEqual(sampled);
         expect(await store.listJobIds({ reaped: true })).toEqual([reaped.id]);
         expect((await listAll({})).filter((j) => j.id !== reaped.id)).toEqual(before);
         expect(await store.getJob(parent.id)).toEqual(moved);

@@ -42,6 +42,33 @@ describe('usage tracker', () => {
     expect(fs.project.get('genomics')).toBeCloseTo(300);
   });
 
+  it("with cpuCharge 'used', bills the cpu seconds jobs used (sampled, then their final total), not the cores reserved", async () => {
+    const store = SqliteStore.open(':memory:');
+    await store.migrate();
+    const used = new Map<number, number>([[1, 50]]);
+    const usage = new UsageTracker(store, {
+      halfLifeSeconds: 0,
+      billing: { cpu: 1, ramGiB: 0, gpu: 0 },
+      cpuCharge: 'used',
+      cpuUsed: (id) => used.get(id),
+    });
+    await usage.load(T0);
+    const a = running(1, 'alice', 'p', 4, T0);
+    // Not sampled (yet): billed what it reserved.
+    const b = running(2, 'bob', 'p', 4, T0);
+    usage.charge([a, b], [], T0 + 100_000);
+    expect(usage.fairShare().user.get('p/alice')).toBeCloseTo(50);
+    expect(usage.fairShare().user.get('p/bob')).toBeCloseTo(400);
+    const ended = {
+      ...a,
+      status: { ...a.status, state: 'done' as const, endedAt: new Date(T0 + 150_000).toISOString() },
+      usage: { ...a.usage, cpuSeconds: 80 },
+    };
+    usage.charge([], [ended], T0 + 200_000);
+    expect(usage.fairShare().user.get('p/alice')).toBeCloseTo(80);
+    await store.close();
+  });
+
   it('charges an ended job up to its end, and a suspended one not at all', async () => {
     const { usage } = await tracker(0);
     const a = running(1, 'alice', 'p', 1, T0);

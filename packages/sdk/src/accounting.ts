@@ -32,6 +32,11 @@ export const UsageRowSchema = Type.Object({
   jobs: Type.Integer(),
   /** Allocated cores times wall time, in the window. */
   cpuSeconds: Type.Number(),
+  /**
+   * cpu seconds the jobs really used (sampled from their executor, `GET /jobs/{id}/usage`), for the
+   * jobs that ended, the part of each run inside the window. A job that was not sampled adds 0.
+   */
+  cpuUsedSeconds: Type.Number(),
   /** Allocated MiB times wall time. */
   ramMbSeconds: Type.Number(),
   gpuSeconds: Type.Number(),

@@ -60,6 +60,7 @@ import { followLog, jobEvents } from './client-streams.js';
 import { ErrorCodes, GodockerError } from './errors.js';
 import type { LogStream } from './executor.js';
 import type { Job, JobSubmission } from './job.js';
+import type { JobUsage } from './job-usage.js';
 import type { NotificationDeliveryList } from './notify.js';
 import type { Project } from './projects.js';
 import type { SshKey, SshKeyList } from './ssh-keys.js';
@@ -241,6 +242,19 @@ export class GodockerClient {
   /** Why a job waits (reason code, a sentence with the numbers, its priority) or how it ended. */
   async explain(id: JobId): Promise<Explanation> {
     return (await this.http.json<Explanation>({ method: 'GET', path: `${idPath(id)}/explain` })).body;
+  }
+
+  /**
+   * What a job used while it ran: totals (cpu seconds, peak memory, io and network bytes) and
+   * a bounded time series sampled from its executor.
+   *
+   * ```ts
+   * const { totals, series } = await client.jobUsage(42);
+   * console.log(totals.peakMemoryMb, series.length);
+   * ```
+   */
+  async jobUsage(id: JobId): Promise<JobUsage> {
+    return (await this.http.json<JobUsage>({ method: 'GET', path: `${idPath(id)}/usage` })).body;
   }
 
   /**

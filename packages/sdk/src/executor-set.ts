@@ -25,6 +25,7 @@ import {
   type TaskHandle,
   type TaskStatus,
 } from './executor.js';
+import type { UsageSample } from './job-usage.js';
 
 export interface ExecutorSetMember {
   name: string;
@@ -232,6 +233,14 @@ export class ExecutorSet implements Executor {
     }
     const exec = member.exec.bind(member);
     return this.#call(route, handle.node, () => exec(this.#innerHandle(route, handle), request));
+  }
+
+  /** A reading is not a call worth marking a member down for: the task's own calls do that. */
+  async usage(handle: TaskHandle): Promise<UsageSample | null> {
+    const route = await this.#routeOfTask(handle);
+    const member = route.member.executor;
+    if (!member.usage || route.member.down) return null;
+    return member.usage(this.#innerHandle(route, handle));
   }
 
   async collect(handle: TaskHandle, jobDir: string): Promise<void> {

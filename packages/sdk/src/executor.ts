@@ -11,6 +11,7 @@
 import { constants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import type { HostPort, Job } from './job.js';
+import type { UsageSample } from './job-usage.js';
 
 /** Host ports a node hands to jobs: `start` to `start + range - 1`. */
 export interface PortPool {
@@ -242,6 +243,13 @@ export interface Executor {
    * executor without it leaves it out and says `exec: false`; the gateway refuses before calling.
    */
   exec?(handle: TaskHandle, request: ExecRequest): Promise<ExecSession>;
+  /**
+   * What the running task has used so far (cpu, memory and its peak, io, network), read from
+   * the backend's own counters; null when the task is not running or cannot be read. The daemon
+   * asks every `usage.sampleSeconds`, never waits on it for long, and skips a reading that fails.
+   * An executor without it keeps no usage series for its jobs.
+   */
+  usage?(handle: TaskHandle): Promise<UsageSample | null>;
   /**
    * After the end: saves stdout/stderr to `stdout` and `stderr` in `jobDir` (the job's directory,
    * which the job could write: never follow a link there) and removes the task. Idempotent.

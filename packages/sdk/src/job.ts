@@ -363,6 +363,14 @@ export const JobSchema = Type.Object({
     wallSeconds: Type.Number(),
     cpuSeconds: Type.Union([Type.Number(), Type.Null()]),
     maxMemoryMb: Type.Union([Type.Number(), Type.Null()]),
+    /**
+     * Bytes of block io and network, from the samples taken while it ran (`GET /jobs/{id}/usage`),
+     * set at its end. Absent: not sampled (or stored before sampling existed).
+     */
+    readBytes: Type.Optional(Type.Number()),
+    writeBytes: Type.Optional(Type.Number()),
+    rxBytes: Type.Optional(Type.Number()),
+    txBytes: Type.Optional(Type.Number()),
   }),
 });
 export type Job = Static<typeof JobSchema>;

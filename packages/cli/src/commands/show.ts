@@ -4,9 +4,11 @@ import type { Context } from '../context.js';
 import { describeJob, describeNotifications } from '../job-view.js';
 import { parseJobId } from '../options.js';
 import { toYaml } from '../output.js';
+import { describeUsage } from '../usage-view.js';
 
 interface ShowOptions {
   json?: boolean;
+  usage?: boolean;
   output?: 'text' | 'json' | 'yaml';
 }
 
@@ -14,14 +16,25 @@ export function registerShow(program: Command, ctx: Context): void {
   program
     .command('show')
     .alias('describe')
-    .description('describe one job: state and reason, requirements, container, usage, script, history, notification deliveries')
+    .description(
+      'describe one job: state and reason, requirements, container, usage (with --usage: its series), script, history, notification deliveries',
+    )
     .argument('<ID>', 'job id')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json', 'yaml']).default('text'))
     .option('--json', 'same as -o json')
+    .option('--usage', 'what it used, sampled while it ran: totals (cpu time, peak memory, io, network) and the series')
     .action(async (idText: string, opts: ShowOptions) => {
       const client = ctx.client();
-      const job = await client.getJob(parseJobId(idText));
+      const id = parseJobId(idText);
       const format = opts.json ? 'json' : opts.output;
+      if (opts.usage) {
+        const [job, usage] = await Promise.all([client.getJob(id), client.jobUsage(id)]);
+        if (format === 'json') ctx.json(usage);
+        else if (format === 'yaml') ctx.out(toYaml(usage));
+        else ctx.out(describeUsage(usage, job));
+        return;
+      }
+      const job = await client.getJob(id);
       if (format === 'json') ctx.json(job);
       else if (format === 'yaml') ctx.out(toYaml(job));
       else {

@@ -13,12 +13,14 @@ interface UsageOptions {
   csv?: boolean;
 }
 
-const HEADERS = ['name', 'jobs', 'cpuSeconds', 'ramMbSeconds', 'gpuSeconds', 'wallSeconds'] as const;
+const HEADERS = ['name', 'jobs', 'cpuSeconds', 'cpuUsedSeconds', 'ramMbSeconds', 'gpuSeconds', 'wallSeconds'] as const;
 
 export function registerUsage(program: Command, ctx: Context): void {
   program
     .command('usage')
-    .description('jobs, cpu-, ram- and gpu-seconds and wall time since a time, per user or per project (yours unless admin)')
+    .description(
+      'jobs, cpu-seconds reserved and used, ram- and gpu-seconds and wall time since a time, per user or per project (yours unless admin)',
+    )
     .addOption(new Option('--by <grouping>', 'one row per user or per project').choices(['user', 'project']).default('user'))
     .option('--since <time>', 'start of the window: 30d, 12h (back from now), now-1w, or an ISO 8601 time', '30d')
     .option('--json', 'print the report as JSON')
@@ -39,7 +41,7 @@ export function registerUsage(program: Command, ctx: Context): void {
       ctx.err(`since ${report.since} until ${report.until}\n`);
       ctx.out(
         formatTable(
-          [opts.by, 'jobs', 'cpu-s', 'ram-MiB-s', 'gpu-s', 'wall-s'],
+          [opts.by, 'jobs', 'cpu-s', 'cpu-used-s', 'ram-MiB-s', 'gpu-s', 'wall-s'],
           rows.map((r) => r.map(String)),
         ),
       );

@@ -36,10 +36,12 @@ import {
   TASK_LABELS,
   type TaskHandle,
   type TaskStatus,
+  type UsageSample,
   writingTo,
 } from '@godocker/sdk';
 import Docker from 'dockerode';
 import { createOptions, portBindings, sameBindings } from './container-spec.js';
+import { usageOfStats } from './container-usage.js';
 import {
   executorError,
   hostPortTaken,
@@ -411,6 +413,19 @@ class DockerExecutor implements Executor {
       throw new InvalidStateError(`task ${handle.key} is ${info.State.Status}: commands run only in a running task`);
     }
     return execInContainer(this.docker, this.container(handle), request, `task ${handle.key}`);
+  }
+
+  async usage(handle: TaskHandle): Promise<UsageSample | null> {
+    this.assertOpen();
+    let stats: unknown;
+    try {
+      // one-shot: the engine answers at once instead of waiting a second to compute a cpu percentage we do not use.
+      stats = await this.container(handle).stats({ stream: false, 'one-shot': true });
+    } catch (error) {
+      if (isNotFound(error)) return null;
+      throw executorError(`reading the usage of task ${handle.key} on ${this.options.address}`, error);
+    }
+    return usageOfStats(stats);
   }
 
   async collect(handle: TaskHandle, jobDir: string): Promise<void> {

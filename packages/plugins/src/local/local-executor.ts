@@ -39,6 +39,7 @@ import {
   TASK_LABELS,
   type TaskHandle,
   type TaskStatus,
+  type UsageSample,
   writingTo,
 } from '@godocker/sdk';
 import { EndWatcher, POLL_MS } from './end-watcher.js';
@@ -48,6 +49,7 @@ import { execLocal } from './local-exec.js';
 import { parseLocalOptions, type ResolvedLocalOptions } from './local-options.js';
 import { FollowStream } from './log-follow.js';
 import { checkMonitor } from './monitor.js';
+import { groupUsage, ProcessGroups } from './proc-usage.js';
 import { findMonitor, type JobProcess, signalJob } from './process-probe.js';
 import {
   checkKey,
@@ -81,6 +83,8 @@ class LocalExecutor implements Executor {
   private readonly homes = new HomeDirectory();
   private readonly starting = new InFlight<string, TaskHandle>();
   private readonly follows = new Set<Readable>();
+  /** One walk of /proc serves the usage readings of every task in a sampling round. */
+  private readonly groups = new ProcessGroups();
   private readonly ends: EndWatcher;
   private readonly launcher: TaskLauncher;
   /** Tasks this executor started, until collected: their log folder. */
@@ -215,6 +219,13 @@ class LocalExecutor implements Executor {
     const job = await this.jobProcess(paths);
     if (job) await signalJob(job, 'SIGCONT');
     await removeIfPresent(paths.paused);
+  }
+
+  async usage(handle: TaskHandle): Promise<UsageSample | null> {
+    checkKey(handle.key);
+    const state = await this.afterCreation(this.paths(handle.key));
+    if (state.state !== 'running' || state.job === null) return null;
+    return groupUsage(this.groups, state.job, new Date());
   }
 
   async logs(handle: TaskHandle, stream: LogStream, options: { follow: boolean }): Promise<Readable> {

@@ -18,14 +18,14 @@ export interface JobProcess {
   startTime: string;
 }
 
-interface ProcStat {
+export interface ProcStat {
   state: string;
   pgid: number;
   startTime: string;
 }
 
 /** Fields of /proc/PID/stat; the command name may hold spaces or parens. */
-async function readStat(pid: number): Promise<ProcStat | null> {
+export async function readStat(pid: number): Promise<ProcStat | null> {
   let text: string;
   try {
     text = await readFile(`/proc/${pid}/stat`, 'utf8');

@@ -49,9 +49,11 @@ import {
   TASK_LABELS,
   type TaskHandle,
   type TaskStatus,
+  type UsageSample,
   writingTo,
 } from '@godocker/sdk';
 import Docker from 'dockerode';
+import { usageOfStats } from '../docker/container-usage.js';
 import {
   executorError,
   isAbort,
@@ -308,6 +310,23 @@ export class SwarmExecutor implements Executor {
       case 'lost':
         // Stopped by Swarm (its node went away or was drained): to the daemon, a task that vanished (its failure policy applies).
         return { state: 'missing' };
+    }
+  }
+
+  /**
+   * Read from the engine this executor talks to: a task whose container runs on another node
+   * of the swarm is not sampled (its engine is not reachable from here).
+   */
+  async usage(handle: TaskHandle): Promise<UsageSample | null> {
+    this.assertOpen();
+    const view = await this.view(handle);
+    const id = view?.phase === 'running' ? view.task?.containerId : '';
+    if (!id) return null;
+    try {
+      return usageOfStats(await this.docker.getContainer(id).stats({ stream: false, 'one-shot': true }));
+    } catch (error) {
+      if (isNotFound(error)) return null;
+      throw executorError(`reading the usage of task ${handle.key}`, error);
     }
   }
 

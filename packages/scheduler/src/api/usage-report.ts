@@ -2,7 +2,8 @@
  * `godocker usage`: what jobs used in a window, per user or per project, summed from the
  * job records themselves (so the totals are exactly what `godocker acct` lists), each job
  * charged for the part of its run inside the window, from its allocation: cores, MiB and
- * gpus asked for, times wall seconds (Slurm's CPUTime, not the cpu the job really burnt).
+ * gpus asked for, times wall seconds (Slurm's CPUTime); and beside it the cpu the jobs really
+ * used (Slurm's TotalCPU), from the sampled usage in their records, in the same share.
  */
 import type { Job, UsageGrouping, UsageReportRow } from '@godocker/sdk';
 import type { JobFilter, Store } from '../store/store.js';
@@ -31,10 +32,22 @@ export async function usageReport(
       const wall = wallInWindow(job, since.getTime(), until.getTime());
       if (wall === null) continue;
       const name = by === 'user' ? job.user.name : job.project;
-      const row = rows.get(name) ?? { name, jobs: 0, cpuSeconds: 0, ramMbSeconds: 0, gpuSeconds: 0, wallSeconds: 0 };
+      const row = rows.get(name) ?? {
+        name,
+        jobs: 0,
+        cpuSeconds: 0,
+        cpuUsedSeconds: 0,
+        ramMbSeconds: 0,
+        gpuSeconds: 0,
+        wallSeconds: 0,
+      };
       row.jobs++;
       row.wallSeconds += wall;
       row.cpuSeconds += wall * job.requirements.cpu;
+      // A job's cpu is known as one total: the window gets the share of it its part of the run had.
+      const used = job.usage.cpuSeconds;
+      if (used !== null && job.usage.wallSeconds > 0) row.cpuUsedSeconds += used * Math.min(1, wall / job.usage.wallSeconds);
+      else if (used !== null) row.cpuUsedSeconds += used;
       row.ramMbSeconds += wall * job.requirements.ram;
       row.gpuSeconds += wall * job.requirements.gpus;
       rows.set(name, row);

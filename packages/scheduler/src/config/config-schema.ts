@@ -343,6 +343,23 @@ export const ConfigSchema = Type.Object(
       },
       Section,
     ),
+    /**
+     * Per-job resource usage, read from the executor while jobs run (Docker stats; Swarm tasks
+     * whose container runs on the manager's engine; the local executor's /proc; Kubernetes jobs
+     * are not sampled): `GET /jobs/{id}/usage`, `godocker show ID --usage`. A reading that fails
+     * or is late is skipped, never waited on.
+     */
+    usage: Type.Object(
+      {
+        /** Seconds between two readings of each running job. */
+        sampleSeconds: Type.Number({ exclusiveMinimum: 0, default: 10 }),
+        /** Points a job's series keeps at most: when full, neighbours merge (each covers twice the time). */
+        maxPoints: Type.Integer({ minimum: 2, maximum: 10_000, default: 240 }),
+        /** Seconds between saves of the series to the store (a crash loses at most this much of it; totals from the executor's counters are kept). */
+        saveSeconds: Type.Number({ minimum: 0, default: 60 }),
+      },
+      Section,
+    ),
     scheduler: Type.Object(
       {
         /** fairshare (Slurm classic fair share + age + priorities) or fifo (priority, then age). */
@@ -374,6 +391,12 @@ export const ConfigSchema = Type.Object(
         ),
         /** Seconds between usage accruals saved to the store (fair share, cpu-time quotas). */
         usageSeconds: Type.Number({ exclusiveMinimum: 0, default: 15 }),
+        /**
+         * What fair share charges for cpu: `reserved`, the cores a job asked for times its run time
+         * (Slurm's default); `used`, the cpu seconds its task actually used, as sampled (`usage`).
+         * A job of an executor that is not sampled is charged what it reserved either way.
+         */
+        cpuCharge: Type.Union([Type.Literal('reserved'), Type.Literal('used')], { default: 'reserved' }),
         /** Seconds between passes when nothing happens (passes also run on every event). */
         tickSeconds: Type.Number({ exclusiveMinimum: 0, default: 10 }),
         /** Seconds between checks of running tasks against the executor (a safety net for missed exits). */

@@ -78,6 +78,8 @@ import type { RuntimeObserver } from './runtime-observer.js';
 import { SchedulingInputs } from './scheduling-inputs.js';
 import { nodeFits, resolveSubmission } from './submission.js';
 import { checkDependencies, checkFitsQuotas, inBatch, waitingLimits } from './submit-checks.js';
+import { type SampledTask, UsageSampler } from './usage-sampler.js';
+import { finalUsage } from './usage-series.js';
 
 export interface RuntimeDeps {
   store: Store;
@@ -160,6 +162,7 @@ export class JobRuntime {
   #lastPass: QueuePass | null = null;
   readonly #inputs: SchedulingInputs;
   #usageTimer: NodeJS.Timeout | undefined;
+  readonly #sampler: UsageSampler;
   readonly #users = new Map<string, User>();
   readonly #dirtyParents = new Set<number>();
   #nodes: NodeInfo[] = [];
@@ -205,12 +208,37 @@ export class JobRuntime {
   constructor(deps: RuntimeDeps) {
     this.#d = deps;
     this.#now = deps.clock ?? (() => new Date());
-    this.#inputs = new SchedulingInputs(deps.store, deps.config);
+    this.#inputs = new SchedulingInputs(deps.store, deps.config, (jobId) => this.#sampler.cpuSecondsOf(jobId));
     this.#submits = new GroupCommit(deps.store, deps.config.store.groupCommit);
     this.#updates = new UpdateGroup(deps.store, deps.config.store.groupCommit);
     this.#nodeStates = new NodeStates(deps.config.scheduler.failurePolicy.nodeLostSeconds * 1000, (node, ms) =>
       this.#track(this.#nodeLost(node, ms)),
     );
+    this.#sampler = new UsageSampler({
+      store: deps.store,
+      executor: deps.executor,
+      logger: deps.logger,
+      settings: deps.config.usage,
+      tasks: () => this.#sampledTasks(),
+      clock: this.#now,
+    });
+  }
+
+  /** Running jobs whose task is known (a suspended one uses nothing worth reading). */
+  #sampledTasks(): SampledTask[] {
+    const tasks: SampledTask[] = [];
+    for (const job of this.#active.values()) {
+      const handle = this.#handles.get(job.id);
+      if (job.status.state === 'running' && handle && job.status.startedAt && !this.#finishing.has(job.id)) {
+        tasks.push({ jobId: job.id, handle, startedAt: job.status.startedAt });
+      }
+    }
+    return tasks;
+  }
+
+  /** What a job's task was last read using (cpu, memory, io): `GET /jobs/{id}/usage` reads the store. */
+  get sampler(): UsageSampler {
+    return this.#sampler;
   }
 
   get nodes(): readonly NodeInfo[] {
@@ -462,6 +490,7 @@ export class JobRuntime {
     this.#reconcileTimer.unref();
     this.#usageTimer = setInterval(() => this.#track(this.#accrueUsage()), this.#d.config.scheduler.usageSeconds * 1000);
     this.#usageTimer.unref();
+    this.#sampler.start();
     this.requestPass();
   }
 
@@ -478,6 +507,7 @@ export class JobRuntime {
     for (const t of this.#timers.values()) clearTimeout(t);
     this.#timers.clear();
     await Promise.allSettled([...this.#inflight]);
+    await this.#sampler.stop();
     await this.#accrueUsage();
   }
 
@@ -1250,7 +1280,7 @@ export class JobRuntime {
             oomKilled: info.oomKilled,
             endedAt,
           },
-          usage: { wallSeconds: wall, cpuSeconds: info.cpuSeconds, maxMemoryMb: info.maxMemoryMb },
+          usage: { wallSeconds: wall, ...finalUsage(info, await this.#sampler.ended(jobId)) },
         },
         undefined,
         outcome.result,

@@ -23,12 +23,14 @@ export class SchedulingInputs {
   readonly #states = new Map<number, JobState>();
   readonly #arrays = new Map<number, ArrayLimit>();
 
-  constructor(store: Store, config: GodockerConfig) {
+  constructor(store: Store, config: GodockerConfig, cpuUsed?: (jobId: number) => number | undefined) {
     this.#store = store;
     this.#config = config;
     this.usage = new UsageTracker(store, {
       halfLifeSeconds: config.scheduler.halfLifeSeconds,
       billing: config.scheduler.billing,
+      cpuCharge: config.scheduler.cpuCharge,
+      ...(cpuUsed ? { cpuUsed } : {}),
     });
   }
 

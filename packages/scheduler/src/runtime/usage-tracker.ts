@@ -12,6 +12,13 @@ import type { Store, UsageRow } from '../store/store.js';
 export interface UsageSettings {
   halfLifeSeconds: number;
   billing: BillingWeights;
+  /**
+   * `reserved` (the default): fair share bills the cores a job asked for; `used`: the cpu seconds
+   * its task used, read from `cpuUsed`. The cpu-time quota counts reserved cores either way.
+   */
+  cpuCharge?: 'reserved' | 'used';
+  /** The cpu seconds a running job's task has used so far (the usage sampler's last reading); undefined when not read. */
+  cpuUsed?: (jobId: number) => number | undefined;
 }
 
 interface Cell {
@@ -29,6 +36,8 @@ export class UsageTracker {
   /** ms: up to when each running job has been charged. */
   readonly #charged = new Map<number, number>();
   #cpuTime: CpuTimeUsage = { project: new Map(), user: new Map() };
+  /** With cpuCharge `used`: the cpu seconds each running job had used at its last charge. */
+  readonly #cpuCharged = new Map<number, number>();
 
   constructor(store: Store, settings: UsageSettings) {
     this.#store = store;
@@ -66,7 +75,7 @@ export class UsageTracker {
       const seconds = (until - from) / 1000;
       const key = userKey(job.project, job.user.name);
       const cell = this.#cells.get(key) ?? { project: job.project, user: job.user.name, units: 0 };
-      cell.units += billingUnits(job.requirements, seconds, this.#settings.billing);
+      cell.units += billingUnits(this.#billed(job, seconds), seconds, this.#settings.billing);
       this.#cells.set(key, cell);
       const bucket = cpuTimeBucket(Math.floor(until / 1000));
       const b = buckets.get(`${key}@${bucket}`) ?? { project: job.project, user: job.user.name, bucket, seconds: 0 };
@@ -78,9 +87,26 @@ export class UsageTracker {
     for (const job of ended) {
       charge(job, job.status.endedAt ? Math.min(now, Date.parse(job.status.endedAt)) : now);
       this.#charged.delete(job.id);
+      this.#cpuCharged.delete(job.id);
     }
     // A suspended job uses nothing; its charge restarts from when it resumes.
     for (const job of running) if (job.status.state === 'suspended') this.#charged.set(job.id, now);
+  }
+
+  /**
+   * What a job is billed for over `seconds`: what it asked for, or with cpuCharge `used` the cores
+   * it kept busy on average since its last charge. An ended job's record has its final cpu total;
+   * a running one's comes from the sampler. Without a reading (an executor that is not sampled,
+   * a job not read yet), that stretch is billed as reserved.
+   */
+  #billed(job: Job, seconds: number): Job['requirements'] {
+    if (this.#settings.cpuCharge !== 'used') return job.requirements;
+    const total = job.usage.cpuSeconds ?? this.#settings.cpuUsed?.(job.id);
+    if (total === undefined || total === null) return job.requirements;
+    // Counted from the job's start when this tracker has not charged it yet, as the reserved charge is.
+    const before = this.#cpuCharged.get(job.id) ?? 0;
+    this.#cpuCharged.set(job.id, total);
+    return { ...job.requirements, cpu: Math.max(0, total - before) / seconds };
   }
 
   /** Saves what was charged; called on an interval (a crash forgets at most one interval's usage). */

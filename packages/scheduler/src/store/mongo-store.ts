@@ -52,6 +52,7 @@ import type {
   JobFilter,
   JobPage,
   JobUpdate,
+  JobUsageRecord,
   NewJob,
   NewProject,
   NewTokenOptions,
@@ -107,6 +108,9 @@ interface SessionDoc {
   kind: string;
   createdAt: string;
 }
+
+/** A job's usage record under its job id. */
+type JobUsageDoc = Omit<JobUsageRecord, 'jobId'> & { _id: number };
 
 interface DrainedDoc {
   _id: string;
@@ -178,6 +182,7 @@ export class MongoStore implements Store {
   private readonly sessions: Collection<SessionDoc>;
   private readonly sshKeys: Collection<SshKeyDoc>;
   private readonly drained: Collection<DrainedDoc>;
+  private readonly jobUsage: Collection<JobUsageDoc>;
   private readonly counters: Collection<{ _id: string; seq: number }>;
   /** Job id ranges taken, by their first id: see allocateIds. */
   private readonly idRanges: Collection<{ _id: number; count: number }>;
@@ -205,6 +210,7 @@ export class MongoStore implements Store {
     this.sessions = db.collection<SessionDoc>('sessions');
     this.sshKeys = db.collection<SshKeyDoc>('ssh_keys');
     this.drained = db.collection<DrainedDoc>('drained_nodes');
+    this.jobUsage = db.collection<JobUsageDoc>('job_usage');
     this.counters = db.collection('counters');
     this.idRanges = db.collection('id_ranges');
     this.accounts = new MongoProjects(db, this.decisions);
@@ -761,6 +767,25 @@ export class MongoStore implements Store {
   async drainedNodes(): Promise<DrainedNode[]> {
     const docs = await this.drained.find({}).sort({ _id: 1 }).toArray();
     return docs.map((d) => ({ name: d._id, reason: d.reason, by: d.by, at: d.at }));
+  }
+
+  // Sampled job usage.
+
+  async saveJobUsage(records: readonly JobUsageRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    await this.jobUsage.bulkWrite(
+      records.map(({ jobId, ...rest }) => ({
+        replaceOne: { filter: { _id: jobId }, replacement: rest, upsert: true },
+      })),
+      { ordered: false },
+    );
+  }
+
+  async getJobUsage(jobId: number): Promise<JobUsageRecord | null> {
+    const doc = await this.jobUsage.findOne({ _id: jobId });
+    if (!doc) return null;
+    const { _id, ...rest } = doc;
+    return { jobId: _id, ...rest };
   }
 
   // SSH keys.

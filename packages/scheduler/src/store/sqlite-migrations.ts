@@ -321,6 +321,18 @@ export const MIGRATIONS: readonly Migration[] = [
       db.exec(`CREATE INDEX notifications_done ON notifications(done_at) WHERE status != 'pending';`);
     },
   },
+  {
+    description: "jobs' sampled usage: totals and a bounded series",
+    up(db) {
+      // Apart from the job's row: it is rewritten at every save while the job runs, and a list of jobs never reads it.
+      db.exec(`
+        CREATE TABLE job_usage (
+          job_id INTEGER PRIMARY KEY,
+          doc TEXT NOT NULL
+        ) STRICT;
+      `);
+    },
+  },
 ];
 
 /** The version a fully migrated database reports in `PRAGMA user_version`. */

@@ -51,6 +51,7 @@ import type {
   JobFilter,
   JobPage,
   JobUpdate,
+  JobUsageRecord,
   NewJob,
   NewProject,
   NewTokenOptions,
@@ -210,6 +211,10 @@ function prepareStatements(db: Database.Database) {
     ),
     resumeNode: db.prepare<[string]>('DELETE FROM drained_nodes WHERE name = ?'),
     drainedNodes: db.prepare<[], DrainedNode>('SELECT name, reason, by_user AS by, at FROM drained_nodes ORDER BY name'),
+    saveJobUsage: db.prepare<[number, string]>(
+      'INSERT INTO job_usage (job_id, doc) VALUES (?, ?) ON CONFLICT (job_id) DO UPDATE SET doc = excluded.doc',
+    ),
+    getJobUsage: db.prepare<[number], { doc: string }>('SELECT doc FROM job_usage WHERE job_id = ?'),
   };
 }
 
@@ -584,6 +589,18 @@ export class SqliteStore implements Store {
 
   async drainedNodes(): Promise<DrainedNode[]> {
     return this.q.drainedNodes.all();
+  }
+
+  async saveJobUsage(records: readonly JobUsageRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    this.db.transaction(() => {
+      for (const r of records) this.q.saveJobUsage.run(r.jobId, JSON.stringify(r));
+    })();
+  }
+
+  async getJobUsage(jobId: number): Promise<JobUsageRecord | null> {
+    const row = this.q.getJobUsage.get(jobId);
+    return row ? (JSON.parse(row.doc) as JobUsageRecord) : null;
   }
 
   async endedJobsBefore(endedBefore: string, afterId: number, limit: number): Promise<Job[]> {

@@ -12,6 +12,7 @@ import type { JobFields } from './mongo-job-docs.js';
 import { type ImportedJob, MongoStore, type MongoStoreOptions } from './mongo-store.js';
 import { redacted } from './open-store.js';
 import { SqliteStore, type SshKeyRow, sshKeyOfRow } from './sqlite-store.js';
+import type { JobUsageRecord } from './store.js';
 
 const CHUNK = 1_000;
 
@@ -137,6 +138,15 @@ async function copy(db: Database.Database, mongo: MongoStore, progress: (line: s
     .all()) {
     await mongo.drainNode({ name: d.name, reason: d.reason, by: d.by_user, at: d.at });
   }
+  let sampled: JobUsageRecord[] = [];
+  for (const u of db.prepare<[], { doc: string }>('SELECT doc FROM job_usage ORDER BY job_id').iterate()) {
+    sampled.push(JSON.parse(u.doc) as JobUsageRecord);
+    if (sampled.length === CHUNK) {
+      await mongo.saveJobUsage(sampled);
+      sampled = [];
+    }
+  }
+  await mongo.saveJobUsage(sampled);
   let chunk: ImportedJob[] = [];
   let copied = 0;
   for (const row of db.prepare<[], JobRow>('SELECT * FROM jobs ORDER BY id').iterate()) {
@@ -228,6 +238,11 @@ async function countBoth(db: Database.Database, mongo: MongoStore): Promise<Migr
   for (const o of keyOwners) mongoKeys += (await mongo.listSshKeys(o.user_name)).length;
   add('ssh keys', n('SELECT COUNT(*) AS n FROM ssh_keys'), mongoKeys);
   add('drained nodes', n('SELECT COUNT(*) AS n FROM drained_nodes'), (await mongo.drainedNodes()).length);
+  let mongoUsage = 0;
+  for (const { job_id } of db.prepare<[], { job_id: number }>('SELECT job_id FROM job_usage').iterate()) {
+    if ((await mongo.getJobUsage(job_id)) !== null) mongoUsage++;
+  }
+  add('job usage records', n('SELECT COUNT(*) AS n FROM job_usage'), mongoUsage);
   const sessions = db
     .prepare<[], { user_name: string; n: number }>('SELECT user_name, COUNT(*) AS n FROM sessions GROUP BY user_name')
     .all();

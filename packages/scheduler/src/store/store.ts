@@ -14,7 +14,20 @@
  * Every JobFilter, and a user's filter with one more, is answered from an index
  * in id order: a page costs about what it returns, not what the store holds.
  */
-import type { ArrayInfo, Job, JobState, JobStatus, Project, Quota, Session, SshKey, TokenInfo, User } from '@godocker/sdk';
+import type {
+  ArrayInfo,
+  Job,
+  JobState,
+  JobStatus,
+  JobUsage,
+  Project,
+  Quota,
+  Session,
+  SshKey,
+  TokenInfo,
+  UsageSample,
+  User,
+} from '@godocker/sdk';
 
 /** A job document before the store gives it an id. */
 export type NewJob = Omit<Job, 'id'>;
@@ -236,6 +249,11 @@ export interface CpuTimeRow {
   cpuSeconds: number;
 }
 
+/** A job's sampled usage as the store keeps it: what the API shows, and the last reading (its counters run since the task started). */
+export interface JobUsageRecord extends JobUsage {
+  last: UsageSample | null;
+}
+
 export interface Store {
   /** Creates or upgrades the schema. */
   migrate(): Promise<void>;
@@ -431,6 +449,10 @@ export interface Store {
 
   /** Every fair-share usage row. */
   getUsage(): Promise<UsageRow[]>;
+  /** Saves each job's sampled usage whole (one record per job, replaced). */
+  saveJobUsage(records: readonly JobUsageRecord[]): Promise<void>;
+  /** A job's sampled usage; null when none was ever saved. */
+  getJobUsage(jobId: number): Promise<JobUsageRecord | null>;
   /** Inserts or replaces each (project, user) row, all in one transaction. */
   saveUsage(rows: readonly UsageRow[]): Promise<void>;
   /**

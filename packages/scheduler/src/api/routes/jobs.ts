@@ -16,6 +16,7 @@ import {
   type JobState,
   type JobSubmission,
   JobSubmissionSchema,
+  JobUsageSchema,
   type ListJobsQuery,
   ListJobsQuerySchema,
   parseTimeSpec,
@@ -29,6 +30,7 @@ import {
   WaitResultSchema,
 } from '@godocker/sdk';
 import type { FastifyInstance } from 'fastify';
+import { emptyUsage, publicUsage } from '../../runtime/usage-series.js';
 import type { JobFilter } from '../../store/store.js';
 import { type ApiContext, canSee, currentUser, makeAuth, visibleJob } from '../context.js';
 import { idempotencyHeaders, idempotencyOf } from '../idempotency-key.js';
@@ -165,6 +167,25 @@ export function jobRoutes(app: FastifyInstance, ctx: ApiContext): void {
     async (request) => {
       const job = await visibleJob(ctx, currentUser(request), request.params.id);
       return { id: job.id, state: job.status.state, ...ctx.runtime.explain(job) };
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/jobs/:id/usage',
+    {
+      onRequest: requireUser,
+      schema: {
+        summary:
+          'What a job used while it ran, sampled from its executor: totals (cpu seconds, peak memory, io and network bytes) and a bounded time series',
+        params: JobIdParamsSchema,
+        response: { 200: JobUsageSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const job = await visibleJob(ctx, currentUser(request), request.params.id);
+      // The leader has the latest readings in memory; the store has them as of the last save.
+      const record = ctx.runtime.sampler.current(job.id) ?? (await ctx.store.getJobUsage(job.id));
+      return record ? publicUsage(record) : emptyUsage(job.id, ctx.config.usage.sampleSeconds);
     },
   );
 
