@@ -27,6 +27,7 @@ import { systemRoutes } from './routes/system.js';
 import { usageRoutes } from './routes/usage.js';
 import { userRoutes } from './routes/users.js';
 import { validatorCompiler } from './validation.js';
+import { dashboardPage, findDashboard, serveDashboard } from './web-dashboard.js';
 
 /** The body limit of every route but the submits. */
 export const SMALL_BODY_BYTES = 256 * 1024;
@@ -64,7 +65,8 @@ export async function buildApp(ctx: ApiContext, options: AppOptions): Promise<Fa
   app.removeContentTypeParser('text/plain');
   installJsonParser(app);
   app.setValidatorCompiler(validatorCompiler);
-  installErrorHandler(app);
+  const dashboard = findDashboard(ctx.config.server.webRoot);
+  installErrorHandler(app, dashboardPage(dashboard));
   if (options.follower) await forwardToLeader(app, options.follower);
   limitUrlLength(app);
   await app.register(swagger, {
@@ -119,5 +121,6 @@ export async function buildApp(ctx: ApiContext, options: AppOptions): Promise<Fa
     },
     { prefix: API_PREFIX },
   );
+  await serveDashboard(app, dashboard);
   return app;
 }

@@ -1,0 +1,212 @@
+/**
+ * The web dashboard in a real browser (chromium) against a live daemon running real jobs
+ * in Docker: sign in, submit, watch a job run and read its logs live, kill one, see why
+ * another waits, an admin changes a quota; no serious accessibility violation on any page;
+ * a screenshot of each page under test-artifacts/web/.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { defaultWebRoot } from '@godocker/scheduler';
+import type { Job, User } from '@godocker/sdk';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Caller } from '../../scheduler/test/helpers/api-caller.js';
+import { ADMIN_TOKEN, startTestDaemon, TEST_IMAGE, type TestDaemon, waitJob } from '../../scheduler/test/helpers/test-daemon.js';
+import { openBrowser, screenshot, seriousViolations, type TestBrowser } from './helpers/browser.js';
+
+const UI_TIMEOUT = 30_000;
+
+describe('web dashboard in chromium', () => {
+  let t: TestDaemon;
+  let alice: Caller & { user: User };
+  let browser: TestBrowser;
+  let page: Page;
+  /** Every address the page asked for, to show nothing comes from anywhere but the daemon. */
+  const requested: string[] = [];
+
+  beforeAll(async () => {
+    const root = defaultWebRoot();
+    if (!root || !existsSync(join(root, 'index.html')))
+      throw new Error('the dashboard is not built: run `npm run build -w packages/web` (npm test builds it)');
+    t = await startTestDaemon('docker', { images: { catalogue: [TEST_IMAGE], default: TEST_IMAGE } });
+    alice = await t.addUser('alice', 2001);
+    browser = await openBrowser();
+    page = browser.page;
+    page.setDefaultTimeout(UI_TIMEOUT);
+    page.on('request', (r) => requested.push(r.url()));
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await t?.stop();
+  });
+
+  /** Screenshot, then axe: a page is checked as a person sees it. */
+  async function check(name: string): Promise<void> {
+    await screenshot(page, name);
+    expect(await seriousViolations(page), `serious or critical axe violations on ${name}`).toEqual([]);
+  }
+
+  async function signIn(token: string): Promise<void> {
+    await page.goto(t.url);
+    await page.getByLabel('API token').fill(token);
+    await page.getByRole('button', { name: 'Sign in with token' }).click();
+    await page.getByRole('heading', { name: 'My jobs' }).waitFor();
+  }
+
+  it('refuses a wrong token with the API’s reason, then signs in with a good one', async () => {
+    await page.goto(t.url);
+    await page.getByRole('heading', { name: 'Sign in to GoDocker' }).waitFor();
+    await check('sign-in');
+    await page.getByLabel('API token').fill('not-a-token');
+    await page.getByRole('button', { name: 'Sign in with token' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/token/i);
+    await signIn(alice.token);
+    await expect(page.getByText('alice', { exact: true })).toBeDefined();
+    await page.getByText('Live', { exact: true }).waitFor();
+    await check('jobs-empty');
+  });
+
+  it('submits a job from the form, shows it run and its log lines as they are written', async () => {
+    await page.getByRole('link', { name: 'Submit' }).click();
+    await page.getByRole('heading', { name: 'Submit a job' }).waitFor();
+    await check('submit');
+    await page.getByLabel('Name').fill('web-live');
+    await page.getByLabel('Script').fill('echo first-line\nsleep 2\necho second-line\nsleep 60\n');
+    await page.getByLabel('Memory').fill('64M');
+    await page.getByLabel('Time limit').fill('5m');
+    await page.getByRole('button', { name: 'Submit', exact: true }).click();
+    await page.waitForURL(/\/jobs\/\d+$/);
+    const id = Number(page.url().split('/').pop());
+    const job = (await alice.call<Job>('GET', `/api/v1/jobs/${id}`)).body;
+    expect(job.meta.name).toBe('web-live');
+    expect(job.requirements.ram).toBe(64);
+    expect(job.requirements.timeLimit).toBe(300);
+
+    await page.getByTestId('job-state').getByText('running').waitFor();
+    const log = page.getByTestId('log-stdout');
+    await expect.poll(() => log.textContent(), { timeout: UI_TIMEOUT }).toContain('first-line');
+    // The second line arrives two seconds later on the page already open: the log is followed, not re-read.
+    await expect.poll(() => log.textContent(), { timeout: UI_TIMEOUT }).toContain('second-line');
+    expect((await alice.call<Job>('GET', `/api/v1/jobs/${id}`)).body.status.state).toBe('running');
+    await page.getByText('Following stdout live').waitFor();
+    await check('job-running');
+
+    // Kill it from the page.
+    await page.getByRole('button', { name: 'Kill' }).click();
+    await page.getByRole('button', { name: 'Yes, kill it' }).click();
+    await page.getByTestId('job-state').getByText('failed').waitFor();
+    const killed = await waitJob(alice, id, 'terminated', 30);
+    expect(killed.status.state).toBe('failed');
+    await page
+      .getByText(/killed/i)
+      .first()
+      .waitFor();
+    await check('job-killed');
+  });
+
+  it('shows why a job waits: the explain code and sentence of a job held by its dependency', async () => {
+    const first = await alice.call<Job>('POST', '/api/v1/jobs', { command: { script: 'sleep 60' }, meta: { name: 'first' } });
+    expect(first.status).toBe(201);
+    await page.getByRole('link', { name: 'Submit' }).click();
+    await page.getByLabel('Script').fill('echo after');
+    await page.getByLabel('Dependencies').fill(`afterok:${first.body.id}`);
+    await page.getByRole('button', { name: 'Submit', exact: true }).click();
+    await page.waitForURL(/\/jobs\/\d+$/);
+    await page.getByRole('heading', { name: 'Why it waits' }).waitFor();
+    await expect.poll(() => page.getByTestId('explain').textContent()).toMatch(/Dependency/);
+    await expect(page.getByTestId('explain').textContent()).resolves.toContain(String(first.body.id));
+    await check('job-waiting');
+    await alice.call('POST', `/api/v1/jobs/${first.body.id}/actions`, { action: 'kill' });
+  });
+
+  it('keeps the job list live: a job submitted elsewhere appears and ends without a reload', async () => {
+    await page.getByRole('link', { name: 'Jobs' }).click();
+    await page.getByText('Live', { exact: true }).waitFor();
+    const s = await alice.call<Job>('POST', '/api/v1/jobs', {
+      command: { script: 'echo from-the-cli' },
+      meta: { name: 'elsewhere' },
+    });
+    const row = page.locator(`tr[data-job="${s.body.id}"]`);
+    await row.getByText('elsewhere').waitFor();
+    await row.getByText('done').waitFor();
+    // The state filter asks the server again.
+    await page.getByLabel('State').selectOption('failed');
+    await expect.poll(() => page.locator('tr[data-job]').count()).toBeGreaterThan(0);
+    expect(await row.count()).toBe(0);
+    await page.getByLabel('State').selectOption('');
+    await page.getByLabel('Search loaded jobs').fill('elsewhere');
+    await expect.poll(() => page.locator('tr[data-job]').count()).toBe(1);
+    await check('jobs');
+  });
+
+  it('shows the cluster (what runs where) and the fair-share tree with usage plots', async () => {
+    const runner = await alice.call<Job>('POST', '/api/v1/jobs', {
+      command: { script: 'sleep 60' },
+      meta: { name: 'runs-here' },
+    });
+    await waitJob(alice, runner.body.id, 'started', 30);
+    await page.getByRole('link', { name: 'Cluster' }).click();
+    await page.getByText('runs-here').waitFor();
+    await check('cluster');
+    await alice.call('POST', `/api/v1/jobs/${runner.body.id}/actions`, { action: 'kill' });
+    await page.getByRole('link', { name: 'Fair share' }).click();
+    await page.getByRole('heading', { name: 'Fair-share tree' }).waitFor();
+    await page.getByRole('row', { name: /alice/ }).first().waitFor();
+    await page.locator('figure.plot canvas').first().waitFor();
+    await check('share');
+  });
+
+  it('is usable on a phone, in the dark theme too', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.getByRole('link', { name: 'Jobs' }).click();
+    await page.locator('tr[data-job]').first().waitFor();
+    // Nothing wider than the screen: no sideways scrolling.
+    expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
+    await check('phone-jobs');
+    await page.getByRole('button', { name: 'Dark theme' }).click();
+    expect(await page.evaluate('document.documentElement.dataset.theme')).toBe('dark');
+    await check('phone-jobs-dark');
+    await page.locator('tr[data-job] a').first().click();
+    await page.getByRole('heading', { name: 'State history' }).waitFor();
+    expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
+    await check('phone-job-dark');
+    // The choice outlives a reload.
+    await page.reload();
+    await page.getByRole('heading', { name: 'State history' }).waitFor();
+    expect(await page.evaluate('document.documentElement.dataset.theme')).toBe('dark');
+    await page.getByRole('button', { name: 'Dark theme' }).click();
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  it('lets an admin change a user’s quota, which the API then enforces', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await signIn(ADMIN_TOKEN);
+    await page.getByRole('link', { name: 'Admin' }).click();
+    await page.getByRole('heading', { name: 'Users' }).waitFor();
+    await check('admin');
+    await page.getByRole('button', { name: 'Edit the quota of user alice' }).click();
+    const form = page.getByRole('form', { name: 'Quota of user alice' });
+    await form.getByLabel('Running jobs').fill('1');
+    await form.getByLabel('CPU cores at once').fill('2.5');
+    await form.getByRole('button', { name: 'Save quota' }).click();
+    await page.locator('tr[data-user="alice"] .quota-text').getByText('cpu 2.5, runningJobs 1').waitFor();
+    const stored = await t.admin.call<User>('GET', '/api/v1/users/alice');
+    expect(stored.body.quota).toMatchObject({ cpu: 2.5, runningJobs: 1 });
+    // The engine holds alice's second job back for it, and the job's page says so.
+    const running = await alice.call<Job>('POST', '/api/v1/jobs', { command: { script: 'sleep 60' } });
+    await waitJob(alice, running.body.id, 'started', 30);
+    const held = await alice.call<Job>('POST', '/api/v1/jobs', { command: { script: 'true' } });
+    expect(held.status, held.text).toBe(201);
+    await page.goto(`${t.url}/jobs/${held.body.id}`);
+    await expect.poll(() => page.getByTestId('explain').textContent()).toMatch(/UserRunningJobsLimit/);
+    await check('job-over-quota');
+    await alice.call('POST', `/api/v1/jobs/${running.body.id}/actions`, { action: 'kill' });
+  });
+
+  it('asked for nothing but the daemon’s own addresses', () => {
+    const origin = new URL(t.url).origin;
+    const foreign = requested.filter((u) => !u.startsWith(origin) && !u.startsWith('data:'));
+    expect(requested.length).toBeGreaterThan(10);
+    expect(foreign).toEqual([]);
+  });
+});
