@@ -2,6 +2,7 @@
  * The shell: sign-in until a token works, then the header, the navigation and the page the
  * address names.
  */
+import type { FunctionComponent } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { Header } from './components/header.js';
 import { messageOf } from './format.js';
@@ -9,7 +10,6 @@ import { AdminPage } from './pages/admin.js';
 import { ClusterPage } from './pages/cluster.js';
 import { JobPage } from './pages/job.js';
 import { JobsPage } from './pages/jobs.js';
-import { SharePage } from './pages/share.js';
 import { SignInPage } from './pages/sign-in.js';
 import { SubmitPage } from './pages/submit.js';
 import { navigate, useLocation } from './router.js';
@@ -84,4 +84,20 @@ function Page() {
         </section>
       );
   }
+}
+
+/** The plots (uPlot) load with their page only: the job list, the first page seen, stays small. */
+function SharePage() {
+  const [Page, setPage] = useState<FunctionComponent | null>(null);
+  useEffect(() => {
+    void import('./pages/share.js').then((m) => setPage(() => m.SharePage));
+  }, []);
+  return Page ? (
+    <Page />
+  ) : (
+    <section>
+      <h1>Fair share and usage</h1>
+      <p role="status">Loading…</p>
+    </section>
+  );
 }

@@ -1,6 +1,5 @@
 /** The dashboard's entry: theme first (no flash of the wrong one), then the app. */
 import { render } from 'preact';
-import 'uplot/dist/uPlot.min.css';
 import './styles.css';
 import { App } from './app.js';
 import { applyTheme, currentTheme } from './theme.js';
