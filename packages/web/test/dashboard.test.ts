@@ -116,6 +116,13 @@ describe('web dashboard in chromium', () => {
     await expect.poll(() => page.getByTestId('explain').textContent()).toMatch(/Dependency/);
     await expect(page.getByTestId('explain').textContent()).resolves.toContain(String(first.body.id));
     await check('job-waiting');
+    // Held and released from its page.
+    const waiting = Number(page.url().split('/').pop());
+    await page.getByRole('button', { name: 'Hold' }).click();
+    await page.getByTestId('job-state').getByText('held').waitFor();
+    expect((await alice.call<Job>('GET', `/api/v1/jobs/${waiting}`)).body.status.state).toBe('held');
+    await page.getByRole('button', { name: 'Release' }).click();
+    await page.getByTestId('job-state').getByText('pending').waitFor();
     await alice.call('POST', `/api/v1/jobs/${first.body.id}/actions`, { action: 'kill' });
   });
 
@@ -123,7 +130,7 @@ describe('web dashboard in chromium', () => {
     await page.getByRole('link', { name: 'Jobs' }).click();
     await page.getByText('Live', { exact: true }).waitFor();
     const s = await alice.call<Job>('POST', '/api/v1/jobs', {
-      command: { script: 'echo from-the-cli' },
+      command: { script: 'echo from-the-cli\necho forty-two > "$GODOCKER_JOB_DIR/result.txt"' },
       meta: { name: 'elsewhere' },
     });
     const row = page.locator(`tr[data-job="${s.body.id}"]`);
@@ -131,12 +138,44 @@ describe('web dashboard in chromium', () => {
     await row.getByText('done').waitFor();
     // The state filter asks the server again.
     await page.getByLabel('State').selectOption('failed');
-    await expect.poll(() => page.locator('tr[data-job]').count()).toBeGreaterThan(0);
-    expect(await row.count()).toBe(0);
+    await expect.poll(() => row.count()).toBe(0);
+    await expect.poll(() => page.locator('tr[data-job] .badge').allTextContents()).toEqual(expect.arrayContaining(['failed']));
+    expect(new Set(await page.locator('tr[data-job] .badge').allTextContents())).toEqual(new Set(['failed']));
     await page.getByLabel('State').selectOption('');
     await page.getByLabel('Search loaded jobs').fill('elsewhere');
     await expect.poll(() => page.locator('tr[data-job]').count()).toBe(1);
     await check('jobs');
+    // Its page lists the file it wrote in its directory, and downloads it.
+    await row.getByRole('link', { name: String(s.body.id) }).click();
+    await page.getByRole('heading', { name: 'Files' }).waitFor();
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'result.txt' }).click();
+    const file = await (await download).createReadStream();
+    const chunks: Buffer[] = [];
+    for await (const chunk of file) chunks.push(chunk as Buffer);
+    expect(Buffer.concat(chunks).toString()).toBe('forty-two\n');
+    await expect.poll(() => page.getByTestId('log-stdout').textContent()).toContain('from-the-cli');
+    await check('job-done');
+  });
+
+  it('submits an array from the form', async () => {
+    await page.getByRole('link', { name: 'Submit' }).click();
+    await page.getByLabel('Script').fill('true');
+    await page.getByLabel('Array').fill('1-3');
+    await page.getByRole('button', { name: 'Submit', exact: true }).click();
+    await page.waitForURL(/\/jobs\/\d+$/);
+    const parent = (await alice.call<Job>('GET', `/api/v1/jobs/${page.url().split('/').pop()}`)).body;
+    expect(parent.array).toMatchObject({ start: 1, end: 3, count: 3 });
+    // A bad range is refused with the field to fix, and nothing is stored.
+    const newest = async () => (await alice.call<{ jobs: Job[] }>('GET', '/api/v1/jobs?limit=1')).body.jobs[0]?.id;
+    const before = await newest();
+    await page.getByRole('link', { name: 'Submit' }).click();
+    await page.getByLabel('Script').fill('true');
+    await page.getByLabel('Array').fill('3-1');
+    await page.getByRole('button', { name: 'Submit', exact: true }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/^array: /);
+    expect(page.url()).toMatch(/\/submit$/);
+    expect(await newest()).toBe(before);
   });
 
   it('shows the cluster (what runs where) and the fair-share tree with usage plots', async () => {
@@ -201,6 +240,19 @@ describe('web dashboard in chromium', () => {
     await expect.poll(() => page.getByTestId('explain').textContent()).toMatch(/UserRunningJobsLimit/);
     await check('job-over-quota');
     await alice.call('POST', `/api/v1/jobs/${running.body.id}/actions`, { action: 'kill' });
+  });
+
+  it('lets an admin drain a node and resume it', async () => {
+    await page.getByRole('link', { name: 'Cluster' }).click();
+    const drain = page.getByRole('button', { name: /^Drain / });
+    const node = ((await drain.first().textContent()) ?? '').replace(/^Drain /, '');
+    await drain.first().click();
+    await page.getByRole('button', { name: `Resume ${node}` }).waitFor();
+    const nodes = await t.admin.call<{ nodes: { name: string; state: string }[] }>('GET', '/api/v1/nodes');
+    expect(nodes.body.nodes.find((n) => n.name === node)?.state).toBe('drained');
+    await check('cluster-drained');
+    await page.getByRole('button', { name: `Resume ${node}` }).click();
+    await page.getByRole('button', { name: `Drain ${node}` }).waitFor();
   });
 
   it('asked for nothing but the daemon’s own addresses', () => {

@@ -36,6 +36,9 @@ export function JobsPage() {
 
   useEffect(() => {
     const stop = new AbortController();
+    // Rows of the last filter are not shown as if they matched this one.
+    setJobs([]);
+    setCursor(null);
     setLoading(true);
     setError(null);
     client
