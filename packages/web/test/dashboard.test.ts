@@ -10,7 +10,7 @@ import { defaultWebRoot } from '@godocker/scheduler';
 import type { Job, User } from '@godocker/sdk';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Caller } from '../../scheduler/test/helpers/api-caller.js';
+import { type Caller, caller } from '../../scheduler/test/helpers/api-caller.js';
 import { ADMIN_TOKEN, startTestDaemon, TEST_IMAGE, type TestDaemon, waitJob } from '../../scheduler/test/helpers/test-daemon.js';
 import { openBrowser, screenshot, seriousViolations, type TestBrowser } from './helpers/browser.js';
 
@@ -253,6 +253,29 @@ describe('web dashboard in chromium', () => {
     await check('cluster-drained');
     await page.getByRole('button', { name: `Resume ${node}` }).click();
     await page.getByRole('button', { name: `Drain ${node}` }).waitFor();
+  });
+
+  it('lets an admin add a project and a user, whose token is shown once and works', async () => {
+    await page.getByRole('link', { name: 'Admin' }).click();
+    const project = page.getByRole('form', { name: 'Add a project' });
+    await project.getByLabel('Name').fill('web-proj');
+    await project.getByLabel('Shares').fill('3');
+    await project.getByRole('button', { name: 'Add project' }).click();
+    await page.locator('tr[data-project="web-proj"]').waitFor();
+    expect((await t.admin.call<{ shares: number }>('GET', '/api/v1/projects/web-proj')).body.shares).toBe(3);
+    const user = page.getByRole('form', { name: 'Add a user' });
+    await user.getByLabel('Name').fill('bob');
+    await user.getByLabel('uid').fill('2002');
+    await user.getByRole('button', { name: 'Add user' }).click();
+    const token = (await page.getByTestId('new-token').textContent()) ?? '';
+    await page.locator('tr[data-user="bob"]').waitFor();
+    const me = await caller(t.url, token).call<User>('GET', '/api/v1/users/me');
+    expect([me.status, me.body.name, me.body.gid]).toEqual([200, 'bob', 2002]);
+    // A name the daemon refuses is answered with the field to fix.
+    await user.getByLabel('Name').fill('Not A Name');
+    await user.getByLabel('uid').fill('2003');
+    await user.getByRole('button', { name: 'Add user' }).click();
+    await expect.poll(() => user.getByRole('alert').textContent()).toMatch(/name/);
   });
 
   it('asked for nothing but the daemon’s own addresses', () => {

@@ -1,6 +1,7 @@
 /** Admin: users and projects with their quotas and shares; a quota is changed in place. */
 import type { Project, User } from '@godocker/sdk/browser';
 import { useCallback, useEffect, useState } from 'preact/hooks';
+import { AddProjectForm, AddUserForm } from '../components/add-forms.js';
 import { QuotaForm, quotaText } from '../components/quota-form.js';
 import { messageOf } from '../format.js';
 import { useSession } from '../session.js';
@@ -89,6 +90,7 @@ export function AdminPage() {
             ))}
           </tbody>
         </table>
+        <AddUserForm added={load} />
       </section>
       <section class="card" aria-labelledby="projects-title">
         <h2 id="projects-title">Projects</h2>
@@ -138,6 +140,7 @@ export function AdminPage() {
             ))}
           </tbody>
         </table>
+        <AddProjectForm added={load} />
       </section>
     </section>
   );

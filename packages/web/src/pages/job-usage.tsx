@@ -14,7 +14,7 @@ export function JobUsage(props: { job: Job }) {
       <h2 id="usage">Usage</h2>
       <dl class="facts">
         <dt>Wall time</dt>
-        <dd>{formatDuration(Math.round(u.wallSeconds))}</dd>
+        <dd>{formatDuration(Math.round(wallSeconds(props.job)))}</dd>
         <dt>CPU time</dt>
         <dd>{u.cpuSeconds === null ? 'not measured' : formatDuration(Math.round(u.cpuSeconds))}</dd>
         <dt>Peak memory</dt>
@@ -24,4 +24,11 @@ export function JobUsage(props: { job: Job }) {
       </dl>
     </section>
   );
+}
+
+/** The stored wall time once the job has ended; while it runs, the time since its start (as of this render). */
+function wallSeconds(job: Job): number {
+  const { startedAt, endedAt } = job.status;
+  if (endedAt || !startedAt) return job.usage.wallSeconds;
+  return Math.max(0, (Date.now() - Date.parse(startedAt)) / 1000);
 }
