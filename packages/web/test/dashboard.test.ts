@@ -23,6 +23,8 @@ describe('web dashboard in chromium', () => {
   let page: Page;
   /** Every address the page asked for, to show nothing comes from anywhere but the daemon. */
   const requested: string[] = [];
+  /** What the browser refused under the page's Content-Security-Policy. */
+  const refused: string[] = [];
 
   beforeAll(async () => {
     const root = defaultWebRoot();
@@ -34,6 +36,9 @@ describe('web dashboard in chromium', () => {
     page = browser.page;
     page.setDefaultTimeout(UI_TIMEOUT);
     page.on('request', (r) => requested.push(r.url()));
+    page.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) refused.push(m.text());
+    });
   });
   afterAll(async () => {
     await browser?.close();
@@ -278,10 +283,11 @@ describe('web dashboard in chromium', () => {
     await expect.poll(() => user.getByRole('alert').textContent()).toMatch(/name/);
   });
 
-  it('asked for nothing but the daemon’s own addresses', () => {
+  it('asked for nothing but the daemon’s own addresses, and broke no rule of its CSP', () => {
     const origin = new URL(t.url).origin;
     const foreign = requested.filter((u) => !u.startsWith(origin) && !u.startsWith('data:'));
     expect(requested.length).toBeGreaterThan(10);
     expect(foreign).toEqual([]);
+    expect(refused).toEqual([]);
   });
 });

@@ -14,7 +14,7 @@ import type { PageFallback } from './error-handler.js';
 
 /** Everything comes from the daemon itself: a page that tried a CDN or another host would be refused. */
 const CONTENT_SECURITY_POLICY =
-  "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; connect-src 'self'; " +
+  "default-src 'self'; img-src 'self' data:; connect-src 'self'; " +
   "frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 export type Dashboard = { root: string } | { missing: string };
