@@ -16,7 +16,8 @@ import { openBrowser, screenshot, seriousViolations, type TestBrowser } from './
 
 const UI_TIMEOUT = 30_000;
 
-describe('web dashboard in chromium', () => {
+// Each step waits on real jobs in Docker, on a machine the rest of the suite shares.
+describe('web dashboard in chromium', { timeout: 120_000 }, () => {
   let t: TestDaemon;
   let alice: Caller & { user: User };
   let browser: TestBrowser;
@@ -171,6 +172,8 @@ describe('web dashboard in chromium', () => {
     await page.waitForURL(/\/jobs\/\d+$/);
     const parent = (await alice.call<Job>('GET', `/api/v1/jobs/${page.url().split('/').pop()}`)).body;
     expect(parent.array).toMatchObject({ start: 1, end: 3, count: 3 });
+    // Its page counts its tasks by state as they end.
+    await expect.poll(() => page.getByTestId('array').textContent(), { timeout: 30_000 }).toMatch(/\(3 tasks\), done 3$/);
     // A bad range is refused with the field to fix, and nothing is stored.
     const newest = async () => (await alice.call<{ jobs: Job[] }>('GET', '/api/v1/jobs?limit=1')).body.jobs[0]?.id;
     const before = await newest();

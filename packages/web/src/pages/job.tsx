@@ -91,6 +91,19 @@ export function JobPage(props: { id: number }) {
               {s.signal ? ` (${s.signal})` : ''}
               {s.oomKilled ? ', killed for memory' : ''}
             </dd>
+            {job.array && (
+              <>
+                <dt>Array</dt>
+                <dd data-testid="array">
+                  {job.array.start}-{job.array.end}:{job.array.step} ({job.array.count} tasks
+                  {job.array.throttle ? `, at most ${job.array.throttle} at once` : ''})
+                  {Object.entries(job.array.tasks)
+                    .filter(([, n]) => n > 0)
+                    .map(([state, n]) => `, ${state} ${n}`)
+                    .join('')}
+                </dd>
+              </>
+            )}
             {job.parentId !== null && (
               <>
                 <dt>Array</dt>
