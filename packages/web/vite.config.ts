@@ -4,6 +4,7 @@
  * the daemon sends to browsers that accept them.
  */
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { join } from 'node:path';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { defineConfig, type Plugin } from 'vite';
@@ -28,6 +29,21 @@ function precompress(outDir: string): Plugin {
   };
 }
 
+/** A Node module reaching the page's bundle is an error, not the warning and empty shim Vite would give. */
+function noNodeModules(): Plugin {
+  const builtins = new Set(builtinModules);
+  return {
+    name: 'godocker-no-node-modules',
+    enforce: 'pre',
+    resolveId(id, importer) {
+      if (id.startsWith('node:') || builtins.has(id)) {
+        this.error(`${importer ?? 'the page'} imports the Node module "${id}": the dashboard runs in a browser`);
+      }
+      return null;
+    },
+  };
+}
+
 export default defineConfig({
   root: import.meta.dirname,
   // The SDK's sources, as the rest of the workspace resolves them: no SDK build needed first.
@@ -40,5 +56,5 @@ export default defineConfig({
     // Small enough to inline nothing: every asset is a file the daemon serves, under one CSP.
     assetsInlineLimit: 0,
   },
-  plugins: [precompress(join(import.meta.dirname, 'dist'))],
+  plugins: [noNodeModules(), precompress(join(import.meta.dirname, 'dist'))],
 });
