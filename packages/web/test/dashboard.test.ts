@@ -4,7 +4,8 @@
  * another waits, an admin changes a quota; no serious accessibility violation on any page;
  * a screenshot of each page under test-artifacts/web/.
  */
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultWebRoot } from '@godocker/scheduler';
 import type { Job, User } from '@godocker/sdk';
@@ -24,6 +25,7 @@ describe('web dashboard in chromium', { timeout: 120_000 }, () => {
   let page: Page;
   /** Every address the page asked for, to show nothing comes from anywhere but the daemon. */
   const requested: string[] = [];
+  const reference = mkdtempSync(join(tmpdir(), 'godocker-web-ref-'));
   /** What the browser refused under the page's Content-Security-Policy. */
   const refused: string[] = [];
 
@@ -31,7 +33,13 @@ describe('web dashboard in chromium', { timeout: 120_000 }, () => {
     const root = defaultWebRoot();
     if (!root || !existsSync(join(root, 'index.html')))
       throw new Error('the dashboard is not built: run `npm run build -w packages/web` (npm test builds it)');
-    t = await startTestDaemon('docker', { images: { catalogue: [TEST_IMAGE], default: TEST_IMAGE } });
+    // A volume of the catalogue, readable by everyone, for the submit form to offer.
+    chmodSync(reference, 0o755);
+    writeFileSync(join(reference, 'hello.txt'), 'from-the-volume\n', { mode: 0o644 });
+    t = await startTestDaemon('docker', {
+      images: { catalogue: [TEST_IMAGE], default: TEST_IMAGE },
+      volumes: [{ name: 'ref', hostPath: reference, containerPath: '/ref', mode: 'ro' }],
+    });
     alice = await t.addUser('alice', 2001);
     browser = await openBrowser();
     page = browser.page;
@@ -44,6 +52,7 @@ describe('web dashboard in chromium', { timeout: 120_000 }, () => {
   afterAll(async () => {
     await browser?.close();
     await t?.stop();
+    rmSync(reference, { recursive: true, force: true });
   });
 
   /** Screenshot, then axe: a page is checked as a person sees it. */
@@ -77,7 +86,8 @@ describe('web dashboard in chromium', { timeout: 120_000 }, () => {
     await page.getByRole('heading', { name: 'Submit a job' }).waitFor();
     await check('submit');
     await page.getByLabel('Name').fill('web-live');
-    await page.getByLabel('Script').fill('echo first-line\nsleep 2\necho second-line\nsleep 60\n');
+    await page.getByLabel('Script').fill('cat /ref/hello.txt\necho first-line\nsleep 2\necho second-line\nsleep 60\n');
+    await page.getByLabel(/^ref/).check();
     await page.getByLabel('Memory').fill('64M');
     await page.getByLabel('Time limit').fill('5m');
     await page.getByRole('button', { name: 'Submit', exact: true }).click();
@@ -87,17 +97,24 @@ describe('web dashboard in chromium', { timeout: 120_000 }, () => {
     expect(job.meta.name).toBe('web-live');
     expect(job.requirements.ram).toBe(64);
     expect(job.requirements.timeLimit).toBe(300);
+    expect(job.container.volumes).toEqual([{ name: 'ref', mode: 'ro' }]);
 
     await page.getByTestId('job-state').getByText('running').waitFor();
     const log = page.getByTestId('log-stdout');
     await expect.poll(() => log.textContent(), { timeout: UI_TIMEOUT }).toContain('first-line');
+    expect(await log.textContent()).toContain('from-the-volume');
     // The second line arrives two seconds later on the page already open: the log is followed, not re-read.
     await expect.poll(() => log.textContent(), { timeout: UI_TIMEOUT }).toContain('second-line');
     expect((await alice.call<Job>('GET', `/api/v1/jobs/${id}`)).body.status.state).toBe('running');
     await page.getByText('Following stdout live').waitFor();
     await check('job-running');
 
-    // Kill it from the page.
+    // Suspended and resumed from the page, then killed.
+    await page.getByRole('button', { name: 'Suspend' }).click();
+    await page.getByTestId('job-state').getByText('suspended').waitFor();
+    expect((await alice.call<Job>('GET', `/api/v1/jobs/${id}`)).body.status.state).toBe('suspended');
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await page.getByTestId('job-state').getByText('running').waitFor();
     await page.getByRole('button', { name: 'Kill' }).click();
     await page.getByRole('button', { name: 'Yes, kill it' }).click();
     await page.getByTestId('job-state').getByText('failed').waitFor();
