@@ -13,9 +13,9 @@ export function formatCpu(cores: number): string {
   return Number.isInteger(cores) ? String(cores) : cores.toFixed(2);
 }
 
+/** The job's name, or the first line of its script when it has none. */
 export function jobTitle(job: Job): string {
-  const name = job.meta.name || job.command.script.split('\n')[0]?.slice(0, 60) || '';
-  return name;
+  return job.meta.name || (job.command.script.split('\n')[0] ?? '').slice(0, 60);
 }
 
 /** A failure as a sentence: the API's typed errors carry one that says what to do. */
