@@ -10,10 +10,11 @@ cd "$(dirname "$0")/.."
 # Docker for the executors; libcurl, cJSON and valgrind for libdrmaa.so and its C test;
 # Debian's Python drmaa, pytest and snakemake are the unmodified HPC clients its tests drive;
 # aiosmtpd is the SMTP server the notification tests read the mail they sent from; prometheus (and its
-# promtool) scrapes and lints a live daemon's /metrics in the metrics tests, each run on a port of its own.
+# promtool) scrapes and lints a live daemon's /metrics in the metrics tests, each run on a port of its own;
+# chromium is the real browser the web dashboard's tests drive (playwright-core, no browser download).
 pkgs=(docker.io busybox-static build-essential musl-tools wrk pkg-config libcurl4-openssl-dev libcjson-dev valgrind openssh-client python3
   python3-drmaa python3-pytest snakemake redis-server etcd-server debootstrap docker-compose postgresql
-  slapd ldap-utils python3-aiosmtpd prometheus)
+  slapd ldap-utils python3-aiosmtpd prometheus chromium)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -29,6 +29,7 @@
  * ```
  */
 
+export { defaultWebRoot } from './api/web-dashboard.js';
 export { ConfigSchema, type DeepPartial, type GodockerConfig } from './config/config-schema.js';
 export { defaultDataDir, type LoadConfigOptions, loadConfig, mergeConfig } from './config/load-config.js';
 export {

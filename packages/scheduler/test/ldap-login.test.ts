@@ -7,7 +7,6 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +16,14 @@ import { type DeepPartial, type GodockerConfig, loadConfig } from '@godocker/sch
 import type { Logger, LoginResult, Project, TokenInfo, User } from '@godocker/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtBin } from '../../cli/test/helpers/built-bin.js';
-import { BASE_DN, PASSWORDS, SERVICE_DN, SERVICE_PASSWORD, type Slapd, startSlapd } from '../../plugins/test/helpers/slapd.js';
+import {
+  BASE_DN,
+  ldapAuthConfig,
+  PASSWORDS,
+  SERVICE_PASSWORD,
+  type Slapd,
+  startSlapd,
+} from '../../plugins/test/helpers/slapd.js';
 import { LoginService } from '../src/auth/login-service.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
 import { type Caller, caller, type Reply } from './helpers/api-caller.js';
@@ -31,12 +37,7 @@ function ldapConfig(extra: DeepPartial<GodockerConfig['auth']> = {}): DeepPartia
   return {
     auth: {
       ldap: {
-        url: slapd.url,
-        startTls: true,
-        caFile: slapd.caFile,
-        baseDn: `ou=people,${BASE_DN}`,
-        bindDn: SERVICE_DN,
-        bindPasswordFile: join(slapd.dir, 'bind-password'),
+        ...ldapAuthConfig(slapd),
         groups: {
           baseDn: `ou=groups,${BASE_DN}`,
           projects: { genomics: 'genomics', imaging: 'imaging' },
@@ -51,7 +52,6 @@ function ldapConfig(extra: DeepPartial<GodockerConfig['auth']> = {}): DeepPartia
 
 beforeAll(async () => {
   slapd = await startSlapd('daemon');
-  writeFileSync(join(slapd.dir, 'bind-password'), `${SERVICE_PASSWORD}\n`, { mode: 0o600 });
   d = await startTestDaemon('docker', ldapConfig({ loginLimits: { perUser: { failures: 3, windowSeconds: 60 } } }));
   anonymous = caller(d.url, '');
 });

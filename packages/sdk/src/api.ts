@@ -410,6 +410,8 @@ export const InfoSchema = Type.Object({
     maxArraySize: Type.Integer(),
   }),
   user: Type.Union([UserSchema, Type.Null()]),
+  /** true when `POST /auth/login` takes a user name and password (a directory is configured): the dashboard's sign-in offers it. */
+  passwordLogin: Type.Optional(Type.Boolean()),
   /** The SSH gateway (`ssh -p PORT USER@HOST JOBID`), when it is on; `godocker ssh` reads it here. */
   ssh: Type.Optional(Type.Object({ host: Type.String(), port: Type.Integer() })),
 });

@@ -3,12 +3,12 @@
  * server-sent events and both survive a dropped connection by reconnecting, so a
  * daemon restart or an idle proxy does not end a `godocker logs -f`.
  */
-import { setTimeout as delay } from 'node:timers/promises';
 import type { JobEvent } from './api.js';
 import type { HttpTransport } from './client-http.js';
 import { ErrorCodes, GodockerError } from './errors.js';
 import type { LogStream } from './executor.js';
 import type { Job } from './job.js';
+import { sleep } from './portable-runtime.js';
 import { readSse, SseParser } from './sse.js';
 
 /** Reconnect after a network failure or a 502/503/504, never after a 4xx (it would fail again). */
@@ -29,7 +29,7 @@ export function backoffMs(failures: number, serverRetryMs?: number): number {
 /** Sleeps; false when the signal aborted first. */
 async function pause(ms: number, signal: AbortSignal): Promise<boolean> {
   try {
-    await delay(ms, undefined, { signal });
+    await sleep(ms, signal);
     return true;
   } catch {
     return false;

@@ -9,8 +9,6 @@
  * console.log(ended.status.exitCode, await client.logs(job.id));
  * ```
  */
-import { randomUUID } from 'node:crypto';
-import { setTimeout as delay } from 'node:timers/promises';
 import type { UsageQuery, UsageReport } from './accounting.js';
 import type {
   AddMemberBody,
@@ -62,6 +60,7 @@ import type { LogStream } from './executor.js';
 import type { Job, JobSubmission } from './job.js';
 import type { JobUsage } from './job-usage.js';
 import type { NotificationDeliveryList } from './notify.js';
+import { randomKey, sleep } from './portable-runtime.js';
 import type { Project } from './projects.js';
 import type { SshKey, SshKeyList } from './ssh-keys.js';
 import type { JobAction } from './states.js';
@@ -211,7 +210,7 @@ export class GodockerClient {
 
   /** A POST with an Idempotency-Key, sent again once with the same key after a network failure. */
   private async postRetried<T>(path: string, body: unknown, options: SubmitOptions): Promise<T> {
-    const key = options.idempotencyKey ?? randomUUID();
+    const key = options.idempotencyKey ?? randomKey();
     const send = () =>
       this.http.json<T>({ method: 'POST', path, body, headers: { 'idempotency-key': key }, signal: options.signal });
     try {
@@ -227,7 +226,7 @@ export class GodockerClient {
     let current = job;
     let pause: number = LANDING_POLL_MS[0];
     while (stillLanding(current)) {
-      await delay(pause, undefined, signal ? { signal } : undefined);
+      await sleep(pause, signal);
       pause = Math.min(pause * 2, LANDING_POLL_MS[1]);
       current = await this.getJob(job.id, signal ? { signal } : {});
     }
@@ -361,7 +360,7 @@ export class GodockerClient {
       const { body } = await once(seconds);
       if (!body.timedOut || Date.now() >= deadline || seconds === 0) return body;
       const minGap = Math.min(seconds * 1000, MIN_POLL_INTERVAL_MS) - (Date.now() - began);
-      if (minGap > 0) await delay(minGap, undefined, options.signal ? { signal: options.signal } : {});
+      if (minGap > 0) await sleep(minGap, options.signal);
     }
   }
 
@@ -539,7 +538,7 @@ export class GodockerClient {
    * `libdrmaa.so` does; returns the job id, or the task ids in index order.
    */
   async submitDrmaa1(name: string, body: Drmaa1JobsBody, options: SubmitOptions = {}): Promise<string[]> {
-    const key = options.idempotencyKey ?? randomUUID();
+    const key = options.idempotencyKey ?? randomKey();
     return (
       await this.http.json<Drmaa1JobsResult>({
         method: 'POST',

@@ -185,3 +185,27 @@ export async function startSlapd(name: string): Promise<Slapd> {
     },
   };
 }
+
+/**
+ * A daemon's `auth.ldap` for this directory: its people, the service account (its password
+ * written to a file, as a site keeps it). Groups and limits are each test's own.
+ */
+export function ldapAuthConfig(slapd: Slapd): {
+  url: string;
+  startTls: true;
+  caFile: string;
+  baseDn: string;
+  bindDn: string;
+  bindPasswordFile: string;
+} {
+  const bindPasswordFile = join(slapd.dir, 'bind-password');
+  writeFileSync(bindPasswordFile, `${SERVICE_PASSWORD}\n`, { mode: 0o600 });
+  return {
+    url: slapd.url,
+    startTls: true,
+    caFile: slapd.caFile,
+    baseDn: `ou=people,${BASE_DN}`,
+    bindDn: SERVICE_DN,
+    bindPasswordFile,
+  };
+}

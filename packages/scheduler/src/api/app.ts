@@ -30,6 +30,7 @@ import { systemRoutes } from './routes/system.js';
 import { usageRoutes } from './routes/usage.js';
 import { userRoutes } from './routes/users.js';
 import { validatorCompiler } from './validation.js';
+import { dashboardPage, findDashboard, serveDashboard } from './web-dashboard.js';
 
 /** The body limit of every route but the submits. */
 export const SMALL_BODY_BYTES = 256 * 1024;
@@ -69,7 +70,8 @@ export async function buildApp(ctx: ApiContext, options: AppOptions): Promise<Fa
   app.removeContentTypeParser('text/plain');
   installJsonParser(app);
   app.setValidatorCompiler(validatorCompiler);
-  installErrorHandler(app);
+  const dashboard = findDashboard(ctx.config.server.webRoot);
+  installErrorHandler(app, dashboardPage(dashboard));
   // First: its timing hook must see every route, the forwarded ones too.
   if (options.metrics) metricsRoutes(app, options.metrics.metrics, options.metrics.token);
   if (options.follower) await forwardToLeader(app, options.follower);
@@ -127,5 +129,6 @@ export async function buildApp(ctx: ApiContext, options: AppOptions): Promise<Fa
     },
     { prefix: API_PREFIX },
   );
+  await serveDashboard(app, dashboard);
   return app;
 }

@@ -4,7 +4,7 @@
  */
 
 import { ErrorCodes, GodockerError, ValidationError } from '@godocker/sdk';
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isStoreUnavailable } from '../store/mongo-store.js';
 import { toValidationError } from './validation.js';
 
@@ -35,7 +35,10 @@ function fromFastify(err: FastifyError): GodockerError | null {
   return null;
 }
 
-export function installErrorHandler(app: FastifyInstance): void {
+/** Answers an address no route has when it can (the dashboard's page); undefined leaves it a 404. */
+export type PageFallback = (request: FastifyRequest, reply: FastifyReply) => FastifyReply | undefined;
+
+export function installErrorHandler(app: FastifyInstance, pageFallback?: PageFallback): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const known = GodockerError.is(err)
       ? err
@@ -60,14 +63,16 @@ export function installErrorHandler(app: FastifyInstance): void {
       .status(500)
       .send(new GodockerError(ErrorCodes.INTERNAL, 'internal error; the daemon log has the details').toBody());
   });
-  app.setNotFoundHandler((request, reply) =>
-    reply
-      .status(404)
-      .send(
-        new GodockerError(
-          ErrorCodes.NOT_FOUND,
-          `no route ${request.method} ${request.url.split('?')[0]}; see /api/v1/openapi.json`,
-        ).toBody(),
-      ),
+  app.setNotFoundHandler(
+    (request, reply) =>
+      pageFallback?.(request, reply) ??
+      reply
+        .status(404)
+        .send(
+          new GodockerError(
+            ErrorCodes.NOT_FOUND,
+            `no route ${request.method} ${request.url.split('?')[0]}; see /api/v1/openapi.json`,
+          ).toBody(),
+        ),
   );
 }

@@ -137,6 +137,11 @@ export const ConfigSchema = Type.Object(
         port: Type.Integer({ minimum: 0, maximum: 65535, default: 6543 }),
         /** Largest request body; script size is limited separately by limits.maxScriptBytes. */
         bodyLimitBytes: Type.Integer({ minimum: 1024, default: 16 * 1024 * 1024 }),
+        /**
+         * The web dashboard served at `/`: the folder of its built assets (`npm run build -w packages/web`
+         * makes packages/web/dist, the default). Without them the daemon still starts, and `/` says how to build them.
+         */
+        webRoot: Type.Optional(Type.String({ minLength: 1 })),
       },
       Section,
     ),

@@ -31,6 +31,7 @@ export function systemRoutes(app: FastifyInstance, ctx: ApiContext, isReady: () 
           maxArraySize: c.limits.maxArraySize,
         },
         user,
+        passwordLogin: ctx.logins !== null,
         ...(ctx.ssh ? { ssh: ctx.ssh } : {}),
       };
     },
