@@ -1,5 +1,7 @@
 /** How a job is shown to a person: a table row, a description, and the exit code it stands for. */
 import {
+  efficiencyHints,
+  formatBytes,
   formatDuration,
   formatMemory,
   type HostPort,
@@ -10,7 +12,6 @@ import {
   portText,
 } from '@godocker/sdk/client';
 import { formatTable, truncate } from './table.js';
-import { efficiencyHints, formatBytes } from './usage-view.js';
 
 export const JOB_HEADERS = [
   'id',

@@ -28,7 +28,8 @@ describe('/metrics of a daemon', () => {
   };
 
   beforeAll(async () => {
-    t = await startTestDaemon('local', { metrics: { token: TOKEN } });
+    // Readings often enough that a short job is sampled (the sampler's `usage` calls are timed too).
+    t = await startTestDaemon('local', { metrics: { token: TOKEN }, usage: { sampleSeconds: 0.2 } });
   });
   afterAll(async () => t?.stop());
 
@@ -102,6 +103,16 @@ describe('/metrics of a daemon', () => {
         s.name,
       ).toEqual([]);
     }
+  });
+
+  it('times the sampler’s usage readings as executor calls', async () => {
+    const sampled = await t.run(t.admin, { command: { script: 'sleep 1.5' } });
+    expect(sampled.status.state).toBe('done');
+    const readings = sampleValue(await scrape(), 'godocker_executor_call_duration_seconds_count', {
+      executor: 'local',
+      operation: 'usage',
+    });
+    expect(readings).toBeGreaterThanOrEqual(2);
   });
 
   it('times requests by route pattern and status class, not by URL', async () => {

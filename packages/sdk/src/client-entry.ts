@@ -25,5 +25,6 @@ export * from './quantities.js';
 export type * from './ssh-keys.js';
 export * from './states.js';
 export * from './time-spec.js';
+export * from './usage-hints.js';
 export * from './version.js';
 export * from './wire-constants.js';

@@ -66,4 +66,5 @@ export * from './sse.js';
 export * from './ssh-keys.js';
 export * from './states.js';
 export * from './storage-faults.js';
+export * from './usage-hints.js';
 export * from './version.js';

@@ -3,7 +3,12 @@
  * the total from each bucket's start minus the total from its end is what was used in it.
  */
 import type { GodockerClient, UsageGrouping } from '@godocker/sdk/browser';
-import type { Series } from './components/time-plot.js';
+
+/** One name's core-seconds per bucket (every bucket known: 0 when nothing ran). */
+export interface Series {
+  label: string;
+  values: number[];
+}
 
 export interface UsageHistory {
   /** Each bucket's end, in seconds since the epoch. */

@@ -4,11 +4,13 @@
  * another waits, an admin changes a quota; no serious accessibility violation on any page;
  * a screenshot of each page under test-artifacts/web/.
  */
+import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { defaultWebRoot } from '@godocker/scheduler';
-import type { Job, User } from '@godocker/sdk';
+import type { Job, JobUsage, User } from '@godocker/sdk';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Caller, caller } from '../../scheduler/test/helpers/api-caller.js';
@@ -16,6 +18,12 @@ import { ADMIN_TOKEN, startTestDaemon, TEST_IMAGE, type TestDaemon, waitJob } fr
 import { openBrowser, screenshot, seriousViolations, type TestBrowser } from './helpers/browser.js';
 
 const UI_TIMEOUT = 30_000;
+/** busybox and a static memhog that holds N MiB for S seconds (scripts/build-test-images.sh). */
+const MEMHOG = 'local/memhog:latest';
+const BUILD_IMAGES = fileURLToPath(new URL('../../../scripts/build-test-images.sh', import.meta.url));
+const HOLD_MB = 200;
+// What else the job holds besides memhog's pages (its shell; page cache cgroup v1 counts in its peak).
+const SLACK_MB = 40;
 
 // Each step waits on real jobs in Docker, on a machine the rest of the suite shares.
 describe('web dashboard in chromium', { timeout: 120_000 }, () => {
@@ -36,8 +44,11 @@ describe('web dashboard in chromium', { timeout: 120_000 }, () => {
     // A volume of the catalogue, readable by everyone, for the submit form to offer.
     chmodSync(reference, 0o755);
     writeFileSync(join(reference, 'hello.txt'), 'from-the-volume\n', { mode: 0o644 });
+    execFileSync('bash', [BUILD_IMAGES], { stdio: 'pipe' });
     t = await startTestDaemon('docker', {
-      images: { catalogue: [TEST_IMAGE], default: TEST_IMAGE },
+      images: { catalogue: [TEST_IMAGE, MEMHOG], default: TEST_IMAGE },
+      // A reading every half second: a job of a few seconds has a series to plot.
+      usage: { sampleSeconds: 0.5 },
       volumes: [{ name: 'ref', hostPath: reference, containerPath: '/ref', mode: 'ro' }],
     });
     alice = await t.addUser('alice', 2001);
@@ -218,6 +229,37 @@ describe('web dashboard in chromium', { timeout: 120_000 }, () => {
     await page.getByRole('row', { name: /alice/ }).first().waitFor();
     await page.locator('figure.plot canvas').first().waitFor();
     await check('share');
+  });
+
+  it('plots a running job’s memory and cpu as they are sampled, and its peak near what it held', async () => {
+    const hog = await alice.call<Job>('POST', '/api/v1/jobs', {
+      command: { script: `memhog ${HOLD_MB} 6` },
+      container: { image: MEMHOG },
+      requirements: { ram: 1024 },
+      meta: { name: 'memhog' },
+    });
+    expect(hog.status, hog.text).toBe(201);
+    const id = hog.body.id;
+    await page.goto(`${t.url}/jobs/${id}`);
+    await page.getByRole('heading', { name: 'Usage' }).waitFor();
+    // The plots come while it runs: the page reads the series again every sampling step.
+    await page.getByTestId('usage-memory-plot').locator('canvas').waitFor();
+    expect((await alice.call<Job>('GET', `/api/v1/jobs/${id}`)).body.status.state).toBe('running');
+    await page.getByTestId('usage-cpu-plot').locator('canvas').waitFor();
+    await page.getByTestId('job-state').getByText('done').waitFor();
+    const usage = (await alice.call<JobUsage>('GET', `/api/v1/jobs/${id}/usage`)).body;
+    // Once it ended the page reads its final totals, and stops.
+    await expect.poll(() => page.getByTestId('usage-readings').textContent()).toMatch(new RegExp(`^${usage.totals.samples},`));
+    const peak = /^(\d+)M of 1G asked$/.exec((await page.getByTestId('usage-peak').textContent()) ?? '');
+    expect(peak).not.toBeNull();
+    expect(Number(peak?.[1])).toBe(Math.ceil(usage.totals.peakMemoryMb ?? 0));
+    expect(Number(peak?.[1])).toBeGreaterThanOrEqual(HOLD_MB - 5);
+    expect(Number(peak?.[1])).toBeLessThanOrEqual(HOLD_MB + SLACK_MB);
+    // It held a fifth of the 1G it asked for: the page says so, as `godocker show` does.
+    await expect(page.getByTestId('usage-hints').textContent()).resolves.toMatch(
+      /of the 1G of memory it asked for.*ask for less/,
+    );
+    await check('job-usage');
   });
 
   it('is usable on a phone, in the dark theme too', async () => {

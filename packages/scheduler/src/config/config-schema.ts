@@ -356,7 +356,7 @@ export const ConfigSchema = Type.Object(
      */
     usage: Type.Object(
       {
-        /** Seconds between two readings of each running job. */
+        /** Seconds between two readings of each running job (the dashboard's job page reads its usage as often, at most once a second). */
         sampleSeconds: Type.Number({ exclusiveMinimum: 0, default: 10 }),
         /** Points a job's series keeps at most: when full, neighbours merge (each covers twice the time). */
         maxPoints: Type.Integer({ minimum: 2, maximum: 10_000, default: 240 }),

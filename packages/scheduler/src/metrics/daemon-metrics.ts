@@ -41,7 +41,8 @@ export type ExecutorOperation =
   | 'resume'
   | 'logs'
   | 'exec'
-  | 'collect';
+  | 'collect'
+  | 'usage';
 
 const MIB = 1024 * 1024;
 /** Half of Prometheus' default scrape timeout: the rest of the scrape fits in the other half. */

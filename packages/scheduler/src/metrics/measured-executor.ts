@@ -1,7 +1,9 @@
 /**
  * An executor whose calls are timed for `/metrics` (`godocker_executor_call_duration_seconds`
  * and `godocker_executor_errors_total`, by executor and operation). `wait` is left alone: it
- * lasts as long as the job, which the run-time histogram already tells.
+ * lasts as long as the job, which the run-time histogram already tells. `usage` is
+ * timed too: the sampler asks it of every running task each `usage.sampleSeconds`, so a slow
+ * stats call shows here before readings go missing.
  *
  * A Proxy, as leaderExecutor: the set's members keep their class (`instanceof`), their getters
  * and whatever optional methods (`watchNodes`, `exec`) they have or lack.
@@ -21,6 +23,7 @@ const TIMED = new Set<PropertyKey>([
   'logs',
   'exec',
   'collect',
+  'usage',
 ] satisfies ExecutorOperation[]);
 
 export type ExecutorCallSink = (executor: string, operation: ExecutorOperation, seconds: number, failed: boolean) => void;

@@ -8,7 +8,8 @@ import 'uplot/dist/uPlot.min.css';
 
 export interface Series {
   label: string;
-  values: number[];
+  /** null: not known at that time (a gap in the line, a dash in the table). */
+  values: ReadonlyArray<number | null>;
 }
 
 // Distinguishable on light and dark backgrounds alike.
@@ -43,7 +44,7 @@ export function TimePlot(props: { title: string; unit: string; times: number[]; 
           },
         ],
       },
-      [props.times, ...props.series.map((s) => s.values)],
+      [props.times, ...props.series.map((s) => [...s.values])],
       el,
     );
     const resize = () => plot.setSize({ width: width(), height: 240 });
@@ -77,7 +78,7 @@ export function TimePlot(props: { title: string; unit: string; times: number[]; 
                   <tr key={t}>
                     <th scope="row">{new Date(t * 1000).toLocaleString()}</th>
                     {props.series.map((s) => (
-                      <td key={s.label}>{(s.values[i] ?? 0).toFixed(3)}</td>
+                      <td key={s.label}>{s.values[i]?.toFixed(3) ?? '—'}</td>
                     ))}
                   </tr>
                 ))}
