@@ -3,7 +3,7 @@
  * so the message names the option (`option '-m, --mem <size>' argument '4X' is invalid`)
  * and the exit code is the usage one.
  */
-import { GodockerError, JOB_STATES, MAIL_TYPES, parseDuration, parseMemory } from '@godocker/sdk/client';
+import { GodockerError, JOB_STATES, jobSearchProblem, MAIL_TYPES, parseDuration, parseMemory } from '@godocker/sdk/client';
 import { InvalidArgumentError } from 'commander';
 import { parseBeginTime } from './begin-time.js';
 import { UsageError } from './errors.js';
@@ -18,6 +18,12 @@ function asArgument<T>(parse: (text: string) => T): (text: string) => T {
       throw e;
     }
   };
+}
+
+export function searchOption(text: string): string {
+  const problem = jobSearchProblem(text);
+  if (problem) throw new InvalidArgumentError(problem);
+  return text;
 }
 
 export const memoryOption = asArgument((t) => parseMemory(t));

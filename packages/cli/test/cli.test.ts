@@ -235,6 +235,17 @@ describe('godocker jobs, show, logs', () => {
     expect(bad.stderr).toContain('unknown state sleeping');
   });
 
+  it('--search finds jobs by a part of their name, image, tag, project or user, in any case', async () => {
+    const found = JSON.parse((await cli(['jobs', '--search', 'LISTED-J', '--json'])).stdout) as Job[];
+    expect(found.map((j) => j.id)).toEqual([jobId]);
+    const byId = JSON.parse((await cli(['jobs', '--search', String(jobId), '--name', 'listed-job', '--json'])).stdout) as Job[];
+    expect(byId.map((j) => j.id)).toEqual([jobId]);
+    expect(JSON.parse((await cli(['jobs', '--search', 'no-job-is-called-this', '--json'])).stdout)).toEqual([]);
+    const bad = await cli(['jobs', '--search', 'a\u0007b']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('control character U+0007');
+  });
+
   it('--watch prints a line for each change until interrupted', async () => {
     const stop = new AbortController();
     let seen = '';

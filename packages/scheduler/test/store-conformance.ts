@@ -802,6 +802,80 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
       });
     });
 
+    describe('listJobs search', () => {
+      /** Each job's text fields, varied so that every field is found by a search. */
+      const fields = [
+        { name: 'Align-Reads', image: 'debian:bookworm-slim', project: 'genomics', user: 'alice', tags: ['gpu'] },
+        { name: 'plot', image: 'registry.example/Blast:2.14', project: 'p1', user: 'bob', tags: ['cpu'] },
+        { name: 'plot', image: 'debian:bookworm-slim', project: 'Proteomics', user: 'alice', tags: [] },
+        { name: 'merge', image: 'debian:bookworm-slim', project: 'p1', user: 'carol', tags: ['Nightly'] },
+        { name: '50%_done', image: 'debian:bookworm-slim', project: 'p1', user: 'bob', tags: [] },
+        { name: 'ünïcødé', image: 'debian:bookworm-slim', project: 'p1', user: 'alice', tags: [] },
+      ];
+      let seeded: Job[];
+
+      beforeEach(async () => {
+        seeded = [];
+        for (const f of fields) {
+          seeded.push(
+            await insert({
+              meta: { name: f.name, tags: f.tags },
+              container: { image: f.image },
+              project: f.project,
+              user: { name: f.user },
+            }),
+          );
+        }
+      });
+
+      const found = async (filter: JobFilter) => ids(await listAll(filter));
+      const seededIds = (...indexes: number[]) => indexes.map((i) => seeded[i]?.id as number).sort(newestFirst);
+
+      it('finds a part of the name, image, a tag, the project or the user, A-Z in either case', async () => {
+        expect(await found({ search: 'aLiGn' })).toEqual(seededIds(0));
+        expect(await found({ search: 'blast:2' })).toEqual(seededIds(1));
+        expect(await found({ search: 'night' })).toEqual(seededIds(3));
+        expect(await found({ search: 'PROTEO' })).toEqual(seededIds(2));
+        expect(await found({ search: 'caro' })).toEqual(seededIds(3));
+        expect(await found({ search: 'bookworm' })).toEqual(seededIds(0, 2, 3, 4, 5));
+        expect(await found({ search: 'ïcø' })).toEqual(seededIds(5));
+        expect(await found({ search: 'nothing-has-this' })).toEqual([]);
+      });
+
+      it('reads % and _ as themselves', async () => {
+        expect(await found({ search: '0%_d' })).toEqual(seededIds(4));
+        expect(await found({ search: '%' })).toEqual(seededIds(4));
+        expect(await found({ search: 'p_o' })).toEqual([]);
+      });
+
+      it('finds a job by its id, beside the jobs whose text holds the number', async () => {
+        const target = seeded[2] as Job;
+        const named = await insert({ meta: { name: `run-${target.id}` } });
+        expect(await found({ search: String(target.id) })).toEqual([named.id, target.id].sort(newestFirst));
+      });
+
+      it('combines with the other filters, and pages with a cursor', async () => {
+        expect(await found({ search: 'plot', user: 'bob' })).toEqual(seededIds(1));
+        expect(await found({ search: 'p1', user: 'alice' })).toEqual(seededIds(5));
+        expect(await found({ search: 'bookworm', states: ['pending', 'running'], project: 'p1' })).toEqual(seededIds(3, 4, 5));
+        const first = await store.listJobs({ search: 'bookworm' }, { limit: 2 });
+        expect(ids(first.jobs)).toEqual(seededIds(0, 2, 3, 4, 5).slice(0, 2));
+        expect(first.nextCursor).toBe(first.jobs.at(-1)?.id);
+        expect(ids(await listAll({ search: 'bookworm' }, 2))).toEqual(seededIds(0, 2, 3, 4, 5));
+        expect(await store.countByState({ search: 'plot' })).toEqual({ pending: 2 });
+      });
+
+      it("finds an array's tasks by the image they take from their parent", async () => {
+        const { job } = await store.insertJobs({
+          jobs: makeArrayJobs(2, { container: { image: 'quay.io/Tasks-Image:1' } }),
+          isArray: true,
+        });
+        const tasks = await store.listJobIds({ parentId: job.id });
+        expect(await found({ search: 'tasks-image' })).toEqual([job.id, ...tasks].sort(newestFirst));
+        expect(await found({ search: 'tasks-image', parentId: job.id })).toEqual([...tasks].sort(newestFirst));
+      });
+    });
+
     describe('drained nodes', () => {
       const at = '2024-01-01T00:01:00.000Z';
 

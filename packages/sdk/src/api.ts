@@ -7,9 +7,9 @@ import { JobSchema, JobStateSchema, JobSubmissionSchema } from './job.js';
 import { PrioritySchema, ProjectNameSchema, ProjectSchema, QuotaSchema, SharesSchema } from './projects.js';
 import { DRMAA1_STATE, type Drmaa1State, JOB_ACTIONS } from './states.js';
 
-import { MAX_BATCH_JOBS, MAX_WAIT_SECONDS } from './wire-constants.js';
+import { MAX_BATCH_JOBS, MAX_JOB_SEARCH, MAX_WAIT_SECONDS } from './wire-constants.js';
 
-export { API_PREFIX, DEFAULT_PORT, MAX_BATCH_JOBS, MAX_WAIT_SECONDS } from './wire-constants.js';
+export { API_PREFIX, DEFAULT_PORT, MAX_BATCH_JOBS, MAX_JOB_SEARCH, MAX_WAIT_SECONDS } from './wire-constants.js';
 
 export const ErrorBodySchema = Type.Object({
   error: Type.Object({ code: Type.String(), message: Type.String(), field: Type.Optional(Type.String()) }),
@@ -27,6 +27,11 @@ export const ListJobsQuerySchema = Type.Object(
     tag: Type.Optional(Type.String({ maxLength: 64 })),
     name: Type.Optional(Type.String({ maxLength: 256 })),
     session: Type.Optional(Type.String({ maxLength: 256 })),
+    /**
+     * Search: jobs whose name, image, a tag, project or user holds this text (letters A-Z
+     * in either case), or whose id it is. With the other filters; pages as any list.
+     */
+    q: Type.Optional(Type.String({ maxLength: MAX_JOB_SEARCH })),
     parent: Type.Optional(Type.Integer({ minimum: 1 })),
     /** true: only jobs a session wait has reaped; false: only those it has not. */
     reaped: Type.Optional(Type.Boolean()),

@@ -17,6 +17,7 @@ export * from './client.js';
 export * from './errors.js';
 export type { LogStream } from './executor.js';
 export type * from './job.js';
+export * from './job-search.js';
 export type { JobUsage, UsagePoint, UsageTotals } from './job-usage.js';
 export type * from './projects.js';
 export * from './quantities.js';

@@ -16,6 +16,7 @@ export * from './client.js';
 export * from './errors.js';
 export type { LogStream } from './executor.js';
 export type * from './job.js';
+export * from './job-search.js';
 export { type JobUsage, mergeUsagePoints, type UsagePoint, type UsageTotals } from './job-usage.js';
 export * from './login-file.js';
 export type * from './notify.js';

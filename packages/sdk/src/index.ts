@@ -55,6 +55,7 @@ export * from './executor-set.js';
 export * from './in-flight.js';
 export * from './job.js';
 export * from './job-paths.js';
+export * from './job-search.js';
 export * from './job-usage.js';
 export * from './login-file.js';
 export * from './notify.js';

@@ -29,3 +29,6 @@ export const QUOTA_KEYS = ['cpu', 'ram', 'gpus', 'runningJobs', 'pendingJobs', '
 export const MAIL_TYPES = ['none', 'begin', 'end', 'fail', 'requeue', 'time_limit', 'all'] as const;
 /** The events `all` stands for, in the order a job meets them. */
 export const MAIL_EVENTS = ['begin', 'end', 'fail', 'requeue', 'time_limit'] as const;
+
+/** Longest search text of `GET /jobs?q=` (`godocker jobs --search`). */
+export const MAX_JOB_SEARCH = 200;

@@ -24,6 +24,8 @@ const BUILD_IMAGES = fileURLToPath(new URL('../../../scripts/build-test-images.s
 const HOLD_MB = 200;
 // What else the job holds besides memhog's pages (its shell; page cache cgroup v1 counts in its peak).
 const SLACK_MB = 40;
+/** The job list's page (PAGE_SIZE of src/pages/jobs.tsx). */
+const PAGE_SIZE = 50;
 
 // Each step waits on real jobs in Docker, on a machine the rest of the suite shares.
 describe('web dashboard in chromium', { timeout: 120_000 }, () => {
@@ -176,7 +178,7 @@ describe('web dashboard in chromium', { timeout: 120_000 }, () => {
     await expect.poll(() => page.locator('tr[data-job] .badge').allTextContents()).toEqual(expect.arrayContaining(['failed']));
     expect(new Set(await page.locator('tr[data-job] .badge').allTextContents())).toEqual(new Set(['failed']));
     await page.getByLabel('State').selectOption('');
-    await page.getByLabel('Search loaded jobs').fill('elsewhere');
+    await page.getByLabel('Search', { exact: true }).fill('elsewhere');
     await expect.poll(() => page.locator('tr[data-job]').count()).toBe(1);
     await check('jobs');
     // Its page lists the file it wrote in its directory, and downloads it.
@@ -190,6 +192,42 @@ describe('web dashboard in chromium', { timeout: 120_000 }, () => {
     expect(Buffer.concat(chunks).toString()).toBe('forty-two\n');
     await expect.poll(() => page.getByTestId('log-stdout').textContent()).toContain('from-the-cli');
     await check('job-done');
+  });
+
+  it('searches every job on the server, not only the page it loaded', async () => {
+    // The needle is older than a whole page of newer jobs: no loaded row holds it.
+    const batch = (names: string[]) =>
+      alice.call<{ jobs: Job[] }>('POST', '/api/v1/jobs/batch', {
+        jobs: names.map((name) => ({ command: { script: 'true' }, meta: { name }, hold: true })),
+      });
+    const needle = (await batch(['Needle-Beyond-The-Page'])).body.jobs[0] as Job;
+    const hay = (await batch(Array.from({ length: PAGE_SIZE + 5 }, (_, i) => `hay-${i}`))).body.jobs;
+    expect(hay).toHaveLength(PAGE_SIZE + 5);
+    try {
+      await page.getByRole('link', { name: 'Jobs' }).click();
+      await page.locator(`tr[data-job="${hay.at(-1)?.id}"]`).waitFor();
+      await expect.poll(() => page.locator('tr[data-job]').count()).toBe(PAGE_SIZE);
+      expect(await page.locator(`tr[data-job="${needle.id}"]`).count()).toBe(0);
+      const box = page.getByLabel('Search', { exact: true });
+      await box.fill('needle-BEYOND');
+      await expect.poll(() => page.locator('tr[data-job]').count()).toBe(1);
+      await page.locator(`tr[data-job="${needle.id}"]`).getByText('Needle-Beyond-The-Page').waitFor();
+      // The address keeps the search: a reload shows the same list.
+      await expect.poll(() => new URL(page.url()).searchParams.get('q')).toBe('needle-BEYOND');
+      await page.reload();
+      await page.locator(`tr[data-job="${needle.id}"]`).waitFor();
+      expect(await page.locator('tr[data-job]').count()).toBe(1);
+      // Text the server would refuse is named before it is sent.
+      await page.getByLabel('Search', { exact: true }).fill('x'.repeat(201));
+      await page
+        .getByRole('alert')
+        .getByText(/more than 200/)
+        .waitFor();
+      await page.getByLabel('Search', { exact: true }).fill('');
+      await expect.poll(() => page.locator('tr[data-job]').count()).toBe(PAGE_SIZE);
+    } finally {
+      for (const job of [needle, ...hay]) await alice.call('POST', `/api/v1/jobs/${job.id}/actions`, { action: 'kill' });
+    }
   });
 
   it('submits an array from the form', async () => {

@@ -1,9 +1,9 @@
 /** `godocker jobs`: the job table (newest first), `--json` for scripts, `--watch` for changes. */
-import type { Job, ListJobsQuery } from '@godocker/sdk/client';
+import { type Job, jobMatchesSearch, type ListJobsQuery } from '@godocker/sdk/client';
 import type { Command } from 'commander';
 import type { Context } from '../context.js';
 import { JOB_HEADERS, jobRow, jobTable } from '../job-view.js';
-import { integerOption, stateListOption } from '../options.js';
+import { integerOption, searchOption, stateListOption } from '../options.js';
 import { formatTable } from '../table.js';
 
 interface JobsOptions {
@@ -12,6 +12,7 @@ interface JobsOptions {
   project?: string;
   name?: string;
   tag?: string;
+  search?: string;
   parent?: number;
   limit: number;
   all?: boolean;
@@ -27,6 +28,7 @@ function matches(job: Job, q: ListJobsQuery): boolean {
   if (q.name && job.meta.name !== q.name) return false;
   if (q.tag && !job.meta.tags.includes(q.tag)) return false;
   if (q.parent !== undefined && job.parentId !== q.parent) return false;
+  if (q.q !== undefined && !jobMatchesSearch(job, q.q)) return false;
   return true;
 }
 
@@ -39,6 +41,11 @@ export function registerJobs(program: Command, ctx: Context): void {
     .option('--project <project>', 'only this project')
     .option('--name <name>', 'only jobs with this name')
     .option('--tag <tag>', 'only jobs with this tag')
+    .option(
+      '--search <text>',
+      'only jobs whose name, image, a tag, project or user holds this text (any case), or whose id it is',
+      searchOption,
+    )
     .option('--parent <id>', 'only the tasks of this array job', integerOption(1))
     .option('--limit <n>', 'at most this many jobs (a page)', integerOption(1, 1000), 50)
     .option('--all', 'every matching job, following pages past --limit')
@@ -50,6 +57,7 @@ export function registerJobs(program: Command, ctx: Context): void {
       for (const k of ['state', 'user', 'project', 'name', 'tag', 'parent'] as const) {
         if (opts[k] !== undefined) Object.assign(query, { [k]: opts[k] });
       }
+      if (opts.search !== undefined) query.q = opts.search;
       let jobs: Job[];
       let more = false;
       if (opts.all) {

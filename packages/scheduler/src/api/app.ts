@@ -7,6 +7,7 @@ import { API_PREFIX, VERSION } from '@godocker/sdk';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { DaemonMetrics } from '../metrics/daemon-metrics.js';
 import { clientErrorHandler, documentCommonErrors, frameworkErrors } from './api-responses.js';
+import { compressAnswers } from './compression.js';
 import type { ApiContext } from './context.js';
 import { installErrorHandler } from './error-handler.js';
 import { type FollowerRole, forwardToLeader } from './follower-proxy.js';
@@ -72,6 +73,7 @@ export async function buildApp(ctx: ApiContext, options: AppOptions): Promise<Fa
   app.setValidatorCompiler(validatorCompiler);
   const dashboard = findDashboard(ctx.config.server.webRoot);
   installErrorHandler(app, dashboardPage(dashboard));
+  await compressAnswers(app);
   // First: its timing hook must see every route, the forwarded ones too.
   if (options.metrics) metricsRoutes(app, options.metrics.metrics, options.metrics.token);
   if (options.follower) await forwardToLeader(app, options.follower);

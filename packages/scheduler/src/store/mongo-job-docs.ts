@@ -5,7 +5,7 @@
  * user-chosen keys (env names, labels) may hold '.' or '$', which MongoDB-wire servers
  * refuse as field names, and the text round-trips any document the Job schema allows.
  */
-import type { JobState } from '@godocker/sdk';
+import { type JobState, searchHolds, searchIsId } from '@godocker/sdk';
 import type { Document, Filter } from 'mongodb';
 import type { Version } from './mongo-versions.js';
 import type { JobFilter, NewJob } from './store.js';
@@ -109,6 +109,23 @@ export function matchesFilter(job: JobFields, filter: JobFilter): boolean {
     (filter.arrayParent === undefined || job.arrayParent === filter.arrayParent) &&
     inWindow(job, filter.window)
   );
+}
+
+/**
+ * A search (JobFilter.search), read here as SQLite reads it: the versions scheme reads each
+ * record before checking it anyway, and FerretDB's $regex could not see a task's image,
+ * which its document leaves to its parent. `parentImage`: read only when a task's own
+ * document has no image.
+ */
+export async function matchesSearch(
+  job: StoredJob,
+  search: string,
+  parentImage: (parentId: number) => Promise<string>,
+): Promise<boolean> {
+  if (searchIsId(search, job.k) || searchHolds([job.name, job.project, job.user, ...job.tags], search)) return true;
+  const own = (JSON.parse(job.doc) as { container?: { image?: string } }).container?.image;
+  if (own !== undefined) return searchHolds([own], search);
+  return job.parentId !== null && searchHolds([await parentImage(job.parentId)], search);
 }
 
 /**

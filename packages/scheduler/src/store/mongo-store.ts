@@ -33,11 +33,28 @@ import {
 import { silentLogger } from '../coordination/rate-limited-warning.js';
 import { moveTask, settleArrayParent, type TaskCounts } from './array-parent.js';
 import { applyJobChange } from './job-change.js';
-import { idemKey, JOB_INDEXES, type JobFields, jobFields, jobQuery, matchesFilter, type StoredJob } from './mongo-job-docs.js';
+import {
+  idemKey,
+  JOB_INDEXES,
+  type JobFields,
+  jobFields,
+  jobQuery,
+  matchesFilter,
+  matchesSearch,
+  type StoredJob,
+} from './mongo-job-docs.js';
 import { MongoLookupCache } from './mongo-lookup-cache.js';
 import { MongoNotifications } from './mongo-notifications.js';
 import { MongoProjects } from './mongo-projects.js';
-import { ConflictError, Decisions, isDuplicateKey, type Key, Versions, type VersionWrite } from './mongo-versions.js';
+import {
+  ConflictError,
+  Decisions,
+  isDuplicateKey,
+  type Key,
+  type Version,
+  Versions,
+  type VersionWrite,
+} from './mongo-versions.js';
 import { DriverWatchdog } from './mongo-watchdog.js';
 import { publicView, sshKeyExists, sshKeyMissing } from './ssh-key-errors.js';
 import type {
@@ -881,7 +898,11 @@ export class MongoStore implements Store {
     if (options.below !== undefined) range.below = options.below;
     if (options.above !== undefined) range.above = options.above;
     if (options.want !== undefined) range.want = options.want;
-    return (await this.jobs.find(q, (s) => matchesFilter(s, filter), range)) as StoredJob[];
+    const search = filter.search;
+    if (search === undefined) return (await this.jobs.find(q, (s) => matchesFilter(s, filter), range)) as StoredJob[];
+    const image = async (parentId: number) => (await this.inheritedFrom(parentId)).container.image;
+    const check = async (s: Version<JobFields>) => matchesFilter(s, filter) && matchesSearch(s as StoredJob, search, image);
+    return (await this.jobs.find(q, check, range)) as StoredJob[];
   }
 
   private async readStored(id: number): Promise<StoredJob | null> {

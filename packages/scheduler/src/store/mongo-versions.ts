@@ -288,7 +288,7 @@ export class Versions<T extends Document> {
    */
   async find(
     filter: Filter<Document>,
-    check: (record: Version<T>) => boolean,
+    check: (record: Version<T>) => boolean | Promise<boolean>,
     options: { order: 1 | -1; below?: number; above?: number; want?: number },
   ): Promise<Version<T>[]> {
     const batch = options.want === undefined ? 0 : Math.max(options.want, 16);
@@ -306,7 +306,7 @@ export class Versions<T extends Document> {
       const records = await this.getMany(keys);
       for (const k of keys) {
         const record = records.get(k);
-        if (record && check(record)) found.push(record);
+        if (record && (await check(record))) found.push(record);
       }
       const last = leads.at(-1);
       if (batch === 0 || leads.length < batch || !last) return found;

@@ -9,7 +9,7 @@
  *   stopped at the page's end, merged through an id list (one `state IN (...)`
  *   walk would come out of order, and every match would be sorted first).
  */
-import type { JobState } from '@godocker/sdk';
+import { foldJobSearch, type JobState } from '@godocker/sdk';
 import type { JobFilter, PageRequest } from './store.js';
 
 export type Param = string | number | null;
@@ -147,11 +147,40 @@ function shapeOf(filter: JobFilter, states: readonly JobState[] | undefined, cur
     s.conditions.push("coalesce(json_extract(jobs.doc, '$.status.endedAt'), '9') >= ?");
     s.params.push(filter.window.from);
   }
+  if (filter.search !== undefined) searchCondition(s, filter.search);
   if (cursor !== undefined) {
     s.conditions.push(`${s.id} < ?`);
     s.params.push(cursor);
   }
   return s;
+}
+
+/**
+ * A search, tested on each job the walk meets (a leading-wildcard match can use no index).
+ * instr, not LIKE: the text's % and _ are plain characters. lower() folds only A-Z, as
+ * foldJobSearch does to the text. An array task whose document leaves its container to
+ * its parent (task-doc.ts) has the parent's image.
+ */
+function searchCondition(s: Shape, search: string): void {
+  const text = foldJobSearch(search);
+  const holds = (expression: string) => `instr(lower(${expression}), ?) > 0`;
+  const image = `coalesce(json_extract(jobs.doc, '$.container.image'),
+    (SELECT json_extract(p.doc, '$.container.image') FROM jobs AS p WHERE p.id = jobs.parent_id))`;
+  const arms = [
+    holds('jobs.name'),
+    holds('jobs.project'),
+    holds('jobs.user_name'),
+    holds(image),
+    `EXISTS (SELECT 1 FROM json_each(jobs.doc, '$.meta.tags') WHERE ${holds('json_each.value')})`,
+  ];
+  const params: Param[] = arms.map(() => text);
+  if (/^[0-9]{1,15}$/.test(search)) {
+    // searchIsId's rule: the id is the number the text reads as.
+    arms.push('jobs.id = ?');
+    params.push(Number(search));
+  }
+  s.conditions.push(`(${arms.join(' OR ')})`);
+  s.params.push(...params);
 }
 
 /**

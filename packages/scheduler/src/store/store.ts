@@ -50,6 +50,13 @@ export interface JobFilter {
    * reads the newer jobs it skips (the README's "Job history" says what that costs).
    */
   window?: { from?: string; to?: string };
+  /**
+   * A search (`GET /jobs?q=`): the job's name, image, one of its tags, its project or its
+   * user holds this text, letters A-Z in either case (foldJobSearch), or it is the job's id.
+   * Checked on the way of the other filters' index walk, as `window`: a page of a rare
+   * text reads every job those filters select until the page is full.
+   */
+  search?: string;
 }
 
 export type NotificationChannel = 'mail' | 'webhook';

@@ -1,9 +1,16 @@
 /**
  * The job list: one page of jobs at a time from `GET /api/v1/jobs` (cursor pagination, so
  * ten thousand jobs never load at once), kept current by the event stream; filter by
- * state on the server, search the loaded jobs in the page.
+ * state and search on the server, so a search finds jobs beyond the loaded pages.
  */
-import { JOB_STATES, type Job, type JobState, type ListJobsQuery } from '@godocker/sdk/browser';
+import {
+  JOB_STATES,
+  type Job,
+  type JobState,
+  jobMatchesSearch,
+  jobSearchProblem,
+  type ListJobsQuery,
+} from '@godocker/sdk/browser';
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { StateBadge } from '../components/state-badge.js';
 import { formatTime, jobTitle, messageOf } from '../format.js';
@@ -16,23 +23,41 @@ export const PAGE_SIZE = 50;
 
 const ACTIVE = 'pending,held,running,suspended';
 
+/** Typing pauses this long before the search is asked for: one request per word, not per key. */
+export const SEARCH_DEBOUNCE_MS = 250;
+
 export function JobsPage() {
   const { client, me } = useSession();
   const { query } = useLocation();
   const state = query.get('state') ?? '';
   const mine = query.get('all') !== '1';
   const [search, setSearch] = useState(query.get('q') ?? '');
+  // What the server is asked for: the box's text once typing pauses.
+  const [term, setTerm] = useState(search.trim());
   const [jobs, setJobs] = useState<Job[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<string | null>(null);
 
-  const filter = useMemo((): ListJobsQuery => {
+  useEffect(() => {
+    const wait = setTimeout(() => setTerm(search.trim()), SEARCH_DEBOUNCE_MS);
+    return () => clearTimeout(wait);
+  }, [search]);
+  const searchProblem = term ? jobSearchProblem(term) : null;
+
+  const filter = useMemo((): ListJobsQuery | null => {
+    if (searchProblem) return null;
     const f: ListJobsQuery = { limit: PAGE_SIZE };
     if (state) f.state = state;
     if (mine) f.user = me.name;
+    if (term) f.q = term;
     return f;
-  }, [state, mine, me.name]);
+  }, [state, mine, me.name, term, searchProblem]);
+
+  useEffect(() => {
+    // The address keeps the search, so a reload or a shared link shows the same list.
+    if ((new URLSearchParams(location.search).get('q') ?? '') !== term) setQuery({ q: term || null });
+  }, [term]);
 
   useEffect(() => {
     const stop = new AbortController();
@@ -41,6 +66,10 @@ export function JobsPage() {
     setCursor(null);
     setLoading(true);
     setError(null);
+    if (filter === null) {
+      setLoading(false);
+      return;
+    }
     client
       .listJobs(filter, { signal: stop.signal })
       .then((page) => {
@@ -53,7 +82,7 @@ export function JobsPage() {
   }, [client, filter]);
 
   const more = async () => {
-    if (!cursor) return;
+    if (!cursor || filter === null) return;
     setLoading(true);
     try {
       const page = await client.listJobs({ ...filter, cursor });
@@ -67,8 +96,11 @@ export function JobsPage() {
   };
 
   const wanted = useCallback(
-    (job: Job) => (!state || state.split(',').includes(job.status.state)) && (!mine || job.user.name === me.name),
-    [state, mine, me.name],
+    (job: Job) =>
+      (!state || state.split(',').includes(job.status.state)) &&
+      (!mine || job.user.name === me.name) &&
+      (!term || jobMatchesSearch(job, term)),
+    [state, mine, me.name, term],
   );
   const { connected } = useJobEvents(client, ({ job }) => {
     setJobs((shown) => {
@@ -89,15 +121,6 @@ export function JobsPage() {
     const qs = next.toString();
     navigate(`/jobs${qs ? `?${qs}` : ''}`, true);
   };
-
-  const needle = search.trim().toLowerCase();
-  const shown = needle
-    ? jobs.filter((j) =>
-        [String(j.id), j.meta.name, j.project, j.user.name, j.container.image, ...j.meta.tags].some((v) =>
-          v.toLowerCase().includes(needle),
-        ),
-      )
-    : jobs;
 
   return (
     <section aria-labelledby="jobs-title">
@@ -121,7 +144,7 @@ export function JobsPage() {
           </select>
         </label>
         <label class="grow">
-          Search loaded jobs
+          Search
           <input
             type="search"
             value={search}
@@ -140,6 +163,11 @@ export function JobsPage() {
           </label>
         )}
       </form>
+      {searchProblem && (
+        <p role="alert" class="error">
+          {searchProblem}
+        </p>
+      )}
       {error && (
         <p role="alert" class="error">
           {error}
@@ -160,7 +188,7 @@ export function JobsPage() {
             </tr>
           </thead>
           <tbody>
-            {shown.map((job) => (
+            {jobs.map((job) => (
               <tr key={job.id} data-job={job.id}>
                 <td data-label="ID">
                   <a href={`/jobs/${job.id}`} onClick={onLinkClick}>
@@ -180,7 +208,7 @@ export function JobsPage() {
           </tbody>
         </table>
       </div>
-      {!loading && shown.length === 0 && <p class="muted">No jobs here.</p>}
+      {!loading && jobs.length === 0 && <p class="muted">No jobs here.</p>}
       <p class="pager">
         <span class="muted">
           {jobs.length} loaded{cursor ? ', more on the server' : ''}

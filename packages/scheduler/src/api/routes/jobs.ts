@@ -17,6 +17,7 @@ import {
   type JobSubmission,
   JobSubmissionSchema,
   JobUsageSchema,
+  jobSearchProblem,
   type ListJobsQuery,
   ListJobsQuerySchema,
   parseTimeSpec,
@@ -132,6 +133,7 @@ export function jobRoutes(app: FastifyInstance, ctx: ApiContext): void {
       if (q.tag) filter.tag = q.tag;
       if (q.name) filter.name = q.name;
       if (q.session) filter.session = q.session;
+      if (q.q !== undefined) filter.search = searchText(q.q);
       if (q.parent) filter.parentId = q.parent;
       if (q.reaped !== undefined) filter.reaped = q.reaped;
       if (q.arrayParents === false) filter.arrayParent = false;
@@ -263,6 +265,12 @@ export function jobRoutes(app: FastifyInstance, ctx: ApiContext): void {
 }
 
 /** sacct's -S/-E as the store's window; a window that ends before it starts is a mistake to report. */
+function searchText(text: string): string {
+  const problem = jobSearchProblem(text);
+  if (problem) throw new ValidationError(problem, 'query.q');
+  return text;
+}
+
 function timeWindow(start: string | undefined, end: string | undefined, now: Date): JobFilter['window'] {
   if (start === undefined && end === undefined) return undefined;
   const from = start === undefined ? undefined : parseTimeSpec(start, 'query.starttime', now);
