@@ -14,7 +14,7 @@
 import { execFileSync } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import type { UsageSample } from '@godocker/sdk';
-import { type JobProcess, readStat } from './process-probe.js';
+import { type JobProcess, readStat, statFields } from './process-probe.js';
 
 /** How long one scan of /proc serves the readings of every task (one sampling round reads them together). */
 const SCAN_MAX_AGE_MS = 500;
@@ -103,8 +103,8 @@ async function memberUsage(pid: number): Promise<Member | null> {
     readOrNull(`/proc/${pid}/io`),
   ]);
   if (stat === null) return null;
-  // After ") ": field 3 is index 0; utime, stime, cutime, cstime are fields 14 to 17.
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime, stime, cutime, cstime are fields 14 to 17.
+  const f = statFields(stat);
   const cpuTicks = [11, 12, 13, 14].reduce((sum, i) => sum + (Number(f[i]) || 0), 0);
   const s = fields(status);
   const i = io === null ? null : fields(io);

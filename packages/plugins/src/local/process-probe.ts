@@ -24,7 +24,15 @@ export interface ProcStat {
   startTime: string;
 }
 
-/** Fields of /proc/PID/stat; the command name may hold spaces or parens. */
+/**
+ * The fields of a /proc/PID/stat text after the command name, which may hold spaces or parens:
+ * field 3 (state) is index 0, so field N is index N - 3.
+ */
+export function statFields(text: string): string[] {
+  return text.slice(text.lastIndexOf(')') + 2).split(' ');
+}
+
+/** Fields of /proc/PID/stat. */
 export async function readStat(pid: number): Promise<ProcStat | null> {
   let text: string;
   try {
@@ -33,8 +41,7 @@ export async function readStat(pid: number): Promise<ProcStat | null> {
     if (isMissing(error) || (error as NodeJS.ErrnoException).code === 'ESRCH') return null;
     throw error;
   }
-  // After ") ": field 3 (state) is index 0, so field N is index N - 3.
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  const fields = statFields(text);
   return { state: fields[0] ?? '', pgid: Number(fields[2]), startTime: fields[19] ?? '' };
 }
 
