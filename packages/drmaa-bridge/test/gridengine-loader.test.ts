@@ -50,7 +50,9 @@ afterAll(async () => {
 describe("loadDrmaa on Grid Engine's libdrmaa.so", () => {
   it('is DRMAA 1.0 of Grid Engine, with a session contact of its own', async () => {
     expect(lib.version()).toEqual({ major: 1, minor: 0 });
-    // Grid Engine's version; its product name ("SGE") comes in only once the session has submitted.
+    // Grid Engine's version. Its product name ("SGE") is there only once the library has read
+    // the qmaster's feature set, which Grid Engine does at a time of its own (CI saw it missing
+    // even after a job was submitted and waited for), so the name is optional here.
     expect(await lib.drmSystem()).toMatch(/^(SGE)? ?8\.1\.9$/);
     expect(lib.drmaaImplementation()).toMatch(/^(SGE)? ?8\.1\.9$/);
     expect(lib.contact()).toMatch(/^session=/);
@@ -70,7 +72,7 @@ describe("loadDrmaa on Grid Engine's libdrmaa.so", () => {
     expect(acct.jobname).toBe('exit3');
     expect(acct.exit_status).toBe('3');
     expect(acct.qname).toBe('all.q');
-    expect(await lib.drmSystem()).toBe('SGE 8.1.9');
+    expect(await lib.drmSystem()).toMatch(/^(SGE)? ?8\.1\.9$/);
   });
 
   it('terminate kills a running job: Grid Engine reports it aborted, its rusage has SIGKILL as exit status 137', async () => {
