@@ -78,6 +78,8 @@ if [ $purge = 1 ]; then
   # Pod volumes (tmpfs service-account tokens) and container rootfs mounts under the state dir.
   grep -oE " $K/[^ ]*" /proc/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
   ip link delete gdk8s0 2>/dev/null || true
+  # The node's address that k8s-up.sh put on lo.
+  ip addr delete "${GODOCKER_K8S_NODE_IP:-198.18.0.1}/32" dev lo 2>/dev/null || true
   # The chains every kubelet makes (a hint chain, canaries, and KUBE-FIREWALL, which drops
   # packets to 127.0.0.0/8 that do not come from it): ours were the only kubelet here.
   for ipt in iptables ip6tables; do

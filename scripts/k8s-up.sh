@@ -12,7 +12,7 @@
 # Env: GODOCKER_K8S_DIR (default /var/lib/godocker-ci/k8s), GODOCKER_K8S_VERSION, GODOCKER_K8S_CACHE,
 #      GODOCKER_K8S_API_PORT (6443), GODOCKER_K8S_ETCD_PORT (2479; peer port +1),
 #      GODOCKER_K8S_POD_CIDR (10.88.0.0/24), GODOCKER_K8S_IMAGES (Docker images to copy in,
-#      default local/busybox:latest), GODOCKER_DOCKER_SOCKET.
+#      default local/busybox:latest), GODOCKER_K8S_NODE_IP (198.18.0.1), GODOCKER_DOCKER_SOCKET.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 K=${GODOCKER_K8S_DIR:-/var/lib/godocker-ci/k8s}
@@ -23,10 +23,15 @@ pod_cidr=${GODOCKER_K8S_POD_CIDR:-10.88.0.0/24}
 svc_cidr=10.96.0.0/24
 images=${GODOCKER_K8S_IMAGES:-local/busybox:latest}
 dsock=${GODOCKER_DOCKER_SOCKET:-/var/run/docker.sock}
-# The kubelet refuses a loopback --node-ip, but takes an IP given as the hostname override as the
-# node's InternalIP unchecked: the node is named 127.0.0.1, and the API server reaches the
-# kubelet (logs, exec) on 127.0.0.1:10250 without anything listening on another address.
+# The node is named 127.0.0.1 (tests and job records name it so), but registers node_ip as its
+# InternalIP: the API server proxies /api/v1/nodes/NODE/proxy/... (the kubelet's stats summary,
+# which the executor samples usage from) only to an address that is not loopback or link-local,
+# and answers "address not allowed" otherwise. node_ip sits on lo, as a /32 from the benchmarking
+# range (RFC 2544, never routed): the kubelet listens there, nothing off this machine reaches it,
+# and no dummy interface is needed (this kernel has no dummy driver). The API server reaches the
+# kubelet (logs, exec, proxy) on node_ip:10250, verifying its serving cert against the CA.
 node=127.0.0.1
+node_ip=${GODOCKER_K8S_NODE_IP:-198.18.0.1}
 pki=$K/pki run=$K/run log=$K/log
 csock=$K/containerd/containerd.sock
 mkdir -p "$pki" "$run" "$log"
@@ -41,9 +46,18 @@ say() { echo "k8s-up: $*" >&2; }
 # kubelet's serving cert with it.
 sign() { # NAME SUBJECT EXT_KEY_USAGE [SUBJECT_ALT_NAMES]
   local name=$1 subj=$2 eku=$3 san=${4:-}
-  [ -s "$pki/$name.crt" ] && return 0
-  openssl genrsa -out "$pki/$name.key" 2048 2>/dev/null
-  openssl req -new -key "$pki/$name.key" -subj "$subj" -out "$pki/$name.csr"
+  # Kept while it still names every address asked for (a new node_ip signs a new one).
+  if [ -s "$pki/$name.crt" ]; then
+    [ -z "$san" ] && return 0
+    local have
+    have=$(openssl x509 -in "$pki/$name.crt" -noout -ext subjectAltName 2>/dev/null | tr -d ' \n')
+    have=${have//IPAddress:/IP:}
+    local want missing=0
+    for want in ${san//,/ }; do [[ ",${have#*Name:}," == *",$want,"* ]] || missing=1; done
+    [ "$missing" = 0 ] && return 0
+  fi
+  openssl genrsa -out "$pki/$name.key.new" 2048 2>/dev/null
+  openssl req -new -key "$pki/$name.key.new" -subj "$subj" -out "$pki/$name.csr"
   {
     echo "basicConstraints=critical,CA:FALSE"
     echo "keyUsage=critical,digitalSignature,keyEncipherment"
@@ -51,8 +65,10 @@ sign() { # NAME SUBJECT EXT_KEY_USAGE [SUBJECT_ALT_NAMES]
     [ -z "$san" ] || echo "subjectAltName=$san"
   } >"$pki/$name.ext"
   openssl x509 -req -sha256 -days 3650 -in "$pki/$name.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" \
-    -CAcreateserial -extfile "$pki/$name.ext" -out "$pki/$name.crt" 2>/dev/null
+    -CAcreateserial -extfile "$pki/$name.ext" -out "$pki/$name.crt.new" 2>/dev/null
   rm -f "$pki/$name.csr" "$pki/$name.ext"
+  mv "$pki/$name.key.new" "$pki/$name.key"
+  mv "$pki/$name.crt.new" "$pki/$name.crt"
 }
 if [ ! -s "$pki/ca.crt" ]; then
   openssl genrsa -out "$pki/ca.key" 2048 2>/dev/null
@@ -67,7 +83,7 @@ sign admin "/O=system:masters/CN=kubernetes-admin" clientAuth
 sign controller-manager "/CN=system:kube-controller-manager" clientAuth
 sign scheduler "/CN=system:kube-scheduler" clientAuth
 sign kubelet-client "/O=system:nodes/CN=system:node:$node" clientAuth
-sign kubelet-serving "/CN=$node" serverAuth "IP:127.0.0.1,DNS:localhost"
+sign kubelet-serving "/CN=$node" serverAuth "IP:127.0.0.1,IP:$node_ip,DNS:localhost"
 # Service-account tokens: the API server signs with the private key, verifies with the public one.
 [ -s "$pki/sa.key" ] || openssl genrsa -out "$pki/sa.key" 2048 2>/dev/null
 [ -s "$pki/sa.pub" ] || openssl rsa -in "$pki/sa.key" -pubout -out "$pki/sa.pub" 2>/dev/null
@@ -291,12 +307,13 @@ import_from_docker registry.k8s.io/pause:3.10
 for img in $images; do import_from_docker "$img"; done
 
 # ---------------------------------------------------------------- kubelet
+ip -4 -o addr show dev lo | grep -qF " $node_ip/32 " || ip addr add "$node_ip/32" dev lo
 kdir=$K/kubelet
 mkdir -p "$kdir/root" "$kdir/pki" "$kdir/volume-plugins" "$K/pod-logs"
 cat >"$kdir/config.yaml" <<EOF
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
-address: 127.0.0.1
+address: $node_ip
 port: 10250
 readOnlyPort: 0
 healthzBindAddress: 127.0.0.1
@@ -337,7 +354,7 @@ EOF
 since=1970-01-01T00:00:00Z
 running kubelet "$bin/kubelet" || since=$(date -u +%FT%TZ)
 start kubelet "$bin/kubelet" --config "$kdir/config.yaml" --kubeconfig "$K/kubelet.kubeconfig" \
-  --hostname-override "$node" --root-dir "$kdir/root" --cert-dir "$kdir/pki" --v 2
+  --hostname-override "$node" --node-ip "$node_ip" --root-dir "$kdir/root" --cert-dir "$kdir/pki" --v 2
 
 wait_for "kubelet healthz" 60 kubelet curl -fsS http://127.0.0.1:10248/healthz
 node_ready() {
