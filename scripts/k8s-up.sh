@@ -12,7 +12,7 @@
 # Env: GODOCKER_K8S_DIR (default /var/lib/godocker-ci/k8s), GODOCKER_K8S_VERSION, GODOCKER_K8S_CACHE,
 #      GODOCKER_K8S_API_PORT (6443), GODOCKER_K8S_ETCD_PORT (2479; peer port +1),
 #      GODOCKER_K8S_POD_CIDR (10.88.0.0/24), GODOCKER_K8S_IMAGES (Docker images to copy in,
-#      default local/busybox:latest), GODOCKER_K8S_NODE_IP (198.18.0.1), GODOCKER_DOCKER_SOCKET.
+#      default local/busybox:latest local/memhog:latest), GODOCKER_K8S_NODE_IP (198.18.0.1), GODOCKER_DOCKER_SOCKET.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 K=${GODOCKER_K8S_DIR:-/var/lib/godocker-ci/k8s}
@@ -21,7 +21,7 @@ api_port=${GODOCKER_K8S_API_PORT:-6443}
 etcd_port=${GODOCKER_K8S_ETCD_PORT:-2479}
 pod_cidr=${GODOCKER_K8S_POD_CIDR:-10.88.0.0/24}
 svc_cidr=10.96.0.0/24
-images=${GODOCKER_K8S_IMAGES:-local/busybox:latest}
+images=${GODOCKER_K8S_IMAGES:-local/busybox:latest local/memhog:latest}
 dsock=${GODOCKER_DOCKER_SOCKET:-/var/run/docker.sock}
 # The node is named 127.0.0.1 (tests and job records name it so), but registers node_ip as its
 # InternalIP: the API server proxies /api/v1/nodes/NODE/proxy/... (the kubelet's stats summary,
