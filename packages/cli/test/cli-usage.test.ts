@@ -1,6 +1,6 @@
 /**
- * Per-job resource usage end to end, on the real Docker engine, the local executor (and a Swarm
- * task on the manager's engine): a job
+ * Per-job resource usage end to end, on the real Docker engine, the local executor, a Swarm
+ * task on the manager's engine and a pod of the test Kubernetes cluster: a job
  * that holds 200 MiB shows a peak near 200 MiB in `GET /jobs/{id}/usage`, in its document and
  * in `godocker show --usage`; a busy loop's cpu seconds are about its run time; the series
  * survives a daemon restart; a job that asked for far more memory than it used is told so.
@@ -59,6 +59,28 @@ async function usageOf(who: Caller, id: number): Promise<JobUsage> {
   return r.body;
 }
 
+/**
+ * Runs a job that holds HOLD_MB MiB (asking 1 GiB) to its end: its peak is near HOLD_MB in the
+ * API, from at least `minSamples` readings, and its record carries the same peak.
+ */
+async function holdAndRead(
+  t: TestDaemon,
+  alice: Caller,
+  script: string,
+  image: string,
+  minSamples: number,
+): Promise<{ job: Job; usage: JobUsage }> {
+  const job = await t.run(alice, { command: { script }, container: { image }, requirements: { ram: 1024 } });
+  expect(job.status.state).toBe('done');
+  const usage = await usageOf(alice, job.id);
+  expect(usage.totals.samples).toBeGreaterThanOrEqual(minSamples);
+  expect(usage.totals.peakMemoryMb).toBeGreaterThanOrEqual(HOLD_MB - 5);
+  expect(usage.totals.peakMemoryMb).toBeLessThanOrEqual(HOLD_MB + SLACK_MB);
+  // The job's own record carries the totals once it ended.
+  expect(job.usage.maxMemoryMb).toBe(usage.totals.peakMemoryMb);
+  return { job, usage };
+}
+
 function describeUsage(kind: 'docker' | 'local'): void {
   describe(`job usage (${kind} executor)`, () => {
     let t: TestDaemon;
@@ -77,20 +99,15 @@ function describeUsage(kind: 'docker' | 'local'): void {
     });
 
     it(`a job holding ${HOLD_MB} MiB shows a peak near ${HOLD_MB} MiB: API, job document, godocker show --usage`, async () => {
-      const job = await t.run(alice, {
-        command: { script: HOLD_SCRIPT[kind] },
-        container: { image: kind === 'docker' ? MEMHOG : 'local/busybox:latest' },
-        requirements: { ram: 1024 },
-      });
-      expect(job.status.state).toBe('done');
-      const usage = await usageOf(alice, job.id);
-      expect(usage.totals.samples).toBeGreaterThanOrEqual(3);
-      expect(usage.totals.peakMemoryMb).toBeGreaterThanOrEqual(HOLD_MB - 5);
-      expect(usage.totals.peakMemoryMb).toBeLessThanOrEqual(HOLD_MB + SLACK_MB);
+      const { job, usage } = await holdAndRead(
+        t,
+        alice,
+        HOLD_SCRIPT[kind],
+        kind === 'docker' ? MEMHOG : 'local/busybox:latest',
+        3,
+      );
       expect(usage.series.length).toBeGreaterThanOrEqual(2);
       expect(Math.max(...usage.series.map((p) => p.peakMemoryMb ?? 0))).toBe(usage.totals.peakMemoryMb);
-      // The job's own record carries the totals once it ended.
-      expect(job.usage.maxMemoryMb).toBe(usage.totals.peakMemoryMb);
       expect(job.usage.cpuSeconds).toBe(usage.totals.cpuSeconds);
 
       const shown = await cli(t, ['show', String(job.id), '--usage']);
@@ -181,23 +198,39 @@ function describeUsage(kind: 'docker' | 'local'): void {
 describeUsage('docker');
 describeUsage('local');
 
+/** Runs memhog holding HOLD_MB MiB on a daemon of `kind`; returns the job, its usage and the daemon (to stop). */
+async function heldOn(kind: 'swarm' | 'kubernetes'): Promise<{ t: TestDaemon; alice: Caller; job: Job; usage: JobUsage }> {
+  const t = await startTestDaemon(kind, { ...USAGE, images: { catalogue: ['local/busybox:latest', MEMHOG] } });
+  try {
+    const alice = await t.addUser('alice', 2001, 2002);
+    return { t, alice, ...(await holdAndRead(t, alice, `memhog ${HOLD_MB} 5`, MEMHOG, 2)) };
+  } catch (e) {
+    await t.stop();
+    throw e;
+  }
+}
+
 describe('job usage (swarm executor)', () => {
   it(`a task on the manager's engine is read: ${HOLD_MB} MiB held show as the peak`, async () => {
     execFileSync('bash', [BUILD_IMAGES], { stdio: 'pipe', env: { ...process.env, GODOCKER_DOCKER_SOCKET: SWARM_SOCKET } });
-    const t = await startTestDaemon('swarm', { ...USAGE, images: { catalogue: ['local/busybox:latest', MEMHOG] } });
+    const { t } = await heldOn('swarm');
+    await t.stop();
+  });
+});
+
+describe('job usage (kubernetes executor)', () => {
+  it(`a pod is read from its node's kubelet: ${HOLD_MB} MiB held show as the peak, in the API and godocker show --usage`, async () => {
+    // local/memhog:latest is in the test cluster's containerd (scripts/k8s-up.sh copies it in).
+    const { t, job, usage } = await heldOn('kubernetes');
     try {
-      const alice = await t.addUser('alice', 2001, 2002);
-      const job = await t.run(alice, {
-        command: { script: `memhog ${HOLD_MB} 5` },
-        container: { image: MEMHOG },
-        requirements: { ram: 1024 },
-      });
-      expect(job.status.state).toBe('done');
-      const usage = await usageOf(alice, job.id);
-      expect(usage.totals.samples).toBeGreaterThanOrEqual(2);
-      expect(usage.totals.peakMemoryMb).toBeGreaterThanOrEqual(HOLD_MB - 5);
-      expect(usage.totals.peakMemoryMb).toBeLessThanOrEqual(HOLD_MB + SLACK_MB);
-      expect(job.usage.maxMemoryMb).toBe(usage.totals.peakMemoryMb);
+      expect(usage.totals.cpuSeconds).toBeGreaterThan(0);
+      // The kubelet's summary has no block io bytes: unknown, not zero.
+      expect(usage.totals.readBytes).toBeNull();
+      const shown = await cli(t, ['show', String(job.id), '--usage']);
+      expect(shown.code).toBe(0);
+      const peak = /Peak memory:\s+(\d+)M of 1G asked/.exec(shown.stdout);
+      expect(peak, shown.stdout).not.toBeNull();
+      expect(Number(peak?.[1])).toBe(Math.ceil(usage.totals.peakMemoryMb ?? 0));
     } finally {
       await t.stop();
     }

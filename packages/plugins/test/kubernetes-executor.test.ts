@@ -515,6 +515,11 @@ describe('kubernetes executor: configuration', () => {
     expect(() => parseKubernetesOptions({ namespce: 'x' })).toThrow(/option namespce: unknown option/);
     expect(() => parseKubernetesOptions({ namespace: 'Bad_NS' })).toThrow(/namespace: "Bad_NS" is not a namespace name/);
     expect(() => parseKubernetesOptions({ imagePullPolicy: 'Sometimes' })).toThrow(/imagePullPolicy: must be one of/);
+    expect(() => parseKubernetesOptions({ usageFrom: 'metrics-server' })).toThrow(
+      /usageFrom: must be one of kubelet, apiserver, off/,
+    );
+    expect(() => parseKubernetesOptions({ kubeletInsecureTls: 'yes' })).toThrow(/kubeletInsecureTls: must be true or false/);
+    expect(parseKubernetesOptions({})).toMatchObject({ usageFrom: 'kubelet', kubeletCaFile: null, kubeletInsecureTls: false });
     expect(() => parseKubernetesOptions({ volumeClaims: [{ hostPath: 'rel', claim: 'c' }] })).toThrow(
       /volumeClaims\[0\]\.hostPath/,
     );

@@ -62,7 +62,7 @@ afterAll(async () => {
 });
 
 describe('kubernetes executor as the service account of deploy/kubernetes/rbac.yaml', () => {
-  it('runs, follows, kills, lists and collects jobs and reads the nodes with only those rights', async () => {
+  it('runs, follows, reads the usage of, kills, lists and collects jobs and reads the nodes with only those rights', async () => {
     expect((await executor.nodes()).map((n) => n.name)).toContain(K8S_NODE);
     // A script with a shebang needs its ConfigMap: create, own, delete.
     const a = makeRunSpec(clusterId, 1, { node: K8S_NODE, jobDir: join(scratch, 'logs', '1'), script: '#!/bin/sh\necho ok' });
@@ -79,6 +79,14 @@ describe('kubernetes executor as the service account of deploy/kubernetes/rbac.y
       if (!seen.includes('up')) await delay(200);
     }
     expect(seen).toBe('up\n');
+    // Its usage, from the kubelet straight (nodes/stats), checked by the kubelet with the API server.
+    let usage = await executor.usage?.(hb);
+    for (let i = 0; i < 25 && !usage; i++) {
+      await delay(200);
+      usage = await executor.usage?.(hb);
+    }
+    expect(usage?.memoryBytes).toBeGreaterThan(0);
+    expect(usage?.cpuSeconds).toBeGreaterThan(0);
     await executor.kill(hb, 1);
     expect(await executor.wait(hb)).toMatchObject({ exitCode: 137, signal: 'SIGKILL' });
     await executor.collect(hb, b.jobDir);

@@ -61,6 +61,22 @@ export interface KubernetesExecutorOptions {
    * to pending with the scheduler's reason. Default 60.
    */
   unschedulableSeconds?: number;
+  /**
+   * Where each running job's usage (cpu seconds, memory, network) is read from, every
+   * `usage.sampleSeconds`: "kubelet" (default) asks the kubelet of the pod's node for its stats
+   * summary, with the right `get` on `nodes/stats` (read only); "apiserver" asks the same through the
+   * API server's node proxy, for a daemon that cannot reach the nodes, and needs `get` on
+   * `nodes/proxy`, which reaches the kubelet's whole API (exec into any pod of the node included);
+   * "off" reads nothing.
+   */
+  usageFrom?: 'kubelet' | 'apiserver' | 'off';
+  /** PEM file of the CA that signed the kubelets' serving certificates. Default: the cluster's CA. */
+  kubeletCaFile?: string;
+  /**
+   * Do not check the kubelets' serving certificates (kubelets with self-signed ones, as kubeadm
+   * makes by default; the metrics-server's --kubelet-insecure-tls). Default false.
+   */
+  kubeletInsecureTls?: boolean;
 }
 
 export interface ResolvedKubernetesOptions {
@@ -77,6 +93,9 @@ export interface ResolvedKubernetesOptions {
   countOtherPods: boolean;
   gpuResource: string;
   unschedulableSeconds: number;
+  usageFrom: 'kubelet' | 'apiserver' | 'off';
+  kubeletCaFile: string | null;
+  kubeletInsecureTls: boolean;
 }
 
 const KEYS = [
@@ -93,8 +112,12 @@ const KEYS = [
   'countOtherPods',
   'gpuResource',
   'unschedulableSeconds',
+  'usageFrom',
+  'kubeletCaFile',
+  'kubeletInsecureTls',
 ] as const;
 const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'] as const;
+const USAGE_FROM = ['kubelet', 'apiserver', 'off'] as const;
 /** A namespace, a claim: a DNS-1123 label. */
 const DNS_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const PREFIX = 'executor.options';
@@ -156,6 +179,10 @@ export function parseKubernetesOptions(raw: Record<string, unknown>): ResolvedKu
   if (!PULL_POLICIES.includes(pull as (typeof PULL_POLICIES)[number])) {
     throw bad('imagePullPolicy', `must be one of ${PULL_POLICIES.join(', ')}, got ${JSON.stringify(pull)}`);
   }
+  const usageFrom = raw.usageFrom ?? 'kubelet';
+  if (!USAGE_FROM.includes(usageFrom as (typeof USAGE_FROM)[number])) {
+    throw bad('usageFrom', `must be one of ${USAGE_FROM.join(', ')}, got ${JSON.stringify(usageFrom)}`);
+  }
   return {
     kubeconfig: optionalString(raw, 'kubeconfig'),
     context: optionalString(raw, 'context'),
@@ -170,5 +197,8 @@ export function parseKubernetesOptions(raw: Record<string, unknown>): ResolvedKu
     countOtherPods: optionalBoolean(raw, 'countOtherPods') ?? true,
     gpuResource: optionalString(raw, 'gpuResource') ?? 'nvidia.com/gpu',
     unschedulableSeconds: optionalInteger(raw, 'unschedulableSeconds', 1) ?? 60,
+    usageFrom: usageFrom as ResolvedKubernetesOptions['usageFrom'],
+    kubeletCaFile: optionalString(raw, 'kubeletCaFile'),
+    kubeletInsecureTls: optionalBoolean(raw, 'kubeletInsecureTls') ?? false,
   };
 }

@@ -50,6 +50,7 @@ import {
   type TaskHandle,
   TaskNotPlacedError,
   type TaskStatus,
+  type UsageSample,
   writingTo,
 } from '@godocker/sdk';
 import {
@@ -75,12 +76,15 @@ import {
   scriptConfigMap,
 } from './job-manifest.js';
 import { KubeCache } from './kube-cache.js';
-import { isAlreadyExists, isNotFound, kubeError, messageOf } from './kube-errors.js';
+import { isAlreadyExists, isNotFound, kubeError, messageOf, statusOf } from './kube-errors.js';
 import { nodeFingerprint, nodeInfos, requestsByNode } from './kube-nodes.js';
 import { parseKubernetesOptions, type ResolvedKubernetesOptions } from './kube-options.js';
+import { KubeletStats, kubeletEndpoint } from './kubelet-stats.js';
+import { KubeletSummaries } from './kubelet-summaries.js';
 import { execInPod } from './pod-exec.js';
 import { isSplitRefused, podLog } from './pod-logs.js';
 import { phaseOf, type TaskPhase, unschedulable } from './pod-outcome.js';
+import { usageOfPodSummary } from './pod-usage.js';
 import { poolAgents } from './pooled-agents.js';
 
 /** How long exec waits for the container of a placed pod to start. */
@@ -156,6 +160,11 @@ export class KubernetesExecutor implements Executor {
   private readonly releaseAgents: () => void;
   /** Whether the API server reads stdout and stderr apart; null until it has been asked once. */
   private splitStreams: boolean | null = null;
+  private readonly summaries = new KubeletSummaries((node) => this.readSummary(node));
+  /** Reads the kubelets straight (the option usageFrom: kubelet). */
+  private readonly kubelets: KubeletStats | null;
+  /** Said once: the kubelets or the API server refuse the usage readings (a right missing). */
+  private usageRefusedSaid = false;
 
   /**
    * Suspend only before the pod has a node (the Job's spec.suspend; a running pod cannot be paused,
@@ -174,6 +183,10 @@ export class KubernetesExecutor implements Executor {
   ) {
     setMaxListeners(0, this.closing.signal);
     this.releaseAgents = poolAgents(kc);
+    this.kubelets =
+      options.usageFrom === 'kubelet'
+        ? new KubeletStats(kc, { caFile: options.kubeletCaFile, insecure: options.kubeletInsecureTls })
+        : null;
     this.batch = kc.makeApiClient(BatchV1Api);
     this.core = kc.makeApiClient(CoreV1Api);
     const ns = options.namespace;
@@ -382,6 +395,56 @@ export class KubernetesExecutor implements Executor {
     }
   }
 
+  /**
+   * From the stats summary of the kubelet of the pod's node (the option usageFrom): one summary per
+   * node and round answers for all its pods (pod-usage.ts).
+   */
+  async usage(handle: TaskHandle): Promise<UsageSample | null> {
+    this.assertOpen();
+    if (this.options.usageFrom === 'off') return null;
+    const view = await this.view(handle);
+    const pod = view?.phase.phase === 'running' ? view.pod : undefined;
+    const node = pod?.spec?.nodeName;
+    const name = pod?.metadata?.name;
+    if (!node || !name) return null;
+    let summary: unknown;
+    try {
+      summary = await this.summaries.get(node);
+    } catch (e) {
+      const status = statusOf(e);
+      if (status === 401 || status === 403 || isCertificateError(e)) {
+        this.sayUsageRefused(node, e);
+        return null;
+      }
+      throw kubeError(`reading the usage of task ${handle.key} from the kubelet of node ${node}`, e);
+    }
+    return usageOfPodSummary(summary, this.options.namespace, name);
+  }
+
+  private async readSummary(node: string): Promise<unknown> {
+    if (!this.kubelets) {
+      const answer: unknown = await this.core.connectGetNodeProxyWithPath({ name: node, path: 'stats/summary' });
+      // Typed as a string, but the client parses a JSON answer.
+      return typeof answer === 'string' ? JSON.parse(answer) : answer;
+    }
+    const known = this.nodeCache.current ? this.nodeCache.get(node) : undefined;
+    const info = known ?? (await this.call(`reading node ${node}`, () => this.core.readNode({ name: node })));
+    const endpoint = kubeletEndpoint(info);
+    if (!endpoint) throw new ExecutorError(`node ${node} has no address in its status: its kubelet cannot be asked for usage`);
+    return this.kubelets.summary(endpoint);
+  }
+
+  private sayUsageRefused(node: string, error: unknown): void {
+    if (this.usageRefusedSaid) return;
+    this.usageRefusedSaid = true;
+    const fix = isCertificateError(error)
+      ? `the kubelet's serving certificate does not check out (${messageOf(error)}): set the option kubeletCaFile to the CA that signed it, or kubeletInsecureTls: true for self-signed kubelet certificates`
+      : this.options.usageFrom === 'kubelet'
+        ? "the kubelet refused the daemon's credentials: grant get on nodes/stats (deploy/kubernetes/rbac.yaml does); the kubelets must check tokens with the API server (authentication.webhook, authorization.mode Webhook)"
+        : 'the API server refused the node proxy: grant get on nodes/proxy, or set the option usageFrom: kubelet';
+    this.context.logger.warn({ err: error, node }, `kubernetes jobs are not sampled for usage: ${fix}`);
+  }
+
   async list(): Promise<ListedTask[]> {
     this.assertOpen();
     // Straight from the API server: the reconciler compares it with the store, and a Job created a
@@ -583,6 +646,7 @@ export class KubernetesExecutor implements Executor {
     this.wakeAll();
     await this.stopCaches();
     this.releaseAgents();
+    this.kubelets?.close();
   }
 
   // ---- inner workings ----------------------------------------------------------------
@@ -773,6 +837,12 @@ export class KubernetesExecutor implements Executor {
   private closedError(): ExecutorError {
     return new ExecutorError('the kubernetes executor is closed');
   }
+}
+
+/** TLS refused the peer's certificate (Node's codes: UNABLE_TO_VERIFY_LEAF_SIGNATURE, SELF_SIGNED_CERT_IN_CHAIN, ERR_TLS_CERT_ALTNAME_INVALID...). */
+function isCertificateError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/.test(code);
 }
 
 function containerStarted(pod: V1Pod | undefined): boolean {
