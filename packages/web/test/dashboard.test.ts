@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultWebRoot } from '@godocker/scheduler';
-import type { Job, JobUsage, User } from '@godocker/sdk';
+import type { Job, JobUsage, ShareTreeView, User } from '@godocker/sdk';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Caller, caller } from '../../scheduler/test/helpers/api-caller.js';
@@ -265,6 +265,21 @@ describe('web dashboard in chromium', { timeout: 120_000 }, () => {
     await page.getByRole('link', { name: 'Fair share' }).click();
     await page.getByRole('heading', { name: 'Fair-share tree' }).waitFor();
     await page.getByRole('row', { name: /alice/ }).first().waitFor();
+    // The tree as bars: each project and user, its share owed and its usage had, as the API says.
+    const tree = (await alice.call<ShareTreeView>('GET', '/api/v1/share')).body;
+    const mine = tree.rows.find((r) => r.user === 'alice');
+    if (!mine) throw new Error(`alice is not in the fair-share tree: ${JSON.stringify(tree.rows)}`);
+    const bars = page.locator(`figure.share-plot li[data-row="${mine.project}/alice"]`);
+    await bars.waitFor();
+    const text = await bars.textContent();
+    expect(text).toContain(`owed ${(mine.normShares * 100).toFixed(1)}%`);
+    expect(text).toContain(`had ${(mine.effectiveUsage * 100).toFixed(1)}%`);
+    const widthOf = (c: string) => bars.locator(c).evaluate((e) => e.getBoundingClientRect().width);
+    // On one scale: the lengths of owed and had are in the ratio of the numbers (within 2 px).
+    const owed = await widthOf('.bar.owed');
+    expect(owed).toBeGreaterThan(10);
+    expect(Math.abs((await widthOf('.bar.used')) - (owed * mine.effectiveUsage) / mine.normShares)).toBeLessThan(2);
+    expect(await page.locator('figure.share-plot li').count()).toBe(tree.rows.length);
     await page.locator('figure.plot canvas').first().waitFor();
     await check('share');
   });

@@ -4,6 +4,7 @@
  */
 import type { ShareTreeView } from '@godocker/sdk/browser';
 import { useEffect, useState } from 'preact/hooks';
+import { ShareBars } from '../components/share-bars.js';
 import { TimePlot } from '../components/time-plot.js';
 import { messageOf } from '../format.js';
 import { useSession } from '../session.js';
@@ -51,6 +52,7 @@ export function SharePage() {
         <p class="muted">
           A factor near 1 means under its share (its jobs go first), near 0 over it. Usage decays with the configured half-life.
         </p>
+        {tree && <ShareBars tree={tree} />}
         {tree && (
           <div class="table-wrap">
             <table class="responsive share">
