@@ -3,6 +3,7 @@
  * that order and stopped in reverse. Nothing global lives outside this.
  */
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import {
   createDockerExecutor,
@@ -223,6 +224,8 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
       bus = redisBus;
     } else bus = new LocalEventBus();
     const shutdown = new AbortController();
+    // Each open event or log stream listens on it: hundreds at once are normal, not a leak.
+    setMaxListeners(0, shutdown.signal);
     const runtimeDeps = {
       store,
       executor,

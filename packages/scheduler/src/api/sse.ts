@@ -33,6 +33,9 @@ export function openSse(reply: FastifyReply, shutdown: AbortSignal, keepaliveMs 
     if (closed) return;
     closed = true;
     clearInterval(timer);
+    // The daemon's shutdown signal lives as long as the daemon: a listener left on it would keep
+    // every closed stream (and its socket) in memory.
+    shutdown.removeEventListener('abort', close);
     res.end();
     finish();
   };
