@@ -153,6 +153,15 @@ def test_list_filters_and_pages(client: godocker.Client) -> None:
     assert [j["id"] for j in client.jobs(tag=tag, state="done")] == sorted(ids, reverse=True)
 
 
+def test_q_searches_every_job_on_the_server(client: godocker.Client) -> None:
+    name = unique("needle")
+    found = client.submit("true", name=name)
+    client.submit("true", name=unique("hay"))
+    client.wait(found["id"], timeout=60)
+    assert [j["id"] for j in client.jobs(q=name)] == [found["id"]]
+    assert client.list_jobs(q=unique("nothing-named-so"))["jobs"] == []
+
+
 def test_wait_many_any_and_all(client: godocker.Client) -> None:
     quick = client.submit("true")
     slow = client.submit("sleep 300")

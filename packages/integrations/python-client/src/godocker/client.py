@@ -113,7 +113,9 @@ class Client:
         return result
 
     def list_jobs(self, **filters: Any) -> JobList:
-        """One page, newest first. Filters: state, user, project, tag, name, session, parent, limit, cursor..."""
+        """One page, newest first. Filters: state, user, project, tag, name, session, parent, limit, cursor...;
+        ``q`` searches every job on the server (its id, or text in its name, image, a tag, project or user), as
+        ``godocker jobs --search`` does."""
         page: JobList = self._send(Call("GET", "/jobs", params=calls.query(filters)))
         return page
 
