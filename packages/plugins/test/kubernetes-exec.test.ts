@@ -95,15 +95,19 @@ describe('kubernetes executor: exec', () => {
         await delay(100);
       }
     };
-    shell.stdin.write('stty size\n');
+    // Sizes travel on their own websocket channel, the first one too (as kubectl exec -t sends
+    // it): a command the shell runs before it arrives sees no size, so ask until the terminal has it.
+    const askUntil = async (size: string) => {
+      const end = Date.now() + 20_000;
+      while (!out.includes(size) && Date.now() < end) {
+        shell.stdin.write('stty size\n');
+        await delay(300);
+      }
+    };
+    await askUntil('30 100');
     await seen('30 100');
     await shell.resize(50, 132);
-    // The resize travels on its own websocket channel: ask again until the terminal has it.
-    const end = Date.now() + 20_000;
-    while (!out.includes('50 132') && Date.now() < end) {
-      shell.stdin.write('stty size\n');
-      await delay(300);
-    }
+    await askUntil('50 132');
     shell.stdin.write('tty\n');
     await seen('50 132');
     await seen('/dev/pts/');

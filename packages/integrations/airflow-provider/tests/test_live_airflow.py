@@ -80,6 +80,11 @@ def test_marking_a_deferred_task_failed_kills_its_godocker_job(airflow_stack: Ai
     wait_until("the task deferred", 180, lambda: airflow_stack.task("godocker_deferred", run, "waits")["state"] == "deferred", 0.5)
     job_id = next(j["id"] for j in client.jobs(tag="airflow") if j["command"]["env"].get("AIRFLOW_CTX_RUN_ID") == run)
     assert client.wait(job_id, timeout=60, wait_for="started")["job"]["status"]["state"] == "running"
+    # Deferred is the task's state as soon as the worker let it go; the triggerer loads the trigger on
+    # its next turn. A task marked failed before that never had a trigger running to kill its job
+    # (Airflow's own race, seen on a loaded CI machine): act once the trigger runs.
+    waiting = f"waiting for GoDocker job {job_id} to end"
+    wait_until("the trigger runs", 120, lambda: waiting in airflow_stack.task_log("godocker_deferred", run, "waits", trigger=True), 0.5)
 
     airflow_stack.mark("godocker_deferred", run, "waits", "failed")
 

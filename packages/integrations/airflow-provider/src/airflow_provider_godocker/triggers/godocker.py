@@ -43,6 +43,7 @@ class GoDockerJobTrigger(BaseTrigger):
         try:
             client = await GoDockerHook(self.godocker_conn_id).aget_conn()
             async with client:
+                self.log.info("waiting for GoDocker job %s to end", self.job_id)
                 # A series of server long-polls (240 s each), never a busy loop.
                 result = await client.wait(self.job_id, self.timeout)
         except godocker.GodockerError as e:
