@@ -3,6 +3,7 @@
  * The efficiency hint and byte counts live in the SDK (usage-hints.ts), shared with the dashboard.
  */
 import {
+  formatBytePair,
   formatBytes,
   formatDuration,
   formatMemory,
@@ -47,8 +48,8 @@ export function describeUsage(usage: JobUsage, job: Job): string {
   out += field('  CPU time', t.cpuSeconds === null ? '-' : `${formatDuration(t.cpuSeconds)} (${t.cpuSeconds.toFixed(1)} s)`);
   out += field('  Memory now', mb(t.memoryMb));
   out += field('  Peak memory', `${mb(t.peakMemoryMb)} of ${formatMemory(job.requirements.ram)} asked`);
-  out += field('  Block io', `read ${formatBytes(t.readBytes)}, written ${formatBytes(t.writeBytes)}`);
-  out += field('  Network', `received ${formatBytes(t.rxBytes)}, sent ${formatBytes(t.txBytes)}`);
+  out += field('  Block io', formatBytePair(t.samples, ['read', t.readBytes], ['written', t.writeBytes]));
+  out += field('  Network', formatBytePair(t.samples, ['received', t.rxBytes], ['sent', t.txBytes]));
   if (usage.series.length === 0) return out;
   out += field('  CPU (cores)', spark(usage.series.map(cores)));
   out += field('  Memory', spark(usage.series.map((p) => p.memoryMb)));

@@ -117,6 +117,9 @@ function describeUsage(kind: 'docker' | 'local'): void {
       expect(peak, shown.stdout).not.toBeNull();
       expect(Number(peak?.[1])).toBe(Math.ceil(usage.totals.peakMemoryMb ?? 0));
       expect(shown.stdout).toMatch(/CPU \(cores\):/);
+      expect(shown.stdout).toMatch(/Block io:\s+read \d/);
+      // A local job has no network of its own (nor has a container with none: this one has none either).
+      expect(shown.stdout).toMatch(/Network:\s+not measured$/m);
       expect(shown.stdout).toMatch(/UNTIL\s+SECONDS\s+CORES\s+MEM\s+PEAK/);
       const json = await cli(t, ['show', String(job.id), '--usage', '-o', 'json']);
       expect(JSON.parse(json.stdout)).toEqual(usage);
@@ -231,6 +234,7 @@ describe('job usage (kubernetes executor)', () => {
       const peak = /Peak memory:\s+(\d+)M of 1G asked/.exec(shown.stdout);
       expect(peak, shown.stdout).not.toBeNull();
       expect(Number(peak?.[1])).toBe(Math.ceil(usage.totals.peakMemoryMb ?? 0));
+      expect(shown.stdout).toMatch(/Block io:\s+not measured$/m);
     } finally {
       await t.stop();
     }

@@ -49,7 +49,7 @@ export function efficiencyHints(job: Job): string[] {
   return hints;
 }
 
-/** 1.5MiB: io and network counters for a person ('-' when not counted). */
+/** 1.5MiB: io and network counters for a person ('-' when not known). */
 export function formatBytes(n: number | null): string {
   if (n === null) return '-';
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
@@ -60,4 +60,19 @@ export function formatBytes(n: number | null): string {
     u++;
   }
   return u === 0 ? `${v}B` : `${v.toFixed(1)}${units[u]}`;
+}
+
+/**
+ * A pair of counters for a person (`read 1.5MiB, written 2.0KiB`): once readings were taken and
+ * both are still null, nothing counts them (a Kubernetes kubelet summary has no disk bytes, a
+ * local job or a container without a network has no network of its own): "not measured", which
+ * a pair of dashes would leave the reader to guess.
+ */
+export function formatBytePair(
+  samples: number,
+  [first, a]: [string, number | null],
+  [second, b]: [string, number | null],
+): string {
+  if (samples > 0 && a === null && b === null) return 'not measured';
+  return `${first} ${formatBytes(a)}, ${second} ${formatBytes(b)}`;
 }

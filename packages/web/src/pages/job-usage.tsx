@@ -4,7 +4,7 @@
  * step while the job runs, once more when it ends (its final totals), then left alone. The
  * plots (uPlot) load only once there is something to plot: the job list stays small.
  */
-import { efficiencyHints, formatBytes, isTerminal, type Job, type JobUsage as Usage } from '@godocker/sdk/browser';
+import { efficiencyHints, formatBytePair, isTerminal, type Job, type JobUsage as Usage } from '@godocker/sdk/browser';
 import type { FunctionComponent } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { formatDuration, formatMemory, formatTime, messageOf } from '../format.js';
@@ -71,9 +71,9 @@ export function JobUsage(props: { job: Job }) {
           {peakMb === null ? 'not measured' : `${mib(peakMb)} of ${formatMemory(job.requirements.ram)} asked`}
         </dd>
         <dt>Block io</dt>
-        <dd>{t ? `read ${formatBytes(t.readBytes)}, written ${formatBytes(t.writeBytes)}` : '—'}</dd>
+        <dd>{t ? formatBytePair(t.samples, ['read', t.readBytes], ['written', t.writeBytes]) : '—'}</dd>
         <dt>Network</dt>
-        <dd>{t ? `received ${formatBytes(t.rxBytes)}, sent ${formatBytes(t.txBytes)}` : '—'}</dd>
+        <dd>{t ? formatBytePair(t.samples, ['received', t.rxBytes], ['sent', t.txBytes]) : '—'}</dd>
         <dt>Readings</dt>
         <dd data-testid="usage-readings">
           {!t || t.samples === 0 ? (started ? 'none yet' : '—') : `${t.samples}, last ${formatTime(t.sampledAt)}`}
