@@ -133,7 +133,7 @@ def test_an_image_the_daemon_refuses_stops_the_run_with_the_apis_error(smk_env, 
 
 def test_interrupting_the_run_kills_its_jobs(smk_env, workflows_dir: Path) -> None:
     work = workflows_dir / "interrupted"
-    snakefile = FAILING_SNAKEFILE.replace("echo 'disk on fire' >&2; exit 7", "sleep 300")
+    snakefile = FAILING_SNAKEFILE.replace("echo 'disk on fire' >&2; exit 7", "touch rule-started; sleep 300")
     proc = subprocess.Popen(
         snakemake_command(work, snakefile),
         cwd=work,
@@ -150,6 +150,10 @@ def test_interrupting_the_run_kills_its_jobs(smk_env, workflows_dir: Path) -> No
                 180,
                 lambda: [j for j in client.jobs(tag="snakemake", state="running") if j["command"]["workdir"] == str(work)],
             )
+            # Ctrl-C once the rule's own command runs in the job: a job GoDocker started at once may
+            # not be among Snakemake's active jobs yet (a CI run interrupted it then, and Snakemake
+            # had nothing to cancel), which is Snakemake's window, not the plugin's.
+            wait_until("the rule's command running", 180, lambda: (work / "rule-started").exists())
             proc.send_signal(signal.SIGINT)  # Ctrl-C
             out, _ = proc.communicate(timeout=120)
             ended = client.wait(running[0]["id"], 60)
